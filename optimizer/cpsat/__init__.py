@@ -1,0 +1,8 @@
+"""The CP-SAT layer: the only package that imports ortools."""
+
+
+def solver_version() -> str:
+    """The installed OR-Tools version (recorded in every summary)."""
+    import ortools
+
+    return ortools.__version__

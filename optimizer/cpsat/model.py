@@ -1,0 +1,96 @@
+"""AssignmentModel: variables + hard rules + objective levels on one model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from optimizer.cpsat import objective
+from optimizer.cpsat.constraints import add_constraints
+from optimizer.cpsat.variables import AssignmentVars
+from optimizer.result import LevelOutcome, SolverParams
+from optimizer.structure import Component, Structure
+
+
+@dataclass
+class ComponentOutcome:
+    """What one component's solve produced."""
+
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
+    counts: dict[int, int]  # pair -> students
+    levels: list[LevelOutcome]
+
+
+class AssignmentModel:
+    """The CP-SAT model of one independent part of the district.
+
+    Levels of the objective are solved in order; after each, its value is
+    fixed (``<=`` the value found) so later levels never give it up.
+    """
+
+    def __init__(self, structure: Structure, component: Component):
+        self.model = cp_model.CpModel()
+        self.variables = AssignmentVars(self.model, structure, component)
+        add_constraints(self.model, self.variables)
+        self.terms: dict[str, cp_model.LinearExprT] = {
+            "S1": objective.best_practice_misses(self.variables),
+            "S2": objective.balance(self.model, self.variables),
+            "S3": objective.continuity_losses(self.variables),
+            "S4": objective.language_misses(self.variables),
+        }
+
+    def solve(self, levels: list[dict[str, int]], params: SolverParams,
+              time_limit: float,
+              hint: dict[int, int] | None = None) -> ComponentOutcome:
+        clock = _Clock(time_limit)
+        outcomes: list[LevelOutcome] = []
+        counts: dict[int, int] = {}
+        status = "OPTIMAL"
+        for level in levels:
+            expr = sum(coef * self.terms[t] for t, coef in level.items())
+            if isinstance(expr, int):  # nothing to optimise at this level
+                outcomes.append(LevelOutcome(level, expr, expr, True))
+                continue
+            self.model.minimize(expr)
+            self._hint(hint or counts)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = clock.remaining()
+            solver.parameters.num_workers = params.workers
+            solver.parameters.random_seed = params.seed
+            # Interleaved search is deterministic whatever the number of
+            # workers: the same input gives the same plan.
+            solver.parameters.interleave_search = False
+            code = solver.solve(self.model)
+            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                if code == cp_model.INFEASIBLE:
+                    return ComponentOutcome("INFEASIBLE", {}, outcomes)
+                # Time ran out at this level: keep the earlier levels' plan
+                # (if any) and say it is not proven.
+                return ComponentOutcome("FEASIBLE" if counts else "UNKNOWN",
+                                        counts, outcomes)
+            value = round(solver.objective_value)
+            bound = round(solver.best_objective_bound)
+            optimal = code == cp_model.OPTIMAL
+            if not optimal:
+                status = "FEASIBLE"
+            outcomes.append(LevelOutcome(level, value, bound, optimal))
+            counts = self.variables.extract(solver)
+            self.model.add(expr <= value)
+        return ComponentOutcome(status, counts, outcomes)
+
+    def _hint(self, counts: dict[int, int]) -> None:
+        self.model.clear_hints()
+        for p, n in counts.items():
+            self.model.add_hint(self.variables.x[p], n)
+
+
+class _Clock:
+    def __init__(self, limit: float):
+        import time
+
+        self._time = time.monotonic
+        self._end = self._time() + limit
+
+    def remaining(self) -> float:
+        return max(0.01, self._end - self._time())

@@ -1,0 +1,60 @@
+"""One expression per soft term (S1-S4), each to be minimised."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from optimizer.cpsat.variables import AssignmentVars
+from optimizer.objectives import BALANCE_SCALE
+
+# Above this many integer load units per case manager, the convex square
+# is a multiplication constraint rather than its tangent cuts.
+_MAX_CUTS = 120
+
+
+def best_practice_misses(v: AssignmentVars) -> cp_model.LinearExpr:
+    """S1: students not case-managed by their most intensive provider."""
+    return sum(x for p, x in v.x.items()
+               if not v.structure.pairs[p].check.best_practice)
+
+
+def continuity_losses(v: AssignmentVars) -> cp_model.LinearExpr:
+    """S3: allowed prior case managers not kept (up to a constant)."""
+    return -sum(v.keep.values()) if v.keep else 0
+
+
+def language_misses(v: AssignmentVars) -> cp_model.LinearExpr:
+    """S4: students wanting their home language who do not get it."""
+    return sum(x for p, x in v.x.items()
+               if v.structure.pairs[p].check.wants_language
+               and not v.structure.pairs[p].check.language_match)
+
+
+def balance(model: cp_model.CpModel, v: AssignmentVars
+            ) -> cp_model.LinearExpr:
+    """S2: sum of a_c * load_c^2, a_c = round(BALANCE_SCALE / cap_c).
+
+    For small loads the square is the maximum of its tangent lines at the
+    integers, ``sq >= (2k+1) L - k(k+1)``, exact at every integer load and
+    with a tight linear relaxation; larger (weighted) loads use a
+    multiplication constraint.
+    """
+    terms = []
+    structure = v.structure
+    for staff, pairs in sorted(v.pairs_of_staff.items()):
+        cap = structure.caps[staff]
+        if cap <= 0 or not pairs:
+            continue
+        top = sum(structure.groups[structure.pairs[p].group].weight_units
+                  * v.upper[p] for p in pairs)
+        load = v.weighted_load(staff)
+        sq = model.new_int_var(0, top * top, f"sq_{staff}")
+        if top <= _MAX_CUTS:
+            for k in range(top):
+                model.add(sq >= (2 * k + 1) * load - k * (k + 1))
+        else:
+            exact = model.new_int_var(0, top, f"load_{staff}")
+            model.add(exact == load)
+            model.add_multiplication_equality(sq, [exact, exact])
+        terms.append(round(BALANCE_SCALE / cap) * sq)
+    return sum(terms)

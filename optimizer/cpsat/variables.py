@@ -1,0 +1,56 @@
+"""Decision variables: a count per eligible (group, staff) pair."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from optimizer.structure import Component, Structure
+
+
+class AssignmentVars:
+    """``x[p]``: students of pair p's group given to its staff member.
+
+    Variables exist only for eligible pairs (H2, H3, H4, H5, H7 are
+    decided before the model is built). ``keep[p]`` counts the group's
+    students whose prior case manager is that staff member and who stay.
+    """
+
+    def __init__(self, model: cp_model.CpModel, structure: Structure,
+                 component: Component):
+        self.structure = structure
+        self.component = component
+        self.x: dict[int, cp_model.IntVar] = {}
+        self.keep: dict[int, cp_model.IntVar] = {}
+        self.upper: dict[int, int] = {}
+        for p in component.pairs:
+            pair = structure.pairs[p]
+            group = structure.groups[pair.group]
+            upper = min(group.size, structure.caps[pair.staff])
+            self.upper[p] = upper
+            self.x[p] = model.new_int_var(0, upper, f"x_{p}")
+            staff_id = structure.instance.staff[pair.staff].staff_id
+            prior = group.priors.get(staff_id, 0)
+            if prior:
+                self.keep[p] = model.new_int_var(0, min(prior, upper),
+                                                 f"keep_{p}")
+        self.pairs_of_staff: dict[int, list[int]] = {}
+        self.pairs_of_group: dict[int, list[int]] = {}
+        for p in component.pairs:
+            pair = structure.pairs[p]
+            self.pairs_of_staff.setdefault(pair.staff, []).append(p)
+            self.pairs_of_group.setdefault(pair.group, []).append(p)
+
+    def caseload(self, staff: int) -> cp_model.LinearExpr:
+        """Students case-managed by a staff member (H6 counts students)."""
+        return sum(self.x[p] for p in self.pairs_of_staff.get(staff, []))
+
+    def weighted_load(self, staff: int) -> cp_model.LinearExpr:
+        """Workload in integer weight units (for balance, S2)."""
+        groups = self.structure.groups
+        pairs = self.structure.pairs
+        return sum(groups[pairs[p].group].weight_units * self.x[p]
+                   for p in self.pairs_of_staff.get(staff, []))
+
+    def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        """Counts per pair in the solver's current solution."""
+        return {p: solver.value(v) for p, v in self.x.items()}

@@ -1,0 +1,197 @@
+"""The roster as validated, immutable domain objects (pydantic v2).
+
+Nothing here reads files or knows about the solver. ``io`` turns CSV or
+Excel rows into these models; ``rules`` judges pairs of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from optimizer.vocab import (
+    DISABILITY_ABBREVIATIONS,
+    GRADES,
+    LOW_INCIDENCE,
+    PROVIDES,
+    SERVICES,
+)
+
+StudentId = str
+StaffId = str
+SiteCode = str
+
+Grade = Literal[GRADES]  # type: ignore[valid-type]
+Disability = Literal[DISABILITY_ABBREVIATIONS]  # type: ignore[valid-type]
+Service = Literal[SERVICES]  # type: ignore[valid-type]
+Provides = Literal[PROVIDES]  # type: ignore[valid-type]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Student(BaseModel):
+    """A student with an IEP who needs a case manager next year."""
+
+    model_config = _FROZEN
+
+    student_id: StudentId = Field(min_length=1, description="District id")
+    site: SiteCode = Field(min_length=1, description="School site code")
+    grade: Grade = Field(description="PK, TK, K, 1-12 or A")
+    primary_disability: Disability = Field(
+        description="Primary eligibility (abbreviation, e.g. SLD)"
+    )
+    secondary_disability: Disability | None = Field(
+        default=None, description="Secondary eligibility, if any"
+    )
+    support_level: Literal["MM", "EX"] = Field(
+        default="MM", description="Mild-to-moderate or extensive"
+    )
+    setting: Literal["GENED", "SDC", "DEPT"] = Field(
+        description="General education, special day class, departmentalized"
+    )
+    services: tuple[Service, ...] = Field(
+        default=(), description="Services in the IEP"
+    )
+    alt_placement_secondary: bool = Field(
+        default=False,
+        description="Low-incidence student placed under the secondary "
+        "disability (CTC guidance)",
+    )
+    teacher_of_record: StaffId | None = Field(
+        default=None, description="The SDC/DEPT teacher, when fixed"
+    )
+    prior_case_manager: StaffId | None = Field(
+        default=None, description="Last year's case manager"
+    )
+    home_language: str | None = Field(
+        default=None, description="The family's home language"
+    )
+    weight: float = Field(default=1.0, ge=0, description="Workload weight")
+
+    @model_validator(mode="after")
+    def _alt_placement_needs_low_incidence_and_secondary(self) -> Student:
+        if self.alt_placement_secondary:
+            if self.primary_disability not in LOW_INCIDENCE:
+                raise ValueError(
+                    "alt_placement_secondary applies only to a low-incidence "
+                    "primary disability (HH, DEAF, VI, OI, DB)"
+                )
+            if self.secondary_disability is None:
+                raise ValueError(
+                    "alt_placement_secondary needs a secondary_disability"
+                )
+        return self
+
+    @property
+    def placement_disability(self) -> str:
+        """The category instruction must be authorized for (H4)."""
+        if self.alt_placement_secondary and self.secondary_disability:
+            return self.secondary_disability
+        return self.primary_disability
+
+
+class Staff(BaseModel):
+    """A staff member who may case-manage students."""
+
+    model_config = _FROZEN
+
+    staff_id: StaffId = Field(min_length=1, description="District id")
+    name: str = Field(min_length=1, description="Display name")
+    sites: tuple[SiteCode, ...] = Field(
+        min_length=1, description="Sites served; '*' means every site"
+    )
+    provides: tuple[Provides, ...] = Field(
+        min_length=1, description="What the person delivers; first = kind"
+    )
+    credentials: tuple[str, ...] = Field(
+        default=(), description="Authorization codes held (canonical)"
+    )
+    max_caseload: int | None = Field(
+        default=None, ge=0, description="Cap as given; None = rules default"
+    )
+    fte: float = Field(default=1.0, gt=0, le=1, description="Full-time share")
+    grades: frozenset[Grade] = Field(
+        default=frozenset(GRADES), description="Grades the person works with"
+    )
+    languages: tuple[str, ...] = Field(
+        default=(), description="Languages spoken (as written)"
+    )
+    can_case_manage: bool | None = Field(
+        default=None,
+        description="None = default: yes when holding a CTC credential",
+    )
+
+    @property
+    def kind(self) -> str:
+        """The person's kind of provider: their first ``provides`` entry."""
+        return self.provides[0]
+
+    def serves_site(self, site: SiteCode) -> bool:
+        return "*" in self.sites or site in self.sites
+
+    def speaks(self, language: str | None) -> bool:
+        if not language:
+            return False
+        want = language.strip().casefold()
+        return any(lang.strip().casefold() == want for lang in self.languages)
+
+
+class Instance(BaseModel):
+    """A whole planning problem: students, staff and planning decisions.
+
+    ``pins`` fix a student's case manager and ``forbidden`` rules a pair
+    out; both come from scenarios and re-planning. ``extra_columns`` and
+    ``extras`` carry the roster's own columns through to the outputs.
+    """
+
+    model_config = _FROZEN
+
+    students: tuple[Student, ...]
+    staff: tuple[Staff, ...]
+    pins: dict[StudentId, StaffId] = Field(default_factory=dict)
+    forbidden: frozenset[tuple[StudentId, StaffId]] = Field(
+        default_factory=frozenset
+    )
+    extra_columns: tuple[str, ...] = ()
+    extras: dict[StudentId, tuple[str, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _student_ids_unique(self) -> Instance:
+        _require_unique([s.student_id for s in self.students], "student_id")
+        return self
+
+    @model_validator(mode="after")
+    def _staff_ids_unique(self) -> Instance:
+        _require_unique([c.staff_id for c in self.staff], "staff_id")
+        return self
+
+    @model_validator(mode="after")
+    def _pins_name_known_people(self) -> Instance:
+        students = {s.student_id for s in self.students}
+        staff = {c.staff_id for c in self.staff}
+        pairs = list(self.pins.items()) + list(self.forbidden)
+        for student_id, staff_id in pairs:
+            if student_id not in students:
+                raise ValueError(f"unknown student_id {student_id!r}")
+            if staff_id not in staff:
+                raise ValueError(f"unknown staff_id {staff_id!r}")
+        return self
+
+    def replace(self, **changes: Any) -> Instance:
+        """A re-validated copy with some fields changed."""
+        return Instance.model_validate({**dict(self), **changes})
+
+    def staff_by_id(self) -> dict[StaffId, Staff]:
+        return {c.staff_id: c for c in self.staff}
+
+    def student_by_id(self) -> dict[StudentId, Student]:
+        return {s.student_id: s for s in self.students}
+
+
+def _require_unique(ids: list[str], column: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"duplicate {column} {i!r}")
+        seen.add(i)

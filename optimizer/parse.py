@@ -1,0 +1,198 @@
+"""Parsers for one cell of the roster, forgiving where the meaning is clear.
+
+Each parser returns the canonical value or raises ``ValueError`` with a
+user-facing reason; ``io`` attaches the file, row, column and value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from optimizer.vocab import (
+    DISABILITIES,
+    DISABILITY_ABBREVIATIONS,
+    GRADE_INDEX,
+    PROVIDES,
+    SERVICES,
+    SETTINGS,
+    grade_range,
+)
+
+_TRUE = {"yes", "y", "true", "t", "1"}
+_FALSE = {"no", "n", "false", "f", "0"}
+
+_GRADE_WORDS = {
+    "PRESCHOOL": "PK", "PRE-K": "PK", "PREK": "PK", "PRE-KINDERGARTEN": "PK",
+    "P": "PK", "PS": "PK", "INF": "PK", "INFANT": "PK",
+    "TRANSITIONAL KINDERGARTEN": "TK", "T-K": "TK",
+    "KINDERGARTEN": "K", "KG": "K", "KN": "K",
+    "ADULT": "A", "ADULT TRANSITION": "A", "AD": "A", "18-22": "A",
+    "IN": "PK",
+}
+_ORDINAL = re.compile(r"^(?:GRADE\s*|GR\.?\s*)?0*(\d{1,2})(?:ST|ND|RD|TH)?"
+                      r"(?:\s*GRADE)?$")
+
+_DISABILITY_LOOKUP: dict[str, str] = {}
+for _code, (_abbr, _name) in DISABILITIES.items():
+    _DISABILITY_LOOKUP[_code] = _abbr
+    _DISABILITY_LOOKUP[_abbr] = _abbr
+    _DISABILITY_LOOKUP[_name.upper()] = _abbr
+_DISABILITY_LOOKUP.update({"DHH": "DEAF", "DF": "DEAF", "SLI/SL": "SLI",
+                           "SL": "SLI", "DB": "DB", "ASD": "AUT",
+                           "AUTISM": "AUT", "MR": "ID"})
+
+_SERVICE_ALIASES = {
+    "SLP": "SPEECH", "LSH": "SPEECH", "LAS": "SPEECH", "SPEECH/LANGUAGE":
+    "SPEECH", "SL": "SPEECH", "O&M": "OM", "O/M": "OM",
+    "COUNSELLING": "COUNSELING", "AUDIOLOGY": "AUD", "RS": "RSP",
+    "RESOURCE": "RSP",
+}
+_SETTING_ALIASES = {"GE": "GENED", "GENERAL": "GENED", "GENERALEDUCATION":
+                    "GENED", "GEN": "GENED", "REG": "GENED", "RSP": "GENED",
+                    "SPECIALDAYCLASS": "SDC", "DEPARTMENTALIZED": "DEPT"}
+
+
+def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean "X"?)' when a close choice exists, else ''."""
+    upper = {c.upper(): c for c in choices}
+    hit = difflib.get_close_matches(value.upper(), list(upper), n=1,
+                                    cutoff=0.6)
+    return f' (did you mean "{upper[hit[0]]}"?)' if hit else ""
+
+
+def split_list(text: str) -> list[str]:
+    """A ``;`` list (``,`` accepted too when no ``;`` is present)."""
+    sep = ";" if ";" in text or "," not in text else ","
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+def boolean(text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(f'expected yes/no, true/false, y/n or 1/0, got "{text}"')
+
+
+def grade(text: str) -> str:
+    """``7``, ``07``, ``7th``, ``Grade 7``, ``Kindergarten`` -> canonical."""
+    up = " ".join(text.strip().upper().split())
+    if up in GRADE_INDEX:
+        return up
+    if up in _GRADE_WORDS:
+        return _GRADE_WORDS[up]
+    m = _ORDINAL.match(up)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return str(int(m.group(1)))
+    raise ValueError(
+        f'expected PK, TK, K, 1-12 or A, got "{text}"'
+    )
+
+
+def disability(text: str) -> str:
+    key = " ".join(text.strip().upper().split())
+    if key in _DISABILITY_LOOKUP:
+        return _DISABILITY_LOOKUP[key]
+    choices = list(DISABILITIES) + list(DISABILITY_ABBREVIATIONS)
+    raise ValueError(
+        f'unknown disability code "{text}"{suggest(key, choices)}; use a '
+        "CALPADS code (210-330) or its abbreviation (SLD, AUT, ...)"
+    )
+
+
+def support_level(text: str) -> str:
+    up = text.strip().upper().replace("-", " ")
+    if up in ("MM", "MILD", "MODERATE", "MILD TO MODERATE", "MILD MODERATE"):
+        return "MM"
+    if up in ("EX", "EXTENSIVE", "ESN"):
+        return "EX"
+    raise ValueError(f'expected MM or EX, got "{text}"')
+
+
+def setting(text: str) -> str:
+    up = re.sub(r"[\s_\-.]", "", text.strip().upper())
+    up = _SETTING_ALIASES.get(up, up)
+    if up in SETTINGS:
+        return up
+    raise ValueError(
+        f'expected GENED, SDC or DEPT, got "{text}"{suggest(up, SETTINGS)}'
+    )
+
+
+def _code_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    out: list[str] = []
+    bad: list[str] = []
+    for item in split_list(text):
+        up = item.upper()
+        up = _SERVICE_ALIASES.get(up, up)
+        if up in allowed:
+            if up not in out:
+                out.append(up)
+        else:
+            bad.append(f'"{item}"{suggest(up, allowed)}')
+    if bad:
+        raise ValueError(
+            f"unknown {what} {', '.join(bad)}; expected {'/'.join(allowed)}"
+        )
+    return out
+
+
+def services(text: str) -> list[str]:
+    return _code_list(text, SERVICES, "service")
+
+
+def provides(text: str) -> list[str]:
+    return _code_list(text, PROVIDES, "provides entry")
+
+
+def grades(text: str) -> frozenset[str]:
+    parts = []
+    for part in split_list(text):
+        low, sep, high = part.partition("-")
+        try:
+            parts.append(grade(low) + (f"-{grade(high)}" if sep else ""))
+        except ValueError:
+            parts.append(part)
+    try:
+        return grade_range(";".join(parts))
+    except ValueError as exc:
+        raise ValueError(
+            f'{exc} (expected e.g. "K-5", "6-8", "PK;TK-K")'
+        ) from None
+
+
+def non_negative_int(text: str) -> int:
+    clean = text.strip()
+    try:
+        value = float(clean)
+    except ValueError:
+        raise ValueError(f'expected a whole number >= 0, got "{text}"') from None
+    if value != int(value) or value < 0:
+        raise ValueError(f'expected a whole number >= 0, got "{text}"')
+    return int(value)
+
+
+def fte(text: str) -> float:
+    clean = text.strip().rstrip("%")
+    try:
+        value = float(clean)
+    except ValueError:
+        raise ValueError(f'expected a number with 0 < fte <= 1, got "{text}"'
+                         ) from None
+    if text.strip().endswith("%"):
+        value /= 100
+    if not 0 < value <= 1:
+        raise ValueError(f'expected 0 < fte <= 1, got "{text}"')
+    return value
+
+
+def weight(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f'expected a number >= 0, got "{text}"') from None
+    if value < 0 or value != value or value == float("inf"):
+        raise ValueError(f'expected a number >= 0, got "{text}"')
+    return value

@@ -1,0 +1,327 @@
+"""The district-editable rules and the pure judgement of one pair.
+
+The tables in ``data/rules`` (loaded by ``io.load_rules``) become a
+``RuleSet``. ``check_pair`` decides whether a staff member may case-manage
+a student under the per-pair hard rules H2, H3, H4, H5 and H7, and
+returns every reason that excludes them, each with its rule id and source.
+H1 (one case manager each) and H6 (caps) concern whole plans and live in
+the model builder and ``verify``. The same ``check_pair`` is used by the
+model builder, the checker and the explanations, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from math import floor
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.domain import Staff, Student
+from optimizer.vocab import (
+    COORDINATES,
+    DISABILITY_NAME,
+    INSTRUCTIONAL_SETTINGS,
+    INSTRUCTS,
+    NO_LANGUAGE_PREFERENCE,
+    SERVES,
+    describe_grades,
+)
+
+INSTRUCT = "INSTRUCT"  # the activity of authorization rows for H4
+
+# Where each hard rule comes from, as the contract states it.
+RULE_SOURCES: dict[str, str] = {
+    "H1": "CTC Case Management guidance",
+    "H2": "district policy",
+    "H3": "district practice",
+    "H4": "CTC Case Management guidance; 5 CCR 80046.5",
+    "H5": "CTC Case Management guidance",
+    "H6": "EC 56362(c) and the district caseload table",
+    "H7": "district practice",
+}
+RULE_TITLES: dict[str, str] = {
+    "H1": "exactly one case manager per student",
+    "H2": "the case manager may case-manage",
+    "H3": "the case manager serves the student's site",
+    "H4": "instruction is authorized for the student's disability",
+    "H5": "a service the case manager provides is authorized",
+    "H6": "caseload within the cap",
+    "H7": "the student's grade is within the case manager's grades",
+}
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class CredentialInfo(BaseModel):
+    """One authorization document: a credential, an added one, a license."""
+
+    model_config = _FROZEN
+    code: str = Field(description="Canonical code, e.g. R3MN")
+    name: str = Field(description="What the document is called")
+    kind: str = Field(description="credential, added_authorization, license")
+    aliases: tuple[str, ...] = Field(default=(), description="Other codes")
+    source: str = Field(description="Citation")
+
+
+class AuthorizationRule(BaseModel):
+    """A row of the authorization table: what some documents authorize."""
+
+    model_config = _FROZEN
+    rule_id: str = Field(description="Stable id cited in every message")
+    credentials: frozenset[str] = Field(description="Codes this row covers")
+    activity: str = Field(description="INSTRUCT or a service code")
+    categories: frozenset[str] = Field(description="Disabilities; * = all")
+    support_levels: frozenset[str] = Field(description="MM and/or EX")
+    grades: frozenset[str] = Field(description="Grades authorized")
+    requires_base: bool = Field(
+        description="Added authorization: only within the grade band of a "
+        "base credential the person holds"
+    )
+    requires_secondary: frozenset[str] = Field(
+        description="If set, the student's secondary disability must be one "
+        "of these (e.g. DHH with autism)"
+    )
+    verified: bool = Field(description="Backed by an official source")
+    source: str = Field(description="Citation")
+    note: str = Field(default="", description="Limits, caveats")
+
+
+class CaseloadDefault(BaseModel):
+    """Default cap for a kind of provider (before FTE)."""
+
+    model_config = _FROZEN
+    provides: str
+    only_grades: frozenset[str] | None = Field(
+        default=None, description="Applies when the person works only here"
+    )
+    default_cap: int = Field(ge=0)
+    verified: bool
+    source: str
+
+
+class RuleSet(BaseModel):
+    """Every rules table, as loaded from a rules folder."""
+
+    model_config = _FROZEN
+    credentials: dict[str, CredentialInfo]
+    authorizations: tuple[AuthorizationRule, ...]
+    caseload_defaults: tuple[CaseloadDefault, ...]
+    best_practice_rank: dict[str, int] = Field(
+        description="INSTRUCTS or a service code -> rank (1 = strongest)"
+    )
+    source_hash: str = Field(default="", description="sha256 of the tables")
+
+    @cached_property
+    def alias_to_code(self) -> dict[str, str]:
+        table = {}
+        for info in self.credentials.values():
+            table[info.code.upper()] = info.code
+            for alias in info.aliases:
+                table[alias.upper()] = info.code
+        return table
+
+    def holds_ctc_credential(self, staff: Staff) -> bool:
+        return any(
+            self.credentials[c].kind != "license"
+            for c in staff.credentials
+            if c in self.credentials
+        )
+
+    def may_case_manage(self, staff: Staff) -> bool:
+        """H2 with the contract's default: yes when holding a CTC credential."""
+        if staff.can_case_manage is not None:
+            return staff.can_case_manage
+        return self.holds_ctc_credential(staff)
+
+    def default_cap(self, staff: Staff) -> CaseloadDefault | None:
+        """The caseload-table row for the person's first ``provides``."""
+        rows = [r for r in self.caseload_defaults if r.provides == staff.kind]
+        for row in rows:  # the grade-limited rows (preschool SLP) first
+            if row.only_grades is not None and staff.grades <= row.only_grades:
+                return row
+        return next((r for r in rows if r.only_grades is None), None)
+
+    def effective_cap(self, staff: Staff) -> int:
+        """H6 cap: as given, else the table default times FTE, rounded down."""
+        if staff.max_caseload is not None:
+            return staff.max_caseload
+        row = self.default_cap(staff)
+        if row is None:
+            return 0
+        return floor(row.default_cap * staff.fte + 1e-9)
+
+    def base_grades(self, staff: Staff) -> frozenset[str]:
+        """Grades of the person's base (non-added) credentials."""
+        grades: set[str] = set()
+        for rule in self.authorizations:
+            if rule.requires_base or not (rule.credentials & set(staff.credentials)):
+                continue
+            held = rule.credentials & set(staff.credentials)
+            if all(self.credentials[c].kind == "license" for c in held):
+                continue
+            grades |= rule.grades
+        return frozenset(grades)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why a staff member cannot case-manage a student: one hard rule."""
+
+    rule: str
+    message: str
+
+    @property
+    def source(self) -> str:
+        return RULE_SOURCES[self.rule]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message} [{self.source}]"
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """The judgement of one (student, staff) pair under H2-H5 and H7."""
+
+    relation: str
+    exclusions: tuple[Exclusion, ...]
+    authorized_by: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+    verified: bool = True
+    best_practice: bool = False
+    language_match: bool = False
+    wants_language: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def eligible(self) -> bool:
+        return not self.exclusions
+
+
+def relation(student: Student, staff: Staff) -> str:
+    """The pair's relation, computed from the roster (never read)."""
+    if student.setting in INSTRUCTIONAL_SETTINGS and (
+        student.setting in staff.provides
+    ):
+        tor = student.teacher_of_record
+        if tor is None or tor == staff.staff_id:
+            return INSTRUCTS
+    if set(student.services) & set(staff.provides):
+        return SERVES
+    return COORDINATES
+
+
+def wants_language(student: Student) -> bool:
+    lang = (student.home_language or "").strip().upper()
+    return lang not in NO_LANGUAGE_PREFERENCE
+
+
+def best_practice_items(student: Student, rules: RuleSet) -> frozenset[str]:
+    """The student's most intensive items (S1), or empty if none ranks."""
+    items = set(student.services)
+    if student.setting in INSTRUCTIONAL_SETTINGS:
+        items.add("INSTRUCTS")
+    ranked = {i: rules.best_practice_rank[i] for i in items
+              if i in rules.best_practice_rank}
+    if not ranked:
+        return frozenset()
+    top = min(ranked.values())
+    return frozenset(i for i, r in ranked.items() if r == top)
+
+
+def provided_items(student: Student, staff: Staff, rel: str) -> frozenset[str]:
+    if rel == INSTRUCTS:
+        return frozenset({"INSTRUCTS"})
+    if rel == SERVES:
+        return frozenset(set(student.services) & set(staff.provides))
+    return frozenset()
+
+
+def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
+    """Judge a pair under H2, H3, H4, H5 and H7, collecting every reason."""
+    rel = relation(student, staff)
+    out: list[Exclusion] = []
+    who = f"{staff.name} ({staff.staff_id})"
+    if not rules.may_case_manage(staff):
+        why = ("can_case_manage is no" if staff.can_case_manage is False
+               else "holds no CTC credential (license-only staff)")
+        out.append(Exclusion("H2", f"{who} may not case-manage: {why}"))
+    if not staff.serves_site(student.site):
+        out.append(Exclusion(
+            "H3", f"{who} does not serve site {student.site} "
+            f"(serves {';'.join(staff.sites)})"))
+    if student.grade not in staff.grades:
+        out.append(Exclusion(
+            "H7", f"grade {student.grade} is outside {who}'s grades "
+            f"({describe_grades(staff.grades)})"))
+    matched: list[AuthorizationRule] = []
+    if rel == INSTRUCTS:
+        matched = _instruction_rules(student, staff, rules)
+        if not matched:
+            cat = student.placement_disability
+            basis = (" (secondary disability: low-incidence alternate "
+                     "placement)" if student.alt_placement_secondary else "")
+            out.append(Exclusion(
+                "H4", f"{who} would instruct the student in "
+                f"{student.setting} but holds no credential authorizing "
+                f"instruction for {DISABILITY_NAME[cat]} ({cat}){basis} at "
+                f"grade {student.grade}, support level "
+                f"{student.support_level}"))
+    elif rel == SERVES:
+        matched = _service_rules(student, staff, rules)
+        if not matched:
+            shared = sorted(set(student.services) & set(staff.provides))
+            out.append(Exclusion(
+                "H5", f"{who} would serve the student "
+                f"({';'.join(shared)}) but holds no authorization for "
+                f"{'/'.join(shared)} at grade {student.grade}"))
+    held = set(staff.credentials)
+    codes = tuple(sorted({c for r in matched for c in r.credentials & held}))
+    top = best_practice_items(student, rules)
+    wants = wants_language(student)
+    return PairCheck(
+        relation=rel,
+        exclusions=tuple(out),
+        authorized_by=codes,
+        rule_ids=tuple(r.rule_id for r in matched),
+        verified=not matched or any(r.verified for r in matched),
+        best_practice=(not top) or bool(top & provided_items(student, staff, rel)),
+        language_match=wants and staff.speaks(student.home_language),
+        wants_language=wants,
+    )
+
+
+def _grade_ok(rule: AuthorizationRule, student: Student, staff: Staff,
+              rules: RuleSet) -> bool:
+    if student.grade not in rule.grades:
+        return False
+    return not rule.requires_base or student.grade in rules.base_grades(staff)
+
+
+def _instruction_rules(student: Student, staff: Staff, rules: RuleSet
+                       ) -> list[AuthorizationRule]:
+    cat = student.placement_disability
+    held = set(staff.credentials)
+    return [
+        r for r in rules.authorizations
+        if r.activity == INSTRUCT and r.credentials & held
+        and (cat in r.categories or "*" in r.categories)
+        and student.support_level in r.support_levels
+        and (not r.requires_secondary
+             or student.secondary_disability in r.requires_secondary)
+        and _grade_ok(r, student, staff, rules)
+    ]
+
+
+def _service_rules(student: Student, staff: Staff, rules: RuleSet
+                   ) -> list[AuthorizationRule]:
+    shared = set(student.services) & set(staff.provides)
+    held = set(staff.credentials)
+    cats = {student.primary_disability, student.secondary_disability}
+    return [
+        r for r in rules.authorizations
+        if r.activity in shared and r.credentials & held
+        and ("*" in r.categories or r.categories & cats)
+        and student.support_level in r.support_levels
+        and _grade_ok(r, student, staff, rules)
+    ]

@@ -1,0 +1,134 @@
+"""solve(): the library entry point the CLI (and a notebook) uses."""
+
+from __future__ import annotations
+
+import time
+
+from optimizer.cpsat.diagnose import capacity_shortfalls
+from optimizer.cpsat.model import AssignmentModel
+from optimizer.domain import Instance
+from optimizer.explain import no_candidate_diagnosis
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import (
+    Diagnosis,
+    LevelOutcome,
+    Result,
+    SolverParams,
+    SolveStatus,
+)
+from optimizer.rules import RuleSet
+from optimizer.structure import Structure, build_structure
+
+
+def diagnose(structure: Structure) -> Diagnosis:
+    """Exact feasibility test of H1-H7, with the reasons when it fails."""
+    return Diagnosis(tuple(no_candidate_diagnosis(structure)),
+                     tuple(capacity_shortfalls(structure)))
+
+
+def solve(instance: Instance, rules: RuleSet,
+          weights: ObjectiveWeights | None = None,
+          params: SolverParams | None = None) -> Result:
+    """Plan case managers for every student.
+
+    Parameters
+    ----------
+    instance
+        The roster (with any pins and forbidden pairs).
+    rules
+        The authorization, caseload and best-practice tables.
+    weights
+        How S1-S4 combine; defaults to ``ObjectiveWeights()``.
+    params
+        Time limit, seed and workers; defaults to ``SolverParams()``.
+
+    Returns
+    -------
+    Result
+        ``status`` INFEASIBLE comes with a ``diagnosis``; OPTIMAL is
+        returned only when every objective level is proven optimal.
+    """
+    weights = weights or ObjectiveWeights()
+    params = params or SolverParams()
+    start = time.monotonic()
+    structure = build_structure(instance, rules)
+    result = Result(SolveStatus.OPTIMAL, params=params,
+                    num_groups=len(structure.groups),
+                    num_pairs=len(structure.pairs),
+                    num_components=len(structure.components))
+    diagnosis = diagnose(structure)
+    if not diagnosis.empty:
+        result.status = SolveStatus.INFEASIBLE
+        result.diagnosis = diagnosis
+        result.runtime = time.monotonic() - start
+        return result
+    levels = weights.levels(structure.weight_scale)
+    totals = [[0, 0, True] for _ in levels]
+    counts: dict[int, int] = {}
+    # Largest parts first, each given a share of the remaining time.
+    order = sorted(structure.components, key=lambda c: -len(c.pairs))
+    pairs_left = sum(len(c.pairs) for c in order)
+    for comp in order:
+        remaining = params.time_limit - (time.monotonic() - start)
+        share = max(0.05, remaining * len(comp.pairs) / max(1, pairs_left))
+        pairs_left -= len(comp.pairs)
+        outcome = AssignmentModel(structure, comp).solve(levels, params,
+                                                         share)
+        if outcome.status == "INFEASIBLE":  # the flow test should prevent it
+            result.status = SolveStatus.INFEASIBLE
+            result.diagnosis = Diagnosis(notes=(
+                "the solver found no plan although every student has "
+                "eligible staff with room; please report this roster",))
+            break
+        if outcome.status == "UNKNOWN":
+            result.status = SolveStatus.UNKNOWN
+            break
+        if outcome.status == "FEASIBLE":
+            result.status = SolveStatus.FEASIBLE
+        counts.update(outcome.counts)
+        for i, lv in enumerate(outcome.levels):
+            totals[i][0] += lv.objective
+            totals[i][1] += lv.bound
+            totals[i][2] = totals[i][2] and lv.optimal
+        for i in range(len(outcome.levels), len(levels)):
+            totals[i][2] = False
+    result.levels = [LevelOutcome(lv, v, b, opt)
+                     for lv, (v, b, opt) in zip(levels, totals)]
+    if result.has_plan:
+        result.assignment = disaggregate(structure, counts)
+    result.runtime = time.monotonic() - start
+    return result
+
+
+def disaggregate(structure: Structure, counts: dict[int, int]
+                 ) -> dict[str, str]:
+    """Turn group counts into one case manager per student, determinately.
+
+    Within a group, students whose prior case manager received places go
+    to them first; the rest fill places in staff order, in input order.
+    """
+    inst = structure.instance
+    places: dict[int, dict[int, int]] = {}
+    for p, n in sorted(counts.items()):
+        if n > 0:
+            pair = structure.pairs[p]
+            places.setdefault(pair.group, {})[pair.staff] = n
+    index = {c.staff_id: j for j, c in enumerate(inst.staff)}
+    out: dict[str, str] = {}
+    for g in structure.groups:
+        left = dict(sorted(places.get(g.index, {}).items()))
+        waiting = []
+        for m in g.members:
+            s = inst.students[m]
+            j = index.get(s.prior_case_manager or "")
+            if j is not None and left.get(j, 0) > 0:
+                out[s.student_id] = inst.staff[j].staff_id
+                left[j] -= 1
+            else:
+                waiting.append(s)
+        slots = [j for j, n in left.items() for _ in range(n)]
+        if len(slots) != len(waiting):
+            raise AssertionError("group counts do not match group size")
+        for s, j in zip(waiting, slots):
+            out[s.student_id] = inst.staff[j].staff_id
+    return out

@@ -1,0 +1,171 @@
+"""The planning problem's structure, computed once and shared.
+
+Students with identical profiles (same site, grade, eligibility facts,
+language and weight) form a ``Group`` and are planned as an integer count;
+a group's prior case managers are counts inside it. Only eligible
+(group, staff) pairs exist. ``components`` splits the district into parts
+that share no staff, which are solved separately. Pure Python: the model
+builder, the diagnosis and the explanations read the same structure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from optimizer.domain import Instance, Staff, Student
+from optimizer.rules import PairCheck, RuleSet, check_pair, wants_language
+
+
+@dataclass
+class Group:
+    """Students planned together: identical in every fact the rules read."""
+
+    index: int
+    members: list[int]  # student positions, in input order
+    student: Student  # representative
+    weight_units: int  # one member's weight in integer units
+    priors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An eligible (group, staff) pair and what choosing it means."""
+
+    group: int
+    staff: int
+    check: PairCheck
+
+
+@dataclass
+class Component:
+    """Groups and staff linked by eligibility; solved on its own."""
+
+    groups: list[int]
+    staff: list[int]
+    pairs: list[int]
+
+
+@dataclass
+class Structure:
+    instance: Instance
+    rules: RuleSet
+    groups: list[Group]
+    caps: list[int]
+    pairs: list[Pair]
+    weight_scale: int
+    no_candidates: list[int]  # groups with no eligible pair
+    components: list[Component]
+
+    def pairs_of_group(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for i, p in enumerate(self.pairs):
+            out[p.group].append(i)
+        return out
+
+
+def weight_scale(instance: Instance) -> int:
+    """1, 10 or 100: the smallest scale making every weight whole."""
+    for scale in (1, 10, 100):
+        if all(abs(s.weight * scale - round(s.weight * scale)) < 1e-9
+               for s in instance.students):
+            return scale
+    return 100
+
+
+def group_key(student: Student, instance: Instance) -> tuple:
+    forbidden = tuple(sorted(c for s, c in instance.forbidden
+                             if s == student.student_id))
+    lang = (student.home_language or "").strip().casefold() \
+        if wants_language(student) else ""
+    return (student.site, student.grade, student.primary_disability,
+            student.secondary_disability, student.support_level,
+            student.setting, tuple(sorted(student.services)),
+            student.alt_placement_secondary, student.teacher_of_record,
+            lang, student.weight, instance.pins.get(student.student_id),
+            forbidden)
+
+
+def build_structure(instance: Instance, rules: RuleSet) -> Structure:
+    """Group students, find eligible pairs and independent components."""
+    scale = weight_scale(instance)
+    index: dict[tuple, Group] = {}
+    groups: list[Group] = []
+    for pos, s in enumerate(instance.students):
+        key = group_key(s, instance)
+        g = index.get(key)
+        if g is None:
+            g = Group(len(groups), [], s, round(s.weight * scale))
+            index[key] = g
+            groups.append(g)
+        g.members.append(pos)
+        if s.prior_case_manager:
+            g.priors[s.prior_case_manager] += 1
+    caps = [rules.effective_cap(c) for c in instance.staff]
+    by_site: dict[str, list[int]] = defaultdict(list)
+    everywhere: list[int] = []
+    for j, c in enumerate(instance.staff):
+        if "*" in c.sites:
+            everywhere.append(j)
+        for site in c.sites:
+            by_site[site].append(j)
+    pairs: list[Pair] = []
+    no_candidates = []
+    for g in groups:
+        s = g.student
+        pinned = instance.pins.get(s.student_id)
+        forbidden = {c for sid, c in instance.forbidden
+                     if sid == s.student_id}
+        found = False
+        for j in sorted(set(by_site.get(s.site, [])) | set(everywhere)):
+            c = instance.staff[j]
+            if caps[j] == 0 or c.staff_id in forbidden:
+                continue
+            if pinned is not None and c.staff_id != pinned:
+                continue
+            check = check_pair(s, c, rules)
+            if check.eligible:
+                pairs.append(Pair(g.index, j, check))
+                found = True
+        if not found:
+            no_candidates.append(g.index)
+    return Structure(instance, rules, groups, caps, pairs, scale,
+                     no_candidates, _components(groups, pairs,
+                                                len(instance.staff)))
+
+
+def _components(groups: list[Group], pairs: list[Pair], num_staff: int
+                ) -> list[Component]:
+    parent = list(range(len(groups) + num_staff))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for p in pairs:
+        a, b = find(p.group), find(len(groups) + p.staff)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    comps: dict[int, Component] = {}
+    for g in groups:
+        comps.setdefault(find(g.index), Component([], [], [])).groups.append(
+            g.index)
+    for j in range(num_staff):
+        root = find(len(groups) + j)
+        if root in comps:
+            comps[root].staff.append(j)
+    for i, p in enumerate(pairs):
+        comps[find(p.group)].pairs.append(i)
+    return sorted(comps.values(), key=lambda c: c.groups[0])
+
+
+def candidates_for(student: Student, instance: Instance, rules: RuleSet
+                   ) -> list[tuple[Staff, PairCheck]]:
+    """Every staff member with the judgement of the pair (for diagnosis)."""
+    return [(c, check_pair(student, c, rules)) for c in instance.staff]

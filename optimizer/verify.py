@@ -1,0 +1,205 @@
+"""The solver-free checker: audit any assignment against H1-H7, S1-S4.
+
+This is the code behind ``caseload check`` and the re-verification of
+every plan before it is written. It judges pairs with ``rules.check_pair``
+and recomputes every objective term from the assignment alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from optimizer.domain import Instance, Staff, Student
+from optimizer.objectives import BALANCE_SCALE
+from optimizer.rules import RULE_SOURCES, PairCheck, RuleSet, check_pair
+from optimizer.structure import weight_scale
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken hard rule, in plain words, with its source."""
+
+    rule: str
+    student_id: str | None
+    staff_id: str | None
+    message: str
+
+    @property
+    def source(self) -> str:
+        return RULE_SOURCES[self.rule]
+
+    def __str__(self) -> str:
+        who = ", ".join(x for x in (
+            f"student {self.student_id}" if self.student_id else "",
+            f"staff {self.staff_id}" if self.staff_id else "") if x)
+        return f"{self.rule} [{who}]: {self.message} ({self.source})"
+
+
+@dataclass(frozen=True)
+class StudentLine:
+    """One student's assignment as the outputs describe it."""
+
+    student: Student
+    staff: Staff | None
+    check: PairCheck | None
+    prior_allowed: bool
+
+    @property
+    def changed(self) -> str:
+        prior = self.student.prior_case_manager
+        if not prior:
+            return ""
+        return "no" if self.staff and self.staff.staff_id == prior else "yes"
+
+
+@dataclass
+class Audit:
+    """Everything ``check`` reports about an assignment."""
+
+    violations: list[Violation]
+    lines: list[StudentLine]
+    terms: dict[str, int]
+    kpis: dict[str, object]
+    loads: dict[str, tuple[int, float, int]] = field(default_factory=dict)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.violations
+
+
+def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
+                  staff: dict[str, Staff]) -> bool:
+    """S3 applies: the prior case manager exists and may take the student."""
+    prior = student.prior_case_manager
+    if not prior or prior not in staff:
+        return False
+    pin = instance.pins.get(student.student_id)
+    if (pin is not None and pin != prior) or (
+            (student.student_id, prior) in instance.forbidden):
+        return False
+    if rules.effective_cap(staff[prior]) <= 0:
+        return False
+    return check_pair(student, staff[prior], rules).eligible
+
+
+def audit(instance: Instance, rules: RuleSet,
+          assignment: dict[str, str | None],
+          duplicates: dict[str, int] | None = None,
+          unknown_students: list[str] | None = None) -> Audit:
+    """Check ``assignment`` (student_id -> staff_id) against H1-H7.
+
+    ``duplicates`` and ``unknown_students`` describe problems of a
+    hand-made file that a dict cannot hold (H1).
+    """
+    staff = instance.staff_by_id()
+    violations: list[Violation] = []
+    lines: list[StudentLine] = []
+    for sid in unknown_students or []:
+        violations.append(Violation(
+            "H1", sid, None, "the assignment names a student who is not on "
+            "the roster"))
+    for sid, n in sorted((duplicates or {}).items()):
+        violations.append(Violation(
+            "H1", sid, None, f"the student has {n} case managers; exactly "
+            "one is required"))
+    caseload: Counter[str] = Counter()
+    load_units: Counter[str] = Counter()
+    scale = weight_scale(instance)
+    for s in instance.students:
+        cm = assignment.get(s.student_id)
+        allowed = prior_allowed(s, instance, rules, staff)
+        if not cm:
+            violations.append(Violation("H1", s.student_id, None,
+                                        "the student has no case manager"))
+            lines.append(StudentLine(s, None, None, allowed))
+            continue
+        if cm not in staff:
+            violations.append(Violation(
+                "H1", s.student_id, cm, f'case manager "{cm}" is not on the '
+                "staff roster"))
+            lines.append(StudentLine(s, None, None, allowed))
+            continue
+        check = check_pair(s, staff[cm], rules)
+        for exc in check.exclusions:
+            violations.append(Violation(exc.rule, s.student_id, cm,
+                                        exc.message))
+        caseload[cm] += 1
+        load_units[cm] += round(s.weight * scale)
+        lines.append(StudentLine(s, staff[cm], check, allowed))
+    loads: dict[str, tuple[int, float, int]] = {}
+    for c in instance.staff:
+        cap = rules.effective_cap(c)
+        n = caseload[c.staff_id]
+        loads[c.staff_id] = (n, load_units[c.staff_id] / scale, cap)
+        if n > cap:
+            violations.append(Violation(
+                "H6", None, c.staff_id, f"{c.name} has {n} students, over "
+                f"the cap of {cap}"))
+    terms = objective_terms(instance, rules, lines, load_units)
+    return Audit(violations, lines, terms,
+                 kpis(instance, rules, lines, loads), loads)
+
+
+def objective_terms(instance: Instance, rules: RuleSet,
+                    lines: list[StudentLine],
+                    load_units: Counter[str]) -> dict[str, int]:
+    """S1-S4 exactly as the model's integer objective defines them."""
+    s2 = 0
+    for c in instance.staff:
+        cap = rules.effective_cap(c)
+        if cap > 0:
+            s2 += round(BALANCE_SCALE / cap) * load_units[c.staff_id] ** 2
+    placed = [ln for ln in lines if ln.check is not None]
+    return {
+        "S1": sum(not ln.check.best_practice for ln in placed),
+        "S2": s2,
+        "S3": sum(ln.prior_allowed and ln.changed == "yes" for ln in lines),
+        "S4": sum(ln.check.wants_language and not ln.check.language_match
+                  for ln in placed),
+    }
+
+
+def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
+         loads: dict[str, tuple[int, float, int]]) -> dict[str, object]:
+    """The figures an administrator reads, all from the assignment."""
+    placed = [ln for ln in lines if ln.check is not None]
+    with_prior = [ln for ln in lines if ln.student.prior_case_manager]
+    wanting = [ln for ln in placed if ln.check.wants_language]
+    unverified = Counter(
+        rid for ln in placed if not ln.check.verified
+        for rid in ln.check.rule_ids)
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for c in instance.staff:
+        n, wl, cap = loads[c.staff_id]
+        if cap > 0 and rules.may_case_manage(c):
+            by_kind[c.kind].append(wl / cap)
+    utilization = {
+        kind: {"staff": len(u), "min": round(min(u), 3),
+               "median": round(statistics.median(u), 3),
+               "max": round(max(u), 3),
+               "over_90_percent": sum(x > 0.9 for x in u)}
+        for kind, u in sorted(by_kind.items())
+    }
+    return {
+        "students": len(lines),
+        "staff": len(instance.staff),
+        "case_managers_available": sum(
+            1 for c in instance.staff
+            if rules.may_case_manage(c) and rules.effective_cap(c) > 0),
+        "students_assigned": len(placed),
+        "best_practice_matches": sum(ln.check.best_practice
+                                     for ln in placed),
+        "relations": dict(sorted(Counter(ln.check.relation
+                                         for ln in placed).items())),
+        "prior_case_manager_given": len(with_prior),
+        "prior_case_manager_allowed": sum(ln.prior_allowed
+                                          for ln in lines),
+        "continuity_kept": sum(ln.changed == "no" for ln in with_prior),
+        "home_language_other_than_english": len(wanting),
+        "language_matches": sum(ln.check.language_match for ln in wanting),
+        "unverified_authorizations_relied_on": dict(sorted(
+            unverified.items())),
+        "utilization_by_kind": utilization,
+    }

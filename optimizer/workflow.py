@@ -1,0 +1,137 @@
+"""End-to-end operations the CLI (or a notebook) calls in one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from optimizer import io, report
+from optimizer.cpsat import solver_version
+from optimizer.domain import Instance
+from optimizer.errors import InputError, Problem
+from optimizer.explain import render_diagnosis
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import Result, SolverParams
+from optimizer.rules import RuleSet
+from optimizer.solve import solve
+from optimizer.verify import Audit, audit
+
+
+@dataclass
+class PlanRun:
+    """A finished ``plan``: the result, the checker's audit, the files."""
+
+    result: Result
+    audit: Audit | None
+    files: dict[str, str]
+    warnings: list[str]
+
+
+def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
+         weights: ObjectiveWeights, params: SolverParams,
+         warnings: list[str] | None = None) -> PlanRun:
+    """Solve, re-verify with the checker, and render the plan files.
+
+    A plan the checker rejects is a bug and raises ``AssertionError``: it
+    is never written.
+    """
+    warnings = list(warnings or [])
+    result = solve(instance, rules, weights, params)
+    files: dict[str, str] = {}
+    checked = None
+    if result.has_plan:
+        checked = audit(instance, rules, dict(result.assignment))
+        if checked.violations:
+            raise AssertionError(
+                "the solver's plan fails the checker: "
+                + "; ".join(map(str, checked.violations[:5])))
+        files["assignments.csv"] = report.assignments_csv(checked, instance,
+                                                          rules)
+        files["caseloads.csv"] = report.caseloads_csv(checked, instance)
+    summary = report.summary(result, checked, input_hash=input_hash,
+                             rules=rules, weights=weights, warnings=warnings,
+                             solver_version=solver_version())
+    if result.diagnosis is not None:
+        summary["diagnosis"] = render_diagnosis(result.diagnosis).splitlines()
+        files["diagnosis.json"] = report.to_json(
+            diagnosis_dict(result))
+    files["summary.json"] = report.to_json(summary)
+    return PlanRun(result, checked, files, warnings)
+
+
+def diagnosis_dict(result: Result) -> dict:
+    d = result.diagnosis
+    assert d is not None
+    return {
+        "status": result.status.value,
+        "no_eligible_case_manager": [
+            {"students": list(nc.student_ids), "site": nc.site,
+             "profile": nc.profile,
+             "excluded": [{"staff_id": ex.staff_id,
+                           "reasons": [{"rule": r, "reason": m}
+                                       for r, m in ex.reasons]}
+                          for ex in nc.excluded]}
+            for nc in d.no_candidates],
+        "capacity_shortfalls": [
+            {"students": list(sh.student_ids), "sites": list(sh.sites),
+             "staff": [{"staff_id": i, "cap": cap}
+                       for i, _, cap in sh.staff],
+             "shortfall": sh.shortfall, "rule": "H6"}
+            for sh in d.shortfalls],
+        "notes": list(d.notes),
+    }
+
+
+def load_weights(path: Path | None, mode: str | None,
+                 priority: str | None,
+                 overrides: dict[str, float]) -> ObjectiveWeights:
+    """Objective settings from a TOML file, then command-line overrides."""
+    data: dict = {}
+    file = str(path) if path else "weights.toml"
+    if path is not None:
+        raw = io.load_weights_file(path)
+        unknown = set(raw) - {"mode", "priority", "weights"}
+        problems = [Problem(file, None, key, None, "unknown key; expected "
+                            "mode, priority or [weights]")
+                    for key in sorted(unknown)]
+        if problems:
+            raise InputError(problems)
+        data.update({k: raw[k] for k in ("mode", "priority") if k in raw})
+        data.update(raw.get("weights", {}))
+    if mode:
+        data["mode"] = mode
+    if priority:
+        data["priority"] = tuple(p.strip() for p in priority.split(","))
+    data.update(overrides)
+    try:
+        return ObjectiveWeights(**data)
+    except ValueError as exc:
+        raise InputError([Problem(file, None, None, None,
+                                  str(exc).splitlines()[-1]
+                                  if "\n" in str(exc) else str(exc))]
+                         ) from None
+
+
+def read_assignment(path: Path) -> tuple[dict[str, str | None],
+                                         dict[str, int], list[str]]:
+    """A hand-made or produced assignments.csv: student -> case manager."""
+    table = io.read_table(path, ["student_id", "case_manager_id"])
+    header = [h.strip().lower() for h in table.header]
+    problems = [Problem(table.file, 1, col, None,
+                        f'required column "{col}" is missing')
+                for col in ("student_id", "case_manager_id")
+                if col not in header]
+    if problems:
+        raise InputError(problems)
+    i, j = header.index("student_id"), header.index("case_manager_id")
+    assignment: dict[str, str | None] = {}
+    counts: dict[str, int] = {}
+    for _row, cells in table.rows:
+        sid = cells[i].strip() if i < len(cells) else ""
+        cm = cells[j].strip() if j < len(cells) else ""
+        if not sid:
+            continue
+        counts[sid] = counts.get(sid, 0) + 1
+        assignment.setdefault(sid, cm or None)
+    duplicates = {s: n for s, n in counts.items() if n > 1}
+    return assignment, duplicates, []
