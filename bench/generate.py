@@ -35,6 +35,10 @@ STAFF_LAST = ["Ortiz", "Bennett", "Alvarez", "Park", "Reyes", "Cho",
               "Morgan", "Silva", "Hughes", "Duarte", "Ito", "Castro",
               "Foster", "Vega", "Nakamura", "Ruiz", "Shah", "Collins"]
 
+STAFF_FIRST = ["Maria", "James", "Linh", "Rosa", "David", "Priya", "Elena",
+               "Marcus", "Grace", "Hector", "Aisha", "Tomas", "Julia",
+               "Samuel", "Ines", "Kevin", "Dana", "Victor", "Helen"]
+
 SIZES = {
     # sites, students per site (mean), itinerant region size
     "sample": (3, 100, 3),
@@ -135,8 +139,8 @@ class _StaffMaker:
         self.n += 1
         row = {
             "staff_id": f"T{self.n:04d}",
-            "name": f"{self.rng.choice('ABCDEFGHJKLMNPRSTW')}. "
-                    f"{self.rng.choice(STAFF_LAST)}",
+            "name": f"{STAFF_FIRST[self.n % len(STAFF_FIRST)]} "
+                    f"{STAFF_LAST[(self.n * 7) % len(STAFF_LAST)]}",
             "sites": ";".join(sites), "provides": provides,
             "credentials": credentials, "max_caseload": "", "fte": "",
             "grades": grades, "languages": languages,

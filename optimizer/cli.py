@@ -36,9 +36,19 @@ def rules_option(f):
         help="A district's edited copy of data/rules.")(f)
 
 
-def _warn(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(f"Warning: {line}", err=True)
+def _warn(problems, limit: int = 3) -> None:
+    """Warnings on stderr, at most ``limit`` of each kind, then a count."""
+    kinds: dict[tuple, list] = {}
+    for p in problems:
+        kinds.setdefault((p.file, p.column), []).append(p)
+    for items in kinds.values():
+        for p in items[:limit]:
+            click.echo(f"Warning: {p}", err=True)
+        if len(items) > limit:
+            rows = ", ".join(str(p.row) for p in items[limit:] if p.row)
+            click.echo(f"Warning: ... {len(items) - limit} more like this "
+                       f"in {items[0].file}"
+                       + (f" (rows {rows})" if rows else ""), err=True)
 
 
 @click.group(cls=_Cli, context_settings=CONTEXT_SETTINGS)
@@ -84,7 +94,7 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]
-    _warn(warnings)
+    _warn(loaded.warnings)
     weights = workflow.load_weights(weights_file, mode, priority, overrides)
     run = workflow.plan(loaded.instance, rules, input_hash=loaded.input_hash,
                         weights=weights, warnings=warnings,
@@ -133,7 +143,7 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     """
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
-    _warn([str(w) for w in loaded.warnings])
+    _warn(loaded.warnings)
     assignment, duplicates, _ = workflow.read_assignment(assignments)
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in assignment if s not in known)
