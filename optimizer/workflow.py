@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from optimizer import io, report
 from optimizer.cpsat import solver_version
 from optimizer.domain import Instance
@@ -105,11 +107,13 @@ def load_weights(path: Path | None, mode: str | None,
     data.update(overrides)
     try:
         return ObjectiveWeights(**data)
-    except ValueError as exc:
-        raise InputError([Problem(file, None, None, None,
-                                  str(exc).splitlines()[-1]
-                                  if "\n" in str(exc) else str(exc))]
-                         ) from None
+    except ValidationError as exc:
+        where = file if path is not None else "command line"
+        raise InputError([
+            Problem(where, None, ".".join(map(str, e["loc"])) or None,
+                    str(e.get("input")),
+                    e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()]) from None
 
 
 def read_assignment(path: Path) -> tuple[dict[str, str | None],

@@ -19,8 +19,15 @@ def best_practice_misses(v: AssignmentVars) -> cp_model.LinearExpr:
 
 
 def continuity_losses(v: AssignmentVars) -> cp_model.LinearExpr:
-    """S3: allowed prior case managers not kept (up to a constant)."""
-    return -sum(v.keep.values()) if v.keep else 0
+    """S3: students whose allowed prior case manager is not kept.
+
+    A prior is allowed exactly when its pair is eligible, so the students
+    with an allowed prior are the upper bounds of the ``keep`` counts.
+    """
+    if not v.keep:
+        return 0
+    allowed = sum(v.keep_upper.values())
+    return allowed - sum(v.keep.values())
 
 
 def language_misses(v: AssignmentVars) -> cp_model.LinearExpr:

@@ -22,6 +22,7 @@ class AssignmentVars:
         self.x: dict[int, cp_model.IntVar] = {}
         self.keep: dict[int, cp_model.IntVar] = {}
         self.upper: dict[int, int] = {}
+        self.keep_upper: dict[int, int] = {}
         for p in component.pairs:
             pair = structure.pairs[p]
             group = structure.groups[pair.group]
@@ -31,6 +32,7 @@ class AssignmentVars:
             staff_id = structure.instance.staff[pair.staff].staff_id
             prior = group.priors.get(staff_id, 0)
             if prior:
+                self.keep_upper[p] = prior
                 self.keep[p] = model.new_int_var(0, min(prior, upper),
                                                  f"keep_{p}")
         self.pairs_of_staff: dict[int, list[int]] = {}

@@ -1,0 +1,25 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from optimizer import io  # noqa: E402
+from optimizer.rules import RuleSet  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    """The bundled rules tables (data/rules)."""
+    return io.load_rules()
+
+
+@pytest.fixture(scope="session")
+def sample(rules):
+    """The bundled sample roster (data/sample), loaded."""
+    return io.load_roster(io.DEFAULT_SAMPLE_DIR, rules)
