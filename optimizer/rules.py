@@ -325,3 +325,48 @@ def _service_rules(student: Student, staff: Staff, rules: RuleSet
         and student.support_level in r.support_levels
         and _grade_ok(r, student, staff, rules)
     ]
+
+
+class PairJudge:
+    """``check_pair`` memoized on the facts it reads, for large rosters.
+
+    Eligibility depends on a student's profile and a staff member's
+    credentials, services, grades and languages, not on who they are
+    (except the teacher of record), so the judgement is cached on those
+    facts. Only eligible judgements are served from the cache: exclusion
+    messages name a particular person and are always computed afresh.
+    """
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self._cache: dict[tuple, PairCheck] = {}
+        self._staff_keys: dict[str, tuple] = {}
+
+    def _staff_key(self, staff: Staff) -> tuple:
+        key = self._staff_keys.get(staff.staff_id)
+        if key is None:
+            key = (staff.provides, staff.credentials, staff.grades,
+                   staff.can_case_manage,
+                   tuple(sorted(x.casefold() for x in staff.languages)))
+            self._staff_keys[staff.staff_id] = key
+        return key
+
+    def check(self, student: Student, staff: Staff) -> PairCheck:
+        """Same result as ``check_pair`` (messages of exclusions included)."""
+        if not staff.serves_site(student.site):
+            return check_pair(student, staff, self.rules)
+        key = (student.grade, student.primary_disability,
+               student.secondary_disability, student.support_level,
+               student.setting, student.services,
+               student.alt_placement_secondary,
+               student.teacher_of_record is None,
+               student.teacher_of_record == staff.staff_id,
+               (student.home_language or "").strip().casefold(),
+               self._staff_key(staff))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        check = check_pair(student, staff, self.rules)
+        if check.eligible:
+            self._cache[key] = check
+        return check

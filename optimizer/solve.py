@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from optimizer.cpsat.diagnose import capacity_shortfalls
-from optimizer.cpsat.model import AssignmentModel
+from optimizer.cpsat.flow import exact_for, solve_flow
+from optimizer.cpsat.model import AssignmentModel, ComponentOutcome
 from optimizer.domain import Instance
 from optimizer.explain import no_candidate_diagnosis
 from optimizer.objectives import ObjectiveWeights
@@ -28,7 +29,8 @@ def diagnose(structure: Structure) -> Diagnosis:
 
 def solve(instance: Instance, rules: RuleSet,
           weights: ObjectiveWeights | None = None,
-          params: SolverParams | None = None) -> Result:
+          params: SolverParams | None = None,
+          method: str = "auto") -> Result:
     """Plan case managers for every student.
 
     Parameters
@@ -41,6 +43,10 @@ def solve(instance: Instance, rules: RuleSet,
         How S1-S4 combine; defaults to ``ObjectiveWeights()``.
     params
         Time limit, seed and workers; defaults to ``SolverParams()``.
+    method
+        ``auto``: the exact min-cost flow where it is exact (unit weights,
+        S1 first or one weighted level), CP-SAT warm-started from the flow
+        plan elsewhere. ``cpsat``: CP-SAT everywhere (for cross-checks).
 
     Returns
     -------
@@ -72,8 +78,8 @@ def solve(instance: Instance, rules: RuleSet,
         remaining = params.time_limit - (time.monotonic() - start)
         share = max(0.05, remaining * len(comp.pairs) / max(1, pairs_left))
         pairs_left -= len(comp.pairs)
-        outcome = AssignmentModel(structure, comp).solve(levels, params,
-                                                         share)
+        outcome = _solve_component(structure, comp, levels, params, share,
+                                   method)
         if outcome.status == "INFEASIBLE":  # the flow test should prevent it
             result.status = SolveStatus.INFEASIBLE
             result.diagnosis = Diagnosis(notes=(
@@ -98,6 +104,17 @@ def solve(instance: Instance, rules: RuleSet,
         result.assignment = disaggregate(structure, counts)
     result.runtime = time.monotonic() - start
     return result
+
+
+def _solve_component(structure: Structure, comp, levels, params, share,
+                     method: str) -> ComponentOutcome:
+    if method not in ("auto", "cpsat"):
+        raise ValueError(f"unknown method {method!r}")
+    flow = solve_flow(structure, comp, levels)
+    if method == "auto" and exact_for(structure, comp, levels):
+        return ComponentOutcome("OPTIMAL", flow.counts, flow.levels)
+    return AssignmentModel(structure, comp).solve(levels, params, share,
+                                                  hint=flow.counts)
 
 
 def disaggregate(structure: Structure, counts: dict[int, int]

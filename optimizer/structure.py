@@ -14,7 +14,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import PairCheck, RuleSet, check_pair, wants_language
+from optimizer.rules import (
+    PairCheck,
+    PairJudge,
+    RuleSet,
+    check_pair,
+    wants_language,
+)
 
 
 @dataclass
@@ -115,6 +121,7 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
             by_site[site].append(j)
     pairs: list[Pair] = []
     no_candidates = []
+    judge = PairJudge(rules)
     for g in groups:
         s = g.student
         pinned = instance.pins.get(s.student_id)
@@ -127,7 +134,7 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
                 continue
             if pinned is not None and c.staff_id != pinned:
                 continue
-            check = check_pair(s, c, rules)
+            check = judge.check(s, c)
             if check.eligible:
                 pairs.append(Pair(g.index, j, check))
                 found = True

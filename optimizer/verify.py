@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.objectives import BALANCE_SCALE
-from optimizer.rules import RULE_SOURCES, PairCheck, RuleSet, check_pair
+from optimizer.rules import (
+    RULE_SOURCES,
+    PairCheck,
+    PairJudge,
+    RuleSet,
+    check_pair,
+)
 from optimizer.structure import weight_scale
 
 
@@ -70,7 +76,8 @@ class Audit:
 
 
 def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
-                  staff: dict[str, Staff]) -> bool:
+                  staff: dict[str, Staff],
+                  judge: PairJudge | None = None) -> bool:
     """S3 applies: the prior case manager exists and may take the student."""
     prior = student.prior_case_manager
     if not prior or prior not in staff:
@@ -81,6 +88,8 @@ def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
         return False
     if rules.effective_cap(staff[prior]) <= 0:
         return False
+    if judge is not None:
+        return judge.check(student, staff[prior]).eligible
     return check_pair(student, staff[prior], rules).eligible
 
 
@@ -107,9 +116,10 @@ def audit(instance: Instance, rules: RuleSet,
     caseload: Counter[str] = Counter()
     load_units: Counter[str] = Counter()
     scale = weight_scale(instance)
+    judge = PairJudge(rules)
     for s in instance.students:
         cm = assignment.get(s.student_id)
-        allowed = prior_allowed(s, instance, rules, staff)
+        allowed = prior_allowed(s, instance, rules, staff, judge)
         if not cm:
             violations.append(Violation("H1", s.student_id, None,
                                         "the student has no case manager"))
@@ -121,7 +131,7 @@ def audit(instance: Instance, rules: RuleSet,
                 "staff roster"))
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        check = check_pair(s, staff[cm], rules)
+        check = judge.check(s, staff[cm])
         for exc in check.exclusions:
             violations.append(Violation(exc.rule, s.student_id, cm,
                                         exc.message))

@@ -97,3 +97,16 @@ def test_plan_passes_checker_or_diagnosis_is_true(inst):
             assert eligible <= listed
         places = sum(cap for _, _, cap in sh.staff)
         assert sh.shortfall == len(sh.student_ids) - places > 0
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_flow_and_cpsat_reach_the_same_optimum(inst):
+    flow = solve(inst, RULES, params=SolverParams(time_limit=5))
+    cpsat = solve(inst, RULES, params=SolverParams(time_limit=5),
+                  method="cpsat")
+    assert flow.status is cpsat.status
+    if flow.status is SolveStatus.OPTIMAL:
+        assert [lv.objective for lv in flow.levels] == [
+            lv.objective for lv in cpsat.levels]

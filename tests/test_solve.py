@@ -91,3 +91,23 @@ def test_time_limit_reports_status_honestly(sample, rules):
         assert all(lv.optimal for lv in result.levels)
     else:
         assert result.status in (SolveStatus.FEASIBLE, SolveStatus.UNKNOWN)
+
+
+def test_flow_optimum_equals_cpsat_optimum_on_sample(sample, rules):
+    # Two independent methods, one objective: both proven optimal, so the
+    # level values must agree exactly.
+    flow = solve(sample.instance, rules)
+    cpsat = solve(sample.instance, rules, params=SolverParams(60),
+                  method="cpsat")
+    assert flow.status is cpsat.status is SolveStatus.OPTIMAL
+    assert [lv.objective for lv in flow.levels] == [
+        lv.objective for lv in cpsat.levels]
+
+
+def test_weighted_workload_uses_cpsat_and_agrees_with_checker(rules):
+    students = [student(f"S{i}", weight=w)
+                for i, w in enumerate([1, 1.5, 2, 0.5, 1, 2])]
+    inst = instance(students, [staff("A"), staff("B", max_caseload=3)])
+    result = solve(inst, rules, params=SolverParams(20))
+    assert result.status is SolveStatus.OPTIMAL
+    solver_terms_match_checker(result, audit(inst, rules, result.assignment))

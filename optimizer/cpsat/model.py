@@ -53,7 +53,7 @@ class AssignmentModel:
                 outcomes.append(LevelOutcome(level, expr, expr, True))
                 continue
             self.model.minimize(expr)
-            self._hint(hint or counts)
+            self._hint(counts or hint or {})
             solver = cp_model.CpSolver()
             solver.parameters.max_time_in_seconds = clock.remaining()
             solver.parameters.num_workers = params.workers
