@@ -339,7 +339,7 @@ class PairJudge:
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
-        self._cache: dict[tuple, PairCheck] = {}
+        self._cache: dict[tuple, PairCheck | None] = {}
         self._staff_keys: dict[str, tuple] = {}
 
     def _staff_key(self, staff: Staff) -> tuple:
@@ -353,8 +353,14 @@ class PairJudge:
 
     def check(self, student: Student, staff: Staff) -> PairCheck:
         """Same result as ``check_pair`` (messages of exclusions included)."""
+        hit = self.eligible(student, staff)
+        return hit if hit is not None else check_pair(student, staff,
+                                                      self.rules)
+
+    def eligible(self, student: Student, staff: Staff) -> PairCheck | None:
+        """The judgement if the pair is eligible, else None (fast path)."""
         if not staff.serves_site(student.site):
-            return check_pair(student, staff, self.rules)
+            return None
         key = (student.grade, student.primary_disability,
                student.secondary_disability, student.support_level,
                student.setting, student.services,
@@ -363,10 +369,8 @@ class PairJudge:
                student.teacher_of_record == staff.staff_id,
                (student.home_language or "").strip().casefold(),
                self._staff_key(staff))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        if key in self._cache:
+            return self._cache[key]
         check = check_pair(student, staff, self.rules)
-        if check.eligible:
-            self._cache[key] = check
-        return check
+        self._cache[key] = check if check.eligible else None
+        return self._cache[key]

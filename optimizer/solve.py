@@ -113,8 +113,14 @@ def _solve_component(structure: Structure, comp, levels, params, share,
     flow = solve_flow(structure, comp, levels)
     if method == "auto" and exact_for(structure, comp, levels):
         return ComponentOutcome("OPTIMAL", flow.counts, flow.levels)
-    return AssignmentModel(structure, comp).solve(levels, params, share,
-                                                  hint=flow.counts)
+    # S1 is linear, so the flow's S1-first optimum is exact for S1 even
+    # with weighted loads: CP-SAT then solves only the later levels.
+    solved = []
+    if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
+        s1 = flow.levels[0].objective
+        solved = [LevelOutcome(levels[0], s1, s1, True)]
+    return AssignmentModel(structure, comp).solve(
+        levels, params, share, hint=flow.counts, solved=solved)
 
 
 def disaggregate(structure: Structure, counts: dict[int, int]

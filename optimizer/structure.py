@@ -115,6 +115,8 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
     by_site: dict[str, list[int]] = defaultdict(list)
     everywhere: list[int] = []
     for j, c in enumerate(instance.staff):
+        if caps[j] == 0 or not rules.may_case_manage(c):
+            continue  # H2 / H6: never a candidate
         if "*" in c.sites:
             everywhere.append(j)
         for site in c.sites:
@@ -134,8 +136,8 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
                 continue
             if pinned is not None and c.staff_id != pinned:
                 continue
-            check = judge.check(s, c)
-            if check.eligible:
+            check = judge.eligible(s, c)
+            if check is not None:
                 pairs.append(Pair(g.index, j, check))
                 found = True
         if not found:

@@ -41,13 +41,21 @@ class AssignmentModel:
         }
 
     def solve(self, levels: list[dict[str, int]], params: SolverParams,
-              time_limit: float,
-              hint: dict[int, int] | None = None) -> ComponentOutcome:
+              time_limit: float, hint: dict[int, int] | None = None,
+              solved: list[LevelOutcome] | None = None) -> ComponentOutcome:
+        """Solve the levels in order; ``solved`` are leading levels already
+        proven optimal elsewhere (their values are fixed, not re-solved)."""
         clock = _Clock(time_limit)
-        outcomes: list[LevelOutcome] = []
+        outcomes: list[LevelOutcome] = list(solved or [])
         counts: dict[int, int] = {}
         status = "OPTIMAL"
-        for level in levels:
+        for done in outcomes:
+            if not done.optimal:
+                raise ValueError("only proven levels may be fixed")
+            expr = sum(c * self.terms[t] for t, c in done.terms.items())
+            if not isinstance(expr, int):
+                self.model.add(expr <= done.objective)
+        for level in levels[len(outcomes):]:
             expr = sum(coef * self.terms[t] for t, coef in level.items())
             if isinstance(expr, int):  # nothing to optimise at this level
                 outcomes.append(LevelOutcome(level, expr, expr, True))

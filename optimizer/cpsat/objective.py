@@ -10,6 +10,8 @@ from optimizer.objectives import BALANCE_SCALE
 # Above this many integer load units per case manager, the convex square
 # is a multiplication constraint rather than its tangent cuts.
 _MAX_CUTS = 120
+# Tangent cuts per case manager for weighted loads.
+_GRID_CUTS = 10
 
 
 def best_practice_misses(v: AssignmentVars) -> cp_model.LinearExpr:
@@ -63,5 +65,11 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
             exact = model.new_int_var(0, top, f"load_{staff}")
             model.add(exact == load)
             model.add_multiplication_equality(sq, [exact, exact])
+            # Tangents at a grid of loads: redundant for integer values,
+            # but they give the linear relaxation a tight lower bound.
+            if _GRID_CUTS:
+                step = max(1, top // _GRID_CUTS)
+                for k in range(0, top + 1, step):
+                    model.add(sq >= 2 * k * exact - k * k)
         terms.append(round(BALANCE_SCALE / cap) * sq)
     return sum(terms)
