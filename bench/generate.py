@@ -176,7 +176,9 @@ def generate(size: str, seed: int = 7, weighted: bool = False
             sid += 1
             site.students.append(_student(rng, f"{sid + 100000}", site))
     maker = _StaffMaker(rng)
-    _staff_sites(rng, maker, sites)
+    # The sample keeps roomier staffing than the benchmark districts.
+    ratio = (24, 11, 50) if size == "sample" else (26, 12, 55)
+    _staff_sites(rng, maker, sites, ratio)
     _itinerants(rng, maker, sites, region)
     students = [s for site in sites for s in site.students]
     _priors(rng, students, maker.rows)
@@ -189,13 +191,14 @@ def generate(size: str, seed: int = 7, weighted: bool = False
 
 
 def _staff_sites(rng: random.Random, maker: _StaffMaker,
-                 sites: list[Site]) -> None:
+                 sites: list[Site], ratio: tuple[int, int, int]) -> None:
+    """Site staff; ``ratio``: students per RSP teacher, SDC class, SLP."""
     for site in sites:
         st = site.students
         span = _grade_span(site.level)
         rsp = sum("RSP" in s["services"] and s["setting"] == "GENED"
                   for s in st)
-        for _ in range(max(1, math.ceil(rsp / 24))):
+        for _ in range(max(1, math.ceil(rsp / ratio[0]))):
             cred = rng.choices(["R3MN", "R3MM", "R3MN;RSAA", "R3MM;AAAS"],
                                weights=[55, 20, 10, 15])[0]
             maker.add("RSP", [site.code], cred, span, maker.lang())
@@ -203,18 +206,18 @@ def _staff_sites(rng: random.Random, maker: _StaffMaker,
         for lvl, cred in (("EX", "R3EN"), ("MM", "R3MN")):
             sdc = [s for s in st if s["setting"] == "SDC"
                    and s["support_level"] == lvl]
-            for k in range(math.ceil(len(sdc) / 11)):
+            for k in range(math.ceil(len(sdc) / ratio[1])):
                 c = cred if rng.random() < 0.7 else (
                     "R3MS" if lvl == "EX" else "R3MM;AAAS")
                 row = maker.add("SDC", [site.code], c, span, maker.lang())
-                for s in sdc[k * 11:(k + 1) * 11]:
+                for s in sdc[k * ratio[1]:(k + 1) * ratio[1]]:
                     if rng.random() < 0.5:
                         s["teacher_of_record"] = row["staff_id"]
         dept = [s for s in st if s["setting"] == "DEPT"]
         if dept:
             maker.add("DEPT", [site.code], "R3MN", span, maker.lang())
         speech = sum("SPEECH" in s["services"] for s in st)
-        for _ in range(max(1, math.ceil(speech / 50))):
+        for _ in range(max(1, math.ceil(speech / ratio[2]))):
             cred = rng.choices(["SLP-LSH", "LIC-SLP"], weights=[85, 15])[0]
             row = maker.add("SPEECH", [site.code], cred, "", maker.lang())
             if cred == "LIC-SLP":

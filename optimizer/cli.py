@@ -79,10 +79,16 @@ def main() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1,
               show_default=True)
+@click.option("--redact", is_flag=True, help="Write student ids as stable "
+              "pseudonyms and leave out the roster's own columns.")
+@click.option("--verify-against", "published",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Confirm a published plan folder is still what these "
+              "inputs produce (exit 4 if not).")
 def plan(roster: Path, out: Path, rules_dir: Path | None,
          weights_file: Path | None, mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
-         workers: int) -> None:
+         workers: int, redact: bool, published: Path | None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -98,7 +104,8 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     weights = workflow.load_weights(weights_file, mode, priority, overrides)
     run = workflow.plan(loaded.instance, rules, input_hash=loaded.input_hash,
                         weights=weights, warnings=warnings,
-                        params=SolverParams(time_limit, seed, workers))
+                        params=SolverParams(time_limit, seed, workers),
+                        redact=redact)
     io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
     click.echo(text_summary(run.result, run.audit))
     if not run.result.has_plan:
@@ -108,6 +115,24 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"Plan written to {out}/ (assignments.csv, caseloads.csv, "
                "summary.json)")
+    if published is not None:
+        _verify_against(published, run.files["assignments.csv"],
+                        loaded.input_hash)
+
+
+def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
+    differ, recorded = workflow.compare_with_published(new_csv, published)
+    if recorded is not None and recorded != input_hash:
+        click.echo(f"The inputs differ from those of {published} "
+                   "(input hash changed).")
+    if not differ:
+        click.echo(f"Verified: this plan matches the published plan in "
+                   f"{published}.")
+        return
+    shown = ", ".join(differ[:10]) + (" ..." if len(differ) > 10 else "")
+    click.echo(f"{len(differ)} student(s) differ from the published plan "
+               f"in {published}: {shown}")
+    sys.exit(EXIT_VIOLATIONS)
 
 
 def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -164,3 +189,7 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
         click.echo(f"{len(result.violations)} hard-rule violation(s).")
         sys.exit(EXIT_VIOLATIONS)
     click.echo("Compliant: every hard rule (H1-H7) holds.")
+
+
+if __name__ == "__main__":  # python -m optimizer.cli
+    main()

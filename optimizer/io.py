@@ -259,12 +259,14 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
     """
     path = Path(path)
     students_path, staff_path = _find_roster_files(path)
+    _check_size(students_path)
     problems: list[Problem] = []
     staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
     student_table = read_table(students_path,
                                [c.name for c in STUDENT_COLUMNS])
     staff = _build_staff(staff_table, rules, problems)
     students, extra_cols, extras = _build_students(student_table, problems)
+    repairs = _repair_dropped_zeros(students, student_table, staff)
     if problems:
         raise InputError(problems)
     try:
@@ -273,7 +275,7 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
     except ValidationError as exc:  # only cross-record invariants remain
         raise InputError([Problem(path.name, None, None, None,
                                   e["msg"]) for e in exc.errors()]) from None
-    warnings = [*staff_table.notes, *student_table.notes,
+    warnings = [*staff_table.notes, *student_table.notes, *repairs,
                 *roster_warnings(instance, rules, student_table.file,
                                  staff_table.file,
                                  {s.student_id: r for r, s in
@@ -283,6 +285,50 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
         (student_table.digest + staff_table.digest).encode()).hexdigest()
     return Roster(instance, tuple(warnings), digest, path,
                   (students_path, staff_path))
+
+
+def _repair_dropped_zeros(students: list[Student], table: Table,
+                          staff: list[Staff]) -> list[Problem]:
+    """Excel drops leading zeros ("007" -> "7"): re-link such references
+    when exactly one staff id matches once zeros are ignored."""
+    ids = {c.staff_id for c in staff}
+    by_digits: dict[str, list[str]] = {}
+    for i in ids:
+        by_digits.setdefault(i.lstrip("0"), []).append(i)
+    notes = []
+    rows = [r for r, _ in table.rows]
+    for pos, s in enumerate(students):
+        for column in ("prior_case_manager", "teacher_of_record"):
+            ref = getattr(s, column)
+            if not ref or ref in ids:
+                continue
+            match = by_digits.get(ref.lstrip("0"), [])
+            if len(match) == 1:
+                students[pos] = s = s.model_copy(update={column: match[0]})
+                notes.append(Problem(
+                    table.file, rows[pos] if pos < len(rows) else None,
+                    column, ref,
+                    f'staff_id "{ref}" is not in staff.csv but '
+                    f'"{match[0]}" is; Excel may have dropped leading '
+                    f'zeros, so "{match[0]}" is used'))
+    return notes
+
+
+MAX_STUDENT_ROWS = 250_000
+
+
+def _check_size(path: Path) -> None:
+    """Refuse rosters far beyond any California district, before parsing."""
+    with open(path, "rb") as fh:
+        rows = sum(chunk.count(b"\n") for chunk in iter(
+            lambda: fh.read(1 << 20), b""))
+    if rows - 1 > MAX_STUDENT_ROWS:
+        raise InputError([Problem(
+            path.name, None, None, None,
+            f"{path.name} has {rows - 1:,} rows; the limit is "
+            f"{MAX_STUDENT_ROWS:,} students (the largest California "
+            "district has about 65,000 students with IEPs). Split the "
+            "roster by SELPA or region and plan each part")])
 
 
 def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]

@@ -163,7 +163,21 @@ def grades(text: str) -> frozenset[str]:
         ) from None
 
 
+_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|"
+                   r"\d{1,2}-[A-Za-z]{3}(-\d{2,4})?)$")
+
+
+def _not_a_date(text: str) -> None:
+    """Excel turns some numbers into dates; say so rather than 'bad'."""
+    if _DATE.match(text.strip()):
+        raise ValueError(
+            f'"{text.strip()}" looks like a date: Excel may have turned a '
+            "number into a date; format the column as Number and re-enter it"
+        )
+
+
 def non_negative_int(text: str) -> int:
+    _not_a_date(text)
     clean = text.strip()
     try:
         value = float(clean)
@@ -175,6 +189,7 @@ def non_negative_int(text: str) -> int:
 
 
 def fte(text: str) -> float:
+    _not_a_date(text)
     clean = text.strip().rstrip("%")
     try:
         value = float(clean)
@@ -189,6 +204,7 @@ def fte(text: str) -> float:
 
 
 def weight(text: str) -> float:
+    _not_a_date(text)
     try:
         value = float(text.strip())
     except ValueError:

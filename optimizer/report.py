@@ -7,8 +7,11 @@ Pure functions of an ``Audit`` (the checker's view of the plan) and a
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -50,15 +53,29 @@ def _number(x: float) -> str:
     return f"{x:.3f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
-def assignments_csv(audit: Audit, instance: Instance, rules: RuleSet) -> str:
-    """One row per student, in input order (contract columns first)."""
-    rows: list[list[Any]] = [[*ASSIGNMENT_COLUMNS, *instance.extra_columns,
+def pseudonymizer(key: str) -> Callable[[str], str]:
+    """Stable pseudonyms: HMAC-SHA256 of the id under ``key``."""
+    def name(student_id: str) -> str:
+        digest = hmac.new(key.encode(), student_id.encode(), hashlib.sha256)
+        return "P-" + digest.hexdigest()[:12]
+    return name
+
+
+def assignments_csv(audit: Audit, instance: Instance, rules: RuleSet,
+                    redact: Callable[[str], str] | None = None) -> str:
+    """One row per student, in input order (contract columns first).
+
+    With ``redact``, student ids are replaced by pseudonyms and the
+    roster's own columns (names and the like) are left out.
+    """
+    extra_columns = () if redact else instance.extra_columns
+    rows: list[list[Any]] = [[*ASSIGNMENT_COLUMNS, *extra_columns,
                               *PRODUCT_COLUMNS]]
     for line in audit.lines:
         s, c, check = line.student, line.staff, line.check
-        extra = instance.extras.get(s.student_id, ())
+        extra = () if redact else instance.extras.get(s.student_id, ())
         rows.append([
-            s.student_id, s.site,
+            redact(s.student_id) if redact else s.student_id, s.site,
             c.staff_id if c else "", c.name if c else "",
             check.relation if check else "",
             ";".join(check.authorized_by) if check else "",

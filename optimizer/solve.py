@@ -128,7 +128,8 @@ def disaggregate(structure: Structure, counts: dict[int, int]
     """Turn group counts into one case manager per student, determinately.
 
     Within a group, students whose prior case manager received places go
-    to them first; the rest fill places in staff order, in input order.
+    to them first; the rest fill places in staff-id order, by student id
+    (so the order of roster rows changes nothing).
     """
     inst = structure.instance
     places: dict[int, dict[int, int]] = {}
@@ -138,8 +139,10 @@ def disaggregate(structure: Structure, counts: dict[int, int]
             places.setdefault(pair.group, {})[pair.staff] = n
     index = {c.staff_id: j for j, c in enumerate(inst.staff)}
     out: dict[str, str] = {}
+    # g.members is sorted by student id (structure.build_structure).
     for g in structure.groups:
-        left = dict(sorted(places.get(g.index, {}).items()))
+        left = dict(sorted(places.get(g.index, {}).items(),
+                           key=lambda kv: inst.staff[kv[0]].staff_id))
         waiting = []
         for m in g.members:
             s = inst.students[m]

@@ -100,17 +100,21 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
     """Group students, find eligible pairs and independent components."""
     scale = weight_scale(instance)
     index: dict[tuple, Group] = {}
-    groups: list[Group] = []
     for pos, s in enumerate(instance.students):
         key = group_key(s, instance)
         g = index.get(key)
         if g is None:
-            g = Group(len(groups), [], s, round(s.weight * scale))
-            index[key] = g
-            groups.append(g)
+            g = index[key] = Group(-1, [], s, round(s.weight * scale))
         g.members.append(pos)
         if s.prior_case_manager:
             g.priors[s.prior_case_manager] += 1
+    # Canonical order (by profile, staff by id, members by student id) so
+    # that the order of rows in the roster cannot change any assignment.
+    groups = [index[k] for k in sorted(index, key=_sortable)]
+    for i, g in enumerate(groups):
+        g.index = i
+        g.members.sort(key=lambda m: instance.students[m].student_id)
+        g.student = instance.students[g.members[0]]
     caps = [rules.effective_cap(c) for c in instance.staff]
     by_site: dict[str, list[int]] = defaultdict(list)
     everywhere: list[int] = []
@@ -130,7 +134,8 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
         forbidden = {c for sid, c in instance.forbidden
                      if sid == s.student_id}
         found = False
-        for j in sorted(set(by_site.get(s.site, [])) | set(everywhere)):
+        for j in sorted(set(by_site.get(s.site, [])) | set(everywhere),
+                        key=lambda j: instance.staff[j].staff_id):
             c = instance.staff[j]
             if caps[j] == 0 or c.staff_id in forbidden:
                 continue
@@ -142,13 +147,18 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
                 found = True
         if not found:
             no_candidates.append(g.index)
+    staff_ids = [c.staff_id for c in instance.staff]
     return Structure(instance, rules, groups, caps, pairs, scale,
-                     no_candidates, _components(groups, pairs,
-                                                len(instance.staff)))
+                     no_candidates, _components(groups, pairs, staff_ids))
 
 
-def _components(groups: list[Group], pairs: list[Pair], num_staff: int
-                ) -> list[Component]:
+def _sortable(key: tuple) -> tuple:
+    return tuple("" if k is None else str(k) for k in key)
+
+
+def _components(groups: list[Group], pairs: list[Pair],
+                staff_ids: list[str]) -> list[Component]:
+    num_staff = len(staff_ids)
     parent = list(range(len(groups) + num_staff))
 
     def find(a: int) -> int:
@@ -169,6 +179,8 @@ def _components(groups: list[Group], pairs: list[Pair], num_staff: int
         root = find(len(groups) + j)
         if root in comps:
             comps[root].staff.append(j)
+    for comp in comps.values():
+        comp.staff.sort(key=staff_ids.__getitem__)
     for i, p in enumerate(pairs):
         comps[find(p.group)].pairs.append(i)
     return sorted(comps.values(), key=lambda c: c.groups[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -31,12 +31,16 @@ class PlanRun:
 
 def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          weights: ObjectiveWeights, params: SolverParams,
-         warnings: list[str] | None = None) -> PlanRun:
+         warnings: list[str] | None = None,
+         redact: bool = False) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
-    is never written.
+    is never written. With ``redact``, student ids in the files become
+    stable pseudonyms (keyed by the roster's hash), the roster's own
+    columns are left out, and warnings are only counted.
     """
+    rename = report.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     result = solve(instance, rules, weights, params)
     files: dict[str, str] = {}
@@ -48,22 +52,33 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
         files["assignments.csv"] = report.assignments_csv(checked, instance,
-                                                          rules)
+                                                          rules, rename)
         files["caseloads.csv"] = report.caseloads_csv(checked, instance)
+    shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
+             if redact and warnings else warnings)
     summary = report.summary(result, checked, input_hash=input_hash,
-                             rules=rules, weights=weights, warnings=warnings,
+                             rules=rules, weights=weights, warnings=shown,
                              solver_version=solver_version())
+    summary["redacted"] = redact
     if result.diagnosis is not None:
-        summary["diagnosis"] = render_diagnosis(result.diagnosis).splitlines()
-        files["diagnosis.json"] = report.to_json(
-            diagnosis_dict(result))
+        diagnosis = diagnosis_dict(result, rename)
+        if not redact:
+            summary["diagnosis"] = render_diagnosis(
+                result.diagnosis).splitlines()
+        files["diagnosis.json"] = report.to_json(diagnosis)
     files["summary.json"] = report.to_json(summary)
     return PlanRun(result, checked, files, warnings)
 
 
-def diagnosis_dict(result: Result) -> dict:
+def diagnosis_dict(result: Result, rename=None) -> dict:
     d = result.diagnosis
     assert d is not None
+    if rename is not None:
+        d = replace(d, no_candidates=tuple(
+            replace(nc, student_ids=tuple(map(rename, nc.student_ids)))
+            for nc in d.no_candidates), shortfalls=tuple(
+            replace(sh, student_ids=tuple(map(rename, sh.student_ids)))
+            for sh in d.shortfalls))
     return {
         "status": result.status.value,
         "no_eligible_case_manager": [
@@ -139,3 +154,30 @@ def read_assignment(path: Path) -> tuple[dict[str, str | None],
         assignment.setdefault(sid, cm or None)
     duplicates = {s: n for s, n in counts.items() if n > 1}
     return assignment, duplicates, []
+
+
+def compare_with_published(new_csv: str, published: Path
+                           ) -> tuple[list[str], bool | None]:
+    """Students whose case manager differs from a published plan folder,
+    and whether its recorded input hash matches (None if unknown)."""
+    import csv
+    import io as _io
+    import json
+
+    def table(text: str) -> dict[str, str]:
+        return {r["student_id"]: r["case_manager_id"]
+                for r in csv.DictReader(_io.StringIO(text))}
+
+    file = published / "assignments.csv"
+    if not file.is_file():
+        raise InputError([Problem(str(published), None, None, None,
+                                  "not a plan folder (no assignments.csv)")])
+    old = table(file.read_text(encoding="utf-8"))
+    new = table(new_csv)
+    differ = sorted(s for s in old.keys() | new.keys()
+                    if old.get(s) != new.get(s))
+    same_input = None
+    summary = published / "summary.json"
+    if summary.is_file():
+        same_input = json.loads(summary.read_text()).get("input_hash")
+    return differ, same_input

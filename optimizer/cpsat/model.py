@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat import objective
 from optimizer.cpsat.constraints import add_constraints
+from optimizer.cpsat.flow import term_values
 from optimizer.cpsat.variables import AssignmentVars
 from optimizer.result import LevelOutcome, SolverParams
 from optimizer.structure import Component, Structure
@@ -47,7 +49,9 @@ class AssignmentModel:
         proven optimal elsewhere (their values are fixed, not re-solved)."""
         clock = _Clock(time_limit)
         outcomes: list[LevelOutcome] = list(solved or [])
-        counts: dict[int, int] = {}
+        # A hint that satisfies the fixed levels is already a plan: if time
+        # runs out below, it is returned (not proven) rather than nothing.
+        counts: dict[int, int] = dict(hint or {}) if outcomes else {}
         status = "OPTIMAL"
         for done in outcomes:
             if not done.optimal:
@@ -61,7 +65,7 @@ class AssignmentModel:
                 outcomes.append(LevelOutcome(level, expr, expr, True))
                 continue
             self.model.minimize(expr)
-            self._hint(counts or hint or {})
+            self._hint(counts or hint or {})  # the best plan so far
             solver = cp_model.CpSolver()
             solver.parameters.max_time_in_seconds = clock.remaining()
             solver.parameters.num_workers = params.workers
@@ -73,10 +77,18 @@ class AssignmentModel:
             if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if code == cp_model.INFEASIBLE:
                     return ComponentOutcome("INFEASIBLE", {}, outcomes)
-                # Time ran out at this level: keep the earlier levels' plan
-                # (if any) and say it is not proven.
-                return ComponentOutcome("FEASIBLE" if counts else "UNKNOWN",
-                                        counts, outcomes)
+                # Time ran out at this level: keep the best plan so far (if
+                # any), with this level's true value and the solver's bound.
+                if not counts:
+                    return ComponentOutcome("UNKNOWN", counts, outcomes)
+                values = term_values(self.variables.structure,
+                                     self.variables.component, counts)
+                value = sum(c * values[t] for t, c in level.items())
+                bound = solver.best_objective_bound
+                bound = round(bound) if math.isfinite(bound) else 0
+                outcomes.append(LevelOutcome(level, value, min(bound, value),
+                                             False))
+                return ComponentOutcome("FEASIBLE", counts, outcomes)
             value = round(solver.objective_value)
             bound = round(solver.best_objective_bound)
             optimal = code == cp_model.OPTIMAL

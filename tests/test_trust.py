@@ -1,0 +1,138 @@
+"""Trust under faults and repetition: interrupted writes, row order,
+re-verification of a published plan, redaction."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer import io
+from optimizer.cli import main
+from optimizer.solve import solve
+
+SAMPLE = io.DEFAULT_SAMPLE_DIR
+
+
+def plan(args):
+    return CliRunner().invoke(main, ["plan", *map(str, args)])
+
+
+def shuffled_copy(src: Path, dst: Path, seed: int) -> Path:
+    dst.mkdir(parents=True)
+    rng = random.Random(seed)
+    for name in ("students.csv", "staff.csv"):
+        lines = (src / name).read_text().splitlines()
+        body = lines[1:]
+        rng.shuffle(body)
+        (dst / name).write_text("\n".join([lines[0], *body]) + "\n")
+    return dst
+
+
+def test_row_order_does_not_change_any_assignment(rules, tmp_path):
+    base = solve(io.load_roster(SAMPLE, rules).instance, rules).assignment
+    for seed in (1, 2):
+        folder = shuffled_copy(SAMPLE, tmp_path / f"s{seed}", seed)
+        other = solve(io.load_roster(folder, rules).instance,
+                      rules).assignment
+        assert other == base
+
+
+def test_interrupted_write_leaves_the_old_plan(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert plan([SAMPLE, "--out", out]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls = []
+
+    def dying_write(path, text):
+        calls.append(path)
+        if len(calls) == 2:  # after one file of the new plan is written
+            raise KeyboardInterrupt
+        real(path, text)
+
+    real = io.write_text_atomic
+    monkeypatch.setattr(io, "write_text_atomic", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        io.write_plan_folder(out, {"assignments.csv": "new",
+                                   "caseloads.csv": "new",
+                                   "summary.json": "{}"})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_killed_process_never_leaves_half_a_plan(tmp_path):
+    # Kill real `caseload plan` runs at spread-out moments; whatever the
+    # moment, the folder holds one whole plan, old or new.
+    out = tmp_path / "out"
+    assert plan([SAMPLE, "--out", out]).exit_code == 0
+    old = (out / "assignments.csv").read_bytes()
+    cmd = [sys.executable, "-m", "optimizer.cli", "plan", str(SAMPLE),
+           "--out", str(out)]
+    for delay in (0.2, 0.4, 0.6, 0.8, 1.0):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        names = sorted(p.name for p in out.iterdir())
+        assert names == ["assignments.csv", "caseloads.csv", "summary.json"]
+        assert (out / "assignments.csv").read_bytes() == old
+
+
+def test_verify_against_a_published_plan(tmp_path):
+    out = tmp_path / "out"
+    assert plan([SAMPLE, "--out", out]).exit_code == 0
+    same = plan([SAMPLE, "--out", tmp_path / "again", "--verify-against",
+                 out])
+    assert same.exit_code == 0, same.output
+    assert "matches the published plan in" in same.output
+    # Edit one published assignment: the check must notice.
+    text = (out / "assignments.csv").read_text().splitlines()
+    cells = text[1].split(",")
+    cells[2] = "T9999"
+    text[1] = ",".join(cells)
+    (out / "assignments.csv").write_text("\n".join(text) + "\n")
+    differs = plan([SAMPLE, "--out", tmp_path / "third", "--verify-against",
+                    out])
+    assert differs.exit_code == 4
+    assert "1 student(s) differ" in differs.output
+
+
+def test_redact_replaces_ids_and_drops_private_columns(tmp_path):
+    out = tmp_path / "out"
+    assert plan([SAMPLE, "--out", out, "--redact"]).exit_code == 0
+    rows = list(csv.DictReader((out / "assignments.csv").open()))
+    ids = {r["student_id"] for r in rows}
+    real = {r["student_id"] for r in
+            csv.DictReader((SAMPLE / "students.csv").open())}
+    assert not ids & real
+    assert all(i.startswith("P-") for i in ids)
+    assert "last_name" not in rows[0] and "first_name" not in rows[0]
+    again = tmp_path / "again"
+    assert plan([SAMPLE, "--out", again, "--redact"]).exit_code == 0
+    # Stable pseudonyms: the same roster gives the same file.
+    assert (again / "assignments.csv").read_bytes() == (
+        out / "assignments.csv").read_bytes()
+
+
+def test_too_many_rows_is_refused_clearly(tmp_path, rules):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "staff.csv", folder / "staff.csv")
+    lines = (SAMPLE / "students.csv").read_text().splitlines()
+    with open(folder / "students.csv", "w") as fh:
+        fh.write(lines[0] + "\n")
+        row = lines[1].split(",", 1)[1]
+        fh.writelines(f"X{i},{row}\n" for i in range(1_000_001))
+    result = plan([folder, "--out", tmp_path / "o"])
+    assert result.exit_code == 1
+    assert "students.csv has 1,000,001 rows" in result.output
+    assert os.path.getsize(folder / "students.csv") > 0
