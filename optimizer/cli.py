@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -79,6 +80,12 @@ def main() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1,
               show_default=True)
+@click.option("--xlsx/--no-xlsx", default=True, show_default=True,
+              help="Also write plan.xlsx (slow for very large rosters).")
+@click.option("--quiet", is_flag=True, help="No progress or warnings on "
+              "stderr.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print summary.json to stdout instead of the summary.")
 @click.option("--redact", is_flag=True, help="Write student ids as stable "
               "pseudonyms and leave out the roster's own columns.")
 @click.option("--verify-against", "published",
@@ -88,7 +95,8 @@ def main() -> None:
 def plan(roster: Path, out: Path, rules_dir: Path | None,
          weights_file: Path | None, mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
-         workers: int, redact: bool, published: Path | None) -> None:
+         workers: int, xlsx: bool, quiet: bool, as_json: bool,
+         redact: bool, published: Path | None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -100,21 +108,26 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]
-    _warn(loaded.warnings)
+    if not quiet:
+        _warn(loaded.warnings)
     weights = workflow.load_weights(weights_file, mode, priority, overrides)
-    run = workflow.plan(loaded.instance, rules, input_hash=loaded.input_hash,
-                        weights=weights, warnings=warnings,
-                        params=SolverParams(time_limit, seed, workers),
-                        redact=redact)
+    with _status("Solving", quiet):
+        run = workflow.plan(loaded.instance, rules,
+                            input_hash=loaded.input_hash, weights=weights,
+                            warnings=warnings, redact=redact, xlsx=xlsx,
+                            params=SolverParams(time_limit, seed, workers))
     io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
-    click.echo(text_summary(run.result, run.audit))
+    if as_json:
+        click.echo(run.files["summary.json"], nl=False)
+    else:
+        click.echo(text_summary(run.result, run.audit))
     if not run.result.has_plan:
-        if run.result.diagnosis is not None:
+        if run.result.diagnosis is not None and not as_json:
             click.echo(render_diagnosis(run.result.diagnosis))
-        click.echo(f"Diagnosis written to {out / 'diagnosis.json'}")
+            click.echo(f"Diagnosis written to {out / 'diagnosis.json'}")
         sys.exit(EXIT_INFEASIBLE)
-    click.echo(f"Plan written to {out}/ (assignments.csv, caseloads.csv, "
-               "summary.json)")
+    if not as_json:
+        click.echo(f"Plan written to {out}/ ({', '.join(sorted(run.files))})")
     if published is not None:
         _verify_against(published, run.files["assignments.csv"],
                         loaded.input_hash)
@@ -133,6 +146,154 @@ def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
     click.echo(f"{len(differ)} student(s) differ from the published plan "
                f"in {published}: {shown}")
     sys.exit(EXIT_VIOLATIONS)
+
+
+def _interactive(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+class _status:
+    """A spinner on stderr while work runs (terminals only)."""
+
+    def __init__(self, text: str, quiet: bool):
+        self.live = None
+        if _interactive(quiet):
+            from rich.console import Console
+
+            self.live = Console(stderr=True).status(text)
+
+    def __enter__(self):
+        if self.live:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.live:
+            self.live.__exit__(*exc)
+
+
+@main.command()
+@click.argument("scenario_files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              default=Path("out/compare"), show_default=True,
+              help="Folder for compare.csv, changes.csv, report.html and "
+              "one plan folder per scenario.")
+@rules_option
+@click.option("--weights", "weights_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Objective settings for the base (scenarios may change "
+              "them).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0,
+              show_default=True, help="Seconds for each plan.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1,
+              show_default=True)
+@click.option("--xlsx/--no-xlsx", default=True, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the comparison rows as JSON.")
+def compare(scenario_files: tuple[Path, ...], out: Path,
+            rules_dir: Path | None, weights_file: Path | None,
+            time_limit: float, seed: int, workers: int, xlsx: bool,
+            quiet: bool, as_json: bool) -> None:
+    """Plan the base roster and each what-if scenario; compare them.
+
+    Example:
+
+    \b
+        caseload compare scenarios/*.toml --out out/compare
+    """
+    rules = io.load_rules(rules_dir)
+    weights = workflow.load_weights(weights_file, None, None, {})
+    with _progress(quiet) as progress:
+        result = workflow.compare(
+            list(scenario_files), rules, weights=weights, xlsx=xlsx,
+            params=SolverParams(time_limit, seed, workers),
+            progress=progress)
+    io.write_plan_folder(out, result.files)
+    if as_json:
+        click.echo(json.dumps(result.rows, indent=2))
+        return
+    _print_comparison(result.rows)
+    click.echo(f"Written to {out}/ (compare.csv, changes.csv, report.html, "
+               "one folder per scenario)")
+
+
+class _progress:
+    """A progress bar over scenarios on stderr (terminals only)."""
+
+    def __init__(self, quiet: bool):
+        self.bar = None
+        if _interactive(quiet):
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True,
+                                console=_stderr_console())
+            self.task = None
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+
+        def update(i: int, n: int, name: str) -> None:
+            if self.task is None:
+                self.task = self.bar.add_task("Planning", total=n)
+            self.bar.update(self.task, completed=i,
+                            description=f"Planning {name}")
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_comparison(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Scenarios compared", show_lines=False)
+    columns = [("scenario", "scenario"), ("status", "status"),
+               ("proven_optimal", "proven"), ("students_unassigned",
+                                              "unassigned"),
+               ("spare_places", "spare places"),
+               ("best_practice", "best practice"),
+               ("continuity_kept", "continuity"),
+               ("language_matches", "language"),
+               ("changed_vs_base", "changed vs base"),
+               ("runtime_seconds", "seconds")]
+    # The main kinds of provider only; compare.csv has them all.
+    present = {k.split("_util_")[0] for r in rows for k in r
+               if k.endswith("_util_min")}
+    kinds = [k for k in ("RSP", "SDC", "SPEECH") if k in present]
+    for key, head in columns:
+        table.add_column(head, justify="left" if key == "scenario"
+                         else "right")
+    for kind in kinds:
+        table.add_column(f"{kind} util min/med/max (>90%)", justify="right")
+    for r in rows:
+        cells = ["-" if r.get(k) is None else str(r.get(k))
+                 for k, _ in columns]
+        for kind in kinds:
+            if r.get(f"{kind}_util_min") is None:
+                cells.append("-")
+            else:
+                cells.append(f"{r[kind + '_util_min']:.0%}/"
+                             f"{r[kind + '_util_median']:.0%}/"
+                             f"{r[kind + '_util_max']:.0%} "
+                             f"({r[kind + '_over_90']})")
+        table.add_row(*cells)
+    Console(width=200).print(table)
+    for r in rows:
+        if r["diagnosis"]:
+            click.echo(f"\n{r['scenario']}: {r['diagnosis']}")
 
 
 def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:

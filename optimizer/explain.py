@@ -27,6 +27,11 @@ def no_candidate_diagnosis(structure: Structure) -> list[NoCandidate]:
         group = structure.groups[g]
         s = group.student
         excluded = []
+        ids = tuple(inst.students[m].student_id for m in group.members)
+        if not any(c.serves_site(s.site) for c in inst.staff):
+            # Nobody serves the site (H3 for everyone): say just that.
+            out.append(NoCandidate(ids, s.site, profile(s), ()))
+            continue
         for j, c in enumerate(inst.staff):
             check = check_pair(s, c, rules)
             near = c.serves_site(s.site) or check.relation != COORDINATES
@@ -44,7 +49,6 @@ def no_candidate_diagnosis(structure: Structure) -> list[NoCandidate]:
             if reasons:
                 excluded.append(CandidateExclusion(c.staff_id, c.name,
                                                    tuple(reasons)))
-        ids = tuple(inst.students[m].student_id for m in group.members)
         out.append(NoCandidate(ids, s.site, profile(s), tuple(excluded)))
     return out
 
@@ -69,7 +73,7 @@ def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
             f"({nc.profile}) have no eligible case manager: "
             f"{_ids(nc.student_ids, max_ids)}")
         if not nc.excluded:
-            lines.append("    no staff member serves this site")
+            lines.append(f"    no staff member serves site {nc.site} (H3)")
         for ex in nc.excluded:
             why = "; ".join(f"{rule}: {msg}" for rule, msg in ex.reasons)
             lines.append(f"    {ex.staff_id}: {why}")

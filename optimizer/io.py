@@ -240,7 +240,8 @@ def _find_roster_files(path: Path) -> tuple[Path, Path]:
     if path.is_file():
         raise InputError([Problem(path.name, None, None, None,
                                   "a roster is a folder holding students.csv "
-                                  "and staff.csv")])
+                                  "and staff.csv, or an .xlsx workbook with "
+                                  "sheets students and staff")])
     files = {p.name.lower(): p for p in path.iterdir() if p.is_file()}
     missing = [n for n in ("students.csv", "staff.csv") if n not in files]
     if missing:
@@ -258,12 +259,23 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
         With every problem found in both files.
     """
     path = Path(path)
-    students_path, staff_path = _find_roster_files(path)
-    _check_size(students_path)
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        from optimizer.excel import read_workbook
+
+        student_table, staff_table = read_workbook(path)
+        files: tuple[Path, ...] = (path,)
+    else:
+        students_path, staff_path = _find_roster_files(path)
+        _check_size(students_path)
+        staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
+        student_table = read_table(students_path,
+                                   [c.name for c in STUDENT_COLUMNS])
+        files = (students_path, staff_path)
+    if len(student_table.rows) > MAX_STUDENT_ROWS:
+        raise InputError([Problem(student_table.file, None, None, None,
+                                  f"{len(student_table.rows):,} rows; the "
+                                  f"limit is {MAX_STUDENT_ROWS:,} students")])
     problems: list[Problem] = []
-    staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
-    student_table = read_table(students_path,
-                               [c.name for c in STUDENT_COLUMNS])
     staff = _build_staff(staff_table, rules, problems)
     students, extra_cols, extras = _build_students(student_table, problems)
     repairs = _repair_dropped_zeros(students, student_table, staff)
@@ -283,8 +295,7 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
                                       students)})]
     digest = hashlib.sha256(
         (student_table.digest + staff_table.digest).encode()).hexdigest()
-    return Roster(instance, tuple(warnings), digest, path,
-                  (students_path, staff_path))
+    return Roster(instance, tuple(warnings), digest, path, files)
 
 
 def _repair_dropped_zeros(students: list[Student], table: Table,
@@ -331,6 +342,26 @@ def _check_size(path: Path) -> None:
             "roster by SELPA or region and plan each part")])
 
 
+def credential_codes(text: str, rules: RuleSet) -> tuple[str, ...]:
+    """A ``;`` list of codes or aliases -> canonical codes.
+
+    Raises ``ValueError`` whose argument lists (code, message) pairs.
+    """
+    codes: list[str] = []
+    bad = []
+    for code in parse.split_list(text):
+        canon = rules.alias_to_code.get(code.upper())
+        if canon is None:
+            hint = parse.suggest(code, list(rules.alias_to_code))
+            bad.append((code, f'unknown credential code "{code}"{hint}; '
+                        "see data/rules/credentials.csv"))
+        elif canon not in codes:
+            codes.append(canon)
+    if bad:
+        raise ValueError(bad)
+    return tuple(codes)
+
+
 def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
                  ) -> list[Staff]:
     found, _extra = _resolve_columns(table, STAFF_COLUMNS, problems)
@@ -341,18 +372,13 @@ def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
     _check_unique(table, parsed, "staff_id", problems)
     staff = []
     for row, values in parsed:
-        creds = []
-        for code in parse.split_list(values.pop("credentials", "")):
-            canon = rules.alias_to_code.get(code.upper())
-            if canon is None:
-                hint = parse.suggest(code, list(rules.alias_to_code))
-                problems.append(Problem(
-                    table.file, row, "credentials", code,
-                    f'unknown credential code "{code}"{hint}; see '
-                    "data/rules/credentials.csv"))
-            elif canon not in creds:
-                creds.append(canon)
-        values["credentials"] = tuple(creds)
+        try:
+            values["credentials"] = credential_codes(
+                values.pop("credentials", ""), rules)
+        except ValueError as exc:
+            problems.extend(Problem(table.file, row, "credentials", code,
+                                    msg) for code, msg in exc.args[0])
+            values["credentials"] = ()
         for key in ("sites", "provides", "languages"):
             if key in values:
                 values[key] = tuple(values[key])
@@ -571,12 +597,13 @@ def load_weights_file(path: Path | str) -> dict[str, Any]:
 # --------------------------------------------------------------- writing
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str | bytes) -> None:
     """Write a file via a temporary file and a rename (never half-written)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -588,7 +615,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 PLAN_MARKER = "summary.json"
 
 
-def write_plan_folder(out: Path, files: dict[str, str],
+def write_plan_folder(out: Path, files: dict[str, str | bytes],
                       protected: Iterable[Path] = ()) -> None:
     """Write a plan folder as a whole: build it beside, then swap it in.
 
@@ -614,6 +641,7 @@ def write_plan_folder(out: Path, files: dict[str, str],
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
         for name, text in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(staging / name, text)
         if out.exists():
             old = Path(tempfile.mkdtemp(dir=out.parent,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer import io, report
+from optimizer import io, report, report_html
 from optimizer.cpsat import solver_version
 from optimizer.domain import Instance
 from optimizer.errors import InputError, Problem
@@ -32,7 +32,8 @@ class PlanRun:
 def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          weights: ObjectiveWeights, params: SolverParams,
          warnings: list[str] | None = None,
-         redact: bool = False) -> PlanRun:
+         redact: bool = False, xlsx: bool = True, html: bool = True,
+         title: str = "Case-manager plan") -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -67,7 +68,126 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
                 result.diagnosis).splitlines()
         files["diagnosis.json"] = report.to_json(diagnosis)
     files["summary.json"] = report.to_json(summary)
+    if html and not redact:
+        view = _plan_view(title, result, checked, instance, rules)
+        files["report.html"] = report_html.render(
+            title, f"{len(instance.students)} students, "
+            f"{len(instance.staff)} staff", [view])
+    if xlsx and checked is not None:
+        from optimizer import excel  # openpyxl is slow to import
+
+        files["plan.xlsx"] = excel.plan_workbook(files)
     return PlanRun(result, checked, files, warnings)
+
+
+def _plan_view(name: str, result: Result, checked: Audit | None,
+               instance: Instance, rules: RuleSet,
+               base: dict[str, str] | None = None):
+    if result.proven_optimal:
+        proof = "optimal, proven"
+    elif result.has_plan:
+        proof = f"not proven optimal, gap {result.gap:.2%}"
+    else:
+        proof = ""
+    diagnosis = (render_diagnosis(result.diagnosis)
+                 if result.diagnosis is not None else "")
+    return report_html.plan_view(name, result.status.value, proof, checked,
+                                 instance, rules, base, diagnosis)
+
+
+@dataclass
+class Comparison:
+    """A finished ``compare``: the table, the files, each scenario's run."""
+
+    rows: list[dict]
+    files: dict[str, str | bytes]
+    runs: dict[str, PlanRun]
+
+
+def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
+            params: SolverParams, xlsx: bool = True,
+            progress=None) -> Comparison:
+    """Plan the base roster and every scenario with the same settings.
+
+    An infeasible scenario is a row with its diagnosis, not an error.
+    """
+    from optimizer import scenarios
+
+    loaded = [scenarios.load_scenario(p) for p in paths]
+    rosters = {sc.roster for sc in loaded}
+    if len(rosters) > 1:
+        raise InputError([Problem(sc.path.name, None, "roster",
+                                  str(sc.roster), "all scenarios of one "
+                                  "comparison must share a base roster")
+                          for sc in loaded])
+    slugs = [sc.slug for sc in loaded]
+    if len(set(slugs)) != len(slugs) or "base" in slugs:
+        raise InputError([Problem(p.name, None, None, None,
+                                  "scenario file names must be distinct "
+                                  "and not 'base'") for p in paths])
+    base_roster = io.load_roster(rosters.pop(), rules)
+    base = base_roster.instance
+    todo = [("base", "Base roster", base, weights)]
+    for sc in loaded:
+        instance = scenarios.apply(base, sc, rules)
+        todo.append((sc.slug, sc.name, instance,
+                     _scenario_weights(weights, sc)))
+    files: dict[str, str | bytes] = {}
+    rows, views, runs = [], [], {}
+    base_assignment: dict[str, str] | None = None
+    changes = [["student_id", "scenario", "base_case_manager",
+                "scenario_case_manager"]]
+    for i, (slug, name, instance, w) in enumerate(todo):
+        if progress:
+            progress(i, len(todo), name)
+        run = plan(instance, rules, input_hash=base_roster.input_hash,
+                   weights=w, params=params, xlsx=xlsx, html=False)
+        runs[slug] = run
+        diag = (render_diagnosis(run.result.diagnosis)
+                if run.result.diagnosis is not None else "")
+        rows.append(scenarios.kpi_row(name, run.result, run.audit, instance,
+                                      base_assignment, rules, diag))
+        views.append(_plan_view(name, run.result, run.audit, instance,
+                                rules, base_assignment))
+        if slug == "base":
+            base_assignment = dict(run.result.assignment)
+        else:
+            changes += scenarios.changes_rows(base_assignment or {}, slug,
+                                              run.result.assignment)
+        for fname, text in run.files.items():
+            files[f"{slug}/{fname}"] = text
+    frame = scenarios.comparison_frame(rows)
+    files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
+    files["changes.csv"] = report._csv(changes)
+    files["report.html"] = report_html.render(
+        "Scenario comparison", f"{len(loaded)} scenario(s) on "
+        f"{len(base.students)} students", views,
+        {"header": list(frame.columns[:12]),
+         "rows": [list(r) for r in frame.iloc[:, :12].itertuples(
+             index=False)],
+         "charts": report_html.comparison_charts(rows)})
+    files["summary.json"] = report.to_json(
+        {"kind": "comparison", "scenarios": rows})
+    return Comparison(rows, files, runs)
+
+
+def _scenario_weights(base: ObjectiveWeights, sc) -> ObjectiveWeights:
+    objective = sc.objective()
+    if not objective:
+        return base
+    data = base.model_dump()
+    data.update({k: objective[k] for k in ("mode", "priority")
+                 if k in objective})
+    data.update(objective.get("weights", {}))
+    try:
+        return ObjectiveWeights(**data)
+    except ValidationError as exc:
+        raise InputError([
+            Problem(sc.path.name, None,
+                    "objective." + ".".join(map(str, e["loc"])),
+                    str(e.get("input")),
+                    e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()]) from None
 
 
 def diagnosis_dict(result: Result, rename=None) -> dict:

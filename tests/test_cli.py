@@ -32,7 +32,8 @@ def sample_plan(tmp_path_factory):
 def test_plan_writes_the_three_files(sample_plan):
     out, result = sample_plan
     assert sorted(p.name for p in out.iterdir()) == [
-        "assignments.csv", "caseloads.csv", "summary.json"]
+        "assignments.csv", "caseloads.csv", "plan.xlsx", "report.html",
+        "summary.json"]
     assert "Status: OPTIMAL, optimal (proven)" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["proven_optimal"] is True

@@ -83,7 +83,8 @@ def test_killed_process_never_leaves_half_a_plan(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         names = sorted(p.name for p in out.iterdir())
-        assert names == ["assignments.csv", "caseloads.csv", "summary.json"]
+        assert names == ["assignments.csv", "caseloads.csv", "plan.xlsx",
+                         "report.html", "summary.json"]
         assert (out / "assignments.csv").read_bytes() == old
 
 
