@@ -45,13 +45,13 @@ class PlanView:
     changes_more: bool = False
 
 
-def caseload_charts(audit: Audit, instance: Instance
+def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet
                     ) -> tuple[list[dict[str, Any]], str]:
-    """Caseload against cap per staff member, one chart per site."""
+    """Caseload against cap per case manager, one chart per site."""
     by_site: dict[str, list] = defaultdict(list)
     for c in instance.staff:
         n, _, cap = audit.loads[c.staff_id]
-        if cap <= 0:
+        if cap <= 0 or not rules.may_case_manage(c):
             continue
         for site in c.sites:
             by_site[site].append((c.kind, c.name, c.staff_id, n, cap))
@@ -65,7 +65,8 @@ def caseload_charts(audit: Audit, instance: Instance
     for site in sites:
         rows = sorted(by_site[site])
         top = max(cap for *_, cap in rows)
-        charts.append({"title": f"Site {site}", "bars": [
+        title = "All sites (*)" if site == "*" else f"Site {site}"
+        charts.append({"title": title, "bars": [
             {"label": f"{kind} · {name} ({sid})", "value": n, "cap": cap,
              "pct": 100 * n / top, "cap_pct": 100 * cap / top,
              "text": f"{n} / {cap}", "hot": n > 0.9 * cap}
@@ -128,8 +129,8 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         {"label": "continuity kept", "value": k["continuity_kept"]},
         {"label": "language matches", "value": k["language_matches"]},
     ]
-    view.caseload_charts, view.caseload_note = caseload_charts(audit,
-                                                               instance)
+    view.caseload_charts, view.caseload_note = caseload_charts(
+        audit, instance, rules)
     view.rate_chart = rate_chart(audit)
     view.coverage = coverage(instance, rules)
     changes = []
@@ -146,6 +147,29 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     view.changes_more = len(changes) > MAX_CHANGES
     view.changes = changes[:MAX_CHANGES]
     return view
+
+
+COMPARISON_COLUMNS = (
+    ("scenario", "scenario"), ("status", "status"),
+    ("proven_optimal", "proven optimal"),
+    ("students_unassigned", "unassigned"), ("spare_places", "spare places"),
+    ("best_practice", "best practice"), ("continuity_kept", "continuity"),
+    ("language_matches", "language"), ("changed_vs_base", "changed vs base"),
+)
+
+
+def comparison_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The side-by-side KPIs and their charts, ready for the template."""
+    def cell(value):
+        if value is None:
+            return "\u2013"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+    return {"header": [h for _, h in COMPARISON_COLUMNS],
+            "rows": [[cell(r.get(k)) for k, _ in COMPARISON_COLUMNS]
+                     for r in rows],
+            "charts": comparison_charts(rows)}
 
 
 def comparison_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -162,10 +162,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     files["report.html"] = report_html.render(
         "Scenario comparison", f"{len(loaded)} scenario(s) on "
         f"{len(base.students)} students", views,
-        {"header": list(frame.columns[:12]),
-         "rows": [list(r) for r in frame.iloc[:, :12].itertuples(
-             index=False)],
-         "charts": report_html.comparison_charts(rows)})
+        report_html.comparison_table(rows))
     files["summary.json"] = report.to_json(
         {"kind": "comparison", "scenarios": rows})
     return Comparison(rows, files, runs)
