@@ -10,9 +10,14 @@ import click
 
 from optimizer import io, workflow
 from optimizer.errors import OptimizerError
-from optimizer.explain import render_diagnosis
+from optimizer.explain import (
+    explain_student,
+    render_diagnosis,
+    render_explanation,
+)
 from optimizer.report import text_summary
 from optimizer.result import SolverParams
+from optimizer.solve import solve
 from optimizer.verify import audit
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -294,6 +299,42 @@ def _print_comparison(rows: list[dict]) -> None:
     for r in rows:
         if r["diagnosis"]:
             click.echo(f"\n{r['scenario']}: {r['diagnosis']}")
+
+
+@main.command()
+@click.argument("roster", type=click.Path(exists=True, path_type=Path))
+@click.option("--student", "student_id", required=True,
+              help="The student_id to explain.")
+@click.option("--plan", "plan_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A plan folder (default: plan the roster now).")
+@rules_option
+def explain(roster: Path, student_id: str, plan_dir: Path | None,
+            rules_dir: Path | None) -> None:
+    """Explain why a student has their case manager, and the alternatives.
+
+    Example:
+
+    \b
+        caseload explain data/sample --student 100002 --plan out/sample
+    """
+    rules = io.load_rules(rules_dir)
+    loaded = io.load_roster(roster, rules)
+    ids = {s.student_id for s in loaded.instance.students}
+    if student_id not in ids:
+        raise click.BadParameter(f'no student "{student_id}" in the roster',
+                                 param_hint="--student")
+    if plan_dir is not None:
+        assignment, _, _ = workflow.read_assignment(
+            plan_dir / "assignments.csv")
+    else:
+        result = solve(loaded.instance, rules)
+        if not result.has_plan:
+            raise click.ClickException("no plan exists for this roster; "
+                                       "run caseload plan for the diagnosis")
+        assignment = result.assignment
+    click.echo(render_explanation(explain_student(
+        loaded.instance, rules, assignment, student_id)))
 
 
 def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:

@@ -60,12 +60,22 @@ class CapacityShortfall:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A minimal set of facts that cannot all hold, and verified fixes."""
+
+    facts: tuple[str, ...]  # in the district's words, with rule ids
+    fixes: tuple[tuple[str, str, dict], ...]  # (kind, words, change)
+    students: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Why no plan satisfies the hard rules."""
 
     no_candidates: tuple[NoCandidate, ...] = ()
     shortfalls: tuple[CapacityShortfall, ...] = ()
     notes: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -66,6 +66,7 @@ class Structure:
     weight_scale: int
     no_candidates: list[int]  # groups with no eligible pair
     components: list[Component]
+    pins: dict[str, str] = field(default_factory=dict)
 
     def pairs_of_group(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = defaultdict(list)

@@ -213,6 +213,12 @@ def diagnosis_dict(result: Result, rename=None) -> dict:
              "shortfall": sh.shortfall, "rule": "H6"}
             for sh in d.shortfalls],
         "notes": list(d.notes),
+        "conflicts": [
+            {"facts": list(c.facts),
+             "students": [rename(x) if rename else x for x in c.students],
+             "fixes": [{"kind": k, "fix": t, "change": ch}
+                       for k, t, ch in c.fixes]}
+            for c in d.conflicts],
     }
 
 

@@ -9,6 +9,8 @@ set of students whose eligible staff, all together, have too few places
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ortools.graph.python import max_flow
 
 from optimizer.result import CapacityShortfall
@@ -57,3 +59,125 @@ def _component_shortfall(structure: Structure, comp: Component
                     if node_g[g] in side})
     return CapacityShortfall(tuple(students), tuple(staff),
                              total - flow.optimal_flow(), tuple(sites))
+
+
+# ------------------------------------------- minimal conflicts and fixes
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the roster that a conflict can name."""
+
+    kind: str  # "needs" (H1), "cap" (H6) or "pin"
+    group: int | None = None
+    staff: int | None = None
+    count: int = 0
+
+
+def minimal_conflicts(structure: Structure, max_facts: int = 4000
+                      ) -> list[list[Fact]]:
+    """Minimal sets of facts that cannot all hold, one per infeasible part.
+
+    Facts: each group of identical students needs case managers (H1),
+    each staff member's cap (H6), each pin. Every fact is guarded by an
+    assumption literal; CP-SAT's sufficient assumptions give a first
+    conflict, which a deletion filter shrinks until removing any one fact
+    makes the rest satisfiable. ``structure`` must be built without pins
+    (pins are facts here); ``pins`` map students to staff.
+    """
+    conflicts = []
+    for comp in structure.components:
+        facts = _facts(structure, comp)
+        if len(facts) > max_facts or _feasible(structure, comp, facts):
+            continue
+        core = _first_core(structure, comp, facts)
+        for fact in list(core):
+            trial = [f for f in core if f != fact]
+            if not _feasible(structure, comp, trial):
+                core = trial
+        conflicts.append(core)
+    return conflicts
+
+
+def _facts(structure: Structure, comp: Component) -> list[Fact]:
+    pins = _pin_counts(structure, comp)
+    facts = [Fact("needs", group=g, count=structure.groups[g].size)
+             for g in comp.groups]
+    facts += [Fact("cap", staff=c, count=structure.caps[c])
+              for c in comp.staff]
+    facts += [Fact("pin", group=g, staff=c, count=n)
+              for (g, c), n in sorted(pins.items())]
+    return facts
+
+
+def _pin_counts(structure: Structure, comp: Component
+                ) -> dict[tuple[int, int], int]:
+    inst = structure.instance
+    index = {c.staff_id: j for j, c in enumerate(inst.staff)}
+    counts: dict[tuple[int, int], int] = {}
+    for g in comp.groups:
+        for m in structure.groups[g].members:
+            pin = structure.pins.get(inst.students[m].student_id)
+            if pin is not None:
+                key = (g, index[pin])
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _build(structure: Structure, comp: Component, facts: list[Fact]):
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    x = {}
+    for p in comp.pairs:
+        pair = structure.pairs[p]
+        x[(pair.group, pair.staff)] = model.new_int_var(
+            0, structure.groups[pair.group].size, f"x{p}")
+    by_group: dict[int, list] = {}
+    by_staff: dict[int, list] = {}
+    for (g, c), v in x.items():
+        by_group.setdefault(g, []).append(v)
+        by_staff.setdefault(c, []).append(v)
+    lits = []
+    for i, f in enumerate(facts):
+        lit = model.new_bool_var(f"fact{i}")
+        lits.append(lit)
+        if f.kind == "needs":
+            model.add(sum(by_group.get(f.group, [])) == f.count
+                      ).only_enforce_if(lit)
+        elif f.kind == "cap":
+            model.add(sum(by_staff.get(f.staff, [])) <= f.count
+                      ).only_enforce_if(lit)
+        elif (f.group, f.staff) in x:
+            model.add(x[(f.group, f.staff)] >= f.count).only_enforce_if(lit)
+        else:  # pinned to someone who may not take the student
+            model.add_bool_or([lit.Not()])
+    for g, vs in by_group.items():
+        model.add(sum(vs) <= structure.groups[g].size)
+    return model, lits
+
+
+def _solve(structure, comp, facts):
+    from ortools.sat.python import cp_model
+
+    model, lits = _build(structure, comp, facts)
+    model.add_assumptions(lits)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    return solver, solver.solve(model), lits
+
+
+def _feasible(structure, comp, facts) -> bool:
+    from ortools.sat.python import cp_model
+
+    _, status, _ = _solve(structure, comp, facts)
+    return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _first_core(structure, comp, facts) -> list[Fact]:
+    solver, _, lits = _solve(structure, comp, facts)
+    index = {lit.index: i for i, lit in enumerate(lits)}
+    core = [facts[index[i]] for i in
+            solver.sufficient_assumptions_for_infeasibility() if i in index]
+    return core or facts

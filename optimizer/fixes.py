@@ -1,0 +1,170 @@
+"""Smallest fixes for a conflict, each verified by re-solving.
+
+A conflict (see ``cpsat.diagnose.minimal_conflicts``) is a minimal set of
+facts: students who need a case manager (H1), staff caps (H6), pins. The
+fixes offered are the ones a program administrator can act on: raise a
+named cap (an RSP cap only up to the EC 56362 waiver limit of 32), add a
+staff member with a named credential at a named site, let a named person
+case-manage, drop a named pin. Each is applied to a copy of the roster
+and kept only if the conflict's students can then all be planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from optimizer.domain import Instance, Staff
+from optimizer.rules import INSTRUCT, RuleSet, best_practice_items, check_pair
+from optimizer.structure import Structure
+from optimizer.vocab import GRADES, GRADE_INDEX
+
+RSP_CAP = 28  # EC 56362(c)
+RSP_WAIVER_CAP = 32  # EC 56362 waiver
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that makes a conflict go away (verified by re-solving)."""
+
+    kind: str  # raise_cap, add_staff, allow_case_management, drop_pin
+    text: str
+    change: dict = field(default_factory=dict)
+
+
+def describe_fact(fact, structure: Structure) -> str:
+    inst = structure.instance
+    if fact.kind == "needs":
+        g = structure.groups[fact.group]
+        ids = [inst.students[m].student_id for m in g.members]
+        shown = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
+        s = g.student
+        return (f"{len(ids)} student(s) at {s.site} (grade {s.grade}, "
+                f"{s.primary_disability}, {s.setting}"
+                f"{', ' + '+'.join(s.services) if s.services else ''}) "
+                f"need a case manager (H1): {shown}")
+    staff = inst.staff[fact.staff]
+    if fact.kind == "cap":
+        return (f"{staff.name} ({staff.staff_id}) may take at most "
+                f"{fact.count} student(s) (H6)")
+    g = structure.groups[fact.group]
+    pinned = [inst.students[m].student_id for m in g.members
+              if structure.pins.get(inst.students[m].student_id)
+              == staff.staff_id]
+    return (f"student(s) {', '.join(pinned)} pinned to {staff.name} "
+            f"({staff.staff_id})")
+
+
+def propose(conflict, structure: Structure, rules: RuleSet,
+            resolves: Callable[[Instance], bool]) -> list[Fix]:
+    """Candidate fixes for one conflict, keeping those that work."""
+    inst = structure.instance
+    needs = [f for f in conflict if f.kind == "needs"]
+    caps = [f for f in conflict if f.kind == "cap"]
+    pins = [f for f in conflict if f.kind == "pin"]
+    short = max(1, sum(f.count for f in needs) - sum(f.count for f in caps))
+    candidates: list[tuple[Fix, Instance]] = []
+    for f in caps:
+        staff = inst.staff[f.staff]
+        new = f.count + short
+        note = ""
+        if staff.kind == "RSP":
+            if new > RSP_WAIVER_CAP:
+                continue  # beyond what the law allows
+            if new > RSP_CAP:
+                note = (" (over 28: needs an EC 56362 waiver, at most "
+                        "32, with an instructional aide)")
+        changed = staff.model_copy(update={"max_caseload": new})
+        candidates.append((Fix(
+            "raise_cap", f"raise {staff.name} ({staff.staff_id})'s cap "
+            f"from {f.count} to {new}{note}",
+            {"staff_id": staff.staff_id, "max_caseload": new}),
+            _replace_staff(inst, changed)))
+    students = [structure.groups[f.group].student for f in needs]
+    if students:
+        found = _hire(students, rules, short)
+        if found is not None:
+            hire, verified = found
+            creds = ";".join(hire.credentials)
+            caveat = "" if verified else (" (relies on an unverified "
+                                          "authorization row)")
+            candidates.append((Fix(
+                "add_staff", f"add a staff member at {hire.sites[0]} "
+                f"providing {hire.provides[0]} with credential {creds} "
+                f"(grades {_span(hire.grades)}){caveat}",
+                {"site": hire.sites[0], "provides": hire.provides[0],
+                 "credentials": list(hire.credentials),
+                 "grades": _span(hire.grades)}),
+                inst.replace(staff=(*inst.staff, hire))))
+        for staff in inst.staff:
+            if rules.may_case_manage(staff) or not any(
+                    staff.serves_site(s.site) and s.grade in staff.grades
+                    for s in students):
+                continue
+            changed = staff.model_copy(update={"can_case_manage": True})
+            candidates.append((Fix(
+                "allow_case_management", f"let {staff.name} "
+                f"({staff.staff_id}) case-manage (coordinate)",
+                {"staff_id": staff.staff_id, "can_case_manage": True}),
+                _replace_staff(inst, changed)))
+    for f in pins:
+        staff = inst.staff[f.staff]
+        g = structure.groups[f.group]
+        for m in g.members:
+            sid = inst.students[m].student_id
+            if structure.pins.get(sid) == staff.staff_id:
+                pins_left = {k: v for k, v in inst.pins.items() if k != sid}
+                candidates.append((Fix(
+                    "drop_pin", f"drop the pin of student {sid} to "
+                    f"{staff.name} ({staff.staff_id})",
+                    {"student_id": sid, "staff_id": staff.staff_id}),
+                    inst.replace(pins=pins_left)))
+    return [fix for fix, fixed in candidates if resolves(fixed)]
+
+
+def _replace_staff(inst: Instance, changed: Staff) -> Instance:
+    return inst.replace(staff=tuple(
+        changed if c.staff_id == changed.staff_id else c
+        for c in inst.staff))
+
+
+def _span(grades) -> str:
+    idx = sorted(GRADE_INDEX[g] for g in grades)
+    return (GRADES[idx[0]] if idx[0] == idx[-1]
+            else f"{GRADES[idx[0]]}-{GRADES[idx[-1]]}")
+
+
+# Credentials a district can hire for today (2022+ and services).
+CURRENT = ("R3MN", "R3EN", "R3ER", "R3HD", "R3VB", "SLP-LSH", "SLP-AUD",
+           "CRS-OM", "PPS-SC", "APE-AA")
+
+
+def _hire(students, rules: RuleSet, places: int
+          ) -> tuple[Staff, bool] | None:
+    """A new staff member who would be best practice for these students,
+    holding a current credential where one works; and whether the rule
+    relied on is verified."""
+    s = students[0]
+    lo = min(GRADE_INDEX[x.grade] for x in students)
+    hi = max(GRADE_INDEX[x.grade] for x in students)
+    grades = frozenset(GRADES[lo:hi + 1])
+    top = sorted(best_practice_items(s, rules))
+    provides = (s.setting if top and top[0] == "INSTRUCTS"
+                else top[0] if top else "COORD")
+    activity = INSTRUCT if provides in ("SDC", "DEPT", "COORD") else provides
+    options = sorted(
+        {(CURRENT.index(code) if code in CURRENT else len(CURRENT),
+          not rule.verified, code, rule.verified)
+         for rule in rules.authorizations
+         if rule.activity == activity and not rule.requires_base
+         for code in rule.credentials
+         if rules.credentials[code].kind != "license"})
+    for *_, code, verified in options:
+        staff = Staff(staff_id="NEW-HIRE", name="New hire",
+                      sites=(s.site,), provides=(provides,),
+                      credentials=(code,), grades=grades,
+                      max_caseload=max(places, 1) if provides == "COORD"
+                      else None)
+        if all(check_pair(x, staff, rules).eligible for x in students):
+            return staff, verified
+    return None
