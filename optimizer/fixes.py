@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from optimizer.domain import Instance, Staff
 from optimizer.rules import INSTRUCT, RuleSet, best_practice_items, check_pair
 from optimizer.structure import Structure
-from optimizer.vocab import GRADES, GRADE_INDEX
+from optimizer.vocab import GRADE_INDEX, GRADES, grade_range
 
 RSP_CAP = 28  # EC 56362(c)
 RSP_WAIVER_CAP = 32  # EC 56362 waiver
@@ -63,7 +63,7 @@ def propose(conflict, structure: Structure, rules: RuleSet,
     caps = [f for f in conflict if f.kind == "cap"]
     pins = [f for f in conflict if f.kind == "pin"]
     short = max(1, sum(f.count for f in needs) - sum(f.count for f in caps))
-    candidates: list[tuple[Fix, Instance]] = []
+    candidates: list[Fix] = []
     for f in caps:
         staff = inst.staff[f.staff]
         new = f.count + short
@@ -74,12 +74,10 @@ def propose(conflict, structure: Structure, rules: RuleSet,
             if new > RSP_CAP:
                 note = (" (over 28: needs an EC 56362 waiver, at most "
                         "32, with an instructional aide)")
-        changed = staff.model_copy(update={"max_caseload": new})
-        candidates.append((Fix(
+        candidates.append(Fix(
             "raise_cap", f"raise {staff.name} ({staff.staff_id})'s cap "
             f"from {f.count} to {new}{note}",
-            {"staff_id": staff.staff_id, "max_caseload": new}),
-            _replace_staff(inst, changed)))
+            {"staff_id": staff.staff_id, "max_caseload": new}))
     students = [structure.groups[f.group].student for f in needs]
     if students:
         found = _hire(students, rules, short)
@@ -88,38 +86,53 @@ def propose(conflict, structure: Structure, rules: RuleSet,
             creds = ";".join(hire.credentials)
             caveat = "" if verified else (" (relies on an unverified "
                                           "authorization row)")
-            candidates.append((Fix(
+            candidates.append(Fix(
                 "add_staff", f"add a staff member at {hire.sites[0]} "
                 f"providing {hire.provides[0]} with credential {creds} "
                 f"(grades {_span(hire.grades)}){caveat}",
-                {"site": hire.sites[0], "provides": hire.provides[0],
+                {"staff_id": "NEW-HIRE", "site": hire.sites[0],
+                 "provides": hire.provides[0],
                  "credentials": list(hire.credentials),
-                 "grades": _span(hire.grades)}),
-                inst.replace(staff=(*inst.staff, hire))))
+                 "grades": _span(hire.grades),
+                 "max_caseload": hire.max_caseload}))
         for staff in inst.staff:
             if rules.may_case_manage(staff) or not any(
                     staff.serves_site(s.site) and s.grade in staff.grades
                     for s in students):
                 continue
-            changed = staff.model_copy(update={"can_case_manage": True})
-            candidates.append((Fix(
+            candidates.append(Fix(
                 "allow_case_management", f"let {staff.name} "
                 f"({staff.staff_id}) case-manage (coordinate)",
-                {"staff_id": staff.staff_id, "can_case_manage": True}),
-                _replace_staff(inst, changed)))
+                {"staff_id": staff.staff_id, "can_case_manage": True}))
     for f in pins:
         staff = inst.staff[f.staff]
         g = structure.groups[f.group]
         for m in g.members:
             sid = inst.students[m].student_id
             if structure.pins.get(sid) == staff.staff_id:
-                pins_left = {k: v for k, v in inst.pins.items() if k != sid}
-                candidates.append((Fix(
+                candidates.append(Fix(
                     "drop_pin", f"drop the pin of student {sid} to "
                     f"{staff.name} ({staff.staff_id})",
-                    {"student_id": sid, "staff_id": staff.staff_id}),
-                    inst.replace(pins=pins_left)))
-    return [fix for fix, fixed in candidates if resolves(fixed)]
+                    {"student_id": sid, "staff_id": staff.staff_id}))
+    return [fix for fix in candidates if resolves(apply_fix(inst, fix))]
+
+
+def apply_fix(inst: Instance, fix: Fix) -> Instance:
+    """The roster with one fix applied, exactly as ``fix.change`` says."""
+    change = fix.change
+    if fix.kind == "drop_pin":
+        return inst.replace(pins={k: v for k, v in inst.pins.items()
+                                  if k != change["student_id"]})
+    if fix.kind == "add_staff":
+        hire = Staff(staff_id=change["staff_id"], name="New hire",
+                     sites=(change["site"],), provides=(change["provides"],),
+                     credentials=tuple(change["credentials"]),
+                     grades=grade_range(change["grades"]),
+                     max_caseload=change.get("max_caseload"))
+        return inst.replace(staff=(*inst.staff, hire))
+    staff = inst.staff_by_id()[change["staff_id"]]
+    update = {k: v for k, v in change.items() if k != "staff_id"}
+    return _replace_staff(inst, Staff(**{**dict(staff), **update}))
 
 
 def _replace_staff(inst: Instance, changed: Staff) -> Instance:

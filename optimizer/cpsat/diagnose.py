@@ -168,6 +168,12 @@ def _solve(structure, comp, facts):
     return solver, solver.solve(model), lits
 
 
+def satisfiable(structure: Structure, comp: Component,
+                facts: list[Fact]) -> bool:
+    """Whether these facts of one component can all hold together."""
+    return _feasible(structure, comp, facts)
+
+
 def _feasible(structure, comp, facts) -> bool:
     from ortools.sat.python import cp_model
 
