@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from optimizer import io, workflow
+from optimizer import io, midyear, report, workflow
+from optimizer.objectives import ObjectiveWeights
 from optimizer.errors import OptimizerError
 from optimizer.explain import (
     explain_student,
@@ -93,6 +94,10 @@ def main() -> None:
               help="Print summary.json to stdout instead of the summary.")
 @click.option("--redact", is_flag=True, help="Write student ids as stable "
               "pseudonyms and leave out the roster's own columns.")
+@click.option("--from", "from_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Re-plan after roster changes, keeping this published "
+              "plan wherever it remains valid; writes changes.csv.")
 @click.option("--verify-against", "published",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
@@ -101,7 +106,8 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
          weights_file: Path | None, mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
-         redact: bool, published: Path | None) -> None:
+         redact: bool, from_dir: Path | None,
+         published: Path | None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -116,11 +122,28 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     if not quiet:
         _warn(loaded.warnings)
     weights = workflow.load_weights(weights_file, mode, priority, overrides)
+    solve_on = None
+    previous: dict[str, str] = {}
+    if from_dir is not None:
+        previous = _published(from_dir)
+        solve_on = midyear.replan_instance(loaded.instance, previous)
+        weights = midyear.REPLAN_WEIGHTS
     with _status("Solving", quiet):
         run = workflow.plan(loaded.instance, rules,
                             input_hash=loaded.input_hash, weights=weights,
                             warnings=warnings, redact=redact, xlsx=xlsx,
-                            params=SolverParams(time_limit, seed, workers))
+                            params=SolverParams(time_limit, seed, workers),
+                            solve_on=solve_on)
+    if from_dir is not None and run.audit is not None:
+        rows = midyear.change_reasons(loaded.instance, rules, previous,
+                                      run.result.assignment, run.audit)
+        run.files["changes.csv"] = report.csv_text(rows)
+        if not as_json:
+            click.echo(f"{len(rows) - 1} student(s) change case manager "
+                       f"from the plan in {from_dir} (changes.csv):")
+            for row in rows[1:11]:
+                click.echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
+                           f"{row[3]}")
     io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
     if as_json:
         click.echo(run.files["summary.json"], nl=False)
@@ -136,6 +159,77 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     if published is not None:
         _verify_against(published, run.files["assignments.csv"],
                         loaded.input_hash)
+
+
+def _published(folder: Path) -> dict[str, str]:
+    assignment, _, _ = workflow.read_assignment(folder / "assignments.csv")
+    return {k: v for k, v in assignment.items() if v}
+
+
+@main.command()
+@click.argument("roster", type=click.Path(exists=True, path_type=Path))
+@click.option("--plan", "plan_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The published plan folder.")
+@click.option("--student-file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="New students (students.csv columns).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Also re-plan with everyone else kept and write here.")
+@click.option("--top", type=click.IntRange(min=1), default=5,
+              show_default=True, help="Candidates shown per student.")
+@rules_option
+def place(roster: Path, plan_dir: Path, student_file: Path,
+          out: Path | None, top: int, rules_dir: Path | None) -> None:
+    """Rank who can take new students mid-year, moving nobody else.
+
+    Example:
+
+    \b
+        caseload place data/sample --plan out/sample --student-file new.csv
+    """
+    rules = io.load_rules(rules_dir)
+    loaded = io.load_roster(roster, rules)
+    published = _published(plan_dir)
+    new, _extras = io.load_student_file(student_file)
+    current = audit(loaded.instance, rules, published)
+    if current.violations:
+        click.echo(f"Warning: the plan in {plan_dir} no longer satisfies "
+                   "the hard rules for this roster; use caseload plan "
+                   "--from to re-plan.", err=True)
+    clash = sorted({s.student_id for s in new}
+                   & {s.student_id for s in loaded.instance.students})
+    if clash:
+        raise click.ClickException(f"{student_file.name}: already on the "
+                                   f"roster: {', '.join(clash)}")
+    for s in new:
+        ranked = midyear.rank_placements(s, loaded.instance, rules, current)
+        click.echo(f"Student {s.student_id} at {s.site} (grade {s.grade}, "
+                   f"{s.primary_disability}): {len(ranked)} can take them "
+                   "without moving anyone")
+        for p in ranked[:top]:
+            terms = ", ".join(f"{t} {v:+d}" for t, v in p.deltas.items())
+            click.echo(f"  {p.staff_id} {p.name} ({p.relation}"
+                       f"{', best practice' if p.best_practice else ''}; "
+                       f"{p.room} place(s) left): {terms}")
+    if out is None:
+        return
+    width = len(loaded.instance.extra_columns)
+    combined = loaded.instance.replace(
+        students=(*loaded.instance.students, *new),
+        extras={**loaded.instance.extras,
+                **{s.student_id: ("",) * width for s in new}})
+    run = workflow.plan(combined, rules, input_hash=loaded.input_hash,
+                        weights=ObjectiveWeights(), params=SolverParams(),
+                        solve_on=midyear.pin_published(combined, published))
+    if not run.result.has_plan:
+        click.echo(render_diagnosis(run.result.diagnosis))
+        sys.exit(EXIT_INFEASIBLE)
+    io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
+    moved = sum(1 for sid, cm in published.items()
+                if run.result.assignment.get(sid) not in (None, cm))
+    click.echo(f"Re-planned with {len(new)} new student(s); {moved} other "
+               f"student(s) moved. Written to {out}/")
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:

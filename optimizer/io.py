@@ -421,6 +421,18 @@ def _build_students(table: Table, problems: list[Problem]
     return students, extra_cols, extras
 
 
+def load_student_file(path: Path | str) -> tuple[list[Student],
+                                                  dict[str, tuple[str, ...]]]:
+    """New students from a CSV with the students.csv columns."""
+    path = Path(path)
+    table = read_table(path, [c.name for c in STUDENT_COLUMNS])
+    problems: list[Problem] = []
+    students, _cols, extras = _build_students(table, problems)
+    if problems:
+        raise InputError(problems)
+    return students, extras
+
+
 def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
                     staff_file: str, rows: dict[str, int]) -> list[Problem]:
     """Legal but suspicious input: the plan goes ahead, the user is told.

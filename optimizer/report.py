@@ -42,7 +42,7 @@ def product_version() -> str:
         return "0+unknown"
 
 
-def _csv(rows: list[list[Any]]) -> str:
+def csv_text(rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerows(rows)
@@ -85,7 +85,7 @@ def assignments_csv(audit: Audit, instance: Instance, rules: RuleSet,
             check.authorized_by else "",
             short_reason(line, rules),
         ])
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def caseloads_csv(audit: Audit, instance: Instance) -> str:
@@ -96,7 +96,7 @@ def caseloads_csv(audit: Audit, instance: Instance) -> str:
         util = _number(round(wl / cap, 3)) if cap > 0 else ""
         rows.append([c.staff_id, c.name, n, _number(round(wl, 3)), cap,
                      util])
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def summary(result: Result, audit: Audit | None, *, input_hash: str,

@@ -33,7 +33,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          weights: ObjectiveWeights, params: SolverParams,
          warnings: list[str] | None = None,
          redact: bool = False, xlsx: bool = True, html: bool = True,
-         title: str = "Case-manager plan") -> PlanRun:
+         title: str = "Case-manager plan",
+         solve_on: Instance | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -43,8 +44,11 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     """
     rename = report.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
-    result = solve(instance, rules, weights, params)
-    files: dict[str, str] = {}
+    # solve_on: the same roster with planning-only changes (pins, or
+    # published case managers standing in as priors); the files always
+    # describe and check the real roster.
+    result = solve(solve_on or instance, rules, weights, params)
+    files: dict[str, str | bytes] = {}
     checked = None
     if result.has_plan:
         checked = audit(instance, rules, dict(result.assignment))
@@ -158,7 +162,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             files[f"{slug}/{fname}"] = text
     frame = scenarios.comparison_frame(rows)
     files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
-    files["changes.csv"] = report._csv(changes)
+    files["changes.csv"] = report.csv_text(changes)
     files["report.html"] = report_html.render(
         "Scenario comparison", f"{len(loaded)} scenario(s) on "
         f"{len(base.students)} students", views,

@@ -1,0 +1,133 @@
+"""Mid-year changes: place new students, re-plan after roster changes.
+
+``rank_placements`` ranks who can take a new student without moving
+anyone else. ``replan_instance`` prepares a re-plan that keeps a
+published plan wherever it remains valid: each student's published case
+manager stands in as the "prior", and the priorities are best practice
+(S1), then changes from the published plan (S3), then balance and
+language, so only students who must change move, plus moves that gain
+best practice. ``change_reasons`` says why each student moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.domain import Instance, Student
+from optimizer.objectives import BALANCE_SCALE, ObjectiveWeights
+from optimizer.rules import RuleSet, check_pair
+from optimizer.structure import weight_scale
+from optimizer.verify import Audit
+
+REPLAN_WEIGHTS = ObjectiveWeights(mode="priority",
+                                  priority=("S1", "S3", "S2", "S4"))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One staff member who could take a new student, and the cost."""
+
+    staff_id: str
+    name: str
+    relation: str
+    best_practice: bool
+    deltas: dict[str, int]
+    room: int
+
+
+def rank_placements(student: Student, instance: Instance, rules: RuleSet,
+                    audit: Audit, weights: ObjectiveWeights | None = None
+                    ) -> list[Placement]:
+    """Who can take ``student`` now (eligible, with room), best first.
+
+    Nobody else moves: the cost is what adding this one student changes
+    in each term; the order is best practice first, then the weighted sum
+    of the other terms.
+    """
+    weights = weights or ObjectiveWeights()
+    scale = weight_scale(instance)
+    units = round(student.weight * scale)
+    out = []
+    for c in instance.staff:
+        n, wl, cap = audit.loads.get(c.staff_id, (0, 0.0, 0))
+        if n >= cap or not rules.may_case_manage(c):
+            continue
+        check = check_pair(student, c, rules)
+        if not check.eligible:
+            continue
+        load = round(wl * scale)
+        prior = student.prior_case_manager
+        deltas = {
+            "S1": int(not check.best_practice),
+            "S2": round(BALANCE_SCALE / cap) * ((load + units) ** 2
+                                                - load ** 2),
+            "S3": int(bool(prior) and prior != c.staff_id and prior in
+                      instance.staff_by_id()),
+            "S4": int(check.wants_language and not check.language_match),
+        }
+        out.append(Placement(c.staff_id, c.name, check.relation,
+                             check.best_practice, deltas, cap - n))
+    unit = weight_scale(instance) ** 2 * BALANCE_SCALE
+
+    def cost(p: Placement) -> tuple:
+        d = p.deltas
+        rest = (weights.S2 * d["S2"] + unit * (weights.S3 * d["S3"]
+                                               + weights.S4 * d["S4"]))
+        return (d["S1"], rest, p.staff_id)
+    return sorted(out, key=cost)
+
+
+def pin_published(instance: Instance, published: dict[str, str]
+                  ) -> Instance:
+    """Everyone already placed stays with their published case manager."""
+    staff = instance.staff_by_id()
+    pins = {sid: cm for sid, cm in published.items()
+            if cm in staff and sid in instance.student_by_id()}
+    return instance.replace(pins={**instance.pins, **pins})
+
+
+def replan_instance(instance: Instance, published: dict[str, str]
+                    ) -> Instance:
+    """The roster with each student's published case manager as "prior"."""
+    staff = instance.staff_by_id()
+    students = tuple(
+        s.model_copy(update={"prior_case_manager": (
+            published[s.student_id] if published.get(s.student_id)
+            in staff else None)})
+        for s in instance.students)
+    return instance.replace(students=students)
+
+
+def change_reasons(instance: Instance, rules: RuleSet,
+                   published: dict[str, str], assignment: dict[str, str],
+                   audit: Audit) -> list[list[str]]:
+    """Rows (student, published, new, reason) for every change."""
+    staff = instance.staff_by_id()
+    lines = {ln.student.student_id: ln for ln in audit.lines}
+    rows = [["student_id", "published_case_manager", "new_case_manager",
+             "reason"]]
+    for s in instance.students:
+        sid = s.student_id
+        before, after = published.get(sid, ""), assignment.get(sid, "")
+        if before == after:
+            continue
+        if not before:
+            reason = "new student"
+        elif before not in staff:
+            reason = f"{before} is no longer on the staff roster"
+        else:
+            check = check_pair(s, staff[before], rules)
+            cap = rules.effective_cap(staff[before])
+            if check.exclusions:
+                reason = "; ".join(str(e) for e in check.exclusions)
+            elif cap == 0:
+                reason = f"{before} now has a caseload cap of 0 (H6)"
+            elif lines[sid].check is not None and lines[
+                    sid].check.best_practice and not check.best_practice:
+                reason = ("moved to the provider of the student's most "
+                          "intensive service (best practice, S1)")
+            else:
+                reason = (f"{before} is over the cap after the changes "
+                          "(H6)")
+        rows.append([sid, before, after, reason])
+    return rows

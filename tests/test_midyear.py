@@ -1,0 +1,100 @@
+"""Mid-year: placing new students moves nobody; re-planning after a
+departure changes only who must change, plus best-practice gains."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer import io
+from optimizer.cli import main
+
+SAMPLE = io.DEFAULT_SAMPLE_DIR
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def table(path: Path, key="case_manager_id") -> dict[str, str]:
+    return {r["student_id"]: r[key] for r in csv.DictReader(path.open())}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pub") / "plan"
+    assert run("plan", "--out", out, "--no-xlsx").exit_code == 0
+    return out
+
+
+def test_place_ranks_and_moves_nobody_else(published, tmp_path):
+    new = tmp_path / "new.csv"
+    new.write_text("student_id,site,grade,primary_disability,setting,"
+                   "services\nNEW1,LIN,2,SLD,GENED,RSP;SPEECH\n"
+                   "NEW2,ROO,7,AUT,SDC,\n")
+    out = tmp_path / "placed"
+    result = run("place", SAMPLE, "--plan", published, "--student-file",
+                 new, "--out", out)
+    assert result.exit_code == 0, result.output
+    # The top candidate for each new student is best practice.
+    lines = result.output.splitlines()
+    for sid in ("NEW1", "NEW2"):
+        i = next(i for i, ln in enumerate(lines) if f"Student {sid}" in ln)
+        assert "best practice" in lines[i + 1]
+    before = table(published / "assignments.csv")
+    after = table(out / "assignments.csv")
+    assert {k: after[k] for k in before} == before
+    assert after["NEW1"] and after["NEW2"]
+    assert "0 other student(s) moved" in result.output
+
+
+def test_place_refuses_students_already_on_the_roster(published, tmp_path):
+    new = tmp_path / "dup.csv"
+    new.write_text("student_id,site,grade,primary_disability,setting\n"
+                   "100001,LIN,2,SLD,GENED\n")
+    result = run("place", SAMPLE, "--plan", published, "--student-file",
+                 new)
+    assert result.exit_code == 1
+    assert "already on the roster: 100001" in result.output
+
+
+def test_replan_changes_only_who_must_change(published, tmp_path):
+    roster = tmp_path / "roster"
+    shutil.copytree(SAMPLE, roster)
+    staff = (roster / "staff.csv").read_text().splitlines()
+    # T0018 leaves; T0001's cap is cut to 10.
+    kept = [ln for ln in staff if not ln.startswith("T0018,")]
+    kept = [ln.replace("T0001,James Silva,LIN,RSP,R3MM,,",
+                       "T0001,James Silva,LIN,RSP,R3MM,10,")
+            for ln in kept]
+    (roster / "staff.csv").write_text("\n".join(kept) + "\n")
+    out = tmp_path / "replan"
+    result = run("plan", roster, "--out", out, "--from", published,
+                 "--no-xlsx")
+    assert result.exit_code == 0, result.output
+    before = table(published / "assignments.csv")
+    after = table(out / "assignments.csv")
+    gone = {s for s, cm in before.items() if cm == "T0018"}
+    t0001 = [s for s, cm in before.items() if cm == "T0001"]
+    changes = list(csv.DictReader((out / "changes.csv").open()))
+    changed = {r["student_id"] for r in changes}
+    # Everyone of the departed teacher moves, with that reason.
+    assert gone <= changed
+    for r in changes:
+        if r["student_id"] in gone:
+            assert "no longer on the staff roster" in r["reason"]
+    # T0001 keeps exactly 10 of their students; the rest move (H6).
+    assert sum(after[s] == "T0001" for s in t0001) == 10
+    over = {r["student_id"] for r in changes
+            if "over the cap" in r["reason"]}
+    assert len(over) == len(t0001) - 10
+    # Nobody else moves, except to gain best practice.
+    for r in changes:
+        sid = r["student_id"]
+        assert sid in gone or sid in t0001 or "best practice" in r[
+            "reason"], r
+    assert f"{len(changes)} student(s) change case manager" in result.output
