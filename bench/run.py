@@ -51,7 +51,8 @@ def roster(size: str, weighted: bool, root: Path) -> Path:
 def run_product(folder: Path, out: Path, time_limit: float
                 ) -> tuple[float, float, dict]:
     cmd = [sys.executable, "-m", "optimizer.cli", "plan", str(folder),
-           "--out", str(out), "--time-limit", str(time_limit)]
+           "--out", str(out), "--time-limit", str(time_limit),
+           "--no-xlsx"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -614,6 +614,8 @@ def write_text_atomic(path: Path, text: str | bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
+        # mkstemp makes the file private (0600); a plan follows the umask.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -625,6 +627,8 @@ def write_text_atomic(path: Path, text: str | bytes) -> None:
 
 
 PLAN_MARKER = "summary.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def write_plan_folder(out: Path, files: dict[str, str | bytes],
@@ -651,6 +655,7 @@ def write_plan_folder(out: Path, files: dict[str, str | bytes],
                 "empty or new folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    os.chmod(staging, 0o777 & ~_UMASK)
     try:
         for name, text in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)

@@ -357,17 +357,27 @@ class PairJudge:
         return hit if hit is not None else check_pair(student, staff,
                                                       self.rules)
 
-    def eligible(self, student: Student, staff: Staff) -> PairCheck | None:
-        """The judgement if the pair is eligible, else None (fast path)."""
+    @staticmethod
+    def student_key(student: Student) -> tuple:
+        """The facts of a student that eligibility reads (not the site)."""
+        return (student.grade, student.primary_disability,
+                student.secondary_disability, student.support_level,
+                student.setting, student.services,
+                student.alt_placement_secondary,
+                student.teacher_of_record is None,
+                (student.home_language or "").strip().casefold())
+
+    def eligible(self, student: Student, staff: Staff,
+                 student_key: tuple | None = None) -> PairCheck | None:
+        """The judgement if the pair is eligible, else None (fast path).
+
+        ``student_key`` may be passed when judging one student against
+        many staff members (it is ``student_key(student)``).
+        """
         if not staff.serves_site(student.site):
             return None
-        key = (student.grade, student.primary_disability,
-               student.secondary_disability, student.support_level,
-               student.setting, student.services,
-               student.alt_placement_secondary,
-               student.teacher_of_record is None,
+        key = (student_key or self.student_key(student),
                student.teacher_of_record == staff.staff_id,
-               (student.home_language or "").strip().casefold(),
                self._staff_key(staff))
         if key in self._cache:
             return self._cache[key]

@@ -129,20 +129,22 @@ def build_structure(instance: Instance, rules: RuleSet) -> Structure:
     pairs: list[Pair] = []
     no_candidates = []
     judge = PairJudge(rules)
+    staff_order = {j: c.staff_id for j, c in enumerate(instance.staff)}
     for g in groups:
         s = g.student
         pinned = instance.pins.get(s.student_id)
         forbidden = {c for sid, c in instance.forbidden
                      if sid == s.student_id}
         found = False
+        skey = judge.student_key(s)
         for j in sorted(set(by_site.get(s.site, [])) | set(everywhere),
-                        key=lambda j: instance.staff[j].staff_id):
+                        key=staff_order.__getitem__):
             c = instance.staff[j]
             if caps[j] == 0 or c.staff_id in forbidden:
                 continue
             if pinned is not None and c.staff_id != pinned:
                 continue
-            check = judge.eligible(s, c)
+            check = judge.eligible(s, c, skey)
             if check is not None:
                 pairs.append(Pair(g.index, j, check))
                 found = True
