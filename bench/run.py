@@ -82,7 +82,7 @@ def measure(size: str, weighted: bool, repeats: int, root: Path,
         plan_file = Path(tmp) / "p0" / "assignments.csv"
         from optimizer.workflow import read_assignment
 
-        product_assignment, _, _ = read_assignment(plan_file)
+        product_assignment, _ = read_assignment(plan_file)
     checked = audit(inst, rules, product_assignment)
     base = {"size": size, "variant": "weighted" if weighted else "unit",
             "students": len(inst.students), "staff": len(inst.staff)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from optimizer.explain import (
 )
 from optimizer.report import text_summary
 from optimizer.result import SolverParams
+from optimizer.rules import RULE_TITLES
 from optimizer.solve import solve
 from optimizer.verify import audit
 
@@ -162,7 +164,7 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
 
 
 def _published(folder: Path) -> dict[str, str]:
-    assignment, _, _ = workflow.read_assignment(folder / "assignments.csv")
+    assignment, _ = workflow.read_assignment(folder / "assignments.csv")
     return {k: v for k, v in assignment.items() if v}
 
 
@@ -419,7 +421,7 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
     if plan_dir is not None:
-        assignment, _, _ = workflow.read_assignment(
+        assignment, _ = workflow.read_assignment(
             plan_dir / "assignments.csv")
     else:
         result = solve(loaded.instance, rules)
@@ -465,7 +467,7 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
     _warn(loaded.warnings)
-    assignment, duplicates, _ = workflow.read_assignment(assignments)
+    assignment, duplicates = workflow.read_assignment(assignments)
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in assignment if s not in known)
     result = audit(loaded.instance, rules, assignment, duplicates, unknown)
@@ -482,7 +484,10 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
                f"{k['language_matches']}/"
                f"{k['home_language_other_than_english']}")
     if result.violations:
-        click.echo(f"{len(result.violations)} hard-rule violation(s).")
+        tally = Counter(v.rule for v in result.violations)
+        click.echo(f"{len(result.violations)} hard-rule violation(s):")
+        for rule, n in sorted(tally.items()):
+            click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
     click.echo("Compliant: every hard rule (H1-H7) holds.")
 

@@ -6,15 +6,8 @@ from dataclasses import dataclass
 
 from optimizer.domain import Instance
 from optimizer.objectives import BALANCE_SCALE
-from optimizer.result import (
-    CandidateExclusion,
-    CapacityShortfall,
-    Diagnosis,
-    NoCandidate,
-)
+from optimizer.result import CandidateExclusion, Diagnosis, NoCandidate
 from optimizer.rules import (
-    RULE_SOURCES,
-    RULE_TITLES,
     AuthorizationRule,
     RuleSet,
     best_practice_items,
@@ -145,16 +138,6 @@ def short_reason(line: StudentLine, rules: RuleSet) -> str:
     if not check.verified:
         parts.append("relies on an unverified authorization")
     return "; ".join(parts)
-
-
-def shortfall_fixes(sh: CapacityShortfall) -> str:
-    return (f"raise the caps of {', '.join(i for i, _, _ in sh.staff)} by "
-            f"{sh.shortfall} in all, or add eligible staff at "
-            f"{', '.join(sh.sites)}")
-
-
-__all__ = ["RULE_SOURCES", "RULE_TITLES", "no_candidate_diagnosis",
-           "render_diagnosis", "short_reason"]
 
 
 # ------------------------------------------------ why this case manager

@@ -187,9 +187,3 @@ def _components(groups: list[Group], pairs: list[Pair],
     for i, p in enumerate(pairs):
         comps[find(p.group)].pairs.append(i)
     return sorted(comps.values(), key=lambda c: c.groups[0])
-
-
-def candidates_for(student: Student, instance: Instance, rules: RuleSet
-                   ) -> list[tuple[Staff, PairCheck]]:
-    """Every staff member with the judgement of the pair (for diagnosis)."""
-    return [(c, check_pair(student, c, rules)) for c in instance.staff]

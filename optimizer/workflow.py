@@ -259,7 +259,7 @@ def load_weights(path: Path | None, mode: str | None,
 
 
 def read_assignment(path: Path) -> tuple[dict[str, str | None],
-                                         dict[str, int], list[str]]:
+                                         dict[str, int]]:
     """A hand-made or produced assignments.csv: student -> case manager."""
     table = io.read_table(path, ["student_id", "case_manager_id"])
     header = [h.strip().lower() for h in table.header]
@@ -280,7 +280,7 @@ def read_assignment(path: Path) -> tuple[dict[str, str | None],
         counts[sid] = counts.get(sid, 0) + 1
         assignment.setdefault(sid, cm or None)
     duplicates = {s: n for s, n in counts.items() if n > 1}
-    return assignment, duplicates, []
+    return assignment, duplicates
 
 
 def compare_with_published(new_csv: str, published: Path

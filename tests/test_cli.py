@@ -70,6 +70,8 @@ def test_check_finds_violations_exit_4(tmp_path, run):
     assert result.exit_code == 4
     assert "H3 [student S2, staff C2]: Teacher C2 (C2) does not serve " \
            "site A (serves B)" in result.output
+    assert "H3 (the case manager serves the student's site): 1" in \
+        result.output
 
 
 def test_bad_input_exit_1_without_traceback(tmp_path, run):

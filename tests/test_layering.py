@@ -42,3 +42,14 @@ def test_pure_core_uses_stdlib_and_pydantic_only(name):
     allowed = {"__future__", "pydantic", "optimizer", "typing", "math",
                "dataclasses", "functools", "collections"}
     assert imports(PACKAGE / name) <= allowed
+
+
+@pytest.mark.parametrize("library, home", [
+    ("pandas", {"io.py", "report.py", "scenarios.py"}),
+    ("jinja2", {"report_html.py"}),
+    ("openpyxl", {"excel.py"}),
+    ("rich", {"cli.py"}),
+])
+def test_libraries_stay_in_their_module(library, home):
+    users = {p.name for p in MODULES if library in imports(p)}
+    assert users <= home, users
