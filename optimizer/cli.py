@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from optimizer import io, midyear, report, workflow
-from optimizer.objectives import ObjectiveWeights
+from optimizer import files, io, midyear, report, workflow
 from optimizer.errors import OptimizerError
 from optimizer.explain import (
     explain_student,
@@ -146,7 +145,7 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
             for row in rows[1:11]:
                 click.echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
                            f"{row[3]}")
-    io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
+    files.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
     if as_json:
         click.echo(run.files["summary.json"], nl=False)
     else:
@@ -192,20 +191,14 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     """
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
-    published = _published(plan_dir)
-    new, _extras = io.load_student_file(student_file)
-    current = audit(loaded.instance, rules, published)
-    if current.violations:
+    new, _ = io.load_student_file(student_file)
+    done = workflow.place(loaded, rules, _published(plan_dir), new,
+                          replan=out is not None)
+    if done.stale:
         click.echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "
                    "--from to re-plan.", err=True)
-    clash = sorted({s.student_id for s in new}
-                   & {s.student_id for s in loaded.instance.students})
-    if clash:
-        raise click.ClickException(f"{student_file.name}: already on the "
-                                   f"roster: {', '.join(clash)}")
-    for s in new:
-        ranked = midyear.rank_placements(s, loaded.instance, rules, current)
+    for s, ranked in done.rankings:
         click.echo(f"Student {s.student_id} at {s.site} (grade {s.grade}, "
                    f"{s.primary_disability}): {len(ranked)} can take them "
                    "without moving anyone")
@@ -214,24 +207,15 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
             click.echo(f"  {p.staff_id} {p.name} ({p.relation}"
                        f"{', best practice' if p.best_practice else ''}; "
                        f"{p.room} place(s) left): {terms}")
-    if out is None:
+    if done.run is None:
         return
-    width = len(loaded.instance.extra_columns)
-    combined = loaded.instance.replace(
-        students=(*loaded.instance.students, *new),
-        extras={**loaded.instance.extras,
-                **{s.student_id: ("",) * width for s in new}})
-    run = workflow.plan(combined, rules, input_hash=loaded.input_hash,
-                        weights=ObjectiveWeights(), params=SolverParams(),
-                        solve_on=midyear.pin_published(combined, published))
-    if not run.result.has_plan:
-        click.echo(render_diagnosis(run.result.diagnosis))
+    if not done.run.result.has_plan:
+        click.echo(render_diagnosis(done.run.result.diagnosis))
         sys.exit(EXIT_INFEASIBLE)
-    io.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
-    moved = sum(1 for sid, cm in published.items()
-                if run.result.assignment.get(sid) not in (None, cm))
-    click.echo(f"Re-planned with {len(new)} new student(s); {moved} other "
-               f"student(s) moved. Written to {out}/")
+    files.write_plan_folder(out, done.run.files,
+                            protected=[roster, *loaded.files])
+    click.echo(f"Re-planned with {len(new)} new student(s); {done.moved} "
+               f"other student(s) moved. Written to {out}/")
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
@@ -312,7 +296,7 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
             params=SolverParams(time_limit, seed, workers),
             progress=progress)
-    io.write_plan_folder(out, result.files)
+    files.write_plan_folder(out, result.files)
     if as_json:
         click.echo(json.dumps(result.rows, indent=2))
         return

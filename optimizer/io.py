@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io as _io
-import os
-import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,7 +20,7 @@ from pydantic import ValidationError
 
 from optimizer import parse
 from optimizer.domain import Instance, Staff, Student
-from optimizer.errors import InputError, OutputError, Problem
+from optimizer.errors import InputError, Problem
 from optimizer.rules import (
     AuthorizationRule,
     CaseloadDefault,
@@ -604,70 +601,3 @@ def load_weights_file(path: Path | str) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError([Problem(path.name, None, None, None,
                                   f"not valid TOML: {exc}")]) from None
-
-
-# --------------------------------------------------------------- writing
-
-
-def write_text_atomic(path: Path, text: str | bytes) -> None:
-    """Write a file via a temporary file and a rename (never half-written)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        # mkstemp makes the file private (0600); a plan follows the umask.
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-PLAN_MARKER = "summary.json"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def write_plan_folder(out: Path, files: dict[str, str | bytes],
-                      protected: Iterable[Path] = ()) -> None:
-    """Write a plan folder as a whole: build it beside, then swap it in.
-
-    An existing ``out`` is replaced only if it is empty or holds a plan
-    (a ``summary.json``); a folder that holds the inputs is refused.
-    """
-    out = out.resolve()
-    for p in protected:
-        p = Path(p).resolve()
-        if out == p or out in p.parents or (p.is_file() and p.parent == out):
-            raise OutputError(
-                f"refusing to write the plan into {out}: it holds the "
-                "roster; choose another --out folder")
-    if out.exists():
-        if not out.is_dir():
-            raise OutputError(f"--out {out} exists and is not a folder")
-        contents = list(out.iterdir())
-        if contents and not (out / PLAN_MARKER).exists():
-            raise OutputError(
-                f"--out {out} holds files that are not a plan; choose an "
-                "empty or new folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    os.chmod(staging, 0o777 & ~_UMASK)
-    try:
-        for name, text in files.items():
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(staging / name, text)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(dir=out.parent,
-                                        prefix=f".{out.name}.old."))
-            os.replace(out, old / "plan")
-            os.replace(staging, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

@@ -308,3 +308,45 @@ def compare_with_published(new_csv: str, published: Path
     if summary.is_file():
         same_input = json.loads(summary.read_text()).get("input_hash")
     return differ, same_input
+
+
+@dataclass
+class Placing:
+    """A finished ``place``: rankings per new student, optional re-plan."""
+
+    rankings: list[tuple]  # (Student, [midyear.Placement, ...])
+    stale: bool  # the published plan breaks a hard rule on this roster
+    run: PlanRun | None = None
+    moved: int = 0
+
+
+def place(roster: io.Roster, rules: RuleSet, published: dict[str, str],
+          new: list, *, replan: bool) -> Placing:
+    """Rank who can take each new student; optionally re-plan with every
+    published assignment pinned (so nobody else moves)."""
+    from optimizer import midyear
+
+    instance = roster.instance
+    clash = sorted({s.student_id for s in new}
+                   & {s.student_id for s in instance.students})
+    if clash:
+        raise InputError([Problem("student file", None, "student_id", sid,
+                                  "already on the roster") for sid in clash])
+    current = audit(instance, rules, published)
+    outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
+                                                   current)) for s in new],
+                      stale=bool(current.violations))
+    if not replan:
+        return outcome
+    width = len(instance.extra_columns)
+    combined = instance.replace(
+        students=(*instance.students, *new),
+        extras={**instance.extras,
+                **{s.student_id: ("",) * width for s in new}})
+    outcome.run = plan(combined, rules, input_hash=roster.input_hash,
+                       weights=ObjectiveWeights(), params=SolverParams(),
+                       solve_on=midyear.pin_published(combined, published))
+    outcome.moved = sum(1 for sid, cm in published.items()
+                        if outcome.run.result.assignment.get(sid)
+                        not in (None, cm))
+    return outcome

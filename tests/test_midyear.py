@@ -59,7 +59,8 @@ def test_place_refuses_students_already_on_the_roster(published, tmp_path):
     result = run("place", SAMPLE, "--plan", published, "--student-file",
                  new)
     assert result.exit_code == 1
-    assert "already on the roster: 100001" in result.output
+    assert 'column "student_id": already on the roster (got "100001")' \
+        in result.output
 
 
 def test_replan_changes_only_who_must_change(published, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from optimizer import io
+from optimizer import files, io
 from optimizer.cli import main
 from optimizer.solve import solve
 
@@ -59,10 +59,10 @@ def test_interrupted_write_leaves_the_old_plan(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         real(path, text)
 
-    real = io.write_text_atomic
-    monkeypatch.setattr(io, "write_text_atomic", dying_write)
+    real = files.write_text_atomic
+    monkeypatch.setattr(files, "write_text_atomic", dying_write)
     with pytest.raises(KeyboardInterrupt):
-        io.write_plan_folder(out, {"assignments.csv": "new",
+        files.write_plan_folder(out, {"assignments.csv": "new",
                                    "caseloads.csv": "new",
                                    "summary.json": "{}"})
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
