@@ -137,3 +137,15 @@ def test_too_many_rows_is_refused_clearly(tmp_path, rules):
     assert result.exit_code == 1
     assert "students.csv has 1,000,001 rows" in result.output
     assert os.path.getsize(folder / "students.csv") > 0
+
+
+def test_every_student_appears_exactly_once_in_input_order(tmp_path):
+    out = tmp_path / "out"
+    assert plan([SAMPLE, "--out", out, "--no-xlsx"]).exit_code == 0
+    roster = [r["student_id"] for r in
+              csv.DictReader((SAMPLE / "students.csv").open())]
+    written = [r["student_id"] for r in
+               csv.DictReader((out / "assignments.csv").open())]
+    assert written == roster
+    assert all(r["case_manager_id"] for r in
+               csv.DictReader((out / "assignments.csv").open()))
