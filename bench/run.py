@@ -199,6 +199,9 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60)
     ap.add_argument("--rosters", type=Path, default=HERE / "out")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--update", action="store_true",
+                    help="Merge these cases into the rows of the last run "
+                    "(rows.json) instead of starting afresh.")
     args = ap.parse_args()
     rows = []
     for size in args.sizes:
@@ -207,7 +210,17 @@ def main() -> None:
                             args.rosters, args.time_limit)
             print(f"{size}/{variant} done", file=sys.stderr)
     command = "python -m bench.run " + " ".join(sys.argv[1:])
-    (args.rosters / "rows.json").write_text(json.dumps(rows, indent=1))
+    saved = args.rosters / "rows.json"
+    if args.update and saved.exists():
+        fresh = {(r["size"], r["variant"]) for r in rows}
+        old = [r for r in json.loads(saved.read_text())
+               if (r["size"], r["variant"]) not in fresh]
+        order = {"school": 0, "district": 1, "large": 2}
+        rows = sorted(old + rows, key=lambda r: (order[r["size"]],
+                                                 r["variant"]))
+        command = ("python -m bench.run --repeats 3, then "
+                   + command.replace("python -m bench.run ", ""))
+    saved.write_text(json.dumps(rows, indent=1))
     text = render(rows, command.strip())
     args.results.write_text(text)
     print(text)

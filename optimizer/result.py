@@ -108,6 +108,7 @@ class Result:
     num_groups: int = 0
     num_pairs: int = 0
     num_components: int = 0
+    counts: dict[int, int] = field(default_factory=dict)  # pair -> students
 
     @property
     def proven_optimal(self) -> bool:

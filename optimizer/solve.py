@@ -105,41 +105,80 @@ def solve(instance: Instance, rules: RuleSet,
         result.runtime = time.monotonic() - start
         return result
     levels = weights.levels(structure.weight_scale)
-    totals = [[0, 0, True] for _ in levels]
-    counts: dict[int, int] = {}
+    outcomes: dict[int, ComponentOutcome] = {}
     # Largest parts first, each given a share of the remaining time.
-    order = sorted(structure.components, key=lambda c: -len(c.pairs))
-    pairs_left = sum(len(c.pairs) for c in order)
-    for comp in order:
+    order = sorted(range(len(structure.components)),
+                   key=lambda i: -len(structure.components[i].pairs))
+    pairs_left = sum(len(c.pairs) for c in structure.components)
+    for i in order:
+        comp = structure.components[i]
         remaining = params.time_limit - (time.monotonic() - start)
         share = max(0.05, remaining * len(comp.pairs) / max(1, pairs_left))
         pairs_left -= len(comp.pairs)
-        outcome = _solve_component(structure, comp, levels, params, share,
-                                   method)
-        if outcome.status == "INFEASIBLE":  # the flow test should prevent it
+        outcomes[i] = _solve_component(structure, comp, levels, params,
+                                       share, method)
+        if outcomes[i].status in ("INFEASIBLE", "UNKNOWN"):
+            break
+    # Time left over from parts that finished early goes to those not
+    # yet proven, warm-started from their plan.
+    unproven = [i for i in order if i in outcomes
+                and outcomes[i].status == "FEASIBLE"]
+    for n, i in enumerate(unproven):
+        remaining = params.time_limit - (time.monotonic() - start)
+        if remaining < 0.5:
+            break
+        proven = [lv for lv in outcomes[i].levels[:1] if lv.optimal]
+        again = AssignmentModel(structure, structure.components[i]).solve(
+            levels, params, remaining / (len(unproven) - n),
+            hint=outcomes[i].counts, solved=proven)
+        if again.status == "OPTIMAL" or _better(again, outcomes[i]):
+            outcomes[i] = again
+    _combine(result, outcomes, levels)
+    if result.has_plan:
+        result.assignment = disaggregate(structure, result.counts)
+    result.runtime = time.monotonic() - start
+    return result
+
+
+def _better(new: ComponentOutcome, old: ComponentOutcome) -> bool:
+    """Lexicographically better final values (or the same, better bound)."""
+    if new.status not in ("OPTIMAL", "FEASIBLE") or len(new.levels) < len(
+            old.levels):
+        return False
+    a = [lv.objective for lv in new.levels]
+    b = [lv.objective for lv in old.levels]
+    return a < b or (a == b and sum(lv.bound for lv in new.levels)
+                     > sum(lv.bound for lv in old.levels))
+
+
+def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
+             levels: list[dict[str, int]]) -> None:
+    """Sum the parts' levels; the plan is proven only if every part is."""
+    totals = [[0, 0, True] for _ in levels]
+    counts: dict[int, int] = {}
+    for i in sorted(outcomes):
+        outcome = outcomes[i]
+        if outcome.status == "INFEASIBLE":  # the flow test prevents it
             result.status = SolveStatus.INFEASIBLE
             result.diagnosis = Diagnosis(notes=(
                 "the solver found no plan although every student has "
                 "eligible staff with room; please report this roster",))
-            break
+            return
         if outcome.status == "UNKNOWN":
             result.status = SolveStatus.UNKNOWN
-            break
+            return
         if outcome.status == "FEASIBLE":
             result.status = SolveStatus.FEASIBLE
         counts.update(outcome.counts)
-        for i, lv in enumerate(outcome.levels):
-            totals[i][0] += lv.objective
-            totals[i][1] += lv.bound
-            totals[i][2] = totals[i][2] and lv.optimal
-        for i in range(len(outcome.levels), len(levels)):
-            totals[i][2] = False
+        for k, lv in enumerate(outcome.levels):
+            totals[k][0] += lv.objective
+            totals[k][1] += lv.bound
+            totals[k][2] = totals[k][2] and lv.optimal
+        for k in range(len(outcome.levels), len(levels)):
+            totals[k][2] = False
     result.levels = [LevelOutcome(lv, v, b, opt)
                      for lv, (v, b, opt) in zip(levels, totals)]
-    if result.has_plan:
-        result.assignment = disaggregate(structure, counts)
-    result.runtime = time.monotonic() - start
-    return result
+    result.counts = counts
 
 
 def _solve_component(structure: Structure, comp, levels, params, share,
