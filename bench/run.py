@@ -202,8 +202,16 @@ def main() -> None:
     ap.add_argument("--update", action="store_true",
                     help="Merge these cases into the rows of the last run "
                     "(rows.json) instead of starting afresh.")
+    ap.add_argument("--render", action="store_true",
+                    help="Only re-render RESULTS.md from rows.json.")
     args = ap.parse_args()
     rows = []
+    if args.render:
+        saved = json.loads((args.rosters / "rows.json").read_text())
+        first = args.results.read_text().splitlines()[2]
+        command = first.split("`")[1] if "`" in first else "bench.run"
+        args.results.write_text(render(saved, command))
+        return
     for size in args.sizes:
         for variant in args.variants:
             rows += measure(size, variant == "weighted", args.repeats,
