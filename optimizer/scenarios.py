@@ -81,10 +81,17 @@ def load_scenario(path: Path | str) -> Scenario:
     problems = [Problem(file, None, key, None, "unknown key; expected one of "
                         + ", ".join(sorted(KEYS)))
                 for key in sorted(set(data) - KEYS)]
-    for key in sorted(set(data.get("objective", {})) - OBJECTIVE_KEYS):
+    for key in sorted(set(data.get("objective", {}) if isinstance(
+            data.get("objective"), dict) else ()) - OBJECTIVE_KEYS):
         problems.append(Problem(file, None, f"objective.{key}", None,
                                 "unknown key; expected mode, priority or "
                                 "weights"))
+    objective = data.get("objective", {})
+    if not isinstance(objective, dict) or not isinstance(
+            objective.get("weights", {}), dict):
+        problems.append(Problem(file, None, "objective", str(objective),
+                                "expected [objective] with mode, priority "
+                                "and a weights table { S3 = 2.0 }"))
     for key in ("add_staff", "update_staff", "add_students"):
         if key in data and not (isinstance(data[key], list) and all(
                 isinstance(x, dict) for x in data[key])):

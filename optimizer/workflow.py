@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class PlanRun:
 
     result: Result
     audit: Audit | None
-    files: dict[str, str]
+    files: dict[str, str | bytes]
     warnings: list[str]
 
 
@@ -131,21 +132,24 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                   "and not 'base'") for p in paths])
     base_roster = io.load_roster(rosters.pop(), rules)
     base = base_roster.instance
-    todo = [("base", "Base roster", base, weights)]
+    todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
     for sc in loaded:
         instance = scenarios.apply(base, sc, rules)
+        # A scenario's inputs are the roster and the scenario file.
+        digest = hashlib.sha256(base_roster.input_hash.encode()
+                                + sc.path.read_bytes()).hexdigest()
         todo.append((sc.slug, sc.name, instance,
-                     _scenario_weights(weights, sc)))
+                     _scenario_weights(weights, sc), digest))
     files: dict[str, str | bytes] = {}
     rows, views, runs = [], [], {}
     base_assignment: dict[str, str] | None = None
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
-    for i, (slug, name, instance, w) in enumerate(todo):
+    for i, (slug, name, instance, w, digest) in enumerate(todo):
         if progress:
             progress(i, len(todo), name)
-        run = plan(instance, rules, input_hash=base_roster.input_hash,
-                   weights=w, params=params, xlsx=xlsx, html=False)
+        run = plan(instance, rules, input_hash=digest, weights=w,
+                   params=params, xlsx=xlsx, html=False)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")

@@ -119,6 +119,9 @@ def test_changes_csv_lists_students_whose_manager_changes(comparison):
     ('roster = "../data/sample"\n[[update_staff]]\nstaff_id = "T0001"\n'
      'max_caseload = -4\n', 'column "update_staff.max_caseload": expected '
      'a whole number >= 0, got "-4"'),
+    # weights that are not a table
+    ('roster = "../data/sample"\n[objective]\nweights = [1, 2]\n',
+     'column "objective": expected [objective] with mode, priority'),
     # unknown field in a staff record
     ('roster = "../data/sample"\n[[add_staff]]\nstaff_id = "N"\nname = "N"'
      '\nsites = "LIN"\nprovides = "RSP"\ncolour = "blue"\n',
