@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from optimizer.cpsat.diagnose import capacity_shortfalls, minimal_conflicts
-from optimizer.cpsat.flow import exact_for, solve_flow
+from optimizer.cpsat.flow import exact_for, improve_by_moves, solve_flow
 from optimizer.cpsat.model import AssignmentModel, ComponentOutcome
 from optimizer.domain import Instance
 from optimizer.explain import no_candidate_diagnosis
@@ -191,11 +191,14 @@ def _solve_component(structure: Structure, comp, levels, params, share,
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
     # with weighted loads: CP-SAT then solves only the later levels.
     solved = []
+    hint = flow.counts
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
         s1 = flow.levels[0].objective
         solved = [LevelOutcome(levels[0], s1, s1, True)]
+        # A better start for weighted loads: single-student moves.
+        hint = improve_by_moves(structure, comp, hint, levels[1])
     return AssignmentModel(structure, comp).solve(
-        levels, params, share, hint=flow.counts, solved=solved)
+        levels, params, share, hint=hint, solved=solved)
 
 
 def disaggregate(structure: Structure, counts: dict[int, int]

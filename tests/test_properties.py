@@ -110,3 +110,34 @@ def test_flow_and_cpsat_reach_the_same_optimum(inst):
     if flow.status is SolveStatus.OPTIMAL:
         assert [lv.objective for lv in flow.levels] == [
             lv.objective for lv in cpsat.levels]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_weight_token_bound_never_exceeds_the_optimum(inst):
+    from optimizer.cpsat.flow import weighted_lower_bound
+    from optimizer.objectives import ObjectiveWeights
+    from optimizer.structure import build_structure
+
+    result = solve(inst, RULES, params=SolverParams(time_limit=5),
+                   method="cpsat")
+    if result.status is not SolveStatus.OPTIMAL:
+        return
+    st = build_structure(inst, RULES)
+    for k, level in enumerate(ObjectiveWeights().levels(st.weight_scale)):
+        if level == {"S1": 1}:
+            continue
+        # Earlier levels are fixed in the optimum, relaxed in the bound.
+        plain = sum(weighted_lower_bound(st, c, level)
+                    for c in st.components)
+        assert plain <= result.levels[k].objective
+        if k == 1 and result.levels[0].terms == {"S1": 1}:
+            # With S1's optimum known per part, the Lagrangian bound.
+            from optimizer.cpsat.flow import solve_flow
+
+            lagr = 0
+            for c in st.components:
+                s1 = solve_flow(st, c, [{"S1": 1}]).levels[0].objective
+                lagr += weighted_lower_bound(st, c, level, s1)
+            assert lagr <= result.levels[k].objective

@@ -19,11 +19,12 @@ min-cost-flow solver is exact: its OPTIMAL is a proof.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import gcd
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import BALANCE_SCALE
+from optimizer.objectives import BALANCE_SCALE, TERMS
 from optimizer.result import LevelOutcome
 from optimizer.structure import Component, Structure
 
@@ -166,3 +167,178 @@ def _levels(structure: Structure, component: Component,
         v = sum(coef * values[t] for t, coef in level.items())
         out.append(LevelOutcome(level, v, v if exact else 0, exact))
     return out
+
+
+def weighted_lower_bound(structure: Structure, component: Component,
+                         level: dict[str, int],
+                         s1_optimum: int | None = None) -> int:
+    """A valid lower bound of one objective level for weighted loads.
+
+    Each student is split into weight tokens (weight units divided by
+    their common divisor) that may go to different case managers: every
+    real plan is such a token flow with the same S2 (the k-th token at a
+    staff member costs the k-th increment of ``a_c * load**2``), so the
+    min-cost token flow bounds the level from below. Per-student costs
+    (S1, S3, S4) are spread over the student's tokens, scaled by the least
+    common multiple of token counts to stay integral. Caps, fixed earlier
+    levels and zero-weight students are relaxed, which keeps the bound
+    valid. When the S1 optimum is known (S1 solved first), a Lagrangian
+    term ``lam * (S1 - s1_optimum)`` with ``lam >= 0`` is added: it is zero
+    on every plan with optimal S1, so the bound stays valid, and a large
+    ``lam`` stops the relaxation from trading best practice for balance.
+    The larger of the bounds with and without the term is returned.
+    """
+    best = _token_bound(structure, component, level, 0, 0)
+    if s1_optimum is not None and "S1" not in level:
+        lam = _lambda(structure, component, level)
+        best = max(best, _token_bound(structure, component, level, lam,
+                                      s1_optimum))
+    return best
+
+
+def _lambda(structure: Structure, component: Component,
+            level: dict[str, int]) -> int:
+    """More than any one student can change the level by moving."""
+    groups, caps = structure.groups, structure.caps
+    w = max(groups[g].weight_units for g in component.groups)
+    top = max(round(BALANCE_SCALE / caps[c]) * (2 * caps[c] * w + w) * w
+              for c in component.staff)
+    return (2 * level.get("S2", 0) * top + level.get("S3", 0)
+            + level.get("S4", 0) + 1)
+
+
+def _token_bound(structure: Structure, component: Component,
+                 level: dict[str, int], lam: int, s1_optimum: int) -> int:
+    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
+    inst = structure.instance
+    active = [g for g in component.groups if groups[g].weight_units > 0]
+    if not active:
+        return 0
+    unit = 0
+    for g in active:
+        unit = gcd(unit, groups[g].weight_units)
+    tokens = {g: groups[g].weight_units // unit for g in active}
+    scale = 1
+    for t in set(tokens.values()):
+        scale = scale * t // gcd(scale, t)
+    c1, c2, c3, c4 = (level.get(t, 0) for t in TERMS)
+    c1 += lam
+    g_node = {g: i for i, g in enumerate(active)}
+    s_node = {c: len(g_node) + i for i, c in enumerate(component.staff)}
+    sink = len(g_node) + len(s_node)
+    reach: dict[int, int] = dict.fromkeys(component.staff, 0)
+    tails, heads, capacity, cost = [], [], [], []
+    allowed = 0
+    for p in component.pairs:
+        pair = pairs[p]
+        if pair.group not in g_node:
+            continue
+        group, tok = groups[pair.group], tokens[pair.group]
+        check = pair.check
+        per = scale // tok  # per-token share of a per-student cost
+        base = per * (c1 * (not check.best_practice) + c4 * (
+            check.wants_language and not check.language_match))
+        prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
+        allowed += prior
+        upper = tok * group.size
+        reach[pair.staff] += upper
+        for cap_arc, arc_cost in (((tok * prior, base - per * c3),)
+                                  if prior else ()) + ((upper, base),):
+            tails.append(g_node[pair.group])
+            heads.append(s_node[pair.staff])
+            capacity.append(cap_arc)
+            cost.append(arc_cost)
+    biggest = max(tokens.values())
+    for c in component.staff:
+        places = min(reach[c], caps[c] * biggest)
+        a = round(BALANCE_SCALE / caps[c]) * unit * unit
+        for k in range(1, places + 1):
+            tails.append(s_node[c])
+            heads.append(sink)
+            capacity.append(1)
+            cost.append(scale * c2 * a * (2 * k - 1))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+        np.array(capacity, dtype=np.int64), np.array(cost, dtype=np.int64))
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    for g, n in g_node.items():
+        supplies[n] = tokens[g] * groups[g].size
+    supplies[sink] = -int(supplies.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return 0  # e.g. costs too large for the solver: no bound
+    # Level >= flow cost / scale + c3 * allowed - lam * S1 optimum; the
+    # level is an integer, so round up.
+    return -(-flow.optimal_cost() // scale) + c3 * allowed \
+        - lam * s1_optimum
+
+
+def improve_by_moves(structure: Structure, component: Component,
+                     counts: dict[int, int], level: dict[str, int],
+                     max_passes: int = 20) -> dict[int, int]:
+    """Local search on one level: move single students while it helps.
+
+    A move takes one student of a group from one eligible case manager to
+    another with room, keeping best practice (S1) unchanged, when it lowers
+    ``level`` exactly (S2 by the weighted loads, S3 by kept priors, S4).
+    Used to give CP-SAT a better starting plan for weighted loads; any
+    result satisfies H1-H7 as the input did.
+    """
+    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
+    inst = structure.instance
+    c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
+    if "S1" in level:
+        return counts
+    counts = dict(counts)
+    load: dict[int, int] = dict.fromkeys(component.staff, 0)
+    size: dict[int, int] = dict.fromkeys(component.staff, 0)
+    by_group: dict[int, list[int]] = {}
+    for p in component.pairs:
+        pair = pairs[p]
+        n = counts.get(p, 0)
+        load[pair.staff] += n * groups[pair.group].weight_units
+        size[pair.staff] += n
+        by_group.setdefault(pair.group, []).append(p)
+    a = {c: round(BALANCE_SCALE / caps[c]) for c in component.staff}
+    prior = {p: groups[pairs[p].group].priors.get(
+        inst.staff[pairs[p].staff].staff_id, 0) for p in component.pairs}
+    lang = {p: int(pairs[p].check.wants_language
+                   and not pairs[p].check.language_match)
+            for p in component.pairs}
+    for _ in range(max_passes):
+        improved = False
+        for g, ps in by_group.items():
+            w = groups[g].weight_units
+            for p in ps:
+                if counts.get(p, 0) == 0:
+                    continue
+                src = pairs[p].staff
+                base = (c2 * a[src] * ((load[src] - w) ** 2 - load[src] ** 2)
+                        - c4 * lang[p]
+                        + c3 * int(counts[p] <= prior[p]))
+                best, best_q = 0, None
+                for q in ps:
+                    dst = pairs[q].staff
+                    if q == p or size[dst] >= caps[dst] or (
+                            pairs[q].check.best_practice
+                            != pairs[p].check.best_practice):
+                        continue
+                    delta = (base + c2 * a[dst] * ((load[dst] + w) ** 2
+                                                   - load[dst] ** 2)
+                             + c4 * lang[q]
+                             - c3 * int(counts.get(q, 0) < prior[q]))
+                    if delta < best:
+                        best, best_q = delta, q
+                if best_q is not None:
+                    dst = pairs[best_q].staff
+                    counts[p] -= 1
+                    counts[best_q] = counts.get(best_q, 0) + 1
+                    load[src] -= w
+                    load[dst] += w
+                    size[src] -= 1
+                    size[dst] += 1
+                    improved = True
+        if not improved:
+            break
+    return counts

@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.cpsat import objective
 from optimizer.cpsat.constraints import add_constraints
-from optimizer.cpsat.flow import term_values
+from optimizer.cpsat.flow import term_values, weighted_lower_bound
 from optimizer.cpsat.variables import AssignmentVars
 from optimizer.result import LevelOutcome, SolverParams
 from optimizer.structure import Component, Structure
@@ -86,18 +86,34 @@ class AssignmentModel:
                 value = sum(c * values[t] for t, c in level.items())
                 bound = solver.best_objective_bound
                 bound = round(bound) if math.isfinite(bound) else 0
-                outcomes.append(LevelOutcome(level, value, min(bound, value),
-                                             False))
+                bound = max(bound, self._token_bound(level, outcomes))
+                outcomes.append(LevelOutcome(level, min(value, value),
+                                             min(bound, value),
+                                             bound >= value))
                 return ComponentOutcome("FEASIBLE", counts, outcomes)
             value = round(solver.objective_value)
             bound = round(solver.best_objective_bound)
             optimal = code == cp_model.OPTIMAL
+            if not optimal:
+                bound = min(value, max(bound,
+                                        self._token_bound(level, outcomes)))
+                optimal = bound >= value
             if not optimal:
                 status = "FEASIBLE"
             outcomes.append(LevelOutcome(level, value, bound, optimal))
             counts = self.variables.extract(solver)
             self.model.add(expr <= value)
         return ComponentOutcome(status, counts, outcomes)
+
+    def _token_bound(self, level: dict[str, int],
+                     done: list[LevelOutcome]) -> int:
+        """The weight-token flow bound (0 where it does not apply)."""
+        if "S1" in level and len(level) == 1:
+            return 0  # S1 alone: CP-SAT's own bound is exact enough
+        s1 = next((lv.objective for lv in done
+                   if lv.terms == {"S1": 1} and lv.optimal), None)
+        return weighted_lower_bound(self.variables.structure,
+                                    self.variables.component, level, s1)
 
     def _hint(self, counts: dict[int, int]) -> None:
         self.model.clear_hints()
