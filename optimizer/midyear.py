@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.domain import Instance, Student
-from optimizer.objectives import BALANCE_SCALE, ObjectiveWeights
+from optimizer.objectives import (
+    BALANCE_SCALE,
+    ObjectiveWeights,
+    balance_coefficient,
+)
 from optimizer.rules import RuleSet, check_pair
 from optimizer.structure import weight_scale
 from optimizer.verify import Audit
@@ -59,7 +63,7 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
         prior = student.prior_case_manager
         deltas = {
             "S1": int(not check.best_practice),
-            "S2": round(BALANCE_SCALE / cap) * ((load + units) ** 2
+            "S2": balance_coefficient(cap) * ((load + units) ** 2
                                                 - load ** 2),
             "S3": int(bool(prior) and prior != c.staff_id and prior in
                       instance.staff_by_id()),

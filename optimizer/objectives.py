@@ -28,6 +28,11 @@ TERM_NAMES: dict[str, str] = {
     "S4": "language",
 }
 BALANCE_SCALE = 1000
+
+
+def balance_coefficient(cap: int) -> int:
+    """``a_c`` of S2 for a case manager with this (positive) cap."""
+    return round(BALANCE_SCALE / cap)
 Mode = Literal["priority-then-weights", "weights", "priority"]
 
 

@@ -13,14 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import (
-    PairCheck,
-    PairJudge,
-    RuleSet,
-    check_pair,
-    wants_language,
-)
+from optimizer.domain import Instance, Student
+from optimizer.rules import PairCheck, PairJudge, RuleSet, wants_language
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.objectives import BALANCE_SCALE
+from optimizer.objectives import balance_coefficient
 from optimizer.rules import (
     RULE_SOURCES,
     PairCheck,
@@ -160,7 +160,7 @@ def objective_terms(instance: Instance, rules: RuleSet,
     for c in instance.staff:
         cap = rules.effective_cap(c)
         if cap > 0:
-            s2 += round(BALANCE_SCALE / cap) * load_units[c.staff_id] ** 2
+            s2 += balance_coefficient(cap) * load_units[c.staff_id] ** 2
     placed = [ln for ln in lines if ln.check is not None]
     return {
         "S1": sum(not ln.check.best_practice for ln in placed),

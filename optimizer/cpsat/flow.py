@@ -24,7 +24,7 @@ from math import gcd
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import BALANCE_SCALE, TERMS
+from optimizer.objectives import TERMS, balance_coefficient
 from optimizer.result import LevelOutcome
 from optimizer.structure import Component, Structure
 
@@ -74,7 +74,7 @@ def solve_flow(structure: Structure, component: Component,
     for p in component.pairs:
         reach[pairs[p].staff] += groups[pairs[p].group].size
     places = {c: min(caps[c], reach[c]) for c in component.staff}
-    bal = {c: round(BALANCE_SCALE / caps[c]) * w * w for c in component.staff}
+    bal = {c: balance_coefficient(caps[c]) * w * w for c in component.staff}
     allowed = 0
     tails, heads, capacity, cost, pair_of_arc = [], [], [], [], []
     for p in component.pairs:
@@ -153,7 +153,7 @@ def term_values(structure: Structure, component: Component,
         prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
         allowed += prior
         kept += min(prior, n)
-    s2 = sum(round(BALANCE_SCALE / caps[c]) * v * v for c, v in load.items())
+    s2 = sum(balance_coefficient(caps[c]) * v * v for c, v in load.items())
     return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4}
 
 
@@ -201,7 +201,7 @@ def _lambda(structure: Structure, component: Component,
     """More than any one student can change the level by moving."""
     groups, caps = structure.groups, structure.caps
     w = max(groups[g].weight_units for g in component.groups)
-    top = max(round(BALANCE_SCALE / caps[c]) * (2 * caps[c] * w + w) * w
+    top = max(balance_coefficient(caps[c]) * (2 * caps[c] * w + w) * w
               for c in component.staff)
     return (2 * level.get("S2", 0) * top + level.get("S3", 0)
             + level.get("S4", 0) + 1)
@@ -251,7 +251,7 @@ def _token_bound(structure: Structure, component: Component,
     biggest = max(tokens.values())
     for c in component.staff:
         places = min(reach[c], caps[c] * biggest)
-        a = round(BALANCE_SCALE / caps[c]) * unit * unit
+        a = balance_coefficient(caps[c]) * unit * unit
         for k in range(1, places + 1):
             tails.append(s_node[c])
             heads.append(sink)
@@ -300,7 +300,7 @@ def improve_by_moves(structure: Structure, component: Component,
         load[pair.staff] += n * groups[pair.group].weight_units
         size[pair.staff] += n
         by_group.setdefault(pair.group, []).append(p)
-    a = {c: round(BALANCE_SCALE / caps[c]) for c in component.staff}
+    a = {c: balance_coefficient(caps[c]) for c in component.staff}
     prior = {p: groups[pairs[p].group].priors.get(
         inst.staff[pairs[p].staff].staff_id, 0) for p in component.pairs}
     lang = {p: int(pairs[p].check.wants_language

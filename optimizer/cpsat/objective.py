@@ -5,7 +5,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat.variables import AssignmentVars
-from optimizer.objectives import BALANCE_SCALE
+from optimizer.objectives import balance_coefficient
 
 # Above this many integer load units per case manager, the convex square
 # is a multiplication constraint rather than its tangent cuts.
@@ -71,5 +71,5 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
                 step = max(1, top // _GRID_CUTS)
                 for k in range(0, top + 1, step):
                     model.add(sq >= 2 * k * exact - k * k)
-        terms.append(round(BALANCE_SCALE / cap) * sq)
+        terms.append(balance_coefficient(cap) * sq)
     return sum(terms)
