@@ -223,8 +223,8 @@ def _move_deltas(line: StudentLine, c, check, loads, units: int,
                  instance: Instance, rules: RuleSet) -> dict[str, int]:
     """S1-S4 change if this one student moved to ``c``, all else fixed."""
     cur, cur_check = line.staff, line.check
-    n_new, l_new, cap_new = loads[c.staff_id]
-    n_cur, l_cur, cap_cur = loads[cur.staff_id]
+    _n_new, l_new, cap_new = loads[c.staff_id]
+    _n_cur, l_cur, cap_cur = loads[cur.staff_id]
     s2 = (balance_coefficient(cap_new) * ((l_new + units) ** 2
                                             - l_new ** 2)
           + balance_coefficient(cap_cur) * ((l_cur - units) ** 2

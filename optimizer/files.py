@@ -16,7 +16,6 @@ from pathlib import Path
 from optimizer.errors import OutputError
 
 
-
 def write_text_atomic(path: Path, text: str | bytes) -> None:
     """Write a file via a temporary file and a rename (never half-written)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -243,7 +243,8 @@ def _find_roster_files(path: Path) -> tuple[Path, Path]:
     missing = [n for n in ("students.csv", "staff.csv") if n not in files]
     if missing:
         raise InputError([Problem(str(path), None, None, None,
-                                  f"the roster folder has no {' or '.join(missing)}")])
+                                  "the roster folder has no "
+                                  + " or ".join(missing))])
     return files["students.csv"], files["staff.csv"]
 
 

@@ -182,7 +182,8 @@ def non_negative_int(text: str) -> int:
     try:
         value = float(clean)
     except ValueError:
-        raise ValueError(f'expected a whole number >= 0, got "{text}"') from None
+        raise ValueError(
+            f'expected a whole number >= 0, got "{text}"') from None
     if value != int(value) or value < 0:
         raise ValueError(f'expected a whole number >= 0, got "{text}"')
     return int(value)

@@ -129,7 +129,7 @@ class RuleSet(BaseModel):
         )
 
     def may_case_manage(self, staff: Staff) -> bool:
-        """H2 with the contract's default: yes when holding a CTC credential."""
+        """H2, by default yes when holding a CTC credential (contract)."""
         if staff.can_case_manage is not None:
             return staff.can_case_manage
         return self.holds_ctc_credential(staff)
@@ -155,7 +155,8 @@ class RuleSet(BaseModel):
         """Grades of the person's base (non-added) credentials."""
         grades: set[str] = set()
         for rule in self.authorizations:
-            if rule.requires_base or not (rule.credentials & set(staff.credentials)):
+            held_here = rule.credentials & set(staff.credentials)
+            if rule.requires_base or not held_here:
                 continue
             held = rule.credentials & set(staff.credentials)
             if all(self.credentials[c].kind == "license" for c in held):
@@ -285,7 +286,8 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
         authorized_by=codes,
         rule_ids=tuple(r.rule_id for r in matched),
         verified=not matched or any(r.verified for r in matched),
-        best_practice=(not top) or bool(top & provided_items(student, staff, rel)),
+        best_practice=(not top)
+        or bool(top & provided_items(student, staff, rel)),
         language_match=wants and staff.speaks(student.home_language),
         wants_language=wants,
     )

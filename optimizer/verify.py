@@ -182,7 +182,7 @@ def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
         for rid in ln.check.rule_ids)
     by_kind: dict[str, list[float]] = defaultdict(list)
     for c in instance.staff:
-        n, wl, cap = loads[c.staff_id]
+        _n, wl, cap = loads[c.staff_id]
         if cap > 0 and rules.may_case_manage(c):
             by_kind[c.kind].append(wl / cap)
     utilization = {

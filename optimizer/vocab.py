@@ -92,7 +92,8 @@ def describe_grades(grades: frozenset[str]) -> str:
             prev = i
             continue
         parts.append(
-            GRADES[start] if start == prev else f"{GRADES[start]}-{GRADES[prev]}"
+            GRADES[start] if start == prev
+            else f"{GRADES[start]}-{GRADES[prev]}"
         )
         if i is not None:
             start = prev = i

@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from optimizer import io  # noqa: E402
-from optimizer.rules import RuleSet  # noqa: E402
+from optimizer import io
+from optimizer.rules import RuleSet
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def test_compare_prints_the_table_and_writes_files(comparison):
         assert (out / name).exists()
     rows = list(csv.DictReader((out / "compare.csv").open()))
     # The base plus one row per scenario file, in order.
-    assert [r["scenario"] for r in rows][0] == "Base roster"
+    assert next(r["scenario"] for r in rows) == "Base roster"
     assert len(rows) == 1 + len(SCENARIOS)
 
 
