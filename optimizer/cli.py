@@ -191,6 +191,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     """
     rules = io.load_rules(rules_dir)
     loaded = io.load_roster(roster, rules)
+    _warn(loaded.warnings)
     new, _ = io.load_student_file(student_file)
     done = workflow.place(loaded, rules, _published(plan_dir), new,
                           replan=out is not None)
@@ -296,6 +297,8 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
             params=SolverParams(time_limit, seed, workers),
             progress=progress)
+    if not quiet:
+        _warn(result.warnings)
     files.write_plan_folder(out, result.files)
     if as_json:
         click.echo(json.dumps(result.rows, indent=2))

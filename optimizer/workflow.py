@@ -107,6 +107,7 @@ class Comparison:
     rows: list[dict]
     files: dict[str, str | bytes]
     runs: dict[str, PlanRun]
+    warnings: tuple[Problem, ...] = ()  # about the base roster
 
 
 def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
@@ -173,7 +174,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         report_html.comparison_table(rows))
     files["summary.json"] = report.to_json(
         {"kind": "comparison", "scenarios": rows})
-    return Comparison(rows, files, runs)
+    return Comparison(rows, files, runs, base_roster.warnings)
 
 
 def _scenario_weights(base: ObjectiveWeights, sc) -> ObjectiveWeights:
