@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
-from optimizer.objectives import balance_coefficient
+from optimizer.objectives import balance_change, balance_coefficient
 from optimizer.result import CandidateExclusion, Diagnosis, NoCandidate
 from optimizer.rules import (
     AuthorizationRule,
@@ -225,10 +225,8 @@ def _move_deltas(line: StudentLine, c, check, loads, units: int,
     cur, cur_check = line.staff, line.check
     _n_new, l_new, cap_new = loads[c.staff_id]
     _n_cur, l_cur, cap_cur = loads[cur.staff_id]
-    s2 = (balance_coefficient(cap_new) * ((l_new + units) ** 2
-                                            - l_new ** 2)
-          + balance_coefficient(cap_cur) * ((l_cur - units) ** 2
-                                              - l_cur ** 2))
+    s2 = (balance_change(balance_coefficient(cap_new), l_new, units)
+          + balance_change(balance_coefficient(cap_cur), l_cur, -units))
     prior = line.student.prior_case_manager
     s3 = 0
     if line.prior_allowed:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff
+from optimizer.explain import profile
 from optimizer.rules import INSTRUCT, RuleSet, best_practice_items, check_pair
 from optimizer.structure import Structure
 from optimizer.vocab import GRADE_INDEX, GRADES, grade_range
@@ -38,11 +39,8 @@ def describe_fact(fact, structure: Structure) -> str:
         g = structure.groups[fact.group]
         ids = [inst.students[m].student_id for m in g.members]
         shown = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
-        s = g.student
-        return (f"{len(ids)} student(s) at {s.site} (grade {s.grade}, "
-                f"{s.primary_disability}, {s.setting}"
-                f"{', ' + '+'.join(s.services) if s.services else ''}) "
-                f"need a case manager (H1): {shown}")
+        return (f"{len(ids)} student(s) at {g.student.site} "
+                f"({profile(g.student)}) need a case manager (H1): {shown}")
     staff = inst.staff[fact.staff]
     if fact.kind == "cap":
         return (f"{staff.name} ({staff.staff_id}) may take at most "

@@ -17,6 +17,7 @@ from optimizer.domain import Instance, Student
 from optimizer.objectives import (
     BALANCE_SCALE,
     ObjectiveWeights,
+    balance_change,
     balance_coefficient,
 )
 from optimizer.rules import RuleSet, check_pair
@@ -63,8 +64,7 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
         prior = student.prior_case_manager
         deltas = {
             "S1": int(not check.best_practice),
-            "S2": balance_coefficient(cap) * ((load + units) ** 2
-                                                - load ** 2),
+            "S2": balance_change(balance_coefficient(cap), load, units),
             "S3": int(bool(prior) and prior != c.staff_id and prior in
                       instance.staff_by_id()),
             "S4": int(check.wants_language and not check.language_match),

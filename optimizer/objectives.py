@@ -33,6 +33,11 @@ BALANCE_SCALE = 1000
 def balance_coefficient(cap: int) -> int:
     """``a_c`` of S2 for a case manager with this (positive) cap."""
     return round(BALANCE_SCALE / cap)
+
+
+def balance_change(coefficient: int, load: int, delta: int) -> int:
+    """Change in a case manager's S2 term when its load moves by delta."""
+    return coefficient * ((load + delta) ** 2 - load ** 2)
 Mode = Literal["priority-then-weights", "weights", "priority"]
 
 

@@ -137,17 +137,19 @@ def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
+def proof_text(result: Result) -> str:
+    """Whether optimality is proven, and the gap when it is not."""
+    if result.proven_optimal:
+        return "optimal (proven)"
+    if result.has_plan:
+        return f"not proven optimal, gap {result.gap:.2%}"
+    return "no plan"
+
+
 def text_summary(result: Result, audit: Audit | None) -> str:
     """The short summary ``caseload plan`` prints."""
-    lines = []
-    if result.proven_optimal:
-        proof = "optimal (proven)"
-    elif result.has_plan:
-        proof = f"not proven optimal, gap {result.gap:.2%}"
-    else:
-        proof = "no plan"
-    lines.append(f"Status: {result.status.value}, {proof}; "
-                 f"{result.runtime:.2f} s")
+    lines = [f"Status: {result.status.value}, {proof_text(result)}; "
+             f"{result.runtime:.2f} s"]
     if audit is None:
         return "\n".join(lines)
     k = audit.kpis

@@ -62,11 +62,6 @@ class Structure:
     components: list[Component]
     pins: dict[str, str] = field(default_factory=dict)
 
-    def pairs_of_group(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for i, p in enumerate(self.pairs):
-            out[p.group].append(i)
-        return out
 
 
 def weight_scale(instance: Instance) -> int:

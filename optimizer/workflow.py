@@ -88,12 +88,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
 def _plan_view(name: str, result: Result, checked: Audit | None,
                instance: Instance, rules: RuleSet,
                base: dict[str, str] | None = None):
-    if result.proven_optimal:
-        proof = "optimal, proven"
-    elif result.has_plan:
-        proof = f"not proven optimal, gap {result.gap:.2%}"
-    else:
-        proof = ""
+    proof = report.proof_text(result) if result.has_plan else ""
     diagnosis = (render_diagnosis(result.diagnosis)
                  if result.diagnosis is not None else "")
     return report_html.plan_view(name, result.status.value, proof, checked,

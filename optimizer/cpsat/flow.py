@@ -24,7 +24,7 @@ from math import gcd
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import TERMS, balance_coefficient
+from optimizer.objectives import TERMS, balance_change, balance_coefficient
 from optimizer.result import LevelOutcome
 from optimizer.structure import Component, Structure
 
@@ -314,7 +314,7 @@ def improve_by_moves(structure: Structure, component: Component,
                 if counts.get(p, 0) == 0:
                     continue
                 src = pairs[p].staff
-                base = (c2 * a[src] * ((load[src] - w) ** 2 - load[src] ** 2)
+                base = (c2 * balance_change(a[src], load[src], -w)
                         - c4 * lang[p]
                         + c3 * int(counts[p] <= prior[p]))
                 best, best_q = 0, None
@@ -324,8 +324,7 @@ def improve_by_moves(structure: Structure, component: Component,
                             pairs[q].check.best_practice
                             != pairs[p].check.best_practice):
                         continue
-                    delta = (base + c2 * a[dst] * ((load[dst] + w) ** 2
-                                                   - load[dst] ** 2)
+                    delta = (base + c2 * balance_change(a[dst], load[dst], w)
                              + c4 * lang[q]
                              - c3 * int(counts.get(q, 0) < prior[q]))
                     if delta < best:

@@ -87,8 +87,7 @@ class AssignmentModel:
                 bound = solver.best_objective_bound
                 bound = round(bound) if math.isfinite(bound) else 0
                 bound = max(bound, self._token_bound(level, outcomes))
-                outcomes.append(LevelOutcome(level, min(value, value),
-                                             min(bound, value),
+                outcomes.append(LevelOutcome(level, value, min(bound, value),
                                              bound >= value))
                 return ComponentOutcome("FEASIBLE", counts, outcomes)
             value = round(solver.objective_value)
