@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import optimizer as cl
 from bench.generate import generate, write
 from bench.greedy import greedy
-from optimizer import io
-from optimizer.cpsat.flow import solve_flow
 from optimizer.objectives import ObjectiveWeights
+from optimizer.solver.flow import solve_flow
 from optimizer.structure import build_structure
 from optimizer.verify import audit
 
@@ -68,8 +68,8 @@ def run_product(folder: Path, out: Path, time_limit: float
 def measure(size: str, weighted: bool, repeats: int, root: Path,
             time_limit: float) -> list[dict]:
     folder = roster(size, weighted, root)
-    rules = io.load_rules()
-    loaded = io.load_roster(folder, rules)
+    rules = cl.load_rules()
+    loaded = cl.load_roster(folder, rules)
     inst = loaded.instance
     rows = []
     walls, mems = [], []
@@ -80,7 +80,7 @@ def measure(size: str, weighted: bool, repeats: int, root: Path,
             walls.append(wall)
             mems.append(mem)
         plan_file = Path(tmp) / "p0" / "assignments.csv"
-        from optimizer.workflow import read_assignment
+        from optimizer.inputs.plans import read_assignment
 
         product_assignment, _ = read_assignment(plan_file)
     checked = audit(inst, rules, product_assignment)

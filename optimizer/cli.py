@@ -9,14 +9,24 @@ from pathlib import Path
 
 import click
 
-from optimizer import files, io, midyear, report, workflow
+from optimizer import workflow
 from optimizer.errors import OptimizerError
-from optimizer.explain import (
-    explain_student,
+from optimizer.explain import explain_student
+from optimizer.inputs.plans import (
+    compare_with_published,
+    published_assignment,
+    read_assignment,
+)
+from optimizer.inputs.roster import load_roster, load_student_file
+from optimizer.inputs.rules_tables import load_rules
+from optimizer.inputs.settings import load_weights
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.outputs.files import write_plan_folder
+from optimizer.outputs.text import (
     render_diagnosis,
     render_explanation,
+    text_summary,
 )
-from optimizer.report import text_summary
 from optimizer.result import SolverParams
 from optimizer.rules import RULE_TITLES
 from optimizer.solve import solve
@@ -44,6 +54,21 @@ def rules_option(f):
         help="A district's edited copy of data/rules.")(f)
 
 
+def solver_options(f):
+    """--time-limit, --seed and --workers, shared by every solving command."""
+    for option in reversed((
+        click.option("--time-limit", type=click.FloatRange(min=0.1),
+                     default=60.0, show_default=True,
+                     help="Seconds for the solver (for each plan)."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Random seed; the same seed gives the same plan."),
+        click.option("--workers", type=click.IntRange(min=1), default=1,
+                     show_default=True, help="Solver threads.")),
+    ):
+        f = option(f)
+    return f
+
+
 def _warn(problems, limit: int = 3) -> None:
     """Warnings on stderr, at most ``limit`` of each kind, then a count."""
     kinds: dict[tuple, list] = {}
@@ -68,7 +93,7 @@ def main() -> None:
 @main.command()
 @click.argument("roster", required=False,
                 type=click.Path(exists=True, path_type=Path),
-                default=io.DEFAULT_SAMPLE_DIR)
+                default=DEFAULT_SAMPLE_DIR)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the plan files.")
 @rules_option
@@ -82,11 +107,7 @@ def main() -> None:
               "S1,S3,S2,S4.")
 @click.option("--weight", "weight_pairs", multiple=True,
               metavar="TERM=VALUE", help="Override one weight, e.g. S3=2.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Seconds for the solver.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1,
-              show_default=True)
+@solver_options
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True,
               help="Also write plan.xlsx (slow for very large rosters).")
 @click.option("--quiet", is_flag=True, help="No progress or warnings on "
@@ -117,35 +138,30 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
         caseload plan data/sample --out out/sample
     """
     overrides = _parse_weight_pairs(weight_pairs)
-    rules = io.load_rules(rules_dir)
-    loaded = io.load_roster(roster, rules)
+    rules = load_rules(rules_dir)
+    loaded = load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]
     if not quiet:
         _warn(loaded.warnings)
-    weights = workflow.load_weights(weights_file, mode, priority, overrides)
-    solve_on = None
-    previous: dict[str, str] = {}
-    if from_dir is not None:
-        previous = _published(from_dir)
-        solve_on = midyear.replan_instance(loaded.instance, previous)
-        weights = midyear.REPLAN_WEIGHTS
+    weights = load_weights(weights_file, mode, priority, overrides)
+    params = SolverParams(time_limit, seed, workers)
     with _status("Solving", quiet):
-        run = workflow.plan(loaded.instance, rules,
-                            input_hash=loaded.input_hash, weights=weights,
-                            warnings=warnings, redact=redact, xlsx=xlsx,
-                            params=SolverParams(time_limit, seed, workers),
-                            solve_on=solve_on)
-    if from_dir is not None and run.audit is not None:
-        rows = midyear.change_reasons(loaded.instance, rules, previous,
-                                      run.result.assignment, run.audit)
-        run.files["changes.csv"] = report.csv_text(rows)
-        if not as_json:
-            click.echo(f"{len(rows) - 1} student(s) change case manager "
-                       f"from the plan in {from_dir} (changes.csv):")
-            for row in rows[1:11]:
-                click.echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
-                           f"{row[3]}")
-    files.write_plan_folder(out, run.files, protected=[roster, *loaded.files])
+        if from_dir is not None:
+            run = workflow.replan(loaded, rules, published_assignment(
+                from_dir), params=params, warnings=warnings,
+                redact=redact, xlsx=xlsx)
+        else:
+            run = workflow.plan(loaded.instance, rules,
+                                input_hash=loaded.input_hash,
+                                weights=weights, warnings=warnings,
+                                redact=redact, xlsx=xlsx, params=params)
+    if run.changes is not None and not as_json:
+        click.echo(f"{len(run.changes) - 1} student(s) change case manager "
+                   f"from the plan in {from_dir} (changes.csv):")
+        for row in run.changes[1:11]:
+            click.echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
+                       f"{row[3]}")
+    write_plan_folder(out, run.files, protected=[roster, *loaded.files])
     if as_json:
         click.echo(run.files["summary.json"], nl=False)
     else:
@@ -160,11 +176,6 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
     if published is not None:
         _verify_against(published, run.files["assignments.csv"],
                         loaded.input_hash)
-
-
-def _published(folder: Path) -> dict[str, str]:
-    assignment, _ = workflow.read_assignment(folder / "assignments.csv")
-    return {k: v for k, v in assignment.items() if v}
 
 
 @main.command()
@@ -189,11 +200,11 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     \b
         caseload place data/sample --plan out/sample --student-file new.csv
     """
-    rules = io.load_rules(rules_dir)
-    loaded = io.load_roster(roster, rules)
+    rules = load_rules(rules_dir)
+    loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    new, _ = io.load_student_file(student_file)
-    done = workflow.place(loaded, rules, _published(plan_dir), new,
+    new, _ = load_student_file(student_file)
+    done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
                           replan=out is not None)
     if done.stale:
         click.echo(f"Warning: the plan in {plan_dir} no longer satisfies "
@@ -213,14 +224,14 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     if not done.run.result.has_plan:
         click.echo(render_diagnosis(done.run.result.diagnosis))
         sys.exit(EXIT_INFEASIBLE)
-    files.write_plan_folder(out, done.run.files,
+    write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])
     click.echo(f"Re-planned with {len(new)} new student(s); {done.moved} "
                f"other student(s) moved. Written to {out}/")
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
-    differ, recorded = workflow.compare_with_published(new_csv, published)
+    differ, recorded = compare_with_published(new_csv, published)
     if recorded is not None and recorded != input_hash:
         click.echo(f"The inputs differ from those of {published} "
                    "(input hash changed).")
@@ -270,11 +281,7 @@ class _status:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings for the base (scenarios may change "
               "them).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Seconds for each plan.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1,
-              show_default=True)
+@solver_options
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True,
@@ -290,8 +297,8 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
     \b
         caseload compare scenarios/*.toml --out out/compare
     """
-    rules = io.load_rules(rules_dir)
-    weights = workflow.load_weights(weights_file, None, None, {})
+    rules = load_rules(rules_dir)
+    weights = load_weights(weights_file, None, None, {})
     with _progress(quiet) as progress:
         result = workflow.compare(
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
@@ -299,7 +306,7 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
             progress=progress)
     if not quiet:
         _warn(result.warnings)
-    files.write_plan_folder(out, result.files)
+    write_plan_folder(out, result.files)
     if as_json:
         click.echo(json.dumps(result.rows, indent=2))
         return
@@ -401,14 +408,14 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
     \b
         caseload explain data/sample --student 100002 --plan out/sample
     """
-    rules = io.load_rules(rules_dir)
-    loaded = io.load_roster(roster, rules)
+    rules = load_rules(rules_dir)
+    loaded = load_roster(roster, rules)
     ids = {s.student_id for s in loaded.instance.students}
     if student_id not in ids:
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
     if plan_dir is not None:
-        assignment, _ = workflow.read_assignment(
+        assignment, _ = read_assignment(
             plan_dir / "assignments.csv")
     else:
         result = solve(loaded.instance, rules)
@@ -451,10 +458,10 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     \b
         caseload check data/sample out/sample/assignments.csv
     """
-    rules = io.load_rules(rules_dir)
-    loaded = io.load_roster(roster, rules)
+    rules = load_rules(rules_dir)
+    loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    assignment, duplicates = workflow.read_assignment(assignments)
+    assignment, duplicates = read_assignment(assignments)
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in assignment if s not in known)
     result = audit(loaded.instance, rules, assignment, duplicates, unknown)

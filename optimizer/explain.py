@@ -6,108 +6,15 @@ from dataclasses import dataclass
 
 from optimizer.domain import Instance
 from optimizer.objectives import balance_change, balance_coefficient
-from optimizer.result import CandidateExclusion, Diagnosis, NoCandidate
 from optimizer.rules import (
     AuthorizationRule,
     RuleSet,
     best_practice_items,
     check_pair,
 )
-from optimizer.structure import Structure, weight_scale
+from optimizer.structure import weight_scale
 from optimizer.verify import StudentLine
 from optimizer.vocab import COORDINATES, INSTRUCTS
-
-
-def no_candidate_diagnosis(structure: Structure) -> list[NoCandidate]:
-    """Students with no eligible case manager, and what excluded each one.
-
-    Lists every staff member at the student's site, and staff elsewhere
-    who would instruct or serve the student, each with every rule (H-id)
-    that excludes them.
-    """
-    inst, rules = structure.instance, structure.rules
-    out = []
-    for g in structure.no_candidates:
-        group = structure.groups[g]
-        s = group.student
-        excluded = []
-        ids = tuple(inst.students[m].student_id for m in group.members)
-        if not any(c.serves_site(s.site) for c in inst.staff):
-            # Nobody serves the site (H3 for everyone): say just that.
-            out.append(NoCandidate(ids, s.site, profile(s), ()))
-            continue
-        for j, c in enumerate(inst.staff):
-            check = check_pair(s, c, rules)
-            near = c.serves_site(s.site) or check.relation != COORDINATES
-            if not near:
-                continue
-            reasons = [(e.rule, e.message) for e in check.exclusions]
-            if structure.caps[j] == 0:
-                reasons.append(("H6", f"{c.name} has a caseload cap of 0"))
-            if (s.student_id, c.staff_id) in inst.forbidden:
-                reasons.append(("PLAN", "the pair is forbidden by the "
-                                        "scenario"))
-            pin = inst.pins.get(s.student_id)
-            if pin is not None and pin != c.staff_id:
-                reasons.append(("PLAN", f"the student is pinned to {pin}"))
-            if reasons:
-                excluded.append(CandidateExclusion(c.staff_id, c.name,
-                                                   tuple(reasons)))
-        out.append(NoCandidate(ids, s.site, profile(s), tuple(excluded)))
-    return out
-
-
-def profile(s) -> str:
-    parts = [f"grade {s.grade}", s.primary_disability]
-    if s.secondary_disability:
-        parts.append(f"secondary {s.secondary_disability}")
-    parts.append(s.support_level)
-    parts.append(s.setting)
-    if s.services:
-        parts.append("+".join(s.services))
-    return ", ".join(parts)
-
-
-def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
-    """The diagnosis as text for a terminal or a report."""
-    lines = ["No plan satisfies the hard rules. Why:"]
-    for nc in d.no_candidates:
-        lines.append(
-            f"- {len(nc.student_ids)} student(s) at site {nc.site} "
-            f"({nc.profile}) have no eligible case manager: "
-            f"{_ids(nc.student_ids, max_ids)}")
-        if not nc.excluded:
-            lines.append(f"    no staff member serves site {nc.site} (H3)")
-        for ex in nc.excluded:
-            why = "; ".join(f"{rule}: {msg}" for rule, msg in ex.reasons)
-            lines.append(f"    {ex.staff_id}: {why}")
-    for sh in d.shortfalls:
-        places = sum(cap for _, _, cap in sh.staff)
-        lines.append(
-            f"- {len(sh.student_ids)} student(s) at site(s) "
-            f"{', '.join(sh.sites)} can only go to staff with {places} "
-            f"place(s) in all: {sh.shortfall} short (H6). Students: "
-            f"{_ids(sh.student_ids, max_ids)}")
-        staff = ", ".join(f"{i} (cap {cap})" for i, _, cap in sh.staff)
-        lines.append(f"    their eligible staff: {staff or 'none'}")
-    lines.extend(f"- {note}" for note in d.notes)
-    for i, conflict in enumerate(d.conflicts, 1):
-        lines.append(f"Conflict {i} (minimal: drop any one of these facts "
-                     "and the rest can all hold):")
-        lines.extend(f"    {fact}" for fact in conflict.facts)
-        if conflict.fixes:
-            lines.append("  Fixes, each checked by re-solving:")
-            lines.extend(f"    - {text}" for _, text, _ in conflict.fixes)
-        else:
-            lines.append("  No single fix of the kinds tried (caps, a hire, "
-                         "case-management rights, pins) resolves it.")
-    return "\n".join(lines)
-
-
-def _ids(ids: tuple[str, ...], limit: int) -> str:
-    shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit
-                    else "")
 
 
 def short_reason(line: StudentLine, rules: RuleSet) -> str:
@@ -273,49 +180,3 @@ def _language_text(line: StudentLine) -> str:
     if line.check.language_match:
         return f"the case manager speaks {lang} (S4)"
     return f"the case manager does not speak {lang}"
-
-
-def render_explanation(e: Explanation, limit: int = 40) -> str:
-    line = e.line
-    s = line.student
-    out = [f"Student {s.student_id} at {s.site}: {profile(s)}"]
-    if line.staff is None:
-        out.append("No case manager in this plan (H1).")
-    else:
-        c = line.staff
-        out.append(f"Case manager: {c.name} ({c.staff_id}), {c.kind}; "
-                   f"relation: {line.check.relation}")
-        if line.check.relation == COORDINATES:
-            out.append("  Authorization: none needed to coordinate (CTC "
-                       "guidance: a coordinator-only case manager needs no "
-                       "specialty area)")
-        for r in e.authorization:
-            held = ";".join(sorted(r.credentials & set(c.credentials)))
-            flag = "" if r.verified else " [UNVERIFIED]"
-            out.append(f"  Authorization: {held} by rule {r.rule_id} "
-                       f"({r.activity}){flag}: {r.source}"
-                       + (f"; {r.note}" if r.note else ""))
-    out.append(f"Best practice (S1): {e.best_practice}")
-    out.append(f"Continuity (S3): {e.continuity}")
-    out.append(f"Language (S4): {e.language}")
-    eligible = [a for a in e.alternatives if a.eligible]
-    excluded = [a for a in e.alternatives if not a.eligible]
-    out.append(f"Others who could take the student ({len(eligible)}), with "
-               "the change in each term if chosen instead (negative = "
-               "better):")
-    for a in eligible[:limit]:
-        d = a.deltas or {}
-        terms = ", ".join(f"{t} {v:+d}" for t, v in d.items())
-        note = "; at the cap (H6): someone else would have to move" \
-            if a.full else ""
-        out.append(f"  {a.staff_id} {a.name} ({a.relation}): {terms}{note}")
-    out.append(f"Others who cannot ({len(excluded)}):")
-    for a in excluded[:limit]:
-        why = "; ".join(f"{r}: {m}" for r, m in a.reasons)
-        out.append(f"  {a.staff_id}: {why}")
-    if len(excluded) > limit:
-        out.append(f"  ... {len(excluded) - limit} more")
-    if e.elsewhere:
-        out.append(f"  and {e.elsewhere} staff at other sites who would "
-                   f"only coordinate (H3: they do not serve {s.site})")
-    return "\n".join(out)

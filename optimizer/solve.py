@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import time
 
-from optimizer.cpsat.diagnose import capacity_shortfalls, minimal_conflicts
-from optimizer.cpsat.flow import exact_for, improve_by_moves, solve_flow
-from optimizer.cpsat.model import AssignmentModel, ComponentOutcome
+from optimizer.diagnosis import diagnose, explain_infeasibility
 from optimizer.domain import Instance
-from optimizer.explain import no_candidate_diagnosis
-from optimizer.fixes import describe_fact, propose
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import (
-    Conflict,
     Diagnosis,
     LevelOutcome,
     Result,
@@ -20,47 +15,10 @@ from optimizer.result import (
     SolveStatus,
 )
 from optimizer.rules import RuleSet
+from optimizer.solver.flow import exact_for, solve_flow
+from optimizer.solver.model import AssignmentModel, ComponentOutcome
+from optimizer.solver.moves import improve_by_moves
 from optimizer.structure import Structure, build_structure
-
-
-def diagnose(structure: Structure) -> Diagnosis:
-    """Exact feasibility test of H1-H7, with the reasons when it fails."""
-    return Diagnosis(tuple(no_candidate_diagnosis(structure)),
-                     tuple(capacity_shortfalls(structure)))
-
-
-MAX_CONFLICT_FACTS = 4000
-
-
-def explain_infeasibility(instance: Instance, rules: RuleSet,
-                          diagnosis: Diagnosis) -> Diagnosis:
-    """Add minimal conflicts (pins included) and verified fixes."""
-    relaxed = build_structure(instance.replace(pins={}), rules)
-    relaxed.pins = dict(instance.pins)
-    relaxed.instance = instance
-    conflicts = []
-    notes = list(diagnosis.notes)
-    for facts in minimal_conflicts(relaxed, MAX_CONFLICT_FACTS):
-        students = tuple(
-            instance.students[m].student_id for f in facts
-            if f.group is not None
-            for m in relaxed.groups[f.group].members)
-
-        def resolves(fixed: Instance, ids=frozenset(students)) -> bool:
-            d = diagnose(build_structure(fixed, rules))
-            stuck = {sid for nc in d.no_candidates for sid in nc.student_ids}
-            stuck |= {sid for sh in d.shortfalls for sid in sh.student_ids}
-            return not (stuck & ids)
-
-        fixes = propose(facts, relaxed, rules, resolves)
-        conflicts.append(Conflict(
-            tuple(describe_fact(f, relaxed) for f in facts),
-            tuple((f.kind, f.text, f.change) for f in fixes), students))
-    if not conflicts and not diagnosis.empty:
-        notes.append("the conflict search was skipped: the roster is too "
-                     "large; the reasons above are exact")
-    return Diagnosis(diagnosis.no_candidates, diagnosis.shortfalls,
-                     tuple(notes), tuple(conflicts))
 
 
 def solve(instance: Instance, rules: RuleSet,

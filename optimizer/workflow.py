@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from optimizer import io, report, report_html
-from optimizer.cpsat import solver_version
+from optimizer import midyear
 from optimizer.domain import Instance
 from optimizer.errors import InputError, Problem
-from optimizer.explain import render_diagnosis
+from optimizer.inputs import scenarios
+from optimizer.inputs.roster import Roster, load_roster
+from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import ObjectiveWeights
+from optimizer.outputs import compare as comparing
+from optimizer.outputs import html as report_html
+from optimizer.outputs import tables
+from optimizer.outputs.text import proof_text, render_diagnosis
 from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
 from optimizer.solve import solve
+from optimizer.solver import solver_version
 from optimizer.verify import Audit, audit
 
 
@@ -28,6 +32,8 @@ class PlanRun:
     audit: Audit | None
     files: dict[str, str | bytes]
     warnings: list[str]
+    # Re-plans only: changes.csv's rows (header first), see ``replan``.
+    changes: list[list[str]] | None = None
 
 
 def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
@@ -43,7 +49,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     stable pseudonyms (keyed by the roster's hash), the roster's own
     columns are left out, and warnings are only counted.
     """
-    rename = report.pseudonymizer(input_hash) if redact else None
+    rename = tables.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
@@ -57,38 +63,38 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             raise AssertionError(
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
-        files["assignments.csv"] = report.assignments_csv(checked, instance,
+        files["assignments.csv"] = tables.assignments_csv(checked, instance,
                                                           rules, rename)
-        files["caseloads.csv"] = report.caseloads_csv(checked, instance)
+        files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
-    summary = report.summary(result, checked, input_hash=input_hash,
+    summary = tables.summary(result, checked, input_hash=input_hash,
                              rules=rules, weights=weights, warnings=shown,
                              solver_version=solver_version())
     summary["redacted"] = redact
     if result.diagnosis is not None:
-        diagnosis = diagnosis_dict(result, rename)
+        diagnosis = tables.diagnosis_dict(result, rename)
         if not redact:
             summary["diagnosis"] = render_diagnosis(
                 result.diagnosis).splitlines()
-        files["diagnosis.json"] = report.to_json(diagnosis)
-    files["summary.json"] = report.to_json(summary)
+        files["diagnosis.json"] = tables.to_json(diagnosis)
+    files["summary.json"] = tables.to_json(summary)
     if html and not redact:
         view = _plan_view(title, result, checked, instance, rules)
         files["report.html"] = report_html.render(
             title, f"{len(instance.students)} students, "
             f"{len(instance.staff)} staff", [view])
     if xlsx and checked is not None:
-        from optimizer import excel  # openpyxl is slow to import
+        from optimizer.outputs import xlsx  # openpyxl is slow to import
 
-        files["plan.xlsx"] = excel.plan_workbook(files)
+        files["plan.xlsx"] = xlsx.plan_workbook(files)
     return PlanRun(result, checked, files, warnings)
 
 
 def _plan_view(name: str, result: Result, checked: Audit | None,
                instance: Instance, rules: RuleSet,
                base: dict[str, str] | None = None):
-    proof = report.proof_text(result) if result.has_plan else ""
+    proof = proof_text(result) if result.has_plan else ""
     diagnosis = (render_diagnosis(result.diagnosis)
                  if result.diagnosis is not None else "")
     return report_html.plan_view(name, result.status.value, proof, checked,
@@ -112,8 +118,6 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
 
     An infeasible scenario is a row with its diagnosis, not an error.
     """
-    from optimizer import scenarios
-
     loaded = [scenarios.load_scenario(p) for p in paths]
     rosters = {sc.roster for sc in loaded}
     if len(rosters) > 1:
@@ -126,7 +130,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         raise InputError([Problem(p.name, None, None, None,
                                   "scenario file names must be distinct "
                                   "and not 'base'") for p in paths])
-    base_roster = io.load_roster(rosters.pop(), rules)
+    base_roster = load_roster(rosters.pop(), rules)
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
     for sc in loaded:
@@ -135,7 +139,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
         todo.append((sc.slug, sc.name, instance,
-                     _scenario_weights(weights, sc), digest))
+                     scenario_weights(weights, sc), digest))
     files: dict[str, str | bytes] = {}
     rows, views, runs = [], [], {}
     base_assignment: dict[str, str] | None = None
@@ -149,165 +153,27 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
-        rows.append(scenarios.kpi_row(name, run.result, run.audit, instance,
+        rows.append(comparing.kpi_row(name, run.result, run.audit, instance,
                                       base_assignment, rules, diag))
         views.append(_plan_view(name, run.result, run.audit, instance,
                                 rules, base_assignment))
         if slug == "base":
             base_assignment = dict(run.result.assignment)
         else:
-            changes += scenarios.changes_rows(base_assignment or {}, slug,
+            changes += comparing.changes_rows(base_assignment or {}, slug,
                                               run.result.assignment)
         for fname, text in run.files.items():
             files[f"{slug}/{fname}"] = text
-    frame = scenarios.comparison_frame(rows)
+    frame = comparing.comparison_frame(rows)
     files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
-    files["changes.csv"] = report.csv_text(changes)
+    files["changes.csv"] = tables.csv_text(changes)
     files["report.html"] = report_html.render(
         "Scenario comparison", f"{len(loaded)} scenario(s) on "
         f"{len(base.students)} students", views,
         report_html.comparison_table(rows))
-    files["summary.json"] = report.to_json(
+    files["summary.json"] = tables.to_json(
         {"kind": "comparison", "scenarios": rows})
     return Comparison(rows, files, runs, base_roster.warnings)
-
-
-def _scenario_weights(base: ObjectiveWeights, sc) -> ObjectiveWeights:
-    objective = sc.objective()
-    if not objective:
-        return base
-    data = base.model_dump()
-    data.update({k: objective[k] for k in ("mode", "priority")
-                 if k in objective})
-    data.update(objective.get("weights", {}))
-    try:
-        return ObjectiveWeights(**data)
-    except ValidationError as exc:
-        raise InputError([
-            Problem(sc.path.name, None,
-                    "objective." + ".".join(map(str, e["loc"])),
-                    str(e.get("input")),
-                    e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()]) from None
-
-
-def diagnosis_dict(result: Result, rename=None) -> dict:
-    d = result.diagnosis
-    assert d is not None
-    if rename is not None:
-        d = replace(d, no_candidates=tuple(
-            replace(nc, student_ids=tuple(map(rename, nc.student_ids)))
-            for nc in d.no_candidates), shortfalls=tuple(
-            replace(sh, student_ids=tuple(map(rename, sh.student_ids)))
-            for sh in d.shortfalls))
-    return {
-        "status": result.status.value,
-        "no_eligible_case_manager": [
-            {"students": list(nc.student_ids), "site": nc.site,
-             "profile": nc.profile,
-             "excluded": [{"staff_id": ex.staff_id,
-                           "reasons": [{"rule": r, "reason": m}
-                                       for r, m in ex.reasons]}
-                          for ex in nc.excluded]}
-            for nc in d.no_candidates],
-        "capacity_shortfalls": [
-            {"students": list(sh.student_ids), "sites": list(sh.sites),
-             "staff": [{"staff_id": i, "cap": cap}
-                       for i, _, cap in sh.staff],
-             "shortfall": sh.shortfall, "rule": "H6"}
-            for sh in d.shortfalls],
-        "notes": list(d.notes),
-        "conflicts": [
-            {"facts": list(c.facts),
-             "students": [rename(x) if rename else x for x in c.students],
-             "fixes": [{"kind": k, "fix": t, "change": ch}
-                       for k, t, ch in c.fixes]}
-            for c in d.conflicts],
-    }
-
-
-def load_weights(path: Path | None, mode: str | None,
-                 priority: str | None,
-                 overrides: dict[str, float]) -> ObjectiveWeights:
-    """Objective settings from a TOML file, then command-line overrides."""
-    data: dict = {}
-    file = str(path) if path else "weights.toml"
-    if path is not None:
-        raw = io.load_weights_file(path)
-        unknown = set(raw) - {"mode", "priority", "weights"}
-        problems = [Problem(file, None, key, None, "unknown key; expected "
-                            "mode, priority or [weights]")
-                    for key in sorted(unknown)]
-        if problems:
-            raise InputError(problems)
-        data.update({k: raw[k] for k in ("mode", "priority") if k in raw})
-        data.update(raw.get("weights", {}))
-    if mode:
-        data["mode"] = mode
-    if priority:
-        data["priority"] = tuple(p.strip() for p in priority.split(","))
-    data.update(overrides)
-    try:
-        return ObjectiveWeights(**data)
-    except ValidationError as exc:
-        where = file if path is not None else "command line"
-        raise InputError([
-            Problem(where, None, ".".join(map(str, e["loc"])) or None,
-                    str(e.get("input")),
-                    e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()]) from None
-
-
-def read_assignment(path: Path) -> tuple[dict[str, str | None],
-                                         dict[str, int]]:
-    """A hand-made or produced assignments.csv: student -> case manager."""
-    table = io.read_table(path, ["student_id", "case_manager_id"])
-    header = [h.strip().lower() for h in table.header]
-    problems = [Problem(table.file, 1, col, None,
-                        f'required column "{col}" is missing')
-                for col in ("student_id", "case_manager_id")
-                if col not in header]
-    if problems:
-        raise InputError(problems)
-    i, j = header.index("student_id"), header.index("case_manager_id")
-    assignment: dict[str, str | None] = {}
-    counts: dict[str, int] = {}
-    for _row, cells in table.rows:
-        sid = cells[i].strip() if i < len(cells) else ""
-        cm = cells[j].strip() if j < len(cells) else ""
-        if not sid:
-            continue
-        counts[sid] = counts.get(sid, 0) + 1
-        assignment.setdefault(sid, cm or None)
-    duplicates = {s: n for s, n in counts.items() if n > 1}
-    return assignment, duplicates
-
-
-def compare_with_published(new_csv: str, published: Path
-                           ) -> tuple[list[str], bool | None]:
-    """Students whose case manager differs from a published plan folder,
-    and whether its recorded input hash matches (None if unknown)."""
-    import csv
-    import io as _io
-    import json
-
-    def table(text: str) -> dict[str, str]:
-        return {r["student_id"]: r["case_manager_id"]
-                for r in csv.DictReader(_io.StringIO(text))}
-
-    file = published / "assignments.csv"
-    if not file.is_file():
-        raise InputError([Problem(str(published), None, None, None,
-                                  "not a plan folder (no assignments.csv)")])
-    old = table(file.read_text(encoding="utf-8"))
-    new = table(new_csv)
-    differ = sorted(s for s in old.keys() | new.keys()
-                    if old.get(s) != new.get(s))
-    same_input = None
-    summary = published / "summary.json"
-    if summary.is_file():
-        same_input = json.loads(summary.read_text()).get("input_hash")
-    return differ, same_input
 
 
 @dataclass
@@ -320,12 +186,10 @@ class Placing:
     moved: int = 0
 
 
-def place(roster: io.Roster, rules: RuleSet, published: dict[str, str],
+def place(roster: Roster, rules: RuleSet, published: dict[str, str],
           new: list, *, replan: bool) -> Placing:
     """Rank who can take each new student; optionally re-plan with every
     published assignment pinned (so nobody else moves)."""
-    from optimizer import midyear
-
     instance = roster.instance
     clash = sorted({s.student_id for s in new}
                    & {s.student_id for s in instance.students})
@@ -350,3 +214,26 @@ def place(roster: io.Roster, rules: RuleSet, published: dict[str, str],
                         if outcome.run.result.assignment.get(sid)
                         not in (None, cm))
     return outcome
+
+
+def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
+           params: SolverParams, warnings: list[str] | None = None,
+           redact: bool = False, xlsx: bool = True) -> PlanRun:
+    """Re-plan after roster changes, keeping a published plan wherever it
+    remains valid (``caseload plan --from``).
+
+    Strict priorities: best practice, then as few changes from the
+    published plan as possible, then balance and language. The run's
+    files gain ``changes.csv``: every student whose case manager differs
+    from the published plan, with the reason.
+    """
+    run = plan(roster.instance, rules, input_hash=roster.input_hash,
+               weights=midyear.REPLAN_WEIGHTS, params=params,
+               warnings=warnings, redact=redact, xlsx=xlsx,
+               solve_on=midyear.replan_instance(roster.instance, published))
+    if run.audit is not None:
+        run.changes = midyear.change_reasons(
+            roster.instance, rules, published, run.result.assignment,
+            run.audit)
+        run.files["changes.csv"] = tables.csv_text(run.changes)
+    return run

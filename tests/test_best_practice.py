@@ -19,9 +19,9 @@ SITE_STAFF = [
 
 
 def assigned(s):
-    from optimizer import io
+    import optimizer as cl
 
-    rules = io.load_rules()
+    rules = cl.load_rules()
     inst = instance([s], SITE_STAFF)
     result = solve(inst, rules, params=SolverParams(time_limit=10))
     checked = audit(inst, rules, result.assignment)

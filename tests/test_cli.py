@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import crow, srow, write_roster
 
-from optimizer import io
+import optimizer as cl
 from optimizer.cli import main
 
 
@@ -47,7 +47,7 @@ def test_plan_writes_the_three_files(sample_plan):
 
 def test_plan_passes_check(sample_plan, run):
     out, _ = sample_plan
-    result = run("check", io.DEFAULT_SAMPLE_DIR, out / "assignments.csv")
+    result = run("check", cl.DEFAULT_SAMPLE_DIR, out / "assignments.csv")
     assert result.exit_code == 0, result.output
     assert "Compliant: every hard rule (H1-H7) holds." in result.output
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from helpers import instance, staff, student
 
-from optimizer.cpsat.diagnose import minimal_conflicts, satisfiable
-from optimizer.fixes import Fix, apply_fix
+from optimizer.diagnosis import Fix, apply_fix
 from optimizer.result import SolveStatus
 from optimizer.solve import solve
+from optimizer.solver.diagnose import minimal_conflicts, satisfiable
 from optimizer.structure import build_structure
 from optimizer.verify import audit
 

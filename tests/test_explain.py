@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.explain import explain_student, render_explanation
+from optimizer.explain import explain_student
+from optimizer.outputs.text import render_explanation
 from optimizer.rules import check_pair
 from optimizer.solve import solve
 from optimizer.verify import audit

@@ -9,14 +9,14 @@ import shutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import io
+import optimizer as cl
 from optimizer.errors import InputError
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.solve import solve
 from optimizer.verify import audit
 
-RULES = io.load_rules()
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+RULES = cl.load_rules()
+SAMPLE = cl.DEFAULT_SAMPLE_DIR
 HEAD = (SAMPLE / "students.csv").read_bytes().splitlines(keepends=True)[:25]
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow,
@@ -25,7 +25,7 @@ FUZZ = settings(max_examples=60, deadline=None,
 
 def outcome(folder):
     try:
-        roster = io.load_roster(folder, RULES)
+        roster = cl.load_roster(folder, RULES)
     except InputError as exc:
         assert exc.problems and all(p.file for p in exc.problems)
         return "input error"

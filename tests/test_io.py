@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from helpers import crow, srow, write_roster
 
-from optimizer import io
+import optimizer as cl
 from optimizer.errors import InputError
 
 
 def load(folder, rules):
-    return io.load_roster(folder, rules)
+    return cl.load_roster(folder, rules)
 
 
 def problems(folder, rules):
@@ -152,7 +152,7 @@ def test_unknown_references_are_warnings(tmp_path, rules):
 
 
 def test_grade_spellings(tmp_path, rules):
-    from optimizer import parse
+    from optimizer.inputs import parse
 
     assert [parse.grade(g) for g in ("7th", "Grade 7", "07", "KN", "Pre-K",
                                      "adult")] == ["7", "7", "7", "K", "PK",

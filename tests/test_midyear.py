@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from optimizer import io
+import optimizer as cl
 from optimizer.cli import main
 
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = cl.DEFAULT_SAMPLE_DIR
 
 
 def run(*args):

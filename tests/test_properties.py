@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import io
+import optimizer as cl
 from optimizer.domain import Instance, Staff, Student
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.rules import check_pair
@@ -14,7 +14,7 @@ from optimizer.solve import solve
 from optimizer.verify import audit
 from optimizer.vocab import GRADES, LOW_INCIDENCE, SERVICES
 
-RULES = io.load_rules()
+RULES = cl.load_rules()
 SITES = ["A", "B"]
 CODES = sorted(RULES.credentials)
 
@@ -116,8 +116,8 @@ def test_flow_and_cpsat_reach_the_same_optimum(inst):
           suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_weight_token_bound_never_exceeds_the_optimum(inst):
-    from optimizer.cpsat.flow import weighted_lower_bound
     from optimizer.objectives import ObjectiveWeights
+    from optimizer.solver.bound import weighted_lower_bound
     from optimizer.structure import build_structure
 
     result = solve(inst, RULES, params=SolverParams(time_limit=5),
@@ -134,7 +134,7 @@ def test_weight_token_bound_never_exceeds_the_optimum(inst):
         assert plain <= result.levels[k].objective
         if k == 1 and result.levels[0].terms == {"S1": 1}:
             # With S1's optimum known per part, the Lagrangian bound.
-            from optimizer.cpsat.flow import solve_flow
+            from optimizer.solver.flow import solve_flow
 
             lagr = 0
             for c in st.components:

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from optimizer import io
+import optimizer as cl
 from optimizer.cli import main
-from optimizer.excel import read_plan_assignments
+from optimizer.inputs.excel import read_plan_assignments
+from optimizer.inputs.plans import read_assignment
 from optimizer.verify import audit
-from optimizer.workflow import read_assignment
 
 ROOT = Path(__file__).parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -55,13 +55,13 @@ def test_every_scenario_plan_passes_check(comparison, rules):
         if not (folder / "assignments.csv").exists():
             continue  # an infeasible scenario: no plan to check
         if folder.name == "base":
-            roster = io.load_roster(io.DEFAULT_SAMPLE_DIR, rules).instance
+            roster = cl.load_roster(cl.DEFAULT_SAMPLE_DIR, rules).instance
         else:
-            from optimizer import scenarios
+            from optimizer.inputs import scenarios
 
             sc = scenarios.load_scenario(ROOT / "scenarios" /
                                          f"{folder.name}.toml")
-            base = io.load_roster(sc.roster, rules).instance
+            base = cl.load_roster(sc.roster, rules).instance
             roster = scenarios.apply(base, sc, rules)
         assignment, dup = read_assignment(folder / "assignments.csv")
         assert not dup
@@ -152,7 +152,7 @@ def to_workbook(folder: Path, target: Path) -> Path:
 
 
 def test_excel_roster_gives_the_same_plan_as_csv(tmp_path):
-    xlsx = to_workbook(io.DEFAULT_SAMPLE_DIR, tmp_path / "roster.xlsx")
+    xlsx = to_workbook(cl.DEFAULT_SAMPLE_DIR, tmp_path / "roster.xlsx")
     a = run("plan", "--out", tmp_path / "csv", "--no-xlsx")
     b = run("plan", xlsx, "--out", tmp_path / "xlsx", "--no-xlsx")
     assert a.exit_code == b.exit_code == 0, b.output

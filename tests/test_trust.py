@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from optimizer import files, io
+import optimizer as cl
 from optimizer.cli import main
+from optimizer.outputs import files
 from optimizer.solve import solve
 
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = cl.DEFAULT_SAMPLE_DIR
 
 
 def plan(args):
@@ -39,10 +40,10 @@ def shuffled_copy(src: Path, dst: Path, seed: int) -> Path:
 
 
 def test_row_order_does_not_change_any_assignment(rules, tmp_path):
-    base = solve(io.load_roster(SAMPLE, rules).instance, rules).assignment
+    base = solve(cl.load_roster(SAMPLE, rules).instance, rules).assignment
     for seed in (1, 2):
         folder = shuffled_copy(SAMPLE, tmp_path / f"s{seed}", seed)
-        other = solve(io.load_roster(folder, rules).instance,
+        other = solve(cl.load_roster(folder, rules).instance,
                       rules).assignment
         assert other == base
 

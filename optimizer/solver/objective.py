@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from optimizer.cpsat.variables import AssignmentVars
 from optimizer.objectives import balance_coefficient
+from optimizer.solver.variables import AssignmentVars
 
 # Above this many integer load units per case manager, the convex square
 # is a multiplication constraint rather than its tangent cuts.

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
-from optimizer.report import product_version
+from optimizer.outputs.tables import product_version
 from optimizer.rules import INSTRUCT, RuleSet
 from optimizer.verify import Audit
 from optimizer.vocab import DISABILITY_ABBREVIATIONS

@@ -1,54 +1,29 @@
-"""Read rosters and rules tables into the domain; write plan files safely.
-
-Every problem in a file is collected before anything is raised, and each
-names the file, the row as a spreadsheet shows it (header = row 1), the
-column and the value. Legal but suspicious input becomes a warning.
+"""Read a roster (students.csv and staff.csv, or a workbook) into the
+domain: every problem located, legal-but-suspicious input warned about.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io as _io
-import tomllib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer import parse
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
-from optimizer.rules import (
-    AuthorizationRule,
-    CaseloadDefault,
-    CredentialInfo,
-    RuleSet,
-    check_pair,
+from optimizer.inputs import parse
+from optimizer.inputs.tables import (
+    Column,
+    Table,
+    check_unique,
+    parse_rows,
+    read_table,
+    resolve_columns,
+    validation_problems,
 )
+from optimizer.rules import RuleSet, check_pair
 from optimizer.vocab import INSTRUCTS, SERVICES
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RULES_DIR = PACKAGE_ROOT / "data" / "rules"
-DEFAULT_SAMPLE_DIR = PACKAGE_ROOT / "data" / "sample"
-
-Parser = Callable[[str], Any]
-
-
-@dataclass(frozen=True)
-class Column:
-    """A contract column: its name, whether required, how to parse it."""
-
-    name: str
-    required: bool
-    parse: Parser | None = None  # None = plain text
-
-
-def _text(value: str) -> str:
-    return value.strip()
-
 
 STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("student_id", True),
@@ -79,17 +54,6 @@ STAFF_COLUMNS: tuple[Column, ...] = (
 )
 
 
-@dataclass
-class Table:
-    """A CSV file as text cells, with spreadsheet row numbers."""
-
-    file: str
-    header: list[str]
-    rows: list[tuple[int, list[str]]]
-    digest: str
-    notes: list[Problem] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class Roster:
     """A loaded roster: the instance, its warnings and where it came from."""
@@ -102,136 +66,6 @@ class Roster:
 
 
 # --------------------------------------------------------------- reading
-
-
-def _decode(raw: bytes, file: str, notes: list[Problem]) -> str | None:
-    if b"\x00" in raw[:4096]:
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append(Problem(file, None, None, None,
-                             "file is not UTF-8; read it as Windows-1252 "
-                             "(save as CSV UTF-8 to silence this)"))
-        try:
-            return raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
-
-
-def _pick_delimiter(first_line: str, known: set[str]) -> str:
-    def score(d: str) -> tuple[int, int]:
-        cells = [c.strip().strip('"').lower() for c in first_line.split(d)]
-        return (sum(c in known for c in cells), len(cells))
-    return max([",", ";", "\t", "|"], key=score)
-
-
-def read_table(path: Path, known: Iterable[str]) -> Table:
-    """Read a CSV file into text cells; raise ``InputError`` if unreadable."""
-    file = path.name
-    raw = path.read_bytes()
-    notes: list[Problem] = []
-    text = _decode(raw, file, notes)
-    if text is None:
-        raise InputError([Problem(file, None, None, None,
-                                  "this is not a CSV text file (it holds "
-                                  "binary data); export the sheet as CSV")])
-    if not text.strip():
-        raise InputError([Problem(file, None, None, None,
-                                  "the file is empty; it needs a header row "
-                                  "and one row per record")])
-    first = text.lstrip("\ufeff").splitlines()[0]
-    delimiter = _pick_delimiter(first, set(known))
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise InputError([Problem(file, reader.line_num, None, None,
-                                  f"cannot be read as CSV: {exc}")]) from None
-    header = [h.strip() for h in records[0]]
-    rows = [(i + 2, r) for i, r in enumerate(records[1:])
-            if any(c.strip() for c in r)]
-    return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
-
-
-def _resolve_columns(table: Table, columns: tuple[Column, ...],
-                     problems: list[Problem]) -> tuple[dict[str, int],
-                                                       list[int]]:
-    """Map contract names to positions; the rest are extra columns."""
-    names = [c.name for c in columns]
-    found: dict[str, int] = {}
-    extra: list[int] = []
-    for pos, head in enumerate(table.header):
-        key = head.strip().lower()
-        if key in found:
-            problems.append(Problem(table.file, 1, head, None,
-                                    f'column "{key}" appears twice'))
-        elif key in names:
-            found[key] = pos
-        elif key:
-            extra.append(pos)
-    for col in columns:
-        if col.required and col.name not in found:
-            near = [table.header[p] for p in extra]
-            hint = parse.suggest(col.name, near)
-            problems.append(Problem(
-                table.file, 1, col.name, None,
-                f'required column "{col.name}" is missing{hint}; expected '
-                f"columns: {', '.join(names)}"))
-    return found, extra
-
-
-def _parse_rows(table: Table, columns: tuple[Column, ...],
-                found: dict[str, int], problems: list[Problem]
-                ) -> list[tuple[int, dict[str, Any]]]:
-    out = []
-    for row, cells in table.rows:
-        values: dict[str, Any] = {}
-        for col in columns:
-            pos = found.get(col.name)
-            cell = cells[pos].strip() if pos is not None and pos < len(cells) \
-                else ""
-            if not cell:
-                if col.required:
-                    problems.append(Problem(table.file, row, col.name, "",
-                                            "a value is required"))
-                continue
-            try:
-                values[col.name] = (col.parse or _text)(cell)
-            except ValueError as exc:
-                problems.append(Problem(table.file, row, col.name, cell,
-                                        str(exc)))
-        out.append((row, values))
-    return out
-
-
-def _check_unique(table: Table, parsed: list[tuple[int, dict[str, Any]]],
-                  key: str, problems: list[Problem]) -> None:
-    first: dict[str, int] = {}
-    for row, values in parsed:
-        ident = values.get(key)
-        if ident is None:
-            continue
-        if ident in first:
-            problems.append(Problem(
-                table.file, row, key, ident,
-                f'duplicate {key} "{ident}" (first on row {first[ident]})'))
-        else:
-            first[ident] = row
-
-
-def _model_problems(file: str, row: int, exc: ValidationError,
-                    default_column: str) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
-        column = loc[0] if loc else default_column
-        msg = err["msg"].removeprefix("Value error, ")
-        value = err.get("input")
-        out.append(Problem(file, row, column,
-                           value if isinstance(value, str) else None, msg))
-    return out
-
 
 def _find_roster_files(path: Path) -> tuple[Path, Path]:
     if path.is_file():
@@ -258,7 +92,7 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        from optimizer.excel import read_workbook
+        from optimizer.inputs.excel import read_workbook
 
         student_table, staff_table = read_workbook(path)
         files: tuple[Path, ...] = (path,)
@@ -283,8 +117,8 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
         instance = Instance(students=tuple(students), staff=tuple(staff),
                             extra_columns=extra_cols, extras=extras)
     except ValidationError as exc:  # only cross-record invariants remain
-        raise InputError([Problem(path.name, None, None, None,
-                                  e["msg"]) for e in exc.errors()]) from None
+        raise InputError(validation_problems(
+            path.name, None, exc.errors(), key="")) from None
     warnings = [*staff_table.notes, *student_table.notes, *repairs,
                 *roster_warnings(instance, rules, student_table.file,
                                  staff_table.file,
@@ -362,12 +196,12 @@ def credential_codes(text: str, rules: RuleSet) -> tuple[str, ...]:
 
 def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
                  ) -> list[Staff]:
-    found, _extra = _resolve_columns(table, STAFF_COLUMNS, problems)
-    parsed = _parse_rows(table, STAFF_COLUMNS, found, problems)
+    found, _extra = resolve_columns(table, STAFF_COLUMNS, problems)
+    parsed = parse_rows(table, STAFF_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
                                 "no staff rows: the file has only a header"))
-    _check_unique(table, parsed, "staff_id", problems)
+    check_unique(table, parsed, "staff_id", problems)
     staff = []
     for row, values in parsed:
         try:
@@ -384,21 +218,21 @@ def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
             staff.append(Staff(**values))
         except ValidationError as exc:
             if not any(p.row == row for p in problems):
-                problems.extend(_model_problems(table.file, row, exc,
-                                                "staff_id"))
+                problems.extend(validation_problems(
+                    table.file, row, exc.errors(), default_column="staff_id"))
     return staff
 
 
 def _build_students(table: Table, problems: list[Problem]
                     ) -> tuple[list[Student], tuple[str, ...],
                                dict[str, tuple[str, ...]]]:
-    found, extra_pos = _resolve_columns(table, STUDENT_COLUMNS, problems)
-    parsed = _parse_rows(table, STUDENT_COLUMNS, found, problems)
+    found, extra_pos = resolve_columns(table, STUDENT_COLUMNS, problems)
+    parsed = parse_rows(table, STUDENT_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
                                 "no student rows: the file has only a "
                                 "header"))
-    _check_unique(table, parsed, "student_id", problems)
+    check_unique(table, parsed, "student_id", problems)
     students: list[Student] = []
     extras: dict[str, tuple[str, ...]] = {}
     for (row, values), (_, cells) in zip(parsed, table.rows):
@@ -409,8 +243,9 @@ def _build_students(table: Table, problems: list[Problem]
         except ValidationError as exc:
             if not any(p.row == row and p.file == table.file
                        for p in problems):
-                problems.extend(_model_problems(
-                    table.file, row, exc, "alt_placement_secondary"))
+                problems.extend(validation_problems(
+                    table.file, row, exc.errors(),
+                    default_column="alt_placement_secondary"))
             continue
         students.append(student)
         extras[student.student_id] = tuple(
@@ -491,114 +326,3 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
     return out
 
 
-# ----------------------------------------------------------------- rules
-
-
-def load_rules(path: Path | str | None = None) -> RuleSet:
-    """Load the rules tables from a folder (default: the bundled copy)."""
-    path = Path(path) if path is not None else DEFAULT_RULES_DIR
-    problems: list[Problem] = []
-    names = ["credentials.csv", "authorizations.csv", "caseload_defaults.csv",
-             "best_practice.csv"]
-    tables = {}
-    for name in names:
-        file = path / name
-        if not file.is_file():
-            problems.append(Problem(name, None, None, None,
-                                    f"missing from the rules folder {path}"))
-            continue
-        tables[name] = read_table(file, [])
-    if problems:
-        raise InputError(problems)
-    digest = hashlib.sha256("".join(
-        tables[n].digest for n in names).encode()).hexdigest()
-    creds = _rows_as_models(tables["credentials.csv"], problems, _credential)
-    credentials = {c.code: c for c in creds}
-    auths = _rows_as_models(tables["authorizations.csv"], problems,
-                            _authorization)
-    for rule, (row, _) in zip(auths, tables["authorizations.csv"].rows):
-        for code in rule.credentials - set(credentials):
-            problems.append(Problem("authorizations.csv", row,
-                                    "credentials", code,
-                                    "not listed in credentials.csv"))
-    defaults = _rows_as_models(tables["caseload_defaults.csv"], problems,
-                               _caseload_default)
-    ranks = {}
-    for row, rec in _records(tables["best_practice.csv"]):
-        try:
-            ranks[rec["provides"].upper()] = int(rec["rank"])
-        except (KeyError, ValueError):
-            problems.append(Problem("best_practice.csv", row, "rank",
-                                    rec.get("rank"), "expected a whole "
-                                    "number"))
-    if problems:
-        raise InputError(problems)
-    return RuleSet(credentials=credentials, authorizations=tuple(auths),
-                   caseload_defaults=tuple(defaults),
-                   best_practice_rank=ranks, source_hash=digest)
-
-
-def _records(table: Table) -> Iterable[tuple[int, dict[str, str]]]:
-    header = [h.lower() for h in table.header]
-    for row, cells in table.rows:
-        yield row, {h: (cells[i].strip() if i < len(cells) else "")
-                    for i, h in enumerate(header)}
-
-
-def _rows_as_models(table: Table, problems: list[Problem],
-                    build: Callable[[dict[str, str]], Any]) -> list[Any]:
-    out = []
-    for row, rec in _records(table):
-        try:
-            out.append(build(rec))
-        except (KeyError, ValueError) as exc:
-            problems.append(Problem(table.file, row, None, None, str(exc)))
-    return out
-
-
-def _yes(text: str) -> bool:
-    return parse.boolean(text) if text else False
-
-
-def _credential(rec: dict[str, str]) -> CredentialInfo:
-    return CredentialInfo(code=rec["code"], name=rec["name"],
-                          kind=rec["kind"],
-                          aliases=tuple(parse.split_list(rec["aliases"])),
-                          source=rec["source"])
-
-
-def _authorization(rec: dict[str, str]) -> AuthorizationRule:
-    cats = frozenset(parse.split_list(rec["categories"]))
-    return AuthorizationRule(
-        rule_id=rec["rule_id"],
-        credentials=frozenset(parse.split_list(rec["credentials"])),
-        activity=rec["activity"].upper(),
-        categories=cats if "*" in cats else frozenset(
-            parse.disability(c) for c in cats),
-        support_levels=frozenset(parse.split_list(rec["support_levels"])),
-        grades=parse.grades(rec["grades"]),
-        requires_base=_yes(rec["requires_base"]),
-        requires_secondary=frozenset(
-            parse.disability(c)
-            for c in parse.split_list(rec["requires_secondary"])),
-        verified=_yes(rec["verified"]),
-        source=rec["source"], note=rec.get("note", ""))
-
-
-def _caseload_default(rec: dict[str, str]) -> CaseloadDefault:
-    only = rec.get("only_grades", "")
-    return CaseloadDefault(
-        provides=rec["provides"].upper(),
-        only_grades=parse.grades(only) if only else None,
-        default_cap=parse.non_negative_int(rec["default_cap"]),
-        verified=_yes(rec["verified"]), source=rec["source"])
-
-
-def load_weights_file(path: Path | str) -> dict[str, Any]:
-    """Read an objective-settings TOML file (see data/rules/weights.toml)."""
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(path.name, None, None, None,
-                                  f"not valid TOML: {exc}")]) from None

@@ -40,9 +40,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer import io
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
+from optimizer.inputs.roster import (
+    STAFF_COLUMNS,
+    STUDENT_COLUMNS,
+    credential_codes,
+)
+from optimizer.inputs.tables import Column, validation_problems
 from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",
@@ -139,7 +144,7 @@ def _cells(record: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _parse_record(record: dict[str, Any], columns: tuple[io.Column, ...],
+def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   file: str, key: str, problems: list[Problem],
                   rules: RuleSet | None = None) -> dict[str, Any]:
     names = {c.name for c in columns}
@@ -154,7 +159,7 @@ def _parse_record(record: dict[str, Any], columns: tuple[io.Column, ...],
         raw = cells[col.name]
         try:
             if col.name == "credentials" and rules is not None:
-                values[col.name] = io.credential_codes(raw, rules)
+                values[col.name] = credential_codes(raw, rules)
             else:
                 values[col.name] = (col.parse or str.strip)(raw)
         except ValueError as exc:
@@ -183,14 +188,15 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             problems.append(Problem(file, None, "update_staff.staff_id", sid,
                                     f'unknown staff_id "{sid}"'))
             continue
-        values = _parse_record(record, io.STAFF_COLUMNS, file,
+        values = _parse_record(record, STAFF_COLUMNS, file,
                                "update_staff", problems, rules)
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
         except ValidationError as exc:
-            problems += _located(file, "update_staff", exc)
+            problems += validation_problems(
+                file, None, exc.errors(), key="update_staff")
     for record in data.get("add_staff", []):
-        values = _parse_record(record, io.STAFF_COLUMNS, file, "add_staff",
+        values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
         sid = values.get("staff_id", "")
         if sid in staff:
@@ -200,14 +206,15 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         try:
             staff[sid] = Staff(**values)
         except ValidationError as exc:
-            problems += _located(file, "add_staff", exc)
+            problems += validation_problems(
+                file, None, exc.errors(), key="add_staff")
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
             problems.append(Problem(file, None, "remove_students", sid,
                                     f'unknown student_id "{sid}"'))
     extras = dict(base.extras)
     for record in data.get("add_students", []):
-        values = _parse_record(record, io.STUDENT_COLUMNS, file,
+        values = _parse_record(record, STUDENT_COLUMNS, file,
                                "add_students", problems)
         sid = values.get("student_id", "")
         if sid in students:
@@ -219,7 +226,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             students[sid] = Student(**values)
             extras[sid] = ("",) * len(base.extra_columns)
         except ValidationError as exc:
-            problems += _located(file, "add_students", exc)
+            problems += validation_problems(
+                file, None, exc.errors(), key="add_students")
     pins = dict(base.pins)
     for sid, cid in data.get("pins", {}).items():
         problems += _known(file, "pins", sid, str(cid), students, staff)
@@ -248,83 +256,4 @@ def _known(file: str, key: str, sid: str, cid: str, students, staff
                            f'unknown student_id "{sid}"'))
     if cid not in staff:
         out.append(Problem(file, None, key, cid, f'unknown staff_id "{cid}"'))
-    return out
-
-
-def _located(file: str, key: str, exc: ValidationError) -> list[Problem]:
-    return [Problem(file, None, ".".join([key, *map(str, e["loc"])]),
-                    str(e.get("input")) if not isinstance(e.get("input"),
-                                                          dict) else None,
-                    e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()]
-
-
-# ------------------------------------------------------------- comparing
-
-
-def kpi_row(name: str, result, audit, instance: Instance,
-            base_assignment: dict[str, str] | None, rules: RuleSet,
-            diagnosis: str = "") -> dict[str, Any]:
-    """One row of the comparison table (None where there is no plan)."""
-    caps = sum(rules.effective_cap(c) for c in instance.staff
-               if rules.may_case_manage(c))
-    row: dict[str, Any] = {
-        "scenario": name,
-        "status": result.status.value,
-        "proven_optimal": result.proven_optimal,
-        "gap": round(result.gap, 6),
-        "students": len(instance.students),
-        "students_unassigned": (len(instance.students) - len(
-            result.assignment)),
-        "spare_places": caps - len(instance.students),
-        "best_practice": None, "continuity_kept": None,
-        "language_matches": None, "changed_vs_base": None,
-        "runtime_seconds": round(result.runtime, 2),
-        "diagnosis": diagnosis,
-    }
-    if audit is None:
-        return row
-    k = audit.kpis
-    row.update(best_practice=k["best_practice_matches"],
-               continuity_kept=k["continuity_kept"],
-               language_matches=k["language_matches"])
-    for kind, u in k["utilization_by_kind"].items():
-        row[f"{kind}_util_min"] = u["min"]
-        row[f"{kind}_util_median"] = u["median"]
-        row[f"{kind}_util_max"] = u["max"]
-        row[f"{kind}_over_90"] = u["over_90_percent"]
-    if base_assignment is not None:
-        row["changed_vs_base"] = sum(
-            1 for sid, cm in result.assignment.items()
-            if base_assignment.get(sid) not in (None, cm))
-    return row
-
-
-def comparison_frame(rows: list[dict[str, Any]]):
-    """The rows as a tidy DataFrame: fixed columns first, then per kind."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows)
-    fixed = [c for c in rows[0] if not c.endswith(
-        ("_util_min", "_util_median", "_util_max", "_over_90"))]
-    fixed.remove("diagnosis")
-    per_kind = sorted(c for c in frame.columns if c not in fixed
-                      and c != "diagnosis")
-    # Counts stay whole numbers even where a row has none (no plan).
-    for col in ("best_practice", "continuity_kept", "language_matches",
-                "changed_vs_base", *(c for c in per_kind
-                                     if c.endswith("_over_90"))):
-        frame[col] = frame[col].astype("Int64")
-    return frame[[*fixed, *per_kind, "diagnosis"]]
-
-
-def changes_rows(base: dict[str, str], name: str,
-                 assignment: dict[str, str]) -> list[list[str]]:
-    """Students whose case manager differs from the base (or who were
-    added or removed by the scenario)."""
-    out = []
-    for sid in sorted(base.keys() | assignment.keys()):
-        before, after = base.get(sid, ""), assignment.get(sid, "")
-        if before != after:
-            out.append([sid, name, before, after])
     return out

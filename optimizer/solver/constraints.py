@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from optimizer.cpsat.variables import AssignmentVars
+from optimizer.solver.variables import AssignmentVars
 
 
 def add_one_manager_per_student(model: cp_model.CpModel,

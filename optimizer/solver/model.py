@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from optimizer.cpsat import objective
-from optimizer.cpsat.constraints import add_constraints
-from optimizer.cpsat.flow import term_values, weighted_lower_bound
-from optimizer.cpsat.variables import AssignmentVars
 from optimizer.result import LevelOutcome, SolverParams
+from optimizer.solver import objective
+from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.constraints import add_constraints
+from optimizer.solver.flow import term_values
+from optimizer.solver.variables import AssignmentVars
 from optimizer.structure import Component, Structure
 
 

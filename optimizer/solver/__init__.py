@@ -1,4 +1,5 @@
-"""The CP-SAT layer: the only package that imports ortools."""
+"""The solver layer (CP-SAT and min-cost flow): the only package that
+imports ortools."""
 
 
 def solver_version() -> str:

@@ -1,6 +1,8 @@
-"""Smallest fixes for a conflict, each verified by re-solving.
+"""Why no plan exists, and the smallest fixes, each verified by re-solving.
 
-A conflict (see ``cpsat.diagnose.minimal_conflicts``) is a minimal set of
+Exact reasons first: students nobody may case-manage (with every hard
+rule that excludes each nearby staff member) and capacity shortfalls
+(``solver.diagnose``). Then minimal conflicts: a conflict is a minimal set of
 facts: students who need a case manager (H1), staff caps (H6), pins. The
 fixes offered are the ones a program administrator can act on: raise a
 named cap (an RSP cap only up to the EC 56362 waiver limit of 32), add a
@@ -15,10 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff
-from optimizer.explain import profile
+from optimizer.result import (
+    CandidateExclusion,
+    Conflict,
+    Diagnosis,
+    NoCandidate,
+)
 from optimizer.rules import INSTRUCT, RuleSet, best_practice_items, check_pair
-from optimizer.structure import Structure
-from optimizer.vocab import GRADE_INDEX, GRADES, grade_range
+from optimizer.solver.diagnose import capacity_shortfalls, minimal_conflicts
+from optimizer.structure import Structure, build_structure
+from optimizer.vocab import COORDINATES, GRADE_INDEX, GRADES, grade_range
 
 RSP_CAP = 28  # EC 56362(c)
 RSP_WAIVER_CAP = 32  # EC 56362 waiver
@@ -179,3 +187,93 @@ def _hire(students, rules: RuleSet, places: int
         if all(check_pair(x, staff, rules).eligible for x in students):
             return staff, verified
     return None
+
+
+def no_candidate_diagnosis(structure: Structure) -> list[NoCandidate]:
+    """Students with no eligible case manager, and what excluded each one.
+
+    Lists every staff member at the student's site, and staff elsewhere
+    who would instruct or serve the student, each with every rule (H-id)
+    that excludes them.
+    """
+    inst, rules = structure.instance, structure.rules
+    out = []
+    for g in structure.no_candidates:
+        group = structure.groups[g]
+        s = group.student
+        excluded = []
+        ids = tuple(inst.students[m].student_id for m in group.members)
+        if not any(c.serves_site(s.site) for c in inst.staff):
+            # Nobody serves the site (H3 for everyone): say just that.
+            out.append(NoCandidate(ids, s.site, profile(s), ()))
+            continue
+        for j, c in enumerate(inst.staff):
+            check = check_pair(s, c, rules)
+            near = c.serves_site(s.site) or check.relation != COORDINATES
+            if not near:
+                continue
+            reasons = [(e.rule, e.message) for e in check.exclusions]
+            if structure.caps[j] == 0:
+                reasons.append(("H6", f"{c.name} has a caseload cap of 0"))
+            if (s.student_id, c.staff_id) in inst.forbidden:
+                reasons.append(("PLAN", "the pair is forbidden by the "
+                                        "scenario"))
+            pin = inst.pins.get(s.student_id)
+            if pin is not None and pin != c.staff_id:
+                reasons.append(("PLAN", f"the student is pinned to {pin}"))
+            if reasons:
+                excluded.append(CandidateExclusion(c.staff_id, c.name,
+                                                   tuple(reasons)))
+        out.append(NoCandidate(ids, s.site, profile(s), tuple(excluded)))
+    return out
+
+
+def profile(s) -> str:
+    parts = [f"grade {s.grade}", s.primary_disability]
+    if s.secondary_disability:
+        parts.append(f"secondary {s.secondary_disability}")
+    parts.append(s.support_level)
+    parts.append(s.setting)
+    if s.services:
+        parts.append("+".join(s.services))
+    return ", ".join(parts)
+
+
+def diagnose(structure: Structure) -> Diagnosis:
+    """Exact feasibility test of H1-H7, with the reasons when it fails."""
+    return Diagnosis(tuple(no_candidate_diagnosis(structure)),
+                     tuple(capacity_shortfalls(structure)))
+
+
+MAX_CONFLICT_FACTS = 4000
+
+
+def explain_infeasibility(instance: Instance, rules: RuleSet,
+                          diagnosis: Diagnosis) -> Diagnosis:
+    """Add minimal conflicts (pins included) and verified fixes."""
+    relaxed = build_structure(instance.replace(pins={}), rules)
+    relaxed.pins = dict(instance.pins)
+    relaxed.instance = instance
+    conflicts = []
+    notes = list(diagnosis.notes)
+    for facts in minimal_conflicts(relaxed, MAX_CONFLICT_FACTS):
+        students = tuple(
+            instance.students[m].student_id for f in facts
+            if f.group is not None
+            for m in relaxed.groups[f.group].members)
+
+        def resolves(fixed: Instance, ids=frozenset(students)) -> bool:
+            d = diagnose(build_structure(fixed, rules))
+            stuck = {sid for nc in d.no_candidates for sid in nc.student_ids}
+            stuck |= {sid for sh in d.shortfalls for sid in sh.student_ids}
+            return not (stuck & ids)
+
+        fixes = propose(facts, relaxed, rules, resolves)
+        conflicts.append(Conflict(
+            tuple(describe_fact(f, relaxed) for f in facts),
+            tuple((f.kind, f.text, f.change) for f in fixes), students))
+    if not conflicts and not diagnosis.empty:
+        notes.append("the conflict search was skipped: the roster is too "
+                     "large; the reasons above are exact")
+    return Diagnosis(diagnosis.no_candidates, diagnosis.shortfalls,
+                     tuple(notes), tuple(conflicts))

@@ -12,6 +12,7 @@ import hmac
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -137,43 +138,37 @@ def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
-def proof_text(result: Result) -> str:
-    """Whether optimality is proven, and the gap when it is not."""
-    if result.proven_optimal:
-        return "optimal (proven)"
-    if result.has_plan:
-        return f"not proven optimal, gap {result.gap:.2%}"
-    return "no plan"
-
-
-def text_summary(result: Result, audit: Audit | None) -> str:
-    """The short summary ``caseload plan`` prints."""
-    lines = [f"Status: {result.status.value}, {proof_text(result)}; "
-             f"{result.runtime:.2f} s"]
-    if audit is None:
-        return "\n".join(lines)
-    k = audit.kpis
-    n = k["students"] or 1
-    lines.append(f"Students: {k['students']}   Staff: {k['staff']} "
-                 f"({k['case_managers_available']} can case-manage)")
-    lines.append(f"Best practice: {k['best_practice_matches']}/"
-                 f"{k['students']} ({k['best_practice_matches'] / n:.1%})")
-    lines.append(f"Continuity kept: {k['continuity_kept']} of "
-                 f"{k['prior_case_manager_given']} with a prior case "
-                 f"manager ({k['prior_case_manager_allowed']} still allowed)")
-    lines.append(f"Language matches: {k['language_matches']} of "
-                 f"{k['home_language_other_than_english']} families with a "
-                 "home language other than English")
-    rel = ", ".join(f"{r} {c}" for r, c in k["relations"].items())
-    lines.append(f"Relations: {rel}")
-    lines.append("Utilization by kind (min / median / max, over 90%):")
-    for kind, u in k["utilization_by_kind"].items():
-        lines.append(f"  {kind:<11} {u['staff']:>3} staff  "
-                     f"{u['min']:.0%} / {u['median']:.0%} / {u['max']:.0%}"
-                     f"  ({u['over_90_percent']} over 90%)")
-    unverified = k["unverified_authorizations_relied_on"]
-    if unverified:
-        rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
-        lines.append(f"Relies on unverified authorization rows: {rows} "
-                     "(see data/rules/authorizations.csv)")
-    return "\n".join(lines)
+def diagnosis_dict(result: Result, rename=None) -> dict:
+    """diagnosis.json: the diagnosis of a plan that could not be made."""
+    d = result.diagnosis
+    assert d is not None
+    if rename is not None:
+        d = replace(d, no_candidates=tuple(
+            replace(nc, student_ids=tuple(map(rename, nc.student_ids)))
+            for nc in d.no_candidates), shortfalls=tuple(
+            replace(sh, student_ids=tuple(map(rename, sh.student_ids)))
+            for sh in d.shortfalls))
+    return {
+        "status": result.status.value,
+        "no_eligible_case_manager": [
+            {"students": list(nc.student_ids), "site": nc.site,
+             "profile": nc.profile,
+             "excluded": [{"staff_id": ex.staff_id,
+                           "reasons": [{"rule": r, "reason": m}
+                                       for r, m in ex.reasons]}
+                          for ex in nc.excluded]}
+            for nc in d.no_candidates],
+        "capacity_shortfalls": [
+            {"students": list(sh.student_ids), "sites": list(sh.sites),
+             "staff": [{"staff_id": i, "cap": cap}
+                       for i, _, cap in sh.staff],
+             "shortfall": sh.shortfall, "rule": "H6"}
+            for sh in d.shortfalls],
+        "notes": list(d.notes),
+        "conflicts": [
+            {"facts": list(c.facts),
+             "students": [rename(x) if rename else x for x in c.students],
+             "fixes": [{"kind": k, "fix": t, "change": ch}
+                       for k, t, ch in c.fixes]}
+            for c in d.conflicts],
+    }

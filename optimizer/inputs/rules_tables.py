@@ -1,0 +1,118 @@
+"""Load the rules tables (data/rules) into a RuleSet."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import InputError, Problem
+from optimizer.inputs import parse
+from optimizer.inputs.tables import (
+    DEFAULT_RULES_DIR,
+    Table,
+    read_table,
+    records,
+)
+from optimizer.rules import (
+    AuthorizationRule,
+    CaseloadDefault,
+    CredentialInfo,
+    RuleSet,
+)
+
+
+def load_rules(path: Path | str | None = None) -> RuleSet:
+    """Load the rules tables from a folder (default: the bundled copy)."""
+    path = Path(path) if path is not None else DEFAULT_RULES_DIR
+    problems: list[Problem] = []
+    names = ["credentials.csv", "authorizations.csv", "caseload_defaults.csv",
+             "best_practice.csv"]
+    tables = {}
+    for name in names:
+        file = path / name
+        if not file.is_file():
+            problems.append(Problem(name, None, None, None,
+                                    f"missing from the rules folder {path}"))
+            continue
+        tables[name] = read_table(file, [])
+    if problems:
+        raise InputError(problems)
+    digest = hashlib.sha256("".join(
+        tables[n].digest for n in names).encode()).hexdigest()
+    creds = _rows_as_models(tables["credentials.csv"], problems, _credential)
+    credentials = {c.code: c for c in creds}
+    auths = _rows_as_models(tables["authorizations.csv"], problems,
+                            _authorization)
+    for rule, (row, _) in zip(auths, tables["authorizations.csv"].rows):
+        for code in rule.credentials - set(credentials):
+            problems.append(Problem("authorizations.csv", row,
+                                    "credentials", code,
+                                    "not listed in credentials.csv"))
+    defaults = _rows_as_models(tables["caseload_defaults.csv"], problems,
+                               _caseload_default)
+    ranks = {}
+    for row, rec in records(tables["best_practice.csv"]):
+        try:
+            ranks[rec["provides"].upper()] = int(rec["rank"])
+        except (KeyError, ValueError):
+            problems.append(Problem("best_practice.csv", row, "rank",
+                                    rec.get("rank"), "expected a whole "
+                                    "number"))
+    if problems:
+        raise InputError(problems)
+    return RuleSet(credentials=credentials, authorizations=tuple(auths),
+                   caseload_defaults=tuple(defaults),
+                   best_practice_rank=ranks, source_hash=digest)
+
+
+def _rows_as_models(table: Table, problems: list[Problem],
+                    build: Callable[[dict[str, str]], Any]) -> list[Any]:
+    out = []
+    for row, rec in records(table):
+        try:
+            out.append(build(rec))
+        except (KeyError, ValueError) as exc:
+            problems.append(Problem(table.file, row, None, None, str(exc)))
+    return out
+
+
+def _yes(text: str) -> bool:
+    return parse.boolean(text) if text else False
+
+
+def _credential(rec: dict[str, str]) -> CredentialInfo:
+    return CredentialInfo(code=rec["code"], name=rec["name"],
+                          kind=rec["kind"],
+                          aliases=tuple(parse.split_list(rec["aliases"])),
+                          source=rec["source"])
+
+
+def _authorization(rec: dict[str, str]) -> AuthorizationRule:
+    cats = frozenset(parse.split_list(rec["categories"]))
+    return AuthorizationRule(
+        rule_id=rec["rule_id"],
+        credentials=frozenset(parse.split_list(rec["credentials"])),
+        activity=rec["activity"].upper(),
+        categories=cats if "*" in cats else frozenset(
+            parse.disability(c) for c in cats),
+        support_levels=frozenset(parse.split_list(rec["support_levels"])),
+        grades=parse.grades(rec["grades"]),
+        requires_base=_yes(rec["requires_base"]),
+        requires_secondary=frozenset(
+            parse.disability(c)
+            for c in parse.split_list(rec["requires_secondary"])),
+        verified=_yes(rec["verified"]),
+        source=rec["source"], note=rec.get("note", ""))
+
+
+def _caseload_default(rec: dict[str, str]) -> CaseloadDefault:
+    only = rec.get("only_grades", "")
+    return CaseloadDefault(
+        provides=rec["provides"].upper(),
+        only_grades=parse.grades(only) if only else None,
+        default_cap=parse.non_negative_int(rec["default_cap"]),
+        verified=_yes(rec["verified"]), source=rec["source"])
+
+

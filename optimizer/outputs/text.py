@@ -1,0 +1,139 @@
+"""What the terminal shows: the plan summary, diagnoses, explanations."""
+
+from __future__ import annotations
+
+from optimizer.diagnosis import profile
+from optimizer.explain import Explanation
+from optimizer.result import Diagnosis, Result
+from optimizer.verify import Audit
+from optimizer.vocab import COORDINATES
+
+
+def proof_text(result: Result) -> str:
+    """Whether optimality is proven, and the gap when it is not."""
+    if result.proven_optimal:
+        return "optimal (proven)"
+    if result.has_plan:
+        return f"not proven optimal, gap {result.gap:.2%}"
+    return "no plan"
+
+
+def text_summary(result: Result, audit: Audit | None) -> str:
+    """The short summary ``caseload plan`` prints."""
+    lines = [f"Status: {result.status.value}, {proof_text(result)}; "
+             f"{result.runtime:.2f} s"]
+    if audit is None:
+        return "\n".join(lines)
+    k = audit.kpis
+    n = k["students"] or 1
+    lines.append(f"Students: {k['students']}   Staff: {k['staff']} "
+                 f"({k['case_managers_available']} can case-manage)")
+    lines.append(f"Best practice: {k['best_practice_matches']}/"
+                 f"{k['students']} ({k['best_practice_matches'] / n:.1%})")
+    lines.append(f"Continuity kept: {k['continuity_kept']} of "
+                 f"{k['prior_case_manager_given']} with a prior case "
+                 f"manager ({k['prior_case_manager_allowed']} still allowed)")
+    lines.append(f"Language matches: {k['language_matches']} of "
+                 f"{k['home_language_other_than_english']} families with a "
+                 "home language other than English")
+    rel = ", ".join(f"{r} {c}" for r, c in k["relations"].items())
+    lines.append(f"Relations: {rel}")
+    lines.append("Utilization by kind (min / median / max, over 90%):")
+    for kind, u in k["utilization_by_kind"].items():
+        lines.append(f"  {kind:<11} {u['staff']:>3} staff  "
+                     f"{u['min']:.0%} / {u['median']:.0%} / {u['max']:.0%}"
+                     f"  ({u['over_90_percent']} over 90%)")
+    unverified = k["unverified_authorizations_relied_on"]
+    if unverified:
+        rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
+        lines.append(f"Relies on unverified authorization rows: {rows} "
+                     "(see data/rules/authorizations.csv)")
+    return "\n".join(lines)
+
+
+def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
+    """The diagnosis as text for a terminal or a report."""
+    lines = ["No plan satisfies the hard rules. Why:"]
+    for nc in d.no_candidates:
+        lines.append(
+            f"- {len(nc.student_ids)} student(s) at site {nc.site} "
+            f"({nc.profile}) have no eligible case manager: "
+            f"{_ids(nc.student_ids, max_ids)}")
+        if not nc.excluded:
+            lines.append(f"    no staff member serves site {nc.site} (H3)")
+        for ex in nc.excluded:
+            why = "; ".join(f"{rule}: {msg}" for rule, msg in ex.reasons)
+            lines.append(f"    {ex.staff_id}: {why}")
+    for sh in d.shortfalls:
+        places = sum(cap for _, _, cap in sh.staff)
+        lines.append(
+            f"- {len(sh.student_ids)} student(s) at site(s) "
+            f"{', '.join(sh.sites)} can only go to staff with {places} "
+            f"place(s) in all: {sh.shortfall} short (H6). Students: "
+            f"{_ids(sh.student_ids, max_ids)}")
+        staff = ", ".join(f"{i} (cap {cap})" for i, _, cap in sh.staff)
+        lines.append(f"    their eligible staff: {staff or 'none'}")
+    lines.extend(f"- {note}" for note in d.notes)
+    for i, conflict in enumerate(d.conflicts, 1):
+        lines.append(f"Conflict {i} (minimal: drop any one of these facts "
+                     "and the rest can all hold):")
+        lines.extend(f"    {fact}" for fact in conflict.facts)
+        if conflict.fixes:
+            lines.append("  Fixes, each checked by re-solving:")
+            lines.extend(f"    - {text}" for _, text, _ in conflict.fixes)
+        else:
+            lines.append("  No single fix of the kinds tried (caps, a hire, "
+                         "case-management rights, pins) resolves it.")
+    return "\n".join(lines)
+
+
+def _ids(ids: tuple[str, ...], limit: int) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit
+                    else "")
+
+
+def render_explanation(e: Explanation, limit: int = 40) -> str:
+    line = e.line
+    s = line.student
+    out = [f"Student {s.student_id} at {s.site}: {profile(s)}"]
+    if line.staff is None:
+        out.append("No case manager in this plan (H1).")
+    else:
+        c = line.staff
+        out.append(f"Case manager: {c.name} ({c.staff_id}), {c.kind}; "
+                   f"relation: {line.check.relation}")
+        if line.check.relation == COORDINATES:
+            out.append("  Authorization: none needed to coordinate (CTC "
+                       "guidance: a coordinator-only case manager needs no "
+                       "specialty area)")
+        for r in e.authorization:
+            held = ";".join(sorted(r.credentials & set(c.credentials)))
+            flag = "" if r.verified else " [UNVERIFIED]"
+            out.append(f"  Authorization: {held} by rule {r.rule_id} "
+                       f"({r.activity}){flag}: {r.source}"
+                       + (f"; {r.note}" if r.note else ""))
+    out.append(f"Best practice (S1): {e.best_practice}")
+    out.append(f"Continuity (S3): {e.continuity}")
+    out.append(f"Language (S4): {e.language}")
+    eligible = [a for a in e.alternatives if a.eligible]
+    excluded = [a for a in e.alternatives if not a.eligible]
+    out.append(f"Others who could take the student ({len(eligible)}), with "
+               "the change in each term if chosen instead (negative = "
+               "better):")
+    for a in eligible[:limit]:
+        d = a.deltas or {}
+        terms = ", ".join(f"{t} {v:+d}" for t, v in d.items())
+        note = "; at the cap (H6): someone else would have to move" \
+            if a.full else ""
+        out.append(f"  {a.staff_id} {a.name} ({a.relation}): {terms}{note}")
+    out.append(f"Others who cannot ({len(excluded)}):")
+    for a in excluded[:limit]:
+        why = "; ".join(f"{r}: {m}" for r, m in a.reasons)
+        out.append(f"  {a.staff_id}: {why}")
+    if len(excluded) > limit:
+        out.append(f"  ... {len(excluded) - limit} more")
+    if e.elsewhere:
+        out.append(f"  and {e.elsewhere} staff at other sites who would "
+                   f"only coordinate (H3: they do not serve {s.site})")
+    return "\n".join(out)

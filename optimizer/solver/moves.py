@@ -1,0 +1,75 @@
+"""Single-student moves that lower one objective level (a CP-SAT hint)."""
+
+from __future__ import annotations
+
+from optimizer.objectives import balance_change, balance_coefficient
+from optimizer.structure import Component, Structure
+
+
+def improve_by_moves(structure: Structure, component: Component,
+                     counts: dict[int, int], level: dict[str, int],
+                     max_passes: int = 20) -> dict[int, int]:
+    """Local search on one level: move single students while it helps.
+
+    A move takes one student of a group from one eligible case manager to
+    another with room, keeping best practice (S1) unchanged, when it lowers
+    ``level`` exactly (S2 by the weighted loads, S3 by kept priors, S4).
+    Used to give CP-SAT a better starting plan for weighted loads; any
+    result satisfies H1-H7 as the input did.
+    """
+    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
+    inst = structure.instance
+    c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
+    if "S1" in level:
+        return counts
+    counts = dict(counts)
+    load: dict[int, int] = dict.fromkeys(component.staff, 0)
+    size: dict[int, int] = dict.fromkeys(component.staff, 0)
+    by_group: dict[int, list[int]] = {}
+    for p in component.pairs:
+        pair = pairs[p]
+        n = counts.get(p, 0)
+        load[pair.staff] += n * groups[pair.group].weight_units
+        size[pair.staff] += n
+        by_group.setdefault(pair.group, []).append(p)
+    a = {c: balance_coefficient(caps[c]) for c in component.staff}
+    prior = {p: groups[pairs[p].group].priors.get(
+        inst.staff[pairs[p].staff].staff_id, 0) for p in component.pairs}
+    lang = {p: int(pairs[p].check.wants_language
+                   and not pairs[p].check.language_match)
+            for p in component.pairs}
+    for _ in range(max_passes):
+        improved = False
+        for g, ps in by_group.items():
+            w = groups[g].weight_units
+            for p in ps:
+                if counts.get(p, 0) == 0:
+                    continue
+                src = pairs[p].staff
+                base = (c2 * balance_change(a[src], load[src], -w)
+                        - c4 * lang[p]
+                        + c3 * int(counts[p] <= prior[p]))
+                best, best_q = 0, None
+                for q in ps:
+                    dst = pairs[q].staff
+                    if q == p or size[dst] >= caps[dst] or (
+                            pairs[q].check.best_practice
+                            != pairs[p].check.best_practice):
+                        continue
+                    delta = (base + c2 * balance_change(a[dst], load[dst], w)
+                             + c4 * lang[q]
+                             - c3 * int(counts.get(q, 0) < prior[q]))
+                    if delta < best:
+                        best, best_q = delta, q
+                if best_q is not None:
+                    dst = pairs[best_q].staff
+                    counts[p] -= 1
+                    counts[best_q] = counts.get(best_q, 0) + 1
+                    load[src] -= w
+                    load[dst] += w
+                    size[src] -= 1
+                    size[dst] += 1
+                    improved = True
+        if not improved:
+            break
+    return counts
