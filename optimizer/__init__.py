@@ -21,6 +21,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+# The module optimizer.solve and its function share a name: bind the
+# function here (as PyJobShop does) so ``optimizer.solve`` is the function
+# even after the submodule is imported.
+from optimizer.solve import solve as solve
+
 # name -> module that defines it
 _API = {
     # the pure core
@@ -46,7 +51,6 @@ _API = {
     "load_weights": "optimizer.inputs.settings",
     "read_assignment": "optimizer.inputs.plans",
     # solving, checking, explaining
-    "solve": "optimizer.solve",
     "audit": "optimizer.verify",
     "explain_student": "optimizer.explain",
     "apply_fix": "optimizer.diagnosis",
@@ -61,7 +65,7 @@ _API = {
 }
 _RENAMED = {"apply_scenario": "apply"}
 
-__all__ = sorted(_API)
+__all__ = sorted([*_API, "solve"])
 
 
 def __getattr__(name: str) -> Any:

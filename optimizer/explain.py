@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
-from optimizer.objectives import balance_change, balance_coefficient
+from optimizer.objectives import Seat, move_deltas
 from optimizer.rules import (
     AuthorizationRule,
     RuleSet,
@@ -113,8 +113,10 @@ def explain_student(instance: Instance, rules: RuleSet,
         deltas = None
         full = False
         if not reasons and line.check is not None:
-            deltas = _move_deltas(line, c, check, loads, units, instance,
-                                  rules)
+            deltas = move_deltas(
+                units, Seat(c.staff_id, check, *loads[c.staff_id][1:]),
+                Seat(current, line.check, *loads[current][1:]),
+                s.prior_case_manager, line.prior_allowed)
             full = loads[c.staff_id][0] >= loads[c.staff_id][2]
         alternatives.append(Alternative(c.staff_id, c.name, check.relation,
                                         tuple(reasons), deltas, full))
@@ -124,27 +126,6 @@ def explain_student(instance: Instance, rules: RuleSet,
     return Explanation(student_id, line, auth, _bp_text(line, rules),
                        _continuity_text(line), _language_text(line),
                        tuple(alternatives), elsewhere)
-
-
-def _move_deltas(line: StudentLine, c, check, loads, units: int,
-                 instance: Instance, rules: RuleSet) -> dict[str, int]:
-    """S1-S4 change if this one student moved to ``c``, all else fixed."""
-    cur, cur_check = line.staff, line.check
-    _n_new, l_new, cap_new = loads[c.staff_id]
-    _n_cur, l_cur, cap_cur = loads[cur.staff_id]
-    s2 = (balance_change(balance_coefficient(cap_new), l_new, units)
-          + balance_change(balance_coefficient(cap_cur), l_cur, -units))
-    prior = line.student.prior_case_manager
-    s3 = 0
-    if line.prior_allowed:
-        s3 = (c.staff_id != prior) - (cur.staff_id != prior)
-    return {
-        "S1": (not check.best_practice) - (not cur_check.best_practice),
-        "S2": s2,
-        "S3": s3,
-        "S4": (check.wants_language and not check.language_match)
-        - (cur_check.wants_language and not cur_check.language_match),
-    }
 
 
 def _bp_text(line: StudentLine, rules: RuleSet) -> str:

@@ -17,12 +17,12 @@ from optimizer.domain import Instance, Student
 from optimizer.objectives import (
     BALANCE_SCALE,
     ObjectiveWeights,
-    balance_change,
-    balance_coefficient,
+    Seat,
+    move_deltas,
 )
 from optimizer.rules import RuleSet, check_pair
 from optimizer.structure import weight_scale
-from optimizer.verify import Audit
+from optimizer.verify import Audit, prior_allowed
 
 REPLAN_WEIGHTS = ObjectiveWeights(mode="priority",
                                   priority=("S1", "S3", "S2", "S4"))
@@ -50,7 +50,14 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
     of the other terms.
     """
     weights = weights or ObjectiveWeights()
-    scale = weight_scale(instance)
+    # S3 counts only a prior who could take the student, as the checker
+    # counts it (verify.prior_allowed), so a reported S3 +1 is one the
+    # checker would count after the placement.
+    allowed = prior_allowed(student, instance, rules,
+                            instance.staff_by_id())
+    # S2 in the units of the roster with the student (what ``check`` of
+    # the placed plan reports).
+    scale = weight_scale(instance, student)
     units = round(student.weight * scale)
     out = []
     for c in instance.staff:
@@ -60,18 +67,12 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
         check = check_pair(student, c, rules)
         if not check.eligible:
             continue
-        load = round(wl * scale)
-        prior = student.prior_case_manager
-        deltas = {
-            "S1": int(not check.best_practice),
-            "S2": balance_change(balance_coefficient(cap), load, units),
-            "S3": int(bool(prior) and prior != c.staff_id and prior in
-                      instance.staff_by_id()),
-            "S4": int(check.wants_language and not check.language_match),
-        }
+        deltas = move_deltas(units, Seat(c.staff_id, check,
+                                         round(wl * scale), cap), None,
+                             student.prior_case_manager, allowed)
         out.append(Placement(c.staff_id, c.name, check.relation,
                              check.best_practice, deltas, cap - n))
-    unit = weight_scale(instance) ** 2 * BALANCE_SCALE
+    unit = scale ** 2 * BALANCE_SCALE
 
     def cost(p: Placement) -> tuple:
         d = p.deltas

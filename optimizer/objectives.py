@@ -15,10 +15,13 @@ The soft terms, all computed from a plan alone (see ``verify``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import gcd
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from optimizer.rules import PairCheck
 
 TERMS: tuple[str, ...] = ("S1", "S2", "S3", "S4")
 TERM_NAMES: dict[str, str] = {
@@ -30,14 +33,88 @@ TERM_NAMES: dict[str, str] = {
 BALANCE_SCALE = 1000
 
 
+# ------------------------------------------------------------ the terms
+# Each soft term is defined here once. The checker (verify), the flow and
+# CP-SAT models, the local search, the bound, the explanations and the
+# mid-year placement all call these functions; tests hold the solver's
+# objective and every reported change equal to the checker's.
+
+
+def best_practice_miss(check: PairCheck) -> int:
+    """S1 for one student with this case manager: 1 when the case manager
+    is not the provider of the student's most intensive service."""
+    return int(not check.best_practice)
+
+
+def language_miss(check: PairCheck) -> int:
+    """S4 for one student: 1 when the family has a home language other
+    than English and the case manager does not speak it."""
+    return int(check.wants_language and not check.language_match)
+
+
+def continuity_loss(prior_allowed: bool, case_manager: str | None,
+                    prior: str | None) -> int:
+    """S3 for one student: 1 when the prior case manager could take the
+    student (``prior_allowed``, see ``verify.prior_allowed``) and is not
+    the case manager."""
+    return int(prior_allowed and case_manager != prior)
+
+
+def continuity_kept(students: int, priors: int) -> int:
+    """Students of a group kept with a prior case manager when ``students``
+    of them go to a staff member who was the prior of ``priors`` of them
+    (group members are interchangeable, so the kept count is the min)."""
+    return min(students, priors)
+
+
 def balance_coefficient(cap: int) -> int:
     """``a_c`` of S2 for a case manager with this (positive) cap."""
     return round(BALANCE_SCALE / cap)
 
 
+def balance_term(cap: int, load: int) -> int:
+    """S2 of one case manager: ``a_c * load**2`` (load in integer units)."""
+    return balance_coefficient(cap) * load * load if cap > 0 else 0
+
+
 def balance_change(coefficient: int, load: int, delta: int) -> int:
     """Change in a case manager's S2 term when its load moves by delta."""
     return coefficient * ((load + delta) ** 2 - load ** 2)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A case manager as one student sees them: the pair's judgement, and
+    the case manager's current load (integer units) and cap."""
+
+    staff_id: str
+    check: PairCheck
+    load: int
+    cap: int
+
+
+def move_deltas(units: int, to: Seat, origin: Seat | None,
+                prior: str | None, prior_allowed: bool) -> dict[str, int]:
+    """Change of S1-S4 when one student (``units`` of load) goes to ``to``.
+
+    ``origin`` is the case manager the student leaves (None for a student
+    not yet placed, as in mid-year placement); everyone else stays. The
+    result equals the checker's terms after the move minus before it.
+    """
+    deltas = {
+        "S1": best_practice_miss(to.check),
+        "S2": balance_change(balance_coefficient(to.cap), to.load, units),
+        "S3": continuity_loss(prior_allowed, to.staff_id, prior),
+        "S4": language_miss(to.check),
+    }
+    if origin is not None:
+        deltas["S1"] -= best_practice_miss(origin.check)
+        deltas["S2"] += balance_change(balance_coefficient(origin.cap),
+                                       origin.load, -units)
+        deltas["S3"] -= continuity_loss(prior_allowed, origin.staff_id,
+                                        prior)
+        deltas["S4"] -= language_miss(origin.check)
+    return deltas
 Mode = Literal["priority-then-weights", "weights", "priority"]
 
 

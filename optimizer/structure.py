@@ -64,11 +64,13 @@ class Structure:
 
 
 
-def weight_scale(instance: Instance) -> int:
-    """1, 10 or 100: the smallest scale making every weight whole."""
+def weight_scale(instance: Instance, *more: Student) -> int:
+    """1, 10 or 100: the smallest scale making every weight whole (of the
+    roster's students and ``more``, e.g. a student being placed)."""
+    students = (*instance.students, *more)
     for scale in (1, 10, 100):
         if all(abs(s.weight * scale - round(s.weight * scale)) < 1e-9
-               for s in instance.students):
+               for s in students):
             return scale
     return 100
 

@@ -12,7 +12,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.objectives import balance_coefficient
+from optimizer.objectives import (
+    balance_term,
+    best_practice_miss,
+    continuity_loss,
+    language_miss,
+)
 from optimizer.rules import (
     RULE_SOURCES,
     PairCheck,
@@ -156,18 +161,16 @@ def objective_terms(instance: Instance, rules: RuleSet,
                     lines: list[StudentLine],
                     load_units: Counter[str]) -> dict[str, int]:
     """S1-S4 exactly as the model's integer objective defines them."""
-    s2 = 0
-    for c in instance.staff:
-        cap = rules.effective_cap(c)
-        if cap > 0:
-            s2 += balance_coefficient(cap) * load_units[c.staff_id] ** 2
     placed = [ln for ln in lines if ln.check is not None]
     return {
-        "S1": sum(not ln.check.best_practice for ln in placed),
-        "S2": s2,
-        "S3": sum(ln.prior_allowed and ln.changed == "yes" for ln in lines),
-        "S4": sum(ln.check.wants_language and not ln.check.language_match
-                  for ln in placed),
+        "S1": sum(best_practice_miss(ln.check) for ln in placed),
+        "S2": sum(balance_term(rules.effective_cap(c),
+                               load_units[c.staff_id])
+                  for c in instance.staff),
+        "S3": sum(continuity_loss(
+            ln.prior_allowed, ln.staff.staff_id if ln.staff else None,
+            ln.student.prior_case_manager) for ln in lines),
+        "S4": sum(language_miss(ln.check) for ln in placed),
     }
 
 

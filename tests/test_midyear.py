@@ -99,3 +99,62 @@ def test_replan_changes_only_who_must_change(published, tmp_path):
         assert sid in gone or sid in t0001 or "best practice" in r[
             "reason"], r
     assert f"{len(changes)} student(s) change case manager" in result.output
+
+
+# A departed prior (not on staff), a prior who may take the student, and a
+# prior who may not (NEW4: its prior serves only another site, H3): the
+# reported S3 must be what the checker counts, never "S3 +1" for a prior
+# the checker does not consider (issue 9: midyear and verify drifted).
+PLACE_CASES = [
+    "NEW1,LIN,2,SLD,,MM,GENED,RSP;SPEECH,,,X9999,Spanish,1",
+    "NEW2,LIN,2,SLD,,MM,GENED,RSP,,,{rsp},,1",
+    "NEW3,ROO,7,AUT,,EX,SDC,,,,{slp},Vietnamese,1.5",
+    "NEW4,ROO,7,SLD,,MM,GENED,RSP,,,{rsp},,1",  # prior serves only LIN
+]
+
+
+@pytest.mark.parametrize("line", PLACE_CASES)
+def test_place_deltas_equal_checker_recomputation(line, rules, sample):
+    # Derivation: terms(roster + student placed with c) - terms(roster)
+    # by the solver-free checker must equal each reported delta.
+    from optimizer.midyear import rank_placements
+    from optimizer.verify import audit
+
+    inst = sample.instance
+    staff = inst.staff_by_id()
+    rsp = next(c.staff_id for c in inst.staff if c.kind == "RSP"
+               and "LIN" in c.sites)
+    slp = next(c.staff_id for c in inst.staff if c.kind == "SPEECH")
+    cells = line.format(rsp=rsp, slp=slp).split(",")
+    header = ["student_id", "site", "grade", "primary_disability",
+              "secondary_disability", "support_level", "setting",
+              "services", "alt_placement_secondary", "teacher_of_record",
+              "prior_case_manager", "home_language", "weight"]
+    from optimizer.domain import Student
+
+    values = {k: v for k, v in zip(header, cells) if v}
+    values["services"] = tuple(values.get("services", "").split(";")) \
+        if values.get("services") else ()
+    values["weight"] = float(values["weight"])
+    student = Student(**values)
+    planned = cl.solve(inst, rules)
+    assignment = dict(planned.assignment)
+    before = audit(inst, rules, assignment)
+    ranked = rank_placements(student, inst, rules, before)
+    assert ranked, "someone can take the student"
+    width = len(inst.extra_columns)
+    grown = inst.replace(students=(*inst.students, student),
+                         extras={**inst.extras,
+                                 student.student_id: ("",) * width})
+    # S2 is in the units of the roster with the student (a weight of 1.5
+    # rescales it), so its "before" is the grown roster without the
+    # student placed; S1, S3, S4 count against the roster without them.
+    before_s2 = audit(grown, rules, assignment).terms["S2"]
+    for p in ranked:
+        assert p.staff_id in staff
+        after = audit(grown, rules, {**assignment,
+                                     student.student_id: p.staff_id})
+        expected = {t: after.terms[t] - before.terms[t]
+                    for t in before.terms}
+        expected["S2"] = after.terms["S2"] - before_s2
+        assert p.deltas == expected, p

@@ -12,7 +12,12 @@ from math import gcd
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import TERMS, balance_coefficient
+from optimizer.objectives import (
+    TERMS,
+    balance_coefficient,
+    best_practice_miss,
+    language_miss,
+)
 from optimizer.structure import Component, Structure
 
 
@@ -83,8 +88,8 @@ def _token_bound(structure: Structure, component: Component,
         group, tok = groups[pair.group], tokens[pair.group]
         check = pair.check
         per = scale // tok  # per-token share of a per-student cost
-        base = per * (c1 * (not check.best_practice) + c4 * (
-            check.wants_language and not check.language_match))
+        base = per * (c1 * best_practice_miss(check)
+                      + c4 * language_miss(check))
         prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
         allowed += prior
         upper = tok * group.size

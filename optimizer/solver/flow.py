@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import balance_coefficient
+from optimizer.objectives import (
+    balance_coefficient,
+    balance_term,
+    best_practice_miss,
+    continuity_kept,
+    language_miss,
+)
 from optimizer.result import LevelOutcome
 from optimizer.structure import Component, Structure
 
@@ -81,8 +87,7 @@ def solve_flow(structure: Structure, component: Component,
         group = groups[pair.group]
         upper = min(group.size, caps[pair.staff])
         check = pair.check
-        base = c4 * (check.wants_language and not check.language_match)
-        base += c1 * (not check.best_practice)
+        base = c4 * language_miss(check) + c1 * best_practice_miss(check)
         prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
         allowed += prior
         for cap_arc, arc_cost in (((min(prior, upper), base - c3),)
@@ -98,8 +103,8 @@ def solve_flow(structure: Structure, component: Component,
                + c1 * sum(groups[g].size for g in component.groups))
     big_m = ub_tail + 1 if head else 0
     for i, p in enumerate(pair_of_arc):
-        if head and not pairs[p].check.best_practice:
-            cost[i] += big_m
+        if head:
+            cost[i] += big_m * best_practice_miss(pairs[p].check)
     num_pair_arcs = len(tails)
     for c in component.staff:
         if c2 and bal[c]:
@@ -146,13 +151,13 @@ def term_values(structure: Structure, component: Component,
     for p in component.pairs:
         pair, n = pairs[p], counts.get(p, 0)
         group = groups[pair.group]
-        s1 += n * (not pair.check.best_practice)
-        s4 += n * (pair.check.wants_language and not pair.check.language_match)
+        s1 += n * best_practice_miss(pair.check)
+        s4 += n * language_miss(pair.check)
         load[pair.staff] = load.get(pair.staff, 0) + n * group.weight_units
         prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
         allowed += prior
-        kept += min(prior, n)
-    s2 = sum(balance_coefficient(caps[c]) * v * v for c, v in load.items())
+        kept += continuity_kept(n, prior)
+    s2 = sum(balance_term(caps[c], v) for c, v in load.items())
     return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4}
 
 

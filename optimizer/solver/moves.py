@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from optimizer.objectives import balance_change, balance_coefficient
+from optimizer.objectives import (
+    balance_change,
+    balance_coefficient,
+    continuity_kept,
+    language_miss,
+)
 from optimizer.structure import Component, Structure
 
 
@@ -35,9 +40,12 @@ def improve_by_moves(structure: Structure, component: Component,
     a = {c: balance_coefficient(caps[c]) for c in component.staff}
     prior = {p: groups[pairs[p].group].priors.get(
         inst.staff[pairs[p].staff].staff_id, 0) for p in component.pairs}
-    lang = {p: int(pairs[p].check.wants_language
-                   and not pairs[p].check.language_match)
-            for p in component.pairs}
+    lang = {p: language_miss(pairs[p].check) for p in component.pairs}
+
+    def kept_change(p: int, delta: int) -> int:
+        n = counts.get(p, 0)
+        return (continuity_kept(n + delta, prior[p])
+                - continuity_kept(n, prior[p]))
     for _ in range(max_passes):
         improved = False
         for g, ps in by_group.items():
@@ -48,7 +56,7 @@ def improve_by_moves(structure: Structure, component: Component,
                 src = pairs[p].staff
                 base = (c2 * balance_change(a[src], load[src], -w)
                         - c4 * lang[p]
-                        + c3 * int(counts[p] <= prior[p]))
+                        - c3 * kept_change(p, -1))
                 best, best_q = 0, None
                 for q in ps:
                     dst = pairs[q].staff
@@ -58,7 +66,7 @@ def improve_by_moves(structure: Structure, component: Component,
                         continue
                     delta = (base + c2 * balance_change(a[dst], load[dst], w)
                              + c4 * lang[q]
-                             - c3 * int(counts.get(q, 0) < prior[q]))
+                             - c3 * kept_change(q, 1))
                     if delta < best:
                         best, best_q = delta, q
                 if best_q is not None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from optimizer.objectives import balance_coefficient
+from optimizer.objectives import (
+    balance_coefficient,
+    best_practice_miss,
+    language_miss,
+)
 from optimizer.solver.variables import AssignmentVars
 
 # Above this many integer load units per case manager, the convex square
@@ -16,8 +20,8 @@ _GRID_CUTS = 10
 
 def best_practice_misses(v: AssignmentVars) -> cp_model.LinearExpr:
     """S1: students not case-managed by their most intensive provider."""
-    return sum(x for p, x in v.x.items()
-               if not v.structure.pairs[p].check.best_practice)
+    return sum(best_practice_miss(v.structure.pairs[p].check) * x
+               for p, x in v.x.items())
 
 
 def continuity_losses(v: AssignmentVars) -> cp_model.LinearExpr:
@@ -34,9 +38,8 @@ def continuity_losses(v: AssignmentVars) -> cp_model.LinearExpr:
 
 def language_misses(v: AssignmentVars) -> cp_model.LinearExpr:
     """S4: students wanting their home language who do not get it."""
-    return sum(x for p, x in v.x.items()
-               if v.structure.pairs[p].check.wants_language
-               and not v.structure.pairs[p].check.language_match)
+    return sum(language_miss(v.structure.pairs[p].check) * x
+               for p, x in v.x.items())
 
 
 def balance(model: cp_model.CpModel, v: AssignmentVars
