@@ -28,8 +28,6 @@ from optimizer.solver.diagnose import capacity_shortfalls, minimal_conflicts
 from optimizer.structure import Structure, build_structure
 from optimizer.vocab import COORDINATES, GRADE_INDEX, GRADES, grade_range
 
-RSP_CAP = 28  # EC 56362(c)
-RSP_WAIVER_CAP = 32  # EC 56362 waiver
 
 
 @dataclass(frozen=True)
@@ -74,12 +72,14 @@ def propose(conflict, structure: Structure, rules: RuleSet,
         staff = inst.staff[f.staff]
         new = f.count + short
         note = ""
-        if staff.kind == "RSP":
-            if new > RSP_WAIVER_CAP:
+        law = rules.default_cap(staff)
+        if law is not None and law.max_with_waiver is not None:
+            if new > law.max_with_waiver:
                 continue  # beyond what the law allows
-            if new > RSP_CAP:
-                note = (" (over 28: needs an EC 56362 waiver, at most "
-                        "32, with an instructional aide)")
+            if new > law.default_cap:
+                note = (f" (over {law.default_cap}: needs an "
+                        f"{law.citation} waiver, at most "
+                        f"{law.max_with_waiver})")
         candidates.append(Fix(
             "raise_cap", f"raise {staff.name} ({staff.staff_id})'s cap "
             f"from {f.count} to {new}{note}",
@@ -153,11 +153,6 @@ def _span(grades) -> str:
             else f"{GRADES[idx[0]]}-{GRADES[idx[-1]]}")
 
 
-# Credentials a district can hire for today (2022+ and services).
-CURRENT = ("R3MN", "R3EN", "R3ER", "R3HD", "R3VB", "SLP-LSH", "SLP-AUD",
-           "CRS-OM", "PPS-SC", "APE-AA")
-
-
 def _hire(students, rules: RuleSet, places: int
           ) -> tuple[Staff, bool] | None:
     """A new staff member who would be best practice for these students,
@@ -171,8 +166,11 @@ def _hire(students, rules: RuleSet, places: int
     provides = (s.setting if top and top[0] == "INSTRUCTS"
                 else top[0] if top else "COORD")
     activity = INSTRUCT if provides in ("SDC", "DEPT", "COORD") else provides
+    # Credentials the CTC issues today first (credentials.csv,
+    # issued_today), in the table's order; then verified rows first.
+    order = {code: i for i, code in enumerate(rules.credentials)}
     options = sorted(
-        {(CURRENT.index(code) if code in CURRENT else len(CURRENT),
+        {(not rules.credentials[code].issued_today, order[code],
           not rule.verified, code, rule.verified)
          for rule in rules.authorizations
          if rule.activity == activity and not rule.requires_base

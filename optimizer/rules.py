@@ -61,6 +61,9 @@ class CredentialInfo(BaseModel):
     name: str = Field(description="What the document is called")
     kind: str = Field(description="credential, added_authorization, license")
     aliases: tuple[str, ...] = Field(default=(), description="Other codes")
+    issued_today: bool = Field(
+        default=False, description="The CTC issues it now (a district can "
+        "hire for it); diagnosis proposes these first")
     source: str = Field(description="Citation")
 
 
@@ -96,8 +99,16 @@ class CaseloadDefault(BaseModel):
         default=None, description="Applies when the person works only here"
     )
     default_cap: int = Field(ge=0)
+    max_with_waiver: int | None = Field(
+        default=None, ge=0, description="The most the law allows with a "
+        "waiver (RSP: 32, EC 56362(c)); None: no statutory ceiling")
     verified: bool
     source: str
+
+    @property
+    def citation(self) -> str:
+        """The statute or policy named first in ``source``."""
+        return self.source.split(":")[0].strip()
 
 
 class RuleSet(BaseModel):

@@ -107,7 +107,7 @@ def test_rsp_caps_are_not_raised_beyond_the_waiver(rules):
     inst30 = instance([student(f"S{i}") for i in range(30)], [staff("T1")])
     texts30 = [t for c in solve(inst30, rules).diagnosis.conflicts
                for _, t, _ in c.fixes]
-    assert any("from 28 to 30 (over 28: needs an EC 56362 waiver" in t
+    assert any("from 28 to 30 (over 28: needs an EC 56362(c) waiver" in t
                for t in texts30)
 
 
@@ -117,3 +117,27 @@ def test_license_only_staff_can_be_allowed_to_coordinate(rules):
     texts = [t for c in solve(inst, rules).diagnosis.conflicts
              for _, t, _ in c.fixes]
     assert "let Teacher PT1 (PT1) case-manage (coordinate)" in texts
+
+
+def test_cap_fixes_follow_an_edited_caseload_table(rules, tmp_path):
+    # Issue 9: the law lives in data/rules. A district whose table says
+    # RSP 25, at most 27 with a waiver, gets fixes quoting 25 and 27: 27
+    # students fit a waiver (offered), 29 do not (no raise offered).
+    import shutil
+
+    import optimizer as cl
+
+    edited = tmp_path / "rules"
+    shutil.copytree(cl.DEFAULT_RULES_DIR, edited)
+    table = edited / "caseload_defaults.csv"
+    table.write_text(table.read_text().replace("RSP,,28,32,", "RSP,,25,27,"))
+    district = cl.load_rules(edited)
+    inst = instance([student(f"S{i}") for i in range(27)], [staff("T1")])
+    texts = [t for c in solve(inst, district).diagnosis.conflicts
+             for _, t, _ in c.fixes]
+    assert any("from 25 to 27 (over 25: needs an EC 56362(c) waiver, at "
+               "most 27)" in t for t in texts), texts
+    inst29 = instance([student(f"S{i}") for i in range(29)], [staff("T1")])
+    texts29 = [t for c in solve(inst29, district).diagnosis.conflicts
+               for _, t, _ in c.fixes]
+    assert not any("raise" in t for t in texts29), texts29

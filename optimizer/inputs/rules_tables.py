@@ -86,6 +86,7 @@ def _credential(rec: dict[str, str]) -> CredentialInfo:
     return CredentialInfo(code=rec["code"], name=rec["name"],
                           kind=rec["kind"],
                           aliases=tuple(parse.split_list(rec["aliases"])),
+                          issued_today=_yes(rec.get("issued_today", "")),
                           source=rec["source"])
 
 
@@ -113,6 +114,8 @@ def _caseload_default(rec: dict[str, str]) -> CaseloadDefault:
         provides=rec["provides"].upper(),
         only_grades=parse.grades(only) if only else None,
         default_cap=parse.non_negative_int(rec["default_cap"]),
+        max_with_waiver=(parse.non_negative_int(rec["max_with_waiver"])
+                         if rec.get("max_with_waiver") else None),
         verified=_yes(rec["verified"]), source=rec["source"])
 
 
