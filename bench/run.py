@@ -91,7 +91,8 @@ def measure(size: str, weighted: bool, repeats: int, root: Path,
                  "peak_mb": max(mems), "status": summary["status"],
                  "gap": summary["gap"], "terms": checked.terms,
                  "solve_seconds": summary["runtime_seconds"],
-                 "kpis": checked.kpis, "compliant": checked.compliant,
+                 "kpis": checked.kpis.as_dict(),
+                 "compliant": checked.compliant,
                  "target": TARGETS[(size, weighted)]})
     start = time.perf_counter()
     g = greedy(inst, rules)
@@ -100,7 +101,8 @@ def measure(size: str, weighted: bool, repeats: int, root: Path,
     rows.append({**base, "method": "greedy", "seconds": g_time,
                  "status": "unassigned "
                  f"{len(inst.students) - len(g)}", "terms": g_checked.terms,
-                 "kpis": g_checked.kpis, "compliant": g_checked.compliant})
+                 "kpis": g_checked.kpis.as_dict(),
+                 "compliant": g_checked.compliant})
     structure = build_structure(inst, rules)
     levels = ObjectiveWeights().levels(structure.weight_scale)
     start = time.perf_counter()

@@ -472,11 +472,11 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}")
     k = result.kpis
-    click.echo(f"Best practice {k['best_practice_matches']}/{k['students']}"
-               f", continuity kept {k['continuity_kept']}/"
-               f"{k['prior_case_manager_given']}, language "
-               f"{k['language_matches']}/"
-               f"{k['home_language_other_than_english']}")
+    click.echo(f"Best practice {k.best_practice_matches}/{k.students}"
+               f", continuity kept {k.continuity_kept}/"
+               f"{k.prior_case_manager_given}, language "
+               f"{k.language_matches}/"
+               f"{k.home_language_other_than_english}")
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
         click.echo(f"{len(result.violations)} hard-rule violation(s):")

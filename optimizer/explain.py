@@ -14,7 +14,7 @@ from optimizer.rules import (
 )
 from optimizer.structure import weight_scale
 from optimizer.verify import StudentLine
-from optimizer.vocab import COORDINATES, INSTRUCTS
+from optimizer.vocab import COORDINATES, INSTRUCTS, OWN_TEACHER_ITEM
 
 
 def short_reason(line: StudentLine, rules: RuleSet) -> str:
@@ -35,9 +35,9 @@ def short_reason(line: StudentLine, rules: RuleSet) -> str:
                  f"({';'.join(check.authorized_by)})"]
     parts.append("best practice" if check.best_practice
                  else "not the most intensive provider")
-    if line.changed == "no":
+    if line.prior_kept:
         parts.append("prior case manager kept")
-    elif line.changed == "yes":
+    elif line.prior_kept is False:
         parts.append("new case manager" if line.prior_allowed
                      else "prior case manager not available")
     if check.language_match:
@@ -133,8 +133,9 @@ def _bp_text(line: StudentLine, rules: RuleSet) -> str:
     if not top:
         return ("no service ranks in the best-practice table, so any "
                 "eligible case manager is best practice")
-    items = " or ".join(sorted("own SDC/DEPT teacher" if i == "INSTRUCTS"
-                               else i for i in top))
+    items = " or ".join(sorted(
+        "own SDC/DEPT teacher" if i == OWN_TEACHER_ITEM else i
+        for i in top))
     rank = min(rules.best_practice_rank[i] for i in top)
     met = "met" if line.check and line.check.best_practice else "not met"
     return (f"the student's most intensive service is {items} (rank "
@@ -145,7 +146,7 @@ def _continuity_text(line: StudentLine) -> str:
     prior = line.student.prior_case_manager
     if not prior:
         return "no prior case manager on the roster"
-    if line.changed == "no":
+    if line.prior_kept:
         return f"last year's case manager {prior} is kept (S3)"
     if not line.prior_allowed:
         return (f"last year's case manager {prior} is not available "

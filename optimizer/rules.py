@@ -21,14 +21,14 @@ from optimizer.domain import Staff, Student
 from optimizer.vocab import (
     COORDINATES,
     DISABILITY_NAME,
+    INSTRUCTION_ACTIVITY,
     INSTRUCTIONAL_SETTINGS,
     INSTRUCTS,
     NO_LANGUAGE_PREFERENCE,
+    OWN_TEACHER_ITEM,
     SERVES,
     describe_grades,
 )
-
-INSTRUCT = "INSTRUCT"  # the activity of authorization rows for H4
 
 # Where each hard rule comes from, as the contract states it.
 RULE_SOURCES: dict[str, str] = {
@@ -73,7 +73,7 @@ class AuthorizationRule(BaseModel):
     model_config = _FROZEN
     rule_id: str = Field(description="Stable id cited in every message")
     credentials: frozenset[str] = Field(description="Codes this row covers")
-    activity: str = Field(description="INSTRUCT or a service code")
+    activity: str = Field(description="INSTRUCT (teaching) or a service code")
     categories: frozenset[str] = Field(description="Disabilities; * = all")
     support_levels: frozenset[str] = Field(description="MM and/or EX")
     grades: frozenset[str] = Field(description="Grades authorized")
@@ -232,7 +232,7 @@ def best_practice_items(student: Student, rules: RuleSet) -> frozenset[str]:
     """The student's most intensive items (S1), or empty if none ranks."""
     items = set(student.services)
     if student.setting in INSTRUCTIONAL_SETTINGS:
-        items.add("INSTRUCTS")
+        items.add(OWN_TEACHER_ITEM)
     ranked = {i: rules.best_practice_rank[i] for i in items
               if i in rules.best_practice_rank}
     if not ranked:
@@ -243,7 +243,7 @@ def best_practice_items(student: Student, rules: RuleSet) -> frozenset[str]:
 
 def provided_items(student: Student, staff: Staff, rel: str) -> frozenset[str]:
     if rel == INSTRUCTS:
-        return frozenset({"INSTRUCTS"})
+        return frozenset({OWN_TEACHER_ITEM})
     if rel == SERVES:
         return frozenset(set(student.services) & set(staff.provides))
     return frozenset()
@@ -317,7 +317,7 @@ def _instruction_rules(student: Student, staff: Staff, rules: RuleSet
     held = set(staff.credentials)
     return [
         r for r in rules.authorizations
-        if r.activity == INSTRUCT and r.credentials & held
+        if r.activity == INSTRUCTION_ACTIVITY and r.credentials & held
         and (cat in r.categories or "*" in r.categories)
         and student.support_level in r.support_levels
         and (not r.requires_secondary

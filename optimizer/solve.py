@@ -75,12 +75,13 @@ def solve(instance: Instance, rules: RuleSet,
         pairs_left -= len(comp.pairs)
         outcomes[i] = _solve_component(structure, comp, levels, params,
                                        share, method)
-        if outcomes[i].status in ("INFEASIBLE", "UNKNOWN"):
+        if outcomes[i].status in (SolveStatus.INFEASIBLE,
+                                  SolveStatus.UNKNOWN):
             break
     # Time left over from parts that finished early goes to those not
     # yet proven, warm-started from their plan.
     unproven = [i for i in order if i in outcomes
-                and outcomes[i].status == "FEASIBLE"]
+                and outcomes[i].status is SolveStatus.FEASIBLE]
     for n, i in enumerate(unproven):
         remaining = params.time_limit - (time.monotonic() - start)
         if remaining < 0.5:
@@ -89,7 +90,7 @@ def solve(instance: Instance, rules: RuleSet,
         again = AssignmentModel(structure, structure.components[i]).solve(
             levels, params, remaining / (len(unproven) - n),
             hint=outcomes[i].counts, solved=proven)
-        if again.status == "OPTIMAL" or _better(again, outcomes[i]):
+        if again.status is SolveStatus.OPTIMAL or _better(again, outcomes[i]):
             outcomes[i] = again
     _combine(result, outcomes, levels)
     if result.has_plan:
@@ -100,7 +101,7 @@ def solve(instance: Instance, rules: RuleSet,
 
 def _better(new: ComponentOutcome, old: ComponentOutcome) -> bool:
     """Lexicographically better final values (or the same, better bound)."""
-    if new.status not in ("OPTIMAL", "FEASIBLE") or len(new.levels) < len(
+    if new.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or len(new.levels) < len(
             old.levels):
         return False
     a = [lv.objective for lv in new.levels]
@@ -116,16 +117,16 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
     counts: dict[int, int] = {}
     for i in sorted(outcomes):
         outcome = outcomes[i]
-        if outcome.status == "INFEASIBLE":  # the flow test prevents it
+        if outcome.status is SolveStatus.INFEASIBLE:  # the flow test prevents it
             result.status = SolveStatus.INFEASIBLE
             result.diagnosis = Diagnosis(notes=(
                 "the solver found no plan although every student has "
                 "eligible staff with room; please report this roster",))
             return
-        if outcome.status == "UNKNOWN":
+        if outcome.status is SolveStatus.UNKNOWN:
             result.status = SolveStatus.UNKNOWN
             return
-        if outcome.status == "FEASIBLE":
+        if outcome.status is SolveStatus.FEASIBLE:
             result.status = SolveStatus.FEASIBLE
         counts.update(outcome.counts)
         for k, lv in enumerate(outcome.levels):
@@ -145,7 +146,8 @@ def _solve_component(structure: Structure, comp, levels, params, share,
         raise ValueError(f"unknown method {method!r}")
     flow = solve_flow(structure, comp, levels)
     if method == "auto" and exact_for(structure, comp, levels):
-        return ComponentOutcome("OPTIMAL", flow.counts, flow.levels)
+        return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
+                                flow.levels)
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
     # with weighted loads: CP-SAT then solves only the later levels.
     solved = []

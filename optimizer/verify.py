@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.objectives import (
@@ -58,11 +58,48 @@ class StudentLine:
     prior_allowed: bool
 
     @property
-    def changed(self) -> str:
+    def prior_kept(self) -> bool | None:
+        """Whether the prior case manager is kept; None without a prior."""
         prior = self.student.prior_case_manager
         if not prior:
-            return ""
-        return "no" if self.staff and self.staff.staff_id == prior else "yes"
+            return None
+        return self.staff is not None and self.staff.staff_id == prior
+
+
+@dataclass(frozen=True)
+class Utilization:
+    """Caseload over cap for one kind of case manager."""
+
+    staff: int
+    min: float
+    median: float
+    max: float
+    over_90_percent: int
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The figures an administrator reads, all from the assignment.
+
+    ``as_dict`` is the ``kpis`` object of summary.json (same names).
+    """
+
+    students: int
+    staff: int
+    case_managers_available: int
+    students_assigned: int
+    best_practice_matches: int
+    relations: dict[str, int]
+    prior_case_manager_given: int
+    prior_case_manager_allowed: int
+    continuity_kept: int
+    home_language_other_than_english: int
+    language_matches: int
+    unverified_authorizations_relied_on: dict[str, int]
+    utilization_by_kind: dict[str, Utilization]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass
@@ -72,7 +109,7 @@ class Audit:
     violations: list[Violation]
     lines: list[StudentLine]
     terms: dict[str, int]
-    kpis: dict[str, object]
+    kpis: Kpis
     loads: dict[str, tuple[int, float, int]] = field(default_factory=dict)
 
     @property
@@ -175,7 +212,7 @@ def objective_terms(instance: Instance, rules: RuleSet,
 
 
 def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
-         loads: dict[str, tuple[int, float, int]]) -> dict[str, object]:
+         loads: dict[str, tuple[int, float, int]]) -> Kpis:
     """The figures an administrator reads, all from the assignment."""
     placed = [ln for ln in lines if ln.check is not None]
     with_prior = [ln for ln in lines if ln.student.prior_case_manager]
@@ -189,30 +226,27 @@ def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
         if cap > 0 and rules.may_case_manage(c):
             by_kind[c.kind].append(wl / cap)
     utilization = {
-        kind: {"staff": len(u), "min": round(min(u), 3),
-               "median": round(statistics.median(u), 3),
-               "max": round(max(u), 3),
-               "over_90_percent": sum(x > 0.9 for x in u)}
+        kind: Utilization(len(u), round(min(u), 3),
+                          round(statistics.median(u), 3), round(max(u), 3),
+                          sum(x > 0.9 for x in u))
         for kind, u in sorted(by_kind.items())
     }
-    return {
-        "students": len(lines),
-        "staff": len(instance.staff),
-        "case_managers_available": sum(
+    return Kpis(
+        students=len(lines),
+        staff=len(instance.staff),
+        case_managers_available=sum(
             1 for c in instance.staff
             if rules.may_case_manage(c) and rules.effective_cap(c) > 0),
-        "students_assigned": len(placed),
-        "best_practice_matches": sum(ln.check.best_practice
-                                     for ln in placed),
-        "relations": dict(sorted(Counter(ln.check.relation
-                                         for ln in placed).items())),
-        "prior_case_manager_given": len(with_prior),
-        "prior_case_manager_allowed": sum(ln.prior_allowed
-                                          for ln in lines),
-        "continuity_kept": sum(ln.changed == "no" for ln in with_prior),
-        "home_language_other_than_english": len(wanting),
-        "language_matches": sum(ln.check.language_match for ln in wanting),
-        "unverified_authorizations_relied_on": dict(sorted(
+        students_assigned=len(placed),
+        best_practice_matches=sum(ln.check.best_practice for ln in placed),
+        relations=dict(sorted(Counter(ln.check.relation
+                                      for ln in placed).items())),
+        prior_case_manager_given=len(with_prior),
+        prior_case_manager_allowed=sum(ln.prior_allowed for ln in lines),
+        continuity_kept=sum(bool(ln.prior_kept) for ln in with_prior),
+        home_language_other_than_english=len(wanting),
+        language_matches=sum(ln.check.language_match for ln in wanting),
+        unverified_authorizations_relied_on=dict(sorted(
             unverified.items())),
-        "utilization_by_kind": utilization,
-    }
+        utilization_by_kind=utilization,
+    )

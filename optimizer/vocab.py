@@ -52,6 +52,15 @@ SERVES = "serves"
 COORDINATES = "coordinates"
 RELATIONS: tuple[str, ...] = (INSTRUCTS, SERVES, COORDINATES)
 
+# Three words for teaching, each with one meaning:
+# - the relation "instructs" above (what an assignment means);
+# - the ``activity`` of an authorization row that authorizes teaching
+#   (authorizations.csv; judged by H4):
+INSTRUCTION_ACTIVITY = "INSTRUCT"
+# - the best-practice item "the student's own SDC/DEPT teacher"
+#   (best_practice.csv; S1):
+OWN_TEACHER_ITEM = "INSTRUCTS"
+
 # Families whose home language is English need no language match (S4).
 NO_LANGUAGE_PREFERENCE: frozenset[str] = frozenset({"", "ENGLISH", "EN"})
 

@@ -31,14 +31,14 @@ def kpi_row(name: str, result, audit, instance: Instance,
     if audit is None:
         return row
     k = audit.kpis
-    row.update(best_practice=k["best_practice_matches"],
-               continuity_kept=k["continuity_kept"],
-               language_matches=k["language_matches"])
-    for kind, u in k["utilization_by_kind"].items():
-        row[f"{kind}_util_min"] = u["min"]
-        row[f"{kind}_util_median"] = u["median"]
-        row[f"{kind}_util_max"] = u["max"]
-        row[f"{kind}_over_90"] = u["over_90_percent"]
+    row.update(best_practice=k.best_practice_matches,
+               continuity_kept=k.continuity_kept,
+               language_matches=k.language_matches)
+    for kind, u in k.utilization_by_kind.items():
+        row[f"{kind}_util_min"] = u.min
+        row[f"{kind}_util_median"] = u.median
+        row[f"{kind}_util_max"] = u.max
+        row[f"{kind}_over_90"] = u.over_90_percent
     if base_assignment is not None:
         row["changed_vs_base"] = sum(
             1 for sid, cm in result.assignment.items()

@@ -18,9 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
 from optimizer.outputs.tables import product_version
-from optimizer.rules import INSTRUCT, RuleSet
+from optimizer.rules import RuleSet
 from optimizer.verify import Audit
-from optimizer.vocab import DISABILITY_ABBREVIATIONS
+from optimizer.vocab import DISABILITY_ABBREVIATIONS, INSTRUCTION_ACTIVITY
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SITE_CHARTS = 12
@@ -77,11 +77,11 @@ def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet
 def rate_chart(audit: Audit) -> dict[str, Any]:
     k = audit.kpis
     rates = [
-        ("best practice", k["best_practice_matches"], k["students"]),
-        ("continuity kept", k["continuity_kept"],
-         k["prior_case_manager_given"]),
-        ("language matched", k["language_matches"],
-         k["home_language_other_than_english"]),
+        ("best practice", k.best_practice_matches, k.students),
+        ("continuity kept", k.continuity_kept,
+         k.prior_case_manager_given),
+        ("language matched", k.language_matches,
+         k.home_language_other_than_english),
     ]
     return {"title": "Rates", "bars": [
         {"label": label, "pct": 100 * a / max(1, b), "cap_pct": 100,
@@ -100,7 +100,7 @@ def coverage(instance: Instance, rules: RuleSet) -> dict[str, Any]:
         held = set(c.credentials)
         covered = set()
         for r in rules.authorizations:
-            if r.activity == INSTRUCT and r.credentials & held:
+            if r.activity == INSTRUCTION_ACTIVITY and r.credentials & held:
                 covered |= set(cats) if "*" in r.categories else r.categories
         for site in sites:
             if c.serves_site(site):
@@ -124,10 +124,10 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         return view
     k = audit.kpis
     view.cards = [
-        {"label": "students", "value": k["students"]},
-        {"label": "best practice", "value": k["best_practice_matches"]},
-        {"label": "continuity kept", "value": k["continuity_kept"]},
-        {"label": "language matches", "value": k["language_matches"]},
+        {"label": "students", "value": k.students},
+        {"label": "best practice", "value": k.best_practice_matches},
+        {"label": "continuity kept", "value": k.continuity_kept},
+        {"label": "language matches", "value": k.language_matches},
     ]
     view.caseload_charts, view.caseload_note = caseload_charts(
         audit, instance, rules)

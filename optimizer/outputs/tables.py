@@ -50,6 +50,11 @@ def csv_text(rows: list[list[Any]]) -> str:
     return buf.getvalue()
 
 
+def _changed(prior_kept: bool | None) -> str:
+    """The ``changed`` column: blank without a prior case manager."""
+    return "" if prior_kept is None else "no" if prior_kept else "yes"
+
+
 def _number(x: float) -> str:
     return f"{x:.3f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
@@ -81,7 +86,7 @@ def assignments_csv(audit: Audit, instance: Instance, rules: RuleSet,
             check.relation if check else "",
             ";".join(check.authorized_by) if check else "",
             ("yes" if check.best_practice else "no") if check else "",
-            s.prior_case_manager or "", line.changed, *extra,
+            s.prior_case_manager or "", _changed(line.prior_kept), *extra,
             ("yes" if check.verified else "no") if check and
             check.authorized_by else "",
             short_reason(line, rules),
@@ -120,7 +125,7 @@ def summary(result: Result, audit: Audit | None, *, input_hash: str,
                         "bound": lv.bound, "optimal": lv.optimal}
                        for lv in result.levels],
         },
-        "kpis": audit.kpis if audit is not None else None,
+        "kpis": audit.kpis.as_dict() if audit is not None else None,
         "warnings": warnings,
         "runtime_seconds": round(result.runtime, 3),
         "parameters": {

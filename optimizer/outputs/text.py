@@ -25,25 +25,25 @@ def text_summary(result: Result, audit: Audit | None) -> str:
     if audit is None:
         return "\n".join(lines)
     k = audit.kpis
-    n = k["students"] or 1
-    lines.append(f"Students: {k['students']}   Staff: {k['staff']} "
-                 f"({k['case_managers_available']} can case-manage)")
-    lines.append(f"Best practice: {k['best_practice_matches']}/"
-                 f"{k['students']} ({k['best_practice_matches'] / n:.1%})")
-    lines.append(f"Continuity kept: {k['continuity_kept']} of "
-                 f"{k['prior_case_manager_given']} with a prior case "
-                 f"manager ({k['prior_case_manager_allowed']} still allowed)")
-    lines.append(f"Language matches: {k['language_matches']} of "
-                 f"{k['home_language_other_than_english']} families with a "
+    n = k.students or 1
+    lines.append(f"Students: {k.students}   Staff: {k.staff} "
+                 f"({k.case_managers_available} can case-manage)")
+    lines.append(f"Best practice: {k.best_practice_matches}/"
+                 f"{k.students} ({k.best_practice_matches / n:.1%})")
+    lines.append(f"Continuity kept: {k.continuity_kept} of "
+                 f"{k.prior_case_manager_given} with a prior case "
+                 f"manager ({k.prior_case_manager_allowed} still allowed)")
+    lines.append(f"Language matches: {k.language_matches} of "
+                 f"{k.home_language_other_than_english} families with a "
                  "home language other than English")
-    rel = ", ".join(f"{r} {c}" for r, c in k["relations"].items())
+    rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
     lines.append("Utilization by kind (min / median / max, over 90%):")
-    for kind, u in k["utilization_by_kind"].items():
-        lines.append(f"  {kind:<11} {u['staff']:>3} staff  "
-                     f"{u['min']:.0%} / {u['median']:.0%} / {u['max']:.0%}"
-                     f"  ({u['over_90_percent']} over 90%)")
-    unverified = k["unverified_authorizations_relied_on"]
+    for kind, u in k.utilization_by_kind.items():
+        lines.append(f"  {kind:<11} {u.staff:>3} staff  "
+                     f"{u.min:.0%} / {u.median:.0%} / {u.max:.0%}"
+                     f"  ({u.over_90_percent} over 90%)")
+    unverified = k.unverified_authorizations_relied_on
     if unverified:
         rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
         lines.append(f"Relies on unverified authorization rows: {rows} "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from optimizer.result import LevelOutcome, SolverParams
+from optimizer.result import LevelOutcome, SolverParams, SolveStatus
 from optimizer.solver import objective
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.constraints import add_constraints
@@ -20,7 +20,7 @@ from optimizer.structure import Component, Structure
 class ComponentOutcome:
     """What one component's solve produced."""
 
-    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
+    status: SolveStatus
     counts: dict[int, int]  # pair -> students
     levels: list[LevelOutcome]
 
@@ -53,7 +53,7 @@ class AssignmentModel:
         # A hint that satisfies the fixed levels is already a plan: if time
         # runs out below, it is returned (not proven) rather than nothing.
         counts: dict[int, int] = dict(hint or {}) if outcomes else {}
-        status = "OPTIMAL"
+        status = SolveStatus.OPTIMAL
         for done in outcomes:
             if not done.optimal:
                 raise ValueError("only proven levels may be fixed")
@@ -71,17 +71,22 @@ class AssignmentModel:
             solver.parameters.max_time_in_seconds = clock.remaining()
             solver.parameters.num_workers = params.workers
             solver.parameters.random_seed = params.seed
-            # Interleaved search is deterministic whatever the number of
-            # workers: the same input gives the same plan.
+            # One worker (the default) searches deterministically for a
+            # given seed, so the same input gives the same plan. Several
+            # workers race and may return different plans of equal value;
+            # interleaved search would make them deterministic but is
+            # slower, so it stays off and the README says so.
             solver.parameters.interleave_search = False
             code = solver.solve(self.model)
             if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if code == cp_model.INFEASIBLE:
-                    return ComponentOutcome("INFEASIBLE", {}, outcomes)
+                    return ComponentOutcome(SolveStatus.INFEASIBLE, {},
+                                            outcomes)
                 # Time ran out at this level: keep the best plan so far (if
                 # any), with this level's true value and the solver's bound.
                 if not counts:
-                    return ComponentOutcome("UNKNOWN", counts, outcomes)
+                    return ComponentOutcome(SolveStatus.UNKNOWN, counts,
+                                            outcomes)
                 values = term_values(self.variables.structure,
                                      self.variables.component, counts)
                 value = sum(c * values[t] for t, c in level.items())
@@ -90,7 +95,7 @@ class AssignmentModel:
                 bound = max(bound, self._token_bound(level, outcomes))
                 outcomes.append(LevelOutcome(level, value, min(bound, value),
                                              bound >= value))
-                return ComponentOutcome("FEASIBLE", counts, outcomes)
+                return ComponentOutcome(SolveStatus.FEASIBLE, counts, outcomes)
             value = round(solver.objective_value)
             bound = round(solver.best_objective_bound)
             optimal = code == cp_model.OPTIMAL
@@ -99,7 +104,7 @@ class AssignmentModel:
                                         self._token_bound(level, outcomes)))
                 optimal = bound >= value
             if not optimal:
-                status = "FEASIBLE"
+                status = SolveStatus.FEASIBLE
             outcomes.append(LevelOutcome(level, value, bound, optimal))
             counts = self.variables.extract(solver)
             self.model.add(expr <= value)
