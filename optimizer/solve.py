@@ -101,8 +101,8 @@ def solve(instance: Instance, rules: RuleSet,
 
 def _better(new: ComponentOutcome, old: ComponentOutcome) -> bool:
     """Lexicographically better final values (or the same, better bound)."""
-    if new.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or len(new.levels) < len(
-            old.levels):
+    if new.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or (
+            len(new.levels) < len(old.levels)):
         return False
     a = [lv.objective for lv in new.levels]
     b = [lv.objective for lv in old.levels]
