@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -54,11 +55,18 @@ def rules_option(f):
         help="A district's edited copy of data/rules.")(f)
 
 
+def _finite(ctx, param, value):
+    """Refuse inf and nan, which click's FloatRange lets through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"expected a number of seconds, got {value}")
+    return value
+
+
 def solver_options(f):
     """--time-limit, --seed and --workers, shared by every solving command."""
     for option in reversed((
         click.option("--time-limit", type=click.FloatRange(min=0.1),
-                     default=60.0, show_default=True,
+                     default=60.0, show_default=True, callback=_finite,
                      help="Seconds for the solver (for each plan)."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Random seed; the same seed gives the same plan."),

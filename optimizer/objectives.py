@@ -121,7 +121,9 @@ Mode = Literal["priority-then-weights", "weights", "priority"]
 class ObjectiveWeights(BaseModel):
     """How the soft terms are combined (see data/rules/weights.toml)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # inf and nan are no weight a district means (and would overflow).
+    model_config = ConfigDict(frozen=True, extra="forbid",
+                              allow_inf_nan=False)
 
     mode: Mode = Field(
         default="priority-then-weights",

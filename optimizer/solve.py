@@ -117,7 +117,8 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
     counts: dict[int, int] = {}
     for i in sorted(outcomes):
         outcome = outcomes[i]
-        if outcome.status is SolveStatus.INFEASIBLE:  # the flow test prevents it
+        # The flow test before solving prevents INFEASIBLE here.
+        if outcome.status is SolveStatus.INFEASIBLE:
             result.status = SolveStatus.INFEASIBLE
             result.diagnosis = Diagnosis(notes=(
                 "the solver found no plan although every student has "

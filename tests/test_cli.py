@@ -133,8 +133,30 @@ def test_weights_flags_and_bad_weight(tmp_path, run):
     assert "priority must list distinct terms" in bad_priority.output
 
 
-@pytest.mark.parametrize("command", ["plan", "check"])
+@pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(run, command):
+    # Every command the group knows, not a hand-kept list (issue 9).
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output
+    assert main.commands[command].help.strip().splitlines()[0] in \
+        result.output
+
+
+def test_the_command_list_is_complete():
+    assert {"plan", "check", "compare", "explain", "place"} <= set(
+        main.commands)
+
+
+def test_non_finite_settings_are_refused(run, tmp_path):
+    # inf and nan are no weight or time limit a district means; before the
+    # fix, S1 = inf crashed with an OverflowError traceback.
+    weights = tmp_path / "w.toml"
+    weights.write_text("[weights]\nS1 = inf\n")
+    bad = run("plan", "--out", tmp_path / "o", "--weights", weights)
+    assert bad.exit_code == 1, bad.output
+    assert 'w.toml, column "S1"' in bad.output
+    assert "Traceback" not in bad.output
+    nan = run("plan", "--out", tmp_path / "o", "--time-limit", "nan")
+    assert nan.exit_code == 2, nan.output
+    assert "expected a number of seconds" in nan.output

@@ -150,3 +150,35 @@ def test_every_student_appears_exactly_once_in_input_order(tmp_path):
     assert written == roster
     assert all(r["case_manager_id"] for r in
                csv.DictReader((out / "assignments.csv").open()))
+
+
+def test_plan_xlsx_has_no_formula_cell(tmp_path):
+    # CWE-1236: names and extra columns that look like formulas are data.
+    # The workbook must hold them as text (data type "s"), never "f".
+    from openpyxl import load_workbook
+
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    (roster / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials\n"
+        'C1,"=HYPERLINK(""http://x"",""y"")",A,RSP,R3MN\n'
+        "C2,+SUM(1;2),A,RSP,R3MN\n")
+    (roster / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "x_note\n"
+        "S1,A,3,SLD,GENED,RSP,=1+1\n"
+        "S2,A,4,SLD,GENED,RSP,@cmd\n")
+    result = CliRunner().invoke(main, ["plan", str(roster), "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "spreadsheets read as a formula" in result.output
+    book = load_workbook(tmp_path / "out" / "plan.xlsx")
+    values = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate,
+                                               cell.value)
+                values.append(cell.value)
+    # The values themselves are kept, as text.
+    assert "=1+1" in values and '=HYPERLINK("http://x","y")' in values

@@ -7,6 +7,7 @@ user-facing reason; ``io`` attaches the file, row, column and value.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 
 from optimizer.vocab import (
@@ -59,6 +60,20 @@ def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
     hit = difflib.get_close_matches(value.upper(), list(upper), n=1,
                                     cutoff=0.6)
     return f' (did you mean "{upper[hit[0]]}"?)' if hit else ""
+
+
+# What a spreadsheet reads as the start of a formula (CWE-1236).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def identifier(text: str) -> str:
+    """A student or staff id: any text that a spreadsheet will not take
+    for a formula (ids travel into the district's workbooks)."""
+    if text.startswith(FORMULA_STARTS):
+        raise ValueError(
+            f'"{text}" begins with "{text[0]}", which spreadsheets read as '
+            "a formula; ids must not (remove the leading character)")
+    return text
 
 
 def split_list(text: str) -> list[str]:
@@ -176,14 +191,21 @@ def _not_a_date(text: str) -> None:
         )
 
 
+def finite_number(text: str, expected: str) -> float:
+    """A finite number (never inf or nan, which no roster means), else a
+    ``ValueError`` saying what was ``expected``."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f'expected {expected}, got "{text}"') from None
+    if not math.isfinite(value):
+        raise ValueError(f'expected {expected}, got "{text}"')
+    return value
+
+
 def non_negative_int(text: str) -> int:
     _not_a_date(text)
-    clean = text.strip()
-    try:
-        value = float(clean)
-    except ValueError:
-        raise ValueError(
-            f'expected a whole number >= 0, got "{text}"') from None
+    value = finite_number(text, "a whole number >= 0")
     if value != int(value) or value < 0:
         raise ValueError(f'expected a whole number >= 0, got "{text}"')
     return int(value)
@@ -191,12 +213,8 @@ def non_negative_int(text: str) -> int:
 
 def fte(text: str) -> float:
     _not_a_date(text)
-    clean = text.strip().rstrip("%")
-    try:
-        value = float(clean)
-    except ValueError:
-        raise ValueError(f'expected a number with 0 < fte <= 1, got "{text}"'
-                         ) from None
+    value = finite_number(text.strip().rstrip("%"),
+                          "a number with 0 < fte <= 1")
     if text.strip().endswith("%"):
         value /= 100
     if not 0 < value <= 1:
@@ -206,10 +224,7 @@ def fte(text: str) -> float:
 
 def weight(text: str) -> float:
     _not_a_date(text)
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise ValueError(f'expected a number >= 0, got "{text}"') from None
-    if value < 0 or value != value or value == float("inf"):
+    value = finite_number(text, "a number >= 0")
+    if value < 0:
         raise ValueError(f'expected a number >= 0, got "{text}"')
     return value

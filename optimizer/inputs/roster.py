@@ -17,6 +17,7 @@ from optimizer.inputs.tables import (
     Column,
     Table,
     check_unique,
+    formula_cells,
     parse_rows,
     read_table,
     resolve_columns,
@@ -26,7 +27,7 @@ from optimizer.rules import RuleSet, check_pair
 from optimizer.vocab import INSTRUCTS, SERVICES
 
 STUDENT_COLUMNS: tuple[Column, ...] = (
-    Column("student_id", True),
+    Column("student_id", True, parse.identifier),
     Column("site", True),
     Column("grade", True, parse.grade),
     Column("primary_disability", True, parse.disability),
@@ -41,7 +42,7 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("weight", False, parse.weight),
 )
 STAFF_COLUMNS: tuple[Column, ...] = (
-    Column("staff_id", True),
+    Column("staff_id", True, parse.identifier),
     Column("name", True),
     Column("sites", True, parse.split_list),
     Column("provides", True, parse.provides),
@@ -119,7 +120,12 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
     except ValidationError as exc:  # only cross-record invariants remain
         raise InputError(validation_problems(
             path.name, None, exc.errors(), key="")) from None
+    contract = {c.name for c in STUDENT_COLUMNS}
     warnings = [*staff_table.notes, *student_table.notes, *repairs,
+                *formula_cells(staff_table, {"name"}),
+                *formula_cells(student_table, {
+                    h for h in student_table.header
+                    if h.strip().lower() not in contract}),
                 *roster_warnings(instance, rules, student_table.file,
                                  staff_table.file,
                                  {s.student_id: r for r, s in

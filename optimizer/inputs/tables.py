@@ -194,6 +194,27 @@ def validation_problems(file: str, row: int | None,
     return out
 
 
+def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
+    """Warnings for free-text cells a spreadsheet would take for a formula.
+
+    plan.xlsx writes every value as text; the CSV outputs carry values as
+    they are (they load into the IEP system), so the user is told.
+    """
+    out = []
+    wanted = [(i, h) for i, h in enumerate(table.header) if h in columns]
+    for row, cells in table.rows:
+        for i, head in wanted:
+            cell = cells[i].strip() if i < len(cells) else ""
+            if len(cell) > 1 and cell.startswith(parse.FORMULA_STARTS):
+                out.append(Problem(
+                    table.file, row, head, None,
+                    f'the value begins with "{cell[0]}", which '
+                    "spreadsheets read as a formula: plan.xlsx writes it "
+                    "as text; the CSV files carry it as it is, so open "
+                    "them with the spreadsheet's text import"))
+    return out
+
+
 def records(table: Table) -> Iterable[tuple[int, dict[str, str]]]:
     header = [h.lower() for h in table.header]
     for row, cells in table.rows:

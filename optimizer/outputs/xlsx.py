@@ -15,7 +15,9 @@ def plan_workbook(files: dict[str, str]) -> bytes:
     """plan.xlsx from the plan's CSV texts: assignments, caseloads, summary.
 
     Header rows are bold and frozen, widths fit the content, and
-    utilization over 90% (red) or 75% (amber) is highlighted.
+    utilization over 90% (red) or 75% (amber) is highlighted. Every value
+    is data: a name or id that begins with "=" is written as text, never
+    as a formula (CWE-1236).
     """
     book = Workbook()
     book.remove(book.active)
@@ -36,9 +38,20 @@ def plan_workbook(files: dict[str, str]) -> bytes:
         ws.append([key, value])
     _format(ws, [["item", "value"], *[[k, str(v)] for k, v in
                                       _flatten(summary)]])
+    for ws in book.worksheets:
+        _as_text(ws)
     buf = _io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _as_text(ws) -> None:
+    """openpyxl takes any string that begins with "=" for a formula; no
+    cell of a plan is one, so each such cell is written as text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 NUMERIC = {"caseload", "weighted_load", "max_caseload", "utilization"}
