@@ -1,0 +1,124 @@
+"""Fixes for service coverage, in the diagnosis's vocabulary.
+
+A service nobody at a site may provide, or a site short of providers,
+gets the fix a program administrator can act on: add a staff member with
+a named credential at a named site (``fixes.Fix`` of kind ``add_staff``,
+applied by ``fixes.apply_fix`` exactly as the diagnosis applies its
+own). Each fix is kept only if recomputing coverage on the changed
+roster shows the gap closed or the shortfall gone.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+from optimizer.coverage import (
+    Coverage,
+    StaffingRow,
+    gap_groups,
+    grade_span,
+    service_coverage,
+)
+from optimizer.domain import Instance
+from optimizer.fixes import CURRENT, Fix, apply_fix
+from optimizer.rules import INSTRUCT, RuleSet
+
+MAX_FIXES = 12  # groups of gaps and short rows given a fix, biggest first
+
+
+def coverage_fixes(instance: Instance, rules: RuleSet,
+                   cov: Coverage | None = None) -> list[Fix]:
+    """Verified fixes: one per group of gaps, one per short staffing row.
+
+    Gap groups come first (a student with no provider at all), then rows
+    whose providers are over their caps, largest shortfall first.
+    """
+    cov = cov or service_coverage(instance, rules)
+    out: list[Fix] = []
+    groups = sorted(gap_groups(cov), key=lambda g: -len(g[2]))
+    for site, service, gaps in groups[:MAX_FIXES]:
+        span = grade_span(g.grade for g in gaps)
+        for fix in _hires(site, service, span, rules, fte=1.0):
+            after = _local(apply_fix(instance, fix), site)
+            if not any(g.service == service for g in
+                       service_coverage(after, rules).gaps):
+                out.append(fix)
+                break
+    short = sorted((r for r in cov.staffing
+                    if not r.without_provider and r.shortfall > 0
+                    and r.cap_per_fte),
+                   key=lambda r: (-r.shortfall, r.site, r.service))
+    for row in short[:MAX_FIXES]:
+        out.extend(_shortfall_fix(instance, rules, row))
+    return out
+
+
+def _shortfall_fix(instance: Instance, rules: RuleSet,
+                   row: StaffingRow) -> list[Fix]:
+    assert row.shortfall_fte is not None
+    fte = min(1.0, ceil(row.shortfall_fte * 10 - 1e-9) / 10)
+    span = grade_span_of(instance, row)
+    for fix in _hires(row.site, row.service, span, rules, fte=fte):
+        after = service_coverage(apply_fix(instance, fix), rules)
+        same = [r for r in after.staffing
+                if (r.site, r.service) == (row.site, row.service)]
+        if same and same[0].shortfall < row.shortfall:
+            return [fix]
+    return []
+
+
+def grade_span_of(instance: Instance, row: StaffingRow) -> str:
+    """The grade range of the students counted in a staffing row."""
+    return grade_span(s.grade for s in instance.students
+                      if s.site == row.site and row.service in s.services)
+
+
+def _local(instance: Instance, site: str) -> Instance:
+    """Only the site's students: a gap there depends on nothing else."""
+    return instance.replace(
+        students=tuple(s for s in instance.students if s.site == site),
+        pins={}, forbidden=frozenset(), extras={})
+
+
+def _hires(site: str, service: str, span: str, rules: RuleSet,
+           fte: float) -> list[Fix]:
+    """Candidate hires for a service, the most usual credential first:
+    a current credential before a legacy one, verified before not, a
+    credential before a license; an added authorization with a current
+    base credential."""
+    options = []
+    for rule in rules.authorizations:
+        if rule.activity != service:
+            continue
+        for code in sorted(rule.credentials):
+            creds = (code,)
+            if rule.requires_base:
+                base = _base_credential(rules)
+                if base is None:
+                    continue
+                creds = (base, code)
+            options.append(((CURRENT.index(code) if code in CURRENT
+                             else len(CURRENT)), not rule.verified,
+                            rules.credentials[code].kind == "license",
+                            creds, rule.verified))
+    fixes = []
+    for *_, creds, verified in sorted(set(options)):
+        caveat = "" if verified else (" (relies on an unverified "
+                                      "authorization row)")
+        amount = "" if fte == 1.0 else f", {fte:g} FTE"
+        fixes.append(Fix(
+            "add_staff", f"add a staff member at {site} providing "
+            f"{service} with credential {';'.join(creds)} (grades "
+            f"{span}{amount}){caveat}",
+            {"staff_id": "NEW-HIRE", "site": site, "provides": service,
+             "credentials": list(creds), "grades": span,
+             "max_caseload": None, "fte": fte}))
+    return fixes
+
+
+def _base_credential(rules: RuleSet) -> str | None:
+    """The first current teaching credential: the base of an added one."""
+    teaching = {code for r in rules.authorizations
+                if r.activity == INSTRUCT and not r.requires_base
+                for code in r.credentials}
+    return next((c for c in CURRENT if c in teaching), None)
