@@ -133,9 +133,11 @@ class Coverage:
     staffing: tuple[StaffingRow, ...]
 
     @property
-    def shortfall(self) -> float:
-        """Total services shortfall in students (all sites, services)."""
-        return round(sum(r.shortfall for r in self.staffing), 1)
+    def shortfall(self) -> int | float:
+        """Total services shortfall in students (all sites, services),
+        a whole number unless an itinerant's shared cap leaves a part."""
+        total = round(sum(r.shortfall for r in self.staffing), 1)
+        return int(total) if total == int(total) else total
 
     @property
     def shortfall_fte(self) -> float:

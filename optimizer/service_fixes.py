@@ -20,7 +20,7 @@ from optimizer.coverage import (
     service_coverage,
 )
 from optimizer.domain import Instance
-from optimizer.fixes import CURRENT, Fix, apply_fix
+from optimizer.diagnosis import CURRENT, Fix, apply_fix
 from optimizer.rules import INSTRUCT, RuleSet
 
 MAX_FIXES = 12  # groups of gaps and short rows given a fix, biggest first

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optimizer.coverage import Coverage, StaffingRow
-from optimizer.report import csv_text
+from optimizer.outputs.tables import csv_text
 from optimizer.rules import RuleSet
 
 # staffing.csv: ids first, then the counts, then the figures (README).
@@ -85,7 +85,7 @@ def text_lines(cov: Coverage, fixes: list, limit: int = 10) -> list[str]:
              f"; alternate placements missing a related service: "
              f"{len(cov.placement_gaps)}; staffing shortfall "
              f"{_num(cov.shortfall)} student(s), "
-             f"{_num(cov.shortfall_fte, 2)} FTE (staffing.csv)"]
+             f"{_num(cov.shortfall_fte, 2)} FTE"]
     lines += [f"  Warning: {g}" for g in gaps[:limit]]
     if len(gaps) > limit:
         lines.append(f"  ... {len(gaps) - limit} more")
