@@ -58,8 +58,9 @@ def _shortfall_fix(instance: Instance, rules: RuleSet,
     assert row.shortfall_fte is not None
     fte = min(1.0, ceil(row.shortfall_fte * 10 - 1e-9) / 10)
     span = grade_span_of(instance, row)
+    near = _neighbourhood(instance, row.site, row.service)
     for fix in _hires(row.site, row.service, span, rules, fte=fte):
-        after = service_coverage(apply_fix(instance, fix), rules)
+        after = service_coverage(apply_fix(near, fix), rules)
         same = [r for r in after.staffing
                 if (r.site, r.service) == (row.site, row.service)]
         if same and same[0].shortfall < row.shortfall:
@@ -78,6 +79,23 @@ def _local(instance: Instance, site: str) -> Instance:
     return instance.replace(
         students=tuple(s for s in instance.students if s.site == site),
         pins={}, forbidden=frozenset(), extras={})
+
+
+def _neighbourhood(instance: Instance, site: str, service: str
+                   ) -> Instance:
+    """What a site's staffing row for a service depends on: the students
+    needing it at every site its providers serve (an itinerant's cap is
+    shared by those sites) and the staff providing it there."""
+    offer = [c for c in instance.staff
+             if service in c.provides and c.serves_site(site)]
+    everywhere = any("*" in c.sites for c in offer)
+    sites = {site} | {x for c in offer for x in c.sites}
+    students = tuple(s for s in instance.students if service in s.services
+                     and (everywhere or s.site in sites))
+    staff = tuple(c for c in instance.staff if service in c.provides
+                  and (everywhere or "*" in c.sites or set(c.sites) & sites))
+    return instance.replace(students=students, staff=staff, pins={},
+                            forbidden=frozenset(), extras={})
 
 
 def _hires(site: str, service: str, span: str, rules: RuleSet,
