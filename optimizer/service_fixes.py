@@ -20,7 +20,7 @@ from optimizer.coverage import (
     service_coverage,
 )
 from optimizer.domain import Instance
-from optimizer.diagnosis import CURRENT, Fix, apply_fix
+from optimizer.diagnosis import Fix, apply_fix
 from optimizer.rules import INSTRUCT, RuleSet
 
 MAX_FIXES = 12  # groups of gaps and short rows given a fix, biggest first
@@ -101,26 +101,28 @@ def _neighbourhood(instance: Instance, site: str, service: str
 def _hires(site: str, service: str, span: str, rules: RuleSet,
            fte: float) -> list[Fix]:
     """Candidate hires for a service, the most usual credential first:
-    a current credential before a legacy one, verified before not, a
-    credential before a license; an added authorization with a current
-    base credential."""
-    options = []
+    one the CTC issues today (credentials.csv, ``issued_today``) before a
+    legacy one, a credential before a license, then the table's order,
+    verified rows first; an added authorization comes with a base
+    credential issued today."""
+    order = {code: i for i, code in enumerate(rules.credentials)}
+    options = set()
     for rule in rules.authorizations:
         if rule.activity != service:
             continue
-        for code in sorted(rule.credentials):
-            creds = (code,)
+        for code in rule.credentials:
+            creds: tuple[str, ...] = (code,)
             if rule.requires_base:
                 base = _base_credential(rules)
                 if base is None:
                     continue
                 creds = (base, code)
-            options.append(((CURRENT.index(code) if code in CURRENT
-                             else len(CURRENT)), not rule.verified,
-                            rules.credentials[code].kind == "license",
-                            creds, rule.verified))
+            info = rules.credentials[code]
+            options.add((not info.issued_today, info.kind == "license",
+                         order[code], not rule.verified, creds,
+                         rule.verified))
     fixes = []
-    for *_, creds, verified in sorted(set(options)):
+    for *_, creds, verified in sorted(options):
         caveat = "" if verified else (" (relies on an unverified "
                                       "authorization row)")
         amount = "" if fte == 1.0 else f", {fte:g} FTE"
@@ -135,8 +137,9 @@ def _hires(site: str, service: str, span: str, rules: RuleSet,
 
 
 def _base_credential(rules: RuleSet) -> str | None:
-    """The first current teaching credential: the base of an added one."""
+    """The first teaching credential issued today: an added one's base."""
     teaching = {code for r in rules.authorizations
                 if r.activity == INSTRUCT and not r.requires_base
                 for code in r.credentials}
-    return next((c for c in CURRENT if c in teaching), None)
+    return next((code for code, info in rules.credentials.items()
+                 if info.issued_today and code in teaching), None)
