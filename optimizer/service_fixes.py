@@ -19,8 +19,8 @@ from optimizer.coverage import (
     grade_span,
     service_coverage,
 )
-from optimizer.domain import Instance
 from optimizer.diagnosis import Fix, apply_fix
+from optimizer.domain import Instance
 from optimizer.rules import INSTRUCT, RuleSet
 
 MAX_FIXES = 12  # groups of gaps and short rows given a fix, biggest first

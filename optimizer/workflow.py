@@ -16,8 +16,7 @@ from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
 from optimizer.outputs import html as report_html
-from optimizer.outputs import services
-from optimizer.outputs import tables
+from optimizer.outputs import services, tables
 from optimizer.outputs.text import proof_text, render_diagnosis
 from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet

@@ -157,5 +157,5 @@ def test_a_missing_related_services_table_is_named(tmp_path):
     rules_dir = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES_DIR, rules_dir)
     (rules_dir / "alt_placement_services.csv").unlink()
-    with pytest.raises(InputError, match="alt_placement_services.csv"):
+    with pytest.raises(InputError, match=r"alt_placement_services\.csv"):
         load_rules(rules_dir)
