@@ -159,3 +159,14 @@ def test_a_missing_related_services_table_is_named(tmp_path):
     (rules_dir / "alt_placement_services.csv").unlink()
     with pytest.raises(InputError, match=r"alt_placement_services\.csv"):
         load_rules(rules_dir)
+
+
+def test_redacted_plans_name_no_student_in_services(tmp_path, gap_roster):
+    out = tmp_path / "out"
+    result = run("plan", gap_roster, "--out", out, "--redact", "--quiet")
+    assert result.exit_code == 0, result.output
+    text = (out / "summary.json").read_text()
+    services = json.loads(text)["services"]
+    assert services["gaps"][0]["student_id"].startswith("P-")
+    assert '"student_id": "S2"' not in text and "student S2" not in text
+    assert "S2" not in (out / "staffing.csv").read_text()
