@@ -21,7 +21,8 @@ from optimizer.coverage import (
 )
 from optimizer.diagnosis import Fix, apply_fix
 from optimizer.domain import Instance
-from optimizer.rules import INSTRUCT, RuleSet
+from optimizer.rules import RuleSet
+from optimizer.vocab import INSTRUCTION_ACTIVITY
 
 MAX_FIXES = 12  # groups of gaps and short rows given a fix, biggest first
 
@@ -139,7 +140,7 @@ def _hires(site: str, service: str, span: str, rules: RuleSet,
 def _base_credential(rules: RuleSet) -> str | None:
     """The first teaching credential issued today: an added one's base."""
     teaching = {code for r in rules.authorizations
-                if r.activity == INSTRUCT and not r.requires_base
+                if r.activity == INSTRUCTION_ACTIVITY and not r.requires_base
                 for code in r.credentials}
     return next((code for code, info in rules.credentials.items()
                  if info.issued_today and code in teaching), None)
