@@ -187,10 +187,17 @@ def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     need: dict[tuple[str, str], list[Student]] = defaultdict(list)
     served_by: dict[tuple[str, str], dict[str, list[Staff]]] = \
         defaultdict(dict)
+    # Students alike in what the judge reads share one list of providers.
+    known: dict[tuple, list[Staff]] = {}
     for s in instance.students:
         for service in dict.fromkeys(s.services):
             staff = offering.get((s.site, service), [])
-            ok = [c for c in staff if judge.may_provide(s, c, service)]
+            key = (s.site, service, s.grade, s.primary_disability,
+                   s.secondary_disability, s.support_level)
+            ok = known.get(key)
+            if ok is None:
+                ok = [c for c in staff if judge.may_provide(s, c, service)]
+                known[key] = ok
             need[s.site, service].append(s)
             served_by[s.site, service][s.student_id] = ok
             if not ok:
@@ -270,6 +277,8 @@ def _staffing(need, served_by, rules: RuleSet) -> tuple[StaffingRow, ...]:
         for sid in providers:
             demand[sid, key[1]] += len(need[key])
     rows = []
+    caps: dict[tuple[str, str], int | None] = {}
+    caps_per_fte: dict[tuple, tuple[int | None, str]] = {}
     for (site, service), students in sorted(need.items()):
         providers = counted[site, service]
         fte = capacity = 0.0
@@ -277,13 +286,18 @@ def _staffing(need, served_by, rules: RuleSet) -> tuple[StaffingRow, ...]:
         for sid, c in sorted(providers.items()):
             share = len(students) / demand[sid, service]
             fte += c.fte * share
-            cap = service_cap(c, service, rules)
+            if (sid, service) not in caps:
+                caps[sid, service] = service_cap(c, service, rules)
+            cap = caps[sid, service]
             if cap is None:
                 known = False
             else:
                 capacity += cap * share
         grades = frozenset(s.grade for s in students)
-        per_fte, source = full_time_cap(service, grades, site, rules)
+        if (service, grades) not in caps_per_fte:
+            caps_per_fte[service, grades] = full_time_cap(
+                service, grades, site, rules)
+        per_fte, source = caps_per_fte[service, grades]
         if not providers and per_fte is None:
             known = False
         rows.append(StaffingRow(

@@ -10,6 +10,7 @@ roster shows the gap closed or the shortfall gone.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from math import ceil
 
 from optimizer.coverage import (
@@ -20,7 +21,7 @@ from optimizer.coverage import (
     service_coverage,
 )
 from optimizer.diagnosis import Fix, apply_fix
-from optimizer.domain import Instance
+from optimizer.domain import Instance, Student
 from optimizer.rules import RuleSet
 from optimizer.vocab import INSTRUCTION_ACTIVITY
 
@@ -35,14 +36,19 @@ def coverage_fixes(instance: Instance, rules: RuleSet,
     whose providers are over their caps, largest shortfall first.
     """
     cov = cov or service_coverage(instance, rules)
+    needing: dict[tuple[str, str], list[Student]] = defaultdict(list)
+    for s in instance.students:
+        for service in dict.fromkeys(s.services):
+            needing[s.site, service].append(s)
     out: list[Fix] = []
     groups = sorted(gap_groups(cov), key=lambda g: -len(g[2]))
     for site, service, gaps in groups[:MAX_FIXES]:
         span = grade_span(g.grade for g in gaps)
+        local = _part(instance, needing, {site}, service)
         for fix in _hires(site, service, span, rules, fte=1.0):
-            after = _local(apply_fix(instance, fix), site)
-            if not any(g.service == service for g in
-                       service_coverage(after, rules).gaps):
+            after = service_coverage(apply_fix(local, fix), rules)
+            # (the part's students may have other services: not judged)
+            if not any(g.service == service for g in after.gaps):
                 out.append(fix)
                 break
     short = sorted((r for r in cov.staffing
@@ -50,16 +56,23 @@ def coverage_fixes(instance: Instance, rules: RuleSet,
                     and r.cap_per_fte),
                    key=lambda r: (-r.shortfall, r.site, r.service))
     for row in short[:MAX_FIXES]:
-        out.extend(_shortfall_fix(instance, rules, row))
+        out.extend(_shortfall_fix(instance, rules, row, needing))
     return out
 
 
-def _shortfall_fix(instance: Instance, rules: RuleSet,
-                   row: StaffingRow) -> list[Fix]:
+def _shortfall_fix(instance: Instance, rules: RuleSet, row: StaffingRow,
+                   needing: dict[tuple[str, str], list[Student]]
+                   ) -> list[Fix]:
     assert row.shortfall_fte is not None
     fte = min(1.0, ceil(row.shortfall_fte * 10 - 1e-9) / 10)
-    span = grade_span_of(instance, row)
-    near = _neighbourhood(instance, row.site, row.service)
+    span = grade_span(s.grade for s in needing[row.site, row.service])
+    # What the row depends on: the students needing the service at every
+    # site its providers serve (an itinerant's cap is shared by them).
+    offer = [c for c in instance.staff
+             if row.service in c.provides and c.serves_site(row.site)]
+    sites = ({x for x, _ in needing} if any("*" in c.sites for c in offer)
+             else {row.site} | {x for c in offer for x in c.sites})
+    near = _part(instance, needing, sites, row.service)
     for fix in _hires(row.site, row.service, span, rules, fte=fte):
         after = service_coverage(apply_fix(near, fix), rules)
         same = [r for r in after.staffing
@@ -69,32 +82,14 @@ def _shortfall_fix(instance: Instance, rules: RuleSet,
     return []
 
 
-def grade_span_of(instance: Instance, row: StaffingRow) -> str:
-    """The grade range of the students counted in a staffing row."""
-    return grade_span(s.grade for s in instance.students
-                      if s.site == row.site and row.service in s.services)
-
-
-def _local(instance: Instance, site: str) -> Instance:
-    """Only the site's students: a gap there depends on nothing else."""
-    return instance.replace(
-        students=tuple(s for s in instance.students if s.site == site),
-        pins={}, forbidden=frozenset(), extras={})
-
-
-def _neighbourhood(instance: Instance, site: str, service: str
-                   ) -> Instance:
-    """What a site's staffing row for a service depends on: the students
-    needing it at every site its providers serve (an itinerant's cap is
-    shared by those sites) and the staff providing it there."""
-    offer = [c for c in instance.staff
-             if service in c.provides and c.serves_site(site)]
-    everywhere = any("*" in c.sites for c in offer)
-    sites = {site} | {x for c in offer for x in c.sites}
-    students = tuple(s for s in instance.students if service in s.services
-                     and (everywhere or s.site in sites))
+def _part(instance: Instance, needing: dict[tuple[str, str], list[Student]],
+          sites: set[str], service: str) -> Instance:
+    """The students needing a service at some sites, and the staff who
+    provide it at any of them: all a coverage figure there depends on."""
+    students = tuple(s for site in sorted(sites)
+                     for s in needing.get((site, service), ()))
     staff = tuple(c for c in instance.staff if service in c.provides
-                  and (everywhere or "*" in c.sites or set(c.sites) & sites))
+                  and ("*" in c.sites or set(c.sites) & sites))
     return instance.replace(students=students, staff=staff, pins={},
                             forbidden=frozenset(), extras={})
 
