@@ -12,7 +12,8 @@ plan: the answers are warnings and figures.
 A staff member *may provide* a service to a student when they serve the
 student's site, list the service in ``provides`` and hold an
 authorization for it for this student: the last part is H5's own
-judgement (``rules.service_rules``), so coverage and H5 cannot disagree.
+judgement (``check_pair`` asked about that one service, see
+``service_rows``), so coverage and H5 cannot disagree.
 Pure: no files, no solver.
 """
 
@@ -23,8 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import RuleSet, service_rules
-from optimizer.vocab import DISABILITY_NAME, GRADE_INDEX, describe_grades
+from optimizer.rules import RuleSet, check_pair
+from optimizer.vocab import (
+    DISABILITY_NAME,
+    GRADE_INDEX,
+    SERVES,
+    describe_grades,
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ class Coverage:
 
 
 class _Judge:
-    """``rules.service_rules`` memoized on the facts it reads."""
+    """``service_rows`` memoized on the facts H5 reads."""
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
@@ -162,9 +168,27 @@ class _Judge:
                service, staff.credentials)
         hit = self._cache.get(key)
         if hit is None:
-            hit = bool(service_rules(student, staff, service, self.rules))
+            hit = bool(service_rows(student, staff, service, self.rules))
             self._cache[key] = hit
         return hit
+
+
+def service_rows(student: Student, staff: Staff, service: str,
+                 rules: RuleSet) -> tuple[str, ...]:
+    """Ids of the rows authorizing ``staff`` to give ``student`` one
+    service, empty if none: H5 itself, asked through ``check_pair`` about
+    that one service alone (the student as if served in general
+    education, the person as if providing only it), so that coverage can
+    never disagree with H5 whatever H5 comes to read."""
+    probe = student.model_copy(update={
+        "services": (service,), "setting": "GENED",
+        "teacher_of_record": None})
+    provider = staff.model_copy(update={"provides": (service,)})
+    check = check_pair(probe, provider, rules)
+    if check.relation != SERVES or any(e.rule == "H5"
+                                       for e in check.exclusions):
+        return ()
+    return check.rule_ids
 
 
 def may_provide(student: Student, staff: Staff, service: str,

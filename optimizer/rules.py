@@ -357,20 +357,6 @@ def _service_rules(student: Student, staff: Staff, rules: RuleSet
     ]
 
 
-def service_rules(student: Student, staff: Staff, service: str,
-                  rules: RuleSet) -> list[AuthorizationRule]:
-    """The rows authorizing ``staff`` to give ``student`` one service.
-
-    H5's own judgement (``_service_rules``) asked about that one service
-    alone, whether or not the staff member or the IEP lists it: service
-    coverage (``optimizer.coverage``) uses it so that it can never
-    disagree with H5.
-    """
-    return _service_rules(
-        student.model_copy(update={"services": (service,)}),
-        staff.model_copy(update={"provides": (service,)}), rules)
-
-
 class PairJudge:
     """``check_pair`` memoized on the facts it reads, for large rosters.
 
