@@ -10,10 +10,10 @@ roster, and sums up staffing by site and service. It never blocks a
 plan: the answers are warnings and figures.
 
 A staff member *may provide* a service to a student when they serve the
-student's site, list the service in ``provides`` and hold an
-authorization for it for this student: the last part is H5's own
-judgement (``check_pair`` asked about that one service, see
-``service_rows``), so coverage and H5 cannot disagree.
+student's site (H3), work with the student's grade (their ``grades``, H7)
+and list the service and hold an authorization for it for this student
+(H5): ``check_pair`` itself asked about that one service (see
+``exclusions``), so coverage and the hard rules cannot disagree.
 Pure: no files, no solver.
 """
 
@@ -42,6 +42,7 @@ class ServiceGap:
     grade: str
     service: str
     unauthorized: tuple[str, ...] = ()  # provide it at the site, may not
+    rules: tuple[str, ...] = ()  # what excludes them: H5 and/or H7
 
     def __str__(self) -> str:
         text = (f"student {self.student_id}: nobody at site {self.site} "
@@ -49,9 +50,15 @@ class ServiceGap:
         if not self.unauthorized:
             return text + f" (no staff member there provides {self.service})"
         who = ", ".join(self.unauthorized)
-        return (text + f" at grade {self.grade} ({who} provide "
-                f"{self.service} there but hold no authorization for it "
-                "for this student, as H5 judges it)")
+        why = []
+        if "H5" in self.rules:
+            why.append(f"no authorization for it at grade {self.grade} "
+                       "for this student (H5)")
+        if "H7" in self.rules:
+            why.append(f"grade {self.grade} outside their grades (H7)")
+        verb = "provides" if len(self.unauthorized) == 1 else "provide"
+        return (text + f" ({who} {verb} {self.service} there: "
+                f"{'; '.join(why)})")
 
 
 @dataclass(frozen=True)
@@ -152,43 +159,51 @@ class Coverage:
 
 
 class _Judge:
-    """``service_rows`` memoized on the facts H5 reads."""
+    """``exclusions`` memoized on the facts H5 and H7 read."""
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
-        self._cache: dict[tuple, bool] = {}
+        self._cache: dict[tuple, tuple[str, ...]] = {}
 
-    def may_provide(self, student: Student, staff: Staff,
-                    service: str) -> bool:
-        if not staff.serves_site(student.site) or (
-                service not in staff.provides):
-            return False
+    def excluded(self, student: Student, staff: Staff,
+                 service: str) -> tuple[str, ...]:
+        """Rule ids keeping a provider at the site from the student."""
         key = (student.grade, student.primary_disability,
                student.secondary_disability, student.support_level,
-               service, staff.credentials)
+               service, staff.credentials, student.grade in staff.grades)
         hit = self._cache.get(key)
         if hit is None:
-            hit = bool(service_rows(student, staff, service, self.rules))
+            hit = exclusions(student, staff, service, self.rules)
             self._cache[key] = hit
         return hit
 
+    def may_provide(self, student: Student, staff: Staff,
+                    service: str) -> bool:
+        return (staff.serves_site(student.site) and service in staff.provides
+                and not self.excluded(student, staff, service))
 
-def service_rows(student: Student, staff: Staff, service: str,
-                 rules: RuleSet) -> tuple[str, ...]:
-    """Ids of the rows authorizing ``staff`` to give ``student`` one
-    service, empty if none: H5 itself, asked through ``check_pair`` about
-    that one service alone (the student as if served in general
-    education, the person as if providing only it), so that coverage can
-    never disagree with H5 whatever H5 comes to read."""
+
+# The hard rules that speak to who may give a service: H3 (the site), H5
+# (an authorization for it) and H7 (the person's grades). H2 (may
+# case-manage) and H4 (instruction) do not: a PT may give PT.
+SERVICE_RULES = ("H3", "H5", "H7")
+
+
+def exclusions(student: Student, staff: Staff, service: str,
+               rules: RuleSet) -> tuple[str, ...]:
+    """Which of H3, H5, H7 keep ``staff`` from giving ``student`` one
+    service: ``check_pair`` itself, asked about that one service alone
+    (the student as if served in general education, the person as if
+    providing only it), so coverage never disagrees with the hard rules
+    whatever they come to read."""
     probe = student.model_copy(update={
         "services": (service,), "setting": "GENED",
         "teacher_of_record": None})
     provider = staff.model_copy(update={"provides": (service,)})
     check = check_pair(probe, provider, rules)
-    if check.relation != SERVES or any(e.rule == "H5"
-                                       for e in check.exclusions):
-        return ()
-    return check.rule_ids
+    assert check.relation == SERVES
+    return tuple(sorted({e.rule for e in check.exclusions
+                         if e.rule in SERVICE_RULES}))
 
 
 def may_provide(student: Student, staff: Staff, service: str,
@@ -217,7 +232,7 @@ def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
         for service in dict.fromkeys(s.services):
             staff = offering.get((s.site, service), [])
             key = (s.site, service, s.grade, s.primary_disability,
-                   s.secondary_disability, s.support_level)
+                   s.secondary_disability, s.support_level)  # H3, H5, H7
             ok = known.get(key)
             if ok is None:
                 ok = [c for c in staff if judge.may_provide(s, c, service)]
@@ -227,7 +242,9 @@ def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
             if not ok:
                 gaps.append(ServiceGap(
                     s.student_id, s.site, s.grade, service,
-                    tuple(c.staff_id for c in staff)))
+                    tuple(c.staff_id for c in staff), tuple(sorted({
+                        r for c in staff
+                        for r in judge.excluded(s, c, service)}))))
         gap = _placement_gap(s, rules, served_by)
         if gap is not None:
             placement.append(gap)

@@ -31,9 +31,10 @@ def test_a_provider_without_the_authorization_for_the_grade_is_missing(
     early = staff("EC1", credentials=("R3EC",))
     assert not may_provide(kid, early, "RSP", rules)
     cov = service_coverage(instance([kid], [early]), rules)
-    assert [(g.service, g.unauthorized) for g in cov.gaps] == [
-        ("RSP", ("EC1",))]
-    assert "grade 3" in str(cov.gaps[0])
+    assert [(g.service, g.unauthorized, g.rules) for g in cov.gaps] == [
+        ("RSP", ("EC1",), ("H5",))]
+    assert ("EC1 provides RSP there: no authorization for it at grade 3 "
+            "for this student (H5)") in str(cov.gaps[0])
     # The same judge as H5: the pair is excluded under H5.
     check = check_pair(kid, early, rules)
     assert check.relation == SERVES
@@ -106,9 +107,11 @@ def test_deaf_blind_needs_either_service_and_oi_is_marked_unverified(
     assert "unverified" in str(gap)
 
 
-def test_coverage_agrees_with_h5_on_the_sample(rules, sample):
+def test_coverage_agrees_with_the_hard_rules_on_the_sample(rules,
+                                                           sample):
     """For every pair whose relation is `serves` over exactly one service,
-    H5 holds exactly when coverage says the person may provide it."""
+    H3, H5 and H7 hold exactly when coverage says the person may provide
+    it."""
     inst = sample.instance
     seen = 0
     for s in inst.students:
@@ -117,12 +120,22 @@ def test_coverage_agrees_with_h5_on_the_sample(rules, sample):
             shared = set(s.services) & set(c.provides)
             if check.relation != SERVES or len(shared) != 1:
                 continue
-            h5 = not any(e.rule == "H5" for e in check.exclusions)
+            holds = not any(e.rule in ("H3", "H5", "H7")
+                            for e in check.exclusions)
             (service,) = shared
-            assert may_provide(s, c, service, rules) == (
-                h5 and c.serves_site(s.site))
+            assert may_provide(s, c, service, rules) == holds
             seen += 1
     assert seen > 500
+
+
+def test_a_provider_who_does_not_work_with_the_grade_is_missing(rules):
+    kid = student("S1", grade="7", primary_disability="SLI",
+                  services=("SPEECH",))
+    slp = staff("SLP", provides=("SPEECH",), credentials=("SLP-LSH",),
+                grades=frozenset({"K", "1", "2", "3", "4", "5"}))
+    (gap,) = service_coverage(instance([kid], [slp]), rules).gaps
+    assert (gap.unauthorized, gap.rules) == (("SLP",), ("H7",))
+    assert "grade 7 outside their grades (H7)" in str(gap)
 
 
 def test_staffing_capacity_counts_fte_and_the_preschool_cap(rules):

@@ -63,7 +63,8 @@ def summary(cov: Coverage, fixes: list,
     return {
         "gaps": [{"student_id": name(g.student_id), "site": g.site,
                   "grade": g.grade, "service": g.service,
-                  "unauthorized_providers": list(g.unauthorized)}
+                  "unauthorized_providers": list(g.unauthorized),
+                  "excluded_by": list(g.rules)}
                  for g in cov.gaps],
         "alternate_placement_gaps": [
             {"student_id": name(g.student_id), "site": g.site,
@@ -108,8 +109,9 @@ def html_view(cov: Coverage, fixes: list, rules: RuleSet
         "gaps_total": len(cov.gaps),
         "gaps": [{"student": g.student_id, "site": g.site, "grade": g.grade,
                   "service": g.service,
-                  "why": (f"{', '.join(g.unauthorized)}: no authorization "
-                          "for this student (H5)" if g.unauthorized
+                  "why": (f"{', '.join(g.unauthorized)} provide it there "
+                          f"but may not for this student "
+                          f"({', '.join(g.rules)})" if g.unauthorized
                           else "nobody there provides it")}
                  for g in cov.gaps[:MAX_SHOWN]],
         "gaps_more": len(cov.gaps) > MAX_SHOWN,
