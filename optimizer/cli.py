@@ -371,6 +371,7 @@ def _print_comparison(rows: list[dict]) -> None:
                ("continuity_kept", "continuity"),
                ("language_matches", "language"),
                ("changed_vs_base", "changed vs base"),
+               ("services_shortfall", "services short"),
                ("runtime_seconds", "seconds")]
     # The main kinds of provider only; compare.csv has them all.
     present = {k.split("_util_")[0] for r in rows for k in r
@@ -485,6 +486,9 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
                f"{k.prior_case_manager_given}, language "
                f"{k.language_matches}/"
                f"{k.home_language_other_than_english}")
+    # Services are warnings (issue 13): they never change the exit code.
+    for line in workflow.service_report(loaded.instance, rules):
+        click.echo(line)
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
         click.echo(f"{len(result.violations)} hard-rule violation(s):")

@@ -140,7 +140,8 @@ def apply_fix(inst: Instance, fix: Fix) -> Instance:
                      sites=(change["site"],), provides=(change["provides"],),
                      credentials=tuple(change["credentials"]),
                      grades=grade_range(change["grades"]),
-                     max_caseload=change.get("max_caseload"))
+                     max_caseload=change.get("max_caseload"),
+                     fte=change.get("fte", 1.0))
         return inst.replace(staff=(*inst.staff, hire))
     staff = inst.staff_by_id()[change["staff_id"]]
     update = {k: v for k, v in change.items() if k != "staff_id"}

@@ -111,6 +111,19 @@ class CaseloadDefault(BaseModel):
         return self.source.split(":")[0].strip()
 
 
+class RelatedServiceRule(BaseModel):
+    """Which related service addresses a low-incidence primary category
+    when the student is placed under the secondary one (CTC guidance)."""
+
+    model_config = _FROZEN
+    primary: str = Field(description="Low-incidence primary category")
+    services: tuple[str, ...] = Field(
+        description="Services of which any one addresses it")
+    verified: bool = Field(description="Backed by an official source")
+    source: str = Field(description="Citation")
+    note: str = Field(default="", description="Limits, caveats")
+
+
 class RuleSet(BaseModel):
     """Every rules table, as loaded from a rules folder."""
 
@@ -121,6 +134,10 @@ class RuleSet(BaseModel):
     best_practice_rank: dict[str, int] = Field(
         description="INSTRUCTS or a service code -> rank (1 = strongest)"
     )
+    related_services: dict[str, RelatedServiceRule] = Field(
+        default_factory=dict,
+        description="Primary category -> the related services that address "
+        "it under an alternate placement (alt_placement_services.csv)")
     source_hash: str = Field(default="", description="sha256 of the tables")
 
     @cached_property

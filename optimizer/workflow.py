@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer import midyear
+from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
@@ -15,10 +16,11 @@ from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
 from optimizer.outputs import html as report_html
-from optimizer.outputs import tables
+from optimizer.outputs import services, tables
 from optimizer.outputs.text import proof_text, render_diagnosis
 from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
+from optimizer.service_fixes import coverage_fixes
 from optimizer.solve import solve
 from optimizer.solver import solver_version
 from optimizer.verify import Audit, audit
@@ -34,6 +36,9 @@ class PlanRun:
     warnings: list[str]
     # Re-plans only: changes.csv's rows (header first), see ``replan``.
     changes: list[list[str]] | None = None
+    # Service coverage of the roster (issue 13) and its verified fixes.
+    coverage: Coverage | None = None
+    coverage_fixes: list = field(default_factory=list)
 
 
 def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
@@ -78,9 +83,15 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             summary["diagnosis"] = render_diagnosis(
                 result.diagnosis).splitlines()
         files["diagnosis.json"] = tables.to_json(diagnosis)
+    # Services never block a plan: coverage is reported, not enforced.
+    cov = service_coverage(instance, rules)
+    fixes = coverage_fixes(instance, rules, cov)
+    summary["services"] = services.summary(cov, fixes, rename)
+    files["staffing.csv"] = services.staffing_csv(cov)
     files["summary.json"] = tables.to_json(summary)
     if html and not redact:
-        view = _plan_view(title, result, checked, instance, rules)
+        view = _plan_view(title, result, checked, instance, rules,
+                          coverage=(cov, fixes))
         files["report.html"] = report_html.render(
             title, f"{len(instance.students)} students, "
             f"{len(instance.staff)} staff", [view])
@@ -88,17 +99,29 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         from optimizer.outputs import xlsx  # openpyxl is slow to import
 
         files["plan.xlsx"] = xlsx.plan_workbook(files)
-    return PlanRun(result, checked, files, warnings)
+    return PlanRun(result, checked, files, warnings, coverage=cov,
+                   coverage_fixes=fixes)
+
+
+def service_report(instance: Instance, rules: RuleSet) -> list[str]:
+    """What ``caseload check`` says about services: gaps, alternate
+    placements, the staffing shortfall and verified fixes (issue 13)."""
+    cov = service_coverage(instance, rules)
+    return services.text_lines(cov, coverage_fixes(instance, rules, cov))
 
 
 def _plan_view(name: str, result: Result, checked: Audit | None,
                instance: Instance, rules: RuleSet,
-               base: dict[str, str] | None = None):
+               base: dict[str, str] | None = None,
+               coverage: tuple[Coverage, list] | None = None):
     proof = proof_text(result) if result.has_plan else ""
     diagnosis = (render_diagnosis(result.diagnosis)
                  if result.diagnosis is not None else "")
-    return report_html.plan_view(name, result.status.value, proof, checked,
+    view = report_html.plan_view(name, result.status.value, proof, checked,
                                  instance, rules, base, diagnosis)
+    if coverage is not None:
+        view.services = services.html_view(*coverage, rules)
+    return view
 
 
 @dataclass
@@ -153,10 +176,14 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
-        rows.append(comparing.kpi_row(name, run.result, run.audit, instance,
-                                      base_assignment, rules, diag))
+        row = comparing.kpi_row(name, run.result, run.audit, instance,
+                                base_assignment, rules, diag)
+        assert run.coverage is not None
+        row["services_shortfall"] = run.coverage.shortfall
+        rows.append(row)
         views.append(_plan_view(name, run.result, run.audit, instance,
-                                rules, base_assignment))
+                                rules, base_assignment,
+                                coverage=(run.coverage, run.coverage_fixes)))
         if slug == "base":
             base_assignment = dict(run.result.assignment)
         else:

@@ -33,7 +33,7 @@ def test_plan_writes_the_three_files(sample_plan):
     out, result = sample_plan
     assert sorted(p.name for p in out.iterdir()) == [
         "assignments.csv", "caseloads.csv", "plan.xlsx", "report.html",
-        "summary.json"]
+        "staffing.csv", "summary.json"]
     assert "Status: OPTIMAL, optimal (proven)" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["proven_optimal"] is True

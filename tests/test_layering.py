@@ -21,7 +21,7 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "optimizer"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 CORE = {"errors", "vocab", "domain", "rules", "objectives", "result",
-        "structure"}
+        "structure", "coverage"}
 
 
 def imports(path: Path) -> set[str]:
@@ -83,7 +83,8 @@ def test_core_imports_only_core(name):
 
 
 @pytest.mark.parametrize("name", ["domain", "rules", "objectives", "vocab",
-                                  "result", "errors", "structure"])
+                                  "result", "errors", "structure",
+                                  "coverage"])
 def test_pure_core_uses_stdlib_and_pydantic_only(name):
     allowed = {"__future__", "pydantic", "optimizer", "typing", "math",
                "dataclasses", "functools", "collections", "enum"}

@@ -189,3 +189,27 @@ def test_json_output_is_the_summary(tmp_path):
     assert result.exit_code == 0
     data = json.loads(result.stdout)  # warnings go to stderr
     assert data["status"] == "OPTIMAL" and data["proven_optimal"] is True
+
+
+def test_compare_shows_the_services_shortfall(comparison, rules):
+    """Issue 13: each scenario's staffing shortfall, equal to the sum of
+    its staffing.csv; hiring an SLP at Lincoln lowers it, a retirement
+    raises it."""
+    out, result = comparison
+    assert "services short" in result.output
+    rows = {r["scenario"]: r for r in
+            csv.DictReader((out / "compare.csv").open())}
+    for folder, name in (("base", "Base roster"),
+                         ("hire-slp-lincoln",
+                          "Hire a bilingual SLP at Lincoln"),
+                         ("ortiz-retires", "Ms. Ortiz retires")):
+        staffing = list(csv.DictReader((out / folder / "staffing.csv")
+                                       .open()))
+        total = sum(float(r["shortfall_students"]) for r in staffing)
+        assert float(rows[name]["services_shortfall"]) == pytest.approx(
+            total)
+    base = float(rows["Base roster"]["services_shortfall"])
+    assert base > 0
+    assert float(rows["Hire a bilingual SLP at Lincoln"]
+                 ["services_shortfall"]) < base
+    assert float(rows["Ms. Ortiz retires"]["services_shortfall"]) > base

@@ -85,7 +85,7 @@ def test_killed_process_never_leaves_half_a_plan(tmp_path):
         proc.wait()
         names = sorted(p.name for p in out.iterdir())
         assert names == ["assignments.csv", "caseloads.csv", "plan.xlsx",
-                         "report.html", "summary.json"]
+                         "report.html", "staffing.csv", "summary.json"]
         assert (out / "assignments.csv").read_bytes() == old
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
@@ -329,6 +330,21 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
                     f"{c.staff_id} provides {service} but holds no "
                     f"authorization for it ({held}); they cannot "
                     "case-manage as its provider (H5)"))
+    out += coverage_warnings(service_coverage(instance, rules),
+                             students_file, rows)
+    return out
+
+
+def coverage_warnings(cov: Coverage, students_file: str,
+                      rows: dict[str, int]) -> list[Problem]:
+    """IEP services nobody at the site may provide, and alternate
+    placements missing the primary category's related service (issue
+    13): warnings, never a reason to refuse a plan."""
+    out = [Problem(students_file, rows.get(g.student_id), "services", None,
+                   str(g)) for g in cov.gaps]
+    out += [Problem(students_file, rows.get(g.student_id),
+                    "alt_placement_secondary", None, str(g))
+            for g in cov.placement_gaps]
     return out
 
 

@@ -19,8 +19,10 @@ from optimizer.rules import (
     AuthorizationRule,
     CaseloadDefault,
     CredentialInfo,
+    RelatedServiceRule,
     RuleSet,
 )
+from optimizer.vocab import LOW_INCIDENCE, SERVICES
 
 
 def load_rules(path: Path | str | None = None) -> RuleSet:
@@ -28,7 +30,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
     path = Path(path) if path is not None else DEFAULT_RULES_DIR
     problems: list[Problem] = []
     names = ["credentials.csv", "authorizations.csv", "caseload_defaults.csv",
-             "best_practice.csv"]
+             "best_practice.csv", "alt_placement_services.csv"]
     tables = {}
     for name in names:
         file = path / name
@@ -60,11 +62,59 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
             problems.append(Problem("best_practice.csv", row, "rank",
                                     rec.get("rank"), "expected a whole "
                                     "number"))
+    related = _related_services(tables["alt_placement_services.csv"],
+                                problems)
     if problems:
         raise InputError(problems)
     return RuleSet(credentials=credentials, authorizations=tuple(auths),
                    caseload_defaults=tuple(defaults),
-                   best_practice_rank=ranks, source_hash=digest)
+                   best_practice_rank=ranks, related_services=related,
+                   source_hash=digest)
+
+
+def _related_services(table: Table, problems: list[Problem]
+                      ) -> dict[str, RelatedServiceRule]:
+    """alt_placement_services.csv: primary category -> related services."""
+    out: dict[str, RelatedServiceRule] = {}
+    for row, rec in records(table):
+        found = len(problems)
+
+        def bad(column: str, value: str, message: str,
+                row: int = row) -> None:
+            problems.append(Problem(table.file, row, column, value, message))
+
+        cell = rec.get("primary_disability", "")
+        primary = ""
+        try:
+            primary = parse.disability(cell)
+        except ValueError as exc:
+            bad("primary_disability", cell, str(exc))
+        if primary and primary not in LOW_INCIDENCE:
+            bad("primary_disability", cell, "the alternate-placement rule "
+                "applies only to a low-incidence category (HH, DEAF, VI, "
+                "OI, DB)")
+        elif primary in out:
+            bad("primary_disability", cell, "listed twice")
+        services = parse.split_list(rec.get("services", ""))
+        if not services:
+            bad("services", "", "a value is required")
+        for code in services:
+            if code.upper() not in SERVICES:
+                bad("services", code, f'unknown service "{code}"; expected '
+                    f"one of {', '.join(SERVICES)}")
+        try:
+            verified = _yes(rec.get("verified", ""))
+        except ValueError as exc:
+            bad("verified", rec.get("verified", ""), str(exc))
+        if not rec.get("source"):
+            bad("source", "", "a citation is required")
+        if len(problems) == found:
+            out[primary] = RelatedServiceRule(
+                primary=primary,
+                services=tuple(c.upper() for c in services),
+                verified=verified, source=rec["source"],
+                note=rec.get("note", ""))
+    return out
 
 
 def _rows_as_models(table: Table, problems: list[Problem],

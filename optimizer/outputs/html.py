@@ -43,6 +43,7 @@ class PlanView:
     changes: list[dict[str, str]] = field(default_factory=list)
     changes_total: int = 0
     changes_more: bool = False
+    services: dict[str, Any] = field(default_factory=dict)  # issue 13
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet
@@ -155,6 +156,7 @@ COMPARISON_COLUMNS = (
     ("students_unassigned", "unassigned"), ("spare_places", "spare places"),
     ("best_practice", "best practice"), ("continuity_kept", "continuity"),
     ("language_matches", "language"), ("changed_vs_base", "changed vs base"),
+    ("services_shortfall", "services shortfall (students)"),
 )
 
 

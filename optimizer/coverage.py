@@ -1,0 +1,366 @@
+"""Does every service on an IEP have someone who may provide it?
+
+The CTC guidance makes the case manager responsible for "ensuring services
+and supports are in place and provided as determined by the student's
+IEP", and for a low-incidence student placed under the secondary
+disability it adds that "the student's needs related to the primary
+disability category will still need to be addressed by the appropriate
+related service providers". This module answers both questions for a
+roster, and sums up staffing by site and service. It never blocks a
+plan: the answers are warnings and figures.
+
+A staff member *may provide* a service to a student when they serve the
+student's site (H3), work with the student's grade (their ``grades``, H7)
+and list the service and hold an authorization for it for this student
+(H5): ``check_pair`` itself asked about that one service (see
+``exclusions``), so coverage and the hard rules cannot disagree.
+Pure: no files, no solver.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from optimizer.domain import Instance, Staff, Student
+from optimizer.rules import RuleSet, check_pair
+from optimizer.vocab import (
+    DISABILITY_NAME,
+    GRADE_INDEX,
+    SERVES,
+    describe_grades,
+)
+
+
+@dataclass(frozen=True)
+class ServiceGap:
+    """A service on a student's IEP that nobody at the site may provide."""
+
+    student_id: str
+    site: str
+    grade: str
+    service: str
+    unauthorized: tuple[str, ...] = ()  # provide it at the site, may not
+    rules: tuple[str, ...] = ()  # what excludes them: H5 and/or H7
+
+    def __str__(self) -> str:
+        text = (f"student {self.student_id}: nobody at site {self.site} "
+                f"may provide {self.service}")
+        if not self.unauthorized:
+            return text + f" (no staff member there provides {self.service})"
+        who = ", ".join(self.unauthorized)
+        why = []
+        if "H5" in self.rules:
+            why.append(f"no authorization for it at grade {self.grade} "
+                       "for this student (H5)")
+        if "H7" in self.rules:
+            why.append(f"grade {self.grade} outside their grades (H7)")
+        verb = "provides" if len(self.unauthorized) == 1 else "provide"
+        return (text + f" ({who} {verb} {self.service} there: "
+                f"{'; '.join(why)})")
+
+
+@dataclass(frozen=True)
+class PlacementGap:
+    """An alternate placement whose primary category nobody addresses."""
+
+    student_id: str
+    site: str
+    primary: str
+    secondary: str
+    services: tuple[str, ...]  # any one addresses the primary category
+    missing: str  # "service" (not on the IEP) or "provider"
+    verified: bool
+
+    def __str__(self) -> str:
+        options = " or ".join(self.services)
+        text = (f"student {self.student_id} is placed under the secondary "
+                f"disability ({self.secondary}); the primary category, "
+                f"{DISABILITY_NAME[self.primary]} ({self.primary}), needs a "
+                f"related service ({options}) and ")
+        if self.missing == "service":
+            text += "the IEP lists none"
+        else:
+            text += f"nobody at site {self.site} may provide it"
+        if not self.verified:
+            text += (f" (which service addresses {self.primary} is "
+                     "unverified: see alt_placement_services.csv)")
+        return text
+
+
+@dataclass(frozen=True)
+class StaffingRow:
+    """Students needing a service at a site against who may provide it.
+
+    ``capacity`` is in students: each provider's cap for the service (as
+    given, else the rules table's default times FTE); an itinerant's cap
+    and FTE are shared among the sites they are counted at in proportion
+    to the students needing the service there. ``None`` where the rules
+    table has no cap for the service.
+    """
+
+    site: str
+    service: str
+    students: int
+    without_provider: int
+    provider_ids: tuple[str, ...]
+    provider_fte: float
+    capacity: float | None
+    cap_per_fte: int | None
+    cap_source: str
+
+    @property
+    def shortfall(self) -> float:
+        """Students short: those nobody may serve, plus those over cap."""
+        covered = self.students - self.without_provider
+        over = (0.0 if self.capacity is None
+                else max(0.0, covered - self.capacity))
+        return self.without_provider + over
+
+    @property
+    def spare(self) -> float | None:
+        if self.capacity is None:
+            return None
+        return max(0.0, self.capacity - (self.students
+                                         - self.without_provider))
+
+    @property
+    def shortfall_fte(self) -> float | None:
+        return self.shortfall / self.cap_per_fte if self.cap_per_fte \
+            else None
+
+    @property
+    def spare_fte(self) -> float | None:
+        if not self.cap_per_fte or self.spare is None:
+            return None
+        return self.spare / self.cap_per_fte
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Service coverage of a roster: gaps, placement gaps, staffing."""
+
+    gaps: tuple[ServiceGap, ...]
+    placement_gaps: tuple[PlacementGap, ...]
+    staffing: tuple[StaffingRow, ...]
+
+    @property
+    def shortfall(self) -> int | float:
+        """Total services shortfall in students (all sites, services),
+        a whole number unless an itinerant's shared cap leaves a part."""
+        total = round(sum(r.shortfall for r in self.staffing), 1)
+        return int(total) if total == int(total) else total
+
+    @property
+    def shortfall_fte(self) -> float:
+        """Total shortfall in FTE, over the services with a cap."""
+        return round(sum(r.shortfall_fte or 0.0 for r in self.staffing), 2)
+
+
+class _Judge:
+    """``exclusions`` memoized on the facts H5 and H7 read."""
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self._cache: dict[tuple, tuple[str, ...]] = {}
+
+    def excluded(self, student: Student, staff: Staff,
+                 service: str) -> tuple[str, ...]:
+        """Rule ids keeping a provider at the site from the student."""
+        key = (student.grade, student.primary_disability,
+               student.secondary_disability, student.support_level,
+               service, staff.credentials, student.grade in staff.grades)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = exclusions(student, staff, service, self.rules)
+            self._cache[key] = hit
+        return hit
+
+    def may_provide(self, student: Student, staff: Staff,
+                    service: str) -> bool:
+        return (staff.serves_site(student.site) and service in staff.provides
+                and not self.excluded(student, staff, service))
+
+
+# The hard rules that speak to who may give a service: H3 (the site), H5
+# (an authorization for it) and H7 (the person's grades). H2 (may
+# case-manage) and H4 (instruction) do not: a PT may give PT.
+SERVICE_RULES = ("H3", "H5", "H7")
+
+
+def exclusions(student: Student, staff: Staff, service: str,
+               rules: RuleSet) -> tuple[str, ...]:
+    """Which of H3, H5, H7 keep ``staff`` from giving ``student`` one
+    service: ``check_pair`` itself, asked about that one service alone
+    (the student as if served in general education, the person as if
+    providing only it), so coverage never disagrees with the hard rules
+    whatever they come to read."""
+    probe = student.model_copy(update={
+        "services": (service,), "setting": "GENED",
+        "teacher_of_record": None})
+    provider = staff.model_copy(update={"provides": (service,)})
+    check = check_pair(probe, provider, rules)
+    assert check.relation == SERVES
+    return tuple(sorted({e.rule for e in check.exclusions
+                         if e.rule in SERVICE_RULES}))
+
+
+def may_provide(student: Student, staff: Staff, service: str,
+                rules: RuleSet) -> bool:
+    """Whether ``staff`` may give ``student`` the ``service`` (see module)."""
+    return _Judge(rules).may_provide(student, staff, service)
+
+
+def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
+    """Every service gap, alternate-placement gap and staffing row.
+
+    Gaps follow the students' input order; staffing rows are sorted by
+    site, then service.
+    """
+    judge = _Judge(rules)
+    offering = _offering(instance)
+    gaps: list[ServiceGap] = []
+    placement: list[PlacementGap] = []
+    # (site, service) -> students needing it, provider ids per student
+    need: dict[tuple[str, str], list[Student]] = defaultdict(list)
+    served_by: dict[tuple[str, str], dict[str, list[Staff]]] = \
+        defaultdict(dict)
+    # Students alike in what the judge reads share one list of providers.
+    known: dict[tuple, list[Staff]] = {}
+    for s in instance.students:
+        for service in dict.fromkeys(s.services):
+            staff = offering.get((s.site, service), [])
+            key = (s.site, service, s.grade, s.primary_disability,
+                   s.secondary_disability, s.support_level)  # H3, H5, H7
+            ok = known.get(key)
+            if ok is None:
+                ok = [c for c in staff if judge.may_provide(s, c, service)]
+                known[key] = ok
+            need[s.site, service].append(s)
+            served_by[s.site, service][s.student_id] = ok
+            if not ok:
+                gaps.append(ServiceGap(
+                    s.student_id, s.site, s.grade, service,
+                    tuple(c.staff_id for c in staff), tuple(sorted({
+                        r for c in staff
+                        for r in judge.excluded(s, c, service)}))))
+        gap = _placement_gap(s, rules, served_by)
+        if gap is not None:
+            placement.append(gap)
+    staffing = _staffing(need, served_by, rules)
+    return Coverage(tuple(gaps), tuple(placement), staffing)
+
+
+def _offering(instance: Instance) -> dict[tuple[str, str], list[Staff]]:
+    """(site, service) -> staff who serve the site and list the service."""
+    sites = sorted({s.site for s in instance.students})
+    out: dict[tuple[str, str], list[Staff]] = defaultdict(list)
+    for c in instance.staff:
+        for site in sites if "*" in c.sites else c.sites:
+            for service in c.provides:
+                out[site, service].append(c)
+    return out
+
+
+def _placement_gap(s: Student, rules: RuleSet, served_by
+                   ) -> PlacementGap | None:
+    if not s.alt_placement_secondary:
+        return None
+    rule = rules.related_services.get(s.primary_disability)
+    if rule is None:
+        return None
+    listed = [x for x in rule.services if x in s.services]
+    missing = None
+    if not listed:
+        missing = "service"
+    elif not any(served_by[s.site, x][s.student_id] for x in listed):
+        missing = "provider"
+    if missing is None:
+        return None
+    return PlacementGap(s.student_id, s.site, s.primary_disability,
+                        s.secondary_disability or "", rule.services,
+                        missing, rule.verified)
+
+
+def service_cap(staff: Staff, service: str, rules: RuleSet) -> int | None:
+    """A provider's cap for one service, by H6's own reckoning.
+
+    Their ``max_caseload`` when the service is their kind, else the rules
+    table's default for the service times FTE; ``None`` if it has none.
+    """
+    as_provider = staff if staff.kind == service else staff.model_copy(
+        update={"provides": (service,), "max_caseload": None})
+    if as_provider.max_caseload is None and (
+            rules.default_cap(as_provider) is None):
+        return None
+    return rules.effective_cap(as_provider)
+
+
+def full_time_cap(service: str, grades: frozenset[str], site: str,
+                  rules: RuleSet) -> tuple[int | None, str]:
+    """The table's cap for one full-time provider of these grades."""
+    probe = Staff(staff_id="-", name="-", sites=(site,), provides=(service,),
+                  grades=grades)
+    row = rules.default_cap(probe)
+    return (None, "") if row is None else (row.default_cap, row.source)
+
+
+def _staffing(need, served_by, rules: RuleSet) -> tuple[StaffingRow, ...]:
+    # Each provider's demand over the sites they are counted at, to share
+    # an itinerant's cap and FTE in proportion.
+    counted: dict[tuple[str, str], dict[str, Staff]] = {}
+    demand: dict[tuple[str, str], int] = defaultdict(int)
+    for key, per_student in served_by.items():
+        providers = {c.staff_id: c for ok in per_student.values()
+                     for c in ok}
+        counted[key] = providers
+        for sid in providers:
+            demand[sid, key[1]] += len(need[key])
+    rows = []
+    caps: dict[tuple[str, str], int | None] = {}
+    caps_per_fte: dict[tuple, tuple[int | None, str]] = {}
+    for (site, service), students in sorted(need.items()):
+        providers = counted[site, service]
+        fte = capacity = 0.0
+        known = True
+        for sid, c in sorted(providers.items()):
+            share = len(students) / demand[sid, service]
+            fte += c.fte * share
+            if (sid, service) not in caps:
+                caps[sid, service] = service_cap(c, service, rules)
+            cap = caps[sid, service]
+            if cap is None:
+                known = False
+            else:
+                capacity += cap * share
+        grades = frozenset(s.grade for s in students)
+        if (service, grades) not in caps_per_fte:
+            caps_per_fte[service, grades] = full_time_cap(
+                service, grades, site, rules)
+        per_fte, source = caps_per_fte[service, grades]
+        if not providers and per_fte is None:
+            known = False
+        rows.append(StaffingRow(
+            site, service, len(students),
+            sum(1 for ok in served_by[site, service].values() if not ok),
+            tuple(sorted(providers)), round(fte, 2),
+            round(capacity, 1) if known else None, per_fte, source))
+    return tuple(rows)
+
+
+def gap_groups(cov: Coverage) -> list[tuple[str, str, list[ServiceGap]]]:
+    """Service gaps grouped by (site, service), in order of first gap."""
+    groups: dict[tuple[str, str], list[ServiceGap]] = {}
+    for g in cov.gaps:
+        groups.setdefault((g.site, g.service), []).append(g)
+    return [(site, service, items)
+            for (site, service), items in groups.items()]
+
+
+def grade_span(grades: Iterable[str]) -> str:
+    """Some grades as one range, e.g. ``TK-2``."""
+    idx = sorted(GRADE_INDEX[g] for g in grades)
+    low, high = idx[0], idx[-1]
+    return describe_grades(frozenset(
+        g for g, i in GRADE_INDEX.items() if low <= i <= high))
