@@ -6,10 +6,11 @@ import os
 
 from click.testing import CliRunner
 
-from optimizer import io
+from optimizer.inputs import roster as io
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
 
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = DEFAULT_SAMPLE_DIR
 
 
 def run(*args):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from helpers import crow, srow, write_roster
 
-from optimizer import io, parse
+from optimizer.inputs import parse
+from optimizer.inputs import roster as io
 from optimizer.errors import InputError, Problem
 
 

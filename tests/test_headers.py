@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import crow, srow, write_roster
+from helpers import STUDENT_HEADER, crow, srow, write_roster
 
-from optimizer import io
+from optimizer.inputs import roster as io
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
 from optimizer.errors import InputError
 
-SAMPLE = Path(io.DEFAULT_SAMPLE_DIR)
+SAMPLE = Path(DEFAULT_SAMPLE_DIR)
 CONTRACT = {c.name for c in (*io.STUDENT_COLUMNS, *io.STAFF_COLUMNS)}
 
 
@@ -72,7 +73,9 @@ def test_student_header_spellings(tmp_path, rules, header, column):
     values = {"support_level": "EX", "prior_case_manager": "C1",
               "teacher_of_record": "C1", "home_language": "Spanish"}
     row = srow("S1", **{header: values[column]})
-    folder = write_roster(tmp_path / "r", [row], [crow()])
+    names = [header if h == column else h for h in STUDENT_HEADER]
+    folder = write_roster(tmp_path / "r", [row], [crow()],
+                          student_header=names)
     roster = io.load_roster(folder, rules)
     assert roster.instance.extra_columns == ()
     assert getattr(roster.instance.students[0], column) == values[column]
@@ -100,8 +103,9 @@ def problems(folder, rules) -> list[str]:
 
 def test_optional_header_near_a_contract_column_is_an_error(tmp_path,
                                                             rules):
+    names = [h for h in STUDENT_HEADER if h != "support_level"]
     folder = write_roster(tmp_path / "r", [srow(**{"Suport Level": "EX"})],
-                          [crow()])
+                          [crow()], student_header=names)
     found = problems(folder, rules)
     assert found == [
         'students.csv, row 1, column "Suport Level": not a contract column'
@@ -110,8 +114,10 @@ def test_optional_header_near_a_contract_column_is_an_error(tmp_path,
 
 
 def test_x_prefix_keeps_a_near_header_as_an_extra_column(tmp_path, rules):
+    names = [h for h in STUDENT_HEADER if h != "support_level"]
     folder = write_roster(tmp_path / "r",
-                          [srow(**{"x_Suport Level": "EX"})], [crow()])
+                          [srow(**{"x_Suport Level": "EX"})], [crow()],
+                          student_header=names)
     roster = io.load_roster(folder, rules)
     assert roster.instance.extra_columns == ("x_Suport Level",)
     assert roster.instance.students[0].support_level == "MM"

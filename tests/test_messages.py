@@ -10,13 +10,15 @@ import pytest
 from click.testing import CliRunner
 from helpers import crow, instance, srow, staff, student, write_roster
 
-from optimizer import io
+from optimizer.inputs import roster as io
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
-from optimizer.explain import explain_student, render_explanation
+from optimizer.explain import explain_student
+from optimizer.outputs.text import render_explanation
 from optimizer.solve import solve
 
 ROOT = Path(__file__).parent.parent
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = DEFAULT_SAMPLE_DIR
 
 
 def run(*args, **kw):
@@ -36,7 +38,7 @@ def test_compare_table_fits_the_terminal(tmp_path):
 
 def explained(students, staff_, sid):
     inst = instance(students, staff_)
-    from optimizer.io import load_rules
+    from optimizer.inputs.rules_tables import load_rules
 
     rules = load_rules()
     assignment = solve(inst, rules).assignment
@@ -65,7 +67,7 @@ def test_explain_names_balance_with_utilization_when_it_decided():
                 student("S2", prior_case_manager="C1")]
     staff_ = [staff("C1", max_caseload=2), staff("C2", max_caseload=2)]
     inst = instance(students, staff_)
-    from optimizer.io import load_rules
+    from optimizer.inputs.rules_tables import load_rules
 
     rules = load_rules()
     assignment = solve(inst, rules).assignment
@@ -82,7 +84,7 @@ def test_alternatives_show_utilization_beside_s2():
     students = [student("S1"), student("S2")]
     staff_ = [staff("C1", max_caseload=4), staff("C2", max_caseload=4)]
     inst = instance(students, staff_)
-    from optimizer.io import load_rules
+    from optimizer.inputs.rules_tables import load_rules
 
     rules = load_rules()
     assignment = solve(inst, rules).assignment

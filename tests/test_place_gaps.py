@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from optimizer import io
+from optimizer.inputs import roster as io
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
 
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = DEFAULT_SAMPLE_DIR
 HEADER = "student_id,site,grade,primary_disability,setting,services\n"
 
 

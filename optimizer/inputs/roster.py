@@ -110,8 +110,13 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
                                   f"{len(student_table.rows):,} rows; the "
                                   f"limit is {MAX_STUDENT_ROWS:,} students")])
     problems: list[Problem] = []
-    staff = _build_staff(staff_table, rules, problems)
-    students, extra_cols, extras = _build_students(student_table, problems)
+    staff_found, _ = resolve_columns(staff_table, STAFF_COLUMNS, problems)
+    student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
+    if problems:  # rows read under unmatched headers would only cascade
+        raise InputError(problems)
+    staff = _build_staff(staff_table, staff_found, rules, problems)
+    students, extra_cols, extras = _build_students(student_table,
+                                                   student_cols, problems)
     repairs = _repair_dropped_zeros(students, student_table, staff)
     if problems:
         raise InputError(problems)
@@ -201,9 +206,8 @@ def credential_codes(text: str, rules: RuleSet) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
-                 ) -> list[Staff]:
-    found, _extra = resolve_columns(table, STAFF_COLUMNS, problems)
+def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
+                 problems: list[Problem]) -> list[Staff]:
     parsed = parse_rows(table, STAFF_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
@@ -230,10 +234,12 @@ def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
     return staff
 
 
-def _build_students(table: Table, problems: list[Problem]
+def _build_students(table: Table,
+                    columns: tuple[dict[str, int], list[int]],
+                    problems: list[Problem]
                     ) -> tuple[list[Student], tuple[str, ...],
                                dict[str, tuple[str, ...]]]:
-    found, extra_pos = resolve_columns(table, STUDENT_COLUMNS, problems)
+    found, extra_pos = columns
     parsed = parse_rows(table, STUDENT_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
@@ -267,7 +273,10 @@ def load_student_file(path: Path | str) -> tuple[list[Student],
     path = Path(path)
     table = read_table(path, [c.name for c in STUDENT_COLUMNS])
     problems: list[Problem] = []
-    students, _cols, extras = _build_students(table, problems)
+    columns = resolve_columns(table, STUDENT_COLUMNS, problems)
+    if problems:
+        raise InputError(problems)
+    students, _cols, extras = _build_students(table, columns, problems)
     if problems:
         raise InputError(problems)
     return students, extras
