@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from optimizer import workflow
-from optimizer.errors import OptimizerError
+from optimizer.errors import OptimizerError, OutputError
 from optimizer.explain import explain_student
 from optimizer.inputs.plans import (
     compare_with_published,
@@ -38,14 +38,30 @@ EXIT_INFEASIBLE = 3
 EXIT_VIOLATIONS = 4
 
 
+class _UsageError(click.ClickException):
+    """A command line that cannot be carried out as given (exit 2)."""
+
+    exit_code = 2
+
+
 class _Cli(click.Group):
-    """Turns every product error into a clean message and exit 1."""
+    """Turns every product error into a clean message: exit 1 for bad
+    input, exit 2 for an unusable output folder (a usage error)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except OutputError as exc:
+            raise _UsageError(str(exc)) from None
         except OptimizerError as exc:
             raise click.ClickException(str(exc)) from None
+
+
+def default_out(roster: Path) -> Path:
+    """``out/<roster name>``: a folder of its own for each roster, so a
+    plan without --out never lands on another plan's parent folder."""
+    name = roster.stem if roster.is_file() else roster.resolve().name
+    return Path("out") / (name or "plan")
 
 
 def rules_option(f):
@@ -102,8 +118,9 @@ def main() -> None:
 @click.argument("roster", required=False,
                 type=click.Path(exists=True, path_type=Path),
                 default=DEFAULT_SAMPLE_DIR)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("out"),
-              show_default=True, help="Folder for the plan files.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for the plan files (default: out/ROSTER-NAME, "
+              "e.g. out/sample).")
 @rules_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -132,7 +149,7 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
-def plan(roster: Path, out: Path, rules_dir: Path | None,
+def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          weights_file: Path | None, mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
@@ -146,6 +163,7 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
         caseload plan data/sample --out out/sample
     """
     overrides = _parse_weight_pairs(weight_pairs)
+    out = out or default_out(roster)
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]

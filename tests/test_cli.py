@@ -106,7 +106,7 @@ def test_missing_roster_is_usage_error(run, tmp_path):
 def test_refuses_to_write_into_the_roster(tmp_path, run):
     folder = write_roster(tmp_path / "r", [srow()], [crow()])
     result = run("plan", folder, "--out", folder)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 14)
     assert "refusing to write the plan into" in result.output
 
 
@@ -116,7 +116,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_plan(tmp_path, run):
     other.mkdir()
     (other / "budget.xlsx").write_text("keep me")
     result = run("plan", folder, "--out", other)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 14)
     assert (other / "budget.xlsx").read_text() == "keep me"
 
 
