@@ -13,12 +13,14 @@ import click
 from optimizer import workflow
 from optimizer.errors import OptimizerError, OutputError
 from optimizer.explain import explain_student
+from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.plans import (
-    compare_with_published,
+    load_assignment_file,
+    name_mismatches,
     published_assignment,
     read_assignment,
 )
-from optimizer.inputs.roster import load_roster, load_student_file
+from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import load_weights
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
@@ -229,7 +231,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    new, _ = load_student_file(student_file)
+    new = load_arrivals(student_file, loaded)
     done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
                           replan=out is not None)
     if done.stale:
@@ -252,18 +254,30 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
         sys.exit(EXIT_INFEASIBLE)
     write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])
-    click.echo(f"Re-planned with {len(new)} new student(s); {done.moved} "
-               f"other student(s) moved. Written to {out}/")
+    roster_out = out / workflow.ROSTER_FOLDER
+    click.echo(f"Re-planned with {len(new.students)} new student(s); "
+               f"{done.moved} other student(s) moved. Written to {out}/, "
+               f"with the updated roster in {roster_out}/ (check it with: "
+               f"caseload check {roster_out} {out / 'assignments.csv'})")
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
-    differ, recorded = compare_with_published(new_csv, published)
-    if recorded is not None and recorded != input_hash:
+    found = workflow.verify_against(published, new_csv, input_hash)
+    if found.same_input is False:
         click.echo(f"The inputs differ from those of {published} "
                    "(input hash changed).")
+    if not found.comparable:
+        click.echo(f"Cannot compare with {published}: it was written with "
+                   "--redact, and its student pseudonyms are keyed by its "
+                   "own inputs, which differ from these. Verify against an "
+                   "unredacted copy of that plan.")
+        sys.exit(EXIT_VIOLATIONS)
+    differ = found.differ
+    by = (" (compared by pseudonym: it was written with --redact)"
+          if found.redacted else "")
     if not differ:
         click.echo(f"Verified: this plan matches the published plan in "
-                   f"{published}.")
+                   f"{published}{by}.")
         return
     shown = ", ".join(differ[:10]) + (" ..." if len(differ) > 10 else "")
     click.echo(f"{len(differ)} student(s) differ from the published plan "
@@ -488,10 +502,13 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    assignment, duplicates = read_assignment(assignments)
+    sheet = load_assignment_file(assignments)
+    _warn([*sheet.repeats,
+           *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
-    unknown = sorted(s for s in assignment if s not in known)
-    result = audit(loaded.instance, rules, assignment, duplicates, unknown)
+    unknown = sorted(s for s in sheet.assignment if s not in known)
+    result = audit(loaded.instance, rules, sheet.assignment,
+                   sheet.duplicates, unknown)
     for v in result.violations:
         click.echo(str(v))
     t = result.terms

@@ -57,8 +57,8 @@ def test_place_out_writes_the_roster_so_check_works(published, tmp_path):
     assert result.exit_code == 0, result.output
     roster = out / "roster"
     assert (roster / "students.csv").is_file()
-    assert (roster / "staff.csv").read_bytes() == \
-        (SAMPLE / "staff.csv").read_bytes()
+    assert (roster / "staff.csv").read_text() == \
+        (SAMPLE / "staff.csv").read_text()
     assert f"caseload check {roster}" in result.output
     checked = run("check", roster, out / "assignments.csv")
     assert checked.exit_code == 0, checked.output

@@ -343,7 +343,9 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
     they are (they load into the IEP system), so the user is told.
     """
     out = []
-    wanted = [(i, h) for i, h in enumerate(table.header) if h in columns]
+    keys = {header_key(c) for c in columns}  # "Name" is name
+    wanted = [(i, h) for i, h in enumerate(table.header)
+              if header_key(h) in keys]
     for row, cells in table.rows:
         for i, head in wanted:
             cell = cells[i].strip() if i < len(cells) else ""
