@@ -12,7 +12,7 @@ import click
 
 from optimizer import workflow
 from optimizer.errors import OptimizerError, OutputError
-from optimizer.explain import explain_student
+from optimizer.explain import explain_student, utilization_text
 from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.plans import (
     load_assignment_file,
@@ -243,7 +243,10 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
                    f"{s.primary_disability}): {len(ranked)} can take them "
                    "without moving anyone")
         for p in ranked[:top]:
-            terms = ", ".join(f"{t} {v:+d}" for t, v in p.deltas.items())
+            terms = ", ".join(
+                f"{t} {v:+d}" + (f" ({utilization_text(p.utilization)})"
+                                 if t == "S2" else "")
+                for t, v in p.deltas.items())
             click.echo(f"  {p.staff_id} {p.name} ({p.relation}"
                        f"{', best practice' if p.best_practice else ''}; "
                        f"{p.room} place(s) left): {terms}")

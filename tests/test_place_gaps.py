@@ -3,6 +3,8 @@ ids located, and the updated roster written beside the plan."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -60,6 +62,9 @@ def test_place_out_writes_the_roster_so_check_works(published, tmp_path):
     assert (roster / "staff.csv").read_text() == \
         (SAMPLE / "staff.csv").read_text()
     assert f"caseload check {roster}" in result.output
+    # S2 comes with what it means: the utilization change (defect 9).
+    assert re.search(r"S2 \+\d+ \(T\d+ \d+% -> \d+%\)", result.output), \
+        result.output
     checked = run("check", roster, out / "assignments.csv")
     assert checked.exit_code == 0, checked.output
     assert "Compliant" in checked.output
