@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -394,42 +395,51 @@ def _stderr_console():
 
 
 def _print_comparison(rows: list[dict]) -> None:
+    """Two tables that fit the terminal: the KPIs, then utilization."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Scenarios compared", show_lines=False)
-    columns = [("scenario", "scenario"), ("status", "status"),
-               ("proven_optimal", "proven"), ("students_unassigned",
-                                              "unassigned"),
-               ("spare_places", "spare places"),
-               ("best_practice", "best practice"),
+    # COLUMNS when set, else the window; 120 for a file or a pipe.
+    console = Console(width=shutil.get_terminal_size((120, 24)).columns)
+    kpis = Table(title="Scenarios compared (each plan proven optimal "
+                 "unless its status is shown)", box=box.SIMPLE_HEAD,
+                 pad_edge=False)
+    columns = [("students_unassigned", "unassigned"),
+               ("spare_places", "spare\nplaces"),
+               ("best_practice", "best\npractice"),
                ("continuity_kept", "continuity"),
                ("language_matches", "language"),
-               ("changed_vs_base", "changed vs base"),
-               ("services_shortfall", "services short"),
-               ("runtime_seconds", "seconds")]
+               ("changed_vs_base", "changed\nvs base"),
+               ("services_shortfall", "services\nshort")]
+    kpis.add_column("scenario", ratio=1, min_width=8)
+    for _key, head in columns:
+        # As wide as the longest header line: numbers never wrap.
+        kpis.add_column(head, justify="right",
+                        width=max(map(len, head.split("\n"))))
+    for r in rows:
+        name = r["scenario"] if r["proven_optimal"] else \
+            f"{r['scenario']} ({r['status']})"
+        kpis.add_row(name, *("-" if r.get(k) is None else str(r[k])
+                             for k, _ in columns))
+    console.print(kpis)
     # The main kinds of provider only; compare.csv has them all.
     present = {k.split("_util_")[0] for r in rows for k in r
                if k.endswith("_util_min")}
     kinds = [k for k in ("RSP", "SDC", "SPEECH") if k in present]
-    for key, head in columns:
-        table.add_column(head, justify="left" if key == "scenario"
-                         else "right")
-    for kind in kinds:
-        table.add_column(f"{kind} util min/med/max (>90%)", justify="right")
-    for r in rows:
-        cells = ["-" if r.get(k) is None else str(r.get(k))
-                 for k, _ in columns]
+    if kinds:
+        util = Table(title="Utilization: min / median / max (over 90%)",
+                     box=box.SIMPLE_HEAD, pad_edge=False)
+        util.add_column("scenario", ratio=1, min_width=8)
         for kind in kinds:
-            if r.get(f"{kind}_util_min") is None:
-                cells.append("-")
-            else:
-                cells.append(f"{r[kind + '_util_min']:.0%}/"
-                             f"{r[kind + '_util_median']:.0%}/"
-                             f"{r[kind + '_util_max']:.0%} "
-                             f"({r[kind + '_over_90']})")
-        table.add_row(*cells)
-    Console(width=200).print(table)
+            util.add_column(kind, justify="right", no_wrap=True)
+        for r in rows:
+            util.add_row(r["scenario"], *(
+                "-" if r.get(f"{k}_util_min") is None else
+                f"{r[k + '_util_min']:.0%} / {r[k + '_util_median']:.0%} / "
+                f"{r[k + '_util_max']:.0%} ({r[k + '_over_90']})"
+                for k in kinds))
+        console.print(util)
     for r in rows:
         if r["diagnosis"]:
             click.echo(f"\n{r['scenario']}: {r['diagnosis']}")

@@ -31,7 +31,9 @@ class Problem:
         elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f'column "{self.column}"')
+            # A TOML file (scenario, settings) has keys, not columns.
+            label = "key" if self.file.endswith(".toml") else "column"
+            where.append(f'{label} "{self.column}"')
         text = ", ".join(where) + f": {self.message}"
         if self.value is not None and f'"{self.value}"' not in self.message:
             text += f' (got "{self.value}")'

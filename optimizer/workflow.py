@@ -143,7 +143,15 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
 
     An infeasible scenario is a row with its diagnosis, not an error.
     """
-    loaded = [scenarios.load_scenario(p) for p in paths]
+    problems: list[Problem] = []  # of every file, reported in one pass
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(scenarios.load_scenario(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     rosters = {sc.roster for sc in loaded}
     if len(rosters) > 1:
         raise InputError([Problem(sc.path.name, None, "roster",
@@ -159,12 +167,22 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
     for sc in loaded:
-        instance = scenarios.apply(base, sc, rules)
+        try:
+            instance = scenarios.apply(base, sc, rules)
+        except InputError as exc:
+            problems += exc.problems
+        try:
+            changed = scenario_weights(weights, sc)
+        except InputError as exc:
+            problems += exc.problems
+        if problems:
+            continue
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance,
-                     scenario_weights(weights, sc), digest))
+        todo.append((sc.slug, sc.name, instance, changed, digest))
+    if problems:
+        raise InputError(problems)
     files: dict[str, str | bytes] = {}
     rows, views, runs = [], [], {}
     base_assignment: dict[str, str] | None = None
