@@ -137,3 +137,11 @@ def test_every_scenario_problem_in_one_pass(tmp_path):
     for part in ('key "remove_staf"', 'unknown student_id "NOPE"',
                  'key "update_staff.max_caseload"'):
         assert part in result.output
+
+
+def test_fields_of_a_record_with_an_unknown_id_are_checked_too(tmp_path):
+    result = scenario(tmp_path, '[[update_staff]]\nstaff_id = "T008"\n'
+                      'max_casload = 32\n')
+    assert result.exit_code == 1, result.output
+    assert 'unknown staff_id "T008" (did you mean "T0008"?)' in result.output
+    assert 'key "update_staff.max_casload": unknown field' in result.output

@@ -210,12 +210,12 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("update_staff", []):
         sid = str(next((v for k, v in record.items()
                         if match_key(k, ["staff_id"])[0]), ""))
-        if sid not in staff:
+        values = _parse_record(record, STAFF_COLUMNS, file,
+                               "update_staff", problems, rules)
+        if sid not in staff:  # its fields are checked all the same
             problems.append(_unknown(file, "update_staff.staff_id",
                                      "staff_id", sid, list(staff)))
             continue
-        values = _parse_record(record, STAFF_COLUMNS, file,
-                               "update_staff", problems, rules)
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
         except ValidationError as exc:
