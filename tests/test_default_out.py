@@ -6,9 +6,8 @@ import os
 
 from click.testing import CliRunner
 
-from optimizer.inputs import roster as io
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 
 SAMPLE = DEFAULT_SAMPLE_DIR
 

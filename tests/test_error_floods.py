@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import crow, srow, write_roster
 
+from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
 from optimizer.inputs import roster as io
-from optimizer.errors import InputError, Problem
 
 
 def problems(folder, rules) -> list[str]:

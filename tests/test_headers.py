@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import STUDENT_HEADER, crow, srow, write_roster
 
-from optimizer.inputs import roster as io
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
 from optimizer.errors import InputError
+from optimizer.inputs import roster as io
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 
 SAMPLE = Path(DEFAULT_SAMPLE_DIR)
 CONTRACT = {c.name for c in (*io.STUDENT_COLUMNS, *io.STAFF_COLUMNS)}

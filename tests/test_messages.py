@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import crow, instance, srow, staff, student, write_roster
+from helpers import instance, staff, student
 
-from optimizer.inputs import roster as io
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
 from optimizer.explain import explain_student
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.outputs.text import render_explanation
 from optimizer.solve import solve
 

@@ -8,9 +8,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from optimizer.inputs import roster as io
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.cli import main
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 
 SAMPLE = DEFAULT_SAMPLE_DIR
 HEADER = "student_id,site,grade,primary_disability,setting,services\n"

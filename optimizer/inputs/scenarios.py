@@ -43,12 +43,12 @@ from pydantic import ValidationError
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
+from optimizer.inputs.parse import suggest
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
     STUDENT_COLUMNS,
     credential_codes,
 )
-from optimizer.inputs.parse import suggest
 from optimizer.inputs.tables import Column, match_key, validation_problems
 from optimizer.rules import RuleSet
 
