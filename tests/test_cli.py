@@ -155,7 +155,7 @@ def test_non_finite_settings_are_refused(run, tmp_path):
     weights.write_text("[weights]\nS1 = inf\n")
     bad = run("plan", "--out", tmp_path / "o", "--weights", weights)
     assert bad.exit_code == 1, bad.output
-    assert 'w.toml, column "S1"' in bad.output
+    assert 'w.toml, key "S1"' in bad.output
     assert "Traceback" not in bad.output
     nan = run("plan", "--out", tmp_path / "o", "--time-limit", "nan")
     assert nan.exit_code == 2, nan.output

@@ -144,3 +144,13 @@ def test_fields_of_a_record_with_an_unknown_id_are_checked_too(tmp_path):
     assert result.exit_code == 1, result.output
     assert 'unknown staff_id "T008" (did you mean "T0008"?)' in result.output
     assert 'key "update_staff.max_casload": unknown field' in result.output
+
+
+def test_settings_file_keys_get_did_you_mean(tmp_path):
+    weights = tmp_path / "w.toml"
+    weights.write_text('mod = "priority"\n')
+    result = run("plan", SAMPLE, "--out", tmp_path / "o", "--weights",
+                 weights)
+    assert result.exit_code == 1, result.output
+    assert ('w.toml, key "mod": unknown key (did you mean "mode"?); keys: '
+            "mode, priority, [weights]") in result.output
