@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 
 from optimizer import workflow
-from optimizer.errors import OptimizerError, OutputError
+from optimizer.errors import OptimizerError, UsageError
 from optimizer.explain import explain_student, utilization_text
 from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.plans import (
     load_assignment_file,
     name_mismatches,
+    plan_assignments,
     published_assignment,
     read_assignment,
 )
@@ -49,12 +50,12 @@ class _UsageError(click.ClickException):
 
 class _Cli(click.Group):
     """Turns every product error into a clean message: exit 1 for bad
-    input, exit 2 for an unusable output folder (a usage error)."""
+    input, exit 2 for a folder that cannot serve (a usage error)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except OutputError as exc:
+        except UsageError as exc:
             raise _UsageError(str(exc)) from None
         except OptimizerError as exc:
             raise click.ClickException(str(exc)) from None
@@ -469,8 +470,7 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
     if plan_dir is not None:
-        assignment, _ = read_assignment(
-            plan_dir / "assignments.csv")
+        assignment, _ = read_assignment(plan_assignments(plan_dir))
     else:
         result = solve(loaded.instance, rules)
         if not result.has_plan:

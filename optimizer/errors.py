@@ -61,7 +61,11 @@ class InputError(OptimizerError):
         return "\n".join(lines)
 
 
-class OutputError(OptimizerError):
+class UsageError(OptimizerError):
+    """A command names a file or folder that cannot serve (exit 2)."""
+
+
+class OutputError(UsageError):
     """An output location is unsafe or unusable (e.g. inside the roster)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
@@ -53,3 +54,25 @@ def test_an_out_folder_that_is_not_a_plan_is_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "holds files that are not a plan" in result.output
     assert (other / "budget.xlsx").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("command", [
+    # explain, place and --from need a plan folder; --verify-against too
+    ["explain", SAMPLE, "--student", "100001", "--plan", "{empty}"],
+    ["place", SAMPLE, "--plan", "{empty}", "--student-file", "{new}"],
+    ["plan", SAMPLE, "--from", "{empty}", "--out", "{out}"],
+    ["plan", SAMPLE, "--verify-against", "{empty}", "--out", "{out}"],
+])
+def test_a_folder_that_is_not_a_plan_is_a_usage_error(tmp_path, command):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    new = tmp_path / "new.csv"
+    new.write_text("student_id,site,grade,primary_disability,setting\n"
+                   "NEW1,LIN,2,SLD,GENED\n")
+    args = [str(a).format(empty=empty, new=new, out=tmp_path / "o")
+            for a in command]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "is not a plan folder (it has no assignments.csv)" in \
+        result.output
+    assert "Traceback" not in result.output

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.domain import Staff
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError, Problem, UsageError
 from optimizer.inputs.tables import header_key, read_table
 
 _NAME = "case_manager_name"
@@ -100,9 +100,25 @@ def name_mismatches(sheet: AssignmentFile, staff: dict[str, Staff]
     return out
 
 
+def plan_assignments(folder: Path) -> Path:
+    """The assignments.csv of a plan folder.
+
+    Raises
+    ------
+    UsageError
+        When the folder holds no assignments.csv (not a plan folder).
+    """
+    file = Path(folder) / "assignments.csv"
+    if not file.is_file():
+        raise UsageError(f"{folder} is not a plan folder (it has no "
+                         "assignments.csv); give a folder caseload plan "
+                         "wrote")
+    return file
+
+
 def published_assignment(folder: Path) -> dict[str, str]:
     """A published plan folder's assignment (students with a manager)."""
-    assignment, _ = read_assignment(folder / "assignments.csv")
+    assignment, _ = read_assignment(plan_assignments(folder))
     return {k: v for k, v in assignment.items() if v}
 
 
@@ -127,10 +143,7 @@ def compare_with_published(new_csv: str, published: Path,
         return {ids(r["student_id"]): r["case_manager_id"]
                 for r in csv.DictReader(_io.StringIO(text))}
 
-    file = published / "assignments.csv"
-    if not file.is_file():
-        raise InputError([Problem(str(published), None, None, None,
-                                  "not a plan folder (no assignments.csv)")])
+    file = plan_assignments(published)
     old = table(file.read_text(encoding="utf-8"))
     new = table(new_csv, rename or (lambda x: x))
     differ = sorted(s for s in old.keys() | new.keys()
