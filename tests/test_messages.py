@@ -154,3 +154,16 @@ def test_settings_file_keys_get_did_you_mean(tmp_path):
     assert result.exit_code == 1, result.output
     assert ('w.toml, key "mod": unknown key (did you mean "mode"?); keys: '
             "mode, priority, [weights]") in result.output
+
+
+def test_problems_of_several_scenario_files_in_one_pass(tmp_path):
+    one, two = tmp_path / "one.toml", tmp_path / "two.toml"
+    one.write_text(f'roster = "{SAMPLE}"\nremove_staff = ["T001"]\n')
+    two.write_text(f'roster = "{SAMPLE}"\nremove_students = ["NOPE"]\n')
+    result = run("compare", one, two, "--out", tmp_path / "o",
+                 "--no-xlsx", "--quiet")
+    assert result.exit_code == 1, result.output
+    assert 'one.toml, key "remove_staff": unknown staff_id "T001"' in \
+        result.output
+    assert 'two.toml, key "remove_students": unknown student_id "NOPE"' \
+        in result.output
