@@ -170,3 +170,19 @@ def test_header_spellings_in_a_workbook(tmp_path, rules):
     roster = io.load_roster(path, rules)
     assert roster.instance.students[0].support_level == "EX"
 
+
+
+def test_a_missing_required_column_hints_at_a_likely_header():
+    # "Pupil Number" (pupil is a synonym of student) beats "Student
+    # Name" (a shared word only); "Placement Type" hints at setting.
+    from optimizer.inputs.tables import match_headers
+
+    columns = [("student_id", True), ("site", True), ("setting", True)]
+    match = match_headers("s.csv", ["Student Name", "Site", "Pupil Number",
+                                    "Placement Type"], columns)
+    text = [str(p) for p in match.problems]
+    assert any('"student_id" is missing (did you mean "Pupil Number"?)'
+               in t for t in text), text
+    assert any('"setting" is missing (did you mean "Placement Type"?)'
+               in t for t in text), text
+    assert match.extra == [0, 2, 3]  # nothing read under a guess

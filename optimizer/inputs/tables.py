@@ -116,7 +116,7 @@ EXTRA_PREFIX = "x_"
 _SYNONYMS: dict[str, str] = {
     "pupil": "student_id", "pupil_id": "student_id", "ssid": "student_id",
     "student_number": "student_id", "local_id": "student_id",
-    "student": "student_id", "grade_level": "grade",
+    "grade_level": "grade",
     "placement": "setting", "eligibility": "primary_disability",
     "employee_id": "staff_id", "staff_name": "name",
     "school": "site", "school_code": "site", "campus": "site",
@@ -142,6 +142,15 @@ def header_key(text: str) -> str:
     ``"Can Case-Manage"`` and ``"can_case_manage"`` give the same key.
     """
     return re.sub(r"[\s\-_.]+", "_", text.strip().lower()).strip("_")
+
+
+def _shares_a_word(header: str, name: str) -> int:
+    """``"Pupil Number"`` and student_id (pupil is a synonym), ``"Placement
+    Type"`` and setting: a loose likeness, used only for hints."""
+    words = header_key(header).split("_")
+    if any(w == name or _SYNONYMS.get(w) == name for w in words):
+        return 2  # the better hint
+    return int(any(len(w) > 3 and w in name.split("_") for w in words))
 
 
 def near_name(key: str, names: Sequence[str]) -> str | None:
@@ -219,7 +228,13 @@ def match_headers(file: str, header: Sequence[str],
             continue
         near = [p for p in unmatched
                 if near_name(header_key(header[p]), missing) == name]
-        hint = (f' (did you mean "{header[near[0]]}"?)' if near else "")
+        # Only as a hint for a column that is missing anyway: a header
+        # sharing a word or synonym with it ("Pupil Number").
+        loose = sorted((p for p in unmatched
+                        if _shares_a_word(header[p], name)),
+                       key=lambda p: _shares_a_word(header[p], name) != 2)
+        shown = near[:1] or loose[:1]
+        hint = (f' (did you mean "{header[shown[0]]}"?)' if shown else "")
         hinted.update(near[:1])
         match.problems.append(Problem(
             file, 1, name, None,
