@@ -144,7 +144,8 @@ def explain_student(instance: Instance, rules: RuleSet,
     return Explanation(student_id, line, auth, _bp_text(line, rules),
                        _continuity_text(line, prior, weights
                                         or ObjectiveWeights(),
-                                        weight_scale(instance)),
+                                        weight_scale(instance),
+                                        frozenset(instance.staff_by_id())),
                        _language_text(line), tuple(alternatives), elsewhere)
 
 
@@ -193,16 +194,29 @@ def _bp_text(line: StudentLine, rules: RuleSet) -> str:
             f"{rank} of the best-practice table): {met}")
 
 
+def _why_not(alt: Alternative | None, on_roster: bool, site: str) -> str:
+    """Why last year's case manager cannot take the student, in words."""
+    if not on_roster:
+        return "is not on the staff roster (left the district or moved)"
+    if alt is None:  # left out of the alternatives: another site only
+        return f"does not serve site {site} (H3)"
+    if alt.reasons:
+        return "may not take the student: " + "; ".join(
+            f"{rule}: {words}" for rule, words in alt.reasons)
+    return "is not available"
+
+
 def _continuity_text(line: StudentLine, alt: Alternative | None,
-                     weights: ObjectiveWeights, scale: int) -> str:
+                     weights: ObjectiveWeights, scale: int,
+                     staff_ids: frozenset[str] = frozenset()) -> str:
     prior = line.student.prior_case_manager
     if not prior:
         return "no prior case manager on the roster"
     if line.prior_kept:
         return f"last year's case manager {prior} is kept (S3)"
     if not line.prior_allowed or alt is None or alt.deltas is None:
-        return (f"last year's case manager {prior} is not available "
-                "(left the roster or may not take the student)")
+        return f"last year's case manager {prior} " + _why_not(
+            alt, prior in staff_ids, line.student.site)
     head = f"last year's case manager {prior} could take the student, but "
     if alt.full:
         return head + (f"{prior} is at the cap (H6): keeping the student "

@@ -12,6 +12,7 @@ from helpers import instance, staff, student
 
 from optimizer.cli import main
 from optimizer.explain import explain_student
+from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.outputs.text import render_explanation
 from optimizer.solve import solve
@@ -37,8 +38,6 @@ def test_compare_table_fits_the_terminal(tmp_path):
 
 def explained(students, staff_, sid):
     inst = instance(students, staff_)
-    from optimizer.inputs.rules_tables import load_rules
-
     rules = load_rules()
     assignment = solve(inst, rules).assignment
     return assignment, render_explanation(
@@ -66,8 +65,6 @@ def test_explain_names_balance_with_utilization_when_it_decided():
                 student("S2", prior_case_manager="C1")]
     staff_ = [staff("C1", max_caseload=2), staff("C2", max_caseload=2)]
     inst = instance(students, staff_)
-    from optimizer.inputs.rules_tables import load_rules
-
     rules = load_rules()
     assignment = solve(inst, rules).assignment
     moved = next(s for s, c in assignment.items() if c == "C2")
@@ -83,8 +80,6 @@ def test_alternatives_show_utilization_beside_s2():
     students = [student("S1"), student("S2")]
     staff_ = [staff("C1", max_caseload=4), staff("C2", max_caseload=4)]
     inst = instance(students, staff_)
-    from optimizer.inputs.rules_tables import load_rules
-
     rules = load_rules()
     assignment = solve(inst, rules).assignment
     cur = assignment["S1"]
@@ -167,3 +162,19 @@ def test_problems_of_several_scenario_files_in_one_pass(tmp_path):
         result.output
     assert 'two.toml, key "remove_students": unknown student_id "NOPE"' \
         in result.output
+
+
+def test_explain_says_why_last_years_case_manager_is_not_available():
+    # C2 may not case-manage (H2); C3 has left the staff roster.
+    students = [student("S1", prior_case_manager="C2"),
+                student("S2", prior_case_manager="C3")]
+    staff_ = [staff("C1"), staff("C2", can_case_manage=False)]
+    inst = instance(students, staff_)
+    rules = load_rules()
+    assignment = solve(inst, rules).assignment
+    first = render_explanation(explain_student(inst, rules, assignment,
+                                               "S1"))
+    assert "C2 may not take the student: H2:" in first, first
+    second = render_explanation(explain_student(inst, rules, assignment,
+                                                "S2"))
+    assert "C3 is not on the staff roster" in second, second
