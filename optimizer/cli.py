@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -11,14 +12,17 @@ from pathlib import Path
 import click
 
 from optimizer import workflow
-from optimizer.errors import OptimizerError
-from optimizer.explain import explain_student
+from optimizer.errors import OptimizerError, UsageError
+from optimizer.explain import explain_student, utilization_text
+from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.plans import (
-    compare_with_published,
+    load_assignment_file,
+    name_mismatches,
+    plan_assignments,
     published_assignment,
     read_assignment,
 )
-from optimizer.inputs.roster import load_roster, load_student_file
+from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import load_weights
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
@@ -38,14 +42,30 @@ EXIT_INFEASIBLE = 3
 EXIT_VIOLATIONS = 4
 
 
+class _UsageError(click.ClickException):
+    """A command line that cannot be carried out as given (exit 2)."""
+
+    exit_code = 2
+
+
 class _Cli(click.Group):
-    """Turns every product error into a clean message and exit 1."""
+    """Turns every product error into a clean message: exit 1 for bad
+    input, exit 2 for a folder that cannot serve (a usage error)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            raise _UsageError(str(exc)) from None
         except OptimizerError as exc:
             raise click.ClickException(str(exc)) from None
+
+
+def default_out(roster: Path) -> Path:
+    """``out/<roster name>``: a folder of its own for each roster, so a
+    plan without --out never lands on another plan's parent folder."""
+    name = roster.stem if roster.is_file() else roster.resolve().name
+    return Path("out") / (name or "plan")
 
 
 def rules_option(f):
@@ -102,8 +122,9 @@ def main() -> None:
 @click.argument("roster", required=False,
                 type=click.Path(exists=True, path_type=Path),
                 default=DEFAULT_SAMPLE_DIR)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("out"),
-              show_default=True, help="Folder for the plan files.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for the plan files (default: out/ROSTER-NAME, "
+              "e.g. out/sample).")
 @rules_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -132,7 +153,7 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
-def plan(roster: Path, out: Path, rules_dir: Path | None,
+def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          weights_file: Path | None, mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
@@ -146,6 +167,7 @@ def plan(roster: Path, out: Path, rules_dir: Path | None,
         caseload plan data/sample --out out/sample
     """
     overrides = _parse_weight_pairs(weight_pairs)
+    out = out or default_out(roster)
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]
@@ -211,7 +233,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    new, _ = load_student_file(student_file)
+    new = load_arrivals(student_file, loaded)
     done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
                           replan=out is not None)
     if done.stale:
@@ -223,7 +245,10 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
                    f"{s.primary_disability}): {len(ranked)} can take them "
                    "without moving anyone")
         for p in ranked[:top]:
-            terms = ", ".join(f"{t} {v:+d}" for t, v in p.deltas.items())
+            terms = ", ".join(
+                f"{t} {v:+d}" + (f" ({utilization_text(p.utilization)})"
+                                 if t == "S2" else "")
+                for t, v in p.deltas.items())
             click.echo(f"  {p.staff_id} {p.name} ({p.relation}"
                        f"{', best practice' if p.best_practice else ''}; "
                        f"{p.room} place(s) left): {terms}")
@@ -234,18 +259,30 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
         sys.exit(EXIT_INFEASIBLE)
     write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])
-    click.echo(f"Re-planned with {len(new)} new student(s); {done.moved} "
-               f"other student(s) moved. Written to {out}/")
+    roster_out = out / workflow.ROSTER_FOLDER
+    click.echo(f"Re-planned with {len(new.students)} new student(s); "
+               f"{done.moved} other student(s) moved. Written to {out}/, "
+               f"with the updated roster in {roster_out}/ (check it with: "
+               f"caseload check {roster_out} {out / 'assignments.csv'})")
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
-    differ, recorded = compare_with_published(new_csv, published)
-    if recorded is not None and recorded != input_hash:
+    found = workflow.verify_against(published, new_csv, input_hash)
+    if found.same_input is False:
         click.echo(f"The inputs differ from those of {published} "
                    "(input hash changed).")
+    if not found.comparable:
+        click.echo(f"Cannot compare with {published}: it was written with "
+                   "--redact, and its student pseudonyms are keyed by its "
+                   "own inputs, which differ from these. Verify against an "
+                   "unredacted copy of that plan.")
+        sys.exit(EXIT_VIOLATIONS)
+    differ = found.differ
+    by = (" (compared by pseudonym: it was written with --redact)"
+          if found.redacted else "")
     if not differ:
         click.echo(f"Verified: this plan matches the published plan in "
-                   f"{published}.")
+                   f"{published}{by}.")
         return
     shown = ", ".join(differ[:10]) + (" ..." if len(differ) > 10 else "")
     click.echo(f"{len(differ)} student(s) differ from the published plan "
@@ -359,42 +396,51 @@ def _stderr_console():
 
 
 def _print_comparison(rows: list[dict]) -> None:
+    """Two tables that fit the terminal: the KPIs, then utilization."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Scenarios compared", show_lines=False)
-    columns = [("scenario", "scenario"), ("status", "status"),
-               ("proven_optimal", "proven"), ("students_unassigned",
-                                              "unassigned"),
-               ("spare_places", "spare places"),
-               ("best_practice", "best practice"),
+    # COLUMNS when set, else the window; 120 for a file or a pipe.
+    console = Console(width=shutil.get_terminal_size((120, 24)).columns)
+    kpis = Table(title="Scenarios compared (each plan proven optimal "
+                 "unless its status is shown)", box=box.SIMPLE_HEAD,
+                 pad_edge=False)
+    columns = [("students_unassigned", "unassigned"),
+               ("spare_places", "spare\nplaces"),
+               ("best_practice", "best\npractice"),
                ("continuity_kept", "continuity"),
                ("language_matches", "language"),
-               ("changed_vs_base", "changed vs base"),
-               ("services_shortfall", "services short"),
-               ("runtime_seconds", "seconds")]
+               ("changed_vs_base", "changed\nvs base"),
+               ("services_shortfall", "services\nshort")]
+    kpis.add_column("scenario", ratio=1, min_width=8)
+    for _key, head in columns:
+        # As wide as the longest header line: numbers never wrap.
+        kpis.add_column(head, justify="right",
+                        width=max(map(len, head.split("\n"))))
+    for r in rows:
+        name = r["scenario"] if r["proven_optimal"] else \
+            f"{r['scenario']} ({r['status']})"
+        kpis.add_row(name, *("-" if r.get(k) is None else str(r[k])
+                             for k, _ in columns))
+    console.print(kpis)
     # The main kinds of provider only; compare.csv has them all.
     present = {k.split("_util_")[0] for r in rows for k in r
                if k.endswith("_util_min")}
     kinds = [k for k in ("RSP", "SDC", "SPEECH") if k in present]
-    for key, head in columns:
-        table.add_column(head, justify="left" if key == "scenario"
-                         else "right")
-    for kind in kinds:
-        table.add_column(f"{kind} util min/med/max (>90%)", justify="right")
-    for r in rows:
-        cells = ["-" if r.get(k) is None else str(r.get(k))
-                 for k, _ in columns]
+    if kinds:
+        util = Table(title="Utilization: min / median / max (over 90%)",
+                     box=box.SIMPLE_HEAD, pad_edge=False)
+        util.add_column("scenario", ratio=1, min_width=8)
         for kind in kinds:
-            if r.get(f"{kind}_util_min") is None:
-                cells.append("-")
-            else:
-                cells.append(f"{r[kind + '_util_min']:.0%}/"
-                             f"{r[kind + '_util_median']:.0%}/"
-                             f"{r[kind + '_util_max']:.0%} "
-                             f"({r[kind + '_over_90']})")
-        table.add_row(*cells)
-    Console(width=200).print(table)
+            util.add_column(kind, justify="right", no_wrap=True)
+        for r in rows:
+            util.add_row(r["scenario"], *(
+                "-" if r.get(f"{k}_util_min") is None else
+                f"{r[k + '_util_min']:.0%} / {r[k + '_util_median']:.0%} / "
+                f"{r[k + '_util_max']:.0%} ({r[k + '_over_90']})"
+                for k in kinds))
+        console.print(util)
     for r in rows:
         if r["diagnosis"]:
             click.echo(f"\n{r['scenario']}: {r['diagnosis']}")
@@ -424,8 +470,7 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
     if plan_dir is not None:
-        assignment, _ = read_assignment(
-            plan_dir / "assignments.csv")
+        assignment, _ = read_assignment(plan_assignments(plan_dir))
     else:
         result = solve(loaded.instance, rules)
         if not result.has_plan:
@@ -470,10 +515,13 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     rules = load_rules(rules_dir)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
-    assignment, duplicates = read_assignment(assignments)
+    sheet = load_assignment_file(assignments)
+    _warn([*sheet.repeats,
+           *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
-    unknown = sorted(s for s in assignment if s not in known)
-    result = audit(loaded.instance, rules, assignment, duplicates, unknown)
+    unknown = sorted(s for s in sheet.assignment if s not in known)
+    result = audit(loaded.instance, rules, sheet.assignment,
+                   sheet.duplicates, unknown)
     for v in result.violations:
         click.echo(str(v))
     t = result.terms

@@ -20,13 +20,20 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    # Every row with this same problem (same value, same message), when
+    # there are several: "Speech and Language" on 165 rows is one problem.
+    rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
+        if len(self.rows) > 1:
+            where.append(f"{len(self.rows)} rows ({row_ranges(self.rows)})")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f'column "{self.column}"')
+            # A TOML file (scenario, settings) has keys, not columns.
+            label = "key" if self.file.endswith(".toml") else "column"
+            where.append(f'{label} "{self.column}"')
         text = ", ".join(where) + f": {self.message}"
         if self.value is not None and f'"{self.value}"' not in self.message:
             text += f' (got "{self.value}")'
@@ -43,7 +50,7 @@ class InputError(OptimizerError):
     def __init__(self, problems: list[Problem]):
         if not problems:
             raise ValueError("InputError needs at least one problem")
-        self.problems = sorted(set(problems), key=_problem_order)
+        self.problems = sorted(collapse(problems), key=_problem_order)
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -54,8 +61,46 @@ class InputError(OptimizerError):
         return "\n".join(lines)
 
 
-class OutputError(OptimizerError):
+class UsageError(OptimizerError):
+    """A command names a file or folder that cannot serve (exit 2)."""
+
+
+class OutputError(UsageError):
     """An output location is unsafe or unusable (e.g. inside the roster)."""
+
+
+def collapse(problems: list[Problem]) -> list[Problem]:
+    """One problem per distinct (file, column, value, message), with every
+    row it occurs on, so a value repeated on 165 rows is reported once."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        key = ((p.file, p.column, p.value, p.message) if p.row is not None
+               else p)
+        groups.setdefault(key, []).append(p)
+    out = []
+    for items in groups.values():
+        rows = sorted({r for p in items
+                       for r in (p.rows or (p.row,)) if r is not None})
+        first = items[0]
+        if len(rows) > 1:
+            first = Problem(first.file, rows[0], first.column, first.value,
+                            first.message, tuple(rows))
+        out.append(first)
+    return out
+
+
+def row_ranges(rows: tuple[int, ...] | list[int], limit: int = 8) -> str:
+    """``2, 3, 4, 9`` -> ``"2-4, 9"``; after ``limit`` ranges, "..."."""
+    spans: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    parts = [str(a) if a == b else f"{a}-{b}" for a, b in spans]
+    more = len(parts) - limit
+    return ", ".join(parts[:limit]) + (f", ... ({more} more)" if more > 0
+                                       else "")
 
 
 def _problem_order(p: Problem) -> tuple:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
-from optimizer.objectives import Seat, move_deltas
+from optimizer.objectives import (
+    BALANCE_SCALE,
+    TERM_NAMES,
+    ObjectiveWeights,
+    Seat,
+    move_deltas,
+)
 from optimizer.rules import (
     AuthorizationRule,
     RuleSet,
@@ -60,6 +66,8 @@ class Alternative:
     reasons: tuple[tuple[str, str], ...]  # exclusions (rule id, words)
     deltas: dict[str, int] | None  # change in S1-S4 if chosen instead
     full: bool = False  # eligible but at the cap (H6)
+    # (staff_id, utilization before, after) of the two whose load changes
+    utilization: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def eligible(self) -> bool:
@@ -79,9 +87,14 @@ class Explanation:
 
 
 def explain_student(instance: Instance, rules: RuleSet,
-                    assignment: dict[str, str], student_id: str
+                    assignment: dict[str, str], student_id: str,
+                    weights: ObjectiveWeights | None = None
                     ) -> Explanation:
-    """Why ``student_id`` has its case manager, and the alternatives."""
+    """Why ``student_id`` has its case manager, and the alternatives.
+
+    ``weights`` (default: the default settings) decide which term is
+    named as the reason when last year's case manager is not kept.
+    """
     from optimizer.verify import audit
 
     checked = audit(instance, rules, assignment)
@@ -112,20 +125,59 @@ def explain_student(instance: Instance, rules: RuleSet,
             continue
         deltas = None
         full = False
+        util: tuple[tuple[str, float, float], ...] = ()
         if not reasons and line.check is not None:
             deltas = move_deltas(
                 units, Seat(c.staff_id, check, *loads[c.staff_id][1:]),
                 Seat(current, line.check, *loads[current][1:]),
                 s.prior_case_manager, line.prior_allowed)
             full = loads[c.staff_id][0] >= loads[c.staff_id][2]
+            util = (_utilization(c.staff_id, loads, units),
+                    _utilization(current, loads, -units))
         alternatives.append(Alternative(c.staff_id, c.name, check.relation,
-                                        tuple(reasons), deltas, full))
+                                        tuple(reasons), deltas, full, util))
     alternatives.sort(key=lambda a: (not a.eligible, a.full,
                                      sorted((a.deltas or {}).items()),
                                      a.staff_id))
+    prior = next((a for a in alternatives
+                  if a.staff_id == s.prior_case_manager), None)
     return Explanation(student_id, line, auth, _bp_text(line, rules),
-                       _continuity_text(line), _language_text(line),
-                       tuple(alternatives), elsewhere)
+                       _continuity_text(line, prior, weights
+                                        or ObjectiveWeights(),
+                                        weight_scale(instance),
+                                        frozenset(instance.staff_by_id())),
+                       _language_text(line), tuple(alternatives), elsewhere)
+
+
+def _utilization(staff_id, loads, units: int) -> tuple[str, float, float]:
+    """(staff_id, load/cap before, after) when ``units`` are added."""
+    _n, load, cap = loads[staff_id]
+    return staff_id, load / cap, (load + units) / cap
+
+
+def utilization_text(changes) -> str:
+    """``"T0002 64% -> 68%, T0001 70% -> 66%"``: what S2 means."""
+    return ", ".join(f"{sid} {a:.0%} -> {b:.0%}" for sid, a, b in changes)
+
+
+def deciding_term(deltas: dict[str, int], weights: ObjectiveWeights,
+                  scale: int) -> str | None:
+    """The term that made a move worse under ``weights``, or None (tie).
+
+    In priority order, the first term that changes decides; with
+    weights, the term with the largest weighted cost (S1 first in
+    priority-then-weights mode).
+    """
+    if weights.mode == "priority":
+        return next((t for t in weights.priority if deltas[t] > 0), None)
+    if weights.mode == "priority-then-weights" and deltas["S1"]:
+        return "S1" if deltas["S1"] > 0 else None
+    unit = scale ** 2 * BALANCE_SCALE
+    cost = {t: getattr(weights, t) * deltas[t] * (1 if t == "S2" else unit)
+            for t in ("S1", "S2", "S3", "S4")
+            if weights.mode == "weights" or t != "S1"}
+    term = max(cost, key=lambda t: cost[t])
+    return term if cost[term] > 0 else None
 
 
 def _bp_text(line: StudentLine, rules: RuleSet) -> str:
@@ -142,17 +194,47 @@ def _bp_text(line: StudentLine, rules: RuleSet) -> str:
             f"{rank} of the best-practice table): {met}")
 
 
-def _continuity_text(line: StudentLine) -> str:
+def _why_not(alt: Alternative | None, on_roster: bool, site: str) -> str:
+    """Why last year's case manager cannot take the student, in words."""
+    if not on_roster:
+        return "is not on the staff roster (left the district or moved)"
+    if alt is None:  # left out of the alternatives: another site only
+        return f"does not serve site {site} (H3)"
+    if alt.reasons:
+        return "may not take the student: " + "; ".join(
+            f"{rule}: {words}" for rule, words in alt.reasons)
+    return "is not available"
+
+
+def _continuity_text(line: StudentLine, alt: Alternative | None,
+                     weights: ObjectiveWeights, scale: int,
+                     staff_ids: frozenset[str] = frozenset()) -> str:
     prior = line.student.prior_case_manager
     if not prior:
         return "no prior case manager on the roster"
     if line.prior_kept:
         return f"last year's case manager {prior} is kept (S3)"
-    if not line.prior_allowed:
-        return (f"last year's case manager {prior} is not available "
-                "(left the roster or may not take the student)")
-    return (f"last year's case manager {prior} could take the student but "
-            "another choice was better overall (see the alternatives)")
+    if not line.prior_allowed or alt is None or alt.deltas is None:
+        return f"last year's case manager {prior} " + _why_not(
+            alt, prior in staff_ids, line.student.site)
+    head = f"last year's case manager {prior} could take the student, but "
+    if alt.full:
+        return head + (f"{prior} is at the cap (H6): keeping the student "
+                       "would move someone else")
+    term = deciding_term(alt.deltas, weights, scale)
+    if term is None:
+        return head + ("the plans tie on every term; the tie was broken "
+                       "the same way on every run")
+    why = {
+        "S1": f"{prior} does not provide the student's most intensive "
+              "service",
+        "S2": utilization_text(alt.utilization),
+        "S3": "another student's continuity would be lost",
+        "S4": f"{prior} does not speak {line.student.home_language}",
+    }[term]
+    terms = ", ".join(f"{t} {v:+d}" for t, v in alt.deltas.items())
+    return head + (f"{TERM_NAMES[term]} ({term}) decided: {why} "
+                   f"(keeping {prior}: {terms})")
 
 
 def _language_text(line: StudentLine) -> str:

@@ -38,6 +38,8 @@ class Placement:
     best_practice: bool
     deltas: dict[str, int]
     room: int
+    # (staff_id, utilization before, after): what the S2 change means
+    utilization: tuple[tuple[str, float, float], ...] = ()
 
 
 def rank_placements(student: Student, instance: Instance, rules: RuleSet,
@@ -71,7 +73,9 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
                                          round(wl * scale), cap), None,
                              student.prior_case_manager, allowed)
         out.append(Placement(c.staff_id, c.name, check.relation,
-                             check.best_practice, deltas, cap - n))
+                             check.best_practice, deltas, cap - n,
+                             ((c.staff_id, wl / cap,
+                               (wl + student.weight) / cap),)))
     unit = scale ** 2 * BALANCE_SCALE
 
     def cost(p: Placement) -> tuple:

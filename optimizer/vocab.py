@@ -45,6 +45,34 @@ SERVICES: tuple[str, ...] = (
 )
 PROVIDES: tuple[str, ...] = ("SDC", "DEPT", *SERVICES, "COORD")
 
+# Spelled-out names that IEP systems and SIS exports use. They are not
+# read as codes (Specialized Academic Instruction is RSP in most
+# districts, not all); they make the "did you mean" of a bad value.
+SPELLED_OUT: dict[str, tuple[str, ...]] = {
+    "RSP": ("Specialized Academic Instruction", "Resource Specialist",
+            "Resource Specialist Program", "Resource Program"),
+    "SPEECH": ("Speech and Language", "Speech-Language Pathology",
+               "Language and Speech", "Speech Therapy",
+               "Speech and Language Services"),
+    "DHH": ("Deaf and Hard of Hearing", "Hearing Itinerant"),
+    "VI": ("Vision Services", "Visual Impairment Services"),
+    "OM": ("Orientation and Mobility",),
+    "PT": ("Physical Therapy",),
+    "OT": ("Occupational Therapy",),
+    "APE": ("Adapted Physical Education", "Adaptive Physical Education"),
+    "COUNSELING": ("Counseling and Guidance", "Individual Counseling",
+                   "Counseling Services"),
+    "AUD": ("Audiological Services", "Audiology Services"),
+    "GENED": ("General Education", "Regular Class",
+              "General Education Classroom", "Regular Education"),
+    "SDC": ("Special Day Class", "Special Day Program"),
+    "DEPT": ("Departmentalized", "Departmentalized Special Education"),
+    "AUT": ("Autism Spectrum Disorder",),
+    "SLI": ("Speech and Language Impairment",),
+    "SLD": ("Learning Disability",),
+    "DEAF": ("Deafness",),
+}
+
 # Relations between a student and a case manager (contract section
 # "What a case-manager assignment means").
 INSTRUCTS = "instructs"

@@ -11,6 +11,8 @@ from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
+from optimizer.inputs.arrivals import Arrivals, updated_roster_files
+from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import ObjectiveWeights
@@ -141,7 +143,15 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
 
     An infeasible scenario is a row with its diagnosis, not an error.
     """
-    loaded = [scenarios.load_scenario(p) for p in paths]
+    problems: list[Problem] = []  # of every file, reported in one pass
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(scenarios.load_scenario(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     rosters = {sc.roster for sc in loaded}
     if len(rosters) > 1:
         raise InputError([Problem(sc.path.name, None, "roster",
@@ -157,12 +167,22 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
     for sc in loaded:
-        instance = scenarios.apply(base, sc, rules)
+        try:
+            instance = scenarios.apply(base, sc, rules)
+        except InputError as exc:
+            problems += exc.problems
+        try:
+            changed = scenario_weights(weights, sc)
+        except InputError as exc:
+            problems += exc.problems
+        if problems:
+            continue
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance,
-                     scenario_weights(weights, sc), digest))
+        todo.append((sc.slug, sc.name, instance, changed, digest))
+    if problems:
+        raise InputError(problems)
     files: dict[str, str | bytes] = {}
     rows, views, runs = [], [], {}
     base_assignment: dict[str, str] | None = None
@@ -203,6 +223,40 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     return Comparison(rows, files, runs, base_roster.warnings)
 
 
+ROSTER_FOLDER = "roster"  # in a plan folder that place --out writes
+
+
+@dataclass
+class Verification:
+    """A new plan compared with a published plan folder."""
+
+    differ: list[str]  # students whose case manager differs
+    same_input: bool | None  # the recorded input hash matches (None: unknown)
+    redacted: bool  # the published plan has pseudonyms for student ids
+    comparable: bool = True
+
+
+def verify_against(published: Path, new_csv: str, input_hash: str
+                   ) -> Verification:
+    """Compare a new plan's assignments.csv with a published plan.
+
+    A plan written with ``--redact`` holds pseudonyms keyed by its own
+    inputs: with the same inputs the new ids are pseudonymized the same
+    way and compared; with other inputs no student can be matched, and
+    the result says so (``comparable`` False) instead of counting every
+    student twice as a difference.
+    """
+    summary = published_summary(published)
+    recorded = summary.get("input_hash")
+    same = None if recorded is None else recorded == input_hash
+    redacted = bool(summary.get("redacted"))
+    if redacted and not same:
+        return Verification([], same, True, comparable=False)
+    rename = tables.pseudonymizer(input_hash) if redacted else None
+    differ, _ = compare_with_published(new_csv, published, rename)
+    return Verification(differ, same, redacted)
+
+
 @dataclass
 class Placing:
     """A finished ``place``: rankings per new student, optional re-plan."""
@@ -214,9 +268,16 @@ class Placing:
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
-          new: list, *, replan: bool) -> Placing:
+          new: list | Arrivals, *, replan: bool) -> Placing:
     """Rank who can take each new student; optionally re-plan with every
-    published assignment pinned (so nobody else moves)."""
+    published assignment pinned (so nobody else moves).
+
+    ``new`` read with ``load_arrivals`` (checked against the roster) also
+    gives the re-plan's files the updated roster, ``roster/students.csv``
+    and ``roster/staff.csv``, so the plan can be checked later.
+    """
+    arrivals = new if isinstance(new, Arrivals) else None
+    new = arrivals.students if arrivals is not None else new
     instance = roster.instance
     clash = sorted({s.student_id for s in new}
                    & {s.student_id for s in instance.students})
@@ -240,6 +301,10 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     outcome.moved = sum(1 for sid, cm in published.items()
                         if outcome.run.result.assignment.get(sid)
                         not in (None, cm))
+    if arrivals is not None:
+        outcome.run.files.update(
+            (f"{ROSTER_FOLDER}/{name}", text) for name, text in
+            updated_roster_files(roster, arrivals).items())
     return outcome
 
 

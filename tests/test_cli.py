@@ -106,7 +106,7 @@ def test_missing_roster_is_usage_error(run, tmp_path):
 def test_refuses_to_write_into_the_roster(tmp_path, run):
     folder = write_roster(tmp_path / "r", [srow()], [crow()])
     result = run("plan", folder, "--out", folder)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 14)
     assert "refusing to write the plan into" in result.output
 
 
@@ -116,7 +116,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_plan(tmp_path, run):
     other.mkdir()
     (other / "budget.xlsx").write_text("keep me")
     result = run("plan", folder, "--out", other)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 14)
     assert (other / "budget.xlsx").read_text() == "keep me"
 
 
@@ -155,7 +155,7 @@ def test_non_finite_settings_are_refused(run, tmp_path):
     weights.write_text("[weights]\nS1 = inf\n")
     bad = run("plan", "--out", tmp_path / "o", "--weights", weights)
     assert bad.exit_code == 1, bad.output
-    assert 'w.toml, column "S1"' in bad.output
+    assert 'w.toml, key "S1"' in bad.output
     assert "Traceback" not in bad.output
     nan = run("plan", "--out", tmp_path / "o", "--time-limit", "nan")
     assert nan.exit_code == 2, nan.output

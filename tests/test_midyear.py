@@ -59,8 +59,9 @@ def test_place_refuses_students_already_on_the_roster(published, tmp_path):
     result = run("place", SAMPLE, "--plan", published, "--student-file",
                  new)
     assert result.exit_code == 1
-    assert 'column "student_id": already on the roster (got "100001")' \
-        in result.output
+    # Issue 14: the message names the new file's row and the roster's.
+    assert ('dup.csv, row 2, column "student_id": student_id "100001" is '
+            "already on the roster (students.csv, row 2)") in result.output
 
 
 def test_replan_changes_only_who_must_change(published, tmp_path):

@@ -17,6 +17,7 @@ from optimizer.vocab import (
     PROVIDES,
     SERVICES,
     SETTINGS,
+    SPELLED_OUT,
     grade_range,
 )
 
@@ -76,6 +77,37 @@ def identifier(text: str) -> str:
     return text
 
 
+class ItemErrors(ValueError):
+    """Several bad items in one cell: ``items`` holds (item, message), so
+    each distinct bad item can be reported once over the whole file."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        self.items = items
+        super().__init__("; ".join(m for _, m in items))
+
+
+def suggest_code(value: str, codes: tuple[str, ...] | list[str],
+                 aliases: dict[str, str] | None = None) -> str:
+    """Like ``suggest``, but also for spelled-out names: "Speech and
+    Language" -> SPEECH, "Autism Spectrum Disorder" -> AUT."""
+    aliases = aliases or {}
+    words = re.findall(r"[A-Z0-9&/]+", value.upper())
+    for word in words:
+        code = aliases.get(word, word)
+        if code in codes and len(words) > 1:
+            return f' (did you mean "{code}"?)'
+    names = {" ".join(n.upper().replace("-", " ").split()): code
+             for code, spelled in SPELLED_OUT.items() if code in codes
+             for n in spelled}
+    names.update({" ".join(n.upper().split()): abbr
+                  for abbr, n in DISABILITIES.values() if abbr in codes})
+    key = " ".join(value.upper().replace("-", " ").split())
+    hit = difflib.get_close_matches(key, list(names), n=1, cutoff=0.75)
+    if hit:
+        return f' (did you mean "{names[hit[0]]}"?)'
+    return suggest(value, codes)
+
+
 def split_list(text: str) -> list[str]:
     """A ``;`` list (``,`` accepted too when no ``;`` is present)."""
     sep = ";" if ";" in text or "," not in text else ","
@@ -111,8 +143,9 @@ def disability(text: str) -> str:
     if key in _DISABILITY_LOOKUP:
         return _DISABILITY_LOOKUP[key]
     choices = list(DISABILITIES) + list(DISABILITY_ABBREVIATIONS)
+    hint = suggest_code(key, choices, _DISABILITY_LOOKUP)
     raise ValueError(
-        f'unknown disability code "{text}"{suggest(key, choices)}; use a '
+        f'unknown disability code "{text}"{hint}; use a '
         "CALPADS code (210-330) or its abbreviation (SLD, AUT, ...)"
     )
 
@@ -132,13 +165,14 @@ def setting(text: str) -> str:
     if up in SETTINGS:
         return up
     raise ValueError(
-        f'expected GENED, SDC or DEPT, got "{text}"{suggest(up, SETTINGS)}'
+        f'expected GENED, SDC or DEPT, got "{text}"'
+        f"{suggest_code(text, SETTINGS, _SETTING_ALIASES)}"
     )
 
 
 def _code_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     out: list[str] = []
-    bad: list[str] = []
+    bad: list[tuple[str, str]] = []
     for item in split_list(text):
         up = item.upper()
         up = _SERVICE_ALIASES.get(up, up)
@@ -146,11 +180,11 @@ def _code_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
             if up not in out:
                 out.append(up)
         else:
-            bad.append(f'"{item}"{suggest(up, allowed)}')
+            hint = suggest_code(item, allowed, _SERVICE_ALIASES)
+            bad.append((item, f'unknown {what} "{item}"{hint}; expected '
+                        f"{'/'.join(allowed)}"))
     if bad:
-        raise ValueError(
-            f"unknown {what} {', '.join(bad)}; expected {'/'.join(allowed)}"
-        )
+        raise ItemErrors(bad)
     return out
 
 

@@ -5,7 +5,7 @@ domain: every problem located, legal-but-suspicious input warned about.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,6 +19,7 @@ from optimizer.inputs.tables import (
     Table,
     check_unique,
     formula_cells,
+    header_key,
     parse_rows,
     read_table,
     resolve_columns,
@@ -65,6 +66,8 @@ class Roster:
     input_hash: str
     path: Path
     files: tuple[Path, ...]
+    rows: dict[str, int] = field(default_factory=dict)  # student -> row
+    students_file: str = "students.csv"  # as problems name it
 
 
 # --------------------------------------------------------------- reading
@@ -84,6 +87,22 @@ def _find_roster_files(path: Path) -> tuple[Path, Path]:
     return files["students.csv"], files["staff.csv"]
 
 
+def read_roster_tables(path: Path) -> tuple[Table, Table, tuple[Path, ...]]:
+    """The students and staff tables of a roster folder or workbook, as
+    text cells, and the files read."""
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        from optimizer.inputs.excel import read_workbook
+
+        student_table, staff_table = read_workbook(path)
+        return student_table, staff_table, (path,)
+    students_path, staff_path = _find_roster_files(path)
+    _check_size(students_path)
+    staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
+    student_table = read_table(students_path,
+                               [c.name for c in STUDENT_COLUMNS])
+    return student_table, staff_table, (students_path, staff_path)
+
+
 def load_roster(path: Path | str, rules: RuleSet) -> Roster:
     """Load a roster folder (``students.csv``, ``staff.csv``) into a Roster.
 
@@ -93,25 +112,19 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
         With every problem found in both files.
     """
     path = Path(path)
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        from optimizer.inputs.excel import read_workbook
-
-        student_table, staff_table = read_workbook(path)
-        files: tuple[Path, ...] = (path,)
-    else:
-        students_path, staff_path = _find_roster_files(path)
-        _check_size(students_path)
-        staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
-        student_table = read_table(students_path,
-                                   [c.name for c in STUDENT_COLUMNS])
-        files = (students_path, staff_path)
+    student_table, staff_table, files = read_roster_tables(path)
     if len(student_table.rows) > MAX_STUDENT_ROWS:
         raise InputError([Problem(student_table.file, None, None, None,
                                   f"{len(student_table.rows):,} rows; the "
                                   f"limit is {MAX_STUDENT_ROWS:,} students")])
     problems: list[Problem] = []
-    staff = _build_staff(staff_table, rules, problems)
-    students, extra_cols, extras = _build_students(student_table, problems)
+    staff_found, _ = resolve_columns(staff_table, STAFF_COLUMNS, problems)
+    student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
+    if problems:  # rows read under unmatched headers would only cascade
+        raise InputError(problems)
+    staff = _build_staff(staff_table, staff_found, rules, problems)
+    students, extra_cols, extras = build_students(student_table,
+                                                   student_cols, problems)
     repairs = _repair_dropped_zeros(students, student_table, staff)
     if problems:
         raise InputError(problems)
@@ -122,19 +135,19 @@ def load_roster(path: Path | str, rules: RuleSet) -> Roster:
         raise InputError(validation_problems(
             path.name, None, exc.errors(), key="")) from None
     contract = {c.name for c in STUDENT_COLUMNS}
+    rows = {s.student_id: r for r, s in
+            zip([r for r, _ in student_table.rows], students)}
     warnings = [*staff_table.notes, *student_table.notes, *repairs,
                 *formula_cells(staff_table, {"name"}),
                 *formula_cells(student_table, {
                     h for h in student_table.header
-                    if h.strip().lower() not in contract}),
+                    if header_key(h) not in contract}),
                 *roster_warnings(instance, rules, student_table.file,
-                                 staff_table.file,
-                                 {s.student_id: r for r, s in
-                                  zip([r for r, _ in student_table.rows],
-                                      students)})]
+                                 staff_table.file, rows)]
     digest = hashlib.sha256(
         (student_table.digest + staff_table.digest).encode()).hexdigest()
-    return Roster(instance, tuple(warnings), digest, path, files)
+    return Roster(instance, tuple(warnings), digest, path, files, rows,
+                  student_table.file)
 
 
 def _repair_dropped_zeros(students: list[Student], table: Table,
@@ -201,9 +214,8 @@ def credential_codes(text: str, rules: RuleSet) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
-                 ) -> list[Staff]:
-    found, _extra = resolve_columns(table, STAFF_COLUMNS, problems)
+def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
+                 problems: list[Problem]) -> list[Staff]:
     parsed = parse_rows(table, STAFF_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
@@ -230,10 +242,12 @@ def _build_staff(table: Table, rules: RuleSet, problems: list[Problem]
     return staff
 
 
-def _build_students(table: Table, problems: list[Problem]
+def build_students(table: Table,
+                    columns: tuple[dict[str, int], list[int]],
+                    problems: list[Problem]
                     ) -> tuple[list[Student], tuple[str, ...],
                                dict[str, tuple[str, ...]]]:
-    found, extra_pos = resolve_columns(table, STUDENT_COLUMNS, problems)
+    found, extra_pos = columns
     parsed = parse_rows(table, STUDENT_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
@@ -267,7 +281,10 @@ def load_student_file(path: Path | str) -> tuple[list[Student],
     path = Path(path)
     table = read_table(path, [c.name for c in STUDENT_COLUMNS])
     problems: list[Problem] = []
-    students, _cols, extras = _build_students(table, problems)
+    columns = resolve_columns(table, STUDENT_COLUMNS, problems)
+    if problems:
+        raise InputError(problems)
+    students, _cols, extras = build_students(table, columns, problems)
     if problems:
         raise InputError(problems)
     return students, extras

@@ -33,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +43,13 @@ from pydantic import ValidationError
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
+from optimizer.inputs.parse import suggest
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
     STUDENT_COLUMNS,
     credential_codes,
 )
-from optimizer.inputs.tables import Column, validation_problems
+from optimizer.inputs.tables import Column, match_key, validation_problems
 from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",
@@ -65,6 +67,9 @@ class Scenario:
     path: Path
     roster: Path
     data: dict[str, Any] = field(repr=False)
+    # problems found while reading (unknown keys), reported by ``apply``
+    # together with every other problem of the file
+    notes: list[Problem] = field(default_factory=list, repr=False)
 
     @property
     def slug(self) -> str:
@@ -83,14 +88,14 @@ def load_scenario(path: Path | str) -> Scenario:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError([Problem(file, None, None, None,
                                   f"not valid TOML: {exc}")]) from None
-    problems = [Problem(file, None, key, None, "unknown key; expected one of "
-                        + ", ".join(sorted(KEYS)))
-                for key in sorted(set(data) - KEYS)]
-    for key in sorted(set(data.get("objective", {}) if isinstance(
-            data.get("objective"), dict) else ()) - OBJECTIVE_KEYS):
-        problems.append(Problem(file, None, f"objective.{key}", None,
-                                "unknown key; expected mode, priority or "
-                                "weights"))
+    # Keys are matched like headers ("Remove Staff" is remove_staff);
+    # an unknown key is reported, and the rest is still checked by apply.
+    notes: list[Problem] = []
+    data = _known_keys(data, KEYS, file, "", notes)
+    if isinstance(data.get("objective"), dict):
+        data["objective"] = _known_keys(data["objective"], OBJECTIVE_KEYS,
+                                        file, "objective.", notes)
+    problems: list[Problem] = []
     objective = data.get("objective", {})
     if not isinstance(objective, dict) or not isinstance(
             objective.get("weights", {}), dict):
@@ -126,33 +131,53 @@ def load_scenario(path: Path | str) -> Scenario:
             problems.append(Problem(file, None, "roster", roster,
                                     f"no roster folder at {roster_path}"))
     if problems:
-        raise InputError(problems)
+        raise InputError(notes + problems)
     return Scenario(str(data.get("name", path.stem)),
                     str(data.get("description", "")), path, roster_path,
-                    data)
+                    data, notes)
 
 
-def _cells(record: dict[str, Any]) -> dict[str, str]:
-    """TOML values as roster cells: lists joined with ';'."""
+def _known_keys(data: dict[str, Any], valid: set[str], file: str,
+                prefix: str, notes: list[Problem]) -> dict[str, Any]:
+    """``data`` with its keys matched to ``valid``; unknown keys dropped
+    and noted with "did you mean" and the valid keys."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name, hint = match_key(key, sorted(valid))
+        if name is None:
+            notes.append(Problem(file, None, prefix + key, None,
+                                 f"unknown key{hint}; keys: "
+                                 + ", ".join(sorted(valid))))
+        else:
+            out[name] = value
+    return out
+
+
+def _cells(record: dict[str, Any], names: list[str], file: str, key: str,
+           problems: list[Problem]) -> dict[str, str]:
+    """TOML values as roster cells (lists joined with ';'), under the
+    contract's field names; unknown fields noted with "did you mean"."""
     out = {}
-    for key, value in record.items():
+    for field_key, value in record.items():
         if isinstance(value, list):
             value = ";".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
-        out[key.strip().lower()] = str(value)
+        name, hint = match_key(field_key, names)
+        if name is None:
+            problems.append(Problem(file, None, f"{key}.{field_key}",
+                                    str(value), f"unknown field{hint}; "
+                                    f"fields: {', '.join(names)}"))
+        else:
+            out[name] = str(value)
     return out
 
 
 def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   file: str, key: str, problems: list[Problem],
                   rules: RuleSet | None = None) -> dict[str, Any]:
-    names = {c.name for c in columns}
-    cells = _cells(record)
+    cells = _cells(record, [c.name for c in columns], file, key, problems)
     values: dict[str, Any] = {}
-    for name in sorted(set(cells) - names):
-        problems.append(Problem(file, None, f"{key}.{name}", cells[name],
-                                "unknown field"))
     for col in columns:
         if col.name not in cells or cells[col.name] == "":
             continue
@@ -175,21 +200,22 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
 def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     """The base roster with the scenario's changes, re-validated."""
     file, data = scenario.path.name, scenario.data
-    problems: list[Problem] = []
+    problems: list[Problem] = list(scenario.notes)
     staff = {c.staff_id: c for c in base.staff}
     students = {s.student_id: s for s in base.students}
     for sid in data.get("remove_staff", []):
         if staff.pop(sid, None) is None:
-            problems.append(Problem(file, None, "remove_staff", sid,
-                                    f'unknown staff_id "{sid}"'))
+            problems.append(_unknown(file, "remove_staff", "staff_id", sid,
+                                     [c.staff_id for c in base.staff]))
     for record in data.get("update_staff", []):
-        sid = str(record.get("staff_id", ""))
-        if sid not in staff:
-            problems.append(Problem(file, None, "update_staff.staff_id", sid,
-                                    f'unknown staff_id "{sid}"'))
-            continue
+        sid = str(next((v for k, v in record.items()
+                        if match_key(k, ["staff_id"])[0]), ""))
         values = _parse_record(record, STAFF_COLUMNS, file,
                                "update_staff", problems, rules)
+        if sid not in staff:  # its fields are checked all the same
+            problems.append(_unknown(file, "update_staff.staff_id",
+                                     "staff_id", sid, list(staff)))
+            continue
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
         except ValidationError as exc:
@@ -210,8 +236,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="add_staff")
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
-            problems.append(Problem(file, None, "remove_students", sid,
-                                    f'unknown student_id "{sid}"'))
+            problems.append(_unknown(file, "remove_students", "student_id",
+                                     sid, list(students)))
     extras = dict(base.extras)
     for record in data.get("add_students", []):
         values = _parse_record(record, STUDENT_COLUMNS, file,
@@ -252,8 +278,20 @@ def _known(file: str, key: str, sid: str, cid: str, students, staff
            ) -> list[Problem]:
     out = []
     if sid not in students:
-        out.append(Problem(file, None, key, sid,
-                           f'unknown student_id "{sid}"'))
+        out.append(_unknown(file, key, "student_id", sid, list(students)))
     if cid not in staff:
-        out.append(Problem(file, None, key, cid, f'unknown staff_id "{cid}"'))
+        out.append(_unknown(file, key, "staff_id", cid, list(staff)))
     return out
+
+
+def _unknown(file: str, key: str, kind: str, ident: str,
+             known: list[str]) -> Problem:
+    """An id the roster does not have, with the closest one it has: the
+    same id but for leading zeros ("T001" -> "T0001") first."""
+    def bare(x: str) -> str:
+        return re.sub(r"(?<!\d)0+(?=\d)", "", x.strip().upper())
+
+    same = [k for k in known if bare(k) == bare(ident)]
+    hint = (f' (did you mean "{same[0]}"?)' if len(same) == 1
+            else suggest(ident, known))
+    return Problem(file, None, key, ident, f'unknown {kind} "{ident}"{hint}')

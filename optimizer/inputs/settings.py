@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.tables import validation_problems
+from optimizer.inputs.tables import match_key, validation_problems
 from optimizer.objectives import ObjectiveWeights
 
 
@@ -30,11 +30,15 @@ def load_weights(path: Path | None, mode: str | None,
     data: dict = {}
     file = str(path) if path else "weights.toml"
     if path is not None:
-        raw = load_weights_file(path)
-        unknown = set(raw) - {"mode", "priority", "weights"}
-        problems = [Problem(file, None, key, None, "unknown key; expected "
-                            "mode, priority or [weights]")
-                    for key in sorted(unknown)]
+        raw, problems = {}, []
+        for key, value in load_weights_file(path).items():
+            name, hint = match_key(key, ["mode", "priority", "weights"])
+            if name is None:
+                problems.append(Problem(file, None, key, None,
+                                        f"unknown key{hint}; keys: mode, "
+                                        "priority, [weights]"))
+            else:
+                raw[name] = value
         if problems:
             raise InputError(problems)
         data.update({k: raw[k] for k in ("mode", "priority") if k in raw})

@@ -8,9 +8,11 @@ column and the value.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io as _io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,7 @@ def _decode(raw: bytes, file: str, notes: list[Problem]) -> str | None:
 
 def _pick_delimiter(first_line: str, known: set[str]) -> str:
     def score(d: str) -> tuple[int, int]:
-        cells = [c.strip().strip('"').lower() for c in first_line.split(d)]
+        cells = [header_key(c.strip('"')) for c in first_line.split(d)]
         return (sum(c in known for c in cells), len(cells))
     return max([",", ";", "\t", "|"], key=score)
 
@@ -98,31 +100,183 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
     return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
 
 
-def resolve_columns(table: Table, columns: tuple[Column, ...],
-                     problems: list[Problem]) -> tuple[dict[str, int],
-                                                       list[int]]:
-    """Map contract names to positions; the rest are extra columns."""
-    names = [c.name for c in columns]
-    found: dict[str, int] = {}
-    extra: list[int] = []
-    for pos, head in enumerate(table.header):
-        key = head.strip().lower()
-        if key in found:
-            problems.append(Problem(table.file, 1, head, None,
-                                    f'column "{key}" appears twice'))
-        elif key in names:
-            found[key] = pos
+# ------------------------------------------------------------ headers
+# People write "Support Level", "support-level" or "SUPPORT_LEVEL" for
+# support_level: all mean the column. A header *near* a contract column
+# but not the same ("Suport Level", "Primary Disability Code") is an error
+# with "did you mean": carrying it silently as an extra column would drop
+# data the rules read. A header matching nothing is the district's own
+# column and is carried through; "x_" in front marks a near one as such.
+
+EXTRA_PREFIX = "x_"
+
+# Everyday names that mean a contract column but are not spelled like it;
+# they are reported with "did you mean", never read silently, since a
+# district's "case_manager" might be this year's or last year's.
+_SYNONYMS: dict[str, str] = {
+    "pupil": "student_id", "pupil_id": "student_id", "ssid": "student_id",
+    "student_number": "student_id", "local_id": "student_id",
+    "grade_level": "grade",
+    "placement": "setting", "eligibility": "primary_disability",
+    "employee_id": "staff_id", "staff_name": "name",
+    "school": "site", "school_code": "site", "campus": "site",
+    "schools": "sites", "site": "sites",
+    "disability": "primary_disability",
+    "primary_eligibility": "primary_disability",
+    "secondary_eligibility": "secondary_disability",
+    "language": "home_language", "primary_language": "home_language",
+    "cm": "prior_case_manager", "prior_cm": "prior_case_manager",
+    "case_manager": "prior_case_manager",
+    "tor": "teacher_of_record", "teacher": "teacher_of_record",
+    "cap": "max_caseload", "caseload_cap": "max_caseload",
+    "caseload_max": "max_caseload", "max_cap": "max_caseload",
+    "case_manager_ok": "can_case_manage",
+    "is_case_manager": "can_case_manage",
+}
+
+
+def header_key(text: str) -> str:
+    """The comparable form of a header.
+
+    Case, spaces, hyphens, dots and underscores do not matter:
+    ``"Can Case-Manage"`` and ``"can_case_manage"`` give the same key.
+    """
+    return re.sub(r"[\s\-_.]+", "_", text.strip().lower()).strip("_")
+
+
+def _shares_a_word(header: str, name: str) -> int:
+    """``"Pupil Number"`` and student_id (pupil is a synonym), ``"Placement
+    Type"`` and setting: a loose likeness, used only for hints."""
+    words = header_key(header).split("_")
+    if any(w == name or _SYNONYMS.get(w) == name for w in words):
+        return 2  # the better hint
+    return int(any(len(w) > 3 and w in name.split("_") for w in words))
+
+
+def near_name(key: str, names: Sequence[str]) -> str | None:
+    """The contract name ``key`` was probably meant to be, or None.
+
+    Near means a small misspelling (similar letters), every word of a
+    several-word name present (``primary_disability_code``), or an
+    everyday synonym (``school`` for ``site``).
+    """
+    if key.startswith(EXTRA_PREFIX) or not key:
+        return None
+    if _SYNONYMS.get(key) in names:
+        return _SYNONYMS[key]
+    words = set(key.split("_"))
+    compact = key.replace("_", "")
+    best, best_score = None, 0.0
+    for name in names:
+        parts = name.split("_")
+        if len(parts) > 1 and set(parts) <= words:
+            score = 1.0
+        else:
+            score = difflib.SequenceMatcher(
+                None, compact, name.replace("_", "")).ratio()
+        if score >= 0.85 and score > best_score:
+            best, best_score = name, score
+    return best
+
+
+@dataclass
+class HeaderMatch:
+    """Where each contract column is, the extra columns, the problems."""
+
+    found: dict[str, int] = field(default_factory=dict)
+    extra: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def match_headers(file: str, header: Sequence[str],
+                  columns: Sequence[tuple[str, bool]]) -> HeaderMatch:
+    """Match a header row to contract ``columns`` (name, required).
+
+    Parameters
+    ----------
+    file
+        The file name used in problems.
+    header
+        The header cells as written.
+    columns
+        The contract's columns in order, each ``(name, required)``.
+
+    Returns
+    -------
+    HeaderMatch
+        Positions of the matched columns and of the extra ones, and every
+        header problem (row 1): duplicates, near misses, missing required
+        columns, each with the suggestion that fits.
+    """
+    names = [n for n, _ in columns]
+    match = HeaderMatch()
+    unmatched: list[int] = []
+    for pos, head in enumerate(header):
+        key = header_key(head)
+        if key in names:
+            if key in match.found:
+                match.problems.append(Problem(
+                    file, 1, head, None, f'column "{key}" appears twice'))
+            else:
+                match.found[key] = pos
         elif key:
-            extra.append(pos)
-    for col in columns:
-        if col.required and col.name not in found:
-            near = [table.header[p] for p in extra]
-            hint = parse.suggest(col.name, near)
-            problems.append(Problem(
-                table.file, 1, col.name, None,
-                f'required column "{col.name}" is missing{hint}; expected '
-                f"columns: {', '.join(names)}"))
-    return found, extra
+            unmatched.append(pos)
+    missing = [n for n in names if n not in match.found]
+    hinted: set[int] = set()
+    for name, required in columns:
+        if not required or name in match.found:
+            continue
+        near = [p for p in unmatched
+                if near_name(header_key(header[p]), missing) == name]
+        # Only as a hint for a column that is missing anyway: a header
+        # sharing a word or synonym with it ("Pupil Number").
+        loose = sorted((p for p in unmatched
+                        if _shares_a_word(header[p], name)),
+                       key=lambda p: _shares_a_word(header[p], name) != 2)
+        shown = near[:1] or loose[:1]
+        hint = (f' (did you mean "{header[shown[0]]}"?)' if shown else "")
+        hinted.update(near[:1])
+        match.problems.append(Problem(
+            file, 1, name, None,
+            f'required column "{name}" is missing{hint}; expected '
+            f"columns: {', '.join(names)}"))
+    for pos in unmatched:
+        near = near_name(header_key(header[pos]), missing)
+        if near is None or pos in hinted:
+            match.extra.append(pos)
+            continue
+        match.problems.append(Problem(
+            file, 1, header[pos], None,
+            f'not a contract column (did you mean "{near}"?); rename it, '
+            f'or start it with "{EXTRA_PREFIX}" to keep it as a column of '
+            "your own"))
+    return match
+
+
+def match_key(key: str, valid: Sequence[str]) -> tuple[str | None, str]:
+    """A key of a settings or scenario file: (canonical name or None,
+    hint). ``"Max Caseload"`` is ``max_caseload``; an unknown key gets a
+    "did you mean" hint when one is near."""
+    norm = header_key(key)
+    if norm in valid:
+        return norm, ""
+    near = near_name(norm, valid)
+    if near is None:
+        upper = {v.upper(): v for v in valid}
+        hit = difflib.get_close_matches(norm.upper(), list(upper), n=1,
+                                        cutoff=0.6)
+        near = upper[hit[0]] if hit else None
+    return None, (f' (did you mean "{near}"?)' if near else "")
+
+
+def resolve_columns(table: Table, columns: tuple[Column, ...],
+                    problems: list[Problem]) -> tuple[dict[str, int],
+                                                      list[int]]:
+    """Map contract names to positions; the rest are extra columns."""
+    match = match_headers(table.file, table.header,
+                          [(c.name, c.required) for c in columns])
+    problems.extend(match.problems)
+    return match.found, match.extra
 
 
 def parse_rows(table: Table, columns: tuple[Column, ...],
@@ -142,6 +296,9 @@ def parse_rows(table: Table, columns: tuple[Column, ...],
                 continue
             try:
                 values[col.name] = (col.parse or _text)(cell)
+            except parse.ItemErrors as exc:  # each bad item on its own
+                problems.extend(Problem(table.file, row, col.name, item,
+                                        msg) for item, msg in exc.items)
             except ValueError as exc:
                 problems.append(Problem(table.file, row, col.name, cell,
                                         str(exc)))
@@ -201,7 +358,9 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
     they are (they load into the IEP system), so the user is told.
     """
     out = []
-    wanted = [(i, h) for i, h in enumerate(table.header) if h in columns]
+    keys = {header_key(c) for c in columns}  # "Name" is name
+    wanted = [(i, h) for i, h in enumerate(table.header)
+              if header_key(h) in keys]
     for row, cells in table.rows:
         for i, head in wanted:
             cell = cells[i].strip() if i < len(cells) else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
-from optimizer.explain import Explanation
+from optimizer.explain import Explanation, utilization_text
 from optimizer.result import Diagnosis, Result
 from optimizer.verify import Audit
 from optimizer.vocab import COORDINATES
@@ -123,7 +123,10 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
                "better):")
     for a in eligible[:limit]:
         d = a.deltas or {}
-        terms = ", ".join(f"{t} {v:+d}" for t, v in d.items())
+        terms = ", ".join(
+            f"{t} {v:+d}" + (f" ({utilization_text(a.utilization)})"
+                             if t == "S2" and a.utilization else "")
+            for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""
         out.append(f"  {a.staff_id} {a.name} ({a.relation}): {terms}{note}")
