@@ -529,11 +529,18 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}")
     k = result.kpis
-    click.echo(f"Best practice {k.best_practice_matches}/{k.students}"
+    # S1 counts misses among students with a case manager on the roster,
+    # so "Best practice N/M" counts over the same students.
+    placed = k.students_assigned
+    click.echo(f"Best practice {k.best_practice_matches}/{placed}"
                f", continuity kept {k.continuity_kept}/"
                f"{k.prior_case_manager_given}, language "
                f"{k.language_matches}/"
                f"{k.home_language_other_than_english}")
+    if k.students > placed:
+        click.echo(f"{k.students - placed} student(s) without a case "
+                   "manager on the roster (H1); best practice and "
+                   f"language count the {placed} with one")
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
         click.echo(line)
