@@ -20,6 +20,7 @@ from optimizer.inputs.plans import (
     name_mismatches,
     plan_assignments,
     published_assignment,
+    published_names,
     read_assignment,
 )
 from optimizer.inputs.roster import load_roster
@@ -179,12 +180,15 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         if from_dir is not None:
             run = workflow.replan(loaded, rules, published_assignment(
                 from_dir), params=params, warnings=warnings,
-                redact=redact, xlsx=xlsx)
+                redact=redact, xlsx=xlsx, source=str(from_dir),
+                published_names=published_names(from_dir),
+                roster_label=str(roster))
         else:
             run = workflow.plan(loaded.instance, rules,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
-                                redact=redact, xlsx=xlsx, params=params)
+                                redact=redact, xlsx=xlsx, params=params,
+                                roster_label=str(roster))
     if run.changes is not None and not as_json:
         click.echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from optimizer import io
+import optimizer as cl
 from optimizer.cli import main
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = cl.DEFAULT_SAMPLE_DIR
 
 
 def block(name: str) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import instance, staff, student
 
+import optimizer as cl
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.solve import solve
@@ -102,9 +103,9 @@ def test_students_without_a_reference_are_not_counted(rules):
 
 
 def test_ortiz_retirement_changes_only_what_it_causes(rules):
-    from optimizer import io, scenarios
+    from optimizer.inputs import scenarios
 
-    base = io.load_roster(io.DEFAULT_SAMPLE_DIR, rules).instance
+    base = cl.load_roster(cl.DEFAULT_SAMPLE_DIR, rules).instance
     sc = scenarios.load_scenario(ROOT / "scenarios" / "ortiz-retires.toml")
     inst = scenarios.apply(base, sc, rules)
     base_plan = solve(base, rules, params=SolverParams(60))

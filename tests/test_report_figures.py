@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from helpers import crow, srow, write_roster
 
-from optimizer import io
+import optimizer as cl
 from optimizer.cli import main
 
 ROOT = Path(__file__).parent.parent
-SAMPLE = io.DEFAULT_SAMPLE_DIR
+SAMPLE = cl.DEFAULT_SAMPLE_DIR
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 
@@ -34,6 +34,13 @@ def text_of(fragment: str) -> str:
 def changes_headings(page: str) -> list[str]:
     return [text_of(h) for h in re.findall(
         r'<h3 class="changes-heading"[^>]*>(.*?)</h3>', page, re.S)]
+
+
+def section(page: str, ident: str) -> str:
+    match = re.search(rf'<section[^>]*id="{ident}"[^>]*>(.*?)</section>',
+                      page, re.S)
+    assert match, f"no section {ident}"
+    return match.group(1)
 
 
 def count_in(heading: str) -> int:
@@ -167,31 +174,27 @@ def test_changes_table_names_beside_ids(plans):
 
 def test_itinerant_counted_once(plans):
     text = page(plans, "pub")
-    charts = re.search(r'<section id="caseloads-1">(.*?)</section>', text,
-                       re.S).group(1)
+    charts = text_of(section(text, "caseloads-1"))
     # Priya Morgan (T0024, DHH) serves all three sites: one bar, in the
     # chart of staff who serve several sites.
     assert charts.count("(T0024)") == 1
-    assert "Staff who serve several sites" in text_of(charts)
+    assert "Staff who serve several sites" in charts
 
 
 def test_coverage_codes_explained_and_sli_not_a_dash(plans):
     text = page(plans, "pub")
-    section = re.search(r'<section id="coverage-1">(.*?)</section>', text,
-                        re.S).group(1)
-    words = text_of(section)
+    part = section(text, "coverage-1")
+    words = text_of(part)
     assert "\u2713" in words and "means" in words  # a legend
     head = re.search(r'<table class="coverage">\s*<tr>(.*?)</tr>',
-                     section, re.S).group(1)
+                     part, re.S).group(1)
     assert ">SLI<" not in head
     assert "speech" in words.lower() and "service" in words.lower()
 
 
 def test_needs_attention_lists_misses_warnings_unverified(plans):
     text = page(plans, "pub")
-    section = re.search(r'<section id="attention-1">(.*?)</section>', text,
-                        re.S).group(1)
-    words = text_of(section)
+    words = text_of(section(text, "attention-1"))
     lines = list(csv.DictReader((plans / "pub" / "assignments.csv").open()))
     misses = [r["student_id"] for r in lines if r["best_practice"] == "no"]
     assert misses and all(f"({sid})" in words for sid in misses)
