@@ -35,7 +35,6 @@ from optimizer.vocab import (
     grade_range,
 )
 
-
 @dataclass(frozen=True)
 class Fix:
     """A change that makes a conflict go away (verified by re-solving)."""

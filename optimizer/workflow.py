@@ -50,7 +50,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          redact: bool = False, xlsx: bool = True, html: bool = True,
          title: str = "Case-manager plan",
          solve_on: Instance | None = None, roster_label: str = "",
-         against: report_html.Against | None = None) -> PlanRun:
+         against: report_html.Against | None = None,
+         reference: dict[str, str] | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -59,17 +60,21 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     columns are left out, and warnings are only counted. ``against``
     says what report.html counts changes against (default: last year's
     case managers); ``roster_label`` names the roster in its header.
+    With a ``reference`` plan, the plan is the one closest to it among
+    equally good plans (objective R, recomputed by the checker).
     """
     rename = tables.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
     # describe and check the real roster.
-    result = solve(solve_on or instance, rules, weights, params)
+    result = solve(solve_on or instance, rules, weights, params,
+                   reference=reference)
     files: dict[str, str | bytes] = {}
     checked = None
     if result.has_plan:
-        checked = audit(instance, rules, dict(result.assignment))
+        checked = audit(instance, rules, dict(result.assignment),
+                        reference=reference)
         if checked.violations:
             raise AssertionError(
                 "the solver's plan fails the checker: "
@@ -231,8 +236,10 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     for i, (slug, name, instance, w, digest) in enumerate(todo):
         if progress:
             progress(i, len(todo), name)
+        # Scenarios: the plan closest to the base among equally good ones.
         run = plan(instance, rules, input_hash=digest, weights=w,
-                   params=params, xlsx=xlsx, html=False)
+                   params=params, xlsx=xlsx, html=False,
+                   reference=base_assignment)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
@@ -369,7 +376,8 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
     run = plan(roster.instance, rules, input_hash=roster.input_hash,
                weights=midyear.REPLAN_WEIGHTS, params=params,
                warnings=warnings, redact=redact, xlsx=xlsx, html=False,
-               solve_on=midyear.replan_instance(roster.instance, published))
+               solve_on=midyear.replan_instance(roster.instance, published),
+               reference=published)
     reasons: dict[str, str] = {}
     if run.audit is not None:
         run.changes = midyear.change_reasons(

@@ -14,6 +14,11 @@ is a transportation problem. Its default objective fits a min-cost flow:
 Lexicographic S1-first is exact with ``M`` larger than the whole range of
 the second level, so any plan with fewer S1 misses costs less. OR-Tools'
 min-cost-flow solver is exact: its OPTIMAL is a proof.
+
+The closeness level R (a reference plan, see ``objectives``) comes last
+the same way: every cost above is multiplied by ``K``, one more than the
+students with a reference, and each arc to a group's reference case
+manager costs 1 less, so R decides only between plans equal in the rest.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from optimizer.objectives import (
+    REFERENCE,
     balance_coefficient,
     balance_term,
     best_practice_miss,
     continuity_kept,
+    group_reference_changes,
     language_miss,
 )
 from optimizer.result import LevelOutcome
@@ -41,15 +48,27 @@ class FlowOutcome:
     optimal: bool
 
 
+# Costs times (nodes + 1) must stay in int64 inside OR-Tools' solver.
+_MAX_COST = 2**62
+
+
 def exact_for(structure: Structure, component: Component,
               levels: list[dict[str, int]]) -> bool:
-    """Whether the flow's optimum is the plan's optimum for these levels."""
+    """Whether the flow's optimum is the plan's optimum for these levels
+    (with R last, also only when its costs fit, see ``solve_flow``)."""
     weights = {structure.groups[g].weight_units for g in component.groups}
     if len(weights) != 1:
         return False  # weighted workloads: balance is not a flow cost
+    levels = _without_reference(levels)
     if len(levels) == 1:
         return True
     return len(levels) == 2 and levels[0] == {"S1": 1}
+
+
+def _without_reference(levels: list[dict[str, int]]
+                       ) -> list[dict[str, int]]:
+    return levels[:-1] if levels and levels[-1] == {REFERENCE: 1} \
+        else levels
 
 
 def solve_flow(structure: Structure, component: Component,
@@ -62,10 +81,12 @@ def solve_flow(structure: Structure, component: Component,
     """
     groups, pairs, caps = structure.groups, structure.pairs, structure.caps
     inst = structure.instance
-    if len(levels) == 2 and levels[0] == {"S1": 1}:
-        head, tail = levels
-    elif len(levels) == 1:
-        head, tail = {}, levels[0]
+    closest = levels[-1:] == [{REFERENCE: 1}]
+    core = _without_reference(levels)
+    if len(core) == 2 and core[0] == {"S1": 1}:
+        head, tail = core
+    elif len(core) == 1:
+        head, tail = {}, core[0]
     else:  # strict priorities: approximate with the first two levels
         head, tail = {"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}
     c1 = tail.get("S1", 0)
@@ -118,6 +139,11 @@ def solve_flow(structure: Structure, component: Component,
             heads.append(sink)
             capacity.append(places[c])
             cost.append(0)
+    exact = exact_for(structure, component, levels)
+    if closest:
+        closest = _add_reference_costs(structure, component, cost,
+                                       pair_of_arc, sink + 1)
+        exact = exact and closest
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
         np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
@@ -136,8 +162,28 @@ def solve_flow(structure: Structure, component: Component,
     for p, f in zip(pair_of_arc, flows.tolist()):
         counts[p] += int(f)
     return FlowOutcome(counts, _levels(structure, component, counts,
-                                       levels), exact_for(structure,
-                                                          component, levels))
+                                       levels, exact), exact)
+
+
+def _add_reference_costs(structure: Structure, component: Component,
+                         cost: list[int], pair_of_arc: list[int],
+                         num_nodes: int) -> bool:
+    """Make R the last level (module docstring), in place; False, with
+    the costs unchanged, when the scaled costs would not fit."""
+    groups, pairs = structure.groups, structure.pairs
+    staff_ids = [c.staff_id for c in structure.instance.staff]
+    k = 1 + sum(groups[g].size for g in component.groups
+                if groups[g].reference is not None)
+    top = max((abs(c) for c in cost), default=0)
+    if (top * k + 1) * num_nodes >= _MAX_COST:
+        return False
+    for i, c in enumerate(cost):
+        pair = pairs[pair_of_arc[i]] if i < len(pair_of_arc) else None
+        cost[i] = c * k
+        if pair is not None and groups[pair.group].reference == staff_ids[
+                pair.staff]:
+            cost[i] -= 1
+    return True
 
 
 def term_values(structure: Structure, component: Component,
@@ -158,14 +204,30 @@ def term_values(structure: Structure, component: Component,
         allowed += prior
         kept += continuity_kept(n, prior)
     s2 = sum(balance_term(caps[c], v) for c, v in load.items())
-    return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4}
+    return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4,
+            REFERENCE: reference_changes(structure, component, counts)}
+
+
+def reference_changes(structure: Structure, component: Component,
+                      counts: dict[int, int]) -> int:
+    """R of a component's counts: students of groups with a reference
+    case manager who are not given to that staff member."""
+    groups, pairs = structure.groups, structure.pairs
+    staff_ids = [c.staff_id for c in structure.instance.staff]
+    given: dict[int, int] = {}
+    for p in component.pairs:
+        g = pairs[p].group
+        if groups[g].reference == staff_ids[pairs[p].staff]:
+            given[g] = counts.get(p, 0)
+    return sum(group_reference_changes(groups[g].size, given.get(g, 0))
+               for g in component.groups
+               if groups[g].reference is not None)
 
 
 def _levels(structure: Structure, component: Component,
-            counts: dict[int, int], levels: list[dict[str, int]]
-            ) -> list[LevelOutcome]:
+            counts: dict[int, int], levels: list[dict[str, int]],
+            exact: bool) -> list[LevelOutcome]:
     values = term_values(structure, component, counts)
-    exact = exact_for(structure, component, levels)
     out = []
     for level in levels:
         v = sum(coef * values[t] for t, coef in level.items())
