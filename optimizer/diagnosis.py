@@ -23,11 +23,17 @@ from optimizer.result import (
     Diagnosis,
     NoCandidate,
 )
-from optimizer.rules import INSTRUCT, RuleSet, best_practice_items, check_pair
+from optimizer.rules import RuleSet, best_practice_items, check_pair
 from optimizer.solver.diagnose import capacity_shortfalls, minimal_conflicts
 from optimizer.structure import Structure, build_structure
-from optimizer.vocab import COORDINATES, GRADE_INDEX, GRADES, grade_range
-
+from optimizer.vocab import (
+    COORDINATES,
+    GRADE_INDEX,
+    GRADES,
+    INSTRUCTION_ACTIVITY,
+    OWN_TEACHER_ITEM,
+    grade_range,
+)
 
 @dataclass(frozen=True)
 class Fix:
@@ -163,9 +169,10 @@ def _hire(students, rules: RuleSet, places: int
     hi = max(GRADE_INDEX[x.grade] for x in students)
     grades = frozenset(GRADES[lo:hi + 1])
     top = sorted(best_practice_items(s, rules))
-    provides = (s.setting if top and top[0] == "INSTRUCTS"
+    provides = (s.setting if top and top[0] == OWN_TEACHER_ITEM
                 else top[0] if top else "COORD")
-    activity = INSTRUCT if provides in ("SDC", "DEPT", "COORD") else provides
+    activity = (INSTRUCTION_ACTIVITY if provides in ("SDC", "DEPT", "COORD")
+                else provides)
     # Credentials the CTC issues today first (credentials.csv,
     # issued_today), in the table's order; then verified rows first.
     order = {code: i for i, code in enumerate(rules.credentials)}
