@@ -138,7 +138,7 @@ def test_yearly_plan_changes_only_where_s3_allows(sample, rules):
     # may not take them any more, so no equally good plan keeps more.
     result = solve(sample.instance, rules)
     checked = audit(sample.instance, rules, result.assignment)
-    changed = sum(ln.changed == "yes" for ln in checked.lines)
+    changed = sum(ln.prior_kept is False for ln in checked.lines)
     cannot = sum(bool(ln.student.prior_case_manager)
                  and not ln.prior_allowed for ln in checked.lines)
     assert changed == checked.terms["S3"] + cannot
