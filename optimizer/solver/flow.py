@@ -11,14 +11,14 @@ is a transportation problem. Its default objective fits a min-cost flow:
   ``a_c * w^2 * (2k - 1)``, the increments of the convex S2 term, so
   filling places in order is optimal.
 
-Lexicographic S1-first is exact with ``M`` larger than the whole range of
-the second level, so any plan with fewer S1 misses costs less. OR-Tools'
-min-cost-flow solver is exact: its OPTIMAL is a proof.
-
-The closeness level R (a reference plan, see ``objectives``) comes last
-the same way: every cost above is multiplied by ``K``, one more than the
-students with a reference, and each arc to a group's reference case
-manager costs 1 less, so R decides only between plans equal in the rest.
+Each arc records what one unit of flow adds to each term (S3 and the
+closeness term R of ``objectives`` as students kept, so -1). The levels
+are solved lexicographically in one flow: a level's cost is multiplied by
+one more than the whole range of the later levels, so any plan better in
+an earlier level costs less (S1 first, then the weighted S2-S4, then R;
+or a strict order). OR-Tools' min-cost-flow solver is exact: its OPTIMAL
+is a proof, as long as the scaled costs fit its 64-bit arithmetic; if
+they do not, CP-SAT solves the levels, warm-started from the flow.
 """
 
 from __future__ import annotations
@@ -48,142 +48,153 @@ class FlowOutcome:
     optimal: bool
 
 
-# Costs times (nodes + 1) must stay in int64 inside OR-Tools' solver.
+# OR-Tools multiplies costs by (nodes + 1) inside its solver: int64.
 _MAX_COST = 2**62
 
 
 def exact_for(structure: Structure, component: Component,
               levels: list[dict[str, int]]) -> bool:
-    """Whether the flow's optimum is the plan's optimum for these levels
-    (with R last, also only when its costs fit, see ``solve_flow``)."""
+    """Whether the flow can be the plan's optimum for these levels: unit
+    weights (``solve_flow`` also needs the scaled costs to fit)."""
     weights = {structure.groups[g].weight_units for g in component.groups}
-    if len(weights) != 1:
-        return False  # weighted workloads: balance is not a flow cost
-    levels = _without_reference(levels)
-    if len(levels) == 1:
-        return True
-    return len(levels) == 2 and levels[0] == {"S1": 1}
-
-
-def _without_reference(levels: list[dict[str, int]]
-                       ) -> list[dict[str, int]]:
-    return levels[:-1] if levels and levels[-1] == {REFERENCE: 1} \
-        else levels
+    return len(weights) == 1  # weighted loads: S2 is not a flow cost
 
 
 def solve_flow(structure: Structure, component: Component,
                levels: list[dict[str, int]]) -> FlowOutcome:
     """Min-cost flow for one component (see module docstring).
 
-    For levels it cannot represent exactly (strict priorities, weighted
-    loads) the caller uses the result only as a CP-SAT hint: it is always
-    a plan that satisfies H1-H7.
+    Exact (``optimal``) for unit weights when the levels' scaled costs
+    fit; otherwise, and for weighted loads, the caller uses the result
+    only as a CP-SAT hint: it is always a plan that satisfies H1-H7.
     """
+    exact = exact_for(structure, component, levels)
+    arcs = _arcs(structure, component)
+    costs = _lexicographic_costs(arcs, levels)
+    counts = None if costs is None else _min_cost_flow(structure, component,
+                                                       arcs, costs)
+    if counts is None:  # too large to be exact: S1 first, then the rest
+        exact = False
+        approx = [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}]
+        counts = _min_cost_flow(structure, component, arcs,
+                                _lexicographic_costs(arcs, approx,
+                                                     check=False))
+        if counts is None:
+            raise RuntimeError("min-cost flow: costs out of range")
+    return FlowOutcome(counts, _levels(structure, component, counts,
+                                       levels, exact), exact)
+
+
+@dataclass
+class _Arcs:
+    """The network: arc ends, capacities and what each unit of flow adds
+    to each term (S1, S2 increments, S3 and R as kept, so -1), plus the
+    range of every term over all plans."""
+
+    tails: list[int]
+    heads: list[int]
+    capacity: list[int]
+    terms: list[dict[str, int]]
+    pair_of_arc: list[int]  # for the first len(pair_of_arc) arcs
+    ranges: dict[str, int]
+    num_nodes: int
+    supplies: np.ndarray
+
+
+def _arcs(structure: Structure, component: Component) -> _Arcs:
     groups, pairs, caps = structure.groups, structure.pairs, structure.caps
-    inst = structure.instance
-    closest = levels[-1:] == [{REFERENCE: 1}]
-    core = _without_reference(levels)
-    if len(core) == 2 and core[0] == {"S1": 1}:
-        head, tail = core
-    elif len(core) == 1:
-        head, tail = {}, core[0]
-    else:  # strict priorities: approximate with the first two levels
-        head, tail = {"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}
-    c1 = tail.get("S1", 0)
-    c2, c3, c4 = (tail.get(t, 0) for t in ("S2", "S3", "S4"))
+    staff_ids = [c.staff_id for c in structure.instance.staff]
     w = max(groups[g].weight_units for g in component.groups)
     g_node = {g: i for i, g in enumerate(component.groups)}
     s_node = {c: len(g_node) + i for i, c in enumerate(component.staff)}
     sink = len(g_node) + len(s_node)
-    # Upper bound of the second level, to make S1 strictly first.
     reach: dict[int, int] = dict.fromkeys(component.staff, 0)
     for p in component.pairs:
         reach[pairs[p].staff] += groups[pairs[p].group].size
     places = {c: min(caps[c], reach[c]) for c in component.staff}
     bal = {c: balance_coefficient(caps[c]) * w * w for c in component.staff}
+    out = _Arcs([], [], [], [], [], {}, sink + 1,
+                np.zeros(sink + 1, dtype=np.int64))
     allowed = 0
-    tails, heads, capacity, cost, pair_of_arc = [], [], [], [], []
     for p in component.pairs:
         pair = pairs[p]
         group = groups[pair.group]
+        staff_id = staff_ids[pair.staff]
         upper = min(group.size, caps[pair.staff])
-        check = pair.check
-        base = c4 * language_miss(check) + c1 * best_practice_miss(check)
-        prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
+        base = {"S1": best_practice_miss(pair.check),
+                "S4": language_miss(pair.check)}
+        if group.reference == staff_id:
+            base[REFERENCE] = -1  # one more student kept with the reference
+        prior = group.priors.get(staff_id, 0)
         allowed += prior
-        for cap_arc, arc_cost in (((min(prior, upper), base - c3),)
-                                  if prior else ()) + ((upper, base),):
-            tails.append(g_node[pair.group])
-            heads.append(s_node[pair.staff])
-            capacity.append(cap_arc)
-            cost.append(arc_cost)
-            pair_of_arc.append(p)
-    ub_tail = (sum(c2 * bal[c] * places[c] ** 2 for c in component.staff)
-               + c3 * allowed + c4 * sum(groups[g].size
-                                         for g in component.groups)
-               + c1 * sum(groups[g].size for g in component.groups))
-    big_m = ub_tail + 1 if head else 0
-    for i, p in enumerate(pair_of_arc):
-        if head:
-            cost[i] += big_m * best_practice_miss(pairs[p].check)
-    num_pair_arcs = len(tails)
+        # A parallel arc, for the students whose prior this is, keeps them.
+        for cap_arc, terms in (((min(prior, upper), {**base, "S3": -1}),)
+                               if prior else ()) + ((upper, base),):
+            out.tails.append(g_node[pair.group])
+            out.heads.append(s_node[pair.staff])
+            out.capacity.append(cap_arc)
+            out.terms.append(terms)
+            out.pair_of_arc.append(p)
     for c in component.staff:
-        if c2 and bal[c]:
-            for k in range(1, places[c] + 1):
-                tails.append(s_node[c])
-                heads.append(sink)
-                capacity.append(1)
-                cost.append(c2 * bal[c] * (2 * k - 1))
-        elif places[c]:
-            tails.append(s_node[c])
-            heads.append(sink)
-            capacity.append(places[c])
-            cost.append(0)
-    exact = exact_for(structure, component, levels)
-    if closest:
-        closest = _add_reference_costs(structure, component, cost,
-                                       pair_of_arc, sink + 1)
-        exact = exact and closest
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
-        np.array(capacity, dtype=np.int64), np.array(cost, dtype=np.int64))
+        for k in range(1, places[c] + 1):  # the k-th place: S2 increment
+            out.tails.append(s_node[c])
+            out.heads.append(sink)
+            out.capacity.append(1)
+            out.terms.append({"S2": bal[c] * (2 * k - 1)})
     total = sum(groups[g].size for g in component.groups)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
     for g, n in g_node.items():
-        supplies[n] = groups[g].size
-    supplies[sink] = -total
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+        out.supplies[n] = groups[g].size
+    out.supplies[sink] = -total
+    out.ranges = {
+        "S1": total, "S4": total, "S3": allowed,
+        "S2": sum(bal[c] * places[c] ** 2 for c in component.staff),
+        REFERENCE: sum(groups[g].size for g in component.groups
+                       if groups[g].reference is not None)}
+    return out
+
+
+def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]],
+                         check: bool = True) -> list[int] | None:
+    """Arc costs solving ``levels`` in order: each level's cost times one
+    more than the range of all later levels (so one unit of an earlier
+    level outweighs any change in the later ones). None if they would
+    not fit OR-Tools' int64 arithmetic."""
+    scale = [1] * len(levels)
+    for i in range(len(levels) - 2, -1, -1):
+        later = sum(abs(c) * arcs.ranges[t] for t, c in levels[i + 1].items())
+        scale[i] = scale[i + 1] * (later + 1)
+    weight = {}
+    for lv, m in zip(levels, scale):
+        for t, c in lv.items():
+            weight[t] = weight.get(t, 0) + m * c
+    costs = [sum(weight.get(t, 0) * v for t, v in terms.items())
+             for terms in arcs.terms]
+    top = max((abs(c) for c in costs), default=0)
+    if check and top * arcs.num_nodes >= _MAX_COST:
+        return None
+    return costs
+
+
+def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
+                   costs: list[int]) -> dict[int, int] | None:
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(arcs.tails, dtype=np.int64),
+        np.array(arcs.heads, dtype=np.int64),
+        np.array(arcs.capacity, dtype=np.int64),
+        np.array(costs, dtype=np.int64))
+    flow.set_nodes_supplies(np.arange(arcs.num_nodes, dtype=np.int64),
+                            arcs.supplies)
     status = flow.solve()
+    if status == flow.BAD_COST_RANGE:
+        return None
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    flows = flow.flows(arcs[:num_pair_arcs])
-    counts: dict[int, int] = {p: 0 for p in component.pairs}
-    for p, f in zip(pair_of_arc, flows.tolist()):
+    flows = flow.flows(ids[:len(arcs.pair_of_arc)])
+    counts: dict[int, int] = dict.fromkeys(component.pairs, 0)
+    for p, f in zip(arcs.pair_of_arc, flows.tolist()):
         counts[p] += int(f)
-    return FlowOutcome(counts, _levels(structure, component, counts,
-                                       levels, exact), exact)
-
-
-def _add_reference_costs(structure: Structure, component: Component,
-                         cost: list[int], pair_of_arc: list[int],
-                         num_nodes: int) -> bool:
-    """Make R the last level (module docstring), in place; False, with
-    the costs unchanged, when the scaled costs would not fit."""
-    groups, pairs = structure.groups, structure.pairs
-    staff_ids = [c.staff_id for c in structure.instance.staff]
-    k = 1 + sum(groups[g].size for g in component.groups
-                if groups[g].reference is not None)
-    top = max((abs(c) for c in cost), default=0)
-    if (top * k + 1) * num_nodes >= _MAX_COST:
-        return False
-    for i, c in enumerate(cost):
-        pair = pairs[pair_of_arc[i]] if i < len(pair_of_arc) else None
-        cost[i] = c * k
-        if pair is not None and groups[pair.group].reference == staff_ids[
-                pair.staff]:
-            cost[i] -= 1
-    return True
+    return counts
 
 
 def term_values(structure: Structure, component: Component,
