@@ -30,6 +30,7 @@ from ortools.graph.python import min_cost_flow
 
 from optimizer.objectives import (
     REFERENCE,
+    TERMS,
     balance_coefficient,
     balance_term,
     best_practice_miss,
@@ -94,8 +95,9 @@ class _Arcs:
     tails: list[int]
     heads: list[int]
     capacity: list[int]
-    terms: list[dict[str, int]]
-    pair_of_arc: list[int]  # for the first len(pair_of_arc) arcs
+    # term -> amount per pair arc (S1, S3, S4, R) or per place arc (S2)
+    terms: dict[str, list[int]]
+    pair_of_arc: list[int]  # pair arcs come first, then place arcs
     ranges: dict[str, int]
     num_nodes: int
     supplies: np.ndarray
@@ -113,34 +115,47 @@ def _arcs(structure: Structure, component: Component) -> _Arcs:
         reach[pairs[p].staff] += groups[pairs[p].group].size
     places = {c: min(caps[c], reach[c]) for c in component.staff}
     bal = {c: balance_coefficient(caps[c]) * w * w for c in component.staff}
-    out = _Arcs([], [], [], [], [], {}, sink + 1,
-                np.zeros(sink + 1, dtype=np.int64))
+    out = _Arcs([], [], [], {t: [] for t in (*TERMS, REFERENCE)}, [], {},
+                sink + 1, np.zeros(sink + 1, dtype=np.int64))
+    tails, heads, capacity, pair_of_arc = (out.tails, out.heads,
+                                           out.capacity, out.pair_of_arc)
+    t1, t3, t4, tr = (out.terms[t] for t in ("S1", "S3", "S4", REFERENCE))
     allowed = 0
     for p in component.pairs:
         pair = pairs[p]
         group = groups[pair.group]
         staff_id = staff_ids[pair.staff]
         upper = min(group.size, caps[pair.staff])
-        base = {"S1": best_practice_miss(pair.check),
-                "S4": language_miss(pair.check)}
-        if group.reference == staff_id:
-            base[REFERENCE] = -1  # one more student kept with the reference
+        s1, s4 = best_practice_miss(pair.check), language_miss(pair.check)
+        # -1: one more student kept with the reference case manager.
+        r = -int(group.reference == staff_id)
         prior = group.priors.get(staff_id, 0)
         allowed += prior
+        g, c = g_node[pair.group], s_node[pair.staff]
         # A parallel arc, for the students whose prior this is, keeps them.
-        for cap_arc, terms in (((min(prior, upper), {**base, "S3": -1}),)
-                               if prior else ()) + ((upper, base),):
-            out.tails.append(g_node[pair.group])
-            out.heads.append(s_node[pair.staff])
-            out.capacity.append(cap_arc)
-            out.terms.append(terms)
-            out.pair_of_arc.append(p)
+        if prior:
+            tails.append(g)
+            heads.append(c)
+            capacity.append(min(prior, upper))
+            t1.append(s1)
+            t3.append(-1)
+            t4.append(s4)
+            tr.append(r)
+            pair_of_arc.append(p)
+        tails.append(g)
+        heads.append(c)
+        capacity.append(upper)
+        t1.append(s1)
+        t3.append(0)
+        t4.append(s4)
+        tr.append(r)
+        pair_of_arc.append(p)
     for c in component.staff:
         for k in range(1, places[c] + 1):  # the k-th place: S2 increment
-            out.tails.append(s_node[c])
-            out.heads.append(sink)
-            out.capacity.append(1)
-            out.terms.append({"S2": bal[c] * (2 * k - 1)})
+            tails.append(s_node[c])
+            heads.append(sink)
+            capacity.append(1)
+            out.terms["S2"].append(bal[c] * (2 * k - 1))
     total = sum(groups[g].size for g in component.groups)
     for g, n in g_node.items():
         out.supplies[n] = groups[g].size
@@ -154,7 +169,7 @@ def _arcs(structure: Structure, component: Component) -> _Arcs:
 
 
 def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]],
-                         check: bool = True) -> list[int] | None:
+                         check: bool = True) -> np.ndarray | None:
     """Arc costs solving ``levels`` in order: each level's cost times one
     more than the range of all later levels (so one unit of an earlier
     level outweighs any change in the later ones). None if they would
@@ -167,22 +182,31 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]],
     for lv, m in zip(levels, scale):
         for t, c in lv.items():
             weight[t] = weight.get(t, 0) + m * c
-    costs = [sum(weight.get(t, 0) * v for t, v in terms.items())
-             for terms in arcs.terms]
-    top = max((abs(c) for c in costs), default=0)
-    if check and top * arcs.num_nodes >= _MAX_COST:
-        return None
+    amounts = {t: np.array(v, dtype=np.int64) for t, v in arcs.terms.items()}
+    # Bound the costs in Python integers before numpy's int64 sums them.
+    top = sum(abs(m) * int(np.abs(amounts[t]).max(initial=0))
+              for t, m in weight.items())
+    if top * arcs.num_nodes >= _MAX_COST:
+        if check:
+            return None
+        raise RuntimeError("min-cost flow: costs out of range")
+    costs = np.zeros(len(arcs.tails), dtype=np.int64)
+    split = len(arcs.pair_of_arc)
+    for t, m in weight.items():
+        if t == "S2":
+            costs[split:] += m * amounts[t]
+        else:
+            costs[:split] += m * amounts[t]
     return costs
 
 
 def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
-                   costs: list[int]) -> dict[int, int] | None:
+                   costs: np.ndarray) -> dict[int, int] | None:
     flow = min_cost_flow.SimpleMinCostFlow()
     ids = flow.add_arcs_with_capacity_and_unit_cost(
         np.array(arcs.tails, dtype=np.int64),
         np.array(arcs.heads, dtype=np.int64),
-        np.array(arcs.capacity, dtype=np.int64),
-        np.array(costs, dtype=np.int64))
+        np.array(arcs.capacity, dtype=np.int64), costs)
     flow.set_nodes_supplies(np.arange(arcs.num_nodes, dtype=np.int64),
                             arcs.supplies)
     status = flow.solve()
