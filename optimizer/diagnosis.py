@@ -35,6 +35,7 @@ from optimizer.vocab import (
     grade_range,
 )
 
+
 @dataclass(frozen=True)
 class Fix:
     """A change that makes a conflict go away (verified by re-solving)."""
