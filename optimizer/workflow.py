@@ -144,21 +144,22 @@ def _report(title: str, result: Result, checked: Audit | None,
     view = _plan_view(title, result, checked, instance, rules, against,
                       warnings, coverage)
     meta = _meta(roster_label, instance, weights, params,
-                 against.words if against else "")
+                 against.words if against else "",
+                 against.source if against else "")
     return report_html.render(title, meta, [view])
 
 
 def _meta(roster_label: str, instance: Instance, weights: ObjectiveWeights,
-          params: SolverParams, against: str = "") -> dict[str, str]:
-    """report.html's header: when, which roster, which settings."""
+          params: SolverParams, ties: str = "", counted: str = ""
+          ) -> dict[str, str]:
+    """report.html's header: when, which roster, which settings, and what
+    changes are counted against (``ties``: the reference plan, if any)."""
     roster = (f"{_label(Path(roster_label))}: " if roster_label else "") + (
         f"{len(instance.students)} students, {len(instance.staff)} staff")
-    meta = {"Date": date.today().isoformat(), "Roster": roster,
-            "Settings": report_html.settings_text(weights, params,
-                                                  against)}
-    if against:
-        meta["Changes counted against"] = against
-    return meta
+    return {"Date": date.today().isoformat(), "Roster": roster,
+            "Settings": report_html.settings_text(weights, params, ties),
+            "Changes counted against": counted or (
+                "last year's case managers (prior_case_manager)")}
 
 
 def _label(path: Path) -> str:
@@ -250,8 +251,10 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         rows.append(row)
         against = None if slug == "base" else report_html.Against(
             "the base plan", base_assignment or {}, base_names)
+        shown = [str(w) for w in base_roster.warnings] if slug == "base" \
+            else None  # a scenario's roster warnings are the base's
         views.append(_plan_view(name, run.result, run.audit, instance,
-                                rules, against,
+                                rules, against, shown,
                                 coverage=(run.coverage, run.coverage_fixes)))
         if slug == "base":
             base_assignment = dict(run.result.assignment)
@@ -264,7 +267,8 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
     files["changes.csv"] = tables.csv_text(changes)
     meta = _meta(str(base_roster_path), base, weights, params,
-                 "the base plan (scenarios)")
+                 "the base plan", "last year's case managers for the base "
+                 "roster; the base plan for each scenario")
     meta["Scenarios"] = ", ".join(sc.path.name for sc in loaded)
     files["report.html"] = report_html.render(
         "Scenario comparison", meta, views,
@@ -386,9 +390,9 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
         run.files["changes.csv"] = tables.csv_text(run.changes)
         reasons = {row[0]: row[3] for row in run.changes[1:]}
     if not redact:
-        words = "the published plan" + (f" in {source}" if source else "")
-        against = report_html.Against(words, published,
-                                      published_names or {}, reasons)
+        against = report_html.Against(
+            "the published plan", published, published_names or {},
+            reasons, f"the published plan in {source}" if source else "")
         run.files["report.html"] = _report(
             "Case-manager plan (re-planned)", run.result, run.audit,
             roster.instance, rules, midyear.REPLAN_WEIGHTS, params,

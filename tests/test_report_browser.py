@@ -96,7 +96,7 @@ def test_report_screenshot(reports, tmp_path, which, name):
     were made so, and looked at)."""
     shot = tmp_path / name
     result = browse(reports / which / "report.html", tmp_path,
-                    f"--screenshot={shot}", "--window-size=1280,2400",
+                    f"--screenshot={shot}", "--window-size=1280,3600",
                     "--hide-scrollbars")
     assert result.returncode == 0, result.stderr[-2000:]
     data = shot.read_bytes()

@@ -84,12 +84,12 @@ def changes_rows(base: dict[str, str], name: str,
 
 COMPARISON_COLUMNS = (
     ("scenario", "scenario"), ("status", "status"),
-    ("proven_optimal", "proven optimal"),
-    ("students_unassigned", "students without a case manager"),
+    ("proven_optimal", "proven"),
+    ("students_unassigned", "without a case manager"),
     ("spare_places", "spare places"),
     ("best_practice", "best practice"), ("continuity_kept",
-                                         "continuity kept (vs last year)"),
-    ("language_matches", "language matches"),
+                                         "last year's kept"),
+    ("language_matches", "language"),
     ("changed_vs_base", "changed vs base plan"),
     ("services_shortfall", "services shortfall (students)"),
 )
@@ -113,12 +113,12 @@ def comparison_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def utilization(r, kind):
         if r.get(f"{kind}_util_min") is None:
             return "\u2013"
-        return (f"{r[kind + '_util_min']:.0%} / "
-                f"{r[kind + '_util_median']:.0%} / "
+        return (f"{r[kind + '_util_min']:.0%}/"
+                f"{r[kind + '_util_median']:.0%}/"
                 f"{r[kind + '_util_max']:.0%} ({r[kind + '_over_90']})")
     return {"header": [h for _, h in COMPARISON_COLUMNS]
-            + [f"{k} utilization min / median / max (over 90%)"
-               for k in kinds],
+            + [f"{k} utilization min/med/max (over 90%)" for k in kinds],
+            "fixed": len(COMPARISON_COLUMNS),
             "rows": [[cell(r.get(k)) for k, _ in COMPARISON_COLUMNS]
                      + [utilization(r, k) for k in kinds] for r in rows],
             "charts": comparison_charts(rows)}

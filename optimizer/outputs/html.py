@@ -9,6 +9,7 @@ plan of a comparison, or a published plan). Pure rendering: no solving.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,13 +50,15 @@ class Against:
     ``plan`` is None for last year's case managers (each student's
     ``prior_case_manager``); otherwise student -> case manager of the base
     or published plan. ``names`` names staff no longer on the roster;
-    ``reasons`` (student -> words) come from changes.csv when known.
+    ``reasons`` (student -> words) come from changes.csv when known;
+    ``source`` says where the plan came from (the report's header).
     """
 
     words: str = "last year's case manager"
     plan: dict[str, str] | None = None
     names: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
+    source: str = ""
 
 
 @dataclass
@@ -230,8 +233,30 @@ def attention(audit: Audit, rules: RuleSet, names: Names,
     unverified = [(rid, n, sources.get(rid, "")) for rid, n in
                   audit.kpis.unverified_authorizations_relied_on.items()]
     return {"misses": misses[:MAX_LISTED], "misses_total": len(misses),
-            "warnings": warnings[:MAX_LISTED],
+            "warnings": grouped_warnings(warnings),
             "warnings_total": len(warnings), "unverified": unverified}
+
+
+_LOCATED = re.compile(r'^(?P<file>.*?), row (?P<row>\d+), '
+                      r'(?P<column>column "[^"]*")')
+
+
+def grouped_warnings(warnings: list[str], per_kind: int = 3) -> list[str]:
+    """At most ``per_kind`` warnings of each kind (file and column), then
+    one line for the rest, as the terminal shows them."""
+    kinds: dict[tuple, list[tuple[str, str]]] = {}
+    for w in warnings:
+        m = _LOCATED.match(w)
+        key = (m["file"], m["column"]) if m else (w,)
+        kinds.setdefault(key, []).append((w, m["row"] if m else ""))
+    out = []
+    for key, items in kinds.items():
+        out += [w for w, _ in items[:per_kind]]
+        if len(items) > per_kind:
+            rows = ", ".join(r for _, r in items[per_kind:] if r)
+            out.append(f"... {len(items) - per_kind} more like this in "
+                       f"{key[0]}" + (f" (rows {rows})" if rows else ""))
+    return out
 
 
 def plan_view(name: str, status: str, proof: str, audit: Audit | None,
