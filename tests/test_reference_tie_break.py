@@ -142,3 +142,25 @@ def test_yearly_plan_changes_only_where_s3_allows(sample, rules):
     cannot = sum(bool(ln.student.prior_case_manager)
                  and not ln.prior_allowed for ln in checked.lines)
     assert changed == checked.terms["S3"] + cannot
+
+
+def test_replan_from_keeps_the_published_plan_with_r_last(tmp_path):
+    # plan --from on the very roster of the published plan: nothing must
+    # change, and summary.json shows R (vs the published plan) last, 0.
+    import json
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    run = CliRunner().invoke
+    pub, new = tmp_path / "pub", tmp_path / "new"
+    assert run(main, ["plan", "--out", str(pub), "--no-xlsx"]).exit_code == 0
+    result = run(main, ["plan", "--from", str(pub), "--out", str(new),
+                        "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((new / "summary.json").read_text())
+    last = summary["objective"]["levels"][-1]
+    assert last["terms"] == {"R": 1} and last["objective"] == 0
+    assert summary["objective"]["terms"]["R_changes_vs_reference"] == 0
+    assert (new / "changes.csv").read_text().count("\n") == 1  # header
