@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
 from optimizer.objectives import ObjectiveWeights
+from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
 from optimizer.result import SolverParams
 from optimizer.rules import RuleSet, best_practice_items
@@ -34,10 +35,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 MAX_SITE_CHARTS = 12
 MAX_CHANGES = 300
 MAX_LISTED = 50  # best-practice misses and warnings listed in full
-# Columns a roster may carry (not in the contract) that the report shows.
-STUDENT_NAME_COLUMNS = (("first_name", "last_name"), ("name",),
-                        ("student_name",))
-SITE_NAME_COLUMNS = ("site_name", "school_name", "school")
 # Speech or language impairment is served by SLPs (a service), never
 # taught in an SDC, so it has no instruction coverage to show.
 NOT_INSTRUCTED = ("SLI",)
@@ -80,48 +77,6 @@ class PlanView:
     changes_total: int = 0
     new_students: int = 0
     services: dict[str, Any] = field(default_factory=dict)  # issue 13
-
-
-class Names:
-    """Names beside ids: students, staff and sites, where known."""
-
-    def __init__(self, instance: Instance, extra_staff: dict[str, str]):
-        self.staff = {**extra_staff,
-                      **{c.staff_id: c.name for c in instance.staff}}
-        cols = instance.extra_columns
-        self.student: dict[str, str] = {}
-        for wanted in STUDENT_NAME_COLUMNS:
-            if all(c in cols for c in wanted):
-                at = [cols.index(c) for c in wanted]
-                for sid, values in instance.extras.items():
-                    self.student[sid] = " ".join(
-                        values[i].strip() for i in at if i < len(values)
-                        and values[i].strip())
-                break
-        self.site: dict[str, str] = {}
-        col = next((c for c in SITE_NAME_COLUMNS if c in cols), None)
-        if col is not None:
-            i = cols.index(col)
-            for s in instance.students:
-                values = instance.extras.get(s.student_id, ())
-                if i < len(values) and values[i].strip():
-                    self.site.setdefault(s.site, values[i].strip())
-
-    def of_student(self, sid: str) -> str:
-        name = self.student.get(sid)
-        return f"{name} ({sid})" if name else sid
-
-    def of_staff(self, cid: str) -> str:
-        if not cid:
-            return "\u2013"
-        name = self.staff.get(cid)
-        return f"{name} ({cid})" if name else cid
-
-    def of_site(self, site: str) -> str:
-        if site == "*":
-            return "every site"
-        name = self.site.get(site)
-        return f"{name} ({site})" if name else site
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
