@@ -164,3 +164,19 @@ def test_replan_from_keeps_the_published_plan_with_r_last(tmp_path):
     assert last["terms"] == {"R": 1} and last["objective"] == 0
     assert summary["objective"]["terms"]["R_changes_vs_reference"] == 0
     assert (new / "changes.csv").read_text().count("\n") == 1  # header
+
+
+def test_costs_too_large_for_the_flow_go_to_cpsat(rules, monkeypatch):
+    # When the lexicographic flow costs would overflow OR-Tools' int64
+    # arithmetic, the flow is only a hint and CP-SAT solves every level,
+    # R included, to the same proven optimum.
+    from optimizer.solver import flow
+
+    inst = four_identical()
+    first = solve(inst, rules)
+    reference = swapped(first.assignment)
+    monkeypatch.setattr(flow, "_MAX_COST", 10)
+    again = solve(inst, rules, reference=reference)
+    assert again.status is SolveStatus.OPTIMAL
+    assert again.assignment == reference
+    assert again.levels[-1].objective == 0

@@ -74,14 +74,17 @@ def solve_flow(structure: Structure, component: Component,
     costs = _lexicographic_costs(arcs, levels)
     counts = None if costs is None else _min_cost_flow(structure, component,
                                                        arcs, costs)
-    if counts is None:  # too large to be exact: S1 first, then the rest
+    # Too large to be exact: a hint for CP-SAT, S1 first then the rest,
+    # or, if even that does not fit, any plan that satisfies H1-H7.
+    for approx in ([{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+        if counts is not None:
+            break
         exact = False
-        approx = [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}]
-        counts = _min_cost_flow(structure, component, arcs,
-                                _lexicographic_costs(arcs, approx,
-                                                     check=False))
-        if counts is None:
-            raise RuntimeError("min-cost flow: costs out of range")
+        costs = _lexicographic_costs(arcs, approx)
+        if costs is not None:
+            counts = _min_cost_flow(structure, component, arcs, costs)
+    if counts is None:
+        raise RuntimeError("min-cost flow: no plan although H1-H7 hold")
     return FlowOutcome(counts, _levels(structure, component, counts,
                                        levels, exact), exact)
 
@@ -168,8 +171,8 @@ def _arcs(structure: Structure, component: Component) -> _Arcs:
     return out
 
 
-def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]],
-                         check: bool = True) -> np.ndarray | None:
+def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
+                         ) -> np.ndarray | None:
     """Arc costs solving ``levels`` in order: each level's cost times one
     more than the range of all later levels (so one unit of an earlier
     level outweighs any change in the later ones). None if they would
@@ -187,9 +190,7 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]],
     top = sum(abs(m) * int(np.abs(amounts[t]).max(initial=0))
               for t, m in weight.items())
     if top * arcs.num_nodes >= _MAX_COST:
-        if check:
-            return None
-        raise RuntimeError("min-cost flow: costs out of range")
+        return None
     costs = np.zeros(len(arcs.tails), dtype=np.int64)
     split = len(arcs.pair_of_arc)
     for t, m in weight.items():
