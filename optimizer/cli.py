@@ -20,6 +20,7 @@ from optimizer.inputs.plans import (
     name_mismatches,
     plan_assignments,
     published_assignment,
+    published_names,
     read_assignment,
 )
 from optimizer.inputs.roster import load_roster
@@ -179,12 +180,15 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         if from_dir is not None:
             run = workflow.replan(loaded, rules, published_assignment(
                 from_dir), params=params, warnings=warnings,
-                redact=redact, xlsx=xlsx)
+                redact=redact, xlsx=xlsx, source=str(from_dir),
+                published_names=published_names(from_dir),
+                roster_label=str(roster))
         else:
             run = workflow.plan(loaded.instance, rules,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
-                                redact=redact, xlsx=xlsx, params=params)
+                                redact=redact, xlsx=xlsx, params=params,
+                                roster_label=str(roster))
     if run.changes is not None and not as_json:
         click.echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
@@ -529,11 +533,18 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}")
     k = result.kpis
-    click.echo(f"Best practice {k.best_practice_matches}/{k.students}"
+    # S1 counts misses among students with a case manager on the roster,
+    # so "Best practice N/M" counts over the same students.
+    placed = k.students_assigned
+    click.echo(f"Best practice {k.best_practice_matches}/{placed}"
                f", continuity kept {k.continuity_kept}/"
                f"{k.prior_case_manager_given}, language "
                f"{k.language_matches}/"
                f"{k.home_language_other_than_english}")
+    if k.students > placed:
+        click.echo(f"{k.students - placed} student(s) without a case "
+                   "manager on the roster (H1); best practice and "
+                   f"language count the {placed} with one")
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
         click.echo(line)

@@ -11,6 +11,18 @@ The soft terms, all computed from a plan alone (see ``verify``):
 - S3 continuity: students whose allowed prior case manager is not kept.
 - S4 language: students with a home language other than English whose
   case manager does not speak it.
+
+A last level, after S1-S4, when a plan has a reference (the base plan of
+a comparison, the published plan of ``plan --from``):
+
+- R closeness: students whose case manager differs from the reference.
+  Among plans with the same S1-S4 values the one closest to the reference
+  is chosen, so "changed vs base" counts only the changes a scenario
+  causes, never a tie broken another way. Students without a reference
+  case manager are not counted. A yearly plan needs no such level: its
+  changes from last year's case managers are S3 plus the students whose
+  prior case manager may not take them (a constant), so S3 already
+  decides them.
 """
 
 from __future__ import annotations
@@ -29,7 +41,10 @@ TERM_NAMES: dict[str, str] = {
     "S2": "caseload balance",
     "S3": "continuity",
     "S4": "language",
+    "R": "changes vs reference",
 }
+# The closeness term's id; it is never weighted, only solved last.
+REFERENCE = "R"
 BALANCE_SCALE = 1000
 
 
@@ -58,6 +73,20 @@ def continuity_loss(prior_allowed: bool, case_manager: str | None,
     student (``prior_allowed``, see ``verify.prior_allowed``) and is not
     the case manager."""
     return int(prior_allowed and case_manager != prior)
+
+
+def reference_change(case_manager: str | None,
+                     reference: str | None) -> int:
+    """R for one student: 1 when the student has a reference case manager
+    (base or published plan) and the case manager differs from it."""
+    return int(reference is not None and case_manager != reference)
+
+
+def group_reference_changes(students: int, given_to_reference: int) -> int:
+    """R of a group whose ``students`` share one reference case manager:
+    those not among the ``given_to_reference`` placed with that person
+    (``structure`` splits groups by reference case manager)."""
+    return students - given_to_reference
 
 
 def continuity_kept(students: int, priors: int) -> int:
@@ -148,13 +177,19 @@ class ObjectiveWeights(BaseModel):
             )
         return v
 
-    def levels(self, weight_scale: int) -> list[dict[str, int]]:
+    def levels(self, weight_scale: int, closest: bool = False
+               ) -> list[dict[str, int]]:
         """Integer objective levels, solved in order (lexicographically).
 
         ``weight_scale`` is the integer scale of student weights; S2 is
         in units of ``weight_scale**2 * BALANCE_SCALE`` per unit of
         ``sum load**2 / cap``, so the other terms are scaled to match.
+        With ``closest`` (a reference plan is given), R is the last level.
         """
+        tail = [{REFERENCE: 1}] if closest else []
+        return self._levels(weight_scale) + tail
+
+    def _levels(self, weight_scale: int) -> list[dict[str, int]]:
         if self.mode == "priority":
             return [{t: 1} for t in self.priority]
         unit = weight_scale**2 * BALANCE_SCALE

@@ -81,6 +81,13 @@ class Diagnosis:
     def empty(self) -> bool:
         return not (self.no_candidates or self.shortfalls or self.notes)
 
+    @property
+    def num_students_without_case_manager(self) -> int:
+        """Students no plan can give a case manager: those with nobody
+        eligible, plus each shortfall of places (H6)."""
+        stuck = {sid for nc in self.no_candidates for sid in nc.student_ids}
+        return len(stuck) + sum(sh.shortfall for sh in self.shortfalls)
+
 
 @dataclass(frozen=True)
 class SolverParams:

@@ -15,7 +15,7 @@ from optimizer.result import (
     SolveStatus,
 )
 from optimizer.rules import RuleSet
-from optimizer.solver.flow import exact_for, solve_flow
+from optimizer.solver.flow import solve_flow
 from optimizer.solver.model import AssignmentModel, ComponentOutcome
 from optimizer.solver.moves import improve_by_moves
 from optimizer.structure import Structure, build_structure
@@ -24,7 +24,8 @@ from optimizer.structure import Structure, build_structure
 def solve(instance: Instance, rules: RuleSet,
           weights: ObjectiveWeights | None = None,
           params: SolverParams | None = None,
-          method: str = "auto") -> Result:
+          method: str = "auto",
+          reference: dict[str, str] | None = None) -> Result:
     """Plan case managers for every student.
 
     Parameters
@@ -41,6 +42,11 @@ def solve(instance: Instance, rules: RuleSet,
         ``auto``: the exact min-cost flow where it is exact (unit weights,
         S1 first or one weighted level), CP-SAT warm-started from the flow
         plan elsewhere. ``cpsat``: CP-SAT everywhere (for cross-checks).
+    reference
+        A reference plan (student -> case manager: the base plan of a
+        comparison, the published plan of a re-plan). Among plans equal
+        in S1-S4, the one with the fewest students whose case manager
+        differs from it (objective R, the last level).
 
     Returns
     -------
@@ -51,7 +57,7 @@ def solve(instance: Instance, rules: RuleSet,
     weights = weights or ObjectiveWeights()
     params = params or SolverParams()
     start = time.monotonic()
-    structure = build_structure(instance, rules)
+    structure = build_structure(instance, rules, reference)
     result = Result(SolveStatus.OPTIMAL, params=params,
                     num_groups=len(structure.groups),
                     num_pairs=len(structure.pairs),
@@ -62,7 +68,8 @@ def solve(instance: Instance, rules: RuleSet,
         result.diagnosis = explain_infeasibility(instance, rules, diagnosis)
         result.runtime = time.monotonic() - start
         return result
-    levels = weights.levels(structure.weight_scale)
+    levels = weights.levels(structure.weight_scale,
+                            closest=reference is not None)
     outcomes: dict[int, ComponentOutcome] = {}
     # Largest parts first, each given a share of the remaining time.
     order = sorted(range(len(structure.components)),
@@ -146,7 +153,7 @@ def _solve_component(structure: Structure, comp, levels, params, share,
     if method not in ("auto", "cpsat"):
         raise ValueError(f"unknown method {method!r}")
     flow = solve_flow(structure, comp, levels)
-    if method == "auto" and exact_for(structure, comp, levels):
+    if method == "auto" and flow.optimal:  # exact_for, and R's costs fit
         return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
                                 flow.levels)
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even

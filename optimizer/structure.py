@@ -26,6 +26,10 @@ class Group:
     student: Student  # representative
     weight_units: int  # one member's weight in integer units
     priors: Counter[str] = field(default_factory=Counter)
+    # Every member's case manager in the reference plan (objective R), or
+    # None: groups are split by it, so R of a group is its size less the
+    # students given to that staff member, whichever members they are.
+    reference: str | None = None
 
     @property
     def size(self) -> int:
@@ -75,7 +79,8 @@ def weight_scale(instance: Instance, *more: Student) -> int:
     return 100
 
 
-def group_key(student: Student, instance: Instance) -> tuple:
+def group_key(student: Student, instance: Instance,
+              reference: dict[str, str] | None = None) -> tuple:
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
     lang = (student.home_language or "").strip().casefold() \
@@ -85,18 +90,24 @@ def group_key(student: Student, instance: Instance) -> tuple:
             student.setting, tuple(sorted(student.services)),
             student.alt_placement_secondary, student.teacher_of_record,
             lang, student.weight, instance.pins.get(student.student_id),
-            forbidden)
+            forbidden, (reference or {}).get(student.student_id))
 
 
-def build_structure(instance: Instance, rules: RuleSet) -> Structure:
-    """Group students, find eligible pairs and independent components."""
+def build_structure(instance: Instance, rules: RuleSet,
+                    reference: dict[str, str] | None = None) -> Structure:
+    """Group students, find eligible pairs and independent components.
+
+    ``reference`` (student -> case manager of a base or published plan)
+    splits groups by that case manager, for the closeness term R.
+    """
     scale = weight_scale(instance)
     index: dict[tuple, Group] = {}
     for pos, s in enumerate(instance.students):
-        key = group_key(s, instance)
+        key = group_key(s, instance, reference)
         g = index.get(key)
         if g is None:
-            g = index[key] = Group(-1, [], s, round(s.weight * scale))
+            g = index[key] = Group(-1, [], s, round(s.weight * scale),
+                                   reference=key[-1])
         g.members.append(pos)
         if s.prior_case_manager:
             g.priors[s.prior_case_manager] += 1

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, field
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.objectives import (
+    REFERENCE,
     balance_term,
     best_practice_miss,
     continuity_loss,
     language_miss,
+    reference_change,
 )
 from optimizer.rules import (
     RULE_SOURCES,
@@ -138,11 +140,14 @@ def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
 def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
-          unknown_students: list[str] | None = None) -> Audit:
+          unknown_students: list[str] | None = None,
+          reference: dict[str, str] | None = None) -> Audit:
     """Check ``assignment`` (student_id -> staff_id) against H1-H7.
 
     ``duplicates`` and ``unknown_students`` describe problems of a
-    hand-made file that a dict cannot hold (H1).
+    hand-made file that a dict cannot hold (H1). With a ``reference``
+    plan (student -> case manager), the terms include R: the students
+    whose case manager differs from it.
     """
     staff = instance.staff_by_id()
     violations: list[Violation] = []
@@ -190,6 +195,11 @@ def audit(instance: Instance, rules: RuleSet,
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
                 f"the cap of {cap}"))
     terms = objective_terms(instance, rules, lines, load_units)
+    if reference is not None:
+        terms[REFERENCE] = sum(
+            reference_change(assignment.get(s.student_id) or None,
+                             reference.get(s.student_id))
+            for s in instance.students)
     return Audit(violations, lines, terms,
                  kpis(instance, rules, lines, loads), loads)
 

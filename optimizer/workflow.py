@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from optimizer import midyear
@@ -48,24 +49,32 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          warnings: list[str] | None = None,
          redact: bool = False, xlsx: bool = True, html: bool = True,
          title: str = "Case-manager plan",
-         solve_on: Instance | None = None) -> PlanRun:
+         solve_on: Instance | None = None, roster_label: str = "",
+         against: report_html.Against | None = None,
+         reference: dict[str, str] | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
     is never written. With ``redact``, student ids in the files become
     stable pseudonyms (keyed by the roster's hash), the roster's own
-    columns are left out, and warnings are only counted.
+    columns are left out, and warnings are only counted. ``against``
+    says what report.html counts changes against (default: last year's
+    case managers); ``roster_label`` names the roster in its header.
+    With a ``reference`` plan, the plan is the one closest to it among
+    equally good plans (objective R, recomputed by the checker).
     """
     rename = tables.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
     # describe and check the real roster.
-    result = solve(solve_on or instance, rules, weights, params)
+    result = solve(solve_on or instance, rules, weights, params,
+                   reference=reference)
     files: dict[str, str | bytes] = {}
     checked = None
     if result.has_plan:
-        checked = audit(instance, rules, dict(result.assignment))
+        checked = audit(instance, rules, dict(result.assignment),
+                        reference=reference)
         if checked.violations:
             raise AssertionError(
                 "the solver's plan fails the checker: "
@@ -92,11 +101,9 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     files["staffing.csv"] = services.staffing_csv(cov)
     files["summary.json"] = tables.to_json(summary)
     if html and not redact:
-        view = _plan_view(title, result, checked, instance, rules,
-                          coverage=(cov, fixes))
-        files["report.html"] = report_html.render(
-            title, f"{len(instance.students)} students, "
-            f"{len(instance.staff)} staff", [view])
+        files["report.html"] = _report(
+            title, result, checked, instance, rules, weights, params,
+            roster_label, against, warnings, (cov, fixes))
     if xlsx and checked is not None:
         from optimizer.outputs import xlsx  # openpyxl is slow to import
 
@@ -114,16 +121,53 @@ def service_report(instance: Instance, rules: RuleSet) -> list[str]:
 
 def _plan_view(name: str, result: Result, checked: Audit | None,
                instance: Instance, rules: RuleSet,
-               base: dict[str, str] | None = None,
+               against: report_html.Against | None = None,
+               warnings: list[str] | None = None,
                coverage: tuple[Coverage, list] | None = None):
     proof = proof_text(result) if result.has_plan else ""
     diagnosis = (render_diagnosis(result.diagnosis)
                  if result.diagnosis is not None else "")
     view = report_html.plan_view(name, result.status.value, proof, checked,
-                                 instance, rules, base, diagnosis)
+                                 instance, rules, against, diagnosis,
+                                 warnings)
     if coverage is not None:
         view.services = services.html_view(*coverage, rules)
     return view
+
+
+def _report(title: str, result: Result, checked: Audit | None,
+            instance: Instance, rules: RuleSet, weights: ObjectiveWeights,
+            params: SolverParams, roster_label: str,
+            against: report_html.Against | None,
+            warnings: list[str],
+            coverage: tuple[Coverage, list] | None = None) -> str:
+    view = _plan_view(title, result, checked, instance, rules, against,
+                      warnings, coverage)
+    meta = _meta(roster_label, instance, weights, params,
+                 against.words if against else "",
+                 against.source if against else "")
+    return report_html.render(title, meta, [view])
+
+
+def _meta(roster_label: str, instance: Instance, weights: ObjectiveWeights,
+          params: SolverParams, ties: str = "", counted: str = ""
+          ) -> dict[str, str]:
+    """report.html's header: when, which roster, which settings, and what
+    changes are counted against (``ties``: the reference plan, if any)."""
+    roster = (f"{_label(Path(roster_label))}: " if roster_label else "") + (
+        f"{len(instance.students)} students, {len(instance.staff)} staff")
+    return {"Date": date.today().isoformat(), "Roster": roster,
+            "Settings": report_html.settings_text(weights, params, ties),
+            "Changes counted against": counted or (
+                "last year's case managers (prior_case_manager)")}
+
+
+def _label(path: Path) -> str:
+    """A path as the user would type it: relative to here when inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @dataclass
@@ -163,7 +207,8 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         raise InputError([Problem(p.name, None, None, None,
                                   "scenario file names must be distinct "
                                   "and not 'base'") for p in paths])
-    base_roster = load_roster(rosters.pop(), rules)
+    base_roster_path = rosters.pop()
+    base_roster = load_roster(base_roster_path, rules)
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
     for sc in loaded:
@@ -186,13 +231,16 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     files: dict[str, str | bytes] = {}
     rows, views, runs = [], [], {}
     base_assignment: dict[str, str] | None = None
+    base_names = {c.staff_id: c.name for c in base.staff}
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
     for i, (slug, name, instance, w, digest) in enumerate(todo):
         if progress:
             progress(i, len(todo), name)
+        # Scenarios: the plan closest to the base among equally good ones.
         run = plan(instance, rules, input_hash=digest, weights=w,
-                   params=params, xlsx=xlsx, html=False)
+                   params=params, xlsx=xlsx, html=False,
+                   reference=base_assignment)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
@@ -201,12 +249,16 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
         rows.append(row)
+        against = None if slug == "base" else report_html.Against(
+            "the base plan", base_assignment or {}, base_names)
+        shown = [str(w) for w in base_roster.warnings] if slug == "base" \
+            else None  # a scenario's roster warnings are the base's
         views.append(_plan_view(name, run.result, run.audit, instance,
-                                rules, base_assignment,
+                                rules, against, shown,
                                 coverage=(run.coverage, run.coverage_fixes)))
         if slug == "base":
             base_assignment = dict(run.result.assignment)
-        else:
+        elif run.result.has_plan:  # no plan: nobody "moves to nobody"
             changes += comparing.changes_rows(base_assignment or {}, slug,
                                               run.result.assignment)
         for fname, text in run.files.items():
@@ -214,10 +266,13 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     frame = comparing.comparison_frame(rows)
     files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
     files["changes.csv"] = tables.csv_text(changes)
+    meta = _meta(str(base_roster_path), base, weights, params,
+                 "the base plan", "last year's case managers for the base "
+                 "roster; the base plan for each scenario")
+    meta["Scenarios"] = ", ".join(sc.path.name for sc in loaded)
     files["report.html"] = report_html.render(
-        "Scenario comparison", f"{len(loaded)} scenario(s) on "
-        f"{len(base.students)} students", views,
-        report_html.comparison_table(rows))
+        "Scenario comparison", meta, views,
+        comparing.comparison_table(rows))
     files["summary.json"] = tables.to_json(
         {"kind": "comparison", "scenarios": rows})
     return Comparison(rows, files, runs, base_roster.warnings)
@@ -310,22 +365,37 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
 
 def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
            params: SolverParams, warnings: list[str] | None = None,
-           redact: bool = False, xlsx: bool = True) -> PlanRun:
+           redact: bool = False, xlsx: bool = True,
+           source: str = "", published_names: dict[str, str] | None = None,
+           roster_label: str = "") -> PlanRun:
     """Re-plan after roster changes, keeping a published plan wherever it
     remains valid (``caseload plan --from``).
 
     Strict priorities: best practice, then as few changes from the
     published plan as possible, then balance and language. The run's
     files gain ``changes.csv``: every student whose case manager differs
-    from the published plan, with the reason.
+    from the published plan, with the reason; report.html counts its
+    changes against the published plan too (``source`` names it).
     """
     run = plan(roster.instance, rules, input_hash=roster.input_hash,
                weights=midyear.REPLAN_WEIGHTS, params=params,
-               warnings=warnings, redact=redact, xlsx=xlsx,
-               solve_on=midyear.replan_instance(roster.instance, published))
+               warnings=warnings, redact=redact, xlsx=xlsx, html=False,
+               solve_on=midyear.replan_instance(roster.instance, published),
+               reference=published)
+    reasons: dict[str, str] = {}
     if run.audit is not None:
         run.changes = midyear.change_reasons(
             roster.instance, rules, published, run.result.assignment,
             run.audit)
         run.files["changes.csv"] = tables.csv_text(run.changes)
+        reasons = {row[0]: row[3] for row in run.changes[1:]}
+    if not redact:
+        against = report_html.Against(
+            "the published plan", published, published_names or {},
+            reasons, f"the published plan in {source}" if source else "")
+        run.files["report.html"] = _report(
+            "Case-manager plan (re-planned)", run.result, run.audit,
+            roster.instance, rules, midyear.REPLAN_WEIGHTS, params,
+            roster_label, against, run.warnings,
+            (run.coverage, run.coverage_fixes) if run.coverage else None)
     return run

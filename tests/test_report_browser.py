@@ -43,6 +43,16 @@ def reports(tmp_path_factory):
     runner = CliRunner()
     assert runner.invoke(main, ["plan", "--out", str(tmp / "plan"),
                                 "--no-xlsx"]).exit_code == 0
+    # A re-plan after Ms. Ortiz (T0018) leaves, from the plan above.
+    roster = tmp / "roster"
+    shutil.copytree(ROOT / "data" / "sample", roster)
+    staff = (roster / "staff.csv").read_text().splitlines()
+    (roster / "staff.csv").write_text("\n".join(
+        ln for ln in staff if not ln.startswith("T0018,")) + "\n")
+    assert runner.invoke(main, ["plan", str(roster), "--from",
+                                str(tmp / "plan"), "--out",
+                                str(tmp / "from"), "--no-xlsx"]
+                         ).exit_code == 0
     scenarios = sorted(str(p) for p in (ROOT / "scenarios").glob("*.toml"))
     assert runner.invoke(main, ["compare", *scenarios, "--out",
                                 str(tmp / "cmp"), "--no-xlsx"]
@@ -50,14 +60,14 @@ def reports(tmp_path_factory):
     return tmp
 
 
-@pytest.mark.parametrize("which", ["plan", "cmp"])
+@pytest.mark.parametrize("which", ["plan", "from", "cmp"])
 def test_report_is_self_contained(reports, which):
     text = (reports / which / "report.html").read_text()
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', text)
     assert "<script" not in text
 
 
-@pytest.mark.parametrize("which", ["plan", "cmp"])
+@pytest.mark.parametrize("which", ["plan", "from", "cmp"])
 def test_report_renders_with_charts_and_tables(reports, tmp_path, which):
     result = browse(reports / which / "report.html", tmp_path, "--dump-dom")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -65,17 +75,28 @@ def test_report_renders_with_charts_and_tables(reports, tmp_path, which):
     assert dom.count('class="chart"') >= 4
     assert dom.count('class="fill') >= 10  # bars drawn
     assert '<table class="coverage">' in dom
-    assert "Students whose case manager changes" in dom
+    assert dom.count("<h1") == 1 and '<header id="report-header">' in dom
+    against = {"plan": "last year's case manager",
+               "from": "the published plan",
+               "cmp": "the base plan"}[which]
+    assert f"Students whose case manager differs from {against}" in dom
+    if which != "cmp":
+        assert 'class="bp-misses"' in dom and 'class="unverified"' in dom
     if which == "cmp":
         assert '<table id="kpi-table">' in dom
         assert "Open Washington before staffing it" in dom
         assert "no staff member serves site WAS (H3)" in dom
 
 
-def test_report_screenshot(reports, tmp_path):
-    shot = tmp_path / "report.png"
-    result = browse(reports / "cmp" / "report.html", tmp_path,
-                    f"--screenshot={shot}", "--window-size=1280,2400",
+@pytest.mark.parametrize("which, name", [
+    ("plan", "plan-report.png"), ("from", "from-report.png"),
+    ("cmp", "compare-report.png")])
+def test_report_screenshot(reports, tmp_path, which, name):
+    """Screenshots; CASELOAD_SCREENSHOT_DIR=docs keeps them (docs/*.png
+    were made so, and looked at)."""
+    shot = tmp_path / name
+    result = browse(reports / which / "report.html", tmp_path,
+                    f"--screenshot={shot}", "--window-size=1280,3600",
                     "--hide-scrollbars")
     assert result.returncode == 0, result.stderr[-2000:]
     data = shot.read_bytes()
@@ -83,4 +104,4 @@ def test_report_screenshot(reports, tmp_path):
     keep = os.environ.get("CASELOAD_SCREENSHOT_DIR")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(keep) / "compare-report.png")
+        shutil.copy(shot, Path(keep) / name)

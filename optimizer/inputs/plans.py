@@ -122,6 +122,18 @@ def published_assignment(folder: Path) -> dict[str, str]:
     return {k: v for k, v in assignment.items() if v}
 
 
+def published_names(folder: Path) -> dict[str, str]:
+    """Staff names a published plan recorded (``case_manager_name``), so
+    a report can name people who have since left the roster."""
+    file = folder / "assignments.csv"
+    if not file.is_file():
+        return {}
+    with file.open(encoding="utf-8", newline="") as fh:
+        return {r["case_manager_id"]: r["case_manager_name"]
+                for r in csv.DictReader(fh)
+                if r.get("case_manager_id") and r.get("case_manager_name")}
+
+
 def published_summary(published: Path) -> dict:
     """A plan folder's summary.json ({} when it has none)."""
     summary = published / "summary.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.domain import Instance
+from optimizer.objectives import REFERENCE
 from optimizer.rules import RuleSet
 
 
@@ -20,8 +21,11 @@ def kpi_row(name: str, result, audit, instance: Instance,
         "proven_optimal": result.proven_optimal,
         "gap": round(result.gap, 6),
         "students": len(instance.students),
-        "students_unassigned": (len(instance.students) - len(
-            result.assignment)),
+        # Without a plan, the students no plan can place (diagnosis).
+        "students_unassigned": (
+            result.diagnosis.num_students_without_case_manager
+            if not result.has_plan and result.diagnosis is not None
+            else len(instance.students) - len(result.assignment)),
         "spare_places": caps - len(instance.students),
         "best_practice": None, "continuity_kept": None,
         "language_matches": None, "changed_vs_base": None,
@@ -40,9 +44,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
         row[f"{kind}_util_max"] = u.max
         row[f"{kind}_over_90"] = u.over_90_percent
     if base_assignment is not None:
-        row["changed_vs_base"] = sum(
-            1 for sid, cm in result.assignment.items()
-            if base_assignment.get(sid) not in (None, cm))
+        # The checker's R against the base plan (objectives.REFERENCE).
+        row["changed_vs_base"] = audit.terms[REFERENCE]
     return row
 
 
@@ -74,3 +77,69 @@ def changes_rows(base: dict[str, str], name: str,
         if before != after:
             out.append([sid, name, before, after])
     return out
+
+
+# ------------------------------------------- the report's comparison
+
+
+COMPARISON_COLUMNS = (
+    ("scenario", "scenario"), ("status", "status"),
+    ("proven_optimal", "proven"),
+    ("students_unassigned", "without a case manager"),
+    ("spare_places", "spare places"),
+    ("best_practice", "best practice"), ("continuity_kept",
+                                         "last year's kept"),
+    ("language_matches", "language"),
+    ("changed_vs_base", "changed vs base plan"),
+    ("services_shortfall", "services shortfall (students)"),
+)
+# The main kinds of provider, as the terminal table shows them.
+UTILIZATION_KINDS = ("RSP", "SDC", "SPEECH")
+
+
+def comparison_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The side-by-side KPIs and their charts, ready for the template."""
+    def cell(value):
+        if value is None:
+            return "\u2013"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
+    present = {k.split("_util_")[0] for r in rows for k in r
+               if k.endswith("_util_min")}
+    kinds = [k for k in UTILIZATION_KINDS if k in present]
+
+    def utilization(r, kind):
+        if r.get(f"{kind}_util_min") is None:
+            return "\u2013"
+        return (f"{r[kind + '_util_min']:.0%}/"
+                f"{r[kind + '_util_median']:.0%}/"
+                f"{r[kind + '_util_max']:.0%} ({r[kind + '_over_90']})")
+    return {"header": [h for _, h in COMPARISON_COLUMNS]
+            + [f"{k} utilization min/med/max (over 90%)" for k in kinds],
+            "fixed": len(COMPARISON_COLUMNS),
+            "rows": [[cell(r.get(k)) for k, _ in COMPARISON_COLUMNS]
+                     + [utilization(r, k) for k in kinds] for r in rows],
+            "charts": comparison_charts(rows)}
+
+
+def comparison_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One bar chart per KPI, a bar per scenario (the base has no bar
+    in the chart of changes against itself)."""
+    charts = []
+    for key, label, skip_base in (
+            ("best_practice", "Best-practice matches", False),
+            ("continuity_kept", "Continuity kept (vs last year)", False),
+            ("language_matches", "Language matches", False),
+            ("changed_vs_base", "Students changing case manager vs the "
+                                "base plan", True)):
+        values = [(r["scenario"], r.get(key))
+                  for i, r in enumerate(rows) if not (skip_base and i == 0)]
+        top = max((v for _, v in values if isinstance(v, (int, float))),
+                  default=0) or 1
+        charts.append({"title": label, "bars": [
+            {"label": name, "pct": 100 * (v or 0) / top, "cap_pct": 100,
+             "text": "no plan" if v is None else str(v), "hot": False}
+            for name, v in values]})
+    return charts

@@ -1,13 +1,15 @@
-"""report.html: a self-contained page for people who would rather look.
+"""report.html: a self-contained page a director can show a principal.
 
 Charts are bar charts drawn by the Jinja2 template (autoescaped) from the
 data below as plain HTML and CSS, so the page is self-contained, opens
-from a USB stick with no network, and stays light for 700 sites. Pure
-rendering: no solving.
+from a USB stick with no network, and stays light for 700 sites. Every
+count names what it counts against (last year's case managers, the base
+plan of a comparison, or a published plan). Pure rendering: no solving.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +19,43 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
+from optimizer.objectives import ObjectiveWeights
+from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
-from optimizer.rules import RuleSet
+from optimizer.result import SolverParams
+from optimizer.rules import RuleSet, best_practice_items
 from optimizer.verify import Audit
-from optimizer.vocab import DISABILITY_ABBREVIATIONS, INSTRUCTION_ACTIVITY
+from optimizer.vocab import (
+    DISABILITY_ABBREVIATIONS,
+    DISABILITY_NAME,
+    INSTRUCTION_ACTIVITY,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SITE_CHARTS = 12
 MAX_CHANGES = 300
+MAX_LISTED = 50  # best-practice misses and warnings listed in full
+# Speech or language impairment is served by SLPs (a service), never
+# taught in an SDC, so it has no instruction coverage to show.
+NOT_INSTRUCTED = ("SLI",)
+
+
+@dataclass(frozen=True)
+class Against:
+    """What a plan's changes are counted against.
+
+    ``plan`` is None for last year's case managers (each student's
+    ``prior_case_manager``); otherwise student -> case manager of the base
+    or published plan. ``names`` names staff no longer on the roster;
+    ``reasons`` (student -> words) come from changes.csv when known;
+    ``source`` says where the plan came from (the report's header).
+    """
+
+    words: str = "last year's case manager"
+    plan: dict[str, str] | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    source: str = ""
 
 
 @dataclass
@@ -36,65 +67,89 @@ class PlanView:
     proof: str = ""
     diagnosis: str = ""
     cards: list[dict[str, Any]] = field(default_factory=list)
+    attention: dict[str, Any] = field(default_factory=dict)
     caseload_charts: list[dict[str, Any]] = field(default_factory=list)
     caseload_note: str = ""
     rate_chart: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
+    against: str = ""
     changes: list[dict[str, str]] = field(default_factory=list)
     changes_total: int = 0
-    changes_more: bool = False
+    new_students: int = 0
     services: dict[str, Any] = field(default_factory=dict)  # issue 13
 
 
-def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet
-                    ) -> tuple[list[dict[str, Any]], str]:
-    """Caseload against cap per case manager, one chart per site."""
+def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
+                    names: Names) -> tuple[list[dict[str, Any]], str]:
+    """Caseload against cap per case manager: one chart per site for
+    staff at one site, and one chart, counted once, for those who serve
+    several sites (itinerants) with their district total."""
     by_site: dict[str, list] = defaultdict(list)
+    several: list = []
     for c in instance.staff:
         n, _, cap = audit.loads[c.staff_id]
         if cap <= 0 or not rules.may_case_manage(c):
             continue
-        for site in c.sites:
-            by_site[site].append((c.kind, c.name, c.staff_id, n, cap))
+        row = (c.kind, c.name, c.staff_id, n, cap)
+        if len(c.sites) > 1 or "*" in c.sites:
+            several.append((*row, ", ".join(c.sites)))
+        else:
+            by_site[c.sites[0]].append(row)
     sites = sorted(by_site)
     note = ""
     if len(sites) > MAX_SITE_CHARTS:
         note = (f"{len(sites)} sites: the first {MAX_SITE_CHARTS} are drawn;"
                 " caseloads.csv lists everyone.")
         sites = sites[:MAX_SITE_CHARTS]
-    charts = []
-    for site in sites:
-        rows = sorted(by_site[site])
-        top = max(cap for *_, cap in rows)
-        title = "All sites (*)" if site == "*" else f"Site {site}"
-        charts.append({"title": title, "bars": [
-            {"label": f"{kind} · {name} ({sid})", "value": n, "cap": cap,
-             "pct": 100 * n / top, "cap_pct": 100 * cap / top,
-             "text": f"{n} / {cap}", "hot": n > 0.9 * cap}
-            for kind, name, sid, n, cap in rows]})
+    charts = [_chart(names.of_site(site), sorted(by_site[site]))
+              for site in sites]
+    if several:
+        rows = sorted(several)
+        charts.append(_chart("Staff who serve several sites (counted "
+                             "once, whole caseload)",
+                             [r[:5] for r in rows],
+                             [f" \u00b7 {r[5]}" for r in rows]))
     return charts, note
+
+
+def _chart(title: str, rows: list, suffix: list[str] | None = None
+           ) -> dict[str, Any]:
+    top = max(cap for *_, cap in rows)
+    return {"title": title, "bars": [
+        {"label": f"{kind} \u00b7 {name} ({sid})"
+                  + (suffix[i] if suffix else ""),
+         "value": n, "cap": cap, "pct": 100 * n / top,
+         "cap_pct": 100 * cap / top,
+         "text": f"{n} of {cap} ({n / cap:.0%})", "hot": n > 0.9 * cap}
+        for i, (kind, name, sid, n, cap) in enumerate(rows)]}
 
 
 def rate_chart(audit: Audit) -> dict[str, Any]:
     k = audit.kpis
     rates = [
-        ("best practice", k.best_practice_matches, k.students),
-        ("continuity kept", k.continuity_kept,
+        ("best practice", k.best_practice_matches,
+         k.students_assigned),
+        ("last year's case manager kept", k.continuity_kept,
          k.prior_case_manager_given),
-        ("language matched", k.language_matches,
+        ("home language matched", k.language_matches,
          k.home_language_other_than_english),
     ]
-    return {"title": "Rates", "bars": [
+    return {"title": "Rates (of the students each applies to)", "bars": [
         {"label": label, "pct": 100 * a / max(1, b), "cap_pct": 100,
-         "text": f"{a} / {b} ({a / max(1, b):.0%})", "hot": False}
+         "text": f"{a} of {b} ({a / max(1, b):.0%})", "hot": False}
         for label, a, b in rates]}
 
 
-def coverage(instance: Instance, rules: RuleSet) -> dict[str, Any]:
-    """Per site: categories some staff there may instruct (any grade)."""
-    cats = list(DISABILITY_ABBREVIATIONS)
+def coverage(instance: Instance, rules: RuleSet, names: Names
+             ) -> dict[str, Any]:
+    """Per site: categories some SDC/DEPT teacher there may instruct."""
+    cats = [c for c in DISABILITY_ABBREVIATIONS if c not in NOT_INSTRUCTED]
     can: dict[str, set[str]] = defaultdict(set)
     sites = sorted({s.site for s in instance.students})
+    need: dict[str, set[str]] = defaultdict(set)
+    for s in instance.students:
+        if s.setting in ("SDC", "DEPT"):
+            need[s.site].add(s.placement_disability)
     for c in instance.staff:
         if not {"SDC", "DEPT"} & set(c.provides):
             continue
@@ -106,96 +161,151 @@ def coverage(instance: Instance, rules: RuleSet) -> dict[str, Any]:
         for site in sites:
             if c.serves_site(site):
                 can[site] |= covered
-    return {"categories": cats,
-            "rows": [(site, [cat in can[site] for cat in cats])
-                     for site in sites]}
+    return {"categories": [(c, DISABILITY_NAME.get(c, c)) for c in cats],
+            "rows": [(names.of_site(site),
+                      [("yes" if cat in can[site] else
+                        "gap" if cat in need[site] else "no")
+                       for cat in cats]) for site in sites]}
+
+
+def attention(audit: Audit, rules: RuleSet, names: Names,
+              warnings: list[str]) -> dict[str, Any]:
+    """What a director should look at: best-practice misses, the roster's
+    warnings and the unverified authorization rows the plan relies on."""
+    misses = []
+    for line in audit.lines:
+        if line.check is None or line.check.best_practice:
+            continue
+        s = line.student
+        top = " or ".join(f"their {s.setting} teacher" if i == "INSTRUCTS"
+                          else i for i in sorted(
+                              best_practice_items(s, rules))) or "\u2013"
+        misses.append({"student": names.of_student(s.student_id),
+                       "site": names.of_site(s.site), "top": top,
+                       "cm": names.of_staff(line.staff.staff_id),
+                       "relation": line.check.relation})
+    sources = {r.rule_id: r.source for r in rules.authorizations}
+    unverified = [(rid, n, sources.get(rid, "")) for rid, n in
+                  audit.kpis.unverified_authorizations_relied_on.items()]
+    return {"misses": misses[:MAX_LISTED], "misses_total": len(misses),
+            "warnings": grouped_warnings(warnings),
+            "warnings_total": len(warnings), "unverified": unverified}
+
+
+_LOCATED = re.compile(r'^(?P<file>.*?), row (?P<row>\d+), '
+                      r'(?P<column>column "[^"]*")')
+
+
+def grouped_warnings(warnings: list[str], per_kind: int = 3) -> list[str]:
+    """At most ``per_kind`` warnings of each kind (file and column), then
+    one line for the rest, as the terminal shows them."""
+    kinds: dict[tuple, list[tuple[str, str]]] = {}
+    for w in warnings:
+        m = _LOCATED.match(w)
+        key = (m["file"], m["column"]) if m else (w,)
+        kinds.setdefault(key, []).append((w, m["row"] if m else ""))
+    out = []
+    for key, items in kinds.items():
+        out += [w for w, _ in items[:per_kind]]
+        if len(items) > per_kind:
+            rows = ", ".join(r for _, r in items[per_kind:] if r)
+            out.append(f"... {len(items) - per_kind} more like this in "
+                       f"{key[0]}" + (f" (rows {rows})" if rows else ""))
+    return out
 
 
 def plan_view(name: str, status: str, proof: str, audit: Audit | None,
               instance: Instance, rules: RuleSet,
-              base: dict[str, str] | None = None,
-              diagnosis: str = "") -> PlanView:
-    """The report's view of a plan: cards, charts, coverage, changes.
-
-    ``base`` (student -> case manager) compares with a base plan; without
-    it, changes are against each student's prior case manager.
-    """
+              against: Against | None = None, diagnosis: str = "",
+              warnings: list[str] | None = None) -> PlanView:
+    """The report's view of a plan: cards, charts, coverage, changes."""
+    against = against or Against()
     view = PlanView(name, status, proof, diagnosis)
     if audit is None:
         return view
-    k = audit.kpis
-    view.cards = [
-        {"label": "students", "value": k.students},
-        {"label": "best practice", "value": k.best_practice_matches},
-        {"label": "continuity kept", "value": k.continuity_kept},
-        {"label": "language matches", "value": k.language_matches},
-    ]
-    view.caseload_charts, view.caseload_note = caseload_charts(
-        audit, instance, rules)
-    view.rate_chart = rate_chart(audit)
-    view.coverage = coverage(instance, rules)
-    changes = []
-    for line in audit.lines:
-        sid = line.student.student_id
-        before = (base or {}).get(sid) if base is not None \
-            else line.student.prior_case_manager
-        after = line.staff.staff_id if line.staff else ""
-        if before and before != after:
-            changes.append({"student": sid, "site": line.student.site,
-                            "before": before, "after": after,
-                            "reason": short_reason(line, rules)})
-    view.changes_total = len(changes)
-    view.changes_more = len(changes) > MAX_CHANGES
+    names = Names(instance, against.names)
+    changes = _changes(audit, rules, against, names)
+    view.against = against.words
+    view.changes_total = sum(1 for c in changes if not c["new"])
+    view.new_students = len(changes) - view.changes_total
     view.changes = changes[:MAX_CHANGES]
+    k = audit.kpis
+    over = sum(u.over_90_percent
+               for u in k.utilization_by_kind.values())
+    view.cards = [
+        {"value": k.students, "label": "students"},
+        {"value": f"{k.best_practice_matches} of "
+                  f"{k.students_assigned}",
+         "label": "case-managed by the provider of their most intensive "
+                  "service (best practice)"},
+        {"value": f"{k.continuity_kept} of "
+                  f"{k.prior_case_manager_given}",
+         "label": "keep last year's case manager"},
+        {"value": f"{k.language_matches} of "
+                  f"{k.home_language_other_than_english}",
+         "label": "families whose home language the case manager speaks"},
+        {"value": view.changes_total,
+         "label": f"change case manager vs {against.words}"},
+        {"value": over, "label": "case managers over 90% of their cap"},
+    ]
+    view.attention = attention(audit, rules, names, warnings or [])
+    view.caseload_charts, view.caseload_note = caseload_charts(
+        audit, instance, rules, names)
+    view.rate_chart = rate_chart(audit)
+    view.coverage = coverage(instance, rules, names)
     return view
 
 
-COMPARISON_COLUMNS = (
-    ("scenario", "scenario"), ("status", "status"),
-    ("proven_optimal", "proven optimal"),
-    ("students_unassigned", "unassigned"), ("spare_places", "spare places"),
-    ("best_practice", "best practice"), ("continuity_kept", "continuity"),
-    ("language_matches", "language"), ("changed_vs_base", "changed vs base"),
-    ("services_shortfall", "services shortfall (students)"),
-)
+def _changes(audit: Audit, rules: RuleSet, against: Against,
+             names: Names) -> list[dict[str, Any]]:
+    out = []
+    for line in audit.lines:
+        s = line.student
+        sid = s.student_id
+        after = line.staff.staff_id if line.staff else ""
+        if against.plan is None:
+            before = s.prior_case_manager or ""
+            if not before:
+                continue
+        else:
+            before = against.plan.get(sid, "")
+        if before == after:
+            continue
+        out.append({
+            "student": names.of_student(sid), "site": names.of_site(s.site),
+            "before": names.of_staff(before) if before else "new student",
+            "after": names.of_staff(after), "new": not before,
+            "reason": against.reasons.get(sid) or short_reason(line, rules)})
+    return out
 
 
-def comparison_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The side-by-side KPIs and their charts, ready for the template."""
-    def cell(value):
-        if value is None:
-            return "\u2013"
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return value
-    return {"header": [h for _, h in COMPARISON_COLUMNS],
-            "rows": [[cell(r.get(k)) for k, _ in COMPARISON_COLUMNS]
-                     for r in rows],
-            "charts": comparison_charts(rows)}
+def settings_text(weights: ObjectiveWeights, params: SolverParams,
+                  closest_to: str = "") -> str:
+    """The objective and solver settings in a line a reader can follow."""
+    def weighted(terms):
+        return " + ".join(
+            (f"{getattr(weights, t):g} x " if getattr(weights, t) != 1
+             else "") + t for t in terms if getattr(weights, t) > 0)
+    if weights.mode == "priority":
+        how = "strict order " + " > ".join(weights.priority)
+    elif weights.mode == "weights":
+        how = weighted(("S1", "S2", "S3", "S4"))
+    else:
+        how = "S1 first, then " + weighted(("S2", "S3", "S4"))
+    if closest_to:
+        how += f"; ties: closest to {closest_to}"
+    workers = f"{params.workers} worker" + ("s" if params.workers > 1
+                                            else "")
+    return (f"{weights.mode} ({how}); time limit {params.time_limit:g} s, "
+            f"seed {params.seed}, {workers}")
 
 
-def comparison_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One bar chart per KPI, a bar per scenario."""
-    charts = []
-    for key, label in (("best_practice", "Best-practice matches"),
-                       ("continuity_kept", "Continuity kept"),
-                       ("language_matches", "Language matches"),
-                       ("changed_vs_base", "Students changing case manager "
-                                           "vs the base")):
-        values = [(r["scenario"], r.get(key)) for r in rows]
-        top = max((v for _, v in values if isinstance(v, (int, float))),
-                  default=0) or 1
-        charts.append({"title": label, "bars": [
-            {"label": name, "pct": 100 * (v or 0) / top, "cap_pct": 100,
-             "text": "no plan" if v is None else str(v), "hot": False}
-            for name, v in values]})
-    return charts
-
-
-def render(title: str, subtitle: str, plans: list[PlanView],
+def render(title: str, meta: dict[str, str], plans: list[PlanView],
            comparison: dict[str, Any] | None = None) -> str:
+    """The page; ``meta`` (label -> words: date, roster, settings ...)
+    is the header under the one title."""
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("report.html.j2").render(
-        title=title, subtitle=subtitle, plans=plans, comparison=comparison,
+        title=title, meta=meta, plans=plans, comparison=comparison,
         version=product_version())

@@ -11,9 +11,14 @@ is a transportation problem. Its default objective fits a min-cost flow:
   ``a_c * w^2 * (2k - 1)``, the increments of the convex S2 term, so
   filling places in order is optimal.
 
-Lexicographic S1-first is exact with ``M`` larger than the whole range of
-the second level, so any plan with fewer S1 misses costs less. OR-Tools'
-min-cost-flow solver is exact: its OPTIMAL is a proof.
+Each arc records what one unit of flow adds to each term (S3 and the
+closeness term R of ``objectives`` as students kept, so -1). The levels
+are solved lexicographically in one flow: a level's cost is multiplied by
+one more than the whole range of the later levels, so any plan better in
+an earlier level costs less (S1 first, then the weighted S2-S4, then R;
+or a strict order). OR-Tools' min-cost-flow solver is exact: its OPTIMAL
+is a proof, as long as the scaled costs fit its 64-bit arithmetic; if
+they do not, CP-SAT solves the levels, warm-started from the flow.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from optimizer.objectives import (
+    REFERENCE,
+    TERMS,
     balance_coefficient,
     balance_term,
     best_practice_miss,
     continuity_kept,
+    group_reference_changes,
     language_miss,
 )
 from optimizer.result import LevelOutcome
@@ -41,103 +49,177 @@ class FlowOutcome:
     optimal: bool
 
 
+# OR-Tools multiplies costs by (nodes + 1) inside its solver: int64.
+_MAX_COST = 2**62
+
+
 def exact_for(structure: Structure, component: Component,
               levels: list[dict[str, int]]) -> bool:
-    """Whether the flow's optimum is the plan's optimum for these levels."""
+    """Whether the flow can be the plan's optimum for these levels: unit
+    weights (``solve_flow`` also needs the scaled costs to fit)."""
     weights = {structure.groups[g].weight_units for g in component.groups}
-    if len(weights) != 1:
-        return False  # weighted workloads: balance is not a flow cost
-    if len(levels) == 1:
-        return True
-    return len(levels) == 2 and levels[0] == {"S1": 1}
+    return len(weights) == 1  # weighted loads: S2 is not a flow cost
 
 
 def solve_flow(structure: Structure, component: Component,
                levels: list[dict[str, int]]) -> FlowOutcome:
     """Min-cost flow for one component (see module docstring).
 
-    For levels it cannot represent exactly (strict priorities, weighted
-    loads) the caller uses the result only as a CP-SAT hint: it is always
-    a plan that satisfies H1-H7.
+    Exact (``optimal``) for unit weights when the levels' scaled costs
+    fit; otherwise, and for weighted loads, the caller uses the result
+    only as a CP-SAT hint: it is always a plan that satisfies H1-H7.
     """
+    exact = exact_for(structure, component, levels)
+    arcs = _arcs(structure, component)
+    costs = _lexicographic_costs(arcs, levels)
+    counts = None if costs is None else _min_cost_flow(structure, component,
+                                                       arcs, costs)
+    # Too large to be exact: a hint for CP-SAT, S1 first then the rest,
+    # or, if even that does not fit, any plan that satisfies H1-H7.
+    for approx in ([{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+        if counts is not None:
+            break
+        exact = False
+        costs = _lexicographic_costs(arcs, approx)
+        if costs is not None:
+            counts = _min_cost_flow(structure, component, arcs, costs)
+    if counts is None:
+        raise RuntimeError("min-cost flow: no plan although H1-H7 hold")
+    return FlowOutcome(counts, _levels(structure, component, counts,
+                                       levels, exact), exact)
+
+
+@dataclass
+class _Arcs:
+    """The network: arc ends, capacities and what each unit of flow adds
+    to each term (S1, S2 increments, S3 and R as kept, so -1), plus the
+    range of every term over all plans."""
+
+    tails: list[int]
+    heads: list[int]
+    capacity: list[int]
+    # term -> amount per pair arc (S1, S3, S4, R) or per place arc (S2)
+    terms: dict[str, list[int]]
+    pair_of_arc: list[int]  # pair arcs come first, then place arcs
+    ranges: dict[str, int]
+    num_nodes: int
+    supplies: np.ndarray
+
+
+def _arcs(structure: Structure, component: Component) -> _Arcs:
     groups, pairs, caps = structure.groups, structure.pairs, structure.caps
-    inst = structure.instance
-    if len(levels) == 2 and levels[0] == {"S1": 1}:
-        head, tail = levels
-    elif len(levels) == 1:
-        head, tail = {}, levels[0]
-    else:  # strict priorities: approximate with the first two levels
-        head, tail = {"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}
-    c1 = tail.get("S1", 0)
-    c2, c3, c4 = (tail.get(t, 0) for t in ("S2", "S3", "S4"))
+    staff_ids = [c.staff_id for c in structure.instance.staff]
     w = max(groups[g].weight_units for g in component.groups)
     g_node = {g: i for i, g in enumerate(component.groups)}
     s_node = {c: len(g_node) + i for i, c in enumerate(component.staff)}
     sink = len(g_node) + len(s_node)
-    # Upper bound of the second level, to make S1 strictly first.
     reach: dict[int, int] = dict.fromkeys(component.staff, 0)
     for p in component.pairs:
         reach[pairs[p].staff] += groups[pairs[p].group].size
     places = {c: min(caps[c], reach[c]) for c in component.staff}
     bal = {c: balance_coefficient(caps[c]) * w * w for c in component.staff}
+    out = _Arcs([], [], [], {t: [] for t in (*TERMS, REFERENCE)}, [], {},
+                sink + 1, np.zeros(sink + 1, dtype=np.int64))
+    tails, heads, capacity, pair_of_arc = (out.tails, out.heads,
+                                           out.capacity, out.pair_of_arc)
+    t1, t3, t4, tr = (out.terms[t] for t in ("S1", "S3", "S4", REFERENCE))
     allowed = 0
-    tails, heads, capacity, cost, pair_of_arc = [], [], [], [], []
     for p in component.pairs:
         pair = pairs[p]
         group = groups[pair.group]
+        staff_id = staff_ids[pair.staff]
         upper = min(group.size, caps[pair.staff])
-        check = pair.check
-        base = c4 * language_miss(check) + c1 * best_practice_miss(check)
-        prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
+        s1, s4 = best_practice_miss(pair.check), language_miss(pair.check)
+        # -1: one more student kept with the reference case manager.
+        r = -int(group.reference == staff_id)
+        prior = group.priors.get(staff_id, 0)
         allowed += prior
-        for cap_arc, arc_cost in (((min(prior, upper), base - c3),)
-                                  if prior else ()) + ((upper, base),):
-            tails.append(g_node[pair.group])
-            heads.append(s_node[pair.staff])
-            capacity.append(cap_arc)
-            cost.append(arc_cost)
+        g, c = g_node[pair.group], s_node[pair.staff]
+        # A parallel arc, for the students whose prior this is, keeps them.
+        if prior:
+            tails.append(g)
+            heads.append(c)
+            capacity.append(min(prior, upper))
+            t1.append(s1)
+            t3.append(-1)
+            t4.append(s4)
+            tr.append(r)
             pair_of_arc.append(p)
-    ub_tail = (sum(c2 * bal[c] * places[c] ** 2 for c in component.staff)
-               + c3 * allowed + c4 * sum(groups[g].size
-                                         for g in component.groups)
-               + c1 * sum(groups[g].size for g in component.groups))
-    big_m = ub_tail + 1 if head else 0
-    for i, p in enumerate(pair_of_arc):
-        if head:
-            cost[i] += big_m * best_practice_miss(pairs[p].check)
-    num_pair_arcs = len(tails)
+        tails.append(g)
+        heads.append(c)
+        capacity.append(upper)
+        t1.append(s1)
+        t3.append(0)
+        t4.append(s4)
+        tr.append(r)
+        pair_of_arc.append(p)
     for c in component.staff:
-        if c2 and bal[c]:
-            for k in range(1, places[c] + 1):
-                tails.append(s_node[c])
-                heads.append(sink)
-                capacity.append(1)
-                cost.append(c2 * bal[c] * (2 * k - 1))
-        elif places[c]:
+        for k in range(1, places[c] + 1):  # the k-th place: S2 increment
             tails.append(s_node[c])
             heads.append(sink)
-            capacity.append(places[c])
-            cost.append(0)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
-        np.array(capacity, dtype=np.int64), np.array(cost, dtype=np.int64))
+            capacity.append(1)
+            out.terms["S2"].append(bal[c] * (2 * k - 1))
     total = sum(groups[g].size for g in component.groups)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
     for g, n in g_node.items():
-        supplies[n] = groups[g].size
-    supplies[sink] = -total
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+        out.supplies[n] = groups[g].size
+    out.supplies[sink] = -total
+    out.ranges = {
+        "S1": total, "S4": total, "S3": allowed,
+        "S2": sum(bal[c] * places[c] ** 2 for c in component.staff),
+        REFERENCE: sum(groups[g].size for g in component.groups
+                       if groups[g].reference is not None)}
+    return out
+
+
+def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
+                         ) -> np.ndarray | None:
+    """Arc costs solving ``levels`` in order: each level's cost times one
+    more than the range of all later levels (so one unit of an earlier
+    level outweighs any change in the later ones). None if they would
+    not fit OR-Tools' int64 arithmetic."""
+    scale = [1] * len(levels)
+    for i in range(len(levels) - 2, -1, -1):
+        later = sum(abs(c) * arcs.ranges[t] for t, c in levels[i + 1].items())
+        scale[i] = scale[i + 1] * (later + 1)
+    weight = {}
+    for lv, m in zip(levels, scale):
+        for t, c in lv.items():
+            weight[t] = weight.get(t, 0) + m * c
+    amounts = {t: np.array(v, dtype=np.int64) for t, v in arcs.terms.items()}
+    # Bound the costs in Python integers before numpy's int64 sums them.
+    top = sum(abs(m) * int(np.abs(amounts[t]).max(initial=0))
+              for t, m in weight.items())
+    if top * arcs.num_nodes >= _MAX_COST:
+        return None
+    costs = np.zeros(len(arcs.tails), dtype=np.int64)
+    split = len(arcs.pair_of_arc)
+    for t, m in weight.items():
+        if t == "S2":
+            costs[split:] += m * amounts[t]
+        else:
+            costs[:split] += m * amounts[t]
+    return costs
+
+
+def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
+                   costs: np.ndarray) -> dict[int, int] | None:
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(arcs.tails, dtype=np.int64),
+        np.array(arcs.heads, dtype=np.int64),
+        np.array(arcs.capacity, dtype=np.int64), costs)
+    flow.set_nodes_supplies(np.arange(arcs.num_nodes, dtype=np.int64),
+                            arcs.supplies)
     status = flow.solve()
+    if status == flow.BAD_COST_RANGE:
+        return None
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    flows = flow.flows(arcs[:num_pair_arcs])
-    counts: dict[int, int] = {p: 0 for p in component.pairs}
-    for p, f in zip(pair_of_arc, flows.tolist()):
+    flows = flow.flows(ids[:len(arcs.pair_of_arc)])
+    counts: dict[int, int] = dict.fromkeys(component.pairs, 0)
+    for p, f in zip(arcs.pair_of_arc, flows.tolist()):
         counts[p] += int(f)
-    return FlowOutcome(counts, _levels(structure, component, counts,
-                                       levels), exact_for(structure,
-                                                          component, levels))
+    return counts
 
 
 def term_values(structure: Structure, component: Component,
@@ -158,14 +240,30 @@ def term_values(structure: Structure, component: Component,
         allowed += prior
         kept += continuity_kept(n, prior)
     s2 = sum(balance_term(caps[c], v) for c, v in load.items())
-    return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4}
+    return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4,
+            REFERENCE: reference_changes(structure, component, counts)}
+
+
+def reference_changes(structure: Structure, component: Component,
+                      counts: dict[int, int]) -> int:
+    """R of a component's counts: students of groups with a reference
+    case manager who are not given to that staff member."""
+    groups, pairs = structure.groups, structure.pairs
+    staff_ids = [c.staff_id for c in structure.instance.staff]
+    given: dict[int, int] = {}
+    for p in component.pairs:
+        g = pairs[p].group
+        if groups[g].reference == staff_ids[pairs[p].staff]:
+            given[g] = counts.get(p, 0)
+    return sum(group_reference_changes(groups[g].size, given.get(g, 0))
+               for g in component.groups
+               if groups[g].reference is not None)
 
 
 def _levels(structure: Structure, component: Component,
-            counts: dict[int, int], levels: list[dict[str, int]]
-            ) -> list[LevelOutcome]:
+            counts: dict[int, int], levels: list[dict[str, int]],
+            exact: bool) -> list[LevelOutcome]:
     values = term_values(structure, component, counts)
-    exact = exact_for(structure, component, levels)
     out = []
     for level in levels:
         v = sum(coef * values[t] for t, coef in level.items())

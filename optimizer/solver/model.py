@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from optimizer.objectives import REFERENCE
 from optimizer.result import LevelOutcome, SolverParams, SolveStatus
 from optimizer.solver import objective
 from optimizer.solver.bound import weighted_lower_bound
@@ -41,6 +42,7 @@ class AssignmentModel:
             "S2": objective.balance(self.model, self.variables),
             "S3": objective.continuity_losses(self.variables),
             "S4": objective.language_misses(self.variables),
+            REFERENCE: objective.reference_changes(self.variables),
         }
 
     def solve(self, levels: list[dict[str, int]], params: SolverParams,
@@ -113,8 +115,8 @@ class AssignmentModel:
     def _token_bound(self, level: dict[str, int],
                      done: list[LevelOutcome]) -> int:
         """The weight-token flow bound (0 where it does not apply)."""
-        if "S1" in level and len(level) == 1:
-            return 0  # S1 alone: CP-SAT's own bound is exact enough
+        if len(level) == 1 and ("S1" in level or REFERENCE in level):
+            return 0  # S1 or R alone: CP-SAT's own bound is exact enough
         s1 = next((lv.objective for lv in done
                    if lv.terms == {"S1": 1} and lv.optimal), None)
         return weighted_lower_bound(self.variables.structure,

@@ -7,6 +7,7 @@ from ortools.sat.python import cp_model
 from optimizer.objectives import (
     balance_coefficient,
     best_practice_miss,
+    group_reference_changes,
     language_miss,
 )
 from optimizer.solver.variables import AssignmentVars
@@ -34,6 +35,19 @@ def continuity_losses(v: AssignmentVars) -> cp_model.LinearExpr:
         return 0
     allowed = sum(v.keep_upper.values())
     return allowed - sum(v.keep.values())
+
+
+def reference_changes(v: AssignmentVars) -> cp_model.LinearExpr:
+    """R: students not placed with their case manager of the reference
+    plan (groups are split by it, so this is per group)."""
+    groups, pairs = v.structure.groups, v.structure.pairs
+    staff = v.structure.instance.staff
+    given = {pairs[p].group: x for p, x in v.x.items()
+             if groups[pairs[p].group].reference
+             == staff[pairs[p].staff].staff_id}
+    return sum(group_reference_changes(groups[g].size, given.get(g, 0))
+               for g in v.component.groups
+               if groups[g].reference is not None)
 
 
 def language_misses(v: AssignmentVars) -> cp_model.LinearExpr:

@@ -1,0 +1,57 @@
+"""Names beside ids in the report: students, staff and sites.
+
+The contract has ids only; a roster may carry names in its own columns
+(carried through unchanged), and a published plan records its case
+managers' names. The report shows ``Name (id)`` wherever one is known.
+"""
+
+from __future__ import annotations
+
+from optimizer.domain import Instance
+
+# Columns a roster may carry (not in the contract) that the report shows.
+STUDENT_NAME_COLUMNS = (("first_name", "last_name"), ("name",),
+                        ("student_name",))
+SITE_NAME_COLUMNS = ("site_name", "school_name", "school")
+
+
+class Names:
+    """Names beside ids: students, staff and sites, where known."""
+
+    def __init__(self, instance: Instance, extra_staff: dict[str, str]):
+        self.staff = {**extra_staff,
+                      **{c.staff_id: c.name for c in instance.staff}}
+        cols = instance.extra_columns
+        self.student: dict[str, str] = {}
+        for wanted in STUDENT_NAME_COLUMNS:
+            if all(c in cols for c in wanted):
+                at = [cols.index(c) for c in wanted]
+                for sid, values in instance.extras.items():
+                    self.student[sid] = " ".join(
+                        values[i].strip() for i in at if i < len(values)
+                        and values[i].strip())
+                break
+        self.site: dict[str, str] = {}
+        col = next((c for c in SITE_NAME_COLUMNS if c in cols), None)
+        if col is not None:
+            i = cols.index(col)
+            for s in instance.students:
+                values = instance.extras.get(s.student_id, ())
+                if i < len(values) and values[i].strip():
+                    self.site.setdefault(s.site, values[i].strip())
+
+    def of_student(self, sid: str) -> str:
+        name = self.student.get(sid)
+        return f"{name} ({sid})" if name else sid
+
+    def of_staff(self, cid: str) -> str:
+        if not cid:
+            return "\u2013"
+        name = self.staff.get(cid)
+        return f"{name} ({cid})" if name else cid
+
+    def of_site(self, site: str) -> str:
+        if site == "*":
+            return "every site"
+        name = self.site.get(site)
+        return f"{name} ({site})" if name else site
