@@ -14,7 +14,7 @@ from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
-from optimizer.inputs.settings import scenario_weights
+from optimizer.inputs.settings import scenario_rules, scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
 from optimizer.outputs import html as report_html
@@ -165,10 +165,12 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                   "and not 'base'") for p in paths])
     base_roster = load_roster(rosters.pop(), rules)
     base = base_roster.instance
-    todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
+    todo = [("base", "Base roster", base, weights, base_roster.input_hash,
+             rules)]
     for sc in loaded:
+        sc_rules = scenario_rules(rules, sc)  # its authorizations setting
         try:
-            instance = scenarios.apply(base, sc, rules)
+            instance = scenarios.apply(base, sc, sc_rules)
         except InputError as exc:
             problems += exc.problems
         try:
@@ -180,7 +182,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance, changed, digest))
+        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules))
     if problems:
         raise InputError(problems)
     files: dict[str, str | bytes] = {}
@@ -188,21 +190,21 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_assignment: dict[str, str] | None = None
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
-    for i, (slug, name, instance, w, digest) in enumerate(todo):
+    for i, (slug, name, instance, w, digest, run_rules) in enumerate(todo):
         if progress:
             progress(i, len(todo), name)
-        run = plan(instance, rules, input_hash=digest, weights=w,
+        run = plan(instance, run_rules, input_hash=digest, weights=w,
                    params=params, xlsx=xlsx, html=False)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
         row = comparing.kpi_row(name, run.result, run.audit, instance,
-                                base_assignment, rules, diag)
+                                base_assignment, run_rules, diag)
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
         rows.append(row)
         views.append(_plan_view(name, run.result, run.audit, instance,
-                                rules, base_assignment,
+                                run_rules, base_assignment,
                                 coverage=(run.coverage, run.coverage_fixes)))
         if slug == "base":
             base_assignment = dict(run.result.assignment)

@@ -20,7 +20,7 @@ from optimizer.explain import short_reason
 from optimizer.outputs.tables import product_version
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit
-from optimizer.vocab import DISABILITY_ABBREVIATIONS, INSTRUCTION_ACTIVITY
+from optimizer.vocab import DISABILITY_ABBREVIATIONS
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SITE_CHARTS = 12
@@ -44,6 +44,9 @@ class PlanView:
     changes_total: int = 0
     changes_more: bool = False
     services: dict[str, Any] = field(default_factory=dict)  # issue 13
+    authorizations: str = "all"
+    unverified: list[dict[str, Any]] = field(default_factory=list)
+    unverified_students: int = 0
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet
@@ -98,11 +101,9 @@ def coverage(instance: Instance, rules: RuleSet) -> dict[str, Any]:
     for c in instance.staff:
         if not {"SDC", "DEPT"} & set(c.provides):
             continue
-        held = set(c.credentials)
-        covered = set()
-        for r in rules.authorizations:
-            if r.activity == INSTRUCTION_ACTIVITY and r.credentials & held:
-                covered |= set(cats) if "*" in r.categories else r.categories
+        covered = set(rules.instruction_categories(c))
+        if "*" in covered:
+            covered |= set(cats)
         for site in sites:
             if c.serves_site(site):
                 can[site] |= covered
@@ -134,6 +135,9 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         audit, instance, rules)
     view.rate_chart = rate_chart(audit)
     view.coverage = coverage(instance, rules)
+    view.authorizations = rules.authorization_mode
+    view.unverified = unverified_rows(audit, rules)
+    view.unverified_students = k.students_on_unverified_rows
     changes = []
     for line in audit.lines:
         sid = line.student.student_id
@@ -150,6 +154,26 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     return view
 
 
+def unverified_rows(audit: Audit, rules: RuleSet,
+                    limit: int = MAX_CHANGES) -> list[dict[str, Any]]:
+    """Students who rely on rows marked unverified, grouped by row."""
+    by_row: dict[str, list[str]] = defaultdict(list)
+    for line in audit.lines:
+        if line.check is None or line.staff is None:
+            continue
+        for rid in line.check.unverified_rule_ids:
+            by_row[rid].append(f"{line.student.student_id} "
+                               f"({line.staff.staff_id})")
+    rows = {r.rule_id: r for r in rules.authorizations}
+    return [{"rule_id": rid, "credentials": ";".join(sorted(
+                rows[rid].credentials)),
+             "activity": rows[rid].activity, "source": rows[rid].source,
+             "note": rows[rid].note, "count": len(ids),
+             "students": ids[:limit], "more": len(ids) > limit}
+            for rid, ids in sorted(by_row.items(),
+                                   key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
 COMPARISON_COLUMNS = (
     ("scenario", "scenario"), ("status", "status"),
     ("proven_optimal", "proven optimal"),
@@ -157,6 +181,8 @@ COMPARISON_COLUMNS = (
     ("best_practice", "best practice"), ("continuity_kept", "continuity"),
     ("language_matches", "language"), ("changed_vs_base", "changed vs base"),
     ("services_shortfall", "services shortfall (students)"),
+    ("authorizations", "authorizations"),
+    ("on_unverified_rows", "on unverified rows"),
 )
 
 
