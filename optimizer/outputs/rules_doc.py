@@ -9,8 +9,8 @@ generation.
 from __future__ import annotations
 
 from optimizer.rules import AuthorizationRule, RuleSet
-from optimizer.vocab import INSTRUCTION_ACTIVITY as INSTRUCT
 from optimizer.vocab import DISABILITY_NAME, describe_grades
+from optimizer.vocab import INSTRUCTION_ACTIVITY as INSTRUCT
 
 HEADER = """\
 # Authorization rules: each reading and how sure it is
@@ -106,17 +106,19 @@ def _added(rules: RuleSet) -> str:
 
 
 def _caps(rules: RuleSet) -> str:
-    lines = ["## Caps set by law (caseload_defaults.csv)\n",
+    lines = ["## Caps set by law (caseload_defaults.csv, rows with "
+             "`max_with_waiver`)\n",
              "| provides | when | cap | with a waiver | source |",
              "|---|---|---|---|---|"]
     for row in rules.caseload_defaults:
-        if row.legal_cap is None:
+        if row.max_with_waiver is None:
             continue
         when = (f"grades within {describe_grades(row.only_grades)}"
                 if row.only_grades else "always")
         lines.append("| " + " | ".join(_cell(c) for c in [
-            row.provides, when, str(row.legal_cap),
-            str(row.waiver_cap) if row.waiver_cap else "no waiver",
+            row.provides, when, str(row.default_cap),
+            str(row.max_with_waiver)
+            if row.max_with_waiver > row.default_cap else "no waiver",
             row.source]) + " |")
     lines.append("\nAn explicit `max_caseload` above the cap (above the "
                  "waiver limit where there is one) is bad input; between "
