@@ -271,3 +271,22 @@ def test_scenario_authorizations_key_is_validated(tmp_path):
     assert result.exit_code == 1
     assert ('strict.toml, column "authorizations": expected one of all, '
             'verified-only (got "verified")') in result.output
+
+
+def test_place_follows_the_authorizations_setting(tmp_path):
+    roster = write_roster(tmp_path / "roster", [sdc_student()],
+                          [sdc_teacher("R3MM"), COORDINATOR])
+    assert invoke("plan", roster, "--out", tmp_path / "out",
+                  "--no-xlsx").exit_code == 0
+    arrival = {**sdc_student(primary_disability="AUT"), "student_id": "N1"}
+    new = write_roster(tmp_path / "new", [arrival],
+                       [COORDINATOR]) / "students.csv"
+    args = ("place", roster, "--plan", tmp_path / "out", "--student-file",
+            new)
+    loose, strict = invoke(*args), invoke(*args, "--authorizations",
+                                          "verified-only")
+    assert loose.exit_code == strict.exit_code == 0, strict.output
+    # R3MM instructs autism only by an unverified row (I-MM-AUT).
+    assert "T Teacher T (instructs, best practice" in loose.output
+    assert "T Teacher T" not in strict.output
+    assert "PS Teacher PS (coordinates" in strict.output
