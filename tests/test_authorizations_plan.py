@@ -98,11 +98,16 @@ def test_reading_through_caseload_plan(tmp_path, case):
     assert plan_one(tmp_path, student, specialist) == expected
 
 
-def test_verified_only_falls_back_to_the_coordinator(tmp_path):
-    # Case 1-granted relies on I-MM-AUT (unverified): refused.
-    student, specialist, _ = CASES["1-granted"]
-    assert plan_one(tmp_path, student, specialist,
-                    "--authorizations", "verified-only") == FALLBACK
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_verified_only_keeps_verified_pairs_and_drops_the_rest(tmp_path,
+                                                               case):
+    # Under verified-only a pair the default marks verified stays; one it
+    # marks unverified falls back to the coordinator (e.g. 1-granted rests
+    # on I-MM-AUT, 2-verified on the base row I-MM-TK).
+    student, specialist, expected = CASES[case]
+    strict = plan_one(tmp_path, student, specialist,
+                      "--authorizations", "verified-only")
+    assert strict == (FALLBACK if expected[2] == "no" else expected)
 
 
 # -------------------------------------------------- 6. caps set by law
