@@ -431,8 +431,8 @@ def _print_comparison(rows: list[dict]) -> None:
                ("continuity_kept", "continuity"),
                ("language_matches", "language"),
                ("changed_vs_base", "changed\nvs base"),
-               ("services_shortfall", "services\nshort"),
-               ("on_unverified_rows", "unverified\nrows")]
+               ("on_unverified_rows", "unverified\nrows"),
+               ("services_shortfall", "services\nshort")]
     kpis.add_column("scenario", ratio=1, min_width=8)
     for _key, head in columns:
         # As wide as the longest header line: numbers never wrap.

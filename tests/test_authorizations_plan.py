@@ -169,7 +169,7 @@ def test_scenario_cap_above_the_law_is_bad_input(tmp_path):
                   "max_caseload = 40\n")
     result = invoke("compare", sc, "--out", tmp_path / "cmp")
     assert result.exit_code == 1
-    assert 'over.toml, column "update_staff.max_caseload"' in result.output
+    assert 'over.toml, key "update_staff.max_caseload"' in result.output
     assert "EC 56362(c)" in result.output
 
 
@@ -233,7 +233,7 @@ def test_settings_file_key(tmp_path):
     result = invoke("plan", roster, "--out", tmp_path / "o2", "--weights",
                     settings)
     assert result.exit_code == 1
-    assert ('settings.toml, column "authorizations": expected one of all, '
+    assert ('settings.toml, key "authorizations": expected one of all, '
             'verified-only (got "some")') in result.output
 
 
@@ -274,7 +274,7 @@ def test_scenario_authorizations_key_is_validated(tmp_path):
                   'authorizations = "verified"\n')
     result = invoke("compare", sc, "--out", tmp_path / "cmp")
     assert result.exit_code == 1
-    assert ('strict.toml, column "authorizations": expected one of all, '
+    assert ('strict.toml, key "authorizations": expected one of all, '
             'verified-only (got "verified")') in result.output
 
 
