@@ -25,9 +25,10 @@ from optimizer.inputs.plans import (
 )
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.settings import load_weights
+from optimizer.inputs.settings import apply_authorizations, load_weights
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
-from optimizer.outputs.files import write_plan_folder
+from optimizer.outputs import rules_doc
+from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.text import (
     render_diagnosis,
     render_explanation,
@@ -83,6 +84,15 @@ def _finite(ctx, param, value):
     return value
 
 
+def authorizations_option(f):
+    return click.option(
+        "--authorizations", type=click.Choice(["all", "verified-only"]),
+        help="Rely on every authorization row, flagging unverified ones "
+        "(all, the default), or never on a row marked unverified "
+        "(verified-only). Also the key `authorizations` in a settings "
+        "file.")(f)
+
+
 def solver_options(f):
     """--time-limit, --seed and --workers, shared by every solving command."""
     for option in reversed((
@@ -127,6 +137,7 @@ def main() -> None:
               help="Folder for the plan files (default: out/ROSTER-NAME, "
               "e.g. out/sample).")
 @rules_option
+@authorizations_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings (TOML, see data/rules/weights.toml).")
@@ -155,7 +166,8 @@ def main() -> None:
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
 def plan(roster: Path, out: Path | None, rules_dir: Path | None,
-         weights_file: Path | None, mode: str | None, priority: str | None,
+         authorizations: str | None, weights_file: Path | None,
+         mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
          redact: bool, from_dir: Path | None,
@@ -169,7 +181,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     """
     overrides = _parse_weight_pairs(weight_pairs)
     out = out or default_out(roster)
-    rules = load_rules(rules_dir)
+    rules = apply_authorizations(load_rules(rules_dir), weights_file,
+                                 authorizations)
     loaded = load_roster(roster, rules)
     warnings = [str(w) for w in loaded.warnings]
     if not quiet:
@@ -225,8 +238,10 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
 @click.option("--top", type=click.IntRange(min=1), default=5,
               show_default=True, help="Candidates shown per student.")
 @rules_option
+@authorizations_option
 def place(roster: Path, plan_dir: Path, student_file: Path,
-          out: Path | None, top: int, rules_dir: Path | None) -> None:
+          out: Path | None, top: int, rules_dir: Path | None,
+          authorizations: str | None) -> None:
     """Rank who can take new students mid-year, moving nobody else.
 
     Example:
@@ -234,7 +249,8 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     \b
         caseload place data/sample --plan out/sample --student-file new.csv
     """
-    rules = load_rules(rules_dir)
+    rules = apply_authorizations(load_rules(rules_dir), None,
+                                 authorizations)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
     new = load_arrivals(student_file, loaded)
@@ -326,6 +342,7 @@ class _status:
               help="Folder for compare.csv, changes.csv, report.html and "
               "one plan folder per scenario.")
 @rules_option
+@authorizations_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings for the base (scenarios may change "
@@ -336,7 +353,8 @@ class _status:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the comparison rows as JSON.")
 def compare(scenario_files: tuple[Path, ...], out: Path,
-            rules_dir: Path | None, weights_file: Path | None,
+            rules_dir: Path | None, authorizations: str | None,
+            weights_file: Path | None,
             time_limit: float, seed: int, workers: int, xlsx: bool,
             quiet: bool, as_json: bool) -> None:
     """Plan the base roster and each what-if scenario; compare them.
@@ -346,7 +364,8 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
     \b
         caseload compare scenarios/*.toml --out out/compare
     """
-    rules = load_rules(rules_dir)
+    rules = apply_authorizations(load_rules(rules_dir), weights_file,
+                                 authorizations)
     weights = load_weights(weights_file, None, None, {})
     with _progress(quiet) as progress:
         result = workflow.compare(
@@ -410,18 +429,20 @@ def _print_comparison(rows: list[dict]) -> None:
     kpis = Table(title="Scenarios compared (each plan proven optimal "
                  "unless its status is shown)", box=box.SIMPLE_HEAD,
                  pad_edge=False)
-    columns = [("students_unassigned", "unassigned"),
+    # Short header lines leave the scenario names room to read.
+    columns = [("students_unassigned", "no case\nmanager"),
                ("spare_places", "spare\nplaces"),
                ("best_practice", "best\npractice"),
-               ("continuity_kept", "continuity"),
+               ("continuity_kept", "last\nyear's\nkept"),
                ("language_matches", "language"),
                ("changed_vs_base", "changed\nvs base"),
+               ("on_unverified_rows", "on un-\nverified\nrows"),
                ("services_shortfall", "services\nshort")]
     kpis.add_column("scenario", ratio=1, min_width=8)
     for _key, head in columns:
         # As wide as the longest header line: numbers never wrap.
         kpis.add_column(head, justify="right",
-                        width=max(map(len, head.split("\n"))))
+                        width=max(6, *map(len, head.split("\n"))))
     for r in rows:
         name = r["scenario"] if r["proven_optimal"] else \
             f"{r['scenario']} ({r['status']})"
@@ -458,8 +479,9 @@ def _print_comparison(rows: list[dict]) -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A plan folder (default: plan the roster now).")
 @rules_option
+@authorizations_option
 def explain(roster: Path, student_id: str, plan_dir: Path | None,
-            rules_dir: Path | None) -> None:
+            rules_dir: Path | None, authorizations: str | None) -> None:
     """Explain why a student has their case manager, and the alternatives.
 
     Example:
@@ -467,7 +489,8 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
     \b
         caseload explain data/sample --student 100002 --plan out/sample
     """
-    rules = load_rules(rules_dir)
+    rules = apply_authorizations(load_rules(rules_dir), None,
+                                 authorizations)
     loaded = load_roster(roster, rules)
     ids = {s.student_id for s in loaded.instance.students}
     if student_id not in ids:
@@ -506,7 +529,9 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
 @click.argument("assignments",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @rules_option
-def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
+@authorizations_option
+def check(roster: Path, assignments: Path, rules_dir: Path | None,
+          authorizations: str | None) -> None:
     """Audit an assignment (the optimizer's or a hand-made one) vs H1-H7.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
@@ -516,7 +541,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
     \b
         caseload check data/sample out/sample/assignments.csv
     """
-    rules = load_rules(rules_dir)
+    rules = apply_authorizations(load_rules(rules_dir), None,
+                                 authorizations)
     loaded = load_roster(roster, rules)
     _warn(loaded.warnings)
     sheet = load_assignment_file(assignments)
@@ -555,6 +581,27 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None) -> None:
             click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
     click.echo("Compliant: every hard rule (H1-H7) holds.")
+
+
+@main.command()
+@rules_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the page here (default: print it).")
+def rules(rules_dir: Path | None, out: Path | None) -> None:
+    """Print the authorization rules as Markdown: each row's reading,
+    source and whether it is verified (docs/authorizations.md).
+
+    Example:
+
+    \b
+        caseload rules --out docs/authorizations.md
+    """
+    page = rules_doc.render(load_rules(rules_dir))
+    if out is None:
+        click.echo(page, nl=False)
+        return
+    write_text_atomic(out, page)
+    click.echo(f"Written to {out}")
 
 
 if __name__ == "__main__":  # python -m optimizer.cli

@@ -105,7 +105,8 @@ def explain_student(instance: Instance, rules: RuleSet,
     s = line.student
     current = line.staff.staff_id if line.staff else None
     auth = tuple(r for r in rules.authorizations
-                 if line.check and r.rule_id in line.check.rule_ids)
+                 if line.check and r.rule_id in (*line.check.rule_ids,
+                                                 *line.check.base_rule_ids))
     scale = weight_scale(instance)
     units = round(s.weight * scale)
     loads = {cid: (n, round(wl * scale), cap)

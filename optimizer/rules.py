@@ -30,6 +30,12 @@ from optimizer.vocab import (
     describe_grades,
 )
 
+# The authorizations setting: rely on every row, flagging the unverified
+# ones, or never on a row marked unverified.
+ALL = "all"
+VERIFIED_ONLY = "verified-only"
+AUTHORIZATION_MODES = (ALL, VERIFIED_ONLY)
+
 # Where each hard rule comes from, as the contract states it.
 RULE_SOURCES: dict[str, str] = {
     "H1": "CTC Case Management guidance",
@@ -65,6 +71,11 @@ class CredentialInfo(BaseModel):
         default=False, description="The CTC issues it now (a district can "
         "hire for it); diagnosis proposes these first")
     source: str = Field(description="Citation")
+    teaching_base: bool = Field(
+        default=False,
+        description="A special-education teaching credential (or the "
+        "Special Class Authorization) that added authorizations rest on",
+    )
 
 
 class AuthorizationRule(BaseModel):
@@ -78,8 +89,14 @@ class AuthorizationRule(BaseModel):
     support_levels: frozenset[str] = Field(description="MM and/or EX")
     grades: frozenset[str] = Field(description="Grades authorized")
     requires_base: bool = Field(
-        description="Added authorization: only within the grade band of a "
-        "base credential the person holds"
+        description="Added authorization: needs a special-education "
+        "teaching base the person holds and works within its instruction "
+        "grade band; unverified when that base row is"
+    )
+    requires_credentials: frozenset[str] = Field(
+        default=frozenset(),
+        description="The person must also hold one of these documents "
+        "(e.g. the SLP credential under the Special Class Authorization)",
     )
     requires_secondary: frozenset[str] = Field(
         description="If set, the student's secondary disability must be one "
@@ -139,6 +156,11 @@ class RuleSet(BaseModel):
         description="Primary category -> the related services that address "
         "it under an alternate placement (alt_placement_services.csv)")
     source_hash: str = Field(default="", description="sha256 of the tables")
+    authorization_mode: str = Field(
+        default="all",
+        description="all: every row, unverified ones flagged; verified-only: "
+        "never rely on a row marked unverified",
+    )
 
     @cached_property
     def alias_to_code(self) -> dict[str, str]:
@@ -179,18 +201,80 @@ class RuleSet(BaseModel):
             return 0
         return floor(row.default_cap * staff.fte + 1e-9)
 
-    def base_grades(self, staff: Staff) -> frozenset[str]:
-        """Grades of the person's base (non-added) credentials."""
-        grades: set[str] = set()
-        for rule in self.authorizations:
-            held_here = rule.credentials & set(staff.credentials)
-            if rule.requires_base or not held_here:
-                continue
-            held = rule.credentials & set(staff.credentials)
-            if all(self.credentials[c].kind == "license" for c in held):
-                continue
-            grades |= rule.grades
-        return frozenset(grades)
+    def legal_cap(self, staff: Staff) -> CaseloadDefault | None:
+        """The caseload-table row whose cap set by law binds this person.
+
+        Rows with ``max_with_waiver`` are the law's: their ``default_cap``
+        is the cap and ``max_with_waiver`` the most a waiver allows. Law
+        caps the person whatever else they provide: anyone providing RSP
+        is a resource specialist (EC 56362(c)); an SLP whose grades lie
+        within the row's grades (PK and TK: ages 3-5) has the preschool cap
+        (EC 56441.7(a)). The lowest such ceiling binds.
+        """
+        rows = [r for r in self.caseload_defaults
+                if r.max_with_waiver is not None
+                and r.provides in staff.provides
+                and (r.only_grades is None or staff.grades <= r.only_grades)]
+        return min(rows, key=lambda r: r.max_with_waiver or 0, default=None)
+
+    def legal_cap_issue(self, staff: Staff) -> tuple[str, str] | None:
+        """``("error" | "warning", why)`` when an explicit ``max_caseload``
+        passes a cap set by law (None when it does not, or is blank)."""
+        row = self.legal_cap(staff)
+        if row is None or staff.max_caseload is None:
+            return None
+        given, cap = staff.max_caseload, row.default_cap
+        most = row.max_with_waiver or cap
+        who = ("a preschool speech-language pathologist (grades "
+               f"{describe_grades(row.only_grades)})" if row.only_grades
+               else f"anyone providing {row.provides}")
+        if given > most:
+            waiver = f", {most} with a waiver" if most > cap else ""
+            return ("error", f"{given} is above the cap set by law for "
+                    f"{who}: at most {cap}{waiver} ({row.citation})")
+        if given > cap:
+            return ("warning", f"{given} is above {cap} and needs a "
+                    f"waiver, allowed up to {most} ({row.citation})")
+        return None
+
+    def usable(self, rule: AuthorizationRule) -> bool:
+        """Whether the authorization setting lets a plan rely on a row."""
+        return self.authorization_mode == ALL or rule.verified
+
+    def with_authorization_mode(self, mode: str) -> RuleSet:
+        """The same tables under ``all`` or ``verified-only``."""
+        if mode not in AUTHORIZATION_MODES:
+            raise ValueError(f"authorizations must be one of "
+                             f"{', '.join(AUTHORIZATION_MODES)}, got {mode!r}")
+        return self.model_copy(update={"authorization_mode": mode})
+
+    def instruction_categories(self, staff: Staff) -> frozenset[str]:
+        """Disabilities the person may instruct at some grade and support
+        level (``*`` = all), under the same reading as ``check_pair``."""
+        held = set(staff.credentials)
+        bases = set().union(*(b.grades for b in self.base_rows(staff)))
+        return frozenset().union(*(
+            r.categories for r in self.authorizations
+            if r.activity == INSTRUCTION_ACTIVITY and _holds(r, held)
+            and self.usable(r)
+            and (not r.requires_base or r.grades & bases)))
+
+    def base_rows(self, staff: Staff) -> tuple[AuthorizationRule, ...]:
+        """The person's special-education teaching bases: instruction rows
+        of a teaching credential they hold (or of the Special Class
+        Authorization with its SLP credential), usable under the setting.
+
+        An added authorization works "at the grade and age levels
+        authorized by the prerequisite credential" (5 CCR 80048.7; CTC
+        C8), so these rows' grades are where it may work.
+        """
+        held = set(staff.credentials)
+        return tuple(
+            r for r in self.authorizations
+            if r.activity == INSTRUCTION_ACTIVITY and not r.requires_base
+            and _holds(r, held) and self.usable(r)
+            and any(self.credentials[c].teaching_base
+                    for c in r.credentials & held if c in self.credentials))
 
 
 @dataclass(frozen=True)
@@ -217,6 +301,10 @@ class PairCheck:
     authorized_by: tuple[str, ...] = ()
     rule_ids: tuple[str, ...] = ()
     verified: bool = True
+    base_rule_ids: tuple[str, ...] = ()  # bases of added authorizations
+    unverified_rule_ids: tuple[str, ...] = ()  # what an unverified pair
+    # relies on: unverified rows matched, or the unverified base rows of a
+    # verified added authorization (empty when the pair is verified)
     best_practice: bool = False
     language_match: bool = False
     wants_language: bool = False
@@ -267,7 +355,23 @@ def provided_items(student: Student, staff: Staff, rel: str) -> frozenset[str]:
 
 
 def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
-    """Judge a pair under H2, H3, H4, H5 and H7, collecting every reason."""
+    """Judge a pair under H2, H3, H4, H5 and H7, collecting every reason.
+
+    Parameters
+    ----------
+    student, staff
+        The pair.
+    rules
+        The rules tables; ``rules.authorization_mode`` says whether rows
+        marked unverified may be relied on.
+
+    Returns
+    -------
+    PairCheck
+        The relation, every exclusion (rule id and reason), the rows and
+        codes that authorize the pair, and whether it rests only on rows
+        marked unverified.
+    """
     rel = relation(student, staff)
     out: list[Exclusion] = []
     who = f"{staff.name} ({staff.staff_id})"
@@ -283,9 +387,10 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
         out.append(Exclusion(
             "H7", f"grade {student.grade} is outside {who}'s grades "
             f"({describe_grades(staff.grades)})"))
-    matched: list[AuthorizationRule] = []
+    matched: list[_Match] = []
     if rel == INSTRUCTS:
-        matched = _instruction_rules(student, staff, rules)
+        matched, misses = _authorizing(student, staff, rules,
+                                       {INSTRUCTION_ACTIVITY})
         if not matched:
             cat = student.placement_disability
             basis = (" (secondary disability: low-incidence alternate "
@@ -295,25 +400,36 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
                 f"{student.setting} but holds no credential authorizing "
                 f"instruction for {DISABILITY_NAME[cat]} ({cat}){basis} at "
                 f"grade {student.grade}, support level "
-                f"{student.support_level}"))
+                f"{student.support_level}{_why_not(misses)}"))
     elif rel == SERVES:
-        matched = _service_rules(student, staff, rules)
+        shared = set(student.services) & set(staff.provides)
+        matched, misses = _authorizing(student, staff, rules, shared)
         if not matched:
-            shared = sorted(set(student.services) & set(staff.provides))
+            cats = "/".join(sorted(
+                {student.primary_disability, student.secondary_disability}
+                - {None}))
             out.append(Exclusion(
                 "H5", f"{who} would serve the student "
-                f"({';'.join(shared)}) but holds no authorization for "
-                f"{'/'.join(shared)} at grade {student.grade}"))
+                f"({';'.join(sorted(shared))}) but holds no authorization "
+                f"for {'/'.join(sorted(shared))} at grade {student.grade} "
+                f"for a student with {cats}{_why_not(misses)}"))
     held = set(staff.credentials)
-    codes = tuple(sorted({c for r in matched for c in r.credentials & held}))
+    codes = tuple(sorted({c for m in matched
+                          for c in m.rule.credentials & held}))
+    verified = not matched or any(m.verified for m in matched)
     top = best_practice_items(student, rules)
     wants = wants_language(student)
     return PairCheck(
         relation=rel,
         exclusions=tuple(out),
         authorized_by=codes,
-        rule_ids=tuple(r.rule_id for r in matched),
-        verified=not matched or any(r.verified for r in matched),
+        rule_ids=tuple(m.rule.rule_id for m in matched),
+        verified=verified,
+        base_rule_ids=tuple(dict.fromkeys(
+            b.rule_id for m in matched for b in m.bases)),
+        unverified_rule_ids=() if verified else tuple(dict.fromkeys(
+            r.rule_id for m in matched for r in (m.rule, *m.bases)
+            if not r.verified)),
         best_practice=(not top)
         or bool(top & provided_items(student, staff, rel)),
         language_match=wants and staff.speaks(student.home_language),
@@ -321,40 +437,80 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
     )
 
 
-def _grade_ok(rule: AuthorizationRule, student: Student, staff: Staff,
-              rules: RuleSet) -> bool:
-    if student.grade not in rule.grades:
-        return False
-    return not rule.requires_base or student.grade in rules.base_grades(staff)
+@dataclass(frozen=True)
+class _Match:
+    """A row that authorizes the pair, with the bases it rests on."""
+
+    rule: AuthorizationRule
+    bases: tuple[AuthorizationRule, ...]
+    verified: bool
 
 
-def _instruction_rules(student: Student, staff: Staff, rules: RuleSet
-                       ) -> list[AuthorizationRule]:
-    cat = student.placement_disability
+def _holds(rule: AuthorizationRule, held: set[str]) -> bool:
+    """The person holds a document of the row and any it requires."""
+    return bool(rule.credentials & held) and (
+        not rule.requires_credentials
+        or bool(rule.requires_credentials & held))
+
+
+def _fits(rule: AuthorizationRule, student: Student, instruct: bool
+          ) -> bool:
+    """The row speaks to this student: disability, support level, grade."""
+    if instruct:
+        cat_ok = ("*" in rule.categories
+                  or student.placement_disability in rule.categories)
+    else:  # a service reaches a student through either disability
+        cat_ok = "*" in rule.categories or bool(rule.categories & {
+            student.primary_disability, student.secondary_disability})
+    return (cat_ok and student.support_level in rule.support_levels
+            and student.grade in rule.grades
+            and (not rule.requires_secondary
+                 or student.secondary_disability in rule.requires_secondary))
+
+
+def _authorizing(student: Student, staff: Staff, rules: RuleSet,
+                 activities: set[str]) -> tuple[list[_Match], list[str]]:
+    """Rows authorizing the pair, and why near misses do not."""
     held = set(staff.credentials)
-    return [
-        r for r in rules.authorizations
-        if r.activity == INSTRUCTION_ACTIVITY and r.credentials & held
-        and (cat in r.categories or "*" in r.categories)
-        and student.support_level in r.support_levels
-        and (not r.requires_secondary
-             or student.secondary_disability in r.requires_secondary)
-        and _grade_ok(r, student, staff, rules)
-    ]
+    instruct = INSTRUCTION_ACTIVITY in activities
+    found: list[_Match] = []
+    misses: list[str] = []
+    for r in rules.authorizations:
+        if not (r.activity in activities and r.credentials & held
+                and _fits(r, student, instruct)):
+            continue
+        codes = ";".join(sorted(r.credentials & held))
+        if not _holds(r, held):
+            need = " or ".join(sorted(r.requires_credentials))
+            misses.append(f"{codes} authorizes this only with {need} "
+                          f"(row {r.rule_id})")
+            continue
+        if not rules.usable(r):
+            misses.append(f"row {r.rule_id} ({codes}) is unverified and "
+                          "authorizations = verified-only")
+            continue
+        bases: tuple[AuthorizationRule, ...] = ()
+        if r.requires_base:
+            bases = tuple(b for b in rules.base_rows(staff)
+                          if student.grade in b.grades)
+            if not bases:
+                usable = ("" if rules.authorization_mode == ALL
+                          else "verified ")
+                misses.append(
+                    f"{codes} is an added authorization and needs a "
+                    f"{usable}special-education teaching credential "
+                    f"covering grade {student.grade} as its base "
+                    f"(row {r.rule_id})")
+                continue
+            # rely on one base, a verified one where the person has it
+            bases = (min(bases, key=lambda b: not b.verified),)
+        found.append(_Match(r, bases, r.verified
+                            and all(b.verified for b in bases)))
+    return found, misses
 
 
-def _service_rules(student: Student, staff: Staff, rules: RuleSet
-                   ) -> list[AuthorizationRule]:
-    shared = set(student.services) & set(staff.provides)
-    held = set(staff.credentials)
-    cats = {student.primary_disability, student.secondary_disability}
-    return [
-        r for r in rules.authorizations
-        if r.activity in shared and r.credentials & held
-        and ("*" in r.categories or r.categories & cats)
-        and student.support_level in r.support_levels
-        and _grade_ok(r, student, staff, rules)
-    ]
+def _why_not(misses: list[str]) -> str:
+    return f": {'; '.join(dict.fromkeys(misses))}" if misses else ""
 
 
 class PairJudge:

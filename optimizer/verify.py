@@ -98,6 +98,8 @@ class Kpis:
     home_language_other_than_english: int
     language_matches: int
     unverified_authorizations_relied_on: dict[str, int]
+    students_on_unverified_rows: int  # pairs resting on no verified row
+    authorizations: str  # the setting: all or verified-only
     utilization_by_kind: dict[str, Utilization]
 
     def as_dict(self) -> dict[str, object]:
@@ -228,8 +230,7 @@ def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
     with_prior = [ln for ln in lines if ln.student.prior_case_manager]
     wanting = [ln for ln in placed if ln.check.wants_language]
     unverified = Counter(
-        rid for ln in placed if not ln.check.verified
-        for rid in ln.check.rule_ids)
+        rid for ln in placed for rid in ln.check.unverified_rule_ids)
     by_kind: dict[str, list[float]] = defaultdict(list)
     for c in instance.staff:
         _n, wl, cap = loads[c.staff_id]
@@ -258,5 +259,8 @@ def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
         language_matches=sum(ln.check.language_match for ln in wanting),
         unverified_authorizations_relied_on=dict(sorted(
             unverified.items())),
+        students_on_unverified_rows=sum(not ln.check.verified
+                                        for ln in placed),
+        authorizations=rules.authorization_mode,
         utilization_by_kind=utilization,
     )

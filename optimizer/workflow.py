@@ -15,7 +15,7 @@ from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
-from optimizer.inputs.settings import scenario_weights
+from optimizer.inputs.settings import scenario_rules, scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
 from optimizer.outputs import html as report_html
@@ -210,10 +210,12 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_roster_path = rosters.pop()
     base_roster = load_roster(base_roster_path, rules)
     base = base_roster.instance
-    todo = [("base", "Base roster", base, weights, base_roster.input_hash)]
+    todo = [("base", "Base roster", base, weights, base_roster.input_hash,
+             rules)]
     for sc in loaded:
+        sc_rules = scenario_rules(rules, sc)  # its authorizations setting
         try:
-            instance = scenarios.apply(base, sc, rules)
+            instance = scenarios.apply(base, sc, sc_rules)
         except InputError as exc:
             problems += exc.problems
         try:
@@ -225,7 +227,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance, changed, digest))
+        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules))
     if problems:
         raise InputError(problems)
     files: dict[str, str | bytes] = {}
@@ -234,18 +236,18 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_names = {c.staff_id: c.name for c in base.staff}
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
-    for i, (slug, name, instance, w, digest) in enumerate(todo):
+    for i, (slug, name, instance, w, digest, run_rules) in enumerate(todo):
         if progress:
             progress(i, len(todo), name)
         # Scenarios: the plan closest to the base among equally good ones.
-        run = plan(instance, rules, input_hash=digest, weights=w,
+        run = plan(instance, run_rules, input_hash=digest, weights=w,
                    params=params, xlsx=xlsx, html=False,
                    reference=base_assignment)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
         row = comparing.kpi_row(name, run.result, run.audit, instance,
-                                base_assignment, rules, diag)
+                                base_assignment, run_rules, diag)
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
         rows.append(row)
@@ -254,7 +256,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         shown = [str(w) for w in base_roster.warnings] if slug == "base" \
             else None  # a scenario's roster warnings are the base's
         views.append(_plan_view(name, run.result, run.audit, instance,
-                                rules, against, shown,
+                                run_rules, against, shown,
                                 coverage=(run.coverage, run.coverage_fixes)))
         if slug == "base":
             base_assignment = dict(run.result.assignment)

@@ -148,7 +148,7 @@ def test_settings_file_keys_get_did_you_mean(tmp_path):
                  weights)
     assert result.exit_code == 1, result.output
     assert ('w.toml, key "mod": unknown key (did you mean "mode"?); keys: '
-            "mode, priority, [weights]") in result.output
+            "mode, priority, authorizations, [weights]") in result.output
 
 
 def test_problems_of_several_scenario_files_in_one_pass(tmp_path):

@@ -200,7 +200,12 @@ def test_needs_attention_lists_misses_warnings_unverified(plans):
     assert misses and all(f"({sid})" in words for sid in misses)
     # The roster's warnings: 13 students whose prior case manager left.
     assert "X0023" in words
-    assert "S-RSP-CURRENT" in words  # unverified rows relied on
+    # The unverified rows relied on have their own section near the top
+    # (issue 10's _unverified.html.j2), before the attention block.
+    top = text.index('<section class="unverified">')
+    assert top < text.index('id="attention-1"')
+    assert "S-RSP-CURRENT" in text_of(text[top:text.index(
+        "</section>", top)])
 
 
 def test_site_names_where_the_roster_gives_them(tmp_path):

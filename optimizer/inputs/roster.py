@@ -239,6 +239,13 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
             if not any(p.row == row for p in problems):
                 problems.extend(validation_problems(
                     table.file, row, exc.errors(), default_column="staff_id"))
+            continue
+        issue = rules.legal_cap_issue(staff[-1])
+        if issue is not None:  # caps set by law (EC 56362(c), 56441.7(a))
+            level, why = issue
+            (problems if level == "error" else table.notes).append(Problem(
+                table.file, row, "max_caseload",
+                str(staff[-1].max_caseload), why))
     return staff
 
 

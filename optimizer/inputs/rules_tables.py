@@ -48,7 +48,8 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
     auths = _rows_as_models(tables["authorizations.csv"], problems,
                             _authorization)
     for rule, (row, _) in zip(auths, tables["authorizations.csv"].rows):
-        for code in rule.credentials - set(credentials):
+        for code in (rule.credentials | rule.requires_credentials
+                     ) - set(credentials):
             problems.append(Problem("authorizations.csv", row,
                                     "credentials", code,
                                     "not listed in credentials.csv"))
@@ -137,7 +138,8 @@ def _credential(rec: dict[str, str]) -> CredentialInfo:
                           kind=rec["kind"],
                           aliases=tuple(parse.split_list(rec["aliases"])),
                           issued_today=_yes(rec.get("issued_today", "")),
-                          source=rec["source"])
+                          source=rec["source"],
+                          teaching_base=_yes(rec.get("teaching_base", "")))
 
 
 def _authorization(rec: dict[str, str]) -> AuthorizationRule:
@@ -151,6 +153,8 @@ def _authorization(rec: dict[str, str]) -> AuthorizationRule:
         support_levels=frozenset(parse.split_list(rec["support_levels"])),
         grades=parse.grades(rec["grades"]),
         requires_base=_yes(rec["requires_base"]),
+        requires_credentials=frozenset(
+            parse.split_list(rec.get("requires_credentials", ""))),
         requires_secondary=frozenset(
             parse.disability(c)
             for c in parse.split_list(rec["requires_secondary"])),

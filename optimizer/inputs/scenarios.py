@@ -2,7 +2,8 @@
 
 A scenario names a base roster (relative to the file) and changes: add,
 remove or update staff; add or remove students; pin a student to a case
-manager; forbid a pair; change objective settings. Every problem in a
+manager; forbid a pair; change objective settings or the
+``authorizations`` setting (``all`` or ``verified-only``). Every problem in a
 scenario file is reported at once, naming the file, the key and the value.
 
 Example::
@@ -13,6 +14,7 @@ Example::
     remove_staff = ["T0005"]
     pins = { "100001" = "T0003" }
     forbid = [["100002", "T0004"]]
+    authorizations = "verified-only"
 
     [[add_staff]]
     staff_id = "NEW-SLP"
@@ -49,12 +51,13 @@ from optimizer.inputs.roster import (
     STUDENT_COLUMNS,
     credential_codes,
 )
+from optimizer.inputs.settings import authorization_problem
 from optimizer.inputs.tables import Column, match_key, validation_problems
 from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",
         "update_staff", "add_students", "remove_students", "pins", "forbid",
-        "objective"}
+        "objective", "authorizations"}
 OBJECTIVE_KEYS = {"mode", "priority", "weights"}
 
 
@@ -119,6 +122,10 @@ def load_scenario(path: Path | str) -> Scenario:
             isinstance(x, list) and len(x) == 2 for x in data["forbid"])):
         problems.append(Problem(file, None, "forbid", str(data["forbid"]),
                                 'expected [["student", "staff"], ...]'))
+    if "authorizations" in data:
+        bad = authorization_problem(file, "authorizations",
+                                    data["authorizations"])
+        problems += [bad] if bad is not None else []
     roster = data.get("roster")
     if not isinstance(roster, str):
         problems.append(Problem(file, None, "roster", None,
@@ -221,6 +228,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         except ValidationError as exc:
             problems += validation_problems(
                 file, None, exc.errors(), key="update_staff")
+            continue
+        problems += _legal_cap(file, "update_staff", staff[sid], rules)
     for record in data.get("add_staff", []):
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
@@ -234,6 +243,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         except ValidationError as exc:
             problems += validation_problems(
                 file, None, exc.errors(), key="add_staff")
+            continue
+        problems += _legal_cap(file, "add_staff", staff[sid], rules)
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
             problems.append(_unknown(file, "remove_students", "student_id",
@@ -272,6 +283,16 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         students=tuple(kept + added), staff=tuple(staff.values()),
         pins=pins, forbidden=frozenset(forbidden),
         extras={s.student_id: extras[s.student_id] for s in kept + added})
+
+
+def _legal_cap(file: str, key: str, staff: Staff, rules: RuleSet
+               ) -> list[Problem]:
+    """A cap set by law that the scenario's cap passes (EC 56362(c))."""
+    issue = rules.legal_cap_issue(staff)
+    if issue is None or issue[0] != "error":
+        return []  # within a waiver: the scenario is the district's call
+    return [Problem(file, None, f"{key}.max_caseload",
+                    str(staff.max_caseload), issue[1])]
 
 
 def _known(file: str, key: str, sid: str, cid: str, students, staff

@@ -11,6 +11,9 @@ from pydantic import ValidationError
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.tables import match_key, validation_problems
 from optimizer.objectives import ObjectiveWeights
+from optimizer.rules import AUTHORIZATION_MODES, RuleSet
+
+SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations"]
 
 
 def load_weights_file(path: Path | str) -> dict[str, Any]:
@@ -32,11 +35,12 @@ def load_weights(path: Path | None, mode: str | None,
     if path is not None:
         raw, problems = {}, []
         for key, value in load_weights_file(path).items():
-            name, hint = match_key(key, ["mode", "priority", "weights"])
+            name, hint = match_key(key, SETTINGS_KEYS)
             if name is None:
                 problems.append(Problem(file, None, key, None,
                                         f"unknown key{hint}; keys: mode, "
-                                        "priority, [weights]"))
+                                        "priority, authorizations, "
+                                        "[weights]"))
             else:
                 raw[name] = value
         if problems:
@@ -71,3 +75,38 @@ def scenario_weights(base: ObjectiveWeights, sc) -> ObjectiveWeights:
         raise InputError(validation_problems(sc.path.name, None,
                                              exc.errors(),
                                              key="objective")) from None
+
+
+def authorization_problem(file: str, key: str, value: Any
+                          ) -> Problem | None:
+    """A bad ``authorizations`` setting, located; None when it is valid."""
+    if value in AUTHORIZATION_MODES:
+        return None
+    return Problem(file, None, key, str(value), "expected one of "
+                   + ", ".join(AUTHORIZATION_MODES))
+
+
+def apply_authorizations(rules: RuleSet, path: Path | None,
+                         flag: str | None) -> RuleSet:
+    """The rules under the ``authorizations`` setting: the command-line
+    flag, else the settings file's key, else ``all``.
+
+    ``all`` relies on every row and flags the unverified ones;
+    ``verified-only`` never relies on a row marked unverified.
+    """
+    mode = None
+    if path is not None:
+        for key, value in load_weights_file(path).items():
+            if match_key(key, SETTINGS_KEYS)[0] == "authorizations":
+                mode = value
+        bad = authorization_problem(Path(path).name, "authorizations",
+                                    mode) if mode is not None else None
+        if bad is not None:
+            raise InputError([bad])
+    return rules.with_authorization_mode(flag or mode or "all")
+
+
+def scenario_rules(base: RuleSet, sc) -> RuleSet:
+    """The base rules with a scenario's ``authorizations`` key applied."""
+    mode = sc.data.get("authorizations")
+    return base if mode is None else base.with_authorization_mode(mode)

@@ -29,6 +29,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
         "spare_places": caps - len(instance.students),
         "best_practice": None, "continuity_kept": None,
         "language_matches": None, "changed_vs_base": None,
+        "authorizations": rules.authorization_mode,
+        "on_unverified_rows": None,
         "runtime_seconds": round(result.runtime, 2),
         "diagnosis": diagnosis,
     }
@@ -37,7 +39,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
     k = audit.kpis
     row.update(best_practice=k.best_practice_matches,
                continuity_kept=k.continuity_kept,
-               language_matches=k.language_matches)
+               language_matches=k.language_matches,
+               on_unverified_rows=k.students_on_unverified_rows)
     for kind, u in k.utilization_by_kind.items():
         row[f"{kind}_util_min"] = u.min
         row[f"{kind}_util_median"] = u.median
@@ -92,6 +95,8 @@ COMPARISON_COLUMNS = (
     ("language_matches", "language"),
     ("changed_vs_base", "changed vs base plan"),
     ("services_shortfall", "services shortfall (students)"),
+    ("authorizations", "authorizations"),
+    ("on_unverified_rows", "on unverified rows"),
 )
 # The main kinds of provider, as the terminal table shows them.
 UTILIZATION_KINDS = ("RSP", "SDC", "SPEECH")

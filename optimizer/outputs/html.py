@@ -28,7 +28,7 @@ from optimizer.verify import Audit
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     DISABILITY_NAME,
-    INSTRUCTION_ACTIVITY,
+    OWN_TEACHER_ITEM,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,6 +77,9 @@ class PlanView:
     changes_total: int = 0
     new_students: int = 0
     services: dict[str, Any] = field(default_factory=dict)  # issue 13
+    authorizations: str = "all"
+    unverified: list[dict[str, Any]] = field(default_factory=list)
+    unverified_students: int = 0
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
@@ -153,11 +156,9 @@ def coverage(instance: Instance, rules: RuleSet, names: Names
     for c in instance.staff:
         if not {"SDC", "DEPT"} & set(c.provides):
             continue
-        held = set(c.credentials)
-        covered = set()
-        for r in rules.authorizations:
-            if r.activity == INSTRUCTION_ACTIVITY and r.credentials & held:
-                covered |= set(cats) if "*" in r.categories else r.categories
+        covered = set(rules.instruction_categories(c))
+        if "*" in covered:
+            covered |= set(cats)
         for site in sites:
             if c.serves_site(site):
                 can[site] |= covered
@@ -170,26 +171,25 @@ def coverage(instance: Instance, rules: RuleSet, names: Names
 
 def attention(audit: Audit, rules: RuleSet, names: Names,
               warnings: list[str]) -> dict[str, Any]:
-    """What a director should look at: best-practice misses, the roster's
-    warnings and the unverified authorization rows the plan relies on."""
+    """What a director should look at: best-practice misses and the
+    roster's warnings (the unverified rows relied on have their own
+    section, _unverified.html.j2)."""
     misses = []
     for line in audit.lines:
         if line.check is None or line.check.best_practice:
             continue
         s = line.student
-        top = " or ".join(f"their {s.setting} teacher" if i == "INSTRUCTS"
+        top = " or ".join(f"their {s.setting} teacher"
+                          if i == OWN_TEACHER_ITEM
                           else i for i in sorted(
                               best_practice_items(s, rules))) or "\u2013"
         misses.append({"student": names.of_student(s.student_id),
                        "site": names.of_site(s.site), "top": top,
                        "cm": names.of_staff(line.staff.staff_id),
                        "relation": line.check.relation})
-    sources = {r.rule_id: r.source for r in rules.authorizations}
-    unverified = [(rid, n, sources.get(rid, "")) for rid, n in
-                  audit.kpis.unverified_authorizations_relied_on.items()]
     return {"misses": misses[:MAX_LISTED], "misses_total": len(misses),
             "warnings": grouped_warnings(warnings),
-            "warnings_total": len(warnings), "unverified": unverified}
+            "warnings_total": len(warnings)}
 
 
 _LOCATED = re.compile(r'^(?P<file>.*?), row (?P<row>\d+), '
@@ -228,6 +228,9 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     view.against = against.words
     view.changes_total = sum(1 for c in changes if not c["new"])
     view.new_students = len(changes) - view.changes_total
+    view.authorizations = rules.authorization_mode
+    view.unverified = unverified_rows(audit, rules)
+    view.unverified_students = audit.kpis.students_on_unverified_rows
     view.changes = changes[:MAX_CHANGES]
     k = audit.kpis
     over = sum(u.over_90_percent
@@ -277,6 +280,26 @@ def _changes(audit: Audit, rules: RuleSet, against: Against,
             "after": names.of_staff(after), "new": not before,
             "reason": against.reasons.get(sid) or short_reason(line, rules)})
     return out
+
+
+def unverified_rows(audit: Audit, rules: RuleSet,
+                    limit: int = MAX_CHANGES) -> list[dict[str, Any]]:
+    """Students who rely on rows marked unverified, grouped by row."""
+    by_row: dict[str, list[str]] = defaultdict(list)
+    for line in audit.lines:
+        if line.check is None or line.staff is None:
+            continue
+        for rid in line.check.unverified_rule_ids:
+            by_row[rid].append(f"{line.student.student_id} "
+                               f"({line.staff.staff_id})")
+    rows = {r.rule_id: r for r in rules.authorizations}
+    return [{"rule_id": rid, "credentials": ";".join(sorted(
+                rows[rid].credentials)),
+             "activity": rows[rid].activity, "source": rows[rid].source,
+             "note": rows[rid].note, "count": len(ids),
+             "students": ids[:limit], "more": len(ids) > limit}
+            for rid, ids in sorted(by_row.items(),
+                                   key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def settings_text(weights: ObjectiveWeights, params: SolverParams,

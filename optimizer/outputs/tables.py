@@ -131,6 +131,7 @@ def summary(result: Result, audit: Audit | None, *, input_hash: str,
         "parameters": {
             "solver": result.params.as_dict(),
             "objective": weights.model_dump(mode="json"),
+            "authorizations": rules.authorization_mode,
         },
         "model": {"groups": result.num_groups, "pairs": result.num_pairs,
                   "components": result.num_components},

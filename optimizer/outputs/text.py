@@ -46,8 +46,13 @@ def text_summary(result: Result, audit: Audit | None) -> str:
     unverified = k.unverified_authorizations_relied_on
     if unverified:
         rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
-        lines.append(f"Relies on unverified authorization rows: {rows} "
-                     "(see data/rules/authorizations.csv)")
+        lines.append(f"{k.students_on_unverified_rows} student(s) rely "
+                     f"on unverified authorization rows: {rows} (see "
+                     "docs/authorizations.md; --authorizations "
+                     "verified-only never relies on them)")
+    elif k.authorizations != "all":
+        lines.append(f"Authorizations: {k.authorizations} (no row "
+                     "marked unverified is relied on)")
     return "\n".join(lines)
 
 
@@ -110,7 +115,10 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         for r in e.authorization:
             held = ";".join(sorted(r.credentials & set(c.credentials)))
             flag = "" if r.verified else " [UNVERIFIED]"
-            out.append(f"  Authorization: {held} by rule {r.rule_id} "
+            what = ("  Base of the added authorization"
+                    if r.rule_id in line.check.base_rule_ids
+                    else "  Authorization")
+            out.append(f"{what}: {held} by rule {r.rule_id} "
                        f"({r.activity}){flag}: {r.source}"
                        + (f"; {r.note}" if r.note else ""))
     out.append(f"Best practice (S1): {e.best_practice}")
