@@ -229,7 +229,7 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     view.changes_total = sum(1 for c in changes if not c["new"])
     view.new_students = len(changes) - view.changes_total
     view.authorizations = rules.authorization_mode
-    view.unverified = unverified_rows(audit, rules)
+    view.unverified = unverified_rows(audit, rules, limit=20)
     view.unverified_students = audit.kpis.students_on_unverified_rows
     view.changes = changes[:MAX_CHANGES]
     k = audit.kpis
