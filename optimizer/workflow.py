@@ -182,10 +182,11 @@ class Comparison:
 
 def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             params: SolverParams, xlsx: bool = True,
-            progress=None) -> Comparison:
+            progress=None, mapping=None) -> Comparison:
     """Plan the base roster and every scenario with the same settings.
 
     An infeasible scenario is a row with its diagnosis, not an error.
+    ``mapping`` (an ``inputs.mapping.Mapping``) is applied to the base roster.
     """
     problems: list[Problem] = []  # of every file, reported in one pass
     loaded = []
@@ -208,7 +209,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                   "scenario file names must be distinct "
                                   "and not 'base'") for p in paths])
     base_roster_path = rosters.pop()
-    base_roster = load_roster(base_roster_path, rules)
+    base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
              rules)]

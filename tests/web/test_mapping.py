@@ -1,0 +1,129 @@
+"""The mapping file: a district's export planned as the contract roster."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import main
+from optimizer.errors import InputError
+from optimizer.inputs import mapping
+from optimizer.inputs.roster import load_roster
+from optimizer.inputs.tables import read_table
+
+from .district import MAPPING_TOML, write_export
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    """The sample roster as a district exports it, and its mapping."""
+    return write_export(tmp_path_factory.mktemp("export") / "sis")
+
+
+def test_export_without_mapping_is_rejected(export, rules):
+    folder, _ = export
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules)
+    assert 'required column "student_id" is missing' in str(err.value)
+
+
+def test_mapped_export_plans_byte_identically_by_cli(export, tmp_path):
+    # Same students, staff and values once mapped, so the same plan:
+    # assignments.csv and caseloads.csv must match byte for byte.
+    folder, mapping_file = export
+    runner = CliRunner()
+    base = runner.invoke(main, ["plan", "--out", str(tmp_path / "a"),
+                                "--no-xlsx", "--quiet"])
+    assert base.exit_code == 0, base.output
+    mapped = runner.invoke(main, ["plan", str(folder), "--mapping",
+                                  str(mapping_file), "--out",
+                                  str(tmp_path / "b"), "--no-xlsx",
+                                  "--quiet"])
+    assert mapped.exit_code == 0, mapped.output
+    for name in ("assignments.csv", "caseloads.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == \
+            (tmp_path / "b" / name).read_bytes(), name
+    check = runner.invoke(main, ["check", str(folder), "--mapping",
+                                 str(mapping_file),
+                                 str(tmp_path / "b" / "assignments.csv")])
+    assert check.exit_code == 0, check.output
+    assert "Compliant" in check.output
+
+
+def test_explain_reads_a_mapped_export(export, tmp_path):
+    folder, mapping_file = export
+    out = CliRunner().invoke(main, ["explain", str(folder), "--mapping",
+                                    str(mapping_file), "--student",
+                                    "100002"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("Student 100002 at LIN")
+
+
+def test_problems_name_the_districts_own_headers(export, rules, tmp_path):
+    folder, mapping_file = export
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "staff.csv").write_bytes((folder / "staff.csv").read_bytes())
+    lines = (folder / "students.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[4] = "7-8"  # Grade Level of the first student
+    lines[1] = ",".join(cells)
+    (bad / "students.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        load_roster(bad, rules, mapping.load_mapping(mapping_file))
+    [problem] = err.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == \
+        ("students.csv", 2, "Grade Level", "7-8")
+
+
+def test_unknown_values_are_listed_with_counts_and_guesses(export):
+    folder, _ = export
+    table = read_table(folder / "students.csv", [])
+    part = mapping.TableMapping(
+        columns={"Service Type": "services", "Program Setting": "setting"})
+    found = {(u.column, u.value): u for u in
+             mapping.unknown_values(table, part, "students")}
+    speech = found["services", "Speech and Language"]
+    # 248 students are served; the sample's speech-only and speech+RSP
+    # students all list SPEECH, counted per cell item.
+    assert speech.rows == sum(
+        "Speech and Language" in line
+        for line in (folder / "students.csv").read_text().splitlines())
+    full = mapping.load_mapping(export[1])
+    assert mapping.unknown_values(table, full.students, "students") == []
+
+
+def test_bad_mapping_file_lists_every_problem(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('[students.columns]\n"A" = "studnet_id"\n"B" = "site"\n'
+                    '"C" = "site"\n[students.values.services]\n'
+                    '"Speech" = "SPEEECH"\n[teachers]\n')
+    with pytest.raises(InputError) as err:
+        mapping.load_mapping(path)
+    text = str(err.value)
+    assert '"A" is mapped to "studnet_id", which is not a students column ' \
+        '(did you mean "student_id"?)' in text
+    assert '2 headers are mapped to "site"' in text
+    assert 'unknown service "SPEEECH" (did you mean "SPEECH"?)' in text
+    assert 'column "teachers": unknown key' in text
+    out = CliRunner().invoke(main, ["plan", "--mapping", str(path)])
+    assert out.exit_code == 1 and "Traceback" not in out.output
+
+
+def test_toml_round_trip():
+    parsed = mapping.mapping_from_dict(tomllib.loads(MAPPING_TOML))
+    again = mapping.mapping_from_dict(tomllib.loads(
+        mapping.to_toml(parsed)))
+    assert again == parsed
+
+
+def test_propose_columns_matches_spellings_people_write():
+    got = mapping.propose_columns(["Student ID", "Site", "grade_level",
+                                   "Primary-Disability", "Notes"],
+                                  "students")
+    assert got["student_id"] == "Student ID"
+    assert got["site"] == "Site"
+    assert got["primary_disability"] == "Primary-Disability"
+    assert got["setting"] is None
