@@ -633,5 +633,36 @@ def rules(rules_dir: Path | None, out: Path | None) -> None:
     click.echo(f"Written to {out}")
 
 
+@main.command()
+@click.argument("roster", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (default: the first free from 8765).")
+@click.option("--no-browser", is_flag=True,
+              help="Print the address but do not open a browser.")
+@click.option("--workspace", type=click.Path(file_okay=False,
+                                             path_type=Path),
+              help="Folder for rosters, mappings, plans and scenarios "
+              "(default: your user data folder).")
+def serve(roster: Path | None, port: int | None, no_browser: bool,
+          workspace: Path | None) -> None:
+    """Open the planning workbench in your browser (this computer only).
+
+    Prints the address with its access token first on stdout.
+
+    Example:
+
+    \b
+        caseload serve data/sample
+    """
+    from optimizer.web.serve import serve as run
+
+    try:
+        run(roster, port, not no_browser, workspace)
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the server: {exc}"
+                                   ) from None
+
+
 if __name__ == "__main__":  # python -m optimizer.cli
     main()

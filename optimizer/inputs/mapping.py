@@ -64,7 +64,7 @@ CODES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _contract_columns() -> dict[str, tuple]:
+def contract_columns() -> dict[str, tuple]:
     from optimizer.inputs.roster import STAFF_COLUMNS, STUDENT_COLUMNS
 
     return {"students": STUDENT_COLUMNS, "staff": STAFF_COLUMNS}
@@ -141,7 +141,7 @@ def mapping_from_dict(data: dict[str, Any], file: str = "mapping.toml",
 
 def _table_part(data: Any, which: str, file: str,
                 problems: list[Problem]) -> TableMapping:
-    columns = {c.name: c for c in _contract_columns()[which]}
+    columns = {c.name: c for c in contract_columns()[which]}
     if not isinstance(data, dict):
         problems.append(Problem(file, None, which, None,
                                 "expected a table with columns and values"))
@@ -285,7 +285,7 @@ def propose_columns(header: list[str], which: str) -> dict[str, str | None]:
     Exact matches (ignoring case, spaces, hyphens, underscores) first,
     then the closest spelling; ``None`` where nothing is close.
     """
-    columns = [c.name for c in _contract_columns()[which]]
+    columns = [c.name for c in contract_columns()[which]]
     norm = {normalize_header(h): h for h in header if h.strip()}
     out: dict[str, str | None] = {}
     taken: set[str] = set()
@@ -322,7 +322,7 @@ def unknown_values(table, part: TableMapping, which: str
     listed here is exactly what would be an error.
     """
     mapped = apply_to_table(table, part)
-    columns = {c.name: c for c in _contract_columns()[which]}
+    columns = {c.name: c for c in contract_columns()[which]}
     header = [normalize_header(h) for h in mapped.header]
     out = []
     for name, codes in CODES.items():
@@ -431,3 +431,47 @@ def _unused_headers(tables, mapping: Mapping) -> list[Problem]:
                     f'{table.file} has no column "{head}" (mapped to '
                     f'"{target}")'))
     return out
+
+
+def raw_tables(path: Path | str):
+    """A roster's two tables as read, before any mapping or checking.
+
+    Raises
+    ------
+    InputError
+        When the files cannot be read at all (missing, binary, empty).
+    """
+    from optimizer.inputs import roster
+    from optimizer.inputs.tables import read_table
+
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        from optimizer.inputs.excel import read_workbook
+
+        return read_workbook(path)
+    students, staff = roster._find_roster_files(path)
+    return (read_table(students, [c.name for c in roster.STUDENT_COLUMNS]),
+            read_table(staff, [c.name for c in roster.STAFF_COLUMNS]))
+
+
+def from_choices(columns: dict[str, dict[str, str]],
+                 values: dict[str, list[tuple[str, str, str]]],
+                 file: str = "mapping.toml") -> Mapping:
+    """A mapping from a form: per table, contract column -> their header,
+    and (column, their value, code) triples; checked like a file."""
+    data: dict[str, Any] = {}
+    for which in TABLES:
+        part: dict[str, Any] = {}
+        heads = {head: col for col, head in columns.get(which, {}).items()
+                 if head and head.strip().lower() != col}
+        if heads:
+            part["columns"] = heads
+        table_values: dict[str, dict[str, str]] = {}
+        for col, their, code in values.get(which, []):
+            if their.strip() and code.strip():
+                table_values.setdefault(col, {})[their.strip()] = code
+        if table_values:
+            part["values"] = table_values
+        if part:
+            data[which] = part
+    return mapping_from_dict(data, file)
