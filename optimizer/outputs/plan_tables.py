@@ -194,3 +194,15 @@ def kinds(rows: list[StudentRow]) -> list[str]:
 
 def case_manager_counts(rows: list[StudentRow]) -> Counter[str]:
     return Counter(r.case_manager_id for r in rows if r.case_manager_id)
+
+
+def utilization_changes(before: Audit, after: Audit
+                        ) -> list[tuple[str, float, float]]:
+    """(staff id, utilization before, after) for each case manager whose
+    caseload changed: S2 in units a person reads ("64% -> 61%")."""
+    out = []
+    for cid, (n, wl, cap) in sorted(after.loads.items()):
+        n0, wl0, _cap0 = before.loads.get(cid, (0, 0.0, cap))
+        if (n0, wl0) != (n, wl) and cap > 0:
+            out.append((cid, wl0 / cap, wl / cap))
+    return out

@@ -89,9 +89,12 @@ async def plan_page(request: Request):
         changes = {"moved": moved[:300], "count": len(moved),
                    "terms": plan_tables.term_changes(plan.parent_audit,
                                                      plan.audit),
+                   "utilization": plan_tables.utilization_changes(
+                       plan.parent_audit, plan.audit),
                    "pins": record.get("pins", {})}
     files = sorted(p.name for p in ws.plan_folder(plan.pid).iterdir())
-    return render(request, "plan.html.j2", title="Plan", plan=plan,
+    return render(request, "plan.html.j2", title=f"Plan: {roster['name']}",
+                  plan=plan,
                   record=record, roster=roster, sites=rows,
                   changes=changes, files=files,
                   is_current=roster.get("current_plan") == plan.pid,

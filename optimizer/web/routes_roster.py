@@ -86,10 +86,19 @@ async def roster_page(request: Request):
         inst = state.roster.instance
         counts = {"students": len(inst.students), "staff": len(inst.staff),
                   "sites": len({s.site for s in inst.students})}
+    headers = [p for p in problems if HEADER_PROBLEM.search(p.message)]
+    rest = [p for p in problems if p not in headers]
+    if headers:
+        # Missing columns make every row's value "required": the columns
+        # come first, the rest only on request.
+        problems, folded = headers, rest
+    else:
+        problems, folded = rest, []
     return render(request, "roster.html.j2", title=record["name"],
                   rid=rid, record=record, state=state,
                   problems=problems[:500], shown_of=len(problems)
-                  if len(problems) > 500 else None,
+                  if len(problems) > 500 else None, folded=folded[:500],
+                  folded_count=len(folded),
                   needs_mapping=needs_mapping, plans=plans, counts=counts,
                   warnings=list(state.roster.warnings)[:300]
                   if state.roster else [],
@@ -119,6 +128,7 @@ def _mapping_view(request: Request, rid: str, problems=None,
         return render(request, "roster.html.j2", title=record["name"],
                       rid=rid, record=record, state=None,
                       problems=exc.problems, needs_mapping=False, plans=[],
+                      folded=[], folded_count=0,
                       counts=None, warnings=[], has_mapping=False,
                       nav_roster=rid, status_code=400)
     saved = None

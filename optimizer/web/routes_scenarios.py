@@ -174,11 +174,14 @@ async def compare_page(request: Request):
     for ch in changes:
         by_scenario.setdefault(ch["scenario"], []).append(ch)
     roster = ws.record("rosters", record["roster"])
+    state = request.app.state.cache.roster(record["roster"])
+    names = ({c.staff_id: c.name for c in state.roster.instance.staff}
+             if state.roster is not None else {})
     top = max([_int(r.get("students")) for r in rows] + [1])
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
     return render(request, "compare.html.j2", title="Scenarios compared",
                   cid=cid, record=record, rows=rows, top=top,
-                  by_scenario=by_scenario, files=files,
+                  by_scenario=by_scenario, files=files, names=names,
                   folders=sorted(p.name for p in folder.iterdir()
                                  if p.is_dir()),
                   nav_roster=record["roster"],
