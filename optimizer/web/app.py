@@ -1,5 +1,9 @@
 """The workbench application: a thin face over the library.
 
+Pages that only read are plain functions, which Starlette runs in a
+thread pool, so a slow first view of a large plan never stalls the
+progress of a running plan in another tab.
+
 ``create_app`` wires the workspace, the background runs, the page cache
 and the routes, behind the ``security.Guard`` middleware. Pages are
 rendered on the server (Jinja2); htmx, served from the package, only

@@ -17,6 +17,7 @@ from optimizer.web.pages import ident, is_fragment, redirect, render
 from optimizer.web.workspace import new_id
 
 PAGE_SIZE = 50
+EXCLUDED_SHOWN = 200  # a large district has thousands of staff
 
 
 async def start_plan(request: Request):
@@ -34,7 +35,7 @@ async def start_plan(request: Request):
     return redirect(f"/jobs/{jid}")
 
 
-async def job_page(request: Request):
+def job_page(request: Request):
     jid = ident(request, "jid")
     data = request.app.state.jobs.status(jid)
     if data["state"] == "done" and not is_fragment(request):
@@ -65,7 +66,7 @@ def _target_url(data: dict) -> str:
     return f"/compares/{data['target']}"
 
 
-async def cancel_job(request: Request):
+def cancel_job(request: Request):
     jid = ident(request, "jid")
     request.app.state.jobs.cancel(jid)
     return redirect(f"/jobs/{jid}")
@@ -76,7 +77,7 @@ def _plan(request: Request):
     return request.app.state.cache.plan(pid)
 
 
-async def plan_page(request: Request):
+def plan_page(request: Request):
     plan = _plan(request)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])
@@ -120,7 +121,7 @@ def _sites(request: Request, plan):
         raise HTTPException(400, "unknown sort column") from None
 
 
-async def sites_fragment(request: Request):
+def sites_fragment(request: Request):
     plan = _plan(request)
     if not is_fragment(request):
         return redirect(f"/plans/{plan.pid}?{request.url.query}")
@@ -136,7 +137,7 @@ def _student_filter(request: Request) -> plan_tables.StudentFilter:
         changed=q.get("changed", ""))
 
 
-async def students_page(request: Request):
+def students_page(request: Request):
     plan = _plan(request)
     f = _student_filter(request)
     rows = plan_tables.filter_students(plan.students, f)
@@ -164,7 +165,7 @@ async def students_page(request: Request):
                   **context)
 
 
-async def student_page(request: Request):
+def student_page(request: Request):
     plan = _plan(request)
     sid = request.path_params["sid"]
     instance = plan.roster.instance
@@ -176,9 +177,11 @@ async def student_page(request: Request):
     roster = ws.record("rosters", plan.record["roster"])
     return render(request, "student.html.j2", title=f"Student {sid}",
                   plan=plan, e=e, profile=profile(e.line.student),
-                  text=render_explanation(e, limit=10_000),
+                  text=render_explanation(e),
                   eligible=[a for a in e.alternatives if a.eligible],
-                  excluded=[a for a in e.alternatives if not a.eligible],
+                  excluded=[a for a in e.alternatives
+                            if not a.eligible][:EXCLUDED_SHOWN],
+                  excluded_count=sum(not a.eligible for a in e.alternatives),
                   pinned=ws.record("plans", plan.pid).get("pins", {})
                   .get(sid), nav_roster=plan.record["roster"],
                   nav_plan=plan.pid,
@@ -209,7 +212,7 @@ async def assign(request: Request):
     return redirect(f"/jobs/{jid}")
 
 
-async def undo(request: Request):
+def undo(request: Request):
     """Go back to the plan this one was re-planned from."""
     pid = ident(request, "pid")
     ws = request.app.state.ws
@@ -222,7 +225,7 @@ async def undo(request: Request):
     return redirect(f"/plans/{parent}?undone={pid}")
 
 
-async def make_current(request: Request):
+def make_current(request: Request):
     pid = ident(request, "pid")
     ws = request.app.state.ws
     record = ws.record("plans", pid)

@@ -17,7 +17,7 @@ HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
                             r"(students|staff) column")
 
 
-async def home(request: Request):
+def home(request: Request):
     ws = request.app.state.ws
     rosters = ws.records("rosters")
     plans = {}
@@ -62,14 +62,14 @@ async def upload(request: Request):
     return redirect(f"/rosters/{rid}")
 
 
-async def use_sample(request: Request):
+def use_sample(request: Request):
     ws = request.app.state.ws
     rid = ws.add_roster_folder("Bundled sample (3 sites, 315 students)",
                                DEFAULT_SAMPLE_DIR)
     return redirect(f"/rosters/{rid}")
 
 
-async def roster_page(request: Request):
+def roster_page(request: Request):
     rid = ident(request, "rid")
     state = request.app.state.cache.roster(rid)
     ws = request.app.state.ws
@@ -113,7 +113,7 @@ def _mapped_headers(m: mapping.Mapping | None) -> set[str]:
     return set(m.students.columns) | set(m.staff.columns)
 
 
-async def mapping_page(request: Request):
+def mapping_page(request: Request):
     rid = ident(request, "rid")
     return _mapping_view(request, rid)
 
@@ -123,7 +123,8 @@ def _mapping_view(request: Request, rid: str, problems=None,
     ws = request.app.state.ws
     record = ws.record("rosters", rid)
     try:
-        tables = mapping.raw_tables(ws.roster_input(rid))
+        tables = request.app.state.cache.keep(
+            ("raw", rid), lambda: mapping.raw_tables(ws.roster_input(rid)))
     except InputError as exc:
         return render(request, "roster.html.j2", title=record["name"],
                       rid=rid, record=record, state=None,
@@ -131,13 +132,31 @@ def _mapping_view(request: Request, rid: str, problems=None,
                       folded=[], folded_count=0,
                       counts=None, warnings=[], has_mapping=False,
                       nav_roster=rid, status_code=400)
-    saved = None
     mfile = ws.mapping_file(rid)
+    # Reading a 70,000-row export and testing every coded value takes
+    # seconds: kept until the roster or its mapping changes.
+    parts, saved_problems = request.app.state.cache.keep(
+        ("mapping", rid, mfile.stat().st_mtime_ns if mfile.is_file()
+         else 0), lambda: _mapping_parts(tables, mfile))
+    problems = [*(problems or []), *saved_problems]
+    return render(request, "mapping.html.j2", status_code=status_code,
+                  title="Match your columns and values", rid=rid,
+                  record=record, parts=parts, problems=problems or [],
+                  has_mapping=mfile.is_file(), nav_roster=rid,
+                  crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
+                                             record["name"])])
+
+
+def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
+    """Per table: the contract columns with the header chosen for each
+    (saved, else proposed), and the values the loader would reject."""
+    saved = None
+    problems: list[Problem] = []
     if mfile.is_file():
         try:
             saved = mapping.load_mapping(mfile)
         except InputError as exc:
-            problems = [*(problems or []), *exc.problems]
+            problems = list(exc.problems)
     parts = []
     contract = mapping.contract_columns()
     for which, table in zip(mapping.TABLES, tables):
@@ -157,12 +176,7 @@ def _mapping_view(request: Request, rid: str, problems=None,
                       "headers": table.header, "columns": contract[which],
                       "chosen": chosen, "unknown": unknown, "known": known,
                       "codes": mapping.CODES})
-    return render(request, "mapping.html.j2", status_code=status_code,
-                  title="Match your columns and values", rid=rid,
-                  record=record, parts=parts, problems=problems or [],
-                  has_mapping=mfile.is_file(), nav_roster=rid,
-                  crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
-                                             record["name"])])
+    return parts, problems
 
 
 async def save_mapping(request: Request):

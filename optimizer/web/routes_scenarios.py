@@ -70,7 +70,7 @@ def _slug(name: str) -> str:
     return slug if slug and slug != "base" else "what-if"
 
 
-async def scenarios_page(request: Request):
+def scenarios_page(request: Request):
     rid = ident(request, "rid")
     return _scenarios_view(request, rid)
 
@@ -133,7 +133,7 @@ def _check_scenario(request: Request, rid: str, path) -> list[Problem]:
     return []
 
 
-async def delete_scenario(request: Request):
+def delete_scenario(request: Request):
     rid = ident(request, "rid")
     slug = ident(request, "slug")
     path = request.app.state.ws.scenario_folder(rid) / f"{slug}.toml"
@@ -163,7 +163,7 @@ def _read_csv(path) -> list[dict]:
     return list(csv.DictReader(_io.StringIO(path.read_text("utf-8"))))
 
 
-async def compare_page(request: Request):
+def compare_page(request: Request):
     cid = ident(request, "cid")
     ws = request.app.state.ws
     record = ws.record("compares", cid)
@@ -203,7 +203,7 @@ DOWNLOADABLE = {"assignments.csv", "caseloads.csv", "plan.xlsx",
                 "changes.csv", "compare.csv"}
 
 
-async def download(request: Request):
+def download(request: Request):
     """Files from the workspace only: plan and comparison folders,
     scenario files and mapping files; nothing else is reachable."""
     ws = request.app.state.ws

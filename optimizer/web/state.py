@@ -9,6 +9,7 @@ loader, the checker (``verify.audit``) and ``plan_tables``.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,21 +57,29 @@ class PlanState:
 class Cache:
     """Keeps the last few rosters and plans, keyed by their files' times."""
 
-    def __init__(self, ws: Workspace, rules: RuleSet, size: int = 4):
+    def __init__(self, ws: Workspace, rules: RuleSet, size: int = 8):
         self.ws = ws
         self.rules = rules
         self.size = size
         self._items: OrderedDict[tuple, object] = OrderedDict()
+        # Pages run in a thread pool; one build at a time, so two tabs
+        # opening the same large plan load it once.
+        self._lock = threading.RLock()
 
     def _get(self, key: tuple, build):
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        value = build()
-        self._items[key] = value
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            value = build()
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return value
+
+    def keep(self, key: tuple, build):
+        """``build()``'s value, kept under ``key`` (ids and file times)."""
+        return self._get(key, build)
 
     def roster(self, rid: str) -> RosterState:
         record = self.ws.record("rosters", rid)

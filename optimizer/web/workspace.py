@@ -22,6 +22,7 @@ nothing; a second tab sees the same state.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -103,8 +104,20 @@ class Workspace:
 
     # ---------------------------------------------------------- rosters
 
-    def add_roster(self, name: str, files: dict[str, bytes]) -> str:
-        """Store uploaded roster files as a new roster; return its id."""
+    def add_roster(self, name: str, files: dict[str, bytes],
+                   reuse: bool = False) -> str:
+        """Store roster files as a new roster; return its id.
+
+        With ``reuse``, a roster already holding the same files is
+        returned instead (``caseload serve ROSTER`` started twice).
+        """
+        digest = hashlib.sha256(b"".join(
+            name.encode() + b"\0" + data for name, data in
+            sorted(files.items()))).hexdigest()
+        if reuse:
+            for rid, rec in self.records("rosters"):
+                if rec.get("digest") == digest:
+                    return rid
         rid = new_id("r")
         folder = self.path("rosters", rid)
         staging = folder.with_name(f".{rid}.tmp")
@@ -114,17 +127,18 @@ class Workspace:
         os.replace(staging, folder)
         self.save_record("rosters", rid, {
             "name": name, "created": _now(), "files": sorted(files),
-            "current_plan": None})
+            "current_plan": None, "digest": digest})
         return rid
 
     def add_roster_folder(self, name: str, source: Path) -> str:
         """Copy a roster folder or workbook into the workspace."""
         if source.is_file():
-            return self.add_roster(name, {source.name: source.read_bytes()})
+            return self.add_roster(name, {source.name: source.read_bytes()},
+                                   reuse=True)
         files = {p.name: p.read_bytes() for p in source.iterdir()
                  if p.is_file() and p.name.lower() in ("students.csv",
                                                        "staff.csv")}
-        return self.add_roster(name, files)
+        return self.add_roster(name, files, reuse=True)
 
     def roster_input(self, rid: str) -> Path:
         """What the loader reads: the folder, or its one workbook."""
