@@ -64,7 +64,7 @@ def site_rows(audit: Audit, instance: Instance,
             best_practice=sum(ln.check.best_practice for ln in placed),
             prior_given=sum(bool(ln.student.prior_case_manager)
                             for ln in lines),
-            continuity_kept=sum(ln.changed == "no" for ln in lines),
+            continuity_kept=sum(ln.prior_kept is True for ln in lines),
             language_wanted=len(wanting),
             language_matches=sum(ln.check.language_match
                                  for ln in wanting),
@@ -107,7 +107,7 @@ class StudentRow:
     kind: str
     relation: str
     best_practice: bool
-    changed: str  # vs last year's case manager: yes / no / blank
+    changed: str  # vs last year's case manager: "yes" / "no" / "" (none)
     moved: bool  # vs the plan this one was re-planned from
 
 
@@ -124,7 +124,8 @@ def student_rows(audit: Audit,
             s.student_id, s.site, s.grade, s.primary_disability, s.setting,
             ";".join(s.services), cm, c.name if c else "",
             c.kind if c else "", ln.check.relation if ln.check else "",
-            bool(ln.check and ln.check.best_practice), ln.changed,
+            bool(ln.check and ln.check.best_practice),
+            {True: "no", False: "yes", None: ""}[ln.prior_kept],
             bool(previous) and previous.get(s.student_id, cm) != cm))
     return out
 

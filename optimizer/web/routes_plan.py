@@ -99,7 +99,7 @@ def plan_page(request: Request):
                   record=record, roster=roster, sites=rows,
                   changes=changes, files=files,
                   is_current=roster.get("current_plan") == plan.pid,
-                  kpis=plan.audit.kpis, summary=plan.summary,
+                  kpis=plan.audit.kpis.as_dict(), summary=plan.summary,
                   nav_roster=plan.record["roster"], nav_plan=plan.pid,
                   crumbs=[("/", "Rosters"),
                           (f"/rosters/{plan.record['roster']}",

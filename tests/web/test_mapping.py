@@ -127,3 +127,25 @@ def test_propose_columns_matches_spellings_people_write():
     assert got["site"] == "Site"
     assert got["primary_disability"] == "Primary-Disability"
     assert got["setting"] is None
+
+
+def test_compare_reads_a_mapped_export(export, tmp_path):
+    # The same what-if on the export (with its mapping) and on the
+    # contract roster: the same comparison rows.
+    folder, mapping_file = export
+    from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+
+    rows = {}
+    for name, roster, extra in (
+            ("export", folder, ["--mapping", str(mapping_file)]),
+            ("contract", DEFAULT_SAMPLE_DIR, [])):
+        sc = tmp_path / name / "leave.toml"
+        sc.parent.mkdir()
+        sc.write_text(f'name = "T0010 leaves"\nroster = "{roster}"\n'
+                      'remove_staff = ["T0010"]\n')
+        out = CliRunner().invoke(main, ["compare", str(sc), "--out",
+                                        str(tmp_path / name / "out"),
+                                        "--no-xlsx", "--quiet", *extra])
+        assert out.exit_code == 0, out.output
+        rows[name] = (tmp_path / name / "out" / "changes.csv").read_text()
+    assert rows["export"] == rows["contract"]
