@@ -198,9 +198,7 @@ def _int(text) -> int:
         return 0
 
 
-DOWNLOADABLE = {"assignments.csv", "caseloads.csv", "plan.xlsx",
-                "report.html", "summary.json", "diagnosis.json",
-                "changes.csv", "compare.csv"}
+DOWNLOADABLE = (".csv", ".json", ".html", ".xlsx")
 
 
 def download(request: Request):
@@ -212,7 +210,7 @@ def download(request: Request):
     if not all(valid_id(p) for p in parts):
         raise HTTPException(404)
     if kind in ("plans", "compares") and len(parts) in (2, 3) and \
-            parts[-1] in DOWNLOADABLE:
+            parts[-1].endswith(DOWNLOADABLE):
         path = ws.path(kind, parts[0]).joinpath(*parts[1:])
     elif kind == "scenarios" and len(parts) == 2 and \
             parts[1].endswith(".toml"):

@@ -46,9 +46,11 @@ def test_plan_page_has_kpis_sites_and_downloads(client, walk):
     assert "313 of 315" in text
     for site in ("LIN", "ROO"):  # the sample's sites with students
         assert f"students?site={site}" in text
-    for name in ("assignments.csv", "caseloads.csv", "plan.xlsx",
-                 "report.html", "summary.json"):
-        assert f"/download/plans/{walk['pid']}/{name}" in text
+    folder = client.app.state.ws.plan_folder(walk["pid"])
+    for path in folder.iterdir():  # every file of the plan folder
+        assert f"/download/plans/{walk['pid']}/{path.name}" in text
+        got = client.get(f"/download/plans/{walk['pid']}/{path.name}")
+        assert got.status_code == 200 and got.content == path.read_bytes()
 
 
 def test_plan_folder_is_what_the_cli_writes(client, walk, tmp_path):
