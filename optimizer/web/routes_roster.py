@@ -33,6 +33,7 @@ async def upload(request: Request):
     name = (form.get("name") or "").strip()
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
+    uploaded: dict[str, str] = {}  # stored name -> the user's file name
     book = form.get("workbook")
     if book is not None and getattr(book, "filename", ""):
         fname = _safe_name(book.filename, ".xlsx")
@@ -48,6 +49,7 @@ async def upload(request: Request):
                                         "one Excel workbook"))
                 continue
             files[target] = await up.read()
+            uploaded[target] = up.filename
         name = name or "Uploaded roster"
     map_up = form.get("mapping")
     map_bytes = await map_up.read() if map_up is not None and getattr(
@@ -57,6 +59,7 @@ async def upload(request: Request):
                       title="Rosters", rosters=ws.records("rosters"),
                       plans={}, upload_problems=problems)
     rid = ws.add_roster(name, files)
+    ws.update_record("rosters", rid, uploaded=uploaded)
     if map_bytes is not None:
         write_text_atomic(ws.mapping_file(rid), map_bytes)
     return redirect(f"/rosters/{rid}")

@@ -97,6 +97,12 @@ def test_walk_through_the_workbench(server, shots):
         # Start: the tokened address sets the cookie and lands home.
         page.goto(server["url"])
         expect(page.locator("h1")).to_have_text("Rosters")
+        # Keyboard first: Tab reaches "Skip to content", then the menu.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == \
+            "Skip to content"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.tagName") == "A"
         shot("01-start")
 
         # Upload the district's export (its own headers and words).

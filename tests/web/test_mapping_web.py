@@ -88,13 +88,14 @@ def test_upload_needs_a_workbook_or_both_csvs(tmp_path):
 def test_an_unreadable_upload_lists_its_problems(tmp_path):
     c = client_for(tmp_path)
     r = post(c, "/rosters", data={"name": "bad"}, files={
-        "students": ("students.csv", b"student_id,site,grade,"
+        "students": ("SIS Export 2026.csv", b"student_id,site,grade,"
                      b"primary_disability,setting\n1,A,7-8,SLD,GENED\n"),
         "staff": ("staff.csv", b"staff_id,name,sites,provides\n"
                   b"T1,Ann,A,RSP\n")})
     assert r.status_code == 200
     assert "students.csv" in r.text and "7-8" in r.text
     assert "expected PK, TK, K, 1-12 or A" in r.text
+    assert "students.csv (your file SIS Export 2026.csv)" in r.text
 
 
 def test_xlsx_upload(tmp_path):
@@ -118,3 +119,24 @@ def test_xlsx_upload(tmp_path):
         "workbook": ("roster.xlsx", (tmp_path / "roster.xlsx").read_bytes())})
     assert r.status_code == 200
     assert "reads without errors" in r.text and "315" in r.text
+
+
+def test_no_plan_shows_the_diagnosis(tmp_path):
+    # Nobody serves site Z (H3): the run ends with a diagnosis, shown on
+    # the plan page, never an error page.
+    c = client_for(tmp_path)
+    r = post(c, "/rosters", data={"name": "no plan"}, files={
+        "students": ("students.csv", b"student_id,site,grade,"
+                     b"primary_disability,setting,services\n"
+                     b"S1,Z,3,SLD,GENED,RSP\n"),
+        "staff": ("staff.csv", b"staff_id,name,sites,provides,credentials\n"
+                  b"T1,Ann Lee,A,RSP,R3MN\n")})
+    rid = str(r.url).rsplit("/", 1)[1]
+    page = wait(c, post(c, f"/rosters/{rid}/plan",
+                        data={"time_limit": "10"}))
+    assert "No plan satisfies the hard rules" in page.text
+    assert "no staff member serves site Z (H3)" in page.text
+    pid = str(page.url).rsplit("/", 1)[1]
+    assert c.get(f"/download/plans/{pid}/diagnosis.json").status_code == 200
+    # No current plan: the roster keeps pointing at none.
+    assert c.app.state.ws.record("rosters", rid)["current_plan"] is None
