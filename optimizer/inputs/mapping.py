@@ -37,6 +37,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
+from optimizer.inputs.tables import header_key, near_name
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     GRADES,
@@ -71,8 +72,9 @@ def contract_columns() -> dict[str, tuple]:
 
 
 def normalize_header(text: str) -> str:
-    """Headers as people write them: case, spaces, hyphens, underscores."""
-    return re.sub(r"[\s_\-]+", "_", text.strip().lower()).strip("_")
+    """Headers as people write them, compared as the loader compares them
+    (case, spaces, hyphens, dots, underscores do not matter)."""
+    return header_key(text)
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,10 @@ def propose_columns(header: list[str], which: str) -> dict[str, str | None]:
         if name in out:
             continue
         free = [n for n, h in norm.items() if h not in taken]
-        hit = difflib.get_close_matches(name, free, n=1, cutoff=0.75)
+        # The loader's own idea of "near" (misspellings, every word of the
+        # name, everyday synonyms such as "Student Number"), then spelling.
+        hit = [n for n in free if near_name(n, [name]) == name] or \
+            difflib.get_close_matches(name, free, n=1, cutoff=0.75)
         out[name] = norm[hit[0]] if hit else None
         if hit:
             taken.add(norm[hit[0]])
@@ -340,9 +345,13 @@ def unknown_values(table, part: TableMapping, which: str
         for value, n in sorted(seen.items()):
             try:
                 checker(value)
-            except ValueError:
-                out.append(UnknownValue(name, value, n,
-                                        _guess(value, codes)))
+            except ValueError as exc:
+                # The parser's own suggestion first (it knows spelled-out
+                # names), then the nearest spelling among the codes.
+                said = re.search(r'did you mean "([^"]+)"', str(exc))
+                guess = said.group(1) if said and said.group(1) in codes \
+                    else _guess(value, codes)
+                out.append(UnknownValue(name, value, n, guess))
     return out
 
 
@@ -441,17 +450,10 @@ def raw_tables(path: Path | str):
     InputError
         When the files cannot be read at all (missing, binary, empty).
     """
-    from optimizer.inputs import roster
-    from optimizer.inputs.tables import read_table
+    from optimizer.inputs.roster import read_roster_tables
 
-    path = Path(path)
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        from optimizer.inputs.excel import read_workbook
-
-        return read_workbook(path)
-    students, staff = roster._find_roster_files(path)
-    return (read_table(students, [c.name for c in roster.STUDENT_COLUMNS]),
-            read_table(staff, [c.name for c in roster.STAFF_COLUMNS]))
+    students, staff, _files = read_roster_tables(Path(path))
+    return students, staff
 
 
 def from_choices(columns: dict[str, dict[str, str]],

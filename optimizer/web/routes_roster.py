@@ -14,7 +14,7 @@ from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
 
 HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
-                            r"(students|staff) column")
+                            r"contract column|not a (students|staff) column")
 
 
 def home(request: Request):

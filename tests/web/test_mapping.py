@@ -107,7 +107,7 @@ def test_bad_mapping_file_lists_every_problem(tmp_path):
         '(did you mean "student_id"?)' in text
     assert '2 headers are mapped to "site"' in text
     assert 'unknown service "SPEEECH" (did you mean "SPEECH"?)' in text
-    assert 'column "teachers": unknown key' in text
+    assert 'key "teachers": unknown key' in text
     out = CliRunner().invoke(main, ["plan", "--mapping", str(path)])
     assert out.exit_code == 1 and "Traceback" not in out.output
 
