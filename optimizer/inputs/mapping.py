@@ -37,7 +37,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.tables import header_key, near_name
+from optimizer.inputs.tables import EXTRA_PREFIX, header_key, near_name
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     GRADES,
@@ -83,6 +83,9 @@ class TableMapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Headers the district keeps as its own columns: carried through as
+    # "x_" + header, the loader's mark for "not a contract column".
+    own: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class Mapping:
 
     @property
     def empty(self) -> bool:
-        return not any(p.columns or p.values
+        return not any(p.columns or p.values or p.own
                        for p in (self.students, self.staff))
 
 
@@ -148,9 +151,15 @@ def _table_part(data: Any, which: str, file: str,
         problems.append(Problem(file, None, which, None,
                                 "expected a table with columns and values"))
         return TableMapping()
-    for key in sorted(set(data) - {"columns", "values"}):
+    for key in sorted(set(data) - {"columns", "values", "own_columns"}):
         problems.append(Problem(file, None, f"{which}.{key}", None,
-                                "unknown key; expected columns or values"))
+                                "unknown key; expected columns, values or "
+                                "own_columns"))
+    own = data.get("own_columns", [])
+    if not (isinstance(own, list) and all(isinstance(h, str) for h in own)):
+        problems.append(Problem(file, None, f"{which}.own_columns", None,
+                                'expected a list of headers: ["Notes"]'))
+        own = []
     heads = data.get("columns", {})
     out_columns: dict[str, str] = {}
     if not isinstance(heads, dict):
@@ -215,7 +224,13 @@ def _table_part(data: Any, which: str, file: str,
                     continue
             good[their.strip()] = code.strip()
         out_values[name] = good
-    return TableMapping(out_columns, out_values)
+    clash = sorted(set(own) & set(out_columns))
+    for head in clash:
+        problems.append(Problem(file, None, f"{which}.own_columns", head,
+                                f'"{head}" is also mapped to '
+                                f'"{out_columns[head]}"; keep one'))
+    return TableMapping(out_columns, out_values,
+                        tuple(h.strip() for h in own))
 
 
 def _value_key(text: str) -> str:
@@ -228,14 +243,18 @@ def _value_key(text: str) -> str:
 def apply_to_table(table, part: TableMapping):
     """The table with mapped headers and values (a new ``io.Table``).
 
-    Headers are renamed to contract columns; cells of a mapped column have
-    their values replaced by codes (item by item in ``;`` lists). Rows,
-    row numbers and the file name are unchanged.
+    Headers are renamed to contract columns (or marked as the district's
+    own with ``x_``); cells of a mapped column have their values replaced
+    by codes (item by item in ``;`` lists). Rows, row numbers and the
+    file name are unchanged.
     """
-    if not part.columns and not part.values:
+    if not part.columns and not part.values and not part.own:
         return table
     by_norm = {normalize_header(h): t for h, t in part.columns.items()}
-    header = [by_norm.get(normalize_header(h), h) for h in table.header]
+    own_keys = {normalize_header(h) for h in part.own}
+    header = [_own(h) if normalize_header(h) in own_keys
+              else by_norm.get(normalize_header(h), h)
+              for h in table.header]
     targets = {normalize_header(h) for h in header}
     todo = []
     for col, table_map in part.values.items():
@@ -253,6 +272,12 @@ def apply_to_table(table, part: TableMapping):
                     cells[pos] = _map_cell(cells[pos], is_list, table_map)
             rows.append((row, cells))
     return replace(table, header=header, rows=rows)
+
+
+def _own(header: str) -> str:
+    """A district's own column as the loader marks it ("x_" in front)."""
+    return header if header_key(header).startswith(EXTRA_PREFIX) \
+        else f"{EXTRA_PREFIX}{header}"
 
 
 def _map_cell(cell: str, is_list: bool, table_map: dict[str, str]) -> str:
@@ -281,11 +306,13 @@ def relabel(problems: list[Problem] | tuple[Problem, ...], table,
 # ------------------------------------------------- proposing a mapping
 
 
-def propose_columns(header: list[str], which: str) -> dict[str, str | None]:
+def propose_columns(header: list[str], which: str, near: bool = True
+                    ) -> dict[str, str | None]:
     """For each contract column, the district header that looks like it.
 
     Exact matches (ignoring case, spaces, hyphens, underscores) first,
-    then the closest spelling; ``None`` where nothing is close.
+    then (with ``near``) the closest spelling; ``None`` where nothing is
+    close.
     """
     columns = [c.name for c in contract_columns()[which]]
     norm = {normalize_header(h): h for h in header if h.strip()}
@@ -297,6 +324,9 @@ def propose_columns(header: list[str], which: str) -> dict[str, str | None]:
             taken.add(norm[name])
     for name in columns:
         if name in out:
+            continue
+        if not near:
+            out[name] = None
             continue
         free = [n for n, h in norm.items() if h not in taken]
         # The loader's own idea of "near" (misspellings, every word of the
@@ -371,6 +401,11 @@ def to_toml(mapping: Mapping) -> str:
              "THIS_FILE", ""]
     for which in TABLES:
         part = mapping.part(which)
+        if part.own:
+            lines.append(f"[{which}]")
+            lines.append("own_columns = [" + ", ".join(
+                _quote(h) for h in part.own) + "]")
+            lines.append("")
         if part.columns:
             lines.append(f"[{which}.columns]")
             lines += [f"{_quote(h)} = {_quote(t)}"
@@ -458,7 +493,8 @@ def raw_tables(path: Path | str):
 
 def from_choices(columns: dict[str, dict[str, str]],
                  values: dict[str, list[tuple[str, str, str]]],
-                 file: str = "mapping.toml") -> Mapping:
+                 file: str = "mapping.toml",
+                 own: dict[str, list[str]] | None = None) -> Mapping:
     """A mapping from a form: per table, contract column -> their header,
     and (column, their value, code) triples; checked like a file."""
     data: dict[str, Any] = {}
@@ -474,6 +510,9 @@ def from_choices(columns: dict[str, dict[str, str]],
                 table_values.setdefault(col, {})[their.strip()] = code
         if table_values:
             part["values"] = table_values
+        keep = [h for h in (own or {}).get(which, []) if h.strip()]
+        if keep:
+            part["own_columns"] = keep
         if part:
             data[which] = part
     return mapping_from_dict(data, file)

@@ -9,7 +9,12 @@ from starlette.routing import Route
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import mapping
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.tables import (
+    DEFAULT_SAMPLE_DIR,
+    EXTRA_PREFIX,
+    header_key,
+    near_name,
+)
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
 
@@ -164,7 +169,10 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
     contract = mapping.contract_columns()
     for which, table in zip(mapping.TABLES, tables):
         part = saved.part(which) if saved else mapping.TableMapping()
-        proposed = mapping.propose_columns(table.header, which)
+        # Once a mapping is saved, a column left out stays out: only
+        # exact names are proposed again.
+        proposed = mapping.propose_columns(table.header, which,
+                                           near=saved is None)
         chosen = {}
         for col in contract[which]:
             by_saved = [h for h, t in part.columns.items() if t == col.name]
@@ -175,10 +183,19 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
         unknown = mapping.unknown_values(table, current, which)
         known = [(col, their, code) for col, tm in part.values.items()
                  for their, code in tm.items()]
+        names = [c.name for c in contract[which]]
+        missing = [n for n in names if not chosen.get(n)]
+        # The district's other columns; one the loader would take for a
+        # misspelt contract column must be marked as its own to be kept.
+        others = [(h, near_name(header_key(h), missing))
+                  for h in table.header if h.strip()
+                  and h not in chosen.values() and header_key(h) not in names
+                  and not header_key(h).startswith(EXTRA_PREFIX)]
         parts.append({"which": which, "file": table.file,
                       "headers": table.header, "columns": contract[which],
                       "chosen": chosen, "unknown": unknown, "known": known,
-                      "codes": mapping.CODES})
+                      "codes": mapping.CODES, "others": others,
+                      "own": set(part.own)})
     return parts, problems
 
 
@@ -189,6 +206,7 @@ async def save_mapping(request: Request):
     form = await request.form()
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, list[tuple[str, str, str]]] = {}
+    own: dict[str, list[str]] = {}
     for which in mapping.TABLES:
         columns[which] = {
             key.split(":", 2)[2]: str(form[key]) for key in form
@@ -198,9 +216,10 @@ async def save_mapping(request: Request):
         codes = form.getlist(f"{which}.vcode")
         values[which] = [(str(c), str(t), str(k))
                          for c, t, k in zip(cols, theirs, codes)]
+        own[which] = [str(h) for h in form.getlist(f"{which}.own")]
     try:
         chosen = mapping.from_choices(columns, values,
-                                      ws.mapping_file(rid).name)
+                                      ws.mapping_file(rid).name, own)
     except InputError as exc:
         return _mapping_view(request, rid, exc.problems, 400)
     write_text_atomic(ws.mapping_file(rid), mapping.to_toml(chosen))

@@ -127,6 +127,13 @@ def test_propose_columns_matches_spellings_people_write():
     assert got["site"] == "Site"
     assert got["primary_disability"] == "Primary-Disability"
     assert got["setting"] is None
+    # The loader's near names: every word of a name, everyday synonyms.
+    got = mapping.propose_columns(["Alt Placement Secondary Flag",
+                                   "Student Number"], "students")
+    assert got["alt_placement_secondary"] == "Alt Placement Secondary Flag"
+    assert got["student_id"] == "Student Number"
+    assert mapping.propose_columns(["Student Number"], "students",
+                                   near=False)["student_id"] is None
 
 
 def test_compare_reads_a_mapped_export(export, tmp_path):
@@ -149,3 +156,35 @@ def test_compare_reads_a_mapped_export(export, tmp_path):
         assert out.exit_code == 0, out.output
         rows[name] = (tmp_path / name / "out" / "changes.csv").read_text()
     assert rows["export"] == rows["contract"]
+
+
+def test_own_columns_keep_a_near_header_as_the_districts(export, rules,
+                                                         tmp_path):
+    # "Alt Placement Secondary Flag" holds every word of the contract's
+    # alt_placement_secondary: the loader refuses it unless the district
+    # says it is a column of its own.
+    folder, mapping_file = export
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "staff.csv").write_bytes((folder / "staff.csv").read_bytes())
+    text = (folder / "students.csv").read_text()
+    head, rest = text.split("\n", 1)
+    (odd / "students.csv").write_text(
+        head.replace(",alt_placement_secondary",
+                     ",Alt Placement Secondary Flag") + "\n" + rest)
+    base = mapping.load_mapping(mapping_file)
+    with pytest.raises(InputError) as err:
+        load_roster(odd, rules, base)
+    assert 'column "Alt Placement Secondary Flag": not a contract ' \
+        "column" in str(err.value)
+    text = mapping_file.read_text().replace(
+        "[students.columns]",
+        '[students]\nown_columns = ["Alt Placement Secondary Flag"]\n\n'
+        "[students.columns]")
+    (tmp_path / "m.toml").write_text(text)
+    kept = mapping.load_mapping(tmp_path / "m.toml")
+    assert kept.students.own == ("Alt Placement Secondary Flag",)
+    roster = load_roster(odd, rules, kept)
+    assert "x_Alt Placement Secondary Flag" in roster.instance.extra_columns
+    again = mapping.mapping_from_dict(tomllib.loads(mapping.to_toml(kept)))
+    assert again.students.own == ("Alt Placement Secondary Flag",)

@@ -140,3 +140,62 @@ def test_no_plan_shows_the_diagnosis(tmp_path):
     assert c.get(f"/download/plans/{pid}/diagnosis.json").status_code == 200
     # No current plan: the roster keeps pointing at none.
     assert c.app.state.ws.record("rosters", rid)["current_plan"] is None
+
+
+class _Form(__import__("html.parser").parser.HTMLParser):
+    """The fields a browser would submit from the page's POST form."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name"):
+            if a.get("type") == "checkbox" and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_a_near_header_is_kept_as_the_districts_own(tmp_path):
+    folder, mapping_file = write_export(tmp_path / "export")
+    text = (folder / "students.csv").read_text()
+    head, rest = text.split("\n", 1)
+    odd = head.replace(",alt_placement_secondary",
+                       ",Alt Placement Secondary Flag") + "\n" + rest
+    c = client_for(tmp_path / "ws")
+    r = post(c, "/rosters", data={"name": "odd"}, files={
+        "students": ("students.csv", odd.encode()),
+        "staff": ("staff.csv", (folder / "staff.csv").read_bytes()),
+        "mapping": ("mapping.toml", mapping_file.read_bytes())})
+    rid = str(r.url).rsplit("/", 1)[1]
+    assert 'not a contract column (did you mean "alt_placement_secondary"' \
+        in r.text
+    page = c.get(f"/rosters/{rid}/mapping").text
+
+    def fields_of(html_text: str) -> dict[str, list[str]]:
+        form = _Form()
+        form.feed(html_text)
+        out: dict[str, list[str]] = {}
+        for name, value in form.fields:
+            out.setdefault(name, []).append(value)
+        return out
+
+    # With a saved mapping the step proposes no near column for it; it
+    # is listed among the district's own columns, marked to be kept.
+    assert "looks like alt_placement_secondary" in page
+    fields = fields_of(page)
+    assert fields["students.own"] == ["Alt Placement Secondary Flag"]
+    r = post(c, f"/rosters/{rid}/mapping", data=fields)
+    assert "reads without problems" in r.text, r.text[-2000:]
+    saved = c.get(f"/download/mapping/{rid}").text
+    assert 'own_columns = ["Alt Placement Secondary Flag"]' in saved
