@@ -16,6 +16,7 @@ from optimizer.errors import InputError, OptimizerError
 from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
+from optimizer.inputs.settings import apply_authorizations, load_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
@@ -33,7 +34,10 @@ def load(ws: Workspace, rid: str, rules):
 
 def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
-    rules = load_rules()
+    rules = apply_authorizations(load_rules(), None,
+                                 spec.get("authorizations") or None)
+    weights = load_weights(None, spec.get("mode") or None,
+                           spec.get("priority") or None, {})
     _stage(ws, jid, "Reading the roster")
     loaded, _ = load(ws, rid, rules)
     params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
@@ -48,7 +52,7 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     else:
         run = workflow.plan(loaded.instance, rules,
                             input_hash=loaded.input_hash,
-                            weights=ObjectiveWeights(), params=params,
+                            weights=weights, params=params,
                             warnings=warnings)
     _stage(ws, jid, "Checking and writing the plan")
     write_plan_folder(ws.plan_folder(target), run.files,
@@ -56,7 +60,9 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     ws.save_record("plans", target, {
         "roster": rid, "parent": parent, "pins": spec.get("pins", {}),
         "created": now(), "status": run.result.status.value,
-        "has_plan": run.result.has_plan, "note": spec.get("note", "")})
+        "has_plan": run.result.has_plan, "note": spec.get("note", ""),
+        "authorizations": spec.get("authorizations") or "all",
+        "mode": spec.get("mode", ""), "priority": spec.get("priority", "")})
     if run.result.has_plan:
         ws.update_record("rosters", rid, current_plan=target)
     return {"plan": target}

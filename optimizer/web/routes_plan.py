@@ -17,6 +17,8 @@ from optimizer.web.pages import ident, is_fragment, redirect, render
 from optimizer.web.workspace import new_id
 
 PAGE_SIZE = 50
+MODES = ("", "priority-then-weights", "weights", "priority")
+AUTHORIZATIONS = ("all", "verified-only")
 EXCLUDED_SHOWN = 200  # a large district has thousands of staff
 
 
@@ -29,9 +31,17 @@ async def start_plan(request: Request):
         limit = min(3600.0, max(1.0, float(form.get("time_limit") or 60)))
     except ValueError:
         limit = 60.0
+    # Checked by the library in the run (a bad priority is a located
+    # problem there); here only the choices the form offers pass.
+    mode = str(form.get("mode") or "")
+    auth = str(form.get("authorizations") or "all")
+    if mode not in MODES or auth not in AUTHORIZATIONS:
+        raise HTTPException(400, "unknown setting")
     pid = new_id("p")
     jid = request.app.state.jobs.start(
-        "plan", {"roster": rid, "time_limit": limit}, pid)
+        "plan", {"roster": rid, "time_limit": limit, "mode": mode,
+                 "priority": str(form.get("priority") or ""),
+                 "authorizations": auth}, pid)
     return redirect(f"/jobs/{jid}")
 
 
@@ -208,6 +218,7 @@ async def assign(request: Request):
     jid = request.app.state.jobs.start("plan", {
         "roster": plan.record["roster"], "parent": plan.pid, "pins": pins,
         "time_limit": 60,
+        "authorizations": record.get("authorizations", "all"),
         "note": f"student {sid} given to {name} ({staff_id})"}, new_id("p"))
     return redirect(f"/jobs/{jid}")
 
