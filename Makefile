@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/caseload plan data/sample --out out/sample
+
+serve: $(STAMP)
+	$(BIN)/caseload serve data/sample
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

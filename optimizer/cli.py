@@ -23,7 +23,7 @@ from optimizer.inputs.plans import (
     published_names,
     read_assignment,
 )
-from optimizer.inputs.roster import load_roster
+from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import apply_authorizations, load_weights
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
@@ -108,6 +108,21 @@ def solver_options(f):
     return f
 
 
+def mapping_option(f):
+    return click.option(
+        "--mapping", "mapping_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A mapping file (TOML) from the district's own headers and "
+        "values to the roster contract; see docs/roster-format.md.")(f)
+
+
+def _load(roster: Path, rules, mapping_file: Path | None) -> Roster:
+    from optimizer.inputs.mapping import load_mapping
+
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    return load_roster(roster, rules, mapping)
+
+
 def _warn(problems, limit: int = 3) -> None:
     """Warnings on stderr, at most ``limit`` of each kind, then a count."""
     kinds: dict[tuple, list] = {}
@@ -138,6 +153,7 @@ def main() -> None:
               "e.g. out/sample).")
 @rules_option
 @authorizations_option
+@mapping_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings (TOML, see data/rules/weights.toml).")
@@ -166,7 +182,8 @@ def main() -> None:
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
 def plan(roster: Path, out: Path | None, rules_dir: Path | None,
-         authorizations: str | None, weights_file: Path | None,
+         authorizations: str | None,
+         mapping_file: Path | None, weights_file: Path | None,
          mode: str | None, priority: str | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
@@ -183,7 +200,7 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     out = out or default_out(roster)
     rules = apply_authorizations(load_rules(rules_dir), weights_file,
                                  authorizations)
-    loaded = load_roster(roster, rules)
+    loaded = _load(roster, rules, mapping_file)
     warnings = [str(w) for w in loaded.warnings]
     if not quiet:
         _warn(loaded.warnings)
@@ -239,9 +256,11 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
               show_default=True, help="Candidates shown per student.")
 @rules_option
 @authorizations_option
+@mapping_option
 def place(roster: Path, plan_dir: Path, student_file: Path,
           out: Path | None, top: int, rules_dir: Path | None,
-          authorizations: str | None) -> None:
+          authorizations: str | None,
+          mapping_file: Path | None) -> None:
     """Rank who can take new students mid-year, moving nobody else.
 
     Example:
@@ -251,7 +270,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     """
     rules = apply_authorizations(load_rules(rules_dir), None,
                                  authorizations)
-    loaded = load_roster(roster, rules)
+    loaded = _load(roster, rules, mapping_file)
     _warn(loaded.warnings)
     new = load_arrivals(student_file, loaded)
     done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
@@ -343,6 +362,7 @@ class _status:
               "one plan folder per scenario.")
 @rules_option
 @authorizations_option
+@mapping_option
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings for the base (scenarios may change "
@@ -354,6 +374,7 @@ class _status:
               help="Print the comparison rows as JSON.")
 def compare(scenario_files: tuple[Path, ...], out: Path,
             rules_dir: Path | None, authorizations: str | None,
+            mapping_file: Path | None,
             weights_file: Path | None,
             time_limit: float, seed: int, workers: int, xlsx: bool,
             quiet: bool, as_json: bool) -> None:
@@ -364,12 +385,16 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
     \b
         caseload compare scenarios/*.toml --out out/compare
     """
+    from optimizer.inputs.mapping import load_mapping
+
     rules = apply_authorizations(load_rules(rules_dir), weights_file,
                                  authorizations)
     weights = load_weights(weights_file, None, None, {})
+    mapping = load_mapping(mapping_file) if mapping_file else None
     with _progress(quiet) as progress:
         result = workflow.compare(
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
+            mapping=mapping,
             params=SolverParams(time_limit, seed, workers),
             progress=progress)
     if not quiet:
@@ -480,8 +505,10 @@ def _print_comparison(rows: list[dict]) -> None:
               help="A plan folder (default: plan the roster now).")
 @rules_option
 @authorizations_option
+@mapping_option
 def explain(roster: Path, student_id: str, plan_dir: Path | None,
-            rules_dir: Path | None, authorizations: str | None) -> None:
+            rules_dir: Path | None, authorizations: str | None,
+            mapping_file: Path | None) -> None:
     """Explain why a student has their case manager, and the alternatives.
 
     Example:
@@ -491,7 +518,7 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
     """
     rules = apply_authorizations(load_rules(rules_dir), None,
                                  authorizations)
-    loaded = load_roster(roster, rules)
+    loaded = _load(roster, rules, mapping_file)
     ids = {s.student_id for s in loaded.instance.students}
     if student_id not in ids:
         raise click.BadParameter(f'no student "{student_id}" in the roster',
@@ -530,8 +557,10 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @rules_option
 @authorizations_option
+@mapping_option
 def check(roster: Path, assignments: Path, rules_dir: Path | None,
-          authorizations: str | None) -> None:
+          authorizations: str | None,
+          mapping_file: Path | None) -> None:
     """Audit an assignment (the optimizer's or a hand-made one) vs H1-H7.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
@@ -543,7 +572,7 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
     """
     rules = apply_authorizations(load_rules(rules_dir), None,
                                  authorizations)
-    loaded = load_roster(roster, rules)
+    loaded = _load(roster, rules, mapping_file)
     _warn(loaded.warnings)
     sheet = load_assignment_file(assignments)
     _warn([*sheet.repeats,
@@ -602,6 +631,37 @@ def rules(rules_dir: Path | None, out: Path | None) -> None:
         return
     write_text_atomic(out, page)
     click.echo(f"Written to {out}")
+
+
+@main.command()
+@click.argument("roster", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (default: the first free from 8765).")
+@click.option("--no-browser", is_flag=True,
+              help="Print the address but do not open a browser.")
+@click.option("--workspace", type=click.Path(file_okay=False,
+                                             path_type=Path),
+              help="Folder for rosters, mappings, plans and scenarios "
+              "(default: your user data folder).")
+def serve(roster: Path | None, port: int | None, no_browser: bool,
+          workspace: Path | None) -> None:
+    """Open the planning workbench in your browser (this computer only).
+
+    Prints the address with its access token first on stdout.
+
+    Example:
+
+    \b
+        caseload serve data/sample
+    """
+    from optimizer.web.serve import serve as run
+
+    try:
+        run(roster, port, not no_browser, workspace)
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the server: {exc}"
+                                   ) from None
 
 
 if __name__ == "__main__":  # python -m optimizer.cli

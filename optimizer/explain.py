@@ -19,7 +19,7 @@ from optimizer.rules import (
     check_pair,
 )
 from optimizer.structure import weight_scale
-from optimizer.verify import StudentLine
+from optimizer.verify import Audit, StudentLine
 from optimizer.vocab import COORDINATES, INSTRUCTS, OWN_TEACHER_ITEM
 
 
@@ -88,16 +88,19 @@ class Explanation:
 
 def explain_student(instance: Instance, rules: RuleSet,
                     assignment: dict[str, str], student_id: str,
-                    weights: ObjectiveWeights | None = None
-                    ) -> Explanation:
+                    weights: ObjectiveWeights | None = None,
+                    checked: Audit | None = None) -> Explanation:
     """Why ``student_id`` has its case manager, and the alternatives.
 
     ``weights`` (default: the default settings) decide which term is
     named as the reason when last year's case manager is not kept.
+    ``checked`` is the audit of ``assignment`` when the caller already
+    has it (the workbench keeps one per plan).
     """
     from optimizer.verify import audit
 
-    checked = audit(instance, rules, assignment)
+    if checked is None:
+        checked = audit(instance, rules, assignment)
     line = next((ln for ln in checked.lines
                  if ln.student.student_id == student_id), None)
     if line is None:

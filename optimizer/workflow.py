@@ -182,10 +182,11 @@ class Comparison:
 
 def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             params: SolverParams, xlsx: bool = True,
-            progress=None) -> Comparison:
+            progress=None, mapping=None) -> Comparison:
     """Plan the base roster and every scenario with the same settings.
 
     An infeasible scenario is a row with its diagnosis, not an error.
+    ``mapping`` (an ``inputs.mapping.Mapping``) is applied to the base roster.
     """
     problems: list[Problem] = []  # of every file, reported in one pass
     loaded = []
@@ -208,7 +209,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                   "scenario file names must be distinct "
                                   "and not 'base'") for p in paths])
     base_roster_path = rosters.pop()
-    base_roster = load_roster(base_roster_path, rules)
+    base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
              rules)]
@@ -369,7 +370,8 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
            params: SolverParams, warnings: list[str] | None = None,
            redact: bool = False, xlsx: bool = True,
            source: str = "", published_names: dict[str, str] | None = None,
-           roster_label: str = "") -> PlanRun:
+           roster_label: str = "",
+           pins: dict[str, str] | None = None) -> PlanRun:
     """Re-plan after roster changes, keeping a published plan wherever it
     remains valid (``caseload plan --from``).
 
@@ -378,11 +380,17 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
     files gain ``changes.csv``: every student whose case manager differs
     from the published plan, with the reason; report.html counts its
     changes against the published plan too (``source`` names it).
+
+    ``pins`` fix chosen students' case managers (a planner's choice in
+    the workbench) for the solve only; the files describe and check the
+    roster itself.
     """
+    wanted = roster.instance.replace(
+        pins={**roster.instance.pins, **(pins or {})})
     run = plan(roster.instance, rules, input_hash=roster.input_hash,
                weights=midyear.REPLAN_WEIGHTS, params=params,
                warnings=warnings, redact=redact, xlsx=xlsx, html=False,
-               solve_on=midyear.replan_instance(roster.instance, published),
+               solve_on=midyear.replan_instance(wanted, published),
                reference=published)
     reasons: dict[str, str] = {}
     if run.audit is not None:

@@ -103,16 +103,32 @@ def read_roster_tables(path: Path) -> tuple[Table, Table, tuple[Path, ...]]:
     return student_table, staff_table, (students_path, staff_path)
 
 
-def load_roster(path: Path | str, rules: RuleSet) -> Roster:
+def load_roster(path: Path | str, rules: RuleSet,
+                mapping=None) -> Roster:
     """Load a roster folder (``students.csv``, ``staff.csv``) into a Roster.
+
+    ``mapping`` (an ``inputs.mapping.Mapping``) renames the district's
+    headers and values to the contract's before anything is checked;
+    problems still name the district's own headers.
 
     Raises
     ------
     InputError
         With every problem found in both files.
     """
+    if mapping is not None and not mapping.empty:
+        from optimizer.inputs.mapping import mapped_roster
+
+        return mapped_roster(path, rules, mapping, _load_roster)
+    return _load_roster(path, rules)
+
+
+def _load_roster(path: Path | str, rules: RuleSet,
+                 transform=None) -> Roster:
     path = Path(path)
     student_table, staff_table, files = read_roster_tables(path)
+    if transform is not None:
+        student_table, staff_table = transform(student_table, staff_table)
     if len(student_table.rows) > MAX_STUDENT_ROWS:
         raise InputError([Problem(student_table.file, None, None, None,
                                   f"{len(student_table.rows):,} rows; the "

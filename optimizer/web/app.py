@@ -1,0 +1,76 @@
+"""The workbench application: a thin face over the library.
+
+Pages that only read are plain functions, which Starlette runs in a
+thread pool, so a slow first view of a large plan never stalls the
+progress of a running plan in another tab.
+
+``create_app`` wires the workspace, the background runs, the page cache
+and the routes, behind the ``security.Guard`` middleware. Pages are
+rendered on the server (Jinja2); htmx, served from the package, only
+swaps parts of a page (progress, table filters and pages), and every
+page also works as a plain link or form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from optimizer.inputs.rules_tables import load_rules
+from optimizer.web import routes_plan, routes_roster, routes_scenarios
+from optimizer.web.jobs import Jobs
+from optimizer.web.security import Guard, csrf_token
+from optimizer.web.state import Cache
+from optimizer.web.workspace import Workspace
+
+HERE = Path(__file__).parent
+MAX_UPLOAD = 50_000_000  # bytes; a 70,000-student roster is about 8 MB
+
+
+def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
+               rules_dir: Path | None = None) -> Guard:
+    """The ASGI app for one workspace and access token."""
+    ws = Workspace(workspace)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["csrf"] = csrf_token(token)
+    templates.env.filters["pct"] = _pct
+    jobs_holder: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        jobs_holder["jobs"].stop_all()  # runs do not outlive the server
+
+    app = Starlette(
+        lifespan=lifespan,
+        routes=[*routes_roster.ROUTES, *routes_plan.ROUTES,
+                *routes_scenarios.ROUTES,
+                Mount("/static", StaticFiles(directory=str(HERE / "static")),
+                      name="static")],
+        exception_handlers={404: _not_found, KeyError: _not_found})
+    app.state.ws = ws
+    app.state.rules = load_rules(rules_dir)
+    app.state.cache = Cache(ws, app.state.rules)
+    app.state.jobs = jobs_holder["jobs"] = Jobs(ws)
+    app.state.templates = templates
+    guarded = Guard(app, token, max_upload)
+    guarded.state = app.state  # for tests and the server
+    return guarded
+
+
+def _pct(x: float | None, digits: int = 0) -> str:
+    return "-" if x is None else f"{x:.{digits}%}"
+
+
+async def _not_found(request: Request, exc) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(
+        request, "message.html.j2",
+        {"title": "Not found", "message": "There is nothing at this "
+         "address in the workspace."}, status_code=404)

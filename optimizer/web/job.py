@@ -1,0 +1,122 @@
+"""One background run: ``python -m optimizer.web.job WORKSPACE JOB``.
+
+It calls the same library functions as ``caseload plan`` and ``caseload
+compare`` and writes their folders with the same writer; its record in
+``jobs/`` says how far it got, and what went wrong if it failed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from optimizer import workflow
+from optimizer.errors import InputError, OptimizerError
+from optimizer.inputs.plans import published_assignment
+from optimizer.inputs.roster import load_roster
+from optimizer.inputs.rules_tables import load_rules
+from optimizer.inputs.settings import apply_authorizations, load_weights
+from optimizer.objectives import ObjectiveWeights
+from optimizer.outputs.files import write_plan_folder
+from optimizer.result import SolverParams
+from optimizer.web.workspace import Workspace, now
+
+
+def load(ws: Workspace, rid: str, rules):
+    """The roster of ``rid`` with its mapping, as the CLI would load it."""
+    from optimizer.inputs.mapping import load_mapping
+
+    mapping_file = ws.mapping_file(rid)
+    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    return load_roster(ws.roster_input(rid), rules, mapping), mapping
+
+
+def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
+    rid = spec["roster"]
+    rules = apply_authorizations(load_rules(), None,
+                                 spec.get("authorizations") or None)
+    weights = load_weights(None, spec.get("mode") or None,
+                           spec.get("priority") or None, {})
+    _stage(ws, jid, "Reading the roster")
+    loaded, _ = load(ws, rid, rules)
+    params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
+    warnings = [str(w) for w in loaded.warnings]
+    _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
+           "stops early once the plan is proven best)")
+    parent = spec.get("parent")
+    if parent:
+        published = published_assignment(ws.plan_folder(parent))
+        run = workflow.replan(loaded, rules, published, params=params,
+                              warnings=warnings, pins=spec.get("pins", {}))
+    else:
+        run = workflow.plan(loaded.instance, rules,
+                            input_hash=loaded.input_hash,
+                            weights=weights, params=params,
+                            warnings=warnings)
+    _stage(ws, jid, "Checking and writing the plan")
+    write_plan_folder(ws.plan_folder(target), run.files,
+                            protected=[ws.path("rosters", rid)])
+    ws.save_record("plans", target, {
+        "roster": rid, "parent": parent, "pins": spec.get("pins", {}),
+        "created": now(), "status": run.result.status.value,
+        "has_plan": run.result.has_plan, "note": spec.get("note", ""),
+        "authorizations": spec.get("authorizations") or "all",
+        "mode": spec.get("mode", ""), "priority": spec.get("priority", "")})
+    if run.result.has_plan:
+        ws.update_record("rosters", rid, current_plan=target)
+    return {"plan": target}
+
+
+def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
+    rid = spec["roster"]
+    rules = load_rules()
+    _stage(ws, jid, "Reading the roster and scenarios")
+    from optimizer.inputs.mapping import load_mapping
+
+    mapping_file = ws.mapping_file(rid)
+    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    paths = [ws.scenario_folder(rid) / f"{slug}.toml"
+             for slug in spec["scenarios"]]
+
+    def progress(i: int, n: int, name: str) -> None:
+        _stage(ws, jid, f"Planning {name} ({i + 1} of {n})")
+    result = workflow.compare(
+        paths, rules, weights=ObjectiveWeights(),
+        params=SolverParams(time_limit=float(spec.get("time_limit", 60))),
+        progress=progress, mapping=mapping)
+    _stage(ws, jid, "Writing the comparison")
+    write_plan_folder(ws.path("compares", target), result.files)
+    ws.save_record("compares", target, {
+        "roster": rid, "scenarios": spec["scenarios"], "created": now()})
+    return {"compare": target}
+
+
+def _stage(ws: Workspace, jid: str, text: str) -> None:
+    ws.update_record("jobs", jid, stage=text)
+
+
+def main(argv: list[str]) -> int:
+    ws = Workspace(Path(argv[0]))
+    jid = argv[1]
+    record = ws.record("jobs", jid)
+    runner = {"plan": run_plan, "compare": run_compare}[record["kind"]]
+    try:
+        outcome = runner(ws, jid, record["spec"], record["target"])
+    except InputError as exc:
+        ws.update_record("jobs", jid, state="failed",
+                         stage="The input has problems.",
+                         problems=[[p.file, p.row, p.column, p.value,
+                                    p.message] for p in exc.problems])
+        return 1
+    except OptimizerError as exc:
+        ws.update_record("jobs", jid, state="failed", stage=str(exc),
+                         problems=[])
+        return 1
+    ws.update_record("jobs", jid, state="done", stage="Done",
+                     finished=time.time(), **outcome)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

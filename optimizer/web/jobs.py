@@ -1,0 +1,93 @@
+"""Background runs (plans and comparisons) in their own process.
+
+A run is a child process (``python -m optimizer.web.job``) so the page
+stays responsive, progress is read from the run's record, and *Cancel*
+really stops the solver. Plan folders are swapped in whole by the same
+``files.write_plan_folder`` the CLI uses, so a cancelled run leaves the
+previous plans intact.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from optimizer.web.workspace import Workspace, new_id, now
+
+
+class Jobs:
+    """Start, follow and cancel runs; one record per run under jobs/."""
+
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, kind: str, spec: dict, target: str) -> str:
+        """Start a run of ``kind`` ("plan"/"compare") writing ``target``."""
+        jid = new_id("j")
+        self.ws.save_record("jobs", jid, {
+            "kind": kind, "spec": spec, "target": target, "state": "running",
+            "stage": "Starting", "created": now(), "started": time.time()})
+        log = open(self.ws.root / "jobs" / f"{jid}.log", "wb")  # noqa: SIM115
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "optimizer.web.job", str(self.ws.root),
+                 jid], stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.procs[jid] = proc
+        self.ws.update_record("jobs", jid, pid=proc.pid)
+        return jid
+
+    def status(self, jid: str) -> dict:
+        """The run's record; a run whose process is gone is "stopped"."""
+        data = self.ws.record("jobs", jid)
+        if data["state"] != "running":
+            return data
+        proc = self.procs.get(jid)
+        alive = proc.poll() is None if proc is not None else \
+            _pid_alive(data.get("pid"))
+        if not alive:
+            data = self.ws.record("jobs", jid)  # it may just have finished
+            if data["state"] == "running":
+                data = self.ws.update_record(
+                    "jobs", jid, state="stopped",
+                    stage="The run stopped before it finished (the server "
+                    "was restarted or the run crashed).")
+        return data
+
+    def cancel(self, jid: str) -> dict:
+        """Stop a running run; its half-written files are discarded."""
+        data = self.ws.record("jobs", jid)
+        if data["state"] != "running":
+            return data
+        proc = self.procs.pop(jid, None)
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.ws.discard_staging("plans")
+        self.ws.discard_staging("compares")
+        return self.ws.update_record("jobs", jid, state="cancelled",
+                                     stage="Cancelled; nothing was written.")
+
+    def stop_all(self) -> None:
+        """On shutdown: runs do not outlive the server."""
+        for jid in list(self.procs):
+            self.cancel(jid)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,146 @@
+"""What the pages read: rosters and plans loaded once, kept while fresh.
+
+Loading a 70,000-student roster and checking its plan takes seconds, so
+each is kept (a few at a time) until its files change; every page of a
+plan then slices the kept rows. All figures come from the library: the
+loader, the checker (``verify.audit``) and ``plan_tables``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optimizer.errors import InputError, Problem
+from optimizer.inputs.mapping import Mapping, load_mapping
+from optimizer.inputs.plans import read_assignment
+from optimizer.inputs.roster import Roster, load_roster
+from optimizer.outputs import plan_tables
+from optimizer.rules import RuleSet
+from optimizer.verify import Audit, audit
+from optimizer.web.workspace import Workspace
+
+
+@dataclass
+class RosterState:
+    """A roster as the loader sees it: loaded, or its problems."""
+
+    rid: str
+    record: dict
+    roster: Roster | None
+    problems: list[Problem]
+    mapping: Mapping | None
+    mapping_problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class PlanState:
+    """A plan folder, checked, with its rows for browsing."""
+
+    pid: str
+    record: dict
+    roster: Roster
+    summary: dict
+    assignment: dict[str, str]
+    audit: Audit
+    sites: list[plan_tables.SiteRow]
+    students: list[plan_tables.StudentRow]
+    parent: str | None
+    parent_assignment: dict[str, str]
+    parent_audit: Audit | None
+    names: dict[str, str]  # staff id -> name
+
+
+class Cache:
+    """Keeps the last few rosters and plans, keyed by their files' times."""
+
+    def __init__(self, ws: Workspace, rules: RuleSet, size: int = 8):
+        self.ws = ws
+        self.rules = rules
+        self.size = size
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        # Pages run in a thread pool; one build at a time, so two tabs
+        # opening the same large plan load it once.
+        self._lock = threading.RLock()
+
+    def _get(self, key: tuple, build):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            value = build()
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return value
+
+    def keep(self, key: tuple, build):
+        """``build()``'s value, kept under ``key`` (ids and file times)."""
+        return self._get(key, build)
+
+    def roster(self, rid: str) -> RosterState:
+        record = self.ws.record("rosters", rid)
+        mfile = self.ws.mapping_file(rid)
+        key = ("roster", rid, _stamp(self.ws.path("rosters", rid)),
+               _stamp(mfile))
+        return self._get(key, lambda: self._load_roster(rid, record, mfile))
+
+    def _load_roster(self, rid: str, record: dict, mfile: Path
+                     ) -> RosterState:
+        mapping = None
+        if mfile.is_file():
+            try:
+                mapping = load_mapping(mfile)
+            except InputError as exc:
+                return RosterState(rid, record, None, [], None,
+                                   exc.problems)
+        try:
+            loaded = load_roster(self.ws.roster_input(rid), self.rules,
+                                    mapping)
+        except InputError as exc:
+            return RosterState(rid, record, None, exc.problems, mapping)
+        return RosterState(rid, record, loaded, [], mapping)
+
+    def plan(self, pid: str) -> PlanState:
+        record = self.ws.record("plans", pid)
+        folder = self.ws.plan_folder(pid)
+        key = ("plan", pid, _stamp(folder / "summary.json"),
+               _stamp(self.ws.mapping_file(record["roster"])))
+        return self._get(key, lambda: self._load_plan(pid, record, folder))
+
+    def _load_plan(self, pid: str, record: dict, folder: Path) -> PlanState:
+        state = self.roster(record["roster"])
+        if state.roster is None:
+            raise InputError(state.problems or state.mapping_problems)
+        instance = state.roster.instance
+        summary = json.loads((folder / "summary.json").read_text("utf-8"))
+        assignment: dict[str, str] = {}
+        if (folder / "assignments.csv").is_file():
+            raw, _ = read_assignment(folder / "assignments.csv")
+            assignment = {k: v for k, v in raw.items() if v}
+        checked = audit(instance, self.rules, assignment)
+        parent = record.get("parent")
+        parent_assignment: dict[str, str] = {}
+        parent_audit = None
+        if parent and (self.ws.plan_folder(parent)
+                       / "assignments.csv").is_file():
+            raw, _ = read_assignment(
+                self.ws.plan_folder(parent) / "assignments.csv")
+            parent_assignment = {k: v for k, v in raw.items() if v}
+            parent_audit = audit(instance, self.rules, parent_assignment)
+        return PlanState(
+            pid, record, state.roster, summary, assignment, checked,
+            plan_tables.site_rows(checked, instance, self.rules),
+            plan_tables.student_rows(checked, parent_assignment),
+            parent, parent_assignment, parent_audit,
+            {c.staff_id: c.name for c in instance.staff})
+
+
+def _stamp(path: Path) -> float:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
