@@ -294,7 +294,10 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     if done.run is None:
         return
     if not done.run.result.has_plan:
-        click.echo(render_diagnosis(done.run.result.diagnosis))
+        # No diagnosis when time ran out before any plan (UNKNOWN).
+        click.echo(text_summary(done.run.result, None))
+        if done.run.result.diagnosis is not None:
+            click.echo(render_diagnosis(done.run.result.diagnosis))
         sys.exit(EXIT_INFEASIBLE)
     write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from optimizer.domain import Instance
 from optimizer.objectives import (
-    BALANCE_SCALE,
     TERM_NAMES,
     ObjectiveWeights,
     Seat,
@@ -176,9 +175,7 @@ def deciding_term(deltas: dict[str, int], weights: ObjectiveWeights,
         return next((t for t in weights.priority if deltas[t] > 0), None)
     if weights.mode == "priority-then-weights" and deltas["S1"]:
         return "S1" if deltas["S1"] > 0 else None
-    unit = scale ** 2 * BALANCE_SCALE
-    cost = {t: getattr(weights, t) * deltas[t] * (1 if t == "S2" else unit)
-            for t in ("S1", "S2", "S3", "S4")
+    cost = {t: v for t, v in weights.weighted_costs(deltas, scale).items()
             if weights.mode == "weights" or t != "S1"}
     term = max(cost, key=lambda t: cost[t])
     return term if cost[term] > 0 else None

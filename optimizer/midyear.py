@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from optimizer.domain import Instance, Student
 from optimizer.objectives import (
-    BALANCE_SCALE,
     ObjectiveWeights,
     Seat,
     move_deltas,
@@ -76,13 +75,10 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
                              check.best_practice, deltas, cap - n,
                              ((c.staff_id, wl / cap,
                                (wl + student.weight) / cap),)))
-    unit = scale ** 2 * BALANCE_SCALE
-
     def cost(p: Placement) -> tuple:
-        d = p.deltas
-        rest = (weights.S2 * d["S2"] + unit * (weights.S3 * d["S3"]
-                                               + weights.S4 * d["S4"]))
-        return (d["S1"], rest, p.staff_id)
+        costs = weights.weighted_costs(p.deltas, scale)
+        return (p.deltas["S1"], costs["S2"] + costs["S3"] + costs["S4"],
+                p.staff_id)
     return sorted(out, key=cost)
 
 
@@ -109,8 +105,13 @@ def replan_instance(instance: Instance, published: dict[str, str]
 
 def change_reasons(instance: Instance, rules: RuleSet,
                    published: dict[str, str], assignment: dict[str, str],
-                   audit: Audit) -> list[list[str]]:
-    """Rows (student, published, new, reason) for every change."""
+                   audit: Audit, chosen: dict[str, str] | None = None
+                   ) -> list[list[str]]:
+    """Rows (student, published, new, reason) for every change.
+
+    ``chosen`` are the planner's own choices (pins of a re-plan): their
+    reason is that choice, not a rule."""
+    chosen = chosen or {}
     staff = instance.staff_by_id()
     lines = {ln.student.student_id: ln for ln in audit.lines}
     rows = [["student_id", "published_case_manager", "new_case_manager",
@@ -120,7 +121,9 @@ def change_reasons(instance: Instance, rules: RuleSet,
         before, after = published.get(sid, ""), assignment.get(sid, "")
         if before == after:
             continue
-        if not before:
+        if chosen.get(sid) == after:
+            reason = "chosen by the planner"
+        elif not before:
             reason = "new student"
         elif before not in staff:
             reason = f"{before} is no longer on the staff roster"

@@ -171,11 +171,22 @@ class ObjectiveWeights(BaseModel):
     @classmethod
     def _priority_is_a_permutation_of_terms(cls, v: tuple[str, ...]):
         v = tuple(t.upper() for t in v)
-        if sorted(v) != sorted(set(v)) or not set(v) <= set(TERMS) or not v:
+        # Each term once: a shorter list would drop terms silently.
+        if len(v) != len(set(v)) or set(v) != set(TERMS):
             raise ValueError(
-                "priority must list distinct terms from S1, S2, S3, S4"
+                "priority must list distinct terms from S1, S2, S3, S4, "
+                "each of them once"
             )
         return v
+
+    def weighted_costs(self, deltas: dict[str, int],
+                       weight_scale: int) -> dict[str, float]:
+        """Each term's change times its weight, in S2's units, as
+        ``levels`` combines them (S2 is already in units of
+        ``weight_scale**2 * BALANCE_SCALE``; the others are scaled up)."""
+        unit = weight_scale ** 2 * BALANCE_SCALE
+        return {t: getattr(self, t) * deltas[t] * (1 if t == "S2" else unit)
+                for t in TERMS}
 
     def levels(self, weight_scale: int, closest: bool = False
                ) -> list[dict[str, int]]:

@@ -396,7 +396,7 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
     if run.audit is not None:
         run.changes = midyear.change_reasons(
             roster.instance, rules, published, run.result.assignment,
-            run.audit)
+            run.audit, chosen=pins)
         run.files["changes.csv"] = tables.csv_text(run.changes)
         reasons = {row[0]: row[3] for row in run.changes[1:]}
     if not redact:

@@ -160,3 +160,16 @@ def test_non_finite_settings_are_refused(run, tmp_path):
     nan = run("plan", "--out", tmp_path / "o", "--time-limit", "nan")
     assert nan.exit_code == 2, nan.output
     assert "expected a number of seconds" in nan.output
+
+
+def test_priority_lists_every_term_and_needs_priority_mode(run, tmp_path):
+    # Review finding: "--priority S1" optimised S1 alone, and --priority
+    # without --mode priority was ignored; both are now refused (exit 1).
+    short = run("plan", "--out", tmp_path / "o", "--mode", "priority",
+                "--priority", "S1")
+    assert short.exit_code == 1, short.output
+    assert "each of them once" in short.output
+    ignored = run("plan", "--out", tmp_path / "o", "--priority",
+                  "S1,S3,S2,S4")
+    assert ignored.exit_code == 1, ignored.output
+    assert "only with --mode priority" in ignored.output

@@ -159,3 +159,21 @@ def test_place_deltas_equal_checker_recomputation(line, rules, sample):
                     for t in before.terms}
         expected["S2"] = after.terms["S2"] - before_s2
         assert p.deltas == expected, p
+
+
+def test_replan_says_a_planner_choice_is_the_reason(published, rules,
+                                                    sample):
+    # Review finding: a student moved by the planner's own choice (a pin,
+    # as the workbench makes) was explained as "over the cap (H6)".
+    from optimizer.explain import explain_student
+    from optimizer.inputs.plans import published_assignment
+
+    plan = published_assignment(published)
+    sid = next(iter(plan))
+    explanation = explain_student(sample.instance, rules, plan, sid)
+    other = next(a.staff_id for a in explanation.alternatives
+                 if a.eligible and not a.full)
+    run = cl.replan(sample, rules, plan, params=cl.SolverParams(),
+                    pins={sid: other})
+    reasons = {row[0]: row[3] for row in run.changes[1:]}
+    assert reasons[sid] == "chosen by the planner"

@@ -256,9 +256,17 @@ def fte(text: str) -> float:
     return value
 
 
+# A student who counts as more than this many is no workload weighting a
+# district uses; the bound also keeps the solver's integers in range.
+MAX_WEIGHT = 100
+
+
 def weight(text: str) -> float:
     _not_a_date(text)
     value = finite_number(text, "a number >= 0")
     if value < 0:
         raise ValueError(f'expected a number >= 0, got "{text}"')
+    if value > MAX_WEIGHT:
+        raise ValueError(f'expected a workload weight from 0 to '
+                         f'{MAX_WEIGHT}, got "{text}"')
     return value

@@ -50,6 +50,11 @@ def load_weights(path: Path | None, mode: str | None,
     if mode:
         data["mode"] = mode
     if priority:
+        if data.get("mode") != "priority":
+            raise InputError([Problem(
+                "command line", None, "--priority", priority,
+                "an order applies only with --mode priority (the other "
+                "modes weigh S2-S4); add --mode priority")])
         data["priority"] = tuple(p.strip() for p in priority.split(","))
     data.update(overrides)
     try:
