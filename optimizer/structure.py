@@ -61,6 +61,27 @@ class Component:
 
 
 @dataclass
+class PairArrays:
+    """The pairs again, as arrays for the solvers that take arrays.
+
+    ``check[p]`` indexes ``checks`` (the distinct judgements); ``prior[p]``
+    counts the group's students whose prior case manager is the pair's
+    staff member; ``size``, ``units`` and ``reference`` (the position of
+    the group's reference case manager, -1 for none, the number of staff
+    for an id not on the roster) are per group.
+    """
+
+    group: np.ndarray
+    staff: np.ndarray
+    check: np.ndarray
+    checks: list[PairCheck]
+    prior: np.ndarray
+    size: np.ndarray
+    units: np.ndarray
+    reference: np.ndarray
+
+
+@dataclass
 class Structure:
     instance: Instance
     rules: RuleSet
@@ -71,7 +92,7 @@ class Structure:
     no_candidates: list[int]  # groups with no eligible pair
     components: list[Component]
     pins: dict[str, str] = field(default_factory=dict)
-
+    arrays: PairArrays | None = None
 
 
 def weight_scale(instance: Instance, *more: Student) -> int:
@@ -138,9 +159,52 @@ def build_structure(instance: Instance, rules: RuleSet,
     has_pair[pair_group] = True
     no_candidates = np.flatnonzero(~has_pair).tolist()
     staff_ids = [c.staff_id for c in instance.staff]
+    arrays = PairArrays(pair_group, pair_staff, found.check[keep], checks,
+                        _prior_counts(groups, pair_group, pair_staff,
+                                      staff_ids),
+                        np.array([g.size for g in groups], dtype=np.int64),
+                        np.array([g.weight_units for g in groups],
+                                 dtype=np.int64),
+                        _reference_staff(groups, staff_ids))
     return Structure(instance, rules, groups, caps, pairs, scale,
                      no_candidates, _components(groups, pair_group,
-                                                pair_staff, staff_ids))
+                                                pair_staff, staff_ids),
+                     arrays=arrays)
+
+
+def _reference_staff(groups: list[Group], staff_ids: list[str]
+                     ) -> np.ndarray:
+    index = {sid: j for j, sid in enumerate(staff_ids)}
+    unknown = len(staff_ids)
+    return np.array([-1 if g.reference is None
+                     else index.get(g.reference, unknown)
+                     for g in groups], dtype=np.int64)
+
+
+def _prior_counts(groups: list[Group], pair_group: np.ndarray,
+                  pair_staff: np.ndarray, staff_ids: list[str]
+                  ) -> np.ndarray:
+    """Per pair, the group's students whose prior is the pair's staff."""
+    num_staff = max(len(staff_ids), 1)
+    code = pair_group * num_staff + pair_staff  # ascending: pairs sorted
+    order = np.argsort(code, kind="stable")
+    index = {sid: j for j, sid in enumerate(staff_ids)}
+    keys, counts = [], []
+    for g in groups:
+        for sid, n in g.priors.items():
+            j = index.get(sid)
+            if j is not None:
+                keys.append(g.index * num_staff + j)
+                counts.append(n)
+    prior = np.zeros(len(code), dtype=np.int64)
+    if keys:
+        keys_a = np.array(keys, dtype=np.int64)
+        at = np.searchsorted(code[order], keys_a)
+        at_ok = at < len(code)
+        hit = np.zeros(len(keys_a), dtype=bool)
+        hit[at_ok] = code[order][at[at_ok]] == keys_a[at_ok]
+        prior[order[at[hit]]] = np.array(counts, dtype=np.int64)[hit]
+    return prior
 
 
 def _planning_decisions(instance: Instance, groups: list[Group],
