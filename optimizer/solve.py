@@ -179,7 +179,7 @@ def disaggregate(structure: Structure, counts: dict[int, int]
     """
     inst = structure.instance
     places: dict[int, dict[int, int]] = {}
-    for p, n in sorted(counts.items()):
+    for p, n in sorted(kv for kv in counts.items() if kv[1] > 0):
         if n > 0:
             pair = structure.pairs[p]
             places.setdefault(pair.group, {})[pair.staff] = n

@@ -11,6 +11,7 @@ builder, the diagnosis and the explanations read the same structure.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -81,13 +82,42 @@ class PairArrays:
     reference: np.ndarray
 
 
+class PairList(Sequence):
+    """``structure.pairs``: each ``Pair`` made when asked for.
+
+    A large district has about a million pairs; holding them as arrays
+    and making a ``Pair`` on access keeps memory and set-up time low for
+    the code that reads only some of them.
+    """
+
+    def __init__(self, arrays: PairArrays):
+        self._a = arrays
+
+    def __len__(self) -> int:
+        return len(self._a.group)
+
+    def __getitem__(self, i):
+        a = self._a
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return Pair(int(a.group[i]), int(a.staff[i]),
+                    a.checks[int(a.check[i])])
+
+    def __iter__(self) -> Iterator[Pair]:
+        a = self._a
+        checks = a.checks
+        for g, j, k in zip(a.group.tolist(), a.staff.tolist(),
+                           a.check.tolist()):
+            yield Pair(g, j, checks[k])
+
+
 @dataclass
 class Structure:
     instance: Instance
     rules: RuleSet
     groups: list[Group]
     caps: list[int]
-    pairs: list[Pair]
+    pairs: Sequence[Pair]
     weight_scale: int
     no_candidates: list[int]  # groups with no eligible pair
     components: list[Component]
@@ -152,21 +182,19 @@ def build_structure(instance: Instance, rules: RuleSet,
                            candidates)
     keep = _planning_decisions(instance, groups, found)
     pair_group, pair_staff = found.group[keep], found.staff[keep]
-    checks = found.checks
-    pairs = [Pair(g, j, checks[k]) for g, j, k in zip(
-        pair_group.tolist(), pair_staff.tolist(), found.check[keep].tolist())]
     has_pair = np.zeros(len(groups), dtype=bool)
     has_pair[pair_group] = True
     no_candidates = np.flatnonzero(~has_pair).tolist()
     staff_ids = [c.staff_id for c in instance.staff]
-    arrays = PairArrays(pair_group, pair_staff, found.check[keep], checks,
+    arrays = PairArrays(pair_group, pair_staff, found.check[keep],
+                        found.checks,
                         _prior_counts(groups, pair_group, pair_staff,
                                       staff_ids),
                         np.array([g.size for g in groups], dtype=np.int64),
                         np.array([g.weight_units for g in groups],
                                  dtype=np.int64),
                         _reference_staff(groups, staff_ids))
-    return Structure(instance, rules, groups, caps, pairs, scale,
+    return Structure(instance, rules, groups, caps, PairList(arrays), scale,
                      no_candidates, _components(groups, pair_group,
                                                 pair_staff, staff_ids),
                      arrays=arrays)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bench.generate import generate
-from optimizer import io
+from optimizer.inputs.roster import load_roster
+from optimizer.inputs.rules_tables import load_rules
+from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.domain import Instance
 from optimizer.rules import check_pair
 from optimizer.structure import build_structure
@@ -15,7 +17,7 @@ def _instance(rows: tuple[list[dict], list[dict]], tmp_path) -> Instance:
     from bench.generate import write
 
     write(*rows, tmp_path)
-    return io.load_roster(tmp_path, io.load_rules()).instance
+    return load_roster(tmp_path, load_rules()).instance
 
 
 @pytest.mark.parametrize("shape,seed,weighted", [
@@ -23,7 +25,7 @@ def _instance(rows: tuple[list[dict], list[dict]], tmp_path) -> Instance:
 ])
 def test_pairs_equal_check_pair_on_every_pair(tmp_path, shape, seed,
                                               weighted):
-    rules = io.load_rules()
+    rules = load_rules()
     inst = _instance(generate("school", seed, weighted, shape), tmp_path)
     tor_pairs = _assert_same_as_check_pair(inst, rules)
     if shape == "connected":  # teachers of record judged on the real pair
@@ -31,13 +33,13 @@ def test_pairs_equal_check_pair_on_every_pair(tmp_path, shape, seed,
 
 
 def test_sample_pairs_equal_check_pair(tmp_path):
-    rules = io.load_rules()
-    inst = io.load_roster(io.DEFAULT_SAMPLE_DIR, rules).instance
+    rules = load_rules()
+    inst = load_roster(DEFAULT_SAMPLE_DIR, rules).instance
     _assert_same_as_check_pair(inst, rules)
 
 
 def test_pins_and_forbidden_pairs_are_respected(tmp_path):
-    rules = io.load_rules()
+    rules = load_rules()
     inst = _instance(generate("school", 4, False, "connected"), tmp_path)
     st = build_structure(inst, rules)
     pair = st.pairs[len(st.pairs) // 2]
