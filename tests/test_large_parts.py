@@ -16,7 +16,8 @@ from optimizer.verify import audit
 solving = importlib.import_module("optimizer.solve")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+# Seed 3: the moves plan is not optimal; 5 and 8: the bound proves it is.
+@pytest.mark.parametrize("seed", [3, 5, 8])
 def test_bound_of_large_parts_never_exceeds_the_optimum(tmp_path, seed,
                                                         monkeypatch):
     write(*generate("school", seed, True, "connected"), tmp_path)
