@@ -17,7 +17,7 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import solve_flow, term_values
-from optimizer.solver.model import AssignmentModel, ComponentOutcome
+from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.moves import improve_by_moves
 from optimizer.structure import Structure, build_structure
 
@@ -96,6 +96,8 @@ def solve(instance: Instance, rules: RuleSet,
         if remaining < 0.5:
             break
         proven = [lv for lv in outcomes[i].levels[:1] if lv.optimal]
+        from optimizer.solver.model import AssignmentModel
+
         again = AssignmentModel(structure, structure.components[i]).solve(
             levels, params, remaining / (len(unproven) - n),
             hint=outcomes[i].counts, solved=proven)
@@ -169,6 +171,9 @@ def _solve_component(structure: Structure, comp, levels, params, share,
         hint = improve_by_moves(structure, comp, hint, levels[1])
         if len(levels) == 2 and not _cpsat_fits(comp, method):
             return _bounded(structure, comp, levels, hint, solved)
+    # CP-SAT (and pandas, which it imports) load only when needed.
+    from optimizer.solver.model import AssignmentModel
+
     return AssignmentModel(structure, comp).solve(
         levels, params, share, hint=hint, solved=solved)
 
