@@ -12,7 +12,6 @@ HERE = Path(__file__).parent
 # Issue 11 (realistic, connected rosters): (seconds, MB or None, proof).
 TARGETS = {
     ("school", "unit"): (1, None, "optimal"),
-    ("school", "weighted"): (1, None, "optimal"),
     ("district", "unit"): (2, None, "optimal"),
     ("district", "weighted"): (20, 500, "optimal"),
     ("large", "unit"): (5, 700, "optimal"),
