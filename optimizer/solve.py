@@ -17,8 +17,8 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import solve_flow, term_values
-from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.moves import improve_by_moves
+from optimizer.solver.outcome import ComponentOutcome
 from optimizer.structure import Structure, build_structure
 
 

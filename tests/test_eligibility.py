@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bench.generate import generate
+from optimizer.domain import Instance
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
-from optimizer.domain import Instance
 from optimizer.rules import check_pair
 from optimizer.structure import build_structure
 

@@ -30,7 +30,6 @@ from ortools.graph.python import min_cost_flow
 
 from optimizer.objectives import (
     REFERENCE,
-    TERMS,
     balance_coefficient,
     balance_term,
     best_practice_miss,
