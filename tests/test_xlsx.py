@@ -10,7 +10,7 @@ from optimizer.outputs.xlsx import plan_workbook
 
 FILES = {
     "assignments.csv": "student_id,case_manager_id,note\n"
-                       "S1,C1,=1+1\nS2,C2,a & b <c>\nS3,C1,\n",
+                       "S1,C1,=1+1\nS2,C2,a & b <c>\nS3,C1,\nS4,C2,bell\x07\n",
     "caseloads.csv": "staff_id,name,caseload,weighted_load,max_caseload,"
                      "utilization\nC1,Ms. A,27,27,28,0.964\n"
                      "C2,Mr. B,22,22,28,0.786\nC3,Dr. C,10,10,28,0.357\n",
@@ -30,6 +30,8 @@ def test_workbook_reads_back_with_types_styles_and_text(tmp_path):
     assert book["assignments"]["C2"].data_type == "s"
     assert rows[2] == ("S2", "C2", "a & b <c>")
     assert rows[3][:2] == ("S3", "C1") and rows[3][2] in (None, "")
+    # A control character XML cannot hold is replaced, not a broken file.
+    assert rows[4] == ("S4", "C2", "bell\ufffd")
     ws = book["caseloads"]
     assert ws["A1"].font.b and ws.freeze_panes == "A2"
     assert [c.value for c in ws["C"][1:]] == [27, 22, 10]

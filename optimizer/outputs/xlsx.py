@@ -22,6 +22,7 @@ NUMERIC = {"caseload", "weighted_load", "max_caseload", "utilization"}
 # Style indexes into _STYLES' cellXfs.
 PLAIN, BOLD, RED, AMBER = 0, 1, 2, 3
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = ("http://schemas.openxmlformats.org/officeDocument/2006/"
         "relationships")
@@ -105,6 +106,11 @@ def _escape(text: str) -> str:
 
 def _cell(ref: str, value, style: int) -> str:
     s = f' s="{style}"' if style else ""
+    if type(value) is str and value:  # the common case first
+        if _SPECIAL.search(value):
+            value = _escape(value)
+        return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space='
+                f'"preserve">{value}</t></is></c>')
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
@@ -136,9 +142,13 @@ def _sheet_xml(rows: list[list], text: list[list[str]],
     for r, row in enumerate(rows):
         n = r + 1
         style = BOLD if r == 0 else PLAIN
-        cells = "".join(
-            _cell(f"{letters[i]}{n}", v, styles.get((r, i), style))
-            for i, v in enumerate(row))
+        if styles:
+            cells = "".join([
+                _cell(f"{letters[i]}{n}", v, styles.get((r, i), style))
+                for i, v in enumerate(row)])
+        else:
+            cells = "".join([_cell(f"{c}{n}", v, style)
+                             for c, v in zip(letters, row)])
         out.append(f'<row r="{n}">{cells}</row>')
     out.append("</sheetData></worksheet>")
     return "".join(out)
