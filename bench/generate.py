@@ -9,7 +9,15 @@ staffing derived from caps as section 4.5 suggests). Sizes:
     district  40 sites,  ~5,000 students, ~330 staff
     large     700 sites, ~70,000 students, ~4,500 staff
 
+Two shapes: ``connected`` (the default; ``bench.connected``) is shaped like
+a real district, one part linked by district-wide itinerants and program
+specialists, about 3 groups for every 4 students; ``regional`` is the
+earlier shape (itinerants in separate regions of a few sites, students
+with few distinct profiles), kept to compare against. The bundled
+``sample`` is always made in the regional shape.
+
 Usage: python -m bench.generate SIZE OUT_DIR [--seed N] [--weighted]
+       [--shape connected|regional]
 """
 
 from __future__ import annotations
@@ -155,11 +163,20 @@ class _StaffMaker:
                                 weights=[70, 26, 4])[0]
 
 
-def generate(size: str, seed: int = 7, weighted: bool = False
-             ) -> tuple[list[dict], list[dict]]:
-    """Students and staff rows for a roster of the given size."""
+SHAPES = ("connected", "regional")
+
+
+def generate(size: str, seed: int = 7, weighted: bool = False,
+             shape: str = "connected") -> tuple[list[dict], list[dict]]:
+    """Students and staff rows for a roster of the given size and shape."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}")
     rng = random.Random(seed)
     num_sites, per_site, region = SIZES[size]
+    if shape == "connected" and size != "sample":
+        from bench import connected
+
+        return connected.generate(size, num_sites, per_site, rng, weighted)
     sites: list[Site] = []
     levels = ["ELEM", "MID", "HIGH"]
     for i in range(num_sites):
@@ -343,8 +360,10 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--weighted", action="store_true")
+    ap.add_argument("--shape", choices=SHAPES, default="connected")
     args = ap.parse_args()
-    students, staff = generate(args.size, args.seed, args.weighted)
+    students, staff = generate(args.size, args.seed, args.weighted,
+                               args.shape)
     write(students, staff, args.out)
     print(f"{len(students)} students, {len(staff)} staff -> {args.out}")
 

@@ -1,16 +1,25 @@
-"""Benchmark runner: the product vs a greedy baseline vs the flow bound.
+"""Benchmark runner: the product vs a baseline, greedy and the flow bound.
 
-For each size and variant it runs, in one go and on the same roster:
+For each shape, size and variant it runs, on the same roster:
 
-- product: ``caseload plan`` as a whole process (Python start-up, file
-  I/O, solving, checking, writing): median wall time over ``--repeats``
-  runs and peak resident memory;
+- product: ``caseload plan ROSTER --out DIR`` as a user runs it (the
+  default run, which also writes plan.xlsx and report.html), as a whole
+  process: median wall time over ``--repeats`` runs and peak memory;
+- baseline (``--baseline DIR``): the same command run from another
+  checkout of the code (e.g. main before a change), interleaved with the
+  product's runs, so that both see the same machine load: the ratio of
+  the two is meaningful when others share the machine;
 - greedy: ``bench.greedy`` (best-practice provider first, least-loaded);
 - bound: the min-cost-flow optimum on the prepared structure (for unit
-  weights the exact optimum, so the physical limit for solving time).
+  weights the exact optimum, so the physical limit for solving time);
+- for weighted rosters, the proven gap the product reports with time
+  limits of ``--gap-times`` seconds (time to gap).
 
-Usage: python -m bench.run [--sizes school district large] [--repeats 3]
-       [--results bench/RESULTS.md]
+The 1-minute load average is recorded with every run.
+
+Usage: python -m bench.run [--shapes connected regional]
+       [--sizes school district large] [--variants unit weighted]
+       [--repeats 3] [--baseline DIR] [--results bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -18,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,71 +37,102 @@ from pathlib import Path
 import optimizer as cl
 from bench.generate import generate, write
 from bench.greedy import greedy
+from bench.render import render
+from optimizer.inputs.plans import read_assignment
 from optimizer.objectives import ObjectiveWeights
 from optimizer.solver.flow import solve_flow
 from optimizer.structure import build_structure
 from optimizer.verify import audit
 
 HERE = Path(__file__).parent
-TARGETS = {("school", False): 1, ("school", True): 1,
-           ("district", False): 3, ("district", True): 10,
-           ("large", False): 15, ("large", True): 60}
+ORDER = {"school": 0, "district": 1, "large": 2}
 
 
-def roster(size: str, weighted: bool, root: Path) -> Path:
-    folder = root / (size + ("-weighted" if weighted else ""))
+def roster(shape: str, size: str, weighted: bool, root: Path) -> Path:
+    folder = root / (f"{size}-{shape}" + ("-weighted" if weighted else ""))
     if not (folder / "students.csv").exists():
-        students, staff = generate(size, seed=7, weighted=weighted)
+        students, staff = generate(size, seed=7, weighted=weighted,
+                                   shape=shape)
         write(students, staff, folder)
     return folder
 
 
-def run_product(folder: Path, out: Path, time_limit: float
-                ) -> tuple[float, float, dict]:
+def run_plan(folder: Path, out: Path, extra: list[str],
+             code: Path | None = None) -> dict:
+    """One whole ``caseload plan`` process; ``code``: another checkout."""
     cmd = [sys.executable, "-m", "optimizer.cli", "plan", str(folder),
-           "--out", str(out), "--time-limit", str(time_limit),
-           "--no-xlsx"]
+           "--out", str(out), *extra]
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env,
+                            cwd=code or None)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"caseload plan exited {proc.returncode}")
+    code_ = os.waitstatus_to_exitcode(status)
+    if code_ != 0:
+        raise RuntimeError(f"caseload plan exited {code_}: {cmd}")
     summary = json.loads((out / "summary.json").read_text())
-    return wall, usage.ru_maxrss / 1024, summary
+    return {"wall": wall, "mb": usage.ru_maxrss / 1024, "load": load,
+            "summary": summary}
 
 
-def measure(size: str, weighted: bool, repeats: int, root: Path,
-            time_limit: float) -> list[dict]:
-    folder = roster(size, weighted, root)
+def _row(base: dict, method: str, runs: list[dict], inst, rules,
+         plan_dir: Path) -> dict:
+    assignment, _ = read_assignment(plan_dir / "assignments.csv")
+    checked = audit(inst, rules, assignment)
+    summary = runs[0]["summary"]
+    return {**base, "method": method,
+            "seconds": statistics.median(r["wall"] for r in runs),
+            "walls": [round(r["wall"], 2) for r in runs],
+            "peak_mb": max(r["mb"] for r in runs),
+            "load": [round(r["load"], 2) for r in runs],
+            "status": summary["status"], "gap": summary["gap"],
+            "solve_seconds": summary["runtime_seconds"],
+            "terms": checked.terms, "kpis": checked.kpis.as_dict(),
+            "compliant": checked.compliant,
+            "plan_bytes": (plan_dir / "assignments.csv").read_bytes()}
+
+
+def measure(shape: str, size: str, weighted: bool, args) -> list[dict]:
+    folder = roster(shape, size, weighted, args.rosters)
     rules = cl.load_rules()
-    loaded = cl.load_roster(folder, rules)
-    inst = loaded.instance
-    rows = []
-    walls, mems = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(repeats):
-            wall, mem, summary = run_product(folder, Path(tmp) / f"p{i}",
-                                             time_limit)
-            walls.append(wall)
-            mems.append(mem)
-        plan_file = Path(tmp) / "p0" / "assignments.csv"
-        from optimizer.inputs.plans import read_assignment
-
-        product_assignment, _ = read_assignment(plan_file)
-    checked = audit(inst, rules, product_assignment)
-    base = {"size": size, "variant": "weighted" if weighted else "unit",
+    inst = cl.load_roster(folder, rules).instance
+    base = {"shape": shape, "size": size,
+            "variant": "weighted" if weighted else "unit",
             "students": len(inst.students), "staff": len(inst.staff)}
-    rows.append({**base, "method": "product",
-                 "seconds": statistics.median(walls),
-                 "peak_mb": max(mems), "status": summary["status"],
-                 "gap": summary["gap"], "terms": checked.terms,
-                 "solve_seconds": summary["runtime_seconds"],
-                 "kpis": checked.kpis.as_dict(),
-                 "compliant": checked.compliant,
-                 "target": TARGETS[(size, weighted)]})
+    extra = ([] if args.time_limit is None
+             else ["--time-limit", str(args.time_limit)])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        mine, theirs = [], []
+        for i in range(args.repeats):
+            mine.append(run_plan(folder, Path(tmp) / f"p{i}", extra))
+            if args.baseline and i < args.baseline_repeats:
+                theirs.append(run_plan(folder, Path(tmp) / f"b{i}", extra,
+                                       args.baseline))
+        rows.append(_row(base, "product", mine, inst, rules,
+                         Path(tmp) / "p0"))
+        same = all((Path(tmp) / f"p{i}" / "assignments.csv").read_bytes()
+                   == rows[0]["plan_bytes"] for i in range(args.repeats))
+        rows[0]["same_plan_every_run"] = same
+        if theirs:
+            rows.append(_row(base, "baseline", theirs, inst, rules,
+                             Path(tmp) / "b0"))
+        gaps = []
+        for t in (args.gap_times if weighted else []):
+            run = run_plan(folder, Path(tmp) / f"t{t}",
+                           ["--time-limit", str(t)])
+            gaps.append({"limit": t, "wall": round(run["wall"], 2),
+                         "mb": round(run["mb"]), "load": run["load"],
+                         "status": run["summary"]["status"],
+                         "gap": run["summary"]["gap"]})
+        rows[0]["time_to_gap"] = gaps
+    for r in rows:
+        r.pop("plan_bytes")
     start = time.perf_counter()
     g = greedy(inst, rules)
     g_time = time.perf_counter() - start
@@ -113,93 +152,26 @@ def measure(size: str, weighted: bool, repeats: int, root: Path,
     rows.append({**base, "method": "bound (min-cost flow)",
                  "seconds": time.perf_counter() - start,
                  "status": "exact" if not weighted else "hint only",
-                 "levels": values})
+                 "levels": values, "groups": len(structure.groups),
+                 "pairs": len(structure.pairs),
+                 "components": len(structure.components)})
     return rows
-
-
-def render(rows: list[dict], command: str) -> str:
-    out = ["# Benchmark results", "",
-           f"Produced by `{command}` on {platform.node()} "
-           f"({os.cpu_count()} cores, Python {platform.python_version()}), "
-           f"{time.strftime('%Y-%m-%d')}.", "",
-           "Product = `caseload plan` as a whole process (start-up, I/O, "
-           "solve, checker, writing), median of the repeats. Greedy and "
-           "bound are timed in-process on the loaded roster. Terms as in "
-           "the README: S1 best-practice misses, S2 balance, S3 continuity "
-           "losses, S4 language misses (all minimised).", "",
-           "| size | weights | students | staff | method | seconds | target s "
-           "| peak MB | status | gap | S1 | S2 | S3 | S4 | best practice "
-           "| continuity kept |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        t = r.get("terms") or {}
-        k = r.get("kpis") or {}
-        bp = (f"{k['best_practice_matches']}" if k else "")
-        cont = (f"{k['continuity_kept']}" if k else "")
-        s = r.get("levels")
-        terms = ([str(t.get(x, "")) for x in ("S1", "S2", "S3", "S4")]
-                 if t else [str(s[0]), f"level 2: {s[1]}", "", ""]
-                 if s else ["", "", "", ""])
-        out.append(
-            f"| {r['size']} | {r['variant']} | {r['students']} | "
-            f"{r['staff']} | {r['method']} | {r['seconds']:.2f} | "
-            f"{r.get('target', '')} | "
-            f"{r['peak_mb']:.0f} | " if "peak_mb" in r else
-            f"| {r['size']} | {r['variant']} | {r['students']} | "
-            f"{r['staff']} | {r['method']} | {r['seconds']:.2f} | | | ")
-        out[-1] += (f"{r['status']} | {r.get('gap', '')} | "
-                    + " | ".join(terms) + f" | {bp} | {cont} |")
-    out += ["", "Ratios:", ""]
-    by_case: dict[tuple, dict] = {}
-    for r in rows:
-        by_case.setdefault((r["size"], r["variant"]), {})[r["method"]] = r
-    for (size, variant), m in by_case.items():
-        p, g = m["product"], m["greedy"]
-        b = m["bound (min-cost flow)"]
-        pk, gk = p["kpis"], g["kpis"]
-        out.append(
-            f"- {size}/{variant}: product time / bound time = "
-            f"{p['seconds'] / max(b['seconds'], 1e-6):.1f} end to end, "
-            f"{p['solve_seconds'] / max(b['seconds'], 1e-6):.1f} for the "
-            f"solve alone ({p['solve_seconds']:.2f} s, incl. building the "
-            f"structure); best practice "
-            f"{pk['best_practice_matches']} vs greedy "
-            f"{gk['best_practice_matches']}; continuity kept "
-            f"{pk['continuity_kept']} vs greedy {gk['continuity_kept']}; "
-            f"greedy {g['status']}; product plan passes the checker: "
-            f"{p['compliant']}")
-    out += ["", "## Against the targets (issue 5)", "",
-            "| size | weights | target | measured | status | proven gap "
-            "| met |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if r["method"] != "product":
-            continue
-        optimal_needed = not (r["size"] == "large" and r["variant"] ==
-                              "weighted")
-        proof_ok = (r["status"] == "OPTIMAL" if optimal_needed
-                    else r["status"] == "OPTIMAL" or r["gap"] < 0.001)
-        time_ok = r["seconds"] < r["target"]
-        memory_ok = not (r["size"] == "large" and r["variant"] == "unit"
-                         and r["peak_mb"] >= 1024)
-        met = "yes" if proof_ok and time_ok and memory_ok else "**no**"
-        out.append(f"| {r['size']} | {r['variant']} | < {r['target']} s"
-                   f"{', optimal' if optimal_needed else ', gap < 0.1%'} | "
-                   f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB | "
-                   f"{r['status']} | {r['gap']} | {met} |")
-    notes = HERE / "NOTES.md"
-    if notes.exists():
-        out += ["", notes.read_text().rstrip()]
-    return "\n".join(out) + "\n"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shapes", nargs="+", default=["connected", "regional"])
     ap.add_argument("--sizes", nargs="+",
                     default=["school", "district", "large"])
     ap.add_argument("--variants", nargs="+", default=["unit", "weighted"])
     ap.add_argument("--repeats", type=int, default=3)
-    # 45 s for the solver keeps a whole 70,000-student run within 60 s.
-    ap.add_argument("--time-limit", type=float, default=45)
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="Solver limit (default: the product's own).")
+    ap.add_argument("--baseline", type=Path,
+                    help="Another checkout of the code to time alongside.")
+    ap.add_argument("--baseline-repeats", type=int, default=1)
+    ap.add_argument("--gap-times", nargs="*", type=float,
+                    default=[2, 5, 10, 30])
     ap.add_argument("--rosters", type=Path, default=HERE / "out")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--update", action="store_true",
@@ -208,31 +180,30 @@ def main() -> None:
     ap.add_argument("--render", action="store_true",
                     help="Only re-render RESULTS.md from rows.json.")
     args = ap.parse_args()
-    rows = []
-    if args.render:
-        saved = json.loads((args.rosters / "rows.json").read_text())
-        first = args.results.read_text().splitlines()[2]
-        command = first.split("`")[1] if "`" in first else "bench.run"
-        args.results.write_text(render(saved, command))
-        return
-    for size in args.sizes:
-        for variant in args.variants:
-            rows += measure(size, variant == "weighted", args.repeats,
-                            args.rosters, args.time_limit)
-            print(f"{size}/{variant} done", file=sys.stderr)
-    command = "python -m bench.run " + " ".join(sys.argv[1:])
     saved = args.rosters / "rows.json"
+    if args.render:
+        data = json.loads(saved.read_text())
+        args.results.write_text(render(data["rows"], data["commands"]))
+        return
+    rows = []
+    for shape in args.shapes:
+        for size in args.sizes:
+            for variant in args.variants:
+                rows += measure(shape, size, variant == "weighted", args)
+                print(f"{shape}/{size}/{variant} done", file=sys.stderr)
+    commands = ["python -m bench.run " + " ".join(sys.argv[1:])]
     if args.update and saved.exists():
-        fresh = {(r["size"], r["variant"]) for r in rows}
-        old = [r for r in json.loads(saved.read_text())
-               if (r["size"], r["variant"]) not in fresh]
-        order = {"school": 0, "district": 1, "large": 2}
-        rows = sorted(old + rows, key=lambda r: (order[r["size"]],
-                                                 r["variant"]))
-        command = ("python -m bench.run --repeats 3, then "
-                   + command.replace("python -m bench.run ", ""))
-    saved.write_text(json.dumps(rows, indent=1))
-    text = render(rows, command.strip())
+        data = json.loads(saved.read_text())
+        fresh = {(r["shape"], r["size"], r["variant"]) for r in rows}
+        old = [r for r in data["rows"]
+               if (r["shape"], r["size"], r["variant"]) not in fresh]
+        rows = sorted(old + rows, key=lambda r: (
+            r["shape"] != "connected", ORDER[r["size"]], r["variant"]))
+        commands = data["commands"] + commands
+    args.rosters.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps({"rows": rows, "commands": commands},
+                                indent=1))
+    text = render(rows, commands)
     args.results.write_text(text)
     print(text)
     bad = [r for r in rows if r["method"] == "product"

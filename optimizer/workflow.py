@@ -105,7 +105,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             title, result, checked, instance, rules, weights, params,
             roster_label, against, warnings, (cov, fixes))
     if xlsx and checked is not None:
-        from optimizer.outputs import xlsx  # openpyxl is slow to import
+        from optimizer.outputs import xlsx
 
         files["plan.xlsx"] = xlsx.plan_workbook(files)
     return PlanRun(result, checked, files, warnings, coverage=cov,

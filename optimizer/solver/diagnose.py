@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.graph.python import max_flow
 
 from optimizer.result import CapacityShortfall
@@ -37,14 +38,25 @@ def _component_shortfall(structure: Structure, comp: Component
     node_c = {c: 2 + len(comp.groups) + i for i, c in enumerate(comp.staff)}
     flow = max_flow.SimpleMaxFlow()
     source, sink = 0, 1
-    for g, n in node_g.items():
-        flow.add_arc_with_capacity(source, n, groups[g].size)
-    for p in comp.pairs:
-        pair = structure.pairs[p]
-        flow.add_arc_with_capacity(node_g[pair.group], node_c[pair.staff],
-                                   total + 1)
-    for c, n in node_c.items():
-        flow.add_arc_with_capacity(n, sink, structure.caps[c])
+    a = structure.arrays
+    pairs = np.array(comp.pairs, dtype=np.int64)
+    g_node = np.zeros(len(groups), dtype=np.int64)
+    g_node[np.array(comp.groups, dtype=np.int64)] = list(node_g.values())
+    c_node = np.zeros(len(structure.caps), dtype=np.int64)
+    c_node[np.array(comp.staff, dtype=np.int64)] = list(node_c.values())
+    sizes = [groups[g].size for g in comp.groups]
+    caps = [structure.caps[c] for c in comp.staff]
+    tails = np.concatenate([np.zeros(len(node_g), dtype=np.int64),
+                            g_node[a.group[pairs]],
+                            np.array(list(node_c.values()), dtype=np.int64)])
+    heads = np.concatenate([np.array(list(node_g.values()), dtype=np.int64),
+                            c_node[a.staff[pairs]],
+                            np.full(len(node_c), sink, dtype=np.int64)])
+    capacity = np.concatenate([np.array(sizes, dtype=np.int64),
+                               np.full(len(pairs), total + 1,
+                                       dtype=np.int64),
+                               np.array(caps, dtype=np.int64)])
+    flow.add_arcs_with_capacity(tails, heads, capacity)
     if flow.solve(source, sink) != flow.OPTIMAL:
         raise RuntimeError("max-flow failed on a well-formed network")
     if flow.optimal_flow() >= total:

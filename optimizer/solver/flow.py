@@ -30,7 +30,6 @@ from ortools.graph.python import min_cost_flow
 
 from optimizer.objectives import (
     REFERENCE,
-    TERMS,
     balance_coefficient,
     balance_term,
     best_practice_miss,
@@ -95,80 +94,109 @@ class _Arcs:
     to each term (S1, S2 increments, S3 and R as kept, so -1), plus the
     range of every term over all plans."""
 
-    tails: list[int]
-    heads: list[int]
-    capacity: list[int]
+    tails: np.ndarray
+    heads: np.ndarray
+    capacity: np.ndarray
     # term -> amount per pair arc (S1, S3, S4, R) or per place arc (S2)
-    terms: dict[str, list[int]]
-    pair_of_arc: list[int]  # pair arcs come first, then place arcs
+    terms: dict[str, np.ndarray]
+    pair_of_arc: np.ndarray  # pair arcs come first, then place arcs
     ranges: dict[str, int]
     num_nodes: int
     supplies: np.ndarray
 
 
 def _arcs(structure: Structure, component: Component) -> _Arcs:
-    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
-    staff_ids = [c.staff_id for c in structure.instance.staff]
-    w = max(groups[g].weight_units for g in component.groups)
-    g_node = {g: i for i, g in enumerate(component.groups)}
-    s_node = {c: len(g_node) + i for i, c in enumerate(component.staff)}
-    sink = len(g_node) + len(s_node)
-    reach: dict[int, int] = dict.fromkeys(component.staff, 0)
-    for p in component.pairs:
-        reach[pairs[p].staff] += groups[pairs[p].group].size
-    places = {c: min(caps[c], reach[c]) for c in component.staff}
-    bal = {c: balance_coefficient(caps[c]) * w * w for c in component.staff}
-    out = _Arcs([], [], [], {t: [] for t in (*TERMS, REFERENCE)}, [], {},
-                sink + 1, np.zeros(sink + 1, dtype=np.int64))
-    tails, heads, capacity, pair_of_arc = (out.tails, out.heads,
-                                           out.capacity, out.pair_of_arc)
-    t1, t3, t4, tr = (out.terms[t] for t in ("S1", "S3", "S4", REFERENCE))
-    allowed = 0
-    for p in component.pairs:
-        pair = pairs[p]
-        group = groups[pair.group]
-        staff_id = staff_ids[pair.staff]
-        upper = min(group.size, caps[pair.staff])
-        s1, s4 = best_practice_miss(pair.check), language_miss(pair.check)
-        # -1: one more student kept with the reference case manager.
-        r = -int(group.reference == staff_id)
-        prior = group.priors.get(staff_id, 0)
-        allowed += prior
-        g, c = g_node[pair.group], s_node[pair.staff]
-        # A parallel arc, for the students whose prior this is, keeps them.
-        if prior:
-            tails.append(g)
-            heads.append(c)
-            capacity.append(min(prior, upper))
-            t1.append(s1)
-            t3.append(-1)
-            t4.append(s4)
-            tr.append(r)
-            pair_of_arc.append(p)
-        tails.append(g)
-        heads.append(c)
-        capacity.append(upper)
-        t1.append(s1)
-        t3.append(0)
-        t4.append(s4)
-        tr.append(r)
-        pair_of_arc.append(p)
-    for c in component.staff:
-        for k in range(1, places[c] + 1):  # the k-th place: S2 increment
-            tails.append(s_node[c])
-            heads.append(sink)
-            capacity.append(1)
-            out.terms["S2"].append(bal[c] * (2 * k - 1))
-    total = sum(groups[g].size for g in component.groups)
-    for g, n in g_node.items():
-        out.supplies[n] = groups[g].size
-    out.supplies[sink] = -total
-    out.ranges = {
-        "S1": total, "S4": total, "S3": allowed,
-        "S2": sum(bal[c] * places[c] ** 2 for c in component.staff),
-        REFERENCE: sum(groups[g].size for g in component.groups
-                       if groups[g].reference is not None)}
-    return out
+    """The network from the structure's pair arrays (issue 11).
+
+    Arcs keep the pairs' order, each pair's continuity arc (for the
+    students whose prior this is) just before its ordinary arc, so the
+    plan is the same on every run.
+    """
+    caps = structure.caps
+    v = _view(structure, component)
+    w = int(v.units.max())
+    num_groups = len(component.groups)
+    sink = num_groups + len(component.staff)
+    cap = np.array([caps[c] for c in component.staff], dtype=np.int64)
+    reach = np.bincount(v.staff, weights=v.size[v.group],
+                        minlength=len(cap)).astype(np.int64)
+    places = np.minimum(cap, reach)
+    bal = np.array([balance_coefficient(caps[c]) * w * w
+                    for c in component.staff], dtype=np.int64)
+    upper = np.minimum(v.size[v.group], cap[v.staff])
+    # -1: one more student kept with the reference case manager.
+    r = -(v.reference[v.group] == v.staff).astype(np.int64)
+    n = len(v.group)
+    used = np.stack([v.prior > 0, np.ones(n, dtype=bool)], axis=1).ravel()
+    pair_of_arc = np.repeat(np.arange(n, dtype=np.int64), 2)[used]
+    kept = np.stack([np.full(n, -1, dtype=np.int64),
+                     np.zeros(n, dtype=np.int64)], axis=1).ravel()[used]
+    slot_cap = np.stack([np.minimum(v.prior, upper), upper],
+                        axis=1).ravel()[used]
+    # The k-th place of a staff member: the k-th increment of S2.
+    staff_of = np.repeat(np.arange(len(cap), dtype=np.int64), places)
+    first = np.cumsum(places) - places
+    k = np.arange(len(staff_of), dtype=np.int64) - first[staff_of] + 1
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:num_groups] = v.size
+    total = int(v.size.sum())
+    supplies[sink] = -total
+    return _Arcs(
+        tails=np.concatenate([v.group[pair_of_arc], num_groups + staff_of]),
+        heads=np.concatenate([num_groups + v.staff[pair_of_arc],
+                              np.full(len(staff_of), sink,
+                                      dtype=np.int64)]),
+        capacity=np.concatenate([slot_cap,
+                                 np.ones(len(staff_of), dtype=np.int64)]),
+        terms={"S1": v.s1[pair_of_arc], "S3": kept,
+               "S4": v.s4[pair_of_arc], REFERENCE: r[pair_of_arc],
+               "S2": bal[staff_of] * (2 * k - 1)},
+        pair_of_arc=v.pairs[pair_of_arc],
+        ranges={"S1": total, "S4": total, "S3": int(v.prior.sum()),
+                "S2": int((bal * places * places).sum()),
+                REFERENCE: int(v.size[v.reference != -1].sum())},
+        num_nodes=sink + 1, supplies=supplies)
+
+
+@dataclass
+class _View:
+    """A component's pairs as arrays, groups and staff numbered locally."""
+
+    pairs: np.ndarray
+    group: np.ndarray  # local group index of each pair
+    staff: np.ndarray  # local staff index of each pair
+    s1: np.ndarray  # S1 of one student on the pair
+    s4: np.ndarray  # S4 of one student on the pair
+    prior: np.ndarray
+    size: np.ndarray  # per local group
+    units: np.ndarray  # per local group
+    # per local group: the reference's local staff index, -1 for no
+    # reference, -2 for one outside the component (never given)
+    reference: np.ndarray
+
+
+def _view(structure: Structure, component: Component) -> _View:
+    a = structure.arrays
+    pairs = np.array(component.pairs, dtype=np.int64)
+    groups = np.array(component.groups, dtype=np.int64)
+    g_local = np.full(len(structure.groups), -1, dtype=np.int64)
+    g_local[groups] = np.arange(len(groups), dtype=np.int64)
+    # Staff outside the component (and unknown ids, at len(caps)) -> -2;
+    # the last slot maps "no reference" (-1) to -1.
+    s_local = np.full(len(structure.caps) + 2, -2, dtype=np.int64)
+    s_local[-1] = -1
+    s_local[np.array(component.staff, dtype=np.int64)] = np.arange(
+        len(component.staff), dtype=np.int64)
+    # The terms, computed once per distinct judgement.
+    s1 = np.array([best_practice_miss(c) for c in a.checks] or [0],
+                  dtype=np.int64)
+    s4 = np.array([language_miss(c) for c in a.checks] or [0],
+                  dtype=np.int64)
+    check = a.check[pairs]
+    reference = s_local[a.reference[groups]]
+    return _View(pairs, g_local[a.group[pairs]], s_local[a.staff[pairs]],
+                 s1[check], s4[check], a.prior[pairs], a.size[groups],
+                 a.units[groups], reference)
 
 
 def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
@@ -205,9 +233,7 @@ def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
                    costs: np.ndarray) -> dict[int, int] | None:
     flow = min_cost_flow.SimpleMinCostFlow()
     ids = flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(arcs.tails, dtype=np.int64),
-        np.array(arcs.heads, dtype=np.int64),
-        np.array(arcs.capacity, dtype=np.int64), costs)
+        arcs.tails, arcs.heads, arcs.capacity, costs)
     flow.set_nodes_supplies(np.arange(arcs.num_nodes, dtype=np.int64),
                             arcs.supplies)
     status = flow.solve()
@@ -216,48 +242,48 @@ def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
     flows = flow.flows(ids[:len(arcs.pair_of_arc)])
-    counts: dict[int, int] = dict.fromkeys(component.pairs, 0)
-    for p, f in zip(arcs.pair_of_arc, flows.tolist()):
-        counts[p] += int(f)
-    return counts
+    pairs = np.array(component.pairs, dtype=np.int64)
+    local = np.searchsorted(pairs, arcs.pair_of_arc) if len(pairs) else \
+        arcs.pair_of_arc
+    per_pair = np.bincount(local, weights=flows, minlength=len(pairs))
+    return dict(zip(component.pairs, per_pair.astype(np.int64).tolist()))
 
 
 def term_values(structure: Structure, component: Component,
                 counts: dict[int, int]) -> dict[str, int]:
-    """S1-S4 of a component's counts, as the model defines them."""
-    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
-    inst = structure.instance
-    s1 = s4 = 0
-    load: dict[int, int] = {}
-    allowed = kept = 0
-    for p in component.pairs:
-        pair, n = pairs[p], counts.get(p, 0)
-        group = groups[pair.group]
-        s1 += n * best_practice_miss(pair.check)
-        s4 += n * language_miss(pair.check)
-        load[pair.staff] = load.get(pair.staff, 0) + n * group.weight_units
-        prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
-        allowed += prior
-        kept += continuity_kept(n, prior)
-    s2 = sum(balance_term(caps[c], v) for c, v in load.items())
-    return {"S1": s1, "S2": s2, "S3": allowed - kept, "S4": s4,
-            REFERENCE: reference_changes(structure, component, counts)}
+    """S1-S4 (and R) of a component's counts, as the model defines them."""
+    caps = structure.caps
+    v = _view(structure, component)
+    n = np.array([counts.get(p, 0) for p in component.pairs],
+                 dtype=np.int64)
+    load = np.bincount(v.staff, weights=n * v.units[v.group],
+                       minlength=len(component.staff)).astype(np.int64)
+    s2 = sum(balance_term(caps[c], int(x))
+             for c, x in zip(component.staff, load.tolist()) if x)
+    has = np.flatnonzero(v.prior > 0)
+    kept = sum(continuity_kept(a, b) for a, b in zip(
+        n[has].tolist(), v.prior[has].tolist()))
+    return {"S1": int((n * v.s1).sum()), "S2": s2,
+            "S3": int(v.prior.sum()) - kept, "S4": int((n * v.s4).sum()),
+            REFERENCE: _reference_changes(v, n)}
 
 
 def reference_changes(structure: Structure, component: Component,
                       counts: dict[int, int]) -> int:
     """R of a component's counts: students of groups with a reference
     case manager who are not given to that staff member."""
-    groups, pairs = structure.groups, structure.pairs
-    staff_ids = [c.staff_id for c in structure.instance.staff]
-    given: dict[int, int] = {}
-    for p in component.pairs:
-        g = pairs[p].group
-        if groups[g].reference == staff_ids[pairs[p].staff]:
-            given[g] = counts.get(p, 0)
-    return sum(group_reference_changes(groups[g].size, given.get(g, 0))
-               for g in component.groups
-               if groups[g].reference is not None)
+    v = _view(structure, component)
+    n = np.array([counts.get(p, 0) for p in component.pairs],
+                 dtype=np.int64)
+    return _reference_changes(v, n)
+
+
+def _reference_changes(v: _View, n: np.ndarray) -> int:
+    mine = v.reference[v.group] == v.staff  # pair to the reference
+    given = np.bincount(v.group[mine], weights=n[mine],
+                        minlength=len(v.size)).astype(np.int64)
+    return sum(group_reference_changes(size, g) for size, g, ref in zip(
+        v.size.tolist(), given.tolist(), v.reference.tolist()) if ref != -1)
 
 
 def _levels(structure: Structure, component: Component,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -13,17 +12,9 @@ from optimizer.solver import objective
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.constraints import add_constraints
 from optimizer.solver.flow import term_values
+from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.variables import AssignmentVars
 from optimizer.structure import Component, Structure
-
-
-@dataclass
-class ComponentOutcome:
-    """What one component's solve produced."""
-
-    status: SolveStatus
-    counts: dict[int, int]  # pair -> students
-    levels: list[LevelOutcome]
 
 
 class AssignmentModel:

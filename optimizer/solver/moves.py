@@ -22,7 +22,9 @@ def improve_by_moves(structure: Structure, component: Component,
     Used to give CP-SAT a better starting plan for weighted loads; any
     result satisfies H1-H7 as the input did.
     """
-    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
+    groups, caps = structure.groups, structure.caps
+    # The component's pairs, made once (the search reads them often).
+    pairs = {p: structure.pairs[p] for p in component.pairs}
     inst = structure.instance
     c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
     if "S1" in level:

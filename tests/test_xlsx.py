@@ -1,0 +1,46 @@
+"""plan.xlsx as written directly: readable, text stays text, same bytes."""
+
+from __future__ import annotations
+
+import json
+
+from openpyxl import load_workbook
+
+from optimizer.outputs.xlsx import plan_workbook
+
+FILES = {
+    "assignments.csv": "student_id,case_manager_id,note\n"
+                       "S1,C1,=1+1\nS2,C2,a & b <c>\nS3,C1,\nS4,C2,bell\x07\n",
+    "caseloads.csv": "staff_id,name,caseload,weighted_load,max_caseload,"
+                     "utilization\nC1,Ms. A,27,27,28,0.964\n"
+                     "C2,Mr. B,22,22,28,0.786\nC3,Dr. C,10,10,28,0.357\n",
+    "summary.json": json.dumps({"status": "OPTIMAL", "proven": True,
+                                "gap": None, "terms": {"S1": 3}}),
+}
+
+
+def test_workbook_reads_back_with_types_styles_and_text(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(plan_workbook(FILES))
+    book = load_workbook(path)
+    assert book.sheetnames == ["assignments", "caseloads", "summary"]
+    rows = list(book["assignments"].iter_rows(values_only=True))
+    # A value that looks like a formula is text, never a formula.
+    assert rows[1] == ("S1", "C1", "=1+1")
+    assert book["assignments"]["C2"].data_type == "s"
+    assert rows[2] == ("S2", "C2", "a & b <c>")
+    assert rows[3][:2] == ("S3", "C1") and rows[3][2] in (None, "")
+    # A control character XML cannot hold is replaced, not a broken file.
+    assert rows[4] == ("S4", "C2", "bell\ufffd")
+    ws = book["caseloads"]
+    assert ws["A1"].font.b and ws.freeze_panes == "A2"
+    assert [c.value for c in ws["C"][1:]] == [27, 22, 10]
+    fills = [c.fill.fgColor.rgb for c in ws["F"][1:]]
+    assert fills == ["FFF4CCCC", "FFFCE5CD", "00000000"]
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["status"] == "OPTIMAL" and summary["proven"] is True
+    assert summary["terms.S1"] == 3
+
+
+def test_same_files_give_the_same_bytes():
+    assert plan_workbook(FILES) == plan_workbook(dict(FILES))
