@@ -1,4 +1,4 @@
-"""plan.xlsx as written directly: readable, text stays text, same bytes."""
+"""plan.xlsx (XlsxWriter): readable, text stays text, same bytes."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def test_workbook_reads_back_with_types_styles_and_text(tmp_path):
     assert book["assignments"]["C2"].data_type == "s"
     assert rows[2] == ("S2", "C2", "a & b <c>")
     assert rows[3][:2] == ("S3", "C1") and rows[3][2] in (None, "")
-    # A control character XML cannot hold is replaced, not a broken file.
-    assert rows[4] == ("S4", "C2", "bell\ufffd")
+    # A control character XML cannot hold is stored with Excel's own
+    # _xHHHH_ escape (Excel shows the character), not a broken file.
+    assert rows[4] == ("S4", "C2", "bell_x0007_")
     ws = book["caseloads"]
     assert ws["A1"].font.b and ws.freeze_panes == "A2"
     assert [c.value for c in ws["C"][1:]] == [27, 22, 10]
