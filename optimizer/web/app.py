@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -38,7 +40,11 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
                rules_dir: Path | None = None) -> Guard:
     """The ASGI app for one workspace and access token."""
     ws = Workspace(workspace)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # The templates are *.html.j2: the default select_autoescape() only
+    # knows .html/.htm/.xml and would escape nothing.
+    templates = Jinja2Templates(env=Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(["html", "j2"])))
     templates.env.globals["csrf"] = csrf_token(token)
     templates.env.filters["pct"] = _pct
     jobs_holder: dict = {}

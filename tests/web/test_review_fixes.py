@@ -1,0 +1,38 @@
+"""The reviewer's findings on the workbench, each pinned by a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import client_for, post
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+XSS = "<script>alert(1)</script>"
+
+
+def _upload(client, name: str, students: bytes | None = None):
+    students = students or (SAMPLE / "students.csv").read_bytes()
+    return post(client, "/rosters", data={"name": name}, files={
+        "students": ("students.csv", students, "text/csv"),
+        "staff": ("staff.csv", (SAMPLE / "staff.csv").read_bytes(),
+                  "text/csv")})
+
+
+def test_roster_name_scenario_name_and_cell_are_escaped(tmp_path):
+    c = client_for(tmp_path)
+    lines = (SAMPLE / "students.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[4] = XSS  # grade: the loader names the bad value
+    bad = "\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n"
+    r = _upload(c, XSS, bad.encode())
+    assert r.status_code == 200
+    rid = str(r.url).rsplit("/", 1)[1]
+    assert XSS not in r.text and "&lt;script&gt;" in r.text
+    assert XSS not in c.get("/").text
+    assert "&lt;script&gt;alert(1)" in c.get("/").text
+    good = _upload(c, "clean").url
+    grid = str(good).rsplit("/", 1)[1]
+    r = post(c, f"/rosters/{grid}/scenarios", data={"name": XSS})
+    page = c.get(f"/rosters/{grid}/scenarios").text
+    assert XSS not in page and "&lt;script&gt;alert(1)" in page
+    assert rid
