@@ -181,7 +181,7 @@ def student_page(request: Request):
     instance = plan.roster.instance
     if sid not in instance.student_by_id():
         raise HTTPException(404)
-    e = explain_student(instance, request.app.state.rules, plan.assignment,
+    e = explain_student(instance, plan.rules, plan.assignment,
                         sid, checked=plan.audit)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])

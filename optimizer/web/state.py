@@ -52,6 +52,7 @@ class PlanState:
     parent_assignment: dict[str, str]
     parent_audit: Audit | None
     names: dict[str, str]  # staff id -> name
+    rules: RuleSet  # under the plan's own authorizations setting
 
 
 class Cache:
@@ -116,12 +117,13 @@ class Cache:
         if state.roster is None:
             raise InputError(state.problems or state.mapping_problems)
         instance = state.roster.instance
+        rules = self.plan_rules(record)
         summary = json.loads((folder / "summary.json").read_text("utf-8"))
         assignment: dict[str, str] = {}
         if (folder / "assignments.csv").is_file():
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
-        checked = audit(instance, self.rules, assignment)
+        checked = audit(instance, rules, assignment)
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
         parent_audit = None
@@ -130,13 +132,18 @@ class Cache:
             raw, _ = read_assignment(
                 self.ws.plan_folder(parent) / "assignments.csv")
             parent_assignment = {k: v for k, v in raw.items() if v}
-            parent_audit = audit(instance, self.rules, parent_assignment)
+            parent_audit = audit(instance, rules, parent_assignment)
         return PlanState(
             pid, record, state.roster, summary, assignment, checked,
-            plan_tables.site_rows(checked, instance, self.rules),
+            plan_tables.site_rows(checked, instance, rules),
             plan_tables.student_rows(checked, parent_assignment),
             parent, parent_assignment, parent_audit,
-            {c.staff_id: c.name for c in instance.staff})
+            {c.staff_id: c.name for c in instance.staff}, rules)
+
+    def plan_rules(self, record: dict) -> RuleSet:
+        """The rules a plan was made under (``--authorizations``)."""
+        return self.rules.with_authorization_mode(
+            record.get("authorizations") or "all")
 
 
 def _stamp(path: Path) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import client_for, post
+from .conftest import client_for, post, wait
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 XSS = "<script>alert(1)</script>"
@@ -36,3 +36,21 @@ def test_roster_name_scenario_name_and_cell_are_escaped(tmp_path):
     page = c.get(f"/rosters/{grid}/scenarios").text
     assert XSS not in page and "&lt;script&gt;alert(1)" in page
     assert rid
+
+
+def test_verified_only_plan_offers_no_forbidden_alternative(tmp_path):
+    # In the sample, T0003 may take student 100001 only through a row
+    # marked unverified, so verified-only must not offer them.
+    c = client_for(tmp_path)
+    rid = str(post(c, "/rosters/sample").url).rsplit("/", 1)[1]
+    r = post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30", "authorizations": "verified-only"})
+    pid = str(wait(c, r).url).rsplit("/", 1)[1]
+    page = c.get(f"/plans/{pid}/students/100001").text
+    split = page.index('id="excluded"')
+    offered, refused = page[page.index('id="alternatives"'):split], \
+        page[split:]
+    assert "(T0003)" not in offered
+    assert "(T0003)" in refused and "verified-only" in refused
+    assert c.app.state.cache.plan(pid).rules.authorization_mode == \
+        "verified-only"
