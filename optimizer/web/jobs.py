@@ -16,6 +16,8 @@ import time
 
 from optimizer.web.workspace import Workspace, new_id, now
 
+STAGING_KIND = {"plan": "plans", "compare": "compares"}
+
 
 class Jobs:
     """Start, follow and cancel runs; one record per run under jobs/."""
@@ -72,8 +74,7 @@ class Jobs:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        self.ws.discard_staging("plans")
-        self.ws.discard_staging("compares")
+        self.ws.discard_staging(STAGING_KIND[data["kind"]], data["target"])
         return self.ws.update_record("jobs", jid, state="cancelled",
                                      stage="Cancelled; nothing was written.")
 

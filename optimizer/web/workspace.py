@@ -157,9 +157,11 @@ class Workspace:
     def plan_folder(self, pid: str) -> Path:
         return self.path("plans", pid)
 
-    def discard_staging(self, kind: str) -> None:
-        """Half-built folders a cancelled run left (``.NAME.xxxx``)."""
-        for p in (self.root / kind).glob(".*"):
+    def discard_staging(self, kind: str, ident: str) -> None:
+        """The half-built folders (``.IDENT.xxxx``) a cancelled run of
+        ``ident`` left; other runs' folders are theirs to finish."""
+        self.path(kind, ident)  # validates
+        for p in (self.root / kind).glob(f".{ident}.*"):
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
 

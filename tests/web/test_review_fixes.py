@@ -54,3 +54,22 @@ def test_verified_only_plan_offers_no_forbidden_alternative(tmp_path):
     assert "(T0003)" in refused and "verified-only" in refused
     assert c.app.state.cache.plan(pid).rules.authorization_mode == \
         "verified-only"
+
+
+def test_cancel_discards_only_its_own_half_written_folder(tmp_path):
+    from optimizer.web.jobs import Jobs
+    from optimizer.web.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    rid = ws.add_roster_folder("sample", SAMPLE)
+    jobs = Jobs(ws)
+    jid = jobs.start("plan", {"roster": rid, "time_limit": 30}, "pmine")
+    own = ws.root / "plans" / ".pmine.x1y2"
+    other = ws.root / "plans" / ".pother.a1b2"
+    other_compare = ws.root / "compares" / ".cother.a1b2"
+    for folder in (own, other, other_compare):
+        folder.mkdir()
+        (folder / "assignments.csv").write_text("student_id\n")
+    assert jobs.cancel(jid)["state"] == "cancelled"
+    assert not own.exists()
+    assert other.is_dir() and other_compare.is_dir()
