@@ -92,7 +92,17 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     return {"compare": target}
 
 
+class Cancelled(Exception):
+    """The run was cancelled (its record says so): stop, write nothing."""
+
+
+def _check_wanted(ws: Workspace, jid: str) -> None:
+    if ws.record("jobs", jid)["state"] != "running":
+        raise Cancelled
+
+
 def _stage(ws: Workspace, jid: str, text: str) -> None:
+    _check_wanted(ws, jid)
     ws.update_record("jobs", jid, stage=text)
 
 
@@ -112,6 +122,12 @@ def main(argv: list[str]) -> int:
     except OptimizerError as exc:
         ws.update_record("jobs", jid, state="failed", stage=str(exc),
                          problems=[])
+        return 1
+    except Cancelled:
+        return 1
+    try:
+        _check_wanted(ws, jid)  # cancelled while writing: not "done"
+    except Cancelled:
         return 1
     ws.update_record("jobs", jid, state="done", stage="Done",
                      finished=time.time(), **outcome)

@@ -73,3 +73,33 @@ def test_cancel_discards_only_its_own_half_written_folder(tmp_path):
     assert jobs.cancel(jid)["state"] == "cancelled"
     assert not own.exists()
     assert other.is_dir() and other_compare.is_dir()
+
+
+def test_cancel_after_a_restart_stops_the_run(tmp_path):
+    from optimizer.web.jobs import Jobs
+    from optimizer.web.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    rid = ws.add_roster_folder("sample", SAMPLE)
+    before = Jobs(ws)
+    jid = before.start("plan", {"roster": rid, "time_limit": 30}, "prun")
+    proc = before.procs[jid]
+    after = Jobs(ws)  # the server restarted: it holds no process
+    assert after.cancel(jid)["state"] == "cancelled"
+    assert proc.wait(timeout=30) != 0  # stopped, not finished
+    assert ws.record("jobs", jid)["state"] == "cancelled"
+    assert not (ws.root / "plans" / "prun").exists()
+
+
+def test_a_cancelled_run_never_says_done(tmp_path):
+    from optimizer.web import job
+    from optimizer.web.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    rid = ws.add_roster_folder("sample", SAMPLE)
+    ws.save_record("jobs", "jx", {
+        "kind": "plan", "spec": {"roster": rid, "time_limit": 5},
+        "target": "px", "state": "cancelled", "stage": "Cancelled"})
+    assert job.main([str(ws.root), "jx"]) == 1
+    assert ws.record("jobs", "jx")["state"] == "cancelled"
+    assert not (ws.root / "plans" / "px").exists()
