@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from optimizer import workflow
@@ -106,6 +107,18 @@ def _stage(ws: Workspace, jid: str, text: str) -> None:
     ws.update_record("jobs", jid, stage=text)
 
 
+INTERNAL_ERROR = "An internal error stopped this run; please report it."
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """The exception's type and where it was raised, file and line only:
+    its message and the variables may hold student data (FERPA)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"  {Path(f.filename).name}:{f.lineno} in {f.name}"
+             for f in frames]
+    return "\n".join([f"internal error: {type(exc).__name__}", *lines])
+
+
 def main(argv: list[str]) -> int:
     ws = Workspace(Path(argv[0]))
     jid = argv[1]
@@ -125,6 +138,11 @@ def main(argv: list[str]) -> int:
         return 1
     except Cancelled:
         return 1
+    except Exception as exc:  # a bug: say so, and log no student data
+        ws.update_record("jobs", jid, state="failed", problems=[],
+                         stage=INTERNAL_ERROR)
+        print(safe_traceback(exc), file=sys.stderr)
+        return 2
     try:
         _check_wanted(ws, jid)  # cancelled while writing: not "done"
     except Cancelled:

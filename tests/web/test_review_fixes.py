@@ -103,3 +103,26 @@ def test_a_cancelled_run_never_says_done(tmp_path):
     assert job.main([str(ws.root), "jx"]) == 1
     assert ws.record("jobs", "jx")["state"] == "cancelled"
     assert not (ws.root / "plans" / "px").exists()
+
+
+def test_an_unexpected_error_fails_the_run_without_student_data_in_the_log(
+        tmp_path, monkeypatch, capsys):
+    from optimizer.web import job
+    from optimizer.web.workspace import Workspace
+
+    def broken(ws, jid, spec, target):
+        raise RuntimeError("student 100001 Emma Johnson has no row")
+
+    ws = Workspace(tmp_path)
+    ws.save_record("jobs", "jy", {
+        "kind": "plan", "spec": {"roster": "r1"}, "target": "py",
+        "state": "running", "stage": "Starting"})
+    monkeypatch.setattr(job, "run_plan", broken)
+    assert job.main([str(ws.root), "jy"]) != 0
+    record = ws.record("jobs", "jy")
+    assert record["state"] == "failed"
+    assert record["stage"] == job.INTERNAL_ERROR
+    log = capsys.readouterr()
+    text = log.out + log.err
+    assert "RuntimeError" in text and "job.py:" in text
+    assert "100001" not in text and "Emma" not in text
