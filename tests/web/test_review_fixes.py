@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import client_for, post, wait
+import pytest
+
+from .conftest import BASE, TOKEN, client_for, post, wait
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 XSS = "<script>alert(1)</script>"
@@ -126,3 +128,25 @@ def test_an_unexpected_error_fails_the_run_without_student_data_in_the_log(
     text = log.out + log.err
     assert "RuntimeError" in text and "job.py:" in text
     assert "100001" not in text and "Emma" not in text
+
+
+@pytest.mark.parametrize("url", ["/?token=%C3%A9", "/?token=%E2%82%AC"])
+def test_non_ascii_token_is_403_not_500(tmp_path, url):
+    from starlette.testclient import TestClient
+
+    from optimizer.web.app import create_app
+
+    c = TestClient(create_app(tmp_path, TOKEN), base_url=BASE,
+                   raise_server_exceptions=False)
+    assert c.get(url).status_code == 403
+    held = "caseload_token=\u00e9t\u00e9".encode()
+    assert c.get("/", headers={"cookie": held}).status_code == 403
+
+
+def test_non_ascii_csrf_header_is_403_not_500(tmp_path):
+    c = client_for(tmp_path)
+    r = c.post("/rosters/sample", headers={
+        "x-csrf-token": "\u00e9t\u00e9".encode()})
+    assert r.status_code == 403
+    r = c.post("/rosters/sample?csrf=%C3%A9")
+    assert r.status_code == 403
