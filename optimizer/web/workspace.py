@@ -62,6 +62,7 @@ class Workspace:
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
+        _private_folder(self.root)
         for kind in KINDS:
             (self.root / kind).mkdir(parents=True, exist_ok=True)
 
@@ -174,6 +175,16 @@ class Workspace:
 
     def scenario_files(self, rid: str) -> list[Path]:
         return sorted(self.scenario_folder(rid).glob("*.toml"))
+
+
+def _private_folder(root: Path) -> None:
+    """The workspace holds rosters: only its owner may read it (0700).
+
+    An existing folder is tightened only when it is ours (a shared one
+    set up by someone else is left as they made it)."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and root.stat().st_uid == os.getuid():
+        os.chmod(root, 0o700)
 
 
 def _now() -> str:

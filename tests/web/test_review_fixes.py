@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,16 @@ def test_non_ascii_csrf_header_is_403_not_500(tmp_path):
     assert r.status_code == 403
     r = c.post("/rosters/sample?csrf=%C3%A9")
     assert r.status_code == 403
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_workspace_is_private_to_its_owner(tmp_path):
+    from optimizer.web.workspace import Workspace
+
+    new = Workspace(tmp_path / "new" / "ws").root
+    assert stat.S_IMODE(new.stat().st_mode) == 0o700
+    old = tmp_path / "old"
+    old.mkdir(mode=0o755)
+    os.chmod(old, 0o755)
+    Workspace(old)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
