@@ -165,3 +165,16 @@ def test_workspace_is_private_to_its_owner(tmp_path):
     os.chmod(old, 0o755)
     Workspace(old)
     assert stat.S_IMODE(old.stat().st_mode) == 0o700
+
+
+def test_htmx_keeps_no_history_snapshots(tmp_path):
+    import html
+    import json
+    import re
+
+    page = client_for(tmp_path).get("/").text
+    meta = re.search(r'<meta name="htmx-config" content=\'([^\']*)\'>',
+                     page)
+    assert meta, "no htmx-config meta"
+    assert json.loads(html.unescape(meta.group(1)))[
+        "historyCacheSize"] == 0
