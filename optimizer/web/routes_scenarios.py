@@ -103,7 +103,7 @@ async def save_scenario(request: Request):
     ws = request.app.state.ws
     ws.record("rosters", rid)
     form = {k: str(v) for k, v in (await request.form()).items()}
-    folder = ws.scenario_folder(rid)
+    folder = ws.scenario_folder(rid, create=True)
     roster_rel = os.path.relpath(ws.roster_input(rid), folder)
     data = scenario_data(form, roster_rel)
     slug = _slug(data["name"])

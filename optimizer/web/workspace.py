@@ -168,9 +168,12 @@ class Workspace:
 
     # -------------------------------------------------------- scenarios
 
-    def scenario_folder(self, rid: str) -> Path:
+    def scenario_folder(self, rid: str, create: bool = False) -> Path:
+        """Roster ``rid``'s scenario folder; made only when saving
+        (``create``), never by a page or download reading it."""
         folder = self.path("scenarios", rid)
-        folder.mkdir(exist_ok=True)
+        if create:
+            folder.mkdir(exist_ok=True)
         return folder
 
     def scenario_files(self, rid: str) -> list[Path]:

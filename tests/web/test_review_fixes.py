@@ -178,3 +178,15 @@ def test_htmx_keeps_no_history_snapshots(tmp_path):
     assert meta, "no htmx-config meta"
     assert json.loads(html.unescape(meta.group(1)))[
         "historyCacheSize"] == 0
+
+
+def test_reading_creates_no_scenario_folder(tmp_path):
+    c = client_for(tmp_path)
+    scenarios = tmp_path / "scenarios"
+    assert c.get("/download/scenarios/newdir123/a.toml").status_code == 404
+    rid = str(post(c, "/rosters/sample").url).rsplit("/", 1)[1]
+    assert c.get(f"/rosters/{rid}/scenarios").status_code == 200
+    assert list(scenarios.iterdir()) == []
+    r = post(c, f"/rosters/{rid}/scenarios", data={"name": "Plain"})
+    assert r.status_code == 200
+    assert (scenarios / rid / "plain.toml").is_file()
