@@ -38,7 +38,8 @@ class TooLarge(Exception):
 
 
 class Guard:
-    """ASGI middleware applying the rules above to every HTTP request."""
+    """ASGI middleware applying the rules above to every HTTP request;
+    any other connection but the server's lifespan is refused."""
 
     def __init__(self, app, token: str, max_body: int):
         self.app = app
@@ -47,8 +48,12 @@ class Guard:
         self.max_body = max_body
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":  # start-up and shut-down only
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # websocket, ...: nothing unguarded
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}

@@ -190,3 +190,30 @@ def test_reading_creates_no_scenario_folder(tmp_path):
     r = post(c, f"/rosters/{rid}/scenarios", data={"name": "Plain"})
     assert r.status_code == 200
     assert (scenarios / rid / "plain.toml").is_file()
+
+
+@pytest.mark.parametrize("kind", ["websocket", "webtransport"])
+def test_only_http_and_lifespan_reach_the_app(kind):
+    import asyncio
+
+    from optimizer.web.security import Guard
+
+    reached, sent = [], []
+
+    async def app(scope, receive, send):
+        reached.append(scope["type"])
+
+    async def receive():
+        return {"type": f"{kind}.connect"}
+
+    async def send(message):
+        sent.append(message)
+
+    guard = Guard(app, TOKEN, 1000)
+    asyncio.run(guard({"type": kind, "path": "/", "headers": []},
+                      receive, send))
+    assert reached == []
+    if kind == "websocket":
+        assert sent == [{"type": "websocket.close", "code": 1008}]
+    asyncio.run(guard({"type": "lifespan"}, receive, send))
+    assert reached == ["lifespan"]
