@@ -30,7 +30,7 @@ from optimizer.web import routes_plan, routes_roster, routes_scenarios
 from optimizer.web.jobs import Jobs
 from optimizer.web.security import Guard, csrf_token
 from optimizer.web.state import Cache
-from optimizer.web.workspace import Workspace
+from optimizer.web.workspace import NotFound, Workspace
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 50_000_000  # bytes; a 70,000-student roster is about 8 MB
@@ -60,7 +60,7 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
                 *routes_scenarios.ROUTES,
                 Mount("/static", StaticFiles(directory=str(HERE / "static")),
                       name="static")],
-        exception_handlers={404: _not_found, KeyError: _not_found})
+        exception_handlers={404: _not_found, NotFound: _not_found})
     app.state.ws = ws
     app.state.rules = load_rules(rules_dir)
     app.state.cache = Cache(ws, app.state.rules)

@@ -57,6 +57,11 @@ def valid_id(text: str) -> bool:
     return bool(_ID.match(text)) and ".." not in text
 
 
+class NotFound(LookupError):
+    """No such item in the workspace (the pages answer 404). Its own
+    class, so a KeyError bug is never mistaken for a missing page."""
+
+
 class Workspace:
     """The folder and the JSON records beside its items."""
 
@@ -70,7 +75,7 @@ class Workspace:
 
     def path(self, kind: str, ident: str) -> Path:
         if kind not in KINDS or not valid_id(ident):
-            raise KeyError(ident)
+            raise NotFound(ident)
         return self.root / kind / ident
 
     def record(self, kind: str, ident: str) -> dict[str, Any]:
@@ -79,7 +84,7 @@ class Workspace:
         try:
             return json.loads(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise KeyError(ident) from None
+            raise NotFound(ident) from None
 
     def save_record(self, kind: str, ident: str, data: dict) -> None:
         self.path(kind, ident)  # validates

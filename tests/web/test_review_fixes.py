@@ -217,3 +217,22 @@ def test_only_http_and_lifespan_reach_the_app(kind):
         assert sent == [{"type": "websocket.close", "code": 1008}]
     asyncio.run(guard({"type": "lifespan"}, receive, send))
     assert reached == ["lifespan"]
+
+
+def test_missing_items_are_404_but_a_key_error_bug_is_not_hidden(
+        tmp_path, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from optimizer.web.app import create_app
+
+    c = TestClient(create_app(tmp_path, TOKEN), base_url=BASE,
+                   raise_server_exceptions=False)
+    c.get(f"/?token={TOKEN}")
+    assert c.get("/rosters/r20200101-000000-abcdef").status_code == 404
+    assert c.get("/plans/p20200101-000000-abcdef").status_code == 404
+
+    def bug(kind):
+        raise KeyError("a bug, not a missing page")
+
+    monkeypatch.setattr(c.app.state.ws, "records", bug)
+    assert c.get("/").status_code == 500
