@@ -14,6 +14,8 @@ from starlette.routing import Route
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios, toml_text
+from optimizer.inputs.settings import scenario_weights
+from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
 from optimizer.web.workspace import new_id, valid_id
@@ -121,10 +123,12 @@ async def save_scenario(request: Request):
 
 
 def _check_scenario(request: Request, rid: str, path) -> list[Problem]:
-    """The library's own checks: the file, then applying it."""
+    """The library's own checks: the file, its ``[objective]`` (as
+    compare reads it), then applying it."""
     state = request.app.state.cache.roster(rid)
     try:
         sc = scenarios.load_scenario(path)
+        scenario_weights(ObjectiveWeights(), sc)
         if state.roster is not None:
             scenarios.apply(state.roster.instance, sc,
                             request.app.state.rules)

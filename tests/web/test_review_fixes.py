@@ -236,3 +236,15 @@ def test_missing_items_are_404_but_a_key_error_bug_is_not_hidden(
 
     monkeypatch.setattr(c.app.state.ws, "records", bug)
     assert c.get("/").status_code == 500
+
+
+@pytest.mark.parametrize("form", [{"mode": "bogus"},
+                                  {"mode": "priority", "priority": "S9"}])
+def test_a_scenario_with_a_bad_objective_is_refused(tmp_path, form):
+    c = client_for(tmp_path)
+    rid = str(post(c, "/rosters/sample").url).rsplit("/", 1)[1]
+    r = post(c, f"/rosters/{rid}/scenarios",
+             data={"name": "Odd goal", **form})
+    assert r.status_code == 400
+    assert "objective" in r.text
+    assert not list((tmp_path / "scenarios").glob("*/*.toml"))
