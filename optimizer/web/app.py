@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -26,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from optimizer.inputs.rules_tables import load_rules
+from optimizer.outputs.html import template_environment
 from optimizer.web import routes_plan, routes_roster, routes_scenarios
 from optimizer.web.jobs import Jobs
 from optimizer.web.security import Guard, csrf_token
@@ -40,11 +39,10 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
                rules_dir: Path | None = None) -> Guard:
     """The ASGI app for one workspace and access token."""
     ws = Workspace(workspace)
-    # The templates are *.html.j2: the default select_autoescape() only
-    # knows .html/.htm/.xml and would escape nothing.
-    templates = Jinja2Templates(env=Environment(
-        loader=FileSystemLoader(str(HERE / "templates")),
-        autoescape=select_autoescape(["html", "j2"])))
+    # The templates are *.html.j2, which Starlette's default environment
+    # would not escape; the report's environment does.
+    templates = Jinja2Templates(
+        env=template_environment(HERE / "templates"))
     templates.env.globals["csrf"] = csrf_token(token)
     templates.env.filters["pct"] = _pct
     jobs_holder: dict = {}
