@@ -25,3 +25,15 @@ def test_documents_round_trip(table, items):
 def test_control_characters_are_unicode_escapes():
     assert toml_text.quote("\x00\x08\x1b\x7f") == \
         '"\\u0000\\u0008\\u001b\\u007f"'
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_a_mapping_file_reads_back_equal(header, value):
+    from optimizer.inputs.mapping import mapping_from_dict, to_toml
+
+    data = {"students": {"columns": {header: "student_id"},
+                         "values": {"grade": {value: "K"}}}}
+    mapping = mapping_from_dict(data)
+    again = mapping_from_dict(tomllib.loads(to_toml(mapping)))
+    assert to_toml(again) == to_toml(mapping)
+    assert again.part("students") == mapping.part("students")
