@@ -26,10 +26,7 @@ from optimizer.web.workspace import Workspace, now
 
 def load(ws: Workspace, rid: str, rules):
     """The roster of ``rid`` with its mapping, as the CLI would load it."""
-    from optimizer.inputs.mapping import load_mapping
-
-    mapping_file = ws.mapping_file(rid)
-    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    mapping = ws.mapping(rid)
     return load_roster(ws.roster_input(rid), rules, mapping), mapping
 
 
@@ -73,10 +70,7 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
     rules = load_rules()
     _stage(ws, jid, "Reading the roster and scenarios")
-    from optimizer.inputs.mapping import load_mapping
-
-    mapping_file = ws.mapping_file(rid)
-    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    mapping = ws.mapping(rid)
     paths = [ws.scenario_folder(rid) / f"{slug}.toml"
              for slug in spec["scenarios"]]
 

@@ -15,12 +15,10 @@ from starlette.routing import Route
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios, toml_text
 from optimizer.inputs.settings import scenario_weights
-from optimizer.objectives import ObjectiveWeights
+from optimizer.objectives import MODES, ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
 from optimizer.web.workspace import new_id, valid_id
-
-MODES = ("", "priority-then-weights", "weights", "priority")
 
 
 def _ids(text: str) -> list[str]:
@@ -94,7 +92,7 @@ def _scenarios_view(request: Request, rid: str, problems=None, form=None,
     return render(request, "scenarios.html.j2", status_code=status_code,
                   title="What-if scenarios", rid=rid, record=record,
                   items=items, compares=compares, problems=problems or [],
-                  shown_of=None, form=form or {}, modes=MODES,
+                  shown_of=None, form=form or {}, modes=("", *MODES),
                   nav_roster=rid, nav_plan=record.get("current_plan"),
                   crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
                                              record["name"])])

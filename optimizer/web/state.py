@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.mapping import Mapping, load_mapping
+from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.outputs import plan_tables
@@ -87,20 +87,16 @@ class Cache:
         mfile = self.ws.mapping_file(rid)
         key = ("roster", rid, _stamp(self.ws.path("rosters", rid)),
                _stamp(mfile))
-        return self._get(key, lambda: self._load_roster(rid, record, mfile))
+        return self._get(key, lambda: self._load_roster(rid, record))
 
-    def _load_roster(self, rid: str, record: dict, mfile: Path
-                     ) -> RosterState:
-        mapping = None
-        if mfile.is_file():
-            try:
-                mapping = load_mapping(mfile)
-            except InputError as exc:
-                return RosterState(rid, record, None, [], None,
-                                   exc.problems)
+    def _load_roster(self, rid: str, record: dict) -> RosterState:
+        try:
+            mapping = self.ws.mapping(rid)
+        except InputError as exc:
+            return RosterState(rid, record, None, [], None, exc.problems)
         try:
             loaded = load_roster(self.ws.roster_input(rid), self.rules,
-                                    mapping)
+                                 mapping)
         except InputError as exc:
             return RosterState(rid, record, None, exc.problems, mapping)
         return RosterState(rid, record, loaded, [], mapping)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.outputs.files import write_text_atomic
 
 KINDS = ("rosters", "plans", "scenarios", "compares", "jobs")
@@ -157,6 +158,12 @@ class Workspace:
         """Beside the roster folder, never inside it (inputs stay as
         uploaded)."""
         return self.root / "rosters" / f"{rid}-mapping.toml"
+
+    def mapping(self, rid: str) -> Mapping | None:
+        """The roster's saved mapping as the library reads it (None
+        without one; a bad file raises the library's InputError)."""
+        mfile = self.mapping_file(rid)
+        return load_mapping(mfile) if mfile.is_file() else None
 
     # ------------------------------------------------------------ plans
 
