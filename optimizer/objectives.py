@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import gcd
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -145,6 +145,7 @@ def move_deltas(units: int, to: Seat, origin: Seat | None,
         deltas["S4"] -= language_miss(origin.check)
     return deltas
 Mode = Literal["priority-then-weights", "weights", "priority"]
+MODES: tuple[str, ...] = get_args(Mode)
 
 
 class ObjectiveWeights(BaseModel):

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import parse
+from optimizer.inputs import parse, toml_text
 from optimizer.inputs.tables import EXTRA_PREFIX, header_key, near_name
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
@@ -422,8 +422,7 @@ def to_toml(mapping: Mapping) -> str:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return toml_text.quote(text)  # one writer: headers may hold anything
 
 
 # ------------------------------------------------------- load a roster

@@ -12,11 +12,15 @@ from typing import Any
 
 
 def quote(text: str) -> str:
-    """A TOML basic string."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
-    for ch, esc in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        out = out.replace(ch, esc)
-    return f'"{out}"'
+    """A TOML basic string that reads back as ``text``: backslash,
+    quote and every control character (which TOML forbids raw) are
+    escaped."""
+    return '"' + text.translate(_ESCAPES) + '"'
+
+
+_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x20), 0x7F)}
+_ESCAPES.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n",
+                 ord("\r"): "\\r", ord("\t"): "\\t"})
 
 
 def value(v: Any) -> str:

@@ -323,12 +323,18 @@ def settings_text(weights: ObjectiveWeights, params: SolverParams,
             f"seed {params.seed}, {workers}")
 
 
+def template_environment(folder: Path | str) -> Environment:
+    """Jinja2 over ``folder`` escaping ``*.html.j2`` templates (the
+    default ``select_autoescape()`` knows only .html/.htm/.xml)."""
+    return Environment(loader=FileSystemLoader(str(folder)),
+                       autoescape=select_autoescape(["html", "j2"]))
+
+
 def render(title: str, meta: dict[str, str], plans: list[PlanView],
            comparison: dict[str, Any] | None = None) -> str:
     """The page; ``meta`` (label -> words: date, roster, settings ...)
     is the header under the one title."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = template_environment(TEMPLATES)
     return env.get_template("report.html.j2").render(
         title=title, meta=meta, plans=plans, comparison=comparison,
         version=product_version())

@@ -24,11 +24,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from optimizer.inputs.rules_tables import load_rules
+from optimizer.outputs.html import template_environment
 from optimizer.web import routes_plan, routes_roster, routes_scenarios
 from optimizer.web.jobs import Jobs
 from optimizer.web.security import Guard, csrf_token
 from optimizer.web.state import Cache
-from optimizer.web.workspace import Workspace
+from optimizer.web.workspace import NotFound, Workspace
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 50_000_000  # bytes; a 70,000-student roster is about 8 MB
@@ -38,7 +39,10 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
                rules_dir: Path | None = None) -> Guard:
     """The ASGI app for one workspace and access token."""
     ws = Workspace(workspace)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # The templates are *.html.j2, which Starlette's default environment
+    # would not escape; the report's environment does.
+    templates = Jinja2Templates(
+        env=template_environment(HERE / "templates"))
     templates.env.globals["csrf"] = csrf_token(token)
     templates.env.filters["pct"] = _pct
     jobs_holder: dict = {}
@@ -54,7 +58,7 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
                 *routes_scenarios.ROUTES,
                 Mount("/static", StaticFiles(directory=str(HERE / "static")),
                       name="static")],
-        exception_handlers={404: _not_found, KeyError: _not_found})
+        exception_handlers={404: _not_found, NotFound: _not_found})
     app.state.ws = ws
     app.state.rules = load_rules(rules_dir)
     app.state.cache = Cache(ws, app.state.rules)

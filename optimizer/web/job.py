@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from optimizer import workflow
@@ -25,10 +26,7 @@ from optimizer.web.workspace import Workspace, now
 
 def load(ws: Workspace, rid: str, rules):
     """The roster of ``rid`` with its mapping, as the CLI would load it."""
-    from optimizer.inputs.mapping import load_mapping
-
-    mapping_file = ws.mapping_file(rid)
-    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    mapping = ws.mapping(rid)
     return load_roster(ws.roster_input(rid), rules, mapping), mapping
 
 
@@ -72,10 +70,7 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
     rules = load_rules()
     _stage(ws, jid, "Reading the roster and scenarios")
-    from optimizer.inputs.mapping import load_mapping
-
-    mapping_file = ws.mapping_file(rid)
-    mapping = load_mapping(mapping_file) if mapping_file.is_file() else None
+    mapping = ws.mapping(rid)
     paths = [ws.scenario_folder(rid) / f"{slug}.toml"
              for slug in spec["scenarios"]]
 
@@ -92,8 +87,30 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     return {"compare": target}
 
 
+class Cancelled(Exception):
+    """The run was cancelled (its record says so): stop, write nothing."""
+
+
+def _check_wanted(ws: Workspace, jid: str) -> None:
+    if ws.record("jobs", jid)["state"] != "running":
+        raise Cancelled
+
+
 def _stage(ws: Workspace, jid: str, text: str) -> None:
+    _check_wanted(ws, jid)
     ws.update_record("jobs", jid, stage=text)
+
+
+INTERNAL_ERROR = "An internal error stopped this run; please report it."
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """The exception's type and where it was raised, file and line only:
+    its message and the variables may hold student data (FERPA)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"  {Path(f.filename).name}:{f.lineno} in {f.name}"
+             for f in frames]
+    return "\n".join([f"internal error: {type(exc).__name__}", *lines])
 
 
 def main(argv: list[str]) -> int:
@@ -112,6 +129,17 @@ def main(argv: list[str]) -> int:
     except OptimizerError as exc:
         ws.update_record("jobs", jid, state="failed", stage=str(exc),
                          problems=[])
+        return 1
+    except Cancelled:
+        return 1
+    except Exception as exc:  # a bug: say so, and log no student data
+        ws.update_record("jobs", jid, state="failed", problems=[],
+                         stage=INTERNAL_ERROR)
+        print(safe_traceback(exc), file=sys.stderr)
+        return 2
+    try:
+        _check_wanted(ws, jid)  # cancelled while writing: not "done"
+    except Cancelled:
         return 1
     ws.update_record("jobs", jid, state="done", stage="Done",
                      finished=time.time(), **outcome)

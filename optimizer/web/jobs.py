@@ -10,11 +10,15 @@ previous plans intact.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from optimizer.web.workspace import Workspace, new_id, now
+
+STAGING_KIND = {"plan": "plans", "compare": "compares"}
 
 
 class Jobs:
@@ -64,6 +68,10 @@ class Jobs:
         data = self.ws.record("jobs", jid)
         if data["state"] != "running":
             return data
+        # Recorded first: a run checks its record before each stage and
+        # before it says "done", so one we cannot stop still gives up.
+        data = self.ws.update_record("jobs", jid, state="cancelled",
+                                     stage="Cancelled; nothing was written.")
         proc = self.procs.pop(jid, None)
         if proc is not None:
             proc.terminate()
@@ -72,10 +80,10 @@ class Jobs:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        self.ws.discard_staging("plans")
-        self.ws.discard_staging("compares")
-        return self.ws.update_record("jobs", jid, state="cancelled",
-                                     stage="Cancelled; nothing was written.")
+        else:  # started before a restart: stop it if it is still ours
+            _stop_pid(data.get("pid"), jid)
+        self.ws.discard_staging(STAGING_KIND[data["kind"]], data["target"])
+        return data
 
     def stop_all(self) -> None:
         """On shutdown: runs do not outlive the server."""
@@ -91,3 +99,29 @@ def _pid_alive(pid: int | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _is_our_run(pid: int | None, jid: str) -> bool:
+    """Whether ``pid`` is still the process of run ``jid`` (a pid may
+    have been reused by then). Only where /proc tells; else False."""
+    if not pid:
+        return False
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"optimizer.web.job" in args and jid.encode() in args
+
+
+def _stop_pid(pid: int | None, jid: str, timeout: float = 10) -> None:
+    """Stop a run another server process started: TERM, then KILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not _is_our_run(pid, jid):
+            return
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _is_our_run(pid, jid):
+            time.sleep(0.05)

@@ -11,14 +11,14 @@ from starlette.routing import Route
 from optimizer.diagnosis import profile
 from optimizer.errors import Problem
 from optimizer.explain import explain_student
+from optimizer.objectives import MODES
 from optimizer.outputs import plan_tables
 from optimizer.outputs.text import render_explanation
+from optimizer.rules import AUTHORIZATION_MODES
 from optimizer.web.pages import ident, is_fragment, redirect, render
 from optimizer.web.workspace import new_id
 
 PAGE_SIZE = 50
-MODES = ("", "priority-then-weights", "weights", "priority")
-AUTHORIZATIONS = ("all", "verified-only")
 EXCLUDED_SHOWN = 200  # a large district has thousands of staff
 
 
@@ -35,7 +35,7 @@ async def start_plan(request: Request):
     # problem there); here only the choices the form offers pass.
     mode = str(form.get("mode") or "")
     auth = str(form.get("authorizations") or "all")
-    if mode not in MODES or auth not in AUTHORIZATIONS:
+    if mode not in ("", *MODES) or auth not in AUTHORIZATION_MODES:
         raise HTTPException(400, "unknown setting")
     pid = new_id("p")
     jid = request.app.state.jobs.start(
@@ -181,7 +181,7 @@ def student_page(request: Request):
     instance = plan.roster.instance
     if sid not in instance.student_by_id():
         raise HTTPException(404)
-    e = explain_student(instance, request.app.state.rules, plan.assignment,
+    e = explain_student(instance, plan.rules, plan.assignment,
                         sid, checked=plan.audit)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])

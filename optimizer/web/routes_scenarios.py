@@ -14,11 +14,11 @@ from starlette.routing import Route
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios, toml_text
+from optimizer.inputs.settings import scenario_weights
+from optimizer.objectives import MODES, ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
 from optimizer.web.workspace import new_id, valid_id
-
-MODES = ("", "priority-then-weights", "weights", "priority")
 
 
 def _ids(text: str) -> list[str]:
@@ -92,7 +92,7 @@ def _scenarios_view(request: Request, rid: str, problems=None, form=None,
     return render(request, "scenarios.html.j2", status_code=status_code,
                   title="What-if scenarios", rid=rid, record=record,
                   items=items, compares=compares, problems=problems or [],
-                  shown_of=None, form=form or {}, modes=MODES,
+                  shown_of=None, form=form or {}, modes=("", *MODES),
                   nav_roster=rid, nav_plan=record.get("current_plan"),
                   crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
                                              record["name"])])
@@ -103,7 +103,7 @@ async def save_scenario(request: Request):
     ws = request.app.state.ws
     ws.record("rosters", rid)
     form = {k: str(v) for k, v in (await request.form()).items()}
-    folder = ws.scenario_folder(rid)
+    folder = ws.scenario_folder(rid, create=True)
     roster_rel = os.path.relpath(ws.roster_input(rid), folder)
     data = scenario_data(form, roster_rel)
     slug = _slug(data["name"])
@@ -121,10 +121,12 @@ async def save_scenario(request: Request):
 
 
 def _check_scenario(request: Request, rid: str, path) -> list[Problem]:
-    """The library's own checks: the file, then applying it."""
+    """The library's own checks: the file, its ``[objective]`` (as
+    compare reads it), then applying it."""
     state = request.app.state.cache.roster(rid)
     try:
         sc = scenarios.load_scenario(path)
+        scenario_weights(ObjectiveWeights(), sc)
         if state.roster is not None:
             scenarios.apply(state.roster.instance, sc,
                             request.app.state.rules)

@@ -38,7 +38,8 @@ class TooLarge(Exception):
 
 
 class Guard:
-    """ASGI middleware applying the rules above to every HTTP request."""
+    """ASGI middleware applying the rules above to every HTTP request;
+    any other connection but the server's lifespan is refused."""
 
     def __init__(self, app, token: str, max_body: int):
         self.app = app
@@ -47,8 +48,12 @@ class Guard:
         self.max_body = max_body
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":  # start-up and shut-down only
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # websocket, ...: nothing unguarded
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
@@ -59,12 +64,12 @@ class Guard:
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = query.get("token", [""])[0]
-        if given and hmac.compare_digest(given, self.token):
+        if given and _same(given, self.token):
             await self._set_cookie_and_redirect(scope, query, send)
             return
         cookie = SimpleCookie(headers.get("cookie", ""))
         held = cookie[COOKIE].value if COOKIE in cookie else ""
-        if not (held and hmac.compare_digest(held, self.token)):
+        if not (held and _same(held, self.token)):
             await _plain(send, 403, "Forbidden: open the workbench with the "
                          "address (with ?token=...) that `caseload serve` "
                          "printed.")
@@ -72,7 +77,7 @@ class Guard:
         if scope["method"] not in SAFE_METHODS:
             sent = headers.get("x-csrf-token") or query.get("csrf", [""])[0]
             origin = headers.get("origin")
-            if not hmac.compare_digest(sent, self.csrf) or (
+            if not _same(sent, self.csrf) or (
                     origin and _hostname(origin.split("://")[-1])
                     not in ALLOWED_HOSTS):
                 await _plain(send, 403, "Forbidden: the form is stale or "
@@ -121,6 +126,13 @@ class Guard:
                                 (b"set-cookie", cookie.encode()),
                                 (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _same(given: str, secret: str) -> bool:
+    """A constant-time comparison that any text can take part in
+    (``compare_digest`` refuses non-ASCII str: a 500, not a 403)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"),
+                               secret.encode())
 
 
 def _hostname(host: str) -> str:

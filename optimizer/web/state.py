@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.mapping import Mapping, load_mapping
+from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.outputs import plan_tables
@@ -52,6 +52,7 @@ class PlanState:
     parent_assignment: dict[str, str]
     parent_audit: Audit | None
     names: dict[str, str]  # staff id -> name
+    rules: RuleSet  # under the plan's own authorizations setting
 
 
 class Cache:
@@ -86,20 +87,16 @@ class Cache:
         mfile = self.ws.mapping_file(rid)
         key = ("roster", rid, _stamp(self.ws.path("rosters", rid)),
                _stamp(mfile))
-        return self._get(key, lambda: self._load_roster(rid, record, mfile))
+        return self._get(key, lambda: self._load_roster(rid, record))
 
-    def _load_roster(self, rid: str, record: dict, mfile: Path
-                     ) -> RosterState:
-        mapping = None
-        if mfile.is_file():
-            try:
-                mapping = load_mapping(mfile)
-            except InputError as exc:
-                return RosterState(rid, record, None, [], None,
-                                   exc.problems)
+    def _load_roster(self, rid: str, record: dict) -> RosterState:
+        try:
+            mapping = self.ws.mapping(rid)
+        except InputError as exc:
+            return RosterState(rid, record, None, [], None, exc.problems)
         try:
             loaded = load_roster(self.ws.roster_input(rid), self.rules,
-                                    mapping)
+                                 mapping)
         except InputError as exc:
             return RosterState(rid, record, None, exc.problems, mapping)
         return RosterState(rid, record, loaded, [], mapping)
@@ -116,12 +113,13 @@ class Cache:
         if state.roster is None:
             raise InputError(state.problems or state.mapping_problems)
         instance = state.roster.instance
+        rules = self.plan_rules(record)
         summary = json.loads((folder / "summary.json").read_text("utf-8"))
         assignment: dict[str, str] = {}
         if (folder / "assignments.csv").is_file():
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
-        checked = audit(instance, self.rules, assignment)
+        checked = audit(instance, rules, assignment)
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
         parent_audit = None
@@ -130,13 +128,18 @@ class Cache:
             raw, _ = read_assignment(
                 self.ws.plan_folder(parent) / "assignments.csv")
             parent_assignment = {k: v for k, v in raw.items() if v}
-            parent_audit = audit(instance, self.rules, parent_assignment)
+            parent_audit = audit(instance, rules, parent_assignment)
         return PlanState(
             pid, record, state.roster, summary, assignment, checked,
-            plan_tables.site_rows(checked, instance, self.rules),
+            plan_tables.site_rows(checked, instance, rules),
             plan_tables.student_rows(checked, parent_assignment),
             parent, parent_assignment, parent_audit,
-            {c.staff_id: c.name for c in instance.staff})
+            {c.staff_id: c.name for c in instance.staff}, rules)
+
+    def plan_rules(self, record: dict) -> RuleSet:
+        """The rules a plan was made under (``--authorizations``)."""
+        return self.rules.with_authorization_mode(
+            record.get("authorizations") or "all")
 
 
 def _stamp(path: Path) -> float:

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.outputs.files import write_text_atomic
 
 KINDS = ("rosters", "plans", "scenarios", "compares", "jobs")
@@ -57,11 +58,17 @@ def valid_id(text: str) -> bool:
     return bool(_ID.match(text)) and ".." not in text
 
 
+class NotFound(LookupError):
+    """No such item in the workspace (the pages answer 404). Its own
+    class, so a KeyError bug is never mistaken for a missing page."""
+
+
 class Workspace:
     """The folder and the JSON records beside its items."""
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
+        _private_folder(self.root)
         for kind in KINDS:
             (self.root / kind).mkdir(parents=True, exist_ok=True)
 
@@ -69,7 +76,7 @@ class Workspace:
 
     def path(self, kind: str, ident: str) -> Path:
         if kind not in KINDS or not valid_id(ident):
-            raise KeyError(ident)
+            raise NotFound(ident)
         return self.root / kind / ident
 
     def record(self, kind: str, ident: str) -> dict[str, Any]:
@@ -78,7 +85,7 @@ class Workspace:
         try:
             return json.loads(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise KeyError(ident) from None
+            raise NotFound(ident) from None
 
     def save_record(self, kind: str, ident: str, data: dict) -> None:
         self.path(kind, ident)  # validates
@@ -152,26 +159,47 @@ class Workspace:
         uploaded)."""
         return self.root / "rosters" / f"{rid}-mapping.toml"
 
+    def mapping(self, rid: str) -> Mapping | None:
+        """The roster's saved mapping as the library reads it (None
+        without one; a bad file raises the library's InputError)."""
+        mfile = self.mapping_file(rid)
+        return load_mapping(mfile) if mfile.is_file() else None
+
     # ------------------------------------------------------------ plans
 
     def plan_folder(self, pid: str) -> Path:
         return self.path("plans", pid)
 
-    def discard_staging(self, kind: str) -> None:
-        """Half-built folders a cancelled run left (``.NAME.xxxx``)."""
-        for p in (self.root / kind).glob(".*"):
+    def discard_staging(self, kind: str, ident: str) -> None:
+        """The half-built folders (``.IDENT.xxxx``) a cancelled run of
+        ``ident`` left; other runs' folders are theirs to finish."""
+        self.path(kind, ident)  # validates
+        for p in (self.root / kind).glob(f".{ident}.*"):
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
 
     # -------------------------------------------------------- scenarios
 
-    def scenario_folder(self, rid: str) -> Path:
+    def scenario_folder(self, rid: str, create: bool = False) -> Path:
+        """Roster ``rid``'s scenario folder; made only when saving
+        (``create``), never by a page or download reading it."""
         folder = self.path("scenarios", rid)
-        folder.mkdir(exist_ok=True)
+        if create:
+            folder.mkdir(exist_ok=True)
         return folder
 
     def scenario_files(self, rid: str) -> list[Path]:
         return sorted(self.scenario_folder(rid).glob("*.toml"))
+
+
+def _private_folder(root: Path) -> None:
+    """The workspace holds rosters: only its owner may read it (0700).
+
+    An existing folder is tightened only when it is ours (a shared one
+    set up by someone else is left as they made it)."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and root.stat().st_uid == os.getuid():
+        os.chmod(root, 0o700)
 
 
 def _now() -> str:
