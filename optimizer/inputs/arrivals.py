@@ -17,16 +17,13 @@ from pathlib import Path
 from optimizer.domain import Student
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.roster import (
-    STUDENT_COLUMNS,
     Roster,
-    build_students,
     read_roster_tables,
+    read_student_file,
 )
 from optimizer.inputs.tables import (
     Table,
     header_key,
-    read_table,
-    resolve_columns,
 )
 
 
@@ -49,15 +46,8 @@ def load_arrivals(path: Path | str, roster: Roster) -> Arrivals:
         Every problem, located in the new file (and the roster's row for
         an id that is already there).
     """
-    path = Path(path)
-    table = read_table(path, [c.name for c in STUDENT_COLUMNS])
+    table, students, extras = read_student_file(path)
     problems: list[Problem] = []
-    columns = resolve_columns(table, STUDENT_COLUMNS, problems)
-    if problems:
-        raise InputError(problems)
-    students, _cols, extras = build_students(table, columns, problems)
-    if problems:
-        raise InputError(problems)
     rows = [r for r, _ in table.rows]
     known = _sites(roster)
     for row, s in zip(rows, students):

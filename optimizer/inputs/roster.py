@@ -298,11 +298,11 @@ def build_students(table: Table,
     return students, extra_cols, extras
 
 
-def load_student_file(path: Path | str) -> tuple[list[Student],
-                                                  dict[str, tuple[str, ...]]]:
-    """New students from a CSV with the students.csv columns."""
-    path = Path(path)
-    table = read_table(path, [c.name for c in STUDENT_COLUMNS])
+def read_student_file(path: Path | str) -> tuple[
+        Table, list[Student], dict[str, tuple[str, ...]]]:
+    """A CSV with the students.csv columns: its table (rows kept for
+    messages), the students and their extra columns."""
+    table = read_table(Path(path), [c.name for c in STUDENT_COLUMNS])
     problems: list[Problem] = []
     columns = resolve_columns(table, STUDENT_COLUMNS, problems)
     if problems:
@@ -310,6 +310,13 @@ def load_student_file(path: Path | str) -> tuple[list[Student],
     students, _cols, extras = build_students(table, columns, problems)
     if problems:
         raise InputError(problems)
+    return table, students, extras
+
+
+def load_student_file(path: Path | str) -> tuple[list[Student],
+                                                  dict[str, tuple[str, ...]]]:
+    """New students from a CSV with the students.csv columns."""
+    _table, students, extras = read_student_file(path)
     return students, extras
 
 
