@@ -212,12 +212,27 @@ def may_provide(student: Student, staff: Staff, service: str,
     return _Judge(rules).may_provide(student, staff, service)
 
 
+# The last roster judged: loading warns about coverage and the plan
+# reports it, on the same (immutable) instance and rules; judging once
+# saves about a second on a 70,000-student roster.
+_last: list[tuple[Instance, RuleSet, Coverage]] = []
+
+
 def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     """Every service gap, alternate-placement gap and staffing row.
 
     Gaps follow the students' input order; staffing rows are sorted by
-    site, then service.
+    site, then service. Instance and rules are frozen, so the result for
+    the same two objects is reused.
     """
+    if _last and _last[0][0] is instance and _last[0][1] is rules:
+        return _last[0][2]
+    cov = _service_coverage(instance, rules)
+    _last[:] = [(instance, rules, cov)]
+    return cov
+
+
+def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     judge = _Judge(rules)
     offering = _offering(instance)
     gaps: list[ServiceGap] = []
