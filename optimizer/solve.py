@@ -15,6 +15,7 @@ from optimizer.result import (
     SolveStatus,
 )
 from optimizer.rules import RuleSet
+from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import solve_flow, term_values
 from optimizer.solver.moves import improve_by_moves
@@ -161,7 +162,7 @@ def _solve_component(structure: Structure, comp, levels, params, share,
         return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
                                 flow.levels)
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
-    # with weighted loads: CP-SAT then solves only the later levels.
+    # with weighted loads: only the later levels are left to solve.
     solved = []
     hint = flow.counts
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
@@ -169,13 +170,46 @@ def _solve_component(structure: Structure, comp, levels, params, share,
         solved = [LevelOutcome(levels[0], s1, s1, True)]
         # A better start for weighted loads: single-student moves.
         hint = improve_by_moves(structure, comp, hint, levels[1])
-        if len(levels) == 2 and not _cpsat_fits(comp, method):
-            return _bounded(structure, comp, levels, hint, solved)
+    if method == "auto" and _cpsat_fits(comp, method):
+        # Balance with weights as a convex piecewise-linear MIP: HiGHS
+        # proves what CP-SAT's bound does not (issue 11).
+        leading = mip.leading(levels)
+        if len(leading) > len(solved):
+            found = mip.solve_levels(structure, comp, leading, solved, hint,
+                                     share, params.seed)
+            if not found.optimal or len(leading) == len(levels):
+                return _proven_or_bounded(structure, comp, found,
+                                          len(levels))
+            solved, hint = found.levels, found.counts
+    elif len(solved) == 1 and len(levels) == 2 and not _cpsat_fits(
+            comp, method):
+        return _bounded(structure, comp, levels, hint, solved)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
 
     return AssignmentModel(structure, comp).solve(
         levels, params, share, hint=hint, solved=solved)
+
+
+def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
+                       num_levels: int) -> ComponentOutcome:
+    """The MIP's plan; an unproven level also gets the token bound."""
+    if found.optimal:
+        return ComponentOutcome(SolveStatus.OPTIMAL, found.counts,
+                                found.levels)
+    *done, last = found.levels
+    s1 = next((lv.objective for lv in done
+               if lv.terms == {"S1": 1} and lv.optimal), None)
+    bound = last.bound
+    if set(last.terms) != {"S1"}:  # S1 alone: the MIP's bound is exact
+        bound = max(bound, weighted_lower_bound(structure, comp, last.terms,
+                                                s1))
+    bound = min(bound, last.objective)
+    last = LevelOutcome(last.terms, last.objective, bound,
+                        bound >= last.objective)
+    status = (SolveStatus.OPTIMAL if last.optimal
+              and len(found.levels) == num_levels else SolveStatus.FEASIBLE)
+    return ComponentOutcome(status, found.counts, [*done, last])
 
 
 # Above this many eligible pairs a part is not given to CP-SAT: measured on

@@ -114,9 +114,8 @@ class AssignmentModel:
                                     self.variables.component, level, s1)
 
     def _hint(self, counts: dict[int, int]) -> None:
-        self.model.clear_hints()
-        for p, n in counts.items():
-            self.model.add_hint(self.variables.x[p], n)
+        if counts:
+            self.variables.hint(self.model, counts)
 
 
 class _Clock:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import reduce
+from math import gcd
+
 from ortools.sat.python import cp_model
 
 from optimizer.objectives import (
@@ -60,21 +63,32 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
             ) -> cp_model.LinearExpr:
     """S2: sum of a_c * load_c^2, a_c = round(BALANCE_SCALE / cap_c).
 
-    For small loads the square is the maximum of its tangent lines at the
-    integers, ``sq >= (2k+1) L - k(k+1)``, exact at every integer load and
-    with a tight linear relaxation; larger (weighted) loads use a
-    multiplication constraint.
+    Loads are counted in units of the part's common divisor ``d`` of the
+    weight units (weights 1 and 1.5 are 10 and 15 units, so 2 and 3 of
+    5), and ``a_c * load**2 == a_c * d**2 * (load / d)**2``. A case
+    manager carries at most ``cap`` students, so the divided load stays
+    small; its square is then the maximum of its tangent lines at the
+    integers, ``sq >= (2k+1) L - k(k+1)``: exact at every integer load,
+    and the linear relaxation is the convex piecewise-linear one, which
+    is what lets the solver prove weighted plans optimal. Larger loads use
+    a multiplication constraint.
     """
     terms = []
     structure = v.structure
+    units = {structure.groups[structure.pairs[p].group].weight_units
+             for p in v.x}
+    d = reduce(gcd, units, 0) or 1
     for staff, pairs in sorted(v.pairs_of_staff.items()):
         cap = structure.caps[staff]
         if cap <= 0 or not pairs:
             continue
-        top = sum(structure.groups[structure.pairs[p].group].weight_units
-                  * v.upper[p] for p in pairs)
-        load = v.weighted_load(staff)
+        weights = [structure.groups[structure.pairs[p].group].weight_units
+                   // d for p in pairs]
+        top = min(sum(w * v.upper[p] for w, p in zip(weights, pairs)),
+                  cap * max(weights))
+        load = sum(w * v.x[p] for w, p in zip(weights, pairs))
         sq = model.new_int_var(0, top * top, f"sq_{staff}")
+        exact = None
         if top <= _MAX_CUTS:
             for k in range(top):
                 model.add(sq >= (2 * k + 1) * load - k * (k + 1))
@@ -88,5 +102,6 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
                 step = max(1, top // _GRID_CUTS)
                 for k in range(0, top + 1, step):
                     model.add(sq >= 2 * k * exact - k * k)
-        terms.append(balance_coefficient(cap) * sq)
+        v.squares[staff] = (sq, exact, list(zip(pairs, weights)))
+        terms.append(balance_coefficient(cap) * d * d * sq)
     return sum(terms)

@@ -23,6 +23,9 @@ class AssignmentVars:
         self.keep: dict[int, cp_model.IntVar] = {}
         self.upper: dict[int, int] = {}
         self.keep_upper: dict[int, int] = {}
+        # S2's auxiliaries per staff member (``objective.balance``): the
+        # square, the load variable if any, and (pair, load units).
+        self.squares: dict[int, tuple] = {}
         for p in component.pairs:
             pair = structure.pairs[p]
             group = structure.groups[pair.group]
@@ -52,6 +55,20 @@ class AssignmentVars:
         pairs = self.structure.pairs
         return sum(groups[pairs[p].group].weight_units * self.x[p]
                    for p in self.pairs_of_staff.get(staff, []))
+
+    def hint(self, model: cp_model.CpModel, counts: dict[int, int]) -> None:
+        """Hint a whole solution: the counts and what they determine (kept
+        priors, loads, squares), so CP-SAT starts from a complete plan."""
+        model.clear_hints()
+        for p, x in self.x.items():
+            model.add_hint(x, counts.get(p, 0))
+        for p, keep in self.keep.items():
+            model.add_hint(keep, min(counts.get(p, 0), self.keep_upper[p]))
+        for sq, exact, parts in self.squares.values():
+            load = sum(w * counts.get(p, 0) for p, w in parts)
+            model.add_hint(sq, load * load)
+            if exact is not None:
+                model.add_hint(exact, load)
 
     def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
         """Counts per pair in the solver's current solution."""

@@ -1,0 +1,130 @@
+"""Weighted balance as a MIP (solver/mip.py): the same optima as CP-SAT,
+plans the checker accepts, and never a claim of optimality it lacks."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.generate import generate, write
+from optimizer.domain import Instance
+from optimizer.inputs.roster import load_roster
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import LevelOutcome, SolverParams, SolveStatus
+from optimizer.solve import solve
+from optimizer.solver import mip
+from optimizer.solver.flow import solve_flow, term_values
+from optimizer.structure import build_structure
+from optimizer.verify import audit
+from tests.test_properties import RULES, staff, students
+from tests.test_solve import solver_terms_match_checker
+
+MODES = [ObjectiveWeights(),
+         ObjectiveWeights(mode="priority"),
+         ObjectiveWeights(mode="weights")]
+
+
+@st.composite
+def weighted_instances(draw):
+    n = draw(st.integers(2, 9))
+    m = draw(st.integers(1, 5))
+    people = [draw(students(i)).model_copy(update={
+        "weight": draw(st.sampled_from([1.0, 1.5, 2.0, 0.5]))})
+        for i in range(n)]
+    return Instance(students=tuple(people),
+                    staff=tuple(draw(staff(j)) for j in range(m)))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(weighted_instances(), st.sampled_from(MODES))
+def test_mip_and_cpsat_reach_the_same_optimum(inst, weights):
+    params = SolverParams(time_limit=10)
+    auto = solve(inst, RULES, weights, params)
+    cpsat = solve(inst, RULES, weights, params, method="cpsat")
+    assert auto.status is cpsat.status
+    if auto.status is SolveStatus.OPTIMAL:
+        assert [lv.objective for lv in auto.levels] == [
+            lv.objective for lv in cpsat.levels]
+        checked = audit(inst, RULES, auto.assignment)
+        assert checked.compliant, checked.violations
+        solver_terms_match_checker(auto, checked)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(weighted_instances())
+def test_a_reference_plan_is_solved_after_the_mip(inst):
+    """R (closeness to a reference plan) is left to CP-SAT, with the
+    MIP's levels held at their optima."""
+    params = SolverParams(time_limit=10)
+    first = solve(inst, RULES, params=params)
+    if first.status is not SolveStatus.OPTIMAL:
+        return
+    # The reference: the first plan with its first two students swapped
+    # (a plan the solver must come back to where it is as good).
+    reference = dict(first.assignment)
+    ids = sorted(reference)[:2]
+    if len(ids) == 2:
+        reference[ids[0]], reference[ids[1]] = (reference[ids[1]],
+                                                reference[ids[0]])
+    auto = solve(inst, RULES, params=params, reference=reference)
+    cpsat = solve(inst, RULES, params=params, reference=reference,
+                  method="cpsat")
+    assert auto.status is cpsat.status is SolveStatus.OPTIMAL
+    assert [lv.objective for lv in auto.levels] == [
+        lv.objective for lv in cpsat.levels]
+    assert [lv.objective for lv in auto.levels[:-1]] == [
+        lv.objective for lv in first.levels]
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("school-weighted")
+    write(*generate("school", seed=3, weighted=True), folder)
+    return load_roster(folder, RULES).instance
+
+
+def test_weighted_school_is_proven_optimal_and_verified(school):
+    result = solve(school, RULES, params=SolverParams(time_limit=30))
+    assert result.status is SolveStatus.OPTIMAL
+    assert all(lv.optimal and lv.bound == lv.objective
+               for lv in result.levels)
+    cpsat = solve(school, RULES, params=SolverParams(time_limit=60),
+                  method="cpsat")
+    if cpsat.status is SolveStatus.OPTIMAL:
+        assert [lv.objective for lv in cpsat.levels] == [
+            lv.objective for lv in result.levels]
+    checked = audit(school, RULES, result.assignment)
+    assert checked.compliant
+    solver_terms_match_checker(result, checked)
+
+
+def test_out_of_time_is_never_called_optimal(school):
+    """With no time, the MIP keeps the starting plan (or a better one)
+    and a bound at most its value; optimal only if the bound meets it."""
+    st_ = build_structure(school, RULES)
+    levels = ObjectiveWeights().levels(st_.weight_scale)
+    comp = max(st_.components, key=lambda c: len(c.pairs))
+    flow = solve_flow(st_, comp, levels)
+    s1 = flow.levels[0].objective
+    start = term_values(st_, comp, flow.counts)
+    start_value = sum(c * start[t] for t, c in levels[1].items())
+    found = mip.solve_levels(st_, comp, levels,
+                             [LevelOutcome(levels[0], s1, s1, True)],
+                             flow.counts, time_limit=0.0)
+    last = found.levels[-1]
+    assert last.objective <= start_value
+    assert last.bound <= last.objective
+    assert last.optimal == (last.bound == last.objective)
+    values = term_values(st_, comp, found.counts)
+    assert last.objective == sum(c * values[t]
+                                 for t, c in last.terms.items())
+    assert values["S1"] == s1  # the fixed level is kept
+
+
+def test_levels_stop_at_the_closeness_term():
+    levels = [{"S1": 1}, {"S2": 1, "S3": 5}, {"R": 1}]
+    assert mip.leading(levels) == levels[:2]
+    assert mip.leading([{"R": 1}]) == []
