@@ -62,8 +62,8 @@ def ids(p: Path) -> str:
 
 
 @pytest.mark.parametrize("path", MODULES, ids=ids)
-def test_ortools_only_in_solver(path):
-    if "ortools" in imports(path):
+def test_solvers_only_in_solver(path):
+    if {"ortools", "highspy"} & set(imports(path)):
         assert layer(path) == "solver", path
 
 

@@ -11,9 +11,11 @@ cost of an integer load L is exactly ``a_c * (d * L)**2`` (what
 convex one: tight enough for HiGHS's branch and bound to prove optima in
 seconds where CP-SAT's bound stalls (issue 11; shared/notes/peers-measured.md).
 
-HiGHS ships inside OR-Tools (``model_builder``), so this adds no
-dependency. The plan it returns is re-scored exactly by
-``flow.term_values`` and, like every plan, re-verified by the checker.
+HiGHS comes from highspy, its makers' own Python package: OR-Tools bundles
+HiGHS too, but its interface crashes on a starting solution and reports
+neither the best plan nor the bound when time runs out. The plan it
+returns is re-scored exactly by ``flow.term_values`` and, like every
+plan, re-verified by the checker.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import math
 from dataclasses import dataclass
 from functools import reduce
 
+import highspy
 import numpy as np
-from ortools.linear_solver.python import model_builder_helper as mbh
 
 from optimizer.objectives import balance_coefficient
 from optimizer.result import LevelOutcome
@@ -57,8 +59,18 @@ class MipOutcome:
         return all(lv.optimal for lv in self.levels)
 
 
+class _Quiet(highspy.Highs):
+    """highspy's solver without its callbacks: setting them makes HiGHS
+    print its banner before any option can turn output off
+    (ERGO-Code/HiGHS#2749), and a command's output must stay its own.
+    Callbacks serve interruption only, which the time limit covers."""
+
+    def enableCallbacks(self) -> None:
+        pass
+
+
 class _Program:
-    """The part's variables and rows, and each term as objective weights.
+    """The part's columns and rows, and each term as objective weights.
 
     Columns: x (one integer count per eligible pair), y (load segments
     per case manager), keep (kept priors per pair with priors).
@@ -80,43 +92,34 @@ class _Program:
                                      minlength=len(caps)).astype(np.int64),
                          caps * heaviest)
         top[caps <= 0] = 0
-        with_prior = np.flatnonzero(v.prior > 0)
-        h = mbh.ModelBuilderHelper()
-        self.helper = h
-        self.x = h.add_var_array_with_bounds(
-            np.zeros(pairs), upper.astype(np.float64),
-            np.ones(pairs, dtype=bool), "x")
         seg_staff = np.repeat(np.arange(len(caps)), top)
         seg_k = np.arange(len(seg_staff)) - np.repeat(
             np.cumsum(top) - top, top)
-        self.y = h.add_var_array_with_bounds(
-            np.zeros(len(seg_staff)), np.ones(len(seg_staff)),
-            np.zeros(len(seg_staff), dtype=bool), "y")
-        self.keep = h.add_var_array_with_bounds(
-            np.zeros(len(with_prior)),
-            v.prior[with_prior].astype(np.float64),
-            np.zeros(len(with_prior), dtype=bool), "keep")
+        with_prior = np.flatnonzero(v.prior > 0)
+        # Column numbers: x, then y, then keep.
+        self.x = np.arange(pairs)
+        self.y = pairs + np.arange(len(seg_staff))
+        self.keep = pairs + len(seg_staff) + np.arange(len(with_prior))
+        lower = np.zeros(pairs + len(seg_staff) + len(with_prior))
+        upper_all = np.concatenate([upper, np.ones(len(seg_staff)),
+                                    v.prior[with_prior]]).astype(float)
+        rows = _Rows()
         # H1: each group's students all placed.
-        order = np.argsort(v.group, kind="stable")
-        for g, ps in zip(range(len(v.size)),
-                         np.split(order, _starts(v.group, len(v.size))[1:])):
-            self._row(self.x[ps], np.ones(len(ps)), v.size[g], v.size[g])
+        for g, ps in enumerate(_split(v.group, len(v.size))):
+            rows.add(self.x[ps], np.ones(len(ps)), v.size[g], v.size[g])
         # H6: caps; and each load equals its segments.
-        order = np.argsort(v.staff, kind="stable")
-        seg_of = np.split(np.arange(len(seg_staff)),
-                          np.cumsum(top)[:-1])
-        for c, ps in enumerate(np.split(order,
-                                        _starts(v.staff, len(caps))[1:])):
+        seg_of = np.split(np.arange(len(seg_staff)), np.cumsum(top)[:-1])
+        for c, ps in enumerate(_split(v.staff, len(caps))):
             if not len(ps):
                 continue
-            self._row(self.x[ps], np.ones(len(ps)), -math.inf, caps[c])
+            rows.add(self.x[ps], np.ones(len(ps)), -math.inf, caps[c])
             if top[c]:
-                self._row(np.concatenate([self.x[ps], self.y[seg_of[c]]]),
-                          np.concatenate([w[ps], -np.ones(top[c])]), 0, 0)
+                rows.add(np.concatenate([self.x[ps], self.y[seg_of[c]]]),
+                         np.concatenate([w[ps], -np.ones(top[c])]), 0, 0)
         # S3 bookkeeping: a kept prior is an actual assignment.
         for i, p in enumerate(with_prior):
-            self._row(np.array([self.keep[i], self.x[p]]),
-                      np.array([1.0, -1.0]), -math.inf, 0)
+            rows.add(np.array([self.keep[i], self.x[p]]),
+                     np.array([1.0, -1.0]), -math.inf, 0)
         a = np.array([balance_coefficient(int(c)) if c > 0 else 0
                       for c in caps], dtype=np.int64)
         # Each term as (columns, integer weights, constant).
@@ -127,43 +130,46 @@ class _Program:
                    int(v.prior.sum())),
             "S4": (self.x, v.s4, 0),
         }
+        self.w, self.top, self.with_prior = w, top, with_prior
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(lower), rows.count
+        lp.col_cost_ = np.zeros(len(lower))
+        lp.col_lower_, lp.col_upper_ = lower, upper_all
+        lp.row_lower_, lp.row_upper_ = rows.bounds()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+            rows.matrix())
+        lp.a_matrix_.num_col_ = lp.num_col_
+        lp.a_matrix_.num_row_ = rows.count
+        lp.integrality_ = ([highspy.HighsVarType.kInteger] * pairs
+                           + [highspy.HighsVarType.kContinuous]
+                           * (len(lower) - pairs))
+        self.lp = lp
 
-    def _row(self, cols, coefs, lower, upper) -> None:
-        h = self.helper
-        row = h.add_linear_constraint()
-        h.set_constraint_lower_bound(row, float(lower))
-        h.set_constraint_upper_bound(row, float(upper))
-        for col, coef in zip(cols.tolist(), np.asarray(coefs).tolist()):
-            if coef:
-                h.add_term_to_constraint(row, col, float(coef))
-
-    def level(self, level: dict[str, int]) -> tuple[dict[int, float], int]:
+    def level(self, level: dict[str, int]) -> tuple[np.ndarray, int]:
         """A level as column weights and a constant."""
-        weights: dict[int, float] = {}
+        weights = np.zeros(self.lp.num_col_, dtype=np.int64)
         constant = 0
         for t, coef in level.items():
             cols, amounts, const = self.terms[t]
             constant += coef * const
-            for col, amount in zip(cols.tolist(), amounts.tolist()):
-                if amount:
-                    weights[col] = weights.get(col, 0) + coef * amount
+            np.add.at(weights, cols, coef * np.asarray(amounts,
+                                                       dtype=np.int64))
         return weights, constant
 
-    def minimize(self, level: dict[str, int]) -> int:
-        weights, constant = self.level(level)
-        h = self.helper
-        h.clear_objective()
-        h.set_objective_coefficients(list(weights), list(weights.values()))
-        h.set_objective_offset(float(constant))
-        return constant
-
-    def fix(self, level: dict[str, int], value: int) -> None:
-        """Keep a solved level at its optimum (its value is an integer, so
-        ``< value + 0.5`` is ``<= value`` without float trouble)."""
-        weights, constant = self.level(level)
-        cols = np.array(list(weights), dtype=np.int64)
-        self._row(cols, np.array(list(weights.values())), -math.inf,
-                  value - constant + 0.5)
+    def start(self, counts: dict[int, int]) -> np.ndarray:
+        """Every column's value for a plan: its counts, kept priors, and
+        load segments filled in order."""
+        v = self.view
+        n = np.array([counts.get(int(p), 0) for p in v.pairs],
+                     dtype=np.int64)
+        load = np.bincount(v.staff, weights=n * self.w,
+                           minlength=len(self.top)).astype(np.int64)
+        filled = np.concatenate([np.arange(t) < load[c]
+                                 for c, t in enumerate(self.top)]
+                                or [np.zeros(0, dtype=bool)])
+        kept = np.minimum(n[self.with_prior], v.prior[self.with_prior])
+        return np.concatenate([n, filled, kept]).astype(float)
 
     def counts(self, values: np.ndarray) -> dict[int, int] | None:
         x = values[self.x]
@@ -173,9 +179,47 @@ class _Program:
         return {int(p): int(c) for p, c in zip(self.view.pairs, n) if c}
 
 
-def _starts(keys: np.ndarray, n: int) -> np.ndarray:
-    """Where each of keys 0..n-1 starts in ``keys`` sorted (stable)."""
-    return np.searchsorted(np.sort(keys, kind="stable"), np.arange(n))
+class _Rows:
+    """Rows gathered one by one, handed to HiGHS as one sparse matrix."""
+
+    def __init__(self):
+        self.cols: list[np.ndarray] = []
+        self.coefs: list[np.ndarray] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.lower)
+
+    def add(self, cols, coefs, lower, upper) -> None:
+        coefs = np.asarray(coefs, dtype=float)
+        keep = coefs != 0
+        self.cols.append(np.asarray(cols)[keep])
+        self.coefs.append(coefs[keep])
+        self.lower.append(float(lower))
+        self.upper.append(float(upper))
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        inf = highspy.kHighsInf
+        return (np.clip(self.lower, -inf, inf), np.clip(self.upper, -inf,
+                                                        inf))
+
+    def matrix(self):
+        sizes = [len(c) for c in self.cols]
+        start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
+        index = (np.concatenate(self.cols) if self.cols
+                 else np.zeros(0)).astype(np.int32)
+        value = (np.concatenate(self.coefs) if self.coefs
+                 else np.zeros(0)).astype(float)
+        return start, index, value
+
+
+def _split(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions of each key 0..n-1 in ``keys``, in order."""
+    order = np.argsort(keys, kind="stable")
+    starts = np.searchsorted(keys[order], np.arange(n))
+    return np.split(order, starts[1:])
 
 
 def solve_levels(structure: Structure, component: Component,
@@ -185,42 +229,52 @@ def solve_levels(structure: Structure, component: Component,
     """Solve ``levels`` after the proven ``solved`` ones, from ``hint``.
 
     Each level is minimised with HiGHS (one thread, fixed seed: the same
-    input gives the same plan), then held at its optimum for the next.
-    A level HiGHS does not prove in time keeps the best plan found (or
-    the hint) with HiGHS's bound, and later levels are not attempted.
+    input gives the same plan), starting from the best plan so far, then
+    held at its optimum for the next. A level HiGHS does not prove in
+    time keeps the best plan found with HiGHS's bound, and later levels
+    are not attempted.
     """
     import time
 
     end = time.monotonic() + time_limit
     program = _Program(structure, component)
+    h = _Quiet()
+    for option, value in (("output_flag", False), ("threads", 1),
+                          ("mip_rel_gap", 0.0), ("random_seed", seed)):
+        h.setOptionValue(option, value)
+    h.passModel(program.lp)
     for done in solved:
-        program.fix(done.terms, done.objective)
-    # No hint is passed: OR-Tools' HiGHS interface crashes on solution
-    # hints (a segmentation fault, measured with OR-Tools 9.15), so HiGHS
-    # starts cold and its plan replaces ``hint`` only when not worse.
+        _fix(h, program, done.terms, done.objective)
     counts = dict(hint)
     outcomes = list(solved)
     for level in levels[len(solved):]:
-        program.minimize(level)
-        solver = mbh.ModelSolverHelper("highs")
-        solver.set_time_limit_in_seconds(max(0.05, end - time.monotonic()))
-        solver.set_solver_specific_parameters(
-            f"output_flag=false\nmip_rel_gap=0\nthreads=1\nrandom_seed={seed}\n")
-        solver.enable_output(False)
-        solver.solve(program.helper)
-        found = (program.counts(solver.variable_values())
-                 if solver.has_solution() else None)
-        proven = solver.status() == mbh.SolveStatus.OPTIMAL
+        weights, constant = program.level(level)
+        h.changeColsCost(len(weights),
+                         np.arange(len(weights), dtype=np.int32),
+                         weights.astype(float))
+        h.changeObjectiveOffset(float(constant))
+        start = highspy.HighsSolution()
+        start.col_value = program.start(counts).tolist()
+        start.value_valid = True
+        h.setSolution(start)
+        h.setOptionValue("time_limit", max(0.05, end - time.monotonic()))
+        h.run()
+        proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        info = h.getInfo()
+        found = None
+        if info.primal_solution_status == 2:  # a feasible solution
+            found = program.counts(np.asarray(h.getSolution().col_value))
         if found is not None:
             exact = _value(structure, component, found, level)
-            _check_pricing(solver.objective_value(), exact, proven, level)
+            _check_pricing(info.objective_function_value, exact, proven,
+                           level)
         current = _value(structure, component, counts, level)
         if found is not None and exact <= current:
             counts, current = found, exact
-        bound = solver.best_objective_bound()
         optimal = proven and found is not None and exact == current
         if not optimal:
             # HiGHS's bound, rounded toward safety (the level is integral).
+            bound = info.mip_dual_bound
             bound = (math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
                      if math.isfinite(bound) else 0)
             bound = min(bound, current)
@@ -230,8 +284,17 @@ def solve_levels(structure: Structure, component: Component,
                 return MipOutcome(counts, outcomes)
         else:
             outcomes.append(LevelOutcome(level, current, current, True))
-        program.fix(level, current)
+        _fix(h, program, level, current)
     return MipOutcome(counts, outcomes)
+
+
+def _fix(h, program: _Program, level: dict[str, int], value: int) -> None:
+    """Hold a solved level at its optimum (its value is an integer, so
+    ``<= value + 0.5`` is ``<= value`` without float trouble)."""
+    weights, constant = program.level(level)
+    cols = np.flatnonzero(weights).astype(np.int32)
+    h.addRow(-highspy.kHighsInf, value - constant + 0.5, len(cols), cols,
+             weights[cols].astype(float))
 
 
 def _check_pricing(priced: float, exact: int, proven: bool,
