@@ -234,37 +234,79 @@ def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
 
 def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     judge = _Judge(rules)
-    offering = _offering(instance)
+    providers = _Providers(instance, judge)
     gaps: list[ServiceGap] = []
     placement: list[PlacementGap] = []
-    # (site, service) -> students needing it, provider ids per student
-    need: dict[tuple[str, str], list[Student]] = defaultdict(list)
-    served_by: dict[tuple[str, str], dict[str, list[Staff]]] = \
-        defaultdict(dict)
-    # Students alike in what the judge reads share one list of providers.
-    known: dict[tuple, list[Staff]] = {}
+    # (site, service, grade, primary, secondary, support level) -> the
+    # students of that kind needing the service there: students alike
+    # in what the judge reads share one list of providers.
+    tally: dict[tuple, int] = defaultdict(int)
+    known = providers.tallied()
     for s in instance.students:
         for service in dict.fromkeys(s.services):
-            staff = offering.get((s.site, service), [])
             key = (s.site, service, s.grade, s.primary_disability,
-                   s.secondary_disability, s.support_level)  # H3, H5, H7
+                   s.secondary_disability, s.support_level)
+            tally[key] += 1
             ok = known.get(key)
             if ok is None:
-                ok = [c for c in staff if judge.may_provide(s, c, service)]
-                known[key] = ok
-            need[s.site, service].append(s)
-            served_by[s.site, service][s.student_id] = ok
+                ok = providers.ok(key, s)
             if not ok:
+                staff = providers.offering.get((s.site, service), [])
                 gaps.append(ServiceGap(
                     s.student_id, s.site, s.grade, service,
                     tuple(c.staff_id for c in staff), tuple(sorted({
                         r for c in staff
                         for r in judge.excluded(s, c, service)}))))
-        gap = _placement_gap(s, rules, served_by)
-        if gap is not None:
-            placement.append(gap)
-    staffing = _staffing(need, served_by, rules)
+        if s.alt_placement_secondary:
+            gap = _placement_gap(s, rules, providers)
+            if gap is not None:
+                placement.append(gap)
+    staffing = _staffing(tally, providers, rules)
     return Coverage(tuple(gaps), tuple(placement), staffing)
+
+
+class _Providers:
+    """Who may give a service to students of one kind at one site.
+
+    The judge reads the student's kind, the service and each offering
+    person's credentials and whether the grade is theirs; sites whose
+    offering people are alike in those (in order) share one answer.
+    """
+
+    def __init__(self, instance: Instance, judge: _Judge):
+        self.judge = judge
+        self.offering = _offering(instance)
+        self._known: dict[tuple, list[Staff]] = {}
+        self._alike: dict[tuple, int] = {}
+        self._cell_alike: dict[tuple[str, str], int] = {}
+        self._allowed: dict[tuple, tuple[int, ...]] = {}
+
+    def ok(self, key: tuple, student: Student) -> list[Staff]:
+        """The offering people who may provide ``key``'s service to
+        ``student`` (of ``key``'s kind, at its site)."""
+        hit = self._known.get(key)
+        if hit is not None:
+            return hit
+        site, service = key[0], key[1]
+        staff = self.offering.get((site, service), [])
+        alike = self._cell_alike.get((site, service))
+        if alike is None:
+            look = tuple((c.credentials, c.grades) for c in staff)
+            alike = self._alike.setdefault((service, look),
+                                           len(self._alike))
+            self._cell_alike[site, service] = alike
+        verdict = (alike, *key[1:])
+        allowed = self._allowed.get(verdict)
+        if allowed is None:
+            allowed = self._allowed[verdict] = tuple(
+                i for i, c in enumerate(staff)
+                if self.judge.may_provide(student, c, service))
+        hit = self._known[key] = [staff[i] for i in allowed]
+        return hit
+
+    def tallied(self) -> dict[tuple, list[Staff]]:
+        """Every (site, service, kind) asked about, with its providers."""
+        return self._known
 
 
 def _offering(instance: Instance) -> dict[tuple[str, str], list[Staff]]:
@@ -278,7 +320,7 @@ def _offering(instance: Instance) -> dict[tuple[str, str], list[Staff]]:
     return out
 
 
-def _placement_gap(s: Student, rules: RuleSet, served_by
+def _placement_gap(s: Student, rules: RuleSet, providers: _Providers
                    ) -> PlacementGap | None:
     if not s.alt_placement_secondary:
         return None
@@ -289,7 +331,9 @@ def _placement_gap(s: Student, rules: RuleSet, served_by
     missing = None
     if not listed:
         missing = "service"
-    elif not any(served_by[s.site, x][s.student_id] for x in listed):
+    elif not any(providers.ok((s.site, x, s.grade, s.primary_disability,
+                               s.secondary_disability, s.support_level), s)
+                 for x in listed):
         missing = "provider"
     if missing is None:
         return None
@@ -321,46 +365,58 @@ def full_time_cap(service: str, grades: frozenset[str], site: str,
     return (None, "") if row is None else (row.default_cap, row.source)
 
 
-def _staffing(need, served_by, rules: RuleSet) -> tuple[StaffingRow, ...]:
+def _staffing(tally: dict[tuple, int], providers: _Providers,
+              rules: RuleSet) -> tuple[StaffingRow, ...]:
+    # Per (site, service): students needing it, their grades, those
+    # nobody may serve, and everyone who may serve some of them.
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    grades_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    without: dict[tuple[str, str], int] = defaultdict(int)
+    counted: dict[tuple[str, str], dict[str, Staff]] = defaultdict(dict)
+    known = providers.tallied()
+    for key, num in tally.items():
+        cell = key[0], key[1]
+        need[cell] += num
+        grades_of[cell].add(key[2])
+        ok = known[key]
+        if not ok:
+            without[cell] += num
+        for c in ok:
+            counted[cell][c.staff_id] = c
     # Each provider's demand over the sites they are counted at, to share
     # an itinerant's cap and FTE in proportion.
-    counted: dict[tuple[str, str], dict[str, Staff]] = {}
     demand: dict[tuple[str, str], int] = defaultdict(int)
-    for key, per_student in served_by.items():
-        providers = {c.staff_id: c for ok in per_student.values()
-                     for c in ok}
-        counted[key] = providers
-        for sid in providers:
-            demand[sid, key[1]] += len(need[key])
+    for cell, people in counted.items():
+        for sid in people:
+            demand[sid, cell[1]] += need[cell]
     rows = []
     caps: dict[tuple[str, str], int | None] = {}
     caps_per_fte: dict[tuple, tuple[int | None, str]] = {}
-    for (site, service), students in sorted(need.items()):
-        providers = counted[site, service]
+    for (site, service), num_students in sorted(need.items()):
+        people = counted.get((site, service), {})
         fte = capacity = 0.0
-        known = True
-        for sid, c in sorted(providers.items()):
-            share = len(students) / demand[sid, service]
+        known_cap = True
+        for sid, c in sorted(people.items()):
+            share = num_students / demand[sid, service]
             fte += c.fte * share
             if (sid, service) not in caps:
                 caps[sid, service] = service_cap(c, service, rules)
             cap = caps[sid, service]
             if cap is None:
-                known = False
+                known_cap = False
             else:
                 capacity += cap * share
-        grades = frozenset(s.grade for s in students)
+        grades = frozenset(grades_of[site, service])
         if (service, grades) not in caps_per_fte:
             caps_per_fte[service, grades] = full_time_cap(
                 service, grades, site, rules)
         per_fte, source = caps_per_fte[service, grades]
-        if not providers and per_fte is None:
-            known = False
+        if not people and per_fte is None:
+            known_cap = False
         rows.append(StaffingRow(
-            site, service, len(students),
-            sum(1 for ok in served_by[site, service].values() if not ok),
-            tuple(sorted(providers)), round(fte, 2),
-            round(capacity, 1) if known else None, per_fte, source))
+            site, service, num_students, without[site, service],
+            tuple(sorted(people)), round(fte, 2),
+            round(capacity, 1) if known_cap else None, per_fte, source))
     return tuple(rows)
 
 

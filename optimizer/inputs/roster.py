@@ -12,8 +12,17 @@ from pydantic import ValidationError
 
 from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
+from optimizer.eligibility import staff_profile, student_profile
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
+from optimizer.inputs.columns import (
+    MISSING,
+    Builder,
+    all_unique,
+    cell_columns,
+    parse_columns,
+    validate_combinations,
+)
 from optimizer.inputs.tables import (
     Column,
     Table,
@@ -21,6 +30,7 @@ from optimizer.inputs.tables import (
     formula_cells,
     header_key,
     parse_rows,
+    parse_rows_one_by_one,
     read_table,
     resolve_columns,
     validation_problems,
@@ -271,7 +281,10 @@ def build_students(table: Table,
                     ) -> tuple[list[Student], tuple[str, ...],
                                dict[str, tuple[str, ...]]]:
     found, extra_pos = columns
-    parsed = parse_rows(table, STUDENT_COLUMNS, found, problems)
+    fast = _clean_students(table, found, extra_pos)
+    if fast is not None:
+        return fast
+    parsed = parse_rows_one_by_one(table, STUDENT_COLUMNS, found, problems)
     if not parsed:
         problems.append(Problem(table.file, None, None, None,
                                 "no student rows: the file has only a "
@@ -296,6 +309,77 @@ def build_students(table: Table,
             cells[p] if p < len(cells) else "" for p in extra_pos)
     extra_cols = tuple(table.header[p] for p in extra_pos)
     return students, extra_cols, extras
+
+
+# What a student's validity depends on; the other fields are free text
+# (ids, site, staff ids, language) that any non-empty cell satisfies.
+_VALIDATED = ("grade", "primary_disability", "secondary_disability",
+              "support_level", "setting", "services",
+              "alt_placement_secondary", "weight")
+_OPTIONAL_TEXT = ("teacher_of_record", "prior_case_manager",
+                  "home_language")
+_STUDENT = Builder(Student)
+
+
+def _clean_students(table: Table, found: dict[str, int],
+                    extra_pos: list[int]
+                    ) -> tuple[list[Student], tuple[str, ...],
+                               dict[str, tuple[str, ...]]] | None:
+    """``build_students`` for a file without a problem, or None.
+
+    Each distinct combination of the validated fields is validated
+    once, by pydantic; each student is then built from the validated
+    values. None when anything would be a problem: the row-by-row path
+    then words it.
+    """
+    cols = parse_columns(table, STUDENT_COLUMNS, found)
+    if cols is None or not table.rows or not all_unique(cols["student_id"]):
+        return None
+    combos: dict[tuple, int] = {}
+    which = [combos.setdefault(c, len(combos))
+             for c in zip(*(cols[n] for n in _VALIDATED))]
+    valid = validate_combinations(Student, _VALIDATED, list(combos),
+                                  {"student_id": "-", "site": "-"})
+    if valid is None:
+        return None
+    # Validated values and the fields given, per combination.
+    given = [s.model_fields_set - {"student_id", "site"} for s in valid]
+    shared = [tuple(s.__dict__[n] for n in _VALIDATED) for s in valid]
+    make = _STUDENT.make
+    students = []
+    for sid, site, k, tor, prior, lang in zip(
+            cols["student_id"], cols["site"], which,
+            *(cols[n] for n in _OPTIONAL_TEXT)):
+        fields_set = {"student_id", "site", *given[k]}
+        if tor is MISSING:
+            tor = None
+        else:
+            fields_set.add("teacher_of_record")
+        if prior is MISSING:
+            prior = None
+        else:
+            fields_set.add("prior_case_manager")
+        if lang is MISSING:
+            lang = None
+        else:
+            fields_set.add("home_language")
+        grade, primary, secondary, level, setting, services, alt, weight \
+            = shared[k]
+        students.append(make({
+            "student_id": sid, "site": site, "grade": grade,
+            "primary_disability": primary,
+            "secondary_disability": secondary, "support_level": level,
+            "setting": setting, "services": services,
+            "alt_placement_secondary": alt, "teacher_of_record": tor,
+            "prior_case_manager": prior, "home_language": lang,
+            "weight": weight}, fields_set))
+    if extra_pos:
+        by_column = cell_columns(table)
+        extra = list(zip(*(by_column[p] for p in extra_pos)))
+    else:
+        extra = [()] * len(students)
+    extras = dict(zip(cols["student_id"], extra))
+    return students, tuple(table.header[p] for p in extra_pos), extras
 
 
 def read_student_file(path: Path | str) -> tuple[
@@ -331,6 +415,7 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
     staff = instance.staff_by_id()
     sites_served = {site for c in staff.values() for site in c.sites}
     everywhere = "*" in sites_served
+    judge = _TeacherJudge(rules)
     for s in instance.students:
         row = rows.get(s.student_id)
         if s.prior_case_manager and s.prior_case_manager not in staff:
@@ -347,13 +432,13 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
                 "roster instructs this student, so a case manager can only "
                 "serve or coordinate"))
         elif tor:
-            check = check_pair(s, staff[tor], rules)
-            if check.relation != INSTRUCTS:
+            relation, h4 = judge(s, staff[tor])
+            if relation != INSTRUCTS:
                 out.append(Problem(
                     students_file, row, "teacher_of_record", tor,
                     f'"{tor}" does not provide {s.setting}, so they do not '
                     "instruct this student"))
-            elif any(e.rule == "H4" for e in check.exclusions):
+            elif h4:
                 out.append(Problem(
                     students_file, row, "teacher_of_record", tor,
                     f'"{tor}" is not authorized to instruct student '
@@ -380,6 +465,36 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
     out += coverage_warnings(service_coverage(instance, rules),
                              students_file, rows)
     return out
+
+
+class _TeacherJudge:
+    """``check_pair`` on a student and their teacher of record, asked
+    once per (student profile, staff profile) of ``eligibility``.
+
+    The relation and H4 read neither who the two are nor the site, the
+    names or the languages: the facts left out of those profiles.
+    """
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self._staff: dict[str, tuple] = {}
+        self._verdicts: dict[tuple, tuple[str, bool]] = {}
+
+    def __call__(self, student: Student, teacher: Staff
+                 ) -> tuple[str, bool]:
+        """(relation, whether H4 excludes the pair)."""
+        profile = self._staff.get(teacher.staff_id)
+        if profile is None:
+            profile = self._staff[teacher.staff_id] = staff_profile(
+                teacher)
+        key = (student_profile(student), profile)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            check = check_pair(student, teacher, self.rules)
+            verdict = self._verdicts[key] = (
+                check.relation,
+                any(e.rule == "H4" for e in check.exclusions))
+        return verdict
 
 
 def coverage_warnings(cov: Coverage, students_file: str,

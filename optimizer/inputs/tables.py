@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import io as _io
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
+from optimizer.inputs.columns import MISSING, parse_columns
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_RULES_DIR = PACKAGE_ROOT / "data" / "rules"
@@ -90,13 +92,17 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
     delimiter = _pick_delimiter(first, set(known))
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(reader)
+        # Interned while fresh: a roster repeats its sites, grades and
+        # codes, so equal cells become one string, hashed once.
+        records = [list(map(sys.intern, r)) for r in reader]
     except csv.Error as exc:
         raise InputError([Problem(file, reader.line_num, None, None,
                                   f"cannot be read as CSV: {exc}")]) from None
     header = [h.strip() for h in records[0]]
+    # A row is blank when every cell is only whitespace, which is when
+    # its cells joined are (one strip per row, not one per cell).
     rows = [(i + 2, r) for i, r in enumerate(records[1:])
-            if any(c.strip() for c in r)]
+            if "".join(r).strip()]
     return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
 
 
@@ -282,6 +288,26 @@ def resolve_columns(table: Table, columns: tuple[Column, ...],
 def parse_rows(table: Table, columns: tuple[Column, ...],
                 found: dict[str, int], problems: list[Problem]
                 ) -> list[tuple[int, dict[str, Any]]]:
+    """Each row's parsed values (an empty cell left out), every cell's
+    problem added to ``problems`` in row order.
+
+    A clean table is parsed column by column (``columns.parse_columns``);
+    one with any problem row by row, which words the messages.
+    """
+    cols = parse_columns(table, columns, found)
+    if cols is not None:
+        names = list(cols)
+        return [(row, {n: v for n, v in zip(names, values)
+                       if v is not MISSING})
+                for (row, _), values in zip(table.rows,
+                                            zip(*cols.values()))]
+    return parse_rows_one_by_one(table, columns, found, problems)
+
+
+def parse_rows_one_by_one(table: Table, columns: tuple[Column, ...],
+                          found: dict[str, int], problems: list[Problem]
+                          ) -> list[tuple[int, dict[str, Any]]]:
+    """``parse_rows`` cell by cell: the path that words the problems."""
     out = []
     for row, cells in table.rows:
         values: dict[str, Any] = {}
