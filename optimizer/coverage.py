@@ -235,34 +235,51 @@ def service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
 def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     judge = _Judge(rules)
     providers = _Providers(instance, judge)
-    gaps: list[ServiceGap] = []
-    placement: list[PlacementGap] = []
-    # (site, service, grade, primary, secondary, support level) -> the
-    # students of that kind needing the service there: students alike
-    # in what the judge reads share one list of providers.
-    tally: dict[tuple, int] = defaultdict(int)
-    known = providers.tallied()
+    # Students alike in site, grade, disabilities, support level and
+    # services need the same services from the same people: each kind
+    # is judged once, for its first student.
+    kinds: dict[tuple, list] = {}  # kind -> [number, first student]
     for s in instance.students:
-        for service in dict.fromkeys(s.services):
-            key = (s.site, service, s.grade, s.primary_disability,
-                   s.secondary_disability, s.support_level)
-            tally[key] += 1
-            ok = known.get(key)
-            if ok is None:
-                ok = providers.ok(key, s)
-            if not ok:
-                staff = providers.offering.get((s.site, service), [])
-                gaps.append(ServiceGap(
-                    s.student_id, s.site, s.grade, service,
-                    tuple(c.staff_id for c in staff), tuple(sorted({
-                        r for c in staff
-                        for r in judge.excluded(s, c, service)}))))
-        if s.alt_placement_secondary:
-            gap = _placement_gap(s, rules, providers)
-            if gap is not None:
-                placement.append(gap)
+        kind = (s.site, s.grade, s.primary_disability,
+                s.secondary_disability, s.support_level, s.services)
+        entry = kinds.get(kind)
+        if entry is None:
+            kinds[kind] = [1, s]
+        else:
+            entry[0] += 1
+    # (site, service, grade, primary, secondary, support level) -> the
+    # number of students of that kind needing the service there.
+    tally: dict[tuple, int] = defaultdict(int)
+    for (site, grade, primary, secondary, level, services), (num, first) \
+            in kinds.items():
+        for service in dict.fromkeys(services):
+            key = (site, service, grade, primary, secondary, level)
+            tally[key] += num
+            providers.ok(key, first)
+    gaps: list[ServiceGap] = []
+    if not all(providers.tallied().values()):  # some student has a gap
+        for s in instance.students:
+            for service in dict.fromkeys(s.services):
+                key = (s.site, service, s.grade, s.primary_disability,
+                       s.secondary_disability, s.support_level)
+                if not providers.ok(key, s):
+                    gaps.append(_service_gap(s, service, providers))
+    placement = [gap for s in instance.students
+                 if s.alt_placement_secondary
+                 and (gap := _placement_gap(s, rules, providers))
+                 is not None]
     staffing = _staffing(tally, providers, rules)
     return Coverage(tuple(gaps), tuple(placement), staffing)
+
+
+def _service_gap(s: Student, service: str, providers: _Providers
+                 ) -> ServiceGap:
+    staff = providers.offering.get((s.site, service), [])
+    return ServiceGap(
+        s.student_id, s.site, s.grade, service,
+        tuple(c.staff_id for c in staff), tuple(sorted({
+            r for c in staff
+            for r in providers.judge.excluded(s, c, service)})))
 
 
 class _Providers:

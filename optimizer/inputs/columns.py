@@ -40,7 +40,9 @@ def cell_columns(table: Table) -> list[tuple[str, ...]]:
 
 
 def parse_columns(table: Table, columns: Sequence[Column],
-                  found: dict[str, int]) -> dict[str, list] | None:
+                  found: dict[str, int],
+                  by_column: list[tuple[str, ...]] | None = None
+                  ) -> dict[str, list] | None:
     """Each contract column as a list of parsed values, one per row.
 
     ``MISSING`` marks an empty optional cell. Each distinct cell text is
@@ -53,8 +55,10 @@ def parse_columns(table: Table, columns: Sequence[Column],
     dict or None
         None when any cell would be a problem (a required cell empty, a
         value its parser refuses): ``parse_rows`` then says which.
+        ``by_column`` is ``cell_columns(table)`` if the caller has it.
     """
-    by_column = cell_columns(table)
+    if by_column is None:
+        by_column = cell_columns(table)
     num_rows = len(table.rows)
     out: dict[str, list] = {}
     for col in columns:

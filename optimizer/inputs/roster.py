@@ -332,7 +332,8 @@ def _clean_students(table: Table, found: dict[str, int],
     values. None when anything would be a problem: the row-by-row path
     then words it.
     """
-    cols = parse_columns(table, STUDENT_COLUMNS, found)
+    by_column = cell_columns(table)
+    cols = parse_columns(table, STUDENT_COLUMNS, found, by_column)
     if cols is None or not table.rows or not all_unique(cols["student_id"]):
         return None
     combos: dict[tuple, int] = {}
@@ -374,7 +375,6 @@ def _clean_students(table: Table, found: dict[str, int],
             "prior_case_manager": prior, "home_language": lang,
             "weight": weight}, fields_set))
     if extra_pos:
-        by_column = cell_columns(table)
         extra = list(zip(*(by_column[p] for p in extra_pos)))
     else:
         extra = [()] * len(students)
@@ -450,12 +450,18 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
                 students_file, row, "site", s.site,
                 f'no staff member serves site "{s.site}"; student '
                 f"{s.student_id} cannot be given a case manager there"))
+    # Staff hold a few dozen distinct credential lists between them.
+    authorized: dict[tuple[str, tuple[str, ...]], bool] = {}
     for c in instance.staff:
         for service in c.provides:
             if service not in SERVICES:
                 continue
-            if not any(r.activity == service and r.credentials
-                       & set(c.credentials) for r in rules.authorizations):
+            key = (service, c.credentials)
+            if key not in authorized:
+                authorized[key] = any(
+                    r.activity == service and r.credentials
+                    & set(c.credentials) for r in rules.authorizations)
+            if not authorized[key]:
                 held = ";".join(c.credentials) or "no credentials"
                 out.append(Problem(
                     staff_file, None, "provides", service,

@@ -20,7 +20,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.columns import MISSING, parse_columns
+from optimizer.inputs.columns import MISSING, cell_columns, parse_columns
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_RULES_DIR = PACKAGE_ROOT / "data" / "rules"
@@ -387,6 +387,14 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
     keys = {header_key(c) for c in columns}  # "Name" is name
     wanted = [(i, h) for i, h in enumerate(table.header)
               if header_key(h) in keys]
+    # Most files have no such cell: look at each distinct cell once
+    # before going row by row for the messages.
+    if not wanted:
+        return out
+    by_column = cell_columns(table)
+    if not any(_looks_like_formula(cell) for i, _ in wanted
+               for cell in set(by_column[i])):
+        return out
     for row, cells in table.rows:
         for i, head in wanted:
             cell = cells[i].strip() if i < len(cells) else ""
@@ -398,6 +406,11 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
                     "as text; the CSV files carry it as it is, so open "
                     "them with the spreadsheet's text import"))
     return out
+
+
+def _looks_like_formula(cell: str) -> bool:
+    cell = cell.strip()
+    return len(cell) > 1 and cell.startswith(parse.FORMULA_STARTS)
 
 
 def records(table: Table) -> Iterable[tuple[int, dict[str, str]]]:
