@@ -247,15 +247,13 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
             kinds[kind] = [1, s]
         else:
             entry[0] += 1
-    # (site, service, grade, primary, secondary, support level) -> the
-    # number of students of that kind needing the service there.
-    tally: dict[tuple, int] = defaultdict(int)
+    need = _Need()
     for (site, grade, primary, secondary, level, services), (num, first) \
             in kinds.items():
         for service in dict.fromkeys(services):
-            key = (site, service, grade, primary, secondary, level)
-            tally[key] += num
-            providers.ok(key, first)
+            ok = providers.ok(
+                (site, service, grade, primary, secondary, level), first)
+            need.add((site, service), grade, num, ok)
     gaps: list[ServiceGap] = []
     if not all(providers.tallied().values()):  # some student has a gap
         for s in instance.students:
@@ -268,7 +266,7 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
                  if s.alt_placement_secondary
                  and (gap := _placement_gap(s, rules, providers))
                  is not None]
-    staffing = _staffing(tally, providers, rules)
+    staffing = _staffing(need, rules)
     return Coverage(tuple(gaps), tuple(placement), staffing)
 
 
@@ -280,6 +278,29 @@ def _service_gap(s: Student, service: str, providers: _Providers
         tuple(c.staff_id for c in staff), tuple(sorted({
             r for c in staff
             for r in providers.judge.excluded(s, c, service)})))
+
+
+class _Need:
+    """Per (site, service): students needing it, their grades, those
+    nobody may serve, and everyone who may serve some of them."""
+
+    def __init__(self) -> None:
+        self.students: dict[tuple[str, str], int] = defaultdict(int)
+        self.grades: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.without: dict[tuple[str, str], int] = defaultdict(int)
+        self.providers: dict[tuple[str, str], dict[str, Staff]] = \
+            defaultdict(dict)
+
+    def add(self, cell: tuple[str, str], grade: str, num: int,
+            ok: list[Staff]) -> None:
+        """``num`` students of ``grade`` whom ``ok`` may serve."""
+        self.students[cell] += num
+        self.grades[cell].add(grade)
+        if not ok:
+            self.without[cell] += num
+        people = self.providers[cell]
+        for c in ok:
+            people[c.staff_id] = c
 
 
 class _Providers:
@@ -382,35 +403,18 @@ def full_time_cap(service: str, grades: frozenset[str], site: str,
     return (None, "") if row is None else (row.default_cap, row.source)
 
 
-def _staffing(tally: dict[tuple, int], providers: _Providers,
-              rules: RuleSet) -> tuple[StaffingRow, ...]:
-    # Per (site, service): students needing it, their grades, those
-    # nobody may serve, and everyone who may serve some of them.
-    need: dict[tuple[str, str], int] = defaultdict(int)
-    grades_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-    without: dict[tuple[str, str], int] = defaultdict(int)
-    counted: dict[tuple[str, str], dict[str, Staff]] = defaultdict(dict)
-    known = providers.tallied()
-    for key, num in tally.items():
-        cell = key[0], key[1]
-        need[cell] += num
-        grades_of[cell].add(key[2])
-        ok = known[key]
-        if not ok:
-            without[cell] += num
-        for c in ok:
-            counted[cell][c.staff_id] = c
+def _staffing(need: _Need, rules: RuleSet) -> tuple[StaffingRow, ...]:
     # Each provider's demand over the sites they are counted at, to share
     # an itinerant's cap and FTE in proportion.
     demand: dict[tuple[str, str], int] = defaultdict(int)
-    for cell, people in counted.items():
+    for cell, people in need.providers.items():
         for sid in people:
-            demand[sid, cell[1]] += need[cell]
+            demand[sid, cell[1]] += need.students[cell]
     rows = []
     caps: dict[tuple[str, str], int | None] = {}
     caps_per_fte: dict[tuple, tuple[int | None, str]] = {}
-    for (site, service), num_students in sorted(need.items()):
-        people = counted.get((site, service), {})
+    for (site, service), num_students in sorted(need.students.items()):
+        people = need.providers[site, service]
         fte = capacity = 0.0
         known_cap = True
         for sid, c in sorted(people.items()):
@@ -423,7 +427,7 @@ def _staffing(tally: dict[tuple, int], providers: _Providers,
                 known_cap = False
             else:
                 capacity += cap * share
-        grades = frozenset(grades_of[site, service])
+        grades = frozenset(need.grades[site, service])
         if (service, grades) not in caps_per_fte:
             caps_per_fte[service, grades] = full_time_cap(
                 service, grades, site, rules)
@@ -431,7 +435,7 @@ def _staffing(tally: dict[tuple, int], providers: _Providers,
         if not people and per_fte is None:
             known_cap = False
         rows.append(StaffingRow(
-            site, service, num_students, without[site, service],
+            site, service, num_students, need.without[site, service],
             tuple(sorted(people)), round(fte, 2),
             round(capacity, 1) if known_cap else None, per_fte, source))
     return tuple(rows)

@@ -184,7 +184,15 @@ def _repair_dropped_zeros(students: list[Student], table: Table,
     by_digits: dict[str, list[str]] = {}
     for i in ids:
         by_digits.setdefault(i.lstrip("0"), []).append(i)
-    notes = []
+    notes: list[Problem] = []
+    # Most rosters have no such reference: find that out per distinct
+    # reference before going student by student for the notes.
+    refs = ({s.prior_case_manager for s in students}
+            | {s.teacher_of_record for s in students})
+    if not any(ref and ref not in ids
+               and len(by_digits.get(ref.lstrip("0"), [])) == 1
+               for ref in refs):
+        return notes
     rows = [r for r, _ in table.rows]
     for pos, s in enumerate(students):
         for column in ("prior_case_manager", "teacher_of_record"):
