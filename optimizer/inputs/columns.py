@@ -26,23 +26,8 @@ if TYPE_CHECKING:
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 
-def cell_columns(table: Table) -> list[tuple[str, ...]]:
-    """The cells column by column, one per header cell; a row that stops
-    early (before its last empty cells) has "" there."""
-    width = len(table.header)
-    rows = [cells for _row, cells in table.rows]
-    if not rows:
-        return [()] * width
-    if min(map(len, rows)) < width:
-        rows = [cells if len(cells) >= width else
-                cells + [""] * (width - len(cells)) for cells in rows]
-    return list(zip(*rows))[:width]
-
-
 def parse_columns(table: Table, columns: Sequence[Column],
-                  found: dict[str, int],
-                  by_column: list[tuple[str, ...]] | None = None
-                  ) -> dict[str, list] | None:
+                  found: dict[str, int]) -> dict[str, list] | None:
     """Each contract column as a list of parsed values, one per row.
 
     ``MISSING`` marks an empty optional cell. Each distinct cell text is
@@ -55,10 +40,8 @@ def parse_columns(table: Table, columns: Sequence[Column],
     dict or None
         None when any cell would be a problem (a required cell empty, a
         value its parser refuses): ``parse_rows`` then says which.
-        ``by_column`` is ``cell_columns(table)`` if the caller has it.
     """
-    if by_column is None:
-        by_column = cell_columns(table)
+    by_column = table.cell_columns()
     num_rows = len(table.rows)
     out: dict[str, list] = {}
     for col in columns:

@@ -19,7 +19,6 @@ from optimizer.inputs.columns import (
     MISSING,
     Builder,
     all_unique,
-    cell_columns,
     parse_columns,
     validate_combinations,
 )
@@ -340,8 +339,7 @@ def _clean_students(table: Table, found: dict[str, int],
     values. None when anything would be a problem: the row-by-row path
     then words it.
     """
-    by_column = cell_columns(table)
-    cols = parse_columns(table, STUDENT_COLUMNS, found, by_column)
+    cols = parse_columns(table, STUDENT_COLUMNS, found)
     if cols is None or not table.rows or not all_unique(cols["student_id"]):
         return None
     combos: dict[tuple, int] = {}
@@ -383,6 +381,7 @@ def _clean_students(table: Table, found: dict[str, int],
             "prior_case_manager": prior, "home_language": lang,
             "weight": weight}, fields_set))
     if extra_pos:
+        by_column = table.cell_columns()
         extra = list(zip(*(by_column[p] for p in extra_pos)))
     else:
         extra = [()] * len(students)

@@ -20,7 +20,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.columns import MISSING, cell_columns, parse_columns
+from optimizer.inputs.columns import MISSING, parse_columns
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_RULES_DIR = PACKAGE_ROOT / "data" / "rules"
@@ -50,6 +50,24 @@ class Table:
     rows: list[tuple[int, list[str]]]
     digest: str
     notes: list[Problem] = field(default_factory=list)
+    # The cells column by column, made once (a changed table is a new
+    # Table: ``dataclasses.replace`` does not carry this over).
+    _columns: list[tuple[str, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def cell_columns(self) -> list[tuple[str, ...]]:
+        """The cells column by column, one per header cell; a row that
+        stops early (before its last empty cells) has "" there."""
+        if self._columns is None:
+            width = len(self.header)
+            rows = [cells for _row, cells in self.rows]
+            if rows and min(map(len, rows)) < width:
+                rows = [cells if len(cells) >= width else
+                        cells + [""] * (width - len(cells))
+                        for cells in rows]
+            self._columns = (list(zip(*rows))[:width] if rows
+                             else [()] * width)
+        return self._columns
 
 
 def _decode(raw: bytes, file: str, notes: list[Problem]) -> str | None:
@@ -391,7 +409,7 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
     # before going row by row for the messages.
     if not wanted:
         return out
-    by_column = cell_columns(table)
+    by_column = table.cell_columns()
     if not any(_looks_like_formula(cell) for i, _ in wanted
                for cell in set(by_column[i])):
         return out
