@@ -15,7 +15,7 @@ from optimizer.coverage import may_provide, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError
 from optimizer.inputs import roster as roster_module
-from optimizer.inputs.columns import Builder, parse_columns
+from optimizer.inputs.columns import Builder, clean_students, parse_columns
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
     STUDENT_COLUMNS,
@@ -88,7 +88,7 @@ def test_the_column_path_refuses_every_file_with_a_problem(case):
             assert parse_columns(table, columns, where) is None
     slow = []
     built = _slow_students(students, student_cols, slow)
-    clean = roster_module._clean_students(students, *student_cols)
+    clean = clean_students(students, STUDENT_COLUMNS, *student_cols)
     if slow:
         assert clean is None
     else:
@@ -98,7 +98,7 @@ def test_the_column_path_refuses_every_file_with_a_problem(case):
 def _slow_students(table, columns, problems):
     """``build_students`` with the column path turned off."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(roster_module, "_clean_students", lambda *a: None)
+        mp.setattr(roster_module, "clean_students", lambda *a: None)
         return roster_module.build_students(table, columns, problems)
 
 
@@ -107,7 +107,7 @@ def test_students_built_per_combination_equal_validated_ones(which,
                                                              district):
     path = SAMPLE if which == "sample" else district
     students, _staff, _found, cols, _ = _tables(path)
-    fast = roster_module._clean_students(students, *cols)
+    fast = clean_students(students, STUDENT_COLUMNS, *cols)
     assert fast is not None
     problems: list = []
     slow = _slow_students(students, cols, problems)
@@ -145,7 +145,7 @@ def test_a_ragged_row_reads_as_empty_cells(tmp_path):
         csv.writer(fh).writerows(rows)
     students, _staff, _found, cols, _ = _tables(out)
     assert len(students.rows[0][1]) < len(students.header)
-    fast = roster_module._clean_students(students, *cols)
+    fast = clean_students(students, STUDENT_COLUMNS, *cols)
     slow = _slow_students(students, cols, [])
     assert fast is not None and fast == slow
 

@@ -15,13 +15,7 @@ from optimizer.domain import Instance, Staff, Student
 from optimizer.eligibility import staff_profile, student_profile
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.columns import (
-    MISSING,
-    Builder,
-    all_unique,
-    parse_columns,
-    validate_combinations,
-)
+from optimizer.inputs.columns import clean_students
 from optimizer.inputs.tables import (
     Column,
     Table,
@@ -288,7 +282,7 @@ def build_students(table: Table,
                     ) -> tuple[list[Student], tuple[str, ...],
                                dict[str, tuple[str, ...]]]:
     found, extra_pos = columns
-    fast = _clean_students(table, found, extra_pos)
+    fast = clean_students(table, STUDENT_COLUMNS, found, extra_pos)
     if fast is not None:
         return fast
     parsed = parse_rows_one_by_one(table, STUDENT_COLUMNS, found, problems)
@@ -316,77 +310,6 @@ def build_students(table: Table,
             cells[p] if p < len(cells) else "" for p in extra_pos)
     extra_cols = tuple(table.header[p] for p in extra_pos)
     return students, extra_cols, extras
-
-
-# What a student's validity depends on; the other fields are free text
-# (ids, site, staff ids, language) that any non-empty cell satisfies.
-_VALIDATED = ("grade", "primary_disability", "secondary_disability",
-              "support_level", "setting", "services",
-              "alt_placement_secondary", "weight")
-_OPTIONAL_TEXT = ("teacher_of_record", "prior_case_manager",
-                  "home_language")
-_STUDENT = Builder(Student)
-
-
-def _clean_students(table: Table, found: dict[str, int],
-                    extra_pos: list[int]
-                    ) -> tuple[list[Student], tuple[str, ...],
-                               dict[str, tuple[str, ...]]] | None:
-    """``build_students`` for a file without a problem, or None.
-
-    Each distinct combination of the validated fields is validated
-    once, by pydantic; each student is then built from the validated
-    values. None when anything would be a problem: the row-by-row path
-    then words it.
-    """
-    cols = parse_columns(table, STUDENT_COLUMNS, found)
-    if cols is None or not table.rows or not all_unique(cols["student_id"]):
-        return None
-    combos: dict[tuple, int] = {}
-    which = [combos.setdefault(c, len(combos))
-             for c in zip(*(cols[n] for n in _VALIDATED))]
-    valid = validate_combinations(Student, _VALIDATED, list(combos),
-                                  {"student_id": "-", "site": "-"})
-    if valid is None:
-        return None
-    # Validated values and the fields given, per combination.
-    given = [s.model_fields_set - {"student_id", "site"} for s in valid]
-    shared = [tuple(s.__dict__[n] for n in _VALIDATED) for s in valid]
-    make = _STUDENT.make
-    students = []
-    for sid, site, k, tor, prior, lang in zip(
-            cols["student_id"], cols["site"], which,
-            *(cols[n] for n in _OPTIONAL_TEXT)):
-        fields_set = {"student_id", "site", *given[k]}
-        if tor is MISSING:
-            tor = None
-        else:
-            fields_set.add("teacher_of_record")
-        if prior is MISSING:
-            prior = None
-        else:
-            fields_set.add("prior_case_manager")
-        if lang is MISSING:
-            lang = None
-        else:
-            fields_set.add("home_language")
-        grade, primary, secondary, level, setting, services, alt, weight \
-            = shared[k]
-        students.append(make({
-            "student_id": sid, "site": site, "grade": grade,
-            "primary_disability": primary,
-            "secondary_disability": secondary, "support_level": level,
-            "setting": setting, "services": services,
-            "alt_placement_secondary": alt, "teacher_of_record": tor,
-            "prior_case_manager": prior, "home_language": lang,
-            "weight": weight}, fields_set))
-    if extra_pos:
-        by_column = table.cell_columns()
-        extra = list(zip(*(by_column[p] for p in extra_pos)))
-    else:
-        extra = [()] * len(students)
-    extras = dict(zip(cols["student_id"], extra))
-    return students, tuple(table.header[p] for p in extra_pos), extras
 
 
 def read_student_file(path: Path | str) -> tuple[
