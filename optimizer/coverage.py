@@ -240,27 +240,22 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
     # is judged once, for its first student.
     kinds: dict[tuple, list] = {}  # kind -> [number, first student]
     for s in instance.students:
-        kind = (s.site, s.grade, s.primary_disability,
-                s.secondary_disability, s.support_level, s.services)
+        kind = (s.site, _kind(s), s.services)
         entry = kinds.get(kind)
         if entry is None:
             kinds[kind] = [1, s]
         else:
             entry[0] += 1
     need = _Need()
-    for (site, grade, primary, secondary, level, services), (num, first) \
-            in kinds.items():
+    for (site, kind, services), (num, first) in kinds.items():
         for service in dict.fromkeys(services):
-            ok = providers.ok(
-                (site, service, grade, primary, secondary, level), first)
-            need.add((site, service), grade, num, ok)
+            need.add((site, service), kind[0], num,
+                     providers.ok(site, service, kind, first))
     gaps: list[ServiceGap] = []
-    if not all(providers.tallied().values()):  # some student has a gap
+    if need.without:  # some student has a gap: find them, in order
         for s in instance.students:
             for service in dict.fromkeys(s.services):
-                key = (s.site, service, s.grade, s.primary_disability,
-                       s.secondary_disability, s.support_level)
-                if not providers.ok(key, s):
+                if not providers.ok(s.site, service, _kind(s), s):
                     gaps.append(_service_gap(s, service, providers))
     placement = [gap for s in instance.students
                  if s.alt_placement_secondary
@@ -268,6 +263,12 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
                  is not None]
     staffing = _staffing(need, rules)
     return Coverage(tuple(gaps), tuple(placement), staffing)
+
+
+def _kind(s: Student) -> tuple[str, str, str | None, str]:
+    """What the judge reads of a student besides the site (H5, H7)."""
+    return (s.grade, s.primary_disability, s.secondary_disability,
+            s.support_level)
 
 
 def _service_gap(s: Student, service: str, providers: _Providers
@@ -314,37 +315,28 @@ class _Providers:
     def __init__(self, instance: Instance, judge: _Judge):
         self.judge = judge
         self.offering = _offering(instance)
-        self._known: dict[tuple, list[Staff]] = {}
-        self._alike: dict[tuple, int] = {}
-        self._cell_alike: dict[tuple[str, str], int] = {}
+        looks: dict[tuple, int] = {}
+        self._alike = {
+            cell: looks.setdefault(
+                (cell[1], tuple((c.credentials, c.grades) for c in staff)),
+                len(looks))
+            for cell, staff in self.offering.items()}
         self._allowed: dict[tuple, tuple[int, ...]] = {}
 
-    def ok(self, key: tuple, student: Student) -> list[Staff]:
-        """The offering people who may provide ``key``'s service to
-        ``student`` (of ``key``'s kind, at its site)."""
-        hit = self._known.get(key)
-        if hit is not None:
-            return hit
-        site, service = key[0], key[1]
-        staff = self.offering.get((site, service), [])
-        alike = self._cell_alike.get((site, service))
-        if alike is None:
-            look = tuple((c.credentials, c.grades) for c in staff)
-            alike = self._alike.setdefault((service, look),
-                                           len(self._alike))
-            self._cell_alike[site, service] = alike
-        verdict = (alike, *key[1:])
+    def ok(self, site: str, service: str, kind: tuple, student: Student
+           ) -> list[Staff]:
+        """The offering people who may provide ``service`` to
+        ``student`` (of ``kind``, at ``site``)."""
+        staff = self.offering.get((site, service))
+        if not staff:
+            return []
+        verdict = (self._alike[site, service], kind)
         allowed = self._allowed.get(verdict)
         if allowed is None:
             allowed = self._allowed[verdict] = tuple(
                 i for i, c in enumerate(staff)
                 if self.judge.may_provide(student, c, service))
-        hit = self._known[key] = [staff[i] for i in allowed]
-        return hit
-
-    def tallied(self) -> dict[tuple, list[Staff]]:
-        """Every (site, service, kind) asked about, with its providers."""
-        return self._known
+        return [staff[i] for i in allowed]
 
 
 def _offering(instance: Instance) -> dict[tuple[str, str], list[Staff]]:
@@ -369,9 +361,7 @@ def _placement_gap(s: Student, rules: RuleSet, providers: _Providers
     missing = None
     if not listed:
         missing = "service"
-    elif not any(providers.ok((s.site, x, s.grade, s.primary_disability,
-                               s.secondary_disability, s.support_level), s)
-                 for x in listed):
+    elif not any(providers.ok(s.site, x, _kind(s), s) for x in listed):
         missing = "provider"
     if missing is None:
         return None
