@@ -407,8 +407,10 @@ class _TeacherJudge:
     """``check_pair`` on a student and their teacher of record, asked
     once per (student profile, staff profile) of ``eligibility``.
 
-    The relation and H4 read neither who the two are nor the site, the
-    names or the languages: the facts left out of those profiles.
+    The relation and H4 read no fact left out of those profiles (ids,
+    site, names, languages) except whether the teacher is the student's
+    own, which here they always are. ``tests/test_fast_reading.py``
+    checks every pair of a generated district against ``check_pair``.
     """
 
     def __init__(self, rules: RuleSet):
