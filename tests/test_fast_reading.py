@@ -199,3 +199,27 @@ def test_teacher_of_record_warnings_judged_per_profile(rules, district):
         check = check_pair(s, teacher, rules)
         assert judge(s, teacher) == (
             check.relation, any(e.rule == "H4" for e in check.exclusions))
+
+
+def test_formula_like_cells_are_warned_in_row_order(tmp_path, rules):
+    # The per-distinct-cell look only decides whether to go row by row:
+    # the warnings are the row-by-row ones, in row then column order.
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    (roster / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials\n"
+        "C1,Ana Ruiz,A,RSP,R3MN\n"
+        "C2,+SUM(1;2),A,RSP,R3MN\n")
+    (roster / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "x_note,x_other\n"
+        "S1,A,3,SLD,GENED,RSP,=1+1,@b\n"
+        "S2,A,4,SLD,GENED,RSP,fine,fine\n"
+        "S3,A,4,SLD,GENED,RSP,-x,\n")
+    warned = [(p.file, p.row, p.column)
+              for p in load_roster(roster, rules).warnings
+              if "spreadsheets read as a formula" in p.message]
+    assert warned == [("staff.csv", 3, "name"),
+                      ("students.csv", 2, "x_note"),
+                      ("students.csv", 2, "x_other"),
+                      ("students.csv", 4, "x_note")]
