@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.objectives import (
@@ -26,6 +26,7 @@ from optimizer.rules import (
     PairJudge,
     RuleSet,
     check_pair,
+    wants_language,
 )
 from optimizer.structure import weight_scale
 
@@ -139,6 +140,94 @@ def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
     return check_pair(student, staff[prior], rules).eligible
 
 
+class Verdicts:
+    """``check_pair`` memoized on every fact of the pair it reads.
+
+    ``check_pair`` reads, of the student: grade, primary and secondary
+    disability, support level, setting, services and
+    ``alt_placement_secondary`` (the profile), the site only through
+    ``staff.serves_site``, the teacher of record only as "none" or "this
+    staff member", and the home language only through ``wants_language``
+    and ``staff.speaks``, which set ``PairCheck.wants_language`` and
+    ``language_match`` and nothing else; of the staff member:
+    ``provides``, ``credentials``, ``grades`` and ``can_case_manage`` (the
+    profile), the sites only through ``serves_site``, and the id, name
+    and sites otherwise only in exclusion messages. So the key below
+    determines whether a pair is eligible, and an eligible pair's whole
+    ``PairCheck`` up to the two language fields, which are then set as
+    ``check_pair`` sets them. An ineligible pair's full check (its
+    messages name the people) is always computed afresh. The keys are
+    built from the roster: the checker reads nothing the solver prepared.
+    ``tests/test_verify.py`` compares it with ``check_pair`` pair by pair.
+    """
+
+    def __init__(self, rules: RuleSet, staff: tuple[Staff, ...]):
+        self.rules = rules
+        self._judged: dict[tuple, PairCheck] = {}  # first pair of a key
+        self._variants: dict[tuple, PairCheck] = {}  # other languages
+        profiles: dict[tuple, int] = {}
+        self._staff: dict[str, tuple] = {}
+        for c in staff:
+            profile = profiles.setdefault(
+                (c.provides, c.credentials, c.grades, c.can_case_manage),
+                len(profiles))
+            self._staff[c.staff_id] = (
+                profile, "*" in c.sites, frozenset(c.sites),
+                frozenset(x.strip().casefold() for x in c.languages))
+        self._students: dict[tuple, int] = {}
+
+    def student_facts(self, s: Student) -> tuple:
+        """What the keys need of a student (computed once per student)."""
+        profile = self._students.setdefault(
+            (s.grade, s.primary_disability, s.secondary_disability,
+             s.support_level, s.setting, s.services,
+             s.alt_placement_secondary, s.teacher_of_record is None),
+            len(self._students))
+        wants = wants_language(s)
+        # staff.speaks: a blank language matches nobody
+        spoken = (s.home_language.strip().casefold()
+                  if wants and s.home_language else None)
+        return profile, s.site, s.teacher_of_record, wants, spoken
+
+    def _judge(self, student: Student, facts: tuple, staff: Staff
+               ) -> tuple[tuple, PairCheck, bool]:
+        """(key, the key's check, whether it was computed for this pair)."""
+        profile, site, tor, _, _ = facts
+        staff_profile, everywhere, sites, _ = self._staff[staff.staff_id]
+        key = (profile, staff_profile, everywhere or site in sites,
+               tor == staff.staff_id)
+        check = self._judged.get(key)
+        if check is not None:
+            return key, check, False
+        check = check_pair(student, staff, self.rules)
+        self._judged[key] = check
+        return key, check, True
+
+    def eligible(self, student: Student, facts: tuple,
+                 staff: Staff) -> bool:
+        """``check_pair(student, staff, rules).eligible``."""
+        return self._judge(student, facts, staff)[1].eligible
+
+    def check(self, student: Student, facts: tuple,
+              staff: Staff) -> PairCheck:
+        """``check_pair(student, staff, rules)``, messages included."""
+        key, check, fresh = self._judge(student, facts, staff)
+        if fresh:
+            return check
+        if not check.eligible:
+            return check_pair(student, staff, self.rules)
+        wants, spoken = facts[3], facts[4]
+        match = spoken in self._staff[staff.staff_id][3]
+        if check.wants_language == wants and check.language_match == match:
+            return check
+        variant = self._variants.get((key, wants, match))
+        if variant is None:
+            variant = replace(check, wants_language=wants,
+                              language_match=match)
+            self._variants[key, wants, match] = variant
+        return variant
+
+
 def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
@@ -165,72 +254,117 @@ def audit(instance: Instance, rules: RuleSet,
     caseload: Counter[str] = Counter()
     load_units: Counter[str] = Counter()
     scale = weight_scale(instance)
-    judge = PairJudge(rules)
+    caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
+    verdicts = Verdicts(rules, instance.staff)
+    tally = _Tally()
+    pins, forbidden = instance.pins, instance.forbidden
     for s in instance.students:
-        cm = assignment.get(s.student_id)
-        allowed = prior_allowed(s, instance, rules, staff, judge)
+        sid = s.student_id
+        cm = assignment.get(sid)
+        facts = verdicts.student_facts(s)
+        prior = s.prior_case_manager
+        # as prior_allowed: the prior exists, no pin or forbidden pair
+        # rules them out, their cap is positive, and they may take them
+        allowed = bool(
+            prior and prior in staff and pins.get(sid, prior) == prior
+            and (sid, prior) not in forbidden and caps[prior] > 0
+            and verdicts.eligible(s, facts, staff[prior]))
         if not cm:
-            violations.append(Violation("H1", s.student_id, None,
+            violations.append(Violation("H1", sid, None,
                                         "the student has no case manager"))
-            lines.append(StudentLine(s, None, None, allowed))
-            continue
-        if cm not in staff:
+        elif cm not in staff:
             violations.append(Violation(
-                "H1", s.student_id, cm, f'case manager "{cm}" is not on the '
+                "H1", sid, cm, f'case manager "{cm}" is not on the '
                 "staff roster"))
+        if not cm or cm not in staff:
+            tally.student(prior, allowed, None)
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        check = judge.check(s, staff[cm])
+        tally.student(prior, allowed, cm)
+        check = verdicts.check(s, facts, staff[cm])
         for exc in check.exclusions:
-            violations.append(Violation(exc.rule, s.student_id, cm,
-                                        exc.message))
+            violations.append(Violation(exc.rule, sid, cm, exc.message))
         caseload[cm] += 1
         load_units[cm] += round(s.weight * scale)
+        tally.placed(check)
         lines.append(StudentLine(s, staff[cm], check, allowed))
     loads: dict[str, tuple[int, float, int]] = {}
     for c in instance.staff:
-        cap = rules.effective_cap(c)
+        cap = caps[c.staff_id]
         n = caseload[c.staff_id]
         loads[c.staff_id] = (n, load_units[c.staff_id] / scale, cap)
         if n > cap:
             violations.append(Violation(
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
                 f"the cap of {cap}"))
-    terms = objective_terms(instance, rules, lines, load_units)
+    terms = tally.terms(instance, caps, load_units)
     if reference is not None:
         terms[REFERENCE] = sum(
             reference_change(assignment.get(s.student_id) or None,
                              reference.get(s.student_id))
             for s in instance.students)
     return Audit(violations, lines, terms,
-                 kpis(instance, rules, lines, loads), loads)
+                 kpis(instance, rules, tally, loads), loads)
 
 
-def objective_terms(instance: Instance, rules: RuleSet,
-                    lines: list[StudentLine],
-                    load_units: Counter[str]) -> dict[str, int]:
-    """S1-S4 exactly as the model's integer objective defines them."""
-    placed = [ln for ln in lines if ln.check is not None]
-    return {
-        "S1": sum(best_practice_miss(ln.check) for ln in placed),
-        "S2": sum(balance_term(rules.effective_cap(c),
-                               load_units[c.staff_id])
-                  for c in instance.staff),
-        "S3": sum(continuity_loss(
-            ln.prior_allowed, ln.staff.staff_id if ln.staff else None,
-            ln.student.prior_case_manager) for ln in lines),
-        "S4": sum(language_miss(ln.check) for ln in placed),
-    }
+class _Tally:
+    """Per-student counts for the terms and KPIs, gathered in one pass;
+    the checks are counted per distinct object (most students share one).
+    """
+
+    def __init__(self) -> None:
+        self.students = 0
+        self.with_prior = 0
+        self.prior_allowed = 0
+        self.continuity_kept = 0
+        self.continuity_lost = 0  # S3
+        self._checks: dict[int, list] = {}  # id -> [check, students]
+
+    def student(self, prior: str | None, allowed: bool,
+                case_manager: str | None) -> None:
+        """A student, with their case manager if on the staff roster."""
+        self.students += 1
+        self.prior_allowed += allowed
+        self.continuity_lost += continuity_loss(allowed, case_manager,
+                                                prior)
+        if prior:
+            self.with_prior += 1
+            self.continuity_kept += case_manager == prior
+
+    def placed(self, check: PairCheck) -> None:
+        entry = self._checks.get(id(check))
+        if entry is None:
+            self._checks[id(check)] = [check, 1]
+        else:
+            entry[1] += 1
+
+    def count(self, value) -> int:
+        """The students placed, each counted ``value(check)`` times."""
+        return sum(value(check) * n for check, n in self._checks.values())
+
+    def counter(self, values) -> Counter[str]:
+        """``values(check)`` of every student placed, counted."""
+        out: Counter[str] = Counter()
+        for check, n in self._checks.values():
+            for v in values(check):
+                out[v] += n
+        return out
+
+    def terms(self, instance: Instance, caps: dict[str, int],
+              load_units: Counter[str]) -> dict[str, int]:
+        """S1-S4 exactly as the model's integer objective defines them."""
+        return {
+            "S1": self.count(best_practice_miss),
+            "S2": sum(balance_term(caps[c.staff_id], load_units[c.staff_id])
+                      for c in instance.staff),
+            "S3": self.continuity_lost,
+            "S4": self.count(language_miss),
+        }
 
 
-def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
+def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
          loads: dict[str, tuple[int, float, int]]) -> Kpis:
     """The figures an administrator reads, all from the assignment."""
-    placed = [ln for ln in lines if ln.check is not None]
-    with_prior = [ln for ln in lines if ln.student.prior_case_manager]
-    wanting = [ln for ln in placed if ln.check.wants_language]
-    unverified = Counter(
-        rid for ln in placed for rid in ln.check.unverified_rule_ids)
     by_kind: dict[str, list[float]] = defaultdict(list)
     for c in instance.staff:
         _n, wl, cap = loads[c.staff_id]
@@ -243,24 +377,25 @@ def kpis(instance: Instance, rules: RuleSet, lines: list[StudentLine],
         for kind, u in sorted(by_kind.items())
     }
     return Kpis(
-        students=len(lines),
+        students=tally.students,
         staff=len(instance.staff),
         case_managers_available=sum(
             1 for c in instance.staff
-            if rules.may_case_manage(c) and rules.effective_cap(c) > 0),
-        students_assigned=len(placed),
-        best_practice_matches=sum(ln.check.best_practice for ln in placed),
-        relations=dict(sorted(Counter(ln.check.relation
-                                      for ln in placed).items())),
-        prior_case_manager_given=len(with_prior),
-        prior_case_manager_allowed=sum(ln.prior_allowed for ln in lines),
-        continuity_kept=sum(bool(ln.prior_kept) for ln in with_prior),
-        home_language_other_than_english=len(wanting),
-        language_matches=sum(ln.check.language_match for ln in wanting),
-        unverified_authorizations_relied_on=dict(sorted(
-            unverified.items())),
-        students_on_unverified_rows=sum(not ln.check.verified
-                                        for ln in placed),
+            if rules.may_case_manage(c) and loads[c.staff_id][2] > 0),
+        students_assigned=tally.count(lambda c: 1),
+        best_practice_matches=tally.count(lambda c: c.best_practice),
+        relations=dict(sorted(tally.counter(
+            lambda c: (c.relation,)).items())),
+        prior_case_manager_given=tally.with_prior,
+        prior_case_manager_allowed=tally.prior_allowed,
+        continuity_kept=tally.continuity_kept,
+        home_language_other_than_english=tally.count(
+            lambda c: c.wants_language),
+        language_matches=tally.count(
+            lambda c: c.wants_language and c.language_match),
+        unverified_authorizations_relied_on=dict(sorted(tally.counter(
+            lambda c: c.unverified_rule_ids).items())),
+        students_on_unverified_rows=tally.count(lambda c: not c.verified),
         authorizations=rules.authorization_mode,
         utilization_by_kind=utilization,
     )
