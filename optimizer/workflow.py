@@ -79,8 +79,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             raise AssertionError(
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
-        files["assignments.csv"] = tables.assignments_csv(checked, instance,
-                                                          rules, rename)
+        rows = tables.assignments_rows(checked, instance, rules, rename)
+        files["assignments.csv"] = tables.csv_text(rows)
         files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
@@ -107,7 +107,9 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     if xlsx and checked is not None:
         from optimizer.outputs import xlsx
 
-        files["plan.xlsx"] = xlsx.plan_workbook(files)
+        # the rows as they are: the same workbook as from the CSV text
+        files["plan.xlsx"] = xlsx.plan_workbook(
+            files, {"assignments.csv": rows})
     return PlanRun(result, checked, files, warnings, coverage=cov,
                    coverage_fixes=fixes)
 

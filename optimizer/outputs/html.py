@@ -149,18 +149,25 @@ def coverage(instance: Instance, rules: RuleSet, names: Names
     cats = [c for c in DISABILITY_ABBREVIATIONS if c not in NOT_INSTRUCTED]
     can: dict[str, set[str]] = defaultdict(set)
     sites = sorted({s.site for s in instance.students})
+    roster_sites = set(sites)
     need: dict[str, set[str]] = defaultdict(set)
     for s in instance.students:
         if s.setting in ("SDC", "DEPT"):
             need[s.site].add(s.placement_disability)
+    # instruction_categories reads only the credentials (and the rules)
+    by_credentials: dict[tuple[str, ...], frozenset[str]] = {}
     for c in instance.staff:
         if not {"SDC", "DEPT"} & set(c.provides):
             continue
-        covered = set(rules.instruction_categories(c))
-        if "*" in covered:
-            covered |= set(cats)
-        for site in sites:
-            if c.serves_site(site):
+        covered = by_credentials.get(c.credentials)
+        if covered is None:
+            covered = rules.instruction_categories(c)
+            if "*" in covered:
+                covered |= set(cats)
+            by_credentials[c.credentials] = covered
+        # the sites c.serves_site accepts, without asking for each site
+        for site in sites if "*" in c.sites else set(c.sites):
+            if site in roster_sites:
                 can[site] |= covered
     return {"categories": [(c, DISABILITY_NAME.get(c, c)) for c in cats],
             "rows": [(names.of_site(site),
@@ -224,14 +231,12 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     if audit is None:
         return view
     names = Names(instance, against.names)
-    changes = _changes(audit, rules, against, names)
+    view.changes, view.changes_total, view.new_students = _changes(
+        audit, rules, against, names)
     view.against = against.words
-    view.changes_total = sum(1 for c in changes if not c["new"])
-    view.new_students = len(changes) - view.changes_total
     view.authorizations = rules.authorization_mode
     view.unverified = unverified_rows(audit, rules, limit=20)
     view.unverified_students = audit.kpis.students_on_unverified_rows
-    view.changes = changes[:MAX_CHANGES]
     k = audit.kpis
     over = sum(u.over_90_percent
                for u in k.utilization_by_kind.values())
@@ -260,8 +265,11 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
 
 
 def _changes(audit: Audit, rules: RuleSet, against: Against,
-             names: Names) -> list[dict[str, Any]]:
-    out = []
+             names: Names) -> tuple[list[dict[str, Any]], int, int]:
+    """The first ``MAX_CHANGES`` changes (described), the number of
+    students who change case manager, and the number of new students."""
+    out: list[dict[str, Any]] = []
+    changed = new = 0
     for line in audit.lines:
         s = line.student
         sid = s.student_id
@@ -274,12 +282,18 @@ def _changes(audit: Audit, rules: RuleSet, against: Against,
             before = against.plan.get(sid, "")
         if before == after:
             continue
+        if before:
+            changed += 1
+        else:
+            new += 1
+        if len(out) == MAX_CHANGES:
+            continue  # counted, not shown
         out.append({
             "student": names.of_student(sid), "site": names.of_site(s.site),
             "before": names.of_staff(before) if before else "new student",
             "after": names.of_staff(after), "new": not before,
             "reason": against.reasons.get(sid) or short_reason(line, rules)})
-    return out
+    return out, changed, new
 
 
 def unverified_rows(audit: Audit, rules: RuleSet,

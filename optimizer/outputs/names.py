@@ -22,14 +22,13 @@ class Names:
         self.staff = {**extra_staff,
                       **{c.staff_id: c.name for c in instance.staff}}
         cols = instance.extra_columns
-        self.student: dict[str, str] = {}
+        self._extras = instance.extras
+        # the name columns' positions; names are joined when asked for
+        # (a report shows a few hundred of 70,000 students)
+        self._name_at: list[int] | None = None
         for wanted in STUDENT_NAME_COLUMNS:
             if all(c in cols for c in wanted):
-                at = [cols.index(c) for c in wanted]
-                for sid, values in instance.extras.items():
-                    self.student[sid] = " ".join(
-                        values[i].strip() for i in at if i < len(values)
-                        and values[i].strip())
+                self._name_at = [cols.index(c) for c in wanted]
                 break
         self.site: dict[str, str] = {}
         col = next((c for c in SITE_NAME_COLUMNS if c in cols), None)
@@ -41,8 +40,16 @@ class Names:
                     self.site.setdefault(s.site, values[i].strip())
 
     def of_student(self, sid: str) -> str:
-        name = self.student.get(sid)
+        name = self.student_name(sid)
         return f"{name} ({sid})" if name else sid
+
+    def student_name(self, sid: str) -> str | None:
+        """The student's name from the roster's own columns, if any."""
+        values = self._extras.get(sid)
+        if self._name_at is None or values is None:
+            return None
+        return " ".join(values[i].strip() for i in self._name_at
+                        if i < len(values) and values[i].strip())
 
     def of_staff(self, cid: str) -> str:
         if not cid:

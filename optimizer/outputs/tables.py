@@ -74,24 +74,42 @@ def assignments_csv(audit: Audit, instance: Instance, rules: RuleSet,
     With ``redact``, student ids are replaced by pseudonyms and the
     roster's own columns (names and the like) are left out.
     """
+    return csv_text(assignments_rows(audit, instance, rules, redact))
+
+
+def assignments_rows(audit: Audit, instance: Instance, rules: RuleSet,
+                     redact: Callable[[str], str] | None = None
+                     ) -> list[list[str]]:
+    """assignments.csv's rows, header first, every value a string (as
+    ``csv.reader`` reads the file back); see ``assignments_csv``."""
     extra_columns = () if redact else instance.extra_columns
-    rows: list[list[Any]] = [[*ASSIGNMENT_COLUMNS, *extra_columns,
+    rows: list[list[str]] = [[*ASSIGNMENT_COLUMNS, *extra_columns,
                               *PRODUCT_COLUMNS]]
+    extras = {} if redact else instance.extras
+    shown: dict[int, tuple[str, str, str, str]] = {}  # per PairCheck
     for line in audit.lines:
         s, c, check = line.student, line.staff, line.check
-        extra = () if redact else instance.extras.get(s.student_id, ())
-        rows.append([
-            redact(s.student_id) if redact else s.student_id, s.site,
-            c.staff_id if c else "", c.name if c else "",
-            check.relation if check else "",
-            ";".join(check.authorized_by) if check else "",
-            ("yes" if check.best_practice else "no") if check else "",
-            s.prior_case_manager or "", _changed(line.prior_kept), *extra,
-            ("yes" if check.verified else "no") if check and
-            check.authorized_by else "",
-            short_reason(line, rules),
-        ])
-    return csv_text(rows)
+        sid = s.student_id
+        prior = s.prior_case_manager or ""
+        if check is None or c is None:
+            rows.append([redact(sid) if redact else sid, s.site, "", "", "",
+                         "", "", prior, _changed(line.prior_kept),
+                         *extras.get(sid, ()), "", ""])
+            continue
+        words = shown.get(id(check))
+        if words is None:
+            words = shown[id(check)] = (
+                check.relation, ";".join(check.authorized_by),
+                "yes" if check.best_practice else "no",
+                ("yes" if check.verified else "no")
+                if check.authorized_by else "")
+        kept = c.staff_id == prior if prior else None
+        reason = short_reason(line, rules)
+        rows.append([redact(sid) if redact else sid, s.site, c.staff_id,
+                     c.name, words[0], words[1], words[2], prior,
+                     _changed(kept), *extras.get(sid, ()), words[3],
+                     reason])
+    return rows
 
 
 def caseloads_csv(audit: Audit, instance: Instance) -> str:
