@@ -269,25 +269,22 @@ def audit(instance: Instance, rules: RuleSet,
             prior and prior in staff and pins.get(sid, prior) == prior
             and (sid, prior) not in forbidden and caps[prior] > 0
             and verdicts.eligible(s, facts, staff[prior]))
-        if not cm:
-            violations.append(Violation("H1", sid, None,
-                                        "the student has no case manager"))
-        elif cm not in staff:
+        placed = staff.get(cm) if cm else None
+        if placed is None:
             violations.append(Violation(
                 "H1", sid, cm, f'case manager "{cm}" is not on the '
-                "staff roster"))
-        if not cm or cm not in staff:
-            tally.student(prior, allowed, None)
+                "staff roster") if cm else Violation(
+                "H1", sid, None, "the student has no case manager"))
+            tally.add(prior, allowed, None, None)
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        tally.student(prior, allowed, cm)
-        check = verdicts.check(s, facts, staff[cm])
+        check = verdicts.check(s, facts, placed)
         for exc in check.exclusions:
             violations.append(Violation(exc.rule, sid, cm, exc.message))
         caseload[cm] += 1
         load_units[cm] += round(s.weight * scale)
-        tally.placed(check)
-        lines.append(StudentLine(s, staff[cm], check, allowed))
+        tally.add(prior, allowed, cm, check)
+        lines.append(StudentLine(s, placed, check, allowed))
     loads: dict[str, tuple[int, float, int]] = {}
     for c in instance.staff:
         cap = caps[c.staff_id]
@@ -320,9 +317,10 @@ class _Tally:
         self.continuity_lost = 0  # S3
         self._checks: dict[int, list] = {}  # id -> [check, students]
 
-    def student(self, prior: str | None, allowed: bool,
-                case_manager: str | None) -> None:
-        """A student, with their case manager if on the staff roster."""
+    def add(self, prior: str | None, allowed: bool,
+            case_manager: str | None, check: PairCheck | None) -> None:
+        """A student, with their case manager and its check if on the
+        staff roster."""
         self.students += 1
         self.prior_allowed += allowed
         self.continuity_lost += continuity_loss(allowed, case_manager,
@@ -330,13 +328,12 @@ class _Tally:
         if prior:
             self.with_prior += 1
             self.continuity_kept += case_manager == prior
-
-    def placed(self, check: PairCheck) -> None:
-        entry = self._checks.get(id(check))
-        if entry is None:
-            self._checks[id(check)] = [check, 1]
-        else:
-            entry[1] += 1
+        if check is not None:
+            entry = self._checks.get(id(check))
+            if entry is None:
+                self._checks[id(check)] = [check, 1]
+            else:
+                entry[1] += 1
 
     def count(self, value) -> int:
         """The students placed, each counted ``value(check)`` times."""
