@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from openpyxl import load_workbook
@@ -45,3 +47,29 @@ def test_workbook_reads_back_with_types_styles_and_text(tmp_path):
 
 def test_same_files_give_the_same_bytes():
     assert plan_workbook(FILES) == plan_workbook(dict(FILES))
+
+
+def test_rows_in_hand_give_the_same_bytes_as_the_csv_text():
+    # workflow.plan passes assignments.csv's rows instead of its text
+    rows = {name: list(csv.reader(io.StringIO(FILES[name])))
+            for name in ("assignments.csv", "caseloads.csv")}
+    assert plan_workbook(FILES, rows) == plan_workbook(FILES)
+    assert plan_workbook(FILES, {"assignments.csv": rows[
+        "assignments.csv"]}) == plan_workbook(FILES)
+
+
+def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
+    # plan.xlsx is written from these rows, so they must be the CSV's
+    # rows exactly: every value a string, the roster's columns included
+    from optimizer.outputs import tables
+    from optimizer.result import SolverParams
+    from optimizer.solve import solve
+    from optimizer.verify import audit
+
+    inst = sample.instance
+    plan = solve(inst, rules, params=SolverParams())
+    checked = audit(inst, rules, dict(plan.assignment))
+    rows = tables.assignments_rows(checked, inst, rules)
+    text = tables.assignments_csv(checked, inst, rules)
+    assert list(csv.reader(io.StringIO(text))) == rows
+    assert all(isinstance(v, str) for row in rows for v in row)
