@@ -25,7 +25,7 @@ from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
 from optimizer.service_fixes import coverage_fixes
 from optimizer.solve import solve
-from optimizer.solver import solver_version
+from optimizer.solver import solver_versions
 from optimizer.verify import Audit, audit
 
 
@@ -86,7 +86,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
              if redact and warnings else warnings)
     summary = tables.summary(result, checked, input_hash=input_hash,
                              rules=rules, weights=weights, warnings=shown,
-                             solver_version=solver_version())
+                             solver_versions=solver_versions())
     summary["redacted"] = redact
     if result.diagnosis is not None:
         diagnosis = tables.diagnosis_dict(result, rename)

@@ -125,7 +125,8 @@ def caseloads_csv(audit: Audit, instance: Instance) -> str:
 
 def summary(result: Result, audit: Audit | None, *, input_hash: str,
             rules: RuleSet, weights: ObjectiveWeights,
-            warnings: list[str], solver_version: str) -> dict[str, Any]:
+            warnings: list[str], solver_versions: dict[str, str]
+            ) -> dict[str, Any]:
     """summary.json: status, proof, terms, KPIs, parameters, versions."""
     terms = None
     if audit is not None:
@@ -133,7 +134,7 @@ def summary(result: Result, audit: Audit | None, *, input_hash: str,
                  for t, v in audit.terms.items()}
     return {
         "product": {"name": "caseload", "version": product_version(),
-                    "ortools": solver_version},
+                    **solver_versions},
         "status": result.status.value,
         "proven_optimal": result.proven_optimal,
         "gap": round(result.gap, 6),

@@ -1,9 +1,11 @@
-"""The solver layer (CP-SAT and min-cost flow): the only package that
-imports ortools."""
+"""The solver layer (min-cost flow, CP-SAT, the HiGHS MIP): the only
+package that imports ortools and highspy."""
 
 
-def solver_version() -> str:
-    """The installed OR-Tools version (recorded in every summary)."""
+def solver_versions() -> dict[str, str]:
+    """The installed solvers' versions (recorded in every summary)."""
+    from importlib.metadata import version
+
     import ortools
 
-    return ortools.__version__
+    return {"ortools": ortools.__version__, "highspy": version("highspy")}
