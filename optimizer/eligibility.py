@@ -23,11 +23,18 @@ equals ``check_pair`` on every pair of generated rosters.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 import numpy as np
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import PairCheck, RuleSet, check_pair
+from optimizer.rules import (
+    PairCheck,
+    RuleSet,
+    best_practice_items,
+    check_pair,
+)
+from optimizer.vocab import GRADES
 
 # Facts that identify a person or place, or that are judged apart.
 _STUDENT_APART = ("student_id", "site", "prior_case_manager",
@@ -35,10 +42,13 @@ _STUDENT_APART = ("student_id", "site", "prior_case_manager",
 _STAFF_APART = ("staff_id", "name", "sites", "languages")
 _STUDENT_FACTS = tuple(f for f in Student.model_fields
                        if f not in _STUDENT_APART)
+_other_facts = attrgetter(*(f for f in _STUDENT_FACTS
+                            if f not in ("grade", "services")))
 _STAFF_FACTS = tuple(f for f in Staff.model_fields if f not in _STAFF_APART)
 # A teacher of record that is nobody on the roster, and a site for
 # representatives (every representative staff member serves every site).
 _NOBODY = "\x00nobody"
+_TEACHER = "\x00teacher"
 _ANYWHERE = "\x00site"
 
 
@@ -70,9 +80,16 @@ class _Interner:
         return found
 
 
-def student_profile(student: Student) -> tuple:
-    """The facts of a student judged per profile (see module docstring)."""
-    return (tuple(getattr(student, f) for f in _STUDENT_FACTS),
+def student_profile(student: Student,
+                    grade_class: dict[str, str] | None = None) -> tuple:
+    """The facts of a student judged per profile (see module docstring);
+    with ``grade_class``, grades that no grade set tells apart are one.
+
+    ``(grade, services, other facts, no teacher of record)``.
+    """
+    grade = student.grade
+    return (grade if grade_class is None else grade_class[grade],
+            student.services, _other_facts(student),
             student.teacher_of_record is None)
 
 
@@ -141,11 +158,12 @@ def _site_lists(by_site: dict[int, list[int]], everywhere: list[int],
 def _judge(instance: Instance, rules: RuleSet, students: list[Student],
            pair_group: np.ndarray, pair_staff: np.ndarray) -> Eligible:
     staff = instance.staff
+    grade_class = _grade_classes(rules, staff)
     s_prof, t_prof = _Interner(), _Interner()
     s_lang, t_lang = _Interner(), _Interner()
     index = {c.staff_id: j for j, c in enumerate(staff)}
-    sp = np.array([s_prof(student_profile(s), s) for s in students],
-                  dtype=np.int64)
+    sp = np.array([s_prof(student_profile(s, grade_class), s)
+                   for s in students], dtype=np.int64)
     sl = np.array([s_lang(s.home_language, s) for s in students],
                   dtype=np.int64)
     tor = np.array([index.get(s.teacher_of_record or "", -1)
@@ -153,40 +171,112 @@ def _judge(instance: Instance, rules: RuleSet, students: list[Student],
     tp = np.array([t_prof(staff_profile(c), c) for c in staff],
                   dtype=np.int64)
     tl = np.array([t_lang(c.languages, c) for c in staff], dtype=np.int64)
-    # Profile verdicts: index into ``verdicts`` or -1 when excluded.
     verdicts = _Interner()
-    code = sp[pair_group] * len(t_prof.items) + tp[pair_staff]
-    combos, combo_of_pair = np.unique(code, return_inverse=True)
-    judged = np.empty(len(combos), dtype=np.int64)
-    reps_s = [_representative_student(s) for s in s_prof.items]
-    reps_t = [_representative_staff(c) for c in t_prof.items]
-    n_t = len(t_prof.items)
-    for k, c in enumerate(combos.tolist()):
-        check = check_pair(reps_s[c // n_t], reps_t[c % n_t], rules)
-        judged[k] = _keep(check, verdicts)
-    verdict = judged[combo_of_pair.reshape(-1)]
-    # The teacher of record's own pairs, judged on the real pair.
-    own = np.flatnonzero(tor[pair_group] == pair_staff)
-    for k in own.tolist():
-        check = check_pair(students[pair_group[k]], staff[pair_staff[k]],
-                           rules)
-        verdict[k] = _keep(check, verdicts)
+    # A student's own teacher of record is judged as such (the one fact
+    # that names a person), on representatives like every other pair.
+    verdict = _profile_verdicts(rules, s_prof.items, t_prof.items,
+                                sp[pair_group], tp[pair_staff],
+                                tor[pair_group] == pair_staff,
+                                grade_class, verdicts)
     # Language facts per (home language, spoken languages).
-    code = sl[pair_group] * len(t_lang.items) + tl[pair_staff]
-    langs, lang_of_pair = np.unique(code, return_inverse=True)
-    lang_facts = [_language_facts(s_lang.items[c // len(t_lang.items)],
-                                  t_lang.items[c % len(t_lang.items)], rules)
+    n_tl = len(t_lang.items)
+    langs, lang_of_pair = _dense_unique(sl[pair_group] * n_tl
+                                        + tl[pair_staff],
+                                        len(s_lang.items) * n_tl)
+    lang_facts = [_language_facts(s_lang.items[c // n_tl],
+                                  t_lang.items[c % n_tl], rules)
                   for c in langs.tolist()]
     keep = verdict >= 0
-    combined = verdict[keep] * len(langs) + lang_of_pair.reshape(-1)[keep]
-    uniq, inverse = np.unique(combined, return_inverse=True)
+    uniq, inverse = _dense_unique(
+        verdict[keep] * len(langs) + lang_of_pair[keep],
+        len(verdicts.items) * len(langs))
     checks = []
     for c in uniq.tolist():
         wants, match = lang_facts[c % len(langs)]
         checks.append(replace(verdicts.items[c // len(langs)],
                               wants_language=wants, language_match=match))
-    return Eligible(pair_group[keep], pair_staff[keep],
-                    inverse.reshape(-1).astype(np.int64), checks)
+    return Eligible(pair_group[keep], pair_staff[keep], inverse, checks)
+
+
+def _profile_verdicts(rules: RuleSet, s_items: list[Student],
+                      t_items: list[Staff], sp: np.ndarray, tp: np.ndarray,
+                      own: np.ndarray, grade_class: dict[str, str],
+                      verdicts: _Interner) -> np.ndarray:
+    """Per pair of profiles ``(sp[k], tp[k])``, its verdict's index;
+    ``own[k]``: the staff member is the student's teacher of record.
+
+    ``check_pair`` reads a student's services only through those the
+    staff member provides and the student's most intensive items (S1), so
+    each student profile is judged with those services alone: students
+    who differ only in services this staff profile cannot see share a
+    judgement.
+    """
+    n_t = len(t_items)
+    combos, combo_of_pair = _dense_unique((sp * 2 + own) * n_t + tp,
+                                          2 * len(s_items) * n_t)
+    cs, ct = combos // n_t, combos % n_t  # cs: student profile, own
+    provides = _Interner()
+    t_provides = np.array([provides(c.provides, c.provides)
+                           for c in t_items], dtype=np.int64)
+    n_p = max(len(provides.items), 1)
+    seen, seen_of_combo = _dense_unique(cs * n_p + t_provides[ct],
+                                        2 * len(s_items) * n_p)
+    views = _Interner()
+    view = np.array([
+        views(*_service_view(s_items[c // n_p // 2], c // n_p % 2 == 1,
+                             provides.items[c % n_p], rules, grade_class))
+        for c in seen.tolist()], dtype=np.int64)
+    judged_code, judge_of_combo = _dense_unique(
+        view[seen_of_combo] * n_t + ct, len(views.items) * n_t)
+    judged = np.empty(len(judged_code), dtype=np.int64)
+    students: dict[int, Student] = {}
+    staff: dict[tuple[int, bool], Staff] = {}
+    for k, c in enumerate(judged_code.tolist()):
+        v, t = divmod(c, n_t)
+        student = students.get(v)
+        if student is None:
+            student = students[v] = _representative_student(
+                views.items[v], grade_class)
+        own = views.items[v][2]
+        rep = staff.get((t, own))
+        if rep is None:
+            rep = staff[(t, own)] = _representative_staff(t_items[t], own)
+        judged[k] = _keep(check_pair(student, rep, rules), verdicts)
+    return judged[judge_of_combo][combo_of_pair]
+
+
+def _service_view(student: Student, own: bool, provides: tuple[str, ...],
+                  rules: RuleSet, grade_class: dict[str, str]
+                  ) -> tuple[tuple, tuple]:
+    """The student's profile as a staff member providing ``provides``
+    sees it: services kept only if provided or most intensive (S1)."""
+    top = best_practice_items(student, rules)
+    services = tuple(x for x in student.services
+                     if x in provides or x in top)
+    grade, _, other, no_teacher = student_profile(student, grade_class)
+    return ((grade, services, other, no_teacher, own),
+            (student, services, own))
+
+
+def _dense_unique(code: np.ndarray, size: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(code, return_inverse=True)`` for codes in
+    ``range(size)``, by a table instead of a sort."""
+    present = np.zeros(max(size, 1), dtype=bool)
+    present[code] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present), rank[code]
+
+
+def _grade_classes(rules: RuleSet, staff: tuple[Staff, ...]
+                   ) -> dict[str, str]:
+    """Each grade -> the first grade that every grade set ``check_pair``
+    reads (authorization rows, staff members' grades) treats alike."""
+    sets = list(dict.fromkeys([r.grades for r in rules.authorizations]
+                              + [c.grades for c in staff]))
+    first: dict[tuple, str] = {}
+    return {g: first.setdefault(tuple(g in s for s in sets), g)
+            for g in GRADES}
 
 
 def _keep(check: PairCheck, verdicts: _Interner) -> int:
@@ -194,16 +284,23 @@ def _keep(check: PairCheck, verdicts: _Interner) -> int:
     return verdicts(check, check) if check.eligible else -1
 
 
-def _representative_student(student: Student) -> Student:
-    tor = None if student.teacher_of_record is None else _NOBODY
+def _representative_student(view: tuple[Student, tuple, bool],
+                            grade_class: dict[str, str]) -> Student:
+    student, services, own = view
+    tor = (None if student.teacher_of_record is None
+           else _TEACHER if own else _NOBODY)
     return student.model_copy(update={
         "site": _ANYWHERE, "teacher_of_record": tor,
         "prior_case_manager": None, "home_language": None,
-        "student_id": _NOBODY})
+        "student_id": _NOBODY, "services": services,
+        "grade": grade_class[student.grade]})
 
 
-def _representative_staff(staff: Staff) -> Staff:
-    return staff.model_copy(update={"sites": ("*",), "languages": ()})
+def _representative_staff(staff: Staff, own: bool) -> Staff:
+    update: dict = {"sites": ("*",), "languages": ()}
+    if own:  # the student's teacher of record
+        update["staff_id"] = _TEACHER
+    return staff.model_copy(update=update)
 
 
 def _language_facts(student: Student, staff: Staff, rules: RuleSet
