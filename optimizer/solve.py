@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from optimizer.diagnosis import diagnose, explain_infeasibility
 from optimizer.domain import Instance
 from optimizer.objectives import ObjectiveWeights
@@ -17,7 +19,7 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
-from optimizer.solver.flow import solve_flow, term_values
+from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
 from optimizer.structure import Structure, build_structure
@@ -58,20 +60,31 @@ def solve(instance: Instance, rules: RuleSet,
     """
     weights = weights or ObjectiveWeights()
     params = params or SolverParams()
+    if method not in ("auto", "cpsat"):
+        raise ValueError(f"unknown method {method!r}")
     start = time.monotonic()
     structure = build_structure(instance, rules, reference)
     result = Result(SolveStatus.OPTIMAL, params=params,
                     num_groups=len(structure.groups),
                     num_pairs=len(structure.pairs),
                     num_components=len(structure.components))
-    diagnosis = diagnose(structure)
-    if not diagnosis.empty:
+    levels = weights.levels(structure.weight_scale,
+                            closest=reference is not None)
+    # The exact feasibility test: every student has a candidate and the
+    # flow of each part carries all its students (the same network as
+    # the capacity test of ``diagnose``, which runs only when it fails).
+    flows = {} if structure.no_candidates else {
+        i: solve_flow(structure, comp, levels)
+        for i, comp in enumerate(structure.components)}
+    if structure.no_candidates or any(f is None for f in flows.values()):
+        diagnosis = diagnose(structure)
+        if diagnosis.empty:
+            raise RuntimeError("min-cost flow: no plan although H1-H7 and "
+                               "the capacity test hold")
         result.status = SolveStatus.INFEASIBLE
         result.diagnosis = explain_infeasibility(instance, rules, diagnosis)
         result.runtime = time.monotonic() - start
         return result
-    levels = weights.levels(structure.weight_scale,
-                            closest=reference is not None)
     outcomes: dict[int, ComponentOutcome] = {}
     # Largest parts first, each given a share of the remaining time.
     order = sorted(range(len(structure.components)),
@@ -82,8 +95,8 @@ def solve(instance: Instance, rules: RuleSet,
         remaining = params.time_limit - (time.monotonic() - start)
         share = max(0.05, remaining * len(comp.pairs) / max(1, pairs_left))
         pairs_left -= len(comp.pairs)
-        outcomes[i] = _solve_component(structure, comp, levels, params,
-                                       share, method)
+        outcomes[i] = _solve_component(structure, comp, flows.pop(i),
+                                       levels, params, share, method)
         if outcomes[i].status in (SolveStatus.INFEASIBLE,
                                   SolveStatus.UNKNOWN):
             break
@@ -153,11 +166,9 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
     result.counts = counts
 
 
-def _solve_component(structure: Structure, comp, levels, params, share,
-                     method: str) -> ComponentOutcome:
-    if method not in ("auto", "cpsat"):
-        raise ValueError(f"unknown method {method!r}")
-    flow = solve_flow(structure, comp, levels)
+def _solve_component(structure: Structure, comp, flow: FlowOutcome,
+                     levels, params, share, method: str
+                     ) -> ComponentOutcome:
     if method == "auto" and flow.optimal:  # exact_for, and R's costs fit
         return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
                                 flow.levels)
@@ -244,32 +255,77 @@ def disaggregate(structure: Structure, counts: dict[int, int]
 
     Within a group, students whose prior case manager received places go
     to them first; the rest fill places in staff-id order, by student id
-    (so the order of roster rows changes nothing).
+    (so the order of roster rows changes nothing). The students come out
+    group by group, those kept with their prior case manager first.
     """
     inst = structure.instance
-    places: dict[int, dict[int, int]] = {}
-    for p, n in sorted(kv for kv in counts.items() if kv[1] > 0):
-        if n > 0:
-            pair = structure.pairs[p]
-            places.setdefault(pair.group, {})[pair.staff] = n
-    index = {c.staff_id: j for j, c in enumerate(inst.staff)}
-    out: dict[str, str] = {}
-    # g.members is sorted by student id (structure.build_structure).
-    for g in structure.groups:
-        left = dict(sorted(places.get(g.index, {}).items(),
-                           key=lambda kv: inst.staff[kv[0]].staff_id))
-        waiting = []
-        for m in g.members:
-            s = inst.students[m]
-            j = index.get(s.prior_case_manager or "")
-            if j is not None and left.get(j, 0) > 0:
-                out[s.student_id] = inst.staff[j].staff_id
-                left[j] -= 1
-            else:
-                waiting.append(s)
-        slots = [j for j, n in left.items() for _ in range(n)]
-        if len(slots) != len(waiting):
-            raise AssertionError("group counts do not match group size")
-        for s, j in zip(waiting, slots):
-            out[s.student_id] = inst.staff[j].staff_id
-    return out
+    a = structure.arrays
+    pair = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    n = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    given = n > 0
+    pair, n = pair[given], n[given]
+    num_staff = max(len(inst.staff), 1)
+    staff_ids = [c.staff_id for c in inst.staff]
+    staff_rank = np.empty(len(staff_ids), dtype=np.int64)
+    staff_rank[sorted(range(len(staff_ids)), key=staff_ids.__getitem__)] = \
+        np.arange(len(staff_ids), dtype=np.int64)
+    # Places: (group, staff) in group, then staff-id order.
+    group, staff = a.group[pair], a.staff[pair]
+    place = np.lexsort((staff_rank[staff], group))
+    group, staff, n = group[place], staff[place], n[place]
+    code = group * num_staff + staff
+    by_code = np.argsort(code, kind="stable")
+    # Students in group order, members by student id (build_structure).
+    order, group_of = _students_by_group(structure)
+    index = {sid: j for j, sid in enumerate(staff_ids)}
+    prior = np.array([index.get(inst.students[m].prior_case_manager or "",
+                                -1) for m in order.tolist()],
+                     dtype=np.int64)
+    # The k-th member of a group whose prior is j is kept with j when j
+    # has more than k places in the group.
+    mine = np.where(prior >= 0, group_of * num_staff + prior, -1)
+    at = np.searchsorted(code[by_code], mine)
+    at = np.minimum(at, max(len(code) - 1, 0))
+    found = (prior >= 0) & (len(code) > 0)
+    found[found] = code[by_code][at[found]] == mine[found]
+    places = np.zeros(len(order), dtype=np.int64)
+    places[found] = n[by_code][at[found]]
+    kept = found & (_rank_within(mine) < places)
+    assigned = np.where(kept, prior, -1)
+    # What is left of each place, in order, for the others.
+    taken = np.bincount(by_code[at[kept]], minlength=len(code))
+    slots = np.repeat(staff, n - taken)
+    waiting = ~kept
+    if np.array_equal(np.bincount(group_of[waiting],
+                                  minlength=len(structure.groups)),
+                      np.bincount(np.repeat(group, n - taken),
+                                  minlength=len(structure.groups))):
+        assigned[waiting] = slots
+    else:
+        raise AssertionError("group counts do not match group size")
+    out_order = np.lexsort((np.arange(len(order)), waiting, group_of))
+    ids = [inst.students[m].student_id for m in order[out_order].tolist()]
+    return dict(zip(ids, (staff_ids[j]
+                          for j in assigned[out_order].tolist())))
+
+
+def _students_by_group(structure: Structure
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Student positions group by group, and each one's group."""
+    sizes = structure.arrays.size
+    order = structure.by_group
+    if order is None:
+        order = np.array([m for g in structure.groups for m in g.members],
+                         dtype=np.int64)
+    return order, np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+
+
+def _rank_within(code: np.ndarray) -> np.ndarray:
+    """For each entry, how many earlier entries have the same code."""
+    by = np.argsort(code, kind="stable")
+    sorted_code = code[by]
+    start = np.flatnonzero(np.r_[True, sorted_code[1:] != sorted_code[:-1]])
+    run = np.repeat(start, np.diff(np.r_[start, len(code)]))
+    rank = np.empty(len(code), dtype=np.int64)
+    rank[by] = np.arange(len(code), dtype=np.int64) - run
+    return rank

@@ -115,7 +115,7 @@ class PairList(Sequence):
 class Structure:
     instance: Instance
     rules: RuleSet
-    groups: list[Group]
+    groups: Sequence[Group]
     caps: list[int]
     pairs: Sequence[Pair]
     weight_scale: int
@@ -123,15 +123,18 @@ class Structure:
     components: list[Component]
     pins: dict[str, str] = field(default_factory=dict)
     arrays: PairArrays | None = None
+    # Student positions group by group (each group's members in order).
+    by_group: np.ndarray | None = None
 
 
 def weight_scale(instance: Instance, *more: Student) -> int:
     """1, 10 or 100: the smallest scale making every weight whole (of the
     roster's students and ``more``, e.g. a student being placed)."""
-    students = (*instance.students, *more)
+    weights = np.array([s.weight for s in (*instance.students, *more)],
+                       dtype=float)
     for scale in (1, 10, 100):
-        if all(abs(s.weight * scale - round(s.weight * scale)) < 1e-9
-               for s in students):
+        scaled = weights * scale
+        if bool(np.all(np.abs(scaled - np.round(scaled)) < 1e-9)):
             return scale
     return 100
 
@@ -150,6 +153,143 @@ def group_key(student: Student, instance: Instance,
             forbidden, (reference or {}).get(student.student_id))
 
 
+class GroupList(Sequence):
+    """``structure.groups``: each ``Group`` made when first asked for.
+
+    The groups are held as arrays (students in canonical order and where
+    each group starts); a large district has about 55,000 of them, which
+    the unit-weight path reads only as arrays.
+    """
+
+    def __init__(self, instance: Instance, order: np.ndarray,
+                 starts: np.ndarray, units: np.ndarray,
+                 reference: list[str | None]):
+        self._instance = instance
+        self._order = order  # student positions, group by group
+        self._starts = starts  # len(groups) + 1 bounds into ``order``
+        self._units = units
+        self._reference = reference
+        self._made: list[Group | None] = [None] * (len(starts) - 1)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        g = self._made[i]
+        if g is None:
+            g = self._made[i] = self._make(range(len(self))[i])
+        return g
+
+    def __iter__(self) -> Iterator[Group]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def _make(self, i: int) -> Group:
+        students = self._instance.students
+        members = self._order[self._starts[i]:self._starts[i + 1]].tolist()
+        priors: Counter[str] = Counter(
+            p for p in (students[m].prior_case_manager
+                        for m in sorted(members)) if p)
+        return Group(i, members, students[members[0]],
+                     int(self._units[i]), priors, self._reference[i])
+
+
+def _group_columns(instance: Instance, reference: dict[str, str] | None
+                   ) -> list[list]:
+    """The columns of ``group_key``, one value per student; columns that
+    are the same for every student are left out."""
+    students = instance.students
+    langs: dict[str | None, str] = {}
+    for s in students:
+        if s.home_language not in langs:
+            langs[s.home_language] = group_key(s, instance)[9]
+    services: dict[tuple, tuple] = {}
+    for s in students:
+        if s.services not in services:
+            services[s.services] = tuple(sorted(s.services))
+    cols = [[s.site for s in students], [s.grade for s in students],
+            [s.primary_disability for s in students],
+            [s.secondary_disability for s in students],
+            [s.support_level for s in students],
+            [s.setting for s in students],
+            [services[s.services] for s in students],
+            [s.alt_placement_secondary for s in students],
+            [s.teacher_of_record for s in students],
+            [langs[s.home_language] for s in students],
+            [s.weight for s in students]]
+    if instance.pins:
+        cols.append([instance.pins.get(s.student_id) for s in students])
+    if instance.forbidden:
+        forbidden: dict[str, list[str]] = {}
+        for sid, staff_id in instance.forbidden:
+            forbidden.setdefault(sid, []).append(staff_id)
+        cols.append([tuple(sorted(forbidden.get(s.student_id, ())))
+                     for s in students])
+    if reference:
+        cols.append([reference.get(s.student_id) for s in students])
+    return cols
+
+
+def _column_ranks(column: list) -> np.ndarray | None:
+    """Each value's rank in the order ``_sortable`` gives its column, or
+    None when two different values print alike (then ranks could not
+    keep them apart)."""
+    codes: dict = {}
+    code = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
+                       dtype=np.int64, count=len(column))
+    values = list(codes)
+    shown = ["" if v is None else str(v) for v in values]
+    if len(set(shown)) != len(shown):
+        return None
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[sorted(range(len(values)), key=shown.__getitem__)] = np.arange(
+        len(values), dtype=np.int64)
+    return rank[code]
+
+
+def _groups(instance: Instance, reference: dict[str, str] | None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Students in canonical order and the bounds of their groups.
+
+    Groups are ordered by profile (``_sortable`` of ``group_key``) and
+    members by student id, so that the order of rows in the roster
+    cannot change any assignment.
+    """
+    students = instance.students
+    n = len(students)
+    ids = [s.student_id for s in students]
+    by_id = np.empty(n, dtype=np.int64)
+    by_id[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
+    ranks = [_column_ranks(c) for c in _group_columns(instance, reference)]
+    if any(r is None for r in ranks):
+        return _groups_by_keys(instance, reference, by_id)
+    # np.lexsort sorts by its last key first.
+    order = np.lexsort([by_id, *reversed(ranks)]) if n else \
+        np.zeros(0, dtype=np.int64)
+    new = np.zeros(n, dtype=bool)
+    new[:1] = True
+    for r in ranks:
+        new[1:] |= r[order][1:] != r[order][:-1]
+    starts = np.append(np.flatnonzero(new), n)
+    return order.astype(np.int64), starts
+
+
+def _groups_by_keys(instance: Instance, reference: dict[str, str] | None,
+                    by_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_groups`` by sorting the keys themselves (values that print
+    alike are kept apart, in order of first appearance)."""
+    index: dict[tuple, list[int]] = {}
+    for pos, s in enumerate(instance.students):
+        index.setdefault(group_key(s, instance, reference), []).append(pos)
+    chunks = [sorted(index[k], key=by_id.__getitem__)
+              for k in sorted(index, key=_sortable)]
+    order = np.array([m for c in chunks for m in c], dtype=np.int64)
+    starts = np.cumsum([0] + [len(c) for c in chunks], dtype=np.int64)
+    return order, starts
+
+
 def build_structure(instance: Instance, rules: RuleSet,
                     reference: dict[str, str] | None = None) -> Structure:
     """Group students, find eligible pairs and independent components.
@@ -158,97 +298,85 @@ def build_structure(instance: Instance, rules: RuleSet,
     splits groups by that case manager, for the closeness term R.
     """
     scale = weight_scale(instance)
-    index: dict[tuple, Group] = {}
-    for pos, s in enumerate(instance.students):
-        key = group_key(s, instance, reference)
-        g = index.get(key)
-        if g is None:
-            g = index[key] = Group(-1, [], s, round(s.weight * scale),
-                                   reference=key[-1])
-        g.members.append(pos)
-        if s.prior_case_manager:
-            g.priors[s.prior_case_manager] += 1
-    # Canonical order (by profile, staff by id, members by student id) so
-    # that the order of rows in the roster cannot change any assignment.
-    groups = [index[k] for k in sorted(index, key=_sortable)]
-    for i, g in enumerate(groups):
-        g.index = i
-        g.members.sort(key=lambda m: instance.students[m].student_id)
-        g.student = instance.students[g.members[0]]
+    students = instance.students
+    order, starts = _groups(instance, reference)
+    first = order[starts[:-1]]
+    reps = [students[m] for m in first.tolist()]
+    units = np.array([round(s.weight * scale) for s in reps],
+                     dtype=np.int64)
+    group_reference = [None if reference is None
+                       else reference.get(s.student_id) for s in reps]
+    groups = GroupList(instance, order, starts, units, group_reference)
     caps = [rules.effective_cap(c) for c in instance.staff]
     candidates = [j for j, c in enumerate(instance.staff)
                   if caps[j] > 0 and rules.may_case_manage(c)]  # H6, H2
-    found = eligible_pairs(instance, rules, [g.student for g in groups],
-                           candidates)
-    keep = _planning_decisions(instance, groups, found)
+    found = eligible_pairs(instance, rules, reps, candidates)
+    keep = _planning_decisions(instance, reps, found)
     pair_group, pair_staff = found.group[keep], found.staff[keep]
-    has_pair = np.zeros(len(groups), dtype=bool)
+    has_pair = np.zeros(len(reps), dtype=bool)
     has_pair[pair_group] = True
     no_candidates = np.flatnonzero(~has_pair).tolist()
     staff_ids = [c.staff_id for c in instance.staff]
+    group_of = np.empty(len(students), dtype=np.int64)
+    group_of[order] = np.repeat(np.arange(len(reps), dtype=np.int64),
+                                np.diff(starts))
     arrays = PairArrays(pair_group, pair_staff, found.check[keep],
                         found.checks,
-                        _prior_counts(groups, pair_group, pair_staff,
-                                      staff_ids),
-                        np.array([g.size for g in groups], dtype=np.int64),
-                        np.array([g.weight_units for g in groups],
-                                 dtype=np.int64),
-                        _reference_staff(groups, staff_ids))
+                        _prior_counts(instance, group_of, pair_group,
+                                      pair_staff, staff_ids),
+                        np.diff(starts).astype(np.int64), units,
+                        _reference_staff(group_reference, staff_ids))
     return Structure(instance, rules, groups, caps, PairList(arrays), scale,
-                     no_candidates, _components(groups, pair_group,
+                     no_candidates, _components(len(reps), pair_group,
                                                 pair_staff, staff_ids),
-                     arrays=arrays)
+                     arrays=arrays, by_group=order)
 
 
-def _reference_staff(groups: list[Group], staff_ids: list[str]
+def _reference_staff(reference: list[str | None], staff_ids: list[str]
                      ) -> np.ndarray:
     index = {sid: j for j, sid in enumerate(staff_ids)}
     unknown = len(staff_ids)
-    return np.array([-1 if g.reference is None
-                     else index.get(g.reference, unknown)
-                     for g in groups], dtype=np.int64)
+    return np.array([-1 if r is None else index.get(r, unknown)
+                     for r in reference], dtype=np.int64)
 
 
-def _prior_counts(groups: list[Group], pair_group: np.ndarray,
-                  pair_staff: np.ndarray, staff_ids: list[str]
-                  ) -> np.ndarray:
+def _prior_counts(instance: Instance, group_of: np.ndarray,
+                  pair_group: np.ndarray, pair_staff: np.ndarray,
+                  staff_ids: list[str]) -> np.ndarray:
     """Per pair, the group's students whose prior is the pair's staff."""
     num_staff = max(len(staff_ids), 1)
     code = pair_group * num_staff + pair_staff  # ascending: pairs sorted
     order = np.argsort(code, kind="stable")
     index = {sid: j for j, sid in enumerate(staff_ids)}
-    keys, counts = [], []
-    for g in groups:
-        for sid, n in g.priors.items():
-            j = index.get(sid)
-            if j is not None:
-                keys.append(g.index * num_staff + j)
-                counts.append(n)
+    prior_of = np.array([index.get(s.prior_case_manager or "", -1)
+                         for s in instance.students], dtype=np.int64)
+    has = prior_of >= 0
+    keys_a, counts = np.unique(group_of[has] * num_staff + prior_of[has],
+                               return_counts=True)
     prior = np.zeros(len(code), dtype=np.int64)
-    if keys:
-        keys_a = np.array(keys, dtype=np.int64)
+    if len(keys_a):
         at = np.searchsorted(code[order], keys_a)
         at_ok = at < len(code)
         hit = np.zeros(len(keys_a), dtype=bool)
         hit[at_ok] = code[order][at[at_ok]] == keys_a[at_ok]
-        prior[order[at[hit]]] = np.array(counts, dtype=np.int64)[hit]
+        prior[order[at[hit]]] = counts[hit]
     return prior
 
 
-def _planning_decisions(instance: Instance, groups: list[Group],
+def _planning_decisions(instance: Instance, reps: list[Student],
                         found: Eligible) -> np.ndarray:
     """Which eligible pairs pins and forbidden pairs leave in."""
     keep = np.ones(len(found.group), dtype=bool)
     if not instance.pins and not instance.forbidden:
         return keep
     index = {c.staff_id: j for j, c in enumerate(instance.staff)}
-    pinned = np.full(len(groups), -1, dtype=np.int64)
+    pinned = np.full(len(reps), -1, dtype=np.int64)
     forbidden: set[tuple[int, int]] = set()
-    by_student = {g.student.student_id: g.index for g in groups}
-    for g in groups:
-        staff_id = instance.pins.get(g.student.student_id)
+    by_student = {s.student_id: g for g, s in enumerate(reps)}
+    for g, s in enumerate(reps):
+        staff_id = instance.pins.get(s.student_id)
         if staff_id is not None:
-            pinned[g.index] = index[staff_id]
+            pinned[g] = index[staff_id]
     for sid, staff_id in instance.forbidden:
         if sid in by_student:
             forbidden.add((by_student[sid], index[staff_id]))
@@ -264,7 +392,7 @@ def _sortable(key: tuple) -> tuple:
     return tuple("" if k is None else str(k) for k in key)
 
 
-def _components(groups: list[Group], pair_group: np.ndarray,
+def _components(num_groups: int, pair_group: np.ndarray,
                 pair_staff: np.ndarray, staff_ids: list[str]
                 ) -> list[Component]:
     """Connected parts of the (group, staff) eligibility graph.
@@ -273,7 +401,6 @@ def _components(groups: list[Group], pair_group: np.ndarray,
     each round, every node takes the smallest label among its neighbours,
     then labels follow labels to their root; it stops when nothing moves.
     """
-    num_groups = len(groups)
     label = np.arange(num_groups + len(staff_ids), dtype=np.int64)
     u, v = pair_group, pair_staff + num_groups
     while True:

@@ -31,31 +31,31 @@ def capacity_shortfalls(structure: Structure) -> list[CapacityShortfall]:
 def _component_shortfall(structure: Structure, comp: Component
                          ) -> CapacityShortfall | None:
     groups = structure.groups
-    total = sum(groups[g].size for g in comp.groups)
+    a = structure.arrays
+    comp_groups = np.array(comp.groups, dtype=np.int64)
+    comp_staff = np.array(comp.staff, dtype=np.int64)
+    sizes = a.size[comp_groups]
+    total = int(sizes.sum())
     if not comp.staff:
         return None  # students with no candidates: reported separately
     node_g = {g: 2 + i for i, g in enumerate(comp.groups)}
     node_c = {c: 2 + len(comp.groups) + i for i, c in enumerate(comp.staff)}
     flow = max_flow.SimpleMaxFlow()
     source, sink = 0, 1
-    a = structure.arrays
     pairs = np.array(comp.pairs, dtype=np.int64)
-    g_node = np.zeros(len(groups), dtype=np.int64)
-    g_node[np.array(comp.groups, dtype=np.int64)] = list(node_g.values())
+    g_node = np.zeros(len(a.size), dtype=np.int64)
+    g_node[comp_groups] = 2 + np.arange(len(comp_groups), dtype=np.int64)
     c_node = np.zeros(len(structure.caps), dtype=np.int64)
-    c_node[np.array(comp.staff, dtype=np.int64)] = list(node_c.values())
-    sizes = [groups[g].size for g in comp.groups]
-    caps = [structure.caps[c] for c in comp.staff]
-    tails = np.concatenate([np.zeros(len(node_g), dtype=np.int64),
-                            g_node[a.group[pairs]],
-                            np.array(list(node_c.values()), dtype=np.int64)])
-    heads = np.concatenate([np.array(list(node_g.values()), dtype=np.int64),
-                            c_node[a.staff[pairs]],
-                            np.full(len(node_c), sink, dtype=np.int64)])
-    capacity = np.concatenate([np.array(sizes, dtype=np.int64),
-                               np.full(len(pairs), total + 1,
-                                       dtype=np.int64),
-                               np.array(caps, dtype=np.int64)])
+    c_node[comp_staff] = 2 + len(comp_groups) + np.arange(
+        len(comp_staff), dtype=np.int64)
+    caps = np.array(structure.caps, dtype=np.int64)[comp_staff]
+    tails = np.concatenate([np.zeros(len(comp_groups), dtype=np.int64),
+                            g_node[a.group[pairs]], c_node[comp_staff]])
+    heads = np.concatenate([g_node[comp_groups], c_node[a.staff[pairs]],
+                            np.full(len(comp_staff), sink,
+                                    dtype=np.int64)])
+    capacity = np.concatenate([sizes, np.full(len(pairs), total + 1,
+                                              dtype=np.int64), caps])
     flow.add_arcs_with_capacity(tails, heads, capacity)
     if flow.solve(source, sink) != flow.OPTIMAL:
         raise RuntimeError("max-flow failed on a well-formed network")

@@ -46,6 +46,7 @@ class FlowOutcome:
     counts: dict[int, int]
     levels: list[LevelOutcome]
     optimal: bool
+    flows: np.ndarray  # students per pair, in ``component.pairs`` order
 
 
 # OR-Tools multiplies costs by (nodes + 1) inside its solver: int64.
@@ -56,36 +57,47 @@ def exact_for(structure: Structure, component: Component,
               levels: list[dict[str, int]]) -> bool:
     """Whether the flow can be the plan's optimum for these levels: unit
     weights (``solve_flow`` also needs the scaled costs to fit)."""
-    weights = {structure.groups[g].weight_units for g in component.groups}
-    return len(weights) == 1  # weighted loads: S2 is not a flow cost
+    units = structure.arrays.units[np.array(component.groups, dtype=np.int64)]
+    return len(np.unique(units)) == 1  # weighted: S2 is not a flow cost
 
 
 def solve_flow(structure: Structure, component: Component,
-               levels: list[dict[str, int]]) -> FlowOutcome:
+               levels: list[dict[str, int]]) -> FlowOutcome | None:
     """Min-cost flow for one component (see module docstring).
 
     Exact (``optimal``) for unit weights when the levels' scaled costs
     fit; otherwise, and for weighted loads, the caller uses the result
     only as a CP-SAT hint: it is always a plan that satisfies H1-H7.
+    None when no plan exists: the students cannot all be placed within
+    the caps (the capacity test of ``diagnose``, answered by the flow).
     """
     exact = exact_for(structure, component, levels)
-    arcs = _arcs(structure, component)
-    costs = _lexicographic_costs(arcs, levels)
-    counts = None if costs is None else _min_cost_flow(structure, component,
-                                                       arcs, costs)
+    v = _view(structure, component)
+    arcs = _arcs(structure, component, v)
     # Too large to be exact: a hint for CP-SAT, S1 first then the rest,
     # or, if even that does not fit, any plan that satisfies H1-H7.
-    for approx in ([{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+    counts = None
+    for attempt in (levels, [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+        costs = _lexicographic_costs(arcs, attempt)
+        if costs is None:
+            exact = False
+            continue
+        try:
+            counts = _min_cost_flow(arcs, costs, len(v.pairs))
+        except _NoPlan:
+            return None
         if counts is not None:
             break
         exact = False
-        costs = _lexicographic_costs(arcs, approx)
-        if costs is not None:
-            counts = _min_cost_flow(structure, component, arcs, costs)
     if counts is None:
         raise RuntimeError("min-cost flow: no plan although H1-H7 hold")
-    return FlowOutcome(counts, _levels(structure, component, counts,
-                                       levels, exact), exact)
+    return FlowOutcome(dict(zip(component.pairs, counts.tolist())),
+                       _levels(structure, component, v, counts, levels,
+                               exact), exact, counts)
+
+
+class _NoPlan(Exception):
+    """The flow cannot carry every student: no plan exists."""
 
 
 @dataclass
@@ -100,12 +112,13 @@ class _Arcs:
     # term -> amount per pair arc (S1, S3, S4, R) or per place arc (S2)
     terms: dict[str, np.ndarray]
     pair_of_arc: np.ndarray  # pair arcs come first, then place arcs
+    local_pair: np.ndarray  # of pair arcs: the pair's place in the view
     ranges: dict[str, int]
     num_nodes: int
     supplies: np.ndarray
 
 
-def _arcs(structure: Structure, component: Component) -> _Arcs:
+def _arcs(structure: Structure, component: Component, v: _View) -> _Arcs:
     """The network from the structure's pair arrays (issue 11).
 
     Arcs keep the pairs' order, each pair's continuity arc (for the
@@ -113,7 +126,6 @@ def _arcs(structure: Structure, component: Component) -> _Arcs:
     plan is the same on every run.
     """
     caps = structure.caps
-    v = _view(structure, component)
     w = int(v.units.max())
     num_groups = len(component.groups)
     sink = num_groups + len(component.staff)
@@ -151,7 +163,7 @@ def _arcs(structure: Structure, component: Component) -> _Arcs:
         terms={"S1": v.s1[pair_of_arc], "S3": kept,
                "S4": v.s4[pair_of_arc], REFERENCE: r[pair_of_arc],
                "S2": bal[staff_of] * (2 * k - 1)},
-        pair_of_arc=v.pairs[pair_of_arc],
+        pair_of_arc=v.pairs[pair_of_arc], local_pair=pair_of_arc,
         ranges={"S1": total, "S4": total, "S3": int(v.prior.sum()),
                 "S2": int((bal * places * places).sum()),
                 REFERENCE: int(v.size[v.reference != -1].sum())},
@@ -229,8 +241,9 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
     return costs
 
 
-def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
-                   costs: np.ndarray) -> dict[int, int] | None:
+def _min_cost_flow(arcs: _Arcs, costs: np.ndarray, num_pairs: int
+                   ) -> np.ndarray | None:
+    """Students per pair of the view; None if the costs do not fit."""
     flow = min_cost_flow.SimpleMinCostFlow()
     ids = flow.add_arcs_with_capacity_and_unit_cost(
         arcs.tails, arcs.heads, arcs.capacity, costs)
@@ -239,23 +252,28 @@ def _min_cost_flow(structure: Structure, component: Component, arcs: _Arcs,
     status = flow.solve()
     if status == flow.BAD_COST_RANGE:
         return None
+    if status == flow.INFEASIBLE:
+        raise _NoPlan
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
     flows = flow.flows(ids[:len(arcs.pair_of_arc)])
-    pairs = np.array(component.pairs, dtype=np.int64)
-    local = np.searchsorted(pairs, arcs.pair_of_arc) if len(pairs) else \
-        arcs.pair_of_arc
-    per_pair = np.bincount(local, weights=flows, minlength=len(pairs))
-    return dict(zip(component.pairs, per_pair.astype(np.int64).tolist()))
+    # Each pair's one or two arcs (continuity, ordinary) are adjacent.
+    return np.bincount(arcs.local_pair, weights=flows,
+                       minlength=num_pairs).astype(np.int64)
 
 
 def term_values(structure: Structure, component: Component,
                 counts: dict[int, int]) -> dict[str, int]:
     """S1-S4 (and R) of a component's counts, as the model defines them."""
-    caps = structure.caps
     v = _view(structure, component)
     n = np.array([counts.get(p, 0) for p in component.pairs],
                  dtype=np.int64)
+    return _term_values(structure, component, v, n)
+
+
+def _term_values(structure: Structure, component: Component, v: _View,
+                 n: np.ndarray) -> dict[str, int]:
+    caps = structure.caps
     load = np.bincount(v.staff, weights=n * v.units[v.group],
                        minlength=len(component.staff)).astype(np.int64)
     s2 = sum(balance_term(caps[c], int(x))
@@ -286,10 +304,10 @@ def _reference_changes(v: _View, n: np.ndarray) -> int:
         v.size.tolist(), given.tolist(), v.reference.tolist()) if ref != -1)
 
 
-def _levels(structure: Structure, component: Component,
-            counts: dict[int, int], levels: list[dict[str, int]],
+def _levels(structure: Structure, component: Component, v: _View,
+            n: np.ndarray, levels: list[dict[str, int]],
             exact: bool) -> list[LevelOutcome]:
-    values = term_values(structure, component, counts)
+    values = _term_values(structure, component, v, n)
     out = []
     for level in levels:
         v = sum(coef * values[t] for t, coef in level.items())
