@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
-from optimizer.structure import Structure, build_structure
+from optimizer.structure import PairCounts, Structure, build_structure
 
 
 def solve(instance: Instance, rules: RuleSet,
@@ -139,7 +140,7 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
              levels: list[dict[str, int]]) -> None:
     """Sum the parts' levels; the plan is proven only if every part is."""
     totals = [[0, 0, True] for _ in levels]
-    counts: dict[int, int] = {}
+    counts = []
     for i in sorted(outcomes):
         outcome = outcomes[i]
         # The flow test before solving prevents INFEASIBLE here.
@@ -154,7 +155,7 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
             return
         if outcome.status is SolveStatus.FEASIBLE:
             result.status = SolveStatus.FEASIBLE
-        counts.update(outcome.counts)
+        counts.append(outcome.counts)
         for k, lv in enumerate(outcome.levels):
             totals[k][0] += lv.objective
             totals[k][1] += lv.bound
@@ -163,7 +164,7 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
             totals[k][2] = False
     result.levels = [LevelOutcome(lv, v, b, opt)
                      for lv, (v, b, opt) in zip(levels, totals)]
-    result.counts = counts
+    result.counts = PairCounts.join(counts)
 
 
 def _solve_component(structure: Structure, comp, flow: FlowOutcome,
@@ -249,7 +250,7 @@ def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
         [*solved, LevelOutcome(level, value, min(bound, value), optimal)])
 
 
-def disaggregate(structure: Structure, counts: dict[int, int]
+def disaggregate(structure: Structure, counts: Mapping[int, int]
                  ) -> dict[str, str]:
     """Turn group counts into one case manager per student, determinately.
 
@@ -260,8 +261,11 @@ def disaggregate(structure: Structure, counts: dict[int, int]
     """
     inst = structure.instance
     a = structure.arrays
-    pair = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    n = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    if isinstance(counts, PairCounts):
+        pair, n = counts.pairs, counts.counts
+    else:
+        pair = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        n = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
     given = n > 0
     pair, n = pair[given], n[given]
     num_staff = max(len(inst.staff), 1)

@@ -11,8 +11,10 @@ builder, the diagnosis and the explanations read the same structure.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -82,6 +84,49 @@ class PairArrays:
     reference: np.ndarray
 
 
+class PairCounts(Mapping):
+    """Students per pair (pair -> students), held as two arrays.
+
+    What the flow gives for a million pairs: reading it as arrays costs
+    nothing, and a dict is made only if it is looked up by pair.
+    """
+
+    def __init__(self, pairs: np.ndarray, counts: np.ndarray):
+        self.pairs = pairs
+        self.counts = counts
+        self._dict: dict[int, int] | None = None
+
+    def _lookup(self) -> dict[int, int]:
+        if self._dict is None:
+            self._dict = dict(zip(self.pairs.tolist(),
+                                  self.counts.tolist()))
+        return self._dict
+
+    def __getitem__(self, pair: int) -> int:
+        return self._lookup()[pair]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.pairs.tolist())
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def items(self):
+        return self._lookup().items()
+
+    @staticmethod
+    def join(parts: list[Mapping[int, int]]) -> Mapping[int, int]:
+        """The parts' counts together, in order (a dict unless every
+        part is held as arrays)."""
+        if all(isinstance(p, PairCounts) for p in parts) and parts:
+            return PairCounts(np.concatenate([p.pairs for p in parts]),
+                              np.concatenate([p.counts for p in parts]))
+        out: dict[int, int] = {}
+        for p in parts:
+            out.update(p)
+        return out
+
+
 class PairList(Sequence):
     """``structure.pairs``: each ``Pair`` made when asked for.
 
@@ -143,14 +188,13 @@ def group_key(student: Student, instance: Instance,
               reference: dict[str, str] | None = None) -> tuple:
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
-    lang = (student.home_language or "").strip().casefold() \
-        if wants_language(student) else ""
     return (student.site, student.grade, student.primary_disability,
             student.secondary_disability, student.support_level,
             student.setting, tuple(sorted(student.services)),
             student.alt_placement_secondary, student.teacher_of_record,
-            lang, student.weight, instance.pins.get(student.student_id),
-            forbidden, (reference or {}).get(student.student_id))
+            _language_key(student), student.weight,
+            instance.pins.get(student.student_id), forbidden,
+            (reference or {}).get(student.student_id))
 
 
 class GroupList(Sequence):
@@ -196,43 +240,64 @@ class GroupList(Sequence):
                      int(self._units[i]), priors, self._reference[i])
 
 
-def _group_columns(instance: Instance, reference: dict[str, str] | None
-                   ) -> list[list]:
-    """The columns of ``group_key``, one value per student; columns that
-    are the same for every student are left out."""
+# Pin, forbidden case managers and reference of a student without any.
+_NO_PLAN = (None, (), None)
+# The student facts of ``group_key``, as the roster gives them.
+_STUDENT_FACTS = attrgetter(
+    "site", "grade", "primary_disability", "secondary_disability",
+    "support_level", "setting", "services", "alt_placement_secondary",
+    "teacher_of_record", "home_language", "weight")
+
+
+def _distinct_keys(instance: Instance, reference: dict[str, str] | None
+                   ) -> tuple[list[tuple], np.ndarray]:
+    """The distinct ``group_key`` values (in order of first appearance)
+    and each student's, as an index into them."""
     students = instance.students
-    langs: dict[str | None, str] = {}
-    for s in students:
-        if s.home_language not in langs:
-            langs[s.home_language] = group_key(s, instance)[9]
+    rows = list(map(_STUDENT_FACTS, students))
+    # Pins, forbidden pairs and the reference, when there are any.
+    forbidden: dict[str, list[str]] = {}
+    for sid, staff_id in instance.forbidden:
+        forbidden.setdefault(sid, []).append(staff_id)
+    plan = [None if not instance.pins
+            else [instance.pins.get(s.student_id) for s in students],
+            None if not forbidden
+            else [tuple(sorted(forbidden.get(s.student_id, ())))
+                  for s in students],
+            None if reference is None
+            else [reference.get(s.student_id) for s in students]]
+    if any(col is not None for col in plan):
+        rows = [r + p for r, p in zip(rows, zip(*(
+            repeat(none) if col is None else col
+            for col, none in zip(plan, _NO_PLAN))))]
+    seen: dict[tuple, int] = {}
+    row_of = np.fromiter((seen.setdefault(r, len(seen)) for r in rows),
+                         dtype=np.int64, count=len(rows))
+    first = np.unique(row_of, return_index=True)[1].tolist()
+    # Rows that differ only in the order of services or in how a
+    # language is written have the same key.
     services: dict[tuple, tuple] = {}
-    for s in students:
-        if s.services not in services:
-            services[s.services] = tuple(sorted(s.services))
-    cols = [[s.site for s in students], [s.grade for s in students],
-            [s.primary_disability for s in students],
-            [s.secondary_disability for s in students],
-            [s.support_level for s in students],
-            [s.setting for s in students],
-            [services[s.services] for s in students],
-            [s.alt_placement_secondary for s in students],
-            [s.teacher_of_record for s in students],
-            [langs[s.home_language] for s in students],
-            [s.weight for s in students]]
-    if instance.pins:
-        cols.append([instance.pins.get(s.student_id) for s in students])
-    if instance.forbidden:
-        forbidden: dict[str, list[str]] = {}
-        for sid, staff_id in instance.forbidden:
-            forbidden.setdefault(sid, []).append(staff_id)
-        cols.append([tuple(sorted(forbidden.get(s.student_id, ())))
-                     for s in students])
-    if reference:
-        cols.append([reference.get(s.student_id) for s in students])
-    return cols
+    langs: dict[str | None, str] = {}
+    keys: dict[tuple, int] = {}
+    key_of_row = np.empty(len(seen), dtype=np.int64)
+    for i, r in enumerate(seen):
+        svc = services.get(r[6])
+        if svc is None:
+            svc = services[r[6]] = tuple(sorted(r[6]))
+        lang = langs.get(r[9])
+        if lang is None:
+            lang = langs[r[9]] = _language_key(students[first[i]])
+        key = (*r[:6], svc, r[7], r[8], lang, r[10], *(r[11:] or _NO_PLAN))
+        key_of_row[i] = keys.setdefault(key, len(keys))
+    return list(keys), key_of_row[row_of]
 
 
-def _column_ranks(column: list) -> np.ndarray | None:
+def _language_key(student: Student) -> str:
+    return ((student.home_language or "").strip().casefold()
+            if wants_language(student) else "")
+
+
+def _column_ranks(column: tuple) -> np.ndarray | None:
     """Each value's rank in the order ``_sortable`` gives its column, or
     None when two different values print alike (then ranks could not
     keep them apart)."""
@@ -262,18 +327,20 @@ def _groups(instance: Instance, reference: dict[str, str] | None
     ids = [s.student_id for s in students]
     by_id = np.empty(n, dtype=np.int64)
     by_id[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
-    ranks = [_column_ranks(c) for c in _group_columns(instance, reference)]
+    keys, key_of = _distinct_keys(instance, reference)
+    ranks = [_column_ranks(c) for c in zip(*keys)]
     if any(r is None for r in ranks):
         return _groups_by_keys(instance, reference, by_id)
     # np.lexsort sorts by its last key first.
-    order = np.lexsort([by_id, *reversed(ranks)]) if n else \
+    key_order = np.lexsort(ranks[::-1]) if keys else \
         np.zeros(0, dtype=np.int64)
-    new = np.zeros(n, dtype=bool)
-    new[:1] = True
-    for r in ranks:
-        new[1:] |= r[order][1:] != r[order][:-1]
-    starts = np.append(np.flatnonzero(new), n)
-    return order.astype(np.int64), starts
+    group_of_key = np.empty(len(keys), dtype=np.int64)
+    group_of_key[key_order] = np.arange(len(keys), dtype=np.int64)
+    group_of = group_of_key[key_of]
+    order = np.lexsort((by_id, group_of)).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(
+        group_of, minlength=len(keys)))]).astype(np.int64)
+    return order, starts
 
 
 def _groups_by_keys(instance: Instance, reference: dict[str, str] | None,

@@ -38,15 +38,14 @@ from optimizer.objectives import (
     language_miss,
 )
 from optimizer.result import LevelOutcome
-from optimizer.structure import Component, Structure
+from optimizer.structure import Component, PairCounts, Structure
 
 
 @dataclass
 class FlowOutcome:
-    counts: dict[int, int]
+    counts: PairCounts  # pair -> students
     levels: list[LevelOutcome]
     optimal: bool
-    flows: np.ndarray  # students per pair, in ``component.pairs`` order
 
 
 # OR-Tools multiplies costs by (nodes + 1) inside its solver: int64.
@@ -91,9 +90,9 @@ def solve_flow(structure: Structure, component: Component,
         exact = False
     if counts is None:
         raise RuntimeError("min-cost flow: no plan although H1-H7 hold")
-    return FlowOutcome(dict(zip(component.pairs, counts.tolist())),
+    return FlowOutcome(PairCounts(v.pairs, counts),
                        _levels(structure, component, v, counts, levels,
-                               exact), exact, counts)
+                               exact), exact)
 
 
 class _NoPlan(Exception):
