@@ -33,8 +33,9 @@ from optimizer.rules import (
     RuleSet,
     best_practice_items,
     check_pair,
+    relation,
 )
-from optimizer.vocab import GRADES
+from optimizer.vocab import COORDINATES, GRADES
 
 # Facts that identify a person or place, or that are judged apart.
 _STUDENT_APART = ("student_id", "site", "prior_case_manager",
@@ -44,6 +45,7 @@ _STUDENT_FACTS = tuple(f for f in Student.model_fields
                        if f not in _STUDENT_APART)
 _other_facts = attrgetter(*(f for f in _STUDENT_FACTS
                             if f not in ("grade", "services")))
+_profile_facts = attrgetter(*_STUDENT_FACTS)
 _STAFF_FACTS = tuple(f for f in Staff.model_fields if f not in _STAFF_APART)
 # A teacher of record that is nobody on the roster, and a site for
 # representatives (every representative staff member serves every site).
@@ -116,16 +118,17 @@ def eligible_pairs(instance: Instance, rules: RuleSet,
     """
     staff = instance.staff
     order = sorted(candidates, key=lambda j: staff[j].staff_id)
-    sites = _Interner()
+    group_site, site_first = _codes([s.site for s in students])
+    sites = {students[g].site: k for k, g in enumerate(site_first)}
     by_site: dict[int, list[int]] = {}
     everywhere: list[int] = []
     for j in order:
         if "*" in staff[j].sites:
             everywhere.append(j)
         for site in staff[j].sites:
-            by_site.setdefault(sites(site), []).append(j)
-    group_site = np.array([sites(s.site) for s in students], dtype=np.int64)
-    flat, start, length = _site_lists(by_site, everywhere, len(sites.items),
+            if site in sites:
+                by_site.setdefault(sites[site], []).append(j)
+    flat, start, length = _site_lists(by_site, everywhere, len(sites),
                                       order)
     lens = length[group_site]
     total = int(lens.sum())
@@ -159,15 +162,24 @@ def _judge(instance: Instance, rules: RuleSet, students: list[Student],
            pair_group: np.ndarray, pair_staff: np.ndarray) -> Eligible:
     staff = instance.staff
     grade_class = _grade_classes(rules, staff)
-    s_prof, t_prof = _Interner(), _Interner()
-    s_lang, t_lang = _Interner(), _Interner()
+    t_prof, t_lang = _Interner(), _Interner()
     index = {c.staff_id: j for j, c in enumerate(staff)}
-    sp = np.array([s_prof(student_profile(s, grade_class), s)
-                   for s in students], dtype=np.int64)
-    sl = np.array([s_lang(s.home_language, s) for s in students],
-                  dtype=np.int64)
-    tor = np.array([index.get(s.teacher_of_record or "", -1)
-                    for s in students], dtype=np.int64)
+    teacher = [s.teacher_of_record for s in students]
+    # Profiles: first the distinct rows of facts, then their profiles.
+    rows = _codes(list(map(_profile_facts, students)))[0] * 2 + np.array(
+        [t is None for t in teacher], dtype=np.int64)
+    _, row_first, sp = np.unique(rows, return_index=True,
+                                 return_inverse=True)
+    s_prof = _Interner()
+    profile_of = np.array([s_prof(student_profile(s, grade_class), s)
+                           for s in map(students.__getitem__,
+                                        row_first.tolist())],
+                          dtype=np.int64)
+    sp = profile_of[sp.reshape(-1)]
+    sl, lang_first = _codes([s.home_language for s in students])
+    s_langs = [students[g] for g in lang_first]
+    tor = np.array([index.get(t or "", -1) for t in teacher],
+                   dtype=np.int64)
     tp = np.array([t_prof(staff_profile(c), c) for c in staff],
                   dtype=np.int64)
     tl = np.array([t_lang(c.languages, c) for c in staff], dtype=np.int64)
@@ -182,8 +194,8 @@ def _judge(instance: Instance, rules: RuleSet, students: list[Student],
     n_tl = len(t_lang.items)
     langs, lang_of_pair = _dense_unique(sl[pair_group] * n_tl
                                         + tl[pair_staff],
-                                        len(s_lang.items) * n_tl)
-    lang_facts = [_language_facts(s_lang.items[c // n_tl],
+                                        len(s_langs) * n_tl)
+    lang_facts = [_language_facts(s_langs[c // n_tl],
                                   t_lang.items[c % n_tl], rules)
                   for c in langs.tolist()]
     keep = verdict >= 0
@@ -222,15 +234,19 @@ def _profile_verdicts(rules: RuleSet, s_items: list[Student],
     seen, seen_of_combo = _dense_unique(cs * n_p + t_provides[ct],
                                         2 * len(s_items) * n_p)
     views = _Interner()
+    tops = [best_practice_items(s, rules) for s in s_items]
+    profiles = [student_profile(s, grade_class) for s in s_items]
     view = np.array([
         views(*_service_view(s_items[c // n_p // 2], c // n_p % 2 == 1,
-                             provides.items[c % n_p], rules, grade_class))
+                             provides.items[c % n_p], tops[c // n_p // 2],
+                             profiles[c // n_p // 2]))
         for c in seen.tolist()], dtype=np.int64)
     judged_code, judge_of_combo = _dense_unique(
         view[seen_of_combo] * n_t + ct, len(views.items) * n_t)
-    judged = np.empty(len(judged_code), dtype=np.int64)
     students: dict[int, Student] = {}
     staff: dict[tuple[int, bool], Staff] = {}
+    asked = _Interner()
+    question = np.empty(len(judged_code), dtype=np.int64)
     for k, c in enumerate(judged_code.tolist()):
         v, t = divmod(c, n_t)
         student = students.get(v)
@@ -241,21 +257,39 @@ def _profile_verdicts(rules: RuleSet, s_items: list[Student],
         rep = staff.get((t, own))
         if rep is None:
             rep = staff[(t, own)] = _representative_staff(t_items[t], own)
-        judged[k] = _keep(check_pair(student, rep, rules), verdicts)
-    return judged[judge_of_combo][combo_of_pair]
+        # A staff member who would only coordinate judges no disability,
+        # support level or placement: such views are asked once.
+        key = ((v, t) if relation(student, rep) != COORDINATES else
+               (student.grade, student.services, student.setting,
+                student.teacher_of_record, t))
+        question[k] = asked(key, (student, rep))
+    judged = np.array([_keep(check_pair(student, rep, rules), verdicts)
+                       for student, rep in asked.items], dtype=np.int64)
+    return judged[question][judge_of_combo][combo_of_pair]
 
 
 def _service_view(student: Student, own: bool, provides: tuple[str, ...],
-                  rules: RuleSet, grade_class: dict[str, str]
+                  top: frozenset[str], profile: tuple
                   ) -> tuple[tuple, tuple]:
     """The student's profile as a staff member providing ``provides``
-    sees it: services kept only if provided or most intensive (S1)."""
-    top = best_practice_items(student, rules)
+    sees it: services kept only if provided or most intensive (``top``,
+    S1). ``profile`` is the student's (``student_profile``)."""
     services = tuple(x for x in student.services
                      if x in provides or x in top)
-    grade, _, other, no_teacher = student_profile(student, grade_class)
+    grade, _, other, no_teacher = profile
     return ((grade, services, other, no_teacher, own),
             (student, services, own))
+
+
+def _codes(values: list) -> tuple[np.ndarray, list[int]]:
+    """Each value's code (distinct values numbered in order of first
+    appearance) and the position where each code first appears."""
+    seen: dict = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values),
+                        dtype=np.int64, count=len(values))
+    first = np.full(len(seen), len(values), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(values), dtype=np.int64))
+    return codes, first.tolist()
 
 
 def _dense_unique(code: np.ndarray, size: int
