@@ -284,9 +284,9 @@ def _service_view(student: Student, own: bool, provides: tuple[str, ...],
 def _codes(values: list) -> tuple[np.ndarray, list[int]]:
     """Each value's code (distinct values numbered in order of first
     appearance) and the position where each code first appears."""
-    seen: dict = {}
-    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values),
-                        dtype=np.int64, count=len(values))
+    seen = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    codes = np.fromiter(map(seen.__getitem__, values), dtype=np.int64,
+                        count=len(values))
     first = np.full(len(seen), len(values), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(values), dtype=np.int64))
     return codes, first.tolist()

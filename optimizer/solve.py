@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from itertools import repeat
 
 import numpy as np
 
@@ -282,9 +283,10 @@ def disaggregate(structure: Structure, counts: Mapping[int, int]
     # Students in group order, members by student id (build_structure).
     order, group_of = _students_by_group(structure)
     index = {sid: j for j, sid in enumerate(staff_ids)}
-    prior = np.array([index.get(inst.students[m].prior_case_manager or "",
-                                -1) for m in order.tolist()],
-                     dtype=np.int64)
+    prior = np.fromiter(map(index.get, (s.prior_case_manager
+                                        for s in inst.students),
+                            repeat(-1)), dtype=np.int64,
+                        count=len(inst.students))[order]
     # The k-th member of a group whose prior is j is kept with j when j
     # has more than k places in the group.
     mine = np.where(prior >= 0, group_of * num_staff + prior, -1)
@@ -308,9 +310,10 @@ def disaggregate(structure: Structure, counts: Mapping[int, int]
     else:
         raise AssertionError("group counts do not match group size")
     out_order = np.lexsort((np.arange(len(order)), waiting, group_of))
-    ids = [inst.students[m].student_id for m in order[out_order].tolist()]
-    return dict(zip(ids, (staff_ids[j]
-                          for j in assigned[out_order].tolist())))
+    ids = np.array([s.student_id for s in inst.students], dtype=object)
+    names = np.array(staff_ids, dtype=object)
+    return dict(zip(ids[order[out_order]].tolist(),
+                    names[assigned[out_order]].tolist()))
 
 
 def _students_by_group(structure: Structure

@@ -240,56 +240,51 @@ class GroupList(Sequence):
                      int(self._units[i]), priors, self._reference[i])
 
 
-# Pin, forbidden case managers and reference of a student without any.
-_NO_PLAN = (None, (), None)
+_PRIOR = attrgetter("prior_case_manager")
 # The student facts of ``group_key``, as the roster gives them.
 _STUDENT_FACTS = attrgetter(
     "site", "grade", "primary_disability", "secondary_disability",
     "support_level", "setting", "services", "alt_placement_secondary",
     "teacher_of_record", "home_language", "weight")
+_SERVICES, _LANGUAGE = 6, 9
 
 
-def _distinct_keys(instance: Instance, reference: dict[str, str] | None
-                   ) -> tuple[list[tuple], np.ndarray]:
-    """The distinct ``group_key`` values (in order of first appearance)
-    and each student's, as an index into them."""
+def _key_columns(instance: Instance, reference: dict[str, str] | None
+                 ) -> tuple[list[tuple], np.ndarray]:
+    """The columns of ``group_key`` over the distinct rows of facts, and
+    each student's row. Columns the same for every student (no pins, no
+    forbidden pairs, no reference) are left out: they order nothing."""
     students = instance.students
     rows = list(map(_STUDENT_FACTS, students))
-    # Pins, forbidden pairs and the reference, when there are any.
-    forbidden: dict[str, list[str]] = {}
-    for sid, staff_id in instance.forbidden:
-        forbidden.setdefault(sid, []).append(staff_id)
-    plan = [None if not instance.pins
-            else [instance.pins.get(s.student_id) for s in students],
-            None if not forbidden
-            else [tuple(sorted(forbidden.get(s.student_id, ())))
-                  for s in students],
-            None if reference is None
-            else [reference.get(s.student_id) for s in students]]
-    if any(col is not None for col in plan):
-        rows = [r + p for r, p in zip(rows, zip(*(
-            repeat(none) if col is None else col
-            for col, none in zip(plan, _NO_PLAN))))]
+    plan = []
+    if instance.pins:
+        plan.append([instance.pins.get(s.student_id) for s in students])
+    if instance.forbidden:
+        forbidden: dict[str, list[str]] = {}
+        for sid, staff_id in instance.forbidden:
+            forbidden.setdefault(sid, []).append(staff_id)
+        plan.append([tuple(sorted(forbidden.get(s.student_id, ())))
+                     for s in students])
+    if reference is not None:
+        plan.append([reference.get(s.student_id) for s in students])
+    if plan:
+        rows = [r + p for r, p in zip(rows, zip(*plan))]
     seen: dict[tuple, int] = {}
     row_of = np.fromiter((seen.setdefault(r, len(seen)) for r in rows),
                          dtype=np.int64, count=len(rows))
-    first = np.unique(row_of, return_index=True)[1].tolist()
-    # Rows that differ only in the order of services or in how a
-    # language is written have the same key.
-    services: dict[tuple, tuple] = {}
-    langs: dict[str | None, str] = {}
-    keys: dict[tuple, int] = {}
-    key_of_row = np.empty(len(seen), dtype=np.int64)
-    for i, r in enumerate(seen):
-        svc = services.get(r[6])
-        if svc is None:
-            svc = services[r[6]] = tuple(sorted(r[6]))
-        lang = langs.get(r[9])
-        if lang is None:
-            lang = langs[r[9]] = _language_key(students[first[i]])
-        key = (*r[:6], svc, r[7], r[8], lang, r[10], *(r[11:] or _NO_PLAN))
-        key_of_row[i] = keys.setdefault(key, len(keys))
-    return list(keys), key_of_row[row_of]
+    if not seen:
+        return [], row_of
+    columns = list(zip(*seen))
+    # The key sorts services and writes a language as it is compared.
+    services = {v: tuple(sorted(v)) for v in set(columns[_SERVICES])}
+    columns[_SERVICES] = tuple(map(services.__getitem__,
+                                   columns[_SERVICES]))
+    first = np.unique(row_of, return_index=True)[1]
+    raw = columns[_LANGUAGE]
+    langs = {v: _language_key(students[first[raw.index(v)]])
+             for v in set(raw)}
+    columns[_LANGUAGE] = tuple(map(langs.__getitem__, raw))
+    return columns, row_of
 
 
 def _language_key(student: Student) -> str:
@@ -301,17 +296,14 @@ def _column_ranks(column: tuple) -> np.ndarray | None:
     """Each value's rank in the order ``_sortable`` gives its column, or
     None when two different values print alike (then ranks could not
     keep them apart)."""
-    codes: dict = {}
-    code = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
-                       dtype=np.int64, count=len(column))
-    values = list(codes)
+    values = list(dict.fromkeys(column))
     shown = ["" if v is None else str(v) for v in values]
     if len(set(shown)) != len(shown):
         return None
-    rank = np.empty(len(values), dtype=np.int64)
-    rank[sorted(range(len(values)), key=shown.__getitem__)] = np.arange(
-        len(values), dtype=np.int64)
-    return rank[code]
+    rank = dict(zip(sorted(values, key=lambda v: "" if v is None
+                           else str(v)), range(len(values))))
+    return np.fromiter(map(rank.__getitem__, column), dtype=np.int64,
+                       count=len(column))
 
 
 def _groups(instance: Instance, reference: dict[str, str] | None
@@ -327,19 +319,25 @@ def _groups(instance: Instance, reference: dict[str, str] | None
     ids = [s.student_id for s in students]
     by_id = np.empty(n, dtype=np.int64)
     by_id[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
-    keys, key_of = _distinct_keys(instance, reference)
-    ranks = [_column_ranks(c) for c in zip(*keys)]
+    columns, row_of = _key_columns(instance, reference)
+    ranks = [_column_ranks(c) for c in columns]
     if any(r is None for r in ranks):
         return _groups_by_keys(instance, reference, by_id)
-    # np.lexsort sorts by its last key first.
-    key_order = np.lexsort(ranks[::-1]) if keys else \
+    # Rows in key order (np.lexsort sorts by its last key first); a
+    # group starts wherever a column changes.
+    num_rows = len(columns[0]) if columns else 0
+    row_order = np.lexsort(ranks[::-1]) if num_rows else \
         np.zeros(0, dtype=np.int64)
-    group_of_key = np.empty(len(keys), dtype=np.int64)
-    group_of_key[key_order] = np.arange(len(keys), dtype=np.int64)
-    group_of = group_of_key[key_of]
+    new = np.zeros(num_rows, dtype=bool)
+    new[:1] = True
+    for r in ranks:
+        new[1:] |= r[row_order][1:] != r[row_order][:-1]
+    group_of_row = np.empty(num_rows, dtype=np.int64)
+    group_of_row[row_order] = np.cumsum(new) - 1
+    group_of = group_of_row[row_of]
     order = np.lexsort((by_id, group_of)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(np.bincount(
-        group_of, minlength=len(keys)))]).astype(np.int64)
+        group_of, minlength=int(new.sum())))]).astype(np.int64)
     return order, starts
 
 
@@ -415,8 +413,9 @@ def _prior_counts(instance: Instance, group_of: np.ndarray,
     code = pair_group * num_staff + pair_staff  # ascending: pairs sorted
     order = np.argsort(code, kind="stable")
     index = {sid: j for j, sid in enumerate(staff_ids)}
-    prior_of = np.array([index.get(s.prior_case_manager or "", -1)
-                         for s in instance.students], dtype=np.int64)
+    prior_of = np.fromiter(map(index.get, map(_PRIOR, instance.students),
+                               repeat(-1)), dtype=np.int64,
+                           count=len(instance.students))
     has = prior_of >= 0
     keys_a, counts = np.unique(group_of[has] * num_staff + prior_of[has],
                                return_counts=True)
