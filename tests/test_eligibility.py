@@ -22,6 +22,7 @@ def _instance(rows: tuple[list[dict], list[dict]], tmp_path) -> Instance:
 
 @pytest.mark.parametrize("shape,seed,weighted", [
     ("connected", 1, False), ("connected", 2, True), ("regional", 3, True),
+    ("connected", 5, False), ("connected", 6, False),
 ])
 def test_pairs_equal_check_pair_on_every_pair(tmp_path, shape, seed,
                                               weighted):
@@ -30,6 +31,33 @@ def test_pairs_equal_check_pair_on_every_pair(tmp_path, shape, seed,
     tor_pairs = _assert_same_as_check_pair(inst, rules)
     if shape == "connected":  # teachers of record judged on the real pair
         assert tor_pairs > 0
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_pairs_equal_check_pair_verified_only(tmp_path, seed):
+    rules = load_rules().with_authorization_mode("verified-only")
+    inst = _instance(generate("school", seed, False, "connected"), tmp_path)
+    _assert_same_as_check_pair(inst, rules)
+
+
+def test_pairs_equal_check_pair_however_facts_are_written(tmp_path):
+    """Services in another order, languages in other cases, staff with
+    fewer grades: profiles and views must still judge every pair as
+    ``check_pair`` does."""
+    rules = load_rules()
+    inst = _instance(generate("school", 8, False, "connected"), tmp_path)
+    students = tuple(
+        s.model_copy(update={
+            "services": tuple(reversed(s.services)),
+            "home_language": (s.home_language or "").upper() or None})
+        if k % 2 else s for k, s in enumerate(inst.students))
+    grades = [("K", "1", "2", "3"), ("6", "7", "8"), ("PK", "TK"),
+              ("9", "10", "11", "12", "A")]
+    staff = tuple(
+        c.model_copy(update={"grades": frozenset(grades[k % 4])})
+        if k % 3 == 0 else c for k, c in enumerate(inst.staff))
+    _assert_same_as_check_pair(
+        inst.replace(students=students, staff=staff), rules)
 
 
 def test_sample_pairs_equal_check_pair(tmp_path):
