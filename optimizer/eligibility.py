@@ -6,23 +6,31 @@ million (group, staff) pairs that share a site, but few distinct
 *profiles*:
 
 - a student's profile is every fact of the student except who they are,
-  their site, last year's case manager and their home language;
+  their site, last year's case manager and their home language, with
+  grades that no grade set of the rules or the staff tells apart taken
+  as one;
 - a staff member's profile is every fact except who they are, their name,
   their sites and their languages.
 
-Each (student profile, staff profile) that occurs is judged once, by
-``check_pair`` on representatives that share a site (H3 is then applied
-by expanding each group over the staff who serve its site). Language
-facts (S4) are judged once per (home language, spoken languages), again
-by ``check_pair``, and combined. A pair whose staff member is the
-student's teacher of record (the one fact that names a person) is judged
-on the real pair. ``tests/test_eligibility.py`` checks that the result
-equals ``check_pair`` on every pair of generated rosters.
+Each (student profile, staff profile) that occurs is judged on
+representatives that share a site (H3 is then applied by expanding each
+group over the staff who serve its site), and more coarsely still: a
+student profile is judged with only the services the staff profile
+provides or the student's most intensive ones (S1), which is all
+``check_pair`` reads of them, and when such a staff member would only
+coordinate, once per (grade, those services, setting, teacher of
+record), since disabilities and support levels are then judged by no
+rule. A student's own teacher of record (the one fact that names a
+person) is judged as such, on representatives too. Language facts (S4)
+are judged once per (home language, spoken languages), again by
+``check_pair``, and combined. ``tests/test_eligibility.py`` checks that
+the result equals ``check_pair`` on every pair of generated rosters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -46,6 +54,8 @@ _STUDENT_FACTS = tuple(f for f in Student.model_fields
 _other_facts = attrgetter(*(f for f in _STUDENT_FACTS
                             if f not in ("grade", "services")))
 _profile_facts = attrgetter(*_STUDENT_FACTS)
+_TEACHER_LANGUAGE = attrgetter("teacher_of_record", "home_language")
+_SITE = attrgetter("site")
 _STAFF_FACTS = tuple(f for f in Staff.model_fields if f not in _STAFF_APART)
 # A teacher of record that is nobody on the roster, and a site for
 # representatives (every representative staff member serves every site).
@@ -118,7 +128,7 @@ def eligible_pairs(instance: Instance, rules: RuleSet,
     """
     staff = instance.staff
     order = sorted(candidates, key=lambda j: staff[j].staff_id)
-    group_site, site_first = _codes([s.site for s in students])
+    group_site, site_first = _codes(list(map(_SITE, students)))
     sites = {students[g].site: k for k, g in enumerate(site_first)}
     by_site: dict[int, list[int]] = {}
     everywhere: list[int] = []
@@ -164,7 +174,9 @@ def _judge(instance: Instance, rules: RuleSet, students: list[Student],
     grade_class = _grade_classes(rules, staff)
     t_prof, t_lang = _Interner(), _Interner()
     index = {c.staff_id: j for j, c in enumerate(staff)}
-    teacher = [s.teacher_of_record for s in students]
+    teacher, languages = (list(c) for c in zip(*map(_TEACHER_LANGUAGE,
+                                                    students))) \
+        if students else ([], [])
     # Profiles: first the distinct rows of facts, then their profiles.
     rows = _codes(list(map(_profile_facts, students)))[0] * 2 + np.array(
         [t is None for t in teacher], dtype=np.int64)
@@ -176,10 +188,10 @@ def _judge(instance: Instance, rules: RuleSet, students: list[Student],
                                         row_first.tolist())],
                           dtype=np.int64)
     sp = profile_of[sp.reshape(-1)]
-    sl, lang_first = _codes([s.home_language for s in students])
+    sl, lang_first = _codes(languages)
     s_langs = [students[g] for g in lang_first]
-    tor = np.array([index.get(t or "", -1) for t in teacher],
-                   dtype=np.int64)
+    tor = np.fromiter(map(index.get, teacher, repeat(-1)), dtype=np.int64,
+                      count=len(teacher))
     tp = np.array([t_prof(staff_profile(c), c) for c in staff],
                   dtype=np.int64)
     tl = np.array([t_lang(c.languages, c) for c in staff], dtype=np.int64)

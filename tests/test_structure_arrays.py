@@ -14,19 +14,18 @@ from helpers import instance, staff, student
 from bench.generate import generate, write
 from optimizer.diagnosis import diagnose
 from optimizer.domain import Instance
-from optimizer.inputs.roster import load_roster
-from optimizer.result import SolveStatus
-from optimizer.solve import disaggregate, solve
-from optimizer.structure import (
-    PairCounts,
+from optimizer.groups import (
     _column_ranks,
-    _groups,
     _groups_by_keys,
     _key_columns,
     _sortable,
-    build_structure,
     group_key,
+    order_groups,
 )
+from optimizer.inputs.roster import load_roster
+from optimizer.result import SolveStatus
+from optimizer.solve import disaggregate, solve
+from optimizer.structure import PairCounts, build_structure
 
 
 def _roster(tmp_path, seed: int, weighted: bool = False) -> Instance:
@@ -60,7 +59,7 @@ def _by_id(inst: Instance) -> np.ndarray:
 
 
 def _assert_groups_as_keys(inst: Instance, reference=None) -> None:
-    order, starts = _groups(inst, reference)
+    order, starts = order_groups(inst, reference)
     want_order, want_starts = _groups_by_keys(inst, reference, _by_id(inst))
     assert order.tolist() == want_order.tolist()
     assert starts.tolist() == want_starts.tolist()

@@ -188,7 +188,8 @@ class _View:
 
 def _view(structure: Structure, component: Component) -> _View:
     a = structure.arrays
-    pairs = np.array(component.pairs, dtype=np.int64)
+    pairs = (component.pair_index if component.pair_index is not None
+             else np.array(component.pairs, dtype=np.int64))
     groups = np.array(component.groups, dtype=np.int64)
     g_local = np.full(len(structure.groups), -1, dtype=np.int64)
     g_local[groups] = np.arange(len(groups), dtype=np.int64)
@@ -224,7 +225,8 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
     for lv, m in zip(levels, scale):
         for t, c in lv.items():
             weight[t] = weight.get(t, 0) + m * c
-    amounts = {t: np.array(v, dtype=np.int64) for t, v in arcs.terms.items()}
+    amounts = {t: np.asarray(v, dtype=np.int64)
+               for t, v in arcs.terms.items()}
     # Bound the costs in Python integers before numpy's int64 sums them.
     top = sum(abs(m) * int(np.abs(amounts[t]).max(initial=0))
               for t, m in weight.items())
