@@ -10,6 +10,7 @@ import numpy as np
 
 from optimizer.diagnosis import diagnose, explain_infeasibility
 from optimizer.domain import Instance
+from optimizer.groups import GroupList
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import (
     Diagnosis,
@@ -177,7 +178,11 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
     # with weighted loads: only the later levels are left to solve.
     solved = []
-    hint = flow.counts
+    # Keys shared with comp.pairs: a million pairs, no new int objects.
+    hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    # The moves, the bound and CP-SAT read groups one by one, many times.
+    if isinstance(structure.groups, GroupList):
+        structure.groups = list(structure.groups)
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
         s1 = flow.levels[0].objective
         solved = [LevelOutcome(levels[0], s1, s1, True)]

@@ -83,10 +83,13 @@ class PairCounts(Mapping):
         self.counts = counts
         self._dict: dict[int, int] | None = None
 
+    def as_dict(self) -> dict[int, int]:
+        """A new dict of the counts."""
+        return dict(zip(self.pairs.tolist(), self.counts.tolist()))
+
     def _lookup(self) -> dict[int, int]:
         if self._dict is None:
-            self._dict = dict(zip(self.pairs.tolist(),
-                                  self.counts.tolist()))
+            self._dict = self.as_dict()
         return self._dict
 
     def __getitem__(self, pair: int) -> int:
