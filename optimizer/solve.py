@@ -175,13 +175,15 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
     # with weighted loads: only the later levels are left to solve.
     solved = []
-    # Keys shared with comp.pairs: a million pairs, no new int objects.
+    # Keys shared with comp.pairs: a million pairs, no new int objects;
+    # the flow's arrays are not kept beside them.
     hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    s1 = flow.levels[0].objective
+    del flow
     # The moves, the bound and CP-SAT read groups one by one, many times.
     if isinstance(structure.groups, GroupList):
         structure.groups = list(structure.groups)
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
-        s1 = flow.levels[0].objective
         solved = [LevelOutcome(levels[0], s1, s1, True)]
         # A better start for weighted loads: single-student moves.
         hint = improve_by_moves(structure, comp, hint, levels[1])
