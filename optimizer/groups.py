@@ -27,7 +27,7 @@ class Group:
     """Students planned together: identical in every fact the rules read."""
 
     index: int
-    members: list[int]  # student positions, in input order
+    members: list[int]  # student positions, by student id
     student: Student  # representative
     weight_units: int  # one member's weight in integer units
     priors: Counter[str] = field(default_factory=Counter)
@@ -43,6 +43,9 @@ class Group:
 
 def group_key(student: Student, instance: Instance,
               reference: dict[str, str] | None = None) -> tuple:
+    """What makes students alike: the facts the rules and objectives
+    read, the planning decisions about them and their reference case
+    manager. Students with equal keys form one group."""
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
     return (student.site, student.grade, student.primary_disability,
