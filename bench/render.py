@@ -26,13 +26,7 @@ def render(rows: list[dict], commands: list[str]) -> str:
            + f" on {platform.node()} ({os.cpu_count()} cores, Python "
            f"{platform.python_version()}), {time.strftime('%Y-%m-%d')}.",
            "",
-           "**The machine was shared**: up to six other engineers ran tests "
-           "and benchmarks on the same 2 cores, so absolute times are "
-           "inflated, by a factor that changed from minute to minute. The "
-           "1-minute load average is recorded with every run (`load`); "
-           "compare the product with the baseline (the code before this "
-           "work, run interleaved with it on the same rosters) by their "
-           "ratio, which the shared load affects far less.", "",
+           _machine(rows), "",
            "Product = `caseload plan ROSTER --out DIR`, the default run as "
            "a user runs it (start-up, reading, solving, the checker, and "
            "writing assignments.csv, caseloads.csv, summary.json, plan.xlsx "
@@ -86,6 +80,26 @@ def _cases(rows: list[dict]) -> dict[tuple, dict]:
         key = (r["shape"], r["size"], r["variant"])
         cases.setdefault(key, {})[r["method"]] = r
     return cases
+
+
+def _machine(rows: list[dict]) -> str:
+    """What the recorded load says about the machine during the run."""
+    loads = [x for r in rows for x in r.get("load", [])]
+    peak = max(loads, default=0.0)
+    cores = os.cpu_count() or 1
+    if peak <= 1.5:
+        return (f"The machine was quiet: the 1-minute load average, "
+                f"recorded with every run (`load`), peaked at {peak:.1f}, "
+                "which is the benchmark's own process. The baseline (the "
+                "code before this work) ran interleaved with the product "
+                "on the same rosters; compare the two by their ratio.")
+    return (f"**The machine was shared**: the 1-minute load average, "
+            f"recorded with every run (`load`), reached {peak:.1f} on "
+            f"{cores} cores, so absolute times are inflated by a factor "
+            "that changed from minute to minute. Compare the product with "
+            "the baseline (the code before this work, run interleaved with "
+            "it on the same rosters) by their ratio, which the shared load "
+            "affects far less.")
 
 
 def _line(r: dict) -> str:
