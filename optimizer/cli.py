@@ -104,9 +104,12 @@ def solver_options(f):
     for option in reversed((
         click.option("--time-limit", type=click.FloatRange(min=0.1),
                      default=60.0, show_default=True, callback=_finite,
-                     help="Seconds for the solver (for each plan)."),
+                     help="Seconds the solvers may search for better plans "
+                     "and proofs (for each plan); reading and writing come "
+                     "on top."),
         click.option("--seed", type=int, default=0, show_default=True,
-                     help="Random seed; the same seed gives the same plan."),
+                     help="Random seed; the same seed gives the same plan "
+                     "unless the time limit stops the search first."),
         click.option("--workers", type=click.IntRange(min=1), default=1,
                      show_default=True, help="Solver threads.")),
     ):
