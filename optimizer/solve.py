@@ -210,23 +210,24 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
 
 def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
                        num_levels: int) -> ComponentOutcome:
-    """The MIP's plan; an unproven level also gets the token bound."""
-    if found.optimal:
+    """The MIP's plan; each unproven level also gets the token bound."""
+    if found.optimal and len(found.levels) == num_levels:
         return ComponentOutcome(SolveStatus.OPTIMAL, found.counts,
                                 found.levels)
-    *done, last = found.levels
-    s1 = next((lv.objective for lv in done
-               if lv.terms == {"S1": 1} and lv.optimal), None)
-    bound = last.bound
-    if set(last.terms) != {"S1"}:  # S1 alone: the MIP's bound is exact
-        bound = max(bound, weighted_lower_bound(structure, comp, last.terms,
-                                                s1))
-    bound = min(bound, last.objective)
-    last = LevelOutcome(last.terms, last.objective, bound,
-                        bound >= last.objective)
-    status = (SolveStatus.OPTIMAL if last.optimal
-              and len(found.levels) == num_levels else SolveStatus.FEASIBLE)
-    return ComponentOutcome(status, found.counts, [*done, last])
+    levels = []
+    for lv in found.levels:
+        if not lv.optimal and set(lv.terms) != {"S1"}:
+            # S1 alone: the MIP's bound is exact.
+            s1 = next((d.objective for d in levels
+                       if d.terms == {"S1": 1} and d.optimal), None)
+            bound = min(max(lv.bound, weighted_lower_bound(
+                structure, comp, lv.terms, s1)), lv.objective)
+            lv = LevelOutcome(lv.terms, lv.objective, bound,
+                              bound >= lv.objective)
+        levels.append(lv)
+    status = (SolveStatus.OPTIMAL if all(lv.optimal for lv in levels)
+              and len(levels) == num_levels else SolveStatus.FEASIBLE)
+    return ComponentOutcome(status, found.counts, levels)
 
 
 # Above this many eligible pairs a part is not given to CP-SAT: measured on

@@ -22,6 +22,7 @@ from tests.test_solve import solver_terms_match_checker
 
 MODES = [ObjectiveWeights(),
          ObjectiveWeights(mode="priority"),
+         ObjectiveWeights(mode="priority", priority=("S2", "S4", "S3", "S1")),
          ObjectiveWeights(mode="weights")]
 
 
@@ -30,7 +31,8 @@ def weighted_instances(draw):
     n = draw(st.integers(2, 9))
     m = draw(st.integers(1, 5))
     people = [draw(students(i)).model_copy(update={
-        "weight": draw(st.sampled_from([1.0, 1.5, 2.0, 0.5]))})
+        "weight": draw(st.sampled_from([1.0, 1.5, 2.0, 0.5, 1.25, 0.75,
+                                        0.3, 2.7]))})
         for i in range(n)]
     return Instance(students=tuple(people),
                     staff=tuple(draw(staff(j)) for j in range(m)))
@@ -128,3 +130,53 @@ def test_levels_stop_at_the_closeness_term():
     levels = [{"S1": 1}, {"S2": 1, "S3": 5}, {"R": 1}]
     assert mip.leading(levels) == levels[:2]
     assert mip.leading([{"R": 1}]) == []
+
+
+def test_a_stale_answer_from_highs_is_not_taken(tmp_path):
+    """HiGHS 1.16 (presolve on, a start from setSolution) reported the
+    optimum of a later priority level while handing back its start plan,
+    which the pricing check refused with a traceback. Such an answer is
+    now run again from scratch: the same optima as CP-SAT, no crash."""
+    (tmp_path / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials,max_caseload\n"
+        "T0,N0,A,SDC,R3MN,5\n"
+        "T1,N1,A,RSP,R3MN,3\n")
+    (tmp_path / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "prior_case_manager,home_language,weight\n"
+        "S0,A,3,AUT,GENED,RSP,T1,,1.25\n"
+        "S1,A,3,SLI,GENED,RSP,T0,Spanish,1.25\n"
+        "S2,A,3,AUT,GENED,RSP,T0,Spanish,0.75\n"
+        "S3,A,3,SLI,GENED,RSP;SPEECH,T0,,1.25\n"
+        "S4,A,3,SLD,SDC,RSP;SPEECH,T0,,0.75\n"
+        "S5,A,3,AUT,SDC,RSP,,Spanish,0.75\n")
+    inst = load_roster(tmp_path, RULES).instance
+    weights = ObjectiveWeights(mode="priority",
+                               priority=("S1", "S2", "S3", "S4"))
+    params = SolverParams(time_limit=10)
+    auto = solve(inst, RULES, weights, params)
+    cpsat = solve(inst, RULES, weights, params, method="cpsat")
+    assert auto.status is cpsat.status is SolveStatus.OPTIMAL
+    assert [lv.objective for lv in auto.levels] == [
+        lv.objective for lv in cpsat.levels]
+    solver_terms_match_checker(auto, audit(inst, RULES, auto.assignment))
+
+
+def test_levels_after_an_unproven_one_are_still_minimised(school):
+    """Out of time at the first MIP level, the later levels are still
+    solved (held under it) and report the plan's own values."""
+    st_ = build_structure(school, RULES)
+    levels = ObjectiveWeights(mode="priority", priority=(
+        "S1", "S2", "S3", "S4")).levels(st_.weight_scale)
+    comp = max(st_.components, key=lambda c: len(c.pairs))
+    flow = solve_flow(st_, comp, levels)
+    s1 = flow.levels[0].objective
+    found = mip.solve_levels(st_, comp, levels,
+                             [LevelOutcome(levels[0], s1, s1, True)],
+                             flow.counts, time_limit=0.0)
+    assert len(found.levels) == len(levels)
+    values = term_values(st_, comp, found.counts)
+    for lv in found.levels:
+        assert lv.objective == sum(c * values[t]
+                                   for t, c in lv.terms.items())
+        assert lv.bound <= lv.objective

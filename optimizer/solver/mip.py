@@ -9,7 +9,7 @@ segment variables ``y_k`` in [0, 1], the k-th costing
 cost of an integer load L is exactly ``a_c * (d * L)**2`` (what
 ``objectives.balance_term`` counts), and the linear relaxation is the
 convex one: tight enough for HiGHS's branch and bound to prove optima in
-seconds where CP-SAT's bound stalls (issue 11; shared/notes/peers-measured.md).
+seconds where CP-SAT's bound stalls (issue 11).
 
 HiGHS comes from highspy, its makers' own Python package: OR-Tools bundles
 HiGHS too, but its interface crashes on a starting solution and reports
@@ -229,10 +229,11 @@ def solve_levels(structure: Structure, component: Component,
     """Solve ``levels`` after the proven ``solved`` ones, from ``hint``.
 
     Each level is minimised with HiGHS (one thread, fixed seed: the same
-    input gives the same plan), starting from the best plan so far, then
-    held at its optimum for the next. A level HiGHS does not prove in
-    time keeps the best plan found with HiGHS's bound, and later levels
-    are not attempted.
+    input gives the same plan when HiGHS finishes), starting from the best
+    plan so far, then held at the value reached for the next. A level
+    HiGHS does not prove in time keeps the best plan found, with HiGHS's
+    bound; the later levels are still minimised, held under it, so their
+    bounds hold given the levels above as they are (as CP-SAT's do).
     """
     import time
 
@@ -253,39 +254,66 @@ def solve_levels(structure: Structure, component: Component,
                          np.arange(len(weights), dtype=np.int32),
                          weights.astype(float))
         h.changeObjectiveOffset(float(constant))
-        start = highspy.HighsSolution()
-        start.col_value = program.start(counts).tolist()
-        start.value_valid = True
-        h.setSolution(start)
-        h.setOptionValue("time_limit", max(0.05, end - time.monotonic()))
-        h.run()
-        proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        info = h.getInfo()
-        found = None
-        if info.primal_solution_status == 2:  # a feasible solution
-            found = program.counts(np.asarray(h.getSolution().col_value))
-        if found is not None:
-            exact = _value(structure, component, found, level)
-            _check_pricing(info.objective_function_value, exact, proven,
-                           level)
+        run = _run(h, program, weights, constant, counts, end)
         current = _value(structure, component, counts, level)
-        if found is not None and exact <= current:
-            counts, current = found, exact
-        optimal = proven and found is not None and exact == current
-        if not optimal:
-            # HiGHS's bound, rounded toward safety (the level is integral).
-            bound = info.mip_dual_bound
-            bound = (math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
-                     if math.isfinite(bound) else 0)
-            bound = min(bound, current)
-            outcomes.append(LevelOutcome(level, current, bound,
-                                         bound >= current))
-            if bound < current:
-                return MipOutcome(counts, outcomes)
-        else:
-            outcomes.append(LevelOutcome(level, current, current, True))
+        optimal = False
+        if run.found is not None:
+            exact = _value(structure, component, run.found, level)
+            _check_pricing(run.priced, exact, run.proven, level)
+            if exact <= current:
+                counts, current = run.found, exact
+            optimal = run.proven and exact == current
+        bound = current if optimal else min(run.bound, current)
+        outcomes.append(LevelOutcome(level, current, bound,
+                                     bound >= current))
         _fix(h, program, level, current)
     return MipOutcome(counts, outcomes)
+
+
+@dataclass
+class _Run:
+    found: dict[int, int] | None  # HiGHS's plan, if integral and usable
+    priced: float  # the program's price of that plan
+    proven: bool
+    bound: int  # HiGHS's lower bound, rounded toward safety
+
+
+def _run(h, program: _Program, weights: np.ndarray, constant: int,
+         counts: dict[int, int], end: float) -> _Run:
+    """One level with HiGHS, started from the plan ``counts``.
+
+    HiGHS 1.16 can report an optimum while handing back its starting
+    solution unchanged (seen with presolve on and a start from
+    ``setSolution``): a plan whose price by the program's own weights is
+    not HiGHS's objective is not HiGHS's answer. The level is then run
+    again from scratch; if the two still disagree nothing of the run is
+    used (no plan, no bound), so nothing unproven is called optimal.
+    """
+    import time
+
+    for with_start in (True, False):
+        if with_start:
+            start = highspy.HighsSolution()
+            start.col_value = program.start(counts).tolist()
+            start.value_valid = True
+            h.setSolution(start)
+        else:
+            h.clearSolver()
+        h.setOptionValue("time_limit", max(0.05, end - time.monotonic()))
+        h.run()
+        info = h.getInfo()
+        bound = info.mip_dual_bound
+        bound = (math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
+                 if math.isfinite(bound) else 0)
+        if info.primal_solution_status != 2:  # no feasible solution
+            return _Run(None, math.inf, False, bound)
+        values = np.asarray(h.getSolution().col_value)
+        priced = float(weights.astype(float) @ values) + constant
+        reported = info.objective_function_value
+        if abs(priced - reported) <= 0.5 + 1e-7 * abs(reported):
+            proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return _Run(program.counts(values), priced, proven, bound)
+    return _Run(None, math.inf, False, 0)
 
 
 def _fix(h, program: _Program, level: dict[str, int], value: int) -> None:
@@ -302,7 +330,9 @@ def _check_pricing(priced: float, exact: int, proven: bool,
     """The program must price a plan as the checker does, or its bound
     proves nothing: at a proven optimum exactly (up to float noise); an
     unproven plan may be priced higher (segments not yet filled in
-    order), never lower."""
+    order), never lower. A mismatch is a fault in the program (the terms
+    as weights), not in HiGHS: ``_run`` already refused answers HiGHS's
+    own objective does not price."""
     noise = 0.5 + 1e-7 * abs(exact)
     if priced < exact - noise or (proven and priced > exact + noise):
         raise AssertionError(f"the MIP prices its plan at {priced}, but "
