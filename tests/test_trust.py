@@ -152,6 +152,30 @@ def test_every_student_appears_exactly_once_in_input_order(tmp_path):
                csv.DictReader((out / "assignments.csv").open()))
 
 
+def test_a_carriage_return_in_a_cell_survives_the_round_trip(tmp_path):
+    # A quoted roster cell may hold a lone "\r"; Python's csv writer does
+    # not quote it and readers split the row there, so `caseload check`
+    # saw its own plan's students twice (H1). The plan must read back.
+    roster = tmp_path / "roster"
+    shutil.copytree(SAMPLE, roster)
+    with (SAMPLE / "students.csv").open(newline="") as f:
+        rows = list(csv.reader(f))
+    rows[0].append("x_note")
+    for i, row in enumerate(rows[1:]):
+        row.append("line one\rline two" if i % 3 == 0 else "plain")
+    with (roster / "students.csv").open("w", newline="") as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
+    out = tmp_path / "out"
+    assert plan([roster, "--out", out, "--no-xlsx"]).exit_code == 0
+    with (out / "assignments.csv").open(newline="") as f:
+        written = list(csv.DictReader(f))
+    assert len(written) == len(rows) - 1
+    assert written[0]["x_note"] == "line one\rline two"
+    checked = CliRunner().invoke(main, ["check", str(roster),
+                                        str(out / "assignments.csv")])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_plan_xlsx_has_no_formula_cell(tmp_path):
     # CWE-1236: names and extra columns that look like formulas are data.
     # The workbook must hold them as text (data type "s"), never "f".

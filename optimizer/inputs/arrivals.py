@@ -8,12 +8,11 @@ an id already on the roster is reported with both rows.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io as _io
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer.csvtext import csv_text
 from optimizer.domain import Student
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.roster import (
@@ -106,15 +105,9 @@ def updated_roster_files(roster: Roster, arrivals: Arrivals
             and new_pos[header_key(h)] < len(cells) else ""
             for h in students.header])
     return {
-        "students.csv": _csv([students.header,
+        "students.csv": csv_text([students.header,
                               *(cells for _, cells in students.rows),
                               *added]),
-        "staff.csv": _csv([staff.header,
+        "staff.csv": csv_text([staff.header,
                            *(cells for _, cells in staff.rows)]),
     }
-
-
-def _csv(rows: list[list[str]]) -> str:
-    buffer = _io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()

@@ -6,16 +6,15 @@ Pure functions of an ``Audit`` (the checker's view of the plan) and a
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 from collections.abc import Callable
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from optimizer.csvtext import csv_text
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
 from optimizer.objectives import TERM_NAMES, ObjectiveWeights
@@ -41,13 +40,6 @@ def product_version() -> str:
         return version("caseload")
     except PackageNotFoundError:  # running from a source tree
         return "0+unknown"
-
-
-def csv_text(rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows(rows)
-    return buf.getvalue()
 
 
 def _changed(prior_kept: bool | None) -> str:
