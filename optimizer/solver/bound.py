@@ -7,7 +7,7 @@ never to exceed a proven optimum.
 
 from __future__ import annotations
 
-from math import gcd
+import math
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -15,10 +15,11 @@ from ortools.graph.python import min_cost_flow
 from optimizer.objectives import (
     TERMS,
     balance_coefficient,
-    best_practice_miss,
-    language_miss,
 )
+from optimizer.solver.flow import _view
 from optimizer.structure import Component, Structure
+
+_INT64 = 2**63 - 1
 
 
 def weighted_lower_bound(structure: Structure, component: Component,
@@ -51,8 +52,9 @@ def weighted_lower_bound(structure: Structure, component: Component,
 def _lambda(structure: Structure, component: Component,
             level: dict[str, int]) -> int:
     """More than any one student can change the level by moving."""
-    groups, caps = structure.groups, structure.caps
-    w = max(groups[g].weight_units for g in component.groups)
+    caps = structure.caps
+    w = int(structure.arrays.units[np.asarray(component.groups,
+                                               dtype=np.int64)].max())
     top = max(balance_coefficient(caps[c]) * (2 * caps[c] * w + w) * w
               for c in component.staff)
     return (2 * level.get("S2", 0) * top + level.get("S3", 0)
@@ -61,66 +63,63 @@ def _lambda(structure: Structure, component: Component,
 
 def _token_bound(structure: Structure, component: Component,
                  level: dict[str, int], lam: int, s1_optimum: int) -> int:
-    groups, pairs, caps = structure.groups, structure.pairs, structure.caps
-    inst = structure.instance
-    active = [g for g in component.groups if groups[g].weight_units > 0]
-    if not active:
+    v = _view(structure, component)
+    active = v.units > 0
+    if not active.any():
         return 0
-    unit = 0
-    for g in active:
-        unit = gcd(unit, groups[g].weight_units)
-    tokens = {g: groups[g].weight_units // unit for g in active}
-    scale = 1
-    for t in set(tokens.values()):
-        scale = scale * t // gcd(scale, t)
+    unit = int(np.gcd.reduce(v.units[active]))
+    tokens = v.units // unit  # per local group; 0 for zero weight
+    scale = math.lcm(*{int(t) for t in tokens[active]})
     c1, c2, c3, c4 = (level.get(t, 0) for t in TERMS)
     c1 += lam
-    g_node = {g: i for i, g in enumerate(active)}
-    s_node = {c: len(g_node) + i for i, c in enumerate(component.staff)}
-    sink = len(g_node) + len(s_node)
-    reach: dict[int, int] = dict.fromkeys(component.staff, 0)
-    tails, heads, capacity, cost = [], [], [], []
-    allowed = 0
-    for p in component.pairs:
-        pair = pairs[p]
-        if pair.group not in g_node:
-            continue
-        group, tok = groups[pair.group], tokens[pair.group]
-        check = pair.check
-        per = scale // tok  # per-token share of a per-student cost
-        base = per * (c1 * best_practice_miss(check)
-                      + c4 * language_miss(check))
-        prior = group.priors.get(inst.staff[pair.staff].staff_id, 0)
-        allowed += prior
-        upper = tok * group.size
-        reach[pair.staff] += upper
-        for cap_arc, arc_cost in (((tok * prior, base - per * c3),)
-                                  if prior else ()) + ((upper, base),):
-            tails.append(g_node[pair.group])
-            heads.append(s_node[pair.staff])
-            capacity.append(cap_arc)
-            cost.append(arc_cost)
-    biggest = max(tokens.values())
-    for c in component.staff:
-        places = min(reach[c], caps[c] * biggest)
-        a = balance_coefficient(caps[c]) * unit * unit
-        for k in range(1, places + 1):
-            tails.append(s_node[c])
-            heads.append(sink)
-            capacity.append(1)
-            cost.append(scale * c2 * a * (2 * k - 1))
+    # Nodes: active groups (in the part's order), then its staff, then
+    # the sink.
+    g_node = np.cumsum(active) - 1
+    n_groups, n_staff = int(active.sum()), len(component.staff)
+    sink = n_groups + n_staff
+    keep = active[v.group]
+    group, staff = v.group[keep], v.staff[keep]
+    tok = tokens[group]
+    per = scale // tok  # per-token share of a per-student cost
+    base = per * (c1 * v.s1[keep] + c4 * v.s4[keep])
+    prior = v.prior[keep]
+    upper = tok * v.size[group]
+    has = prior > 0
+    tails = [g_node[group][has], g_node[group]]
+    heads = [n_groups + staff[has], n_groups + staff]
+    capacity = [tok[has] * prior[has], upper]
+    cost = [base[has] - per[has] * c3, base]
+    # Each staff member's k-th token place costs the k-th increment of
+    # a * load**2, up to what can reach them.
+    caps = [structure.caps[c] for c in component.staff]
+    reach = np.bincount(staff, weights=upper, minlength=n_staff)
+    places = np.minimum(reach.astype(np.int64),
+                        np.asarray(caps, dtype=np.int64) * int(tokens.max()))
+    a = [balance_coefficient(cap) * unit * unit for cap in caps]
+    # Costs are int64 arrays: refuse (no bound) rather than wrap around.
+    top = max(scale * c2 * max(a) * (2 * int(places.max()) - 1),
+              scale * (abs(c1) + abs(c3) + abs(c4)))
+    if top >= _INT64:
+        return 0
+    a = np.asarray(a, dtype=np.int64)
+    k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
+        np.cumsum(places) - places, places) + 1
+    tails.append(np.repeat(np.arange(n_staff, dtype=np.int64) + n_groups,
+                           places))
+    heads.append(np.full(len(k), sink, dtype=np.int64))
+    capacity.append(np.ones(len(k), dtype=np.int64))
+    cost.append(scale * c2 * np.repeat(a, places) * (2 * k - 1))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
-        np.array(capacity, dtype=np.int64), np.array(cost, dtype=np.int64))
+        *(np.concatenate(x).astype(np.int64)
+          for x in (tails, heads, capacity, cost)))
     supplies = np.zeros(sink + 1, dtype=np.int64)
-    for g, n in g_node.items():
-        supplies[n] = tokens[g] * groups[g].size
+    supplies[:n_groups] = (tokens * v.size)[active]
     supplies[sink] = -int(supplies.sum())
     flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
     if flow.solve() != flow.OPTIMAL:
         return 0  # e.g. costs too large for the solver: no bound
     # Level >= flow cost / scale + c3 * allowed - lam * S1 optimum; the
     # level is an integer, so round up.
-    return -(-flow.optimal_cost() // scale) + c3 * allowed \
+    return -(-flow.optimal_cost() // scale) + c3 * int(prior.sum()) \
         - lam * s1_optimum
