@@ -106,8 +106,8 @@ def updated_roster_files(roster: Roster, arrivals: Arrivals
             for h in students.header])
     return {
         "students.csv": csv_text([students.header,
-                              *(cells for _, cells in students.rows),
-                              *added]),
+                                  *(cells for _, cells in students.rows),
+                                  *added]),
         "staff.csv": csv_text([staff.header,
-                           *(cells for _, cells in staff.rows)]),
+                               *(cells for _, cells in staff.rows)]),
     }

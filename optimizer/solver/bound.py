@@ -1,8 +1,10 @@
 """A valid lower bound for weighted workloads (the token min-cost flow).
 
-Weighted loads make S2 no longer a flow cost, so CP-SAT solves those
-levels; this bound lets it report an honest gap, and it is property-tested
-never to exceed a proven optimum.
+Weighted loads make S2 no longer a flow cost, so the MIP (or CP-SAT)
+solves those levels; this bound lets them report an honest gap when time
+runs out, and proves the moves plan of a part too large for them. It is
+property-tested never to exceed a proven optimum, and tested equal to its
+plain pair-by-pair definition (tests/test_bound.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from optimizer.objectives import (
     TERMS,
     balance_coefficient,
 )
-from optimizer.solver.flow import _view
+from optimizer.solver.flow import _View, _view
 from optimizer.structure import Component, Structure
 
 _INT64 = 2**63 - 1
@@ -41,29 +43,28 @@ def weighted_lower_bound(structure: Structure, component: Component,
     ``lam`` stops the relaxation from trading best practice for balance.
     The larger of the bounds with and without the term is returned.
     """
-    best = _token_bound(structure, component, level, 0, 0)
+    view = _view(structure, component)
+    best = _token_bound(structure, component, view, level, 0, 0)
     if s1_optimum is not None and "S1" not in level:
-        lam = _lambda(structure, component, level)
-        best = max(best, _token_bound(structure, component, level, lam,
-                                      s1_optimum))
+        lam = _lambda(structure, component, view, level)
+        best = max(best, _token_bound(structure, component, view, level,
+                                      lam, s1_optimum))
     return best
 
 
-def _lambda(structure: Structure, component: Component,
+def _lambda(structure: Structure, component: Component, v: _View,
             level: dict[str, int]) -> int:
     """More than any one student can change the level by moving."""
     caps = structure.caps
-    w = int(structure.arrays.units[np.asarray(component.groups,
-                                               dtype=np.int64)].max())
+    w = int(v.units.max())
     top = max(balance_coefficient(caps[c]) * (2 * caps[c] * w + w) * w
               for c in component.staff)
     return (2 * level.get("S2", 0) * top + level.get("S3", 0)
             + level.get("S4", 0) + 1)
 
 
-def _token_bound(structure: Structure, component: Component,
+def _token_bound(structure: Structure, component: Component, v: _View,
                  level: dict[str, int], lam: int, s1_optimum: int) -> int:
-    v = _view(structure, component)
     active = v.units > 0
     if not active.any():
         return 0
