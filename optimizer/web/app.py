@@ -27,7 +27,8 @@ from optimizer.inputs.rules_tables import load_rules
 from optimizer.outputs.html import template_environment
 from optimizer.web import routes_plan, routes_roster, routes_scenarios
 from optimizer.web.jobs import Jobs
-from optimizer.web.security import Guard, csrf_token
+from optimizer.web.pages import sid_segment
+from optimizer.web.security import Guard, new_secret
 from optimizer.web.state import Cache
 from optimizer.web.workspace import NotFound, Workspace
 
@@ -36,15 +37,23 @@ MAX_UPLOAD = 50_000_000  # bytes; a 70,000-student roster is about 8 MB
 
 
 def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
-               rules_dir: Path | None = None) -> Guard:
-    """The ASGI app for one workspace and access token."""
+               rules_dir: Path | None = None,
+               csrf: str | None = None) -> Guard:
+    """The ASGI app for one workspace and access token.
+
+    ``csrf`` is the CSRF token the pages carry: random unless given
+    (tests), never derived from the access token.
+    """
     ws = Workspace(workspace)
+    ws.clean_staging()  # what a killed server or run left half-written
+    csrf = csrf or new_secret()
     # The templates are *.html.j2, which Starlette's default environment
     # would not escape; the report's environment does.
     templates = Jinja2Templates(
         env=template_environment(HERE / "templates"))
-    templates.env.globals["csrf"] = csrf_token(token)
+    templates.env.globals["csrf"] = csrf
     templates.env.filters["pct"] = _pct
+    templates.env.filters["sid"] = sid_segment
     jobs_holder: dict = {}
 
     @contextlib.asynccontextmanager
@@ -64,7 +73,7 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
     app.state.cache = Cache(ws, app.state.rules)
     app.state.jobs = jobs_holder["jobs"] = Jobs(ws)
     app.state.templates = templates
-    guarded = Guard(app, token, max_upload)
+    guarded = Guard(app, token, max_upload, csrf)
     guarded.state = app.state  # for tests and the server
     return guarded
 

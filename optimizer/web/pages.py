@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -37,3 +39,25 @@ def ident(request: Request, name: str) -> str:
 def is_fragment(request: Request) -> bool:
     """htmx asks for a part of the page; a plain link gets it whole."""
     return request.headers.get("hx-request") == "true"
+
+
+def sid_segment(sid: str) -> str:
+    """A student id as one path segment of a link (the ``sid`` filter).
+
+    Every character but letters, digits and ``-._~`` is percent-encoded
+    (``/`` too); an id that a browser would take for ``.`` or ``..`` (it
+    drops or climbs those) or that starts with ``~`` gets a ``~`` in
+    front, which ``student_id`` takes off again.
+    """
+    text = quote(str(sid), safe="")
+    if text.startswith("~") or text.lower().replace("%2e", ".") in (
+            ".", ".."):
+        text = "~" + text
+    return text
+
+
+def student_id(request: Request) -> str:
+    """The student id of a ``{sid:path}`` route, as ``sid_segment``
+    wrote it."""
+    sid = request.path_params["sid"]
+    return sid[1:] if sid.startswith("~") else sid

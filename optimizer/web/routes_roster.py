@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.routing import Route
@@ -17,6 +19,7 @@ from optimizer.inputs.tables import (
 )
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
+from optimizer.web.workspace import read_toml
 
 HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
                             r"contract column|not a (students|staff) column")
@@ -59,6 +62,8 @@ async def upload(request: Request):
     map_up = form.get("mapping")
     map_bytes = await map_up.read() if map_up is not None and getattr(
         map_up, "filename", "") else None
+    if map_bytes is not None:
+        problems += _mapping_problems(ws, map_bytes)
     if problems:
         return render(request, "home.html.j2", status_code=400,
                       title="Rosters", rosters=ws.records("rosters"),
@@ -68,6 +73,22 @@ async def upload(request: Request):
     if map_bytes is not None:
         write_text_atomic(ws.mapping_file(rid), map_bytes)
     return redirect(f"/rosters/{rid}")
+
+
+def _mapping_problems(ws, data: bytes) -> list[Problem]:
+    """What the library says of an uploaded mapping file: one it cannot
+    use is refused with the upload, never stored."""
+    with tempfile.TemporaryDirectory(dir=ws.root / "rosters",
+                                     prefix=".upload.") as tmp:
+        file = Path(tmp) / "mapping.toml"
+        file.write_bytes(data)
+        try:
+            read_toml(mapping.load_mapping, file)
+        except InputError as exc:
+            # The upload form lists messages alone: say where each is.
+            return [Problem(p.file, None, None, None, str(p))
+                    for p in exc.problems]
+    return []
 
 
 def use_sample(request: Request):
@@ -162,7 +183,7 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
     problems: list[Problem] = []
     if mfile.is_file():
         try:
-            saved = mapping.load_mapping(mfile)
+            saved = read_toml(mapping.load_mapping, mfile)
         except InputError as exc:
             problems = list(exc.problems)
     parts = []
@@ -234,7 +255,9 @@ def _safe_name(name: str, default_suffix: str) -> str:
                   .rsplit("\\", 1)[-1]).strip(" .") or "roster"
     if not base.lower().endswith((".xlsx", ".xlsm")):
         base += default_suffix
-    return base[:80]
+    stem, dot, suffix = base.rpartition(".")
+    # At most 80 characters, the suffix kept (the loader reads by it).
+    return stem[:79 - len(suffix)].rstrip(" .") + dot + suffix
 
 
 ROUTES = [

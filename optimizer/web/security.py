@@ -1,4 +1,4 @@
-"""Safe by default: token, Host check, CSRF token, upload size limit.
+"""Safe by default: token, Host, Origin, CSRF, headers, upload limit.
 
 The workbench serves student data on 127.0.0.1 only. This middleware:
 
@@ -6,45 +6,101 @@ The workbench serves student data on 127.0.0.1 only. This middleware:
   any port), so a web page on another name cannot reach it through DNS
   rebinding;
 - answers 403 without the access token: the token arrives once in the
-  URL printed at start (``?token=...``), is exchanged for an HttpOnly,
-  SameSite=Strict cookie, and every link works from then on;
+  URL printed at start (``?token=...``) and is exchanged for an
+  HttpOnly, SameSite=Strict cookie named for this server's port
+  (``caseload_8765``), so two workbenches on two ports keep their own
+  logins. The cookie holds a random session value, not the token. The
+  exchange redirects to a path on this server only;
 - answers 403 to a state-changing request (POST, ...) without the CSRF
   token, sent as the ``X-CSRF-Token`` header (htmx) or the ``csrf``
-  query parameter (plain forms), and to one whose Origin is foreign;
+  query parameter (plain forms). The CSRF token is random, made when the
+  server starts: nothing a browser holds (cookie, access token) lets
+  anyone compute it. Its Origin (else its Referer) must be this server,
+  port included: browsers send cookies to every port of 127.0.0.1, so a
+  page served by another local program is a different origin on the same
+  site, and ``Sec-Fetch-Site`` must say the request came from this
+  origin when the browser sends it;
+- answers 403 to a request another origin makes for a part of a page
+  (a frame, a script, an image: ``Sec-Fetch-Site`` same-site or
+  cross-site with ``Sec-Fetch-Dest`` other than a document);
 - answers 413 to a body over the upload limit, by its declared length
-  and by the bytes actually received.
+  and by the bytes actually received (a chunked upload has no length);
+- adds to every answer: a Content-Security-Policy (scripts and styles
+  from this server only, no framing), X-Frame-Options DENY,
+  X-Content-Type-Options nosniff, a Referrer-Policy that never sends an
+  address elsewhere, and Cache-Control no-store on everything but the
+  bundled static files (pages and downloads hold student data).
+
+Browsers give cookies no port: a program listening on another port of
+127.0.0.1 that the user's browser visits receives this cookie. What the
+rules above ensure is that such a page cannot use it through the
+browser (submit, frame, embed), and that the cookie alone gives no CSRF
+token and stops working when the server stops.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qs, urlencode
+import secrets
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-COOKIE = "caseload_token"
+from starlette.exceptions import HTTPException
+
+COOKIE = "caseload"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ALLOWED_HOSTS = {"127.0.0.1", "localhost"}
 
+# Scripts from this server only (htmx is bundled), never inline; inline
+# styles are allowed (the bars' widths are style attributes, and htmx
+# adds its indicator style).
+CSP = ("default-src 'none'; script-src 'self'; "
+       "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+# "same-origin", not "no-referrer": under no-referrer a browser sends
+# "Origin: null" with this server's own form posts (Fetch standard,
+# "append a request Origin header"), which would hide the port the
+# Origin check needs. No address is ever sent to another origin.
+REFERRER_POLICY = "same-origin"
+HARDENING = [(b"content-security-policy", CSP.encode()),
+             (b"x-frame-options", b"DENY"),
+             (b"x-content-type-options", b"nosniff"),
+             (b"referrer-policy", REFERRER_POLICY.encode()),
+             (b"cross-origin-opener-policy", b"same-origin"),
+             (b"cross-origin-resource-policy", b"same-origin")]
+NO_STORE = (b"cache-control", b"no-store")
 
-def csrf_token(token: str) -> str:
-    """The CSRF token: derived from the access token, never equal to it."""
-    return hmac.new(token.encode(), b"caseload-csrf",
-                    hashlib.sha256).hexdigest()[:32]
+
+def cookie_name(port: int | None) -> str:
+    """The access cookie of the server on ``port`` (browsers share
+    cookies between ports, so each server needs its own name)."""
+    return f"{COOKIE}_{port}" if port else COOKIE
 
 
-class TooLarge(Exception):
-    """The request body is over the upload limit."""
+def new_secret() -> str:
+    """A random secret (the CSRF token, the session value)."""
+    return secrets.token_urlsafe(32)
+
+
+class TooLarge(HTTPException):
+    """The request body is over the upload limit (the app answers it as
+    any HTTP error: a 413 page naming the limit)."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, _too_large(limit))
 
 
 class Guard:
     """ASGI middleware applying the rules above to every HTTP request;
     any other connection but the server's lifespan is refused."""
 
-    def __init__(self, app, token: str, max_body: int):
+    def __init__(self, app, token: str, max_body: int,
+                 csrf: str | None = None):
         self.app = app
         self.token = token
-        self.csrf = csrf_token(token)
+        self.session = new_secret()  # the cookie's value, never the token
+        self.csrf = csrf or new_secret()
         self.max_body = max_body
 
     async def __call__(self, scope, receive, send):
@@ -55,6 +111,7 @@ class Guard:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             return
+        send = _hardened(send, scope.get("path", ""))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
@@ -62,24 +119,28 @@ class Guard:
             await _plain(send, 400, "Bad request: this server only answers "
                          "to 127.0.0.1 or localhost.")
             return
+        port = _server_port(scope)
+        name = cookie_name(port)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = query.get("token", [""])[0]
         if given and _same(given, self.token):
-            await self._set_cookie_and_redirect(scope, query, send)
+            await self._set_cookie_and_redirect(scope, query, send, name)
             return
-        cookie = SimpleCookie(headers.get("cookie", ""))
-        held = cookie[COOKIE].value if COOKIE in cookie else ""
-        if not (held and _same(held, self.token)):
+        held = _cookie(headers.get("cookie", ""), name)
+        if not (held and _same(held, self.session)):
             await _plain(send, 403, "Forbidden: open the workbench with the "
                          "address (with ?token=...) that `caseload serve` "
                          "printed.")
             return
+        site = headers.get("sec-fetch-site", "")
+        if site in ("same-site", "cross-site") and headers.get(
+                "sec-fetch-dest", "document") != "document":
+            await _plain(send, 403, "Forbidden: another site's page asked "
+                         "for a part of this one (frame, script, image).")
+            return
         if scope["method"] not in SAFE_METHODS:
             sent = headers.get("x-csrf-token") or query.get("csrf", [""])[0]
-            origin = headers.get("origin")
-            if not _same(sent, self.csrf) or (
-                    origin and _hostname(origin.split("://")[-1])
-                    not in ALLOWED_HOSTS):
+            if not _same(sent, self.csrf) or not _from_here(headers, port):
                 await _plain(send, 403, "Forbidden: the form is stale or "
                              "came from another site (CSRF check). Reload "
                              "the page and try again.")
@@ -100,7 +161,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise TooLarge
+                    raise TooLarge(self.max_body)
             return message
 
         async def tracked_send(message):
@@ -112,20 +173,89 @@ class Guard:
         try:
             await self.app(scope, counted_receive, tracked_send)
         except TooLarge:
+            # Raised where the app does not answer HTTP errors itself.
             if not started:
                 await _plain(send, 413, _too_large(self.max_body))
 
-    async def _set_cookie_and_redirect(self, scope, query, send):
+    async def _set_cookie_and_redirect(self, scope, query, send, name):
         rest = {k: v for k, v in query.items() if k != "token"}
-        location = scope.get("path", "/") + (
+        location = local_path(scope.get("path", "/")) + (
             "?" + urlencode(rest, doseq=True) if rest else "")
-        cookie = (f"{COOKIE}={self.token}; Path=/; HttpOnly; "
+        cookie = (f"{name}={self.session}; Path=/; HttpOnly; "
                   "SameSite=Strict")
         await send({"type": "http.response.start", "status": 303,
                     "headers": [(b"location", location.encode()),
                                 (b"set-cookie", cookie.encode()),
-                                (b"cache-control", b"no-store")]})
+                                (b"content-length", b"0")]})
         await send({"type": "http.response.body", "body": b""})
+
+
+def local_path(path: str) -> str:
+    """``path`` as a path on this server: one leading slash (``//host``
+    and ``/\\host`` name another host to a browser), percent-encoded
+    (no line breaks in the header)."""
+    path = "/" + path.lstrip("/\\")
+    return quote(path, safe="/:@!$&'()*+,;=-._~%")
+
+
+def _hardened(send, path: str):
+    """``send`` adding the hardening headers (and no-store but on the
+    bundled static files) to the answer's start."""
+    static = path.startswith("/static/")
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            have = {k.lower() for k, _ in headers}
+            extra = [h for h in HARDENING if h[0] not in have]
+            if not static:
+                headers = [h for h in headers
+                           if h[0].lower() != b"cache-control"]
+                extra.append(NO_STORE)
+            message = {**message, "headers": headers + extra}
+        await send(message)
+    return wrapped
+
+
+def _server_port(scope) -> int | None:
+    server = scope.get("server")
+    return int(server[1]) if server and server[1] else None
+
+
+def _cookie(header: str, name: str) -> str:
+    try:
+        cookie = SimpleCookie(header)
+    except CookieError:
+        return ""
+    return cookie[name].value if name in cookie else ""
+
+
+def _from_here(headers: dict[str, str], port: int | None) -> bool:
+    """Whether a state-changing request came from a page of this server
+    (scheme, host and port); a request without Origin, Referer or
+    Sec-Fetch-Site is not a browser's and is judged by its CSRF token."""
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = headers.get("origin")
+    if origin is not None:
+        if origin == "null":  # privacy-stripped: only the browser's word
+            return site == "same-origin"
+        return _our_origin(origin, port)
+    referer = headers.get("referer")
+    if referer is not None:
+        return _our_origin(referer, port)
+    return True
+
+
+def _our_origin(url: str, port: int | None) -> bool:
+    try:
+        parts = urlsplit(url)
+        their_port = parts.port or (80 if parts.scheme == "http" else 443)
+    except ValueError:
+        return False
+    return (parts.scheme == "http" and parts.hostname in ALLOWED_HOSTS
+            and (port is None or their_port == port))
 
 
 def _same(given: str, secret: str) -> bool:
@@ -143,8 +273,10 @@ def _hostname(host: str) -> str:
 
 
 def _too_large(limit: int) -> str:
-    return (f"The upload is too large: the limit is {limit // 1_000_000} "
-            "MB. A roster of 70,000 students is about 8 MB as CSV.")
+    size = (f"{limit // 1_000_000} MB" if limit >= 1_000_000
+            else f"{limit:,} bytes")
+    return (f"The upload is too large: the limit is {size}. A roster of "
+            "70,000 students is about 8 MB as CSV.")
 
 
 async def _plain(send, status: int, text: str) -> None:

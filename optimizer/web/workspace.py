@@ -28,14 +28,19 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any
 
+from optimizer.errors import InputError, Problem
 from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.outputs.files import write_text_atomic
 
 KINDS = ("rosters", "plans", "scenarios", "compares", "jobs")
+# A write (roster, record, plan folder) takes seconds at most: a hidden
+# entry unchanged for this long is left over from an interrupted one.
+STAGING_AGE = 60.0
 
 
 def default_location() -> Path:
@@ -56,6 +61,20 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 def valid_id(text: str) -> bool:
     """Ids and file names from a URL never climb out of the workspace."""
     return bool(_ID.match(text)) and ".." not in text
+
+
+def read_toml(load, path: Path):
+    """``load(path)`` (the library's reader of a mapping or scenario
+    file), with a TOML nested past Python's recursion limit answered as
+    the located problem it is, not an internal error."""
+    try:
+        return load(path)
+    except RecursionError:
+        raise InputError([Problem(
+            Path(path).name, None, None, None,
+            "not a usable TOML file: it is nested too deeply (tables "
+            "or lists inside one another thousands of levels deep); a "
+            "mapping or scenario needs only a few levels")]) from None
 
 
 class NotFound(LookupError):
@@ -163,7 +182,7 @@ class Workspace:
         """The roster's saved mapping as the library reads it (None
         without one; a bad file raises the library's InputError)."""
         mfile = self.mapping_file(rid)
-        return load_mapping(mfile) if mfile.is_file() else None
+        return read_toml(load_mapping, mfile) if mfile.is_file() else None
 
     # ------------------------------------------------------------ plans
 
@@ -188,18 +207,104 @@ class Workspace:
             folder.mkdir(exist_ok=True)
         return folder
 
+    def clean_staging(self, quiet_for: float = STAGING_AGE) -> list[Path]:
+        """Remove what an interrupted write left (run at the server's
+        start): hidden folders and files (``plans/.P.xxxx/``,
+        ``rosters/.R.tmp/``, ``.name.xxxx`` temporary files) in the
+        workspace's folders and the scenario folders, unless a run that
+        is still going owns them. Only runs write plan and comparison
+        folders, so those go at once; a temporary file or a roster being
+        stored may be another server's write in progress, so those go
+        once unchanged for ``quiet_for`` seconds. Returns what was
+        removed."""
+        live = _live_ids(self.root)
+        now = time.time()
+        folders = [self.root / kind for kind in KINDS]
+        folders += [p for p in (self.root / "scenarios").iterdir()
+                    if p.is_dir() and not p.name.startswith(".")]
+        removed = []
+        for folder in folders:
+            for entry in folder.iterdir():
+                if not entry.name.startswith("."):
+                    continue
+                owner = entry.name[1:].split(".", 1)[0]
+                try:
+                    age = now - entry.lstat().st_mtime
+                except FileNotFoundError:
+                    continue
+                folder_of_a_run = entry.is_dir() and folder.name in (
+                    "plans", "compares")
+                if owner in live or (age < quiet_for
+                                     and not folder_of_a_run):
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed.append(entry)
+        return removed
+
     def scenario_files(self, rid: str) -> list[Path]:
         return sorted(self.scenario_folder(rid).glob("*.toml"))
 
 
-def _private_folder(root: Path) -> None:
-    """The workspace holds rosters: only its owner may read it (0700).
+class UnsafeWorkspace(PermissionError):
+    """The workspace folder is someone else's or others can use it."""
 
-    An existing folder is tightened only when it is ours (a shared one
-    set up by someone else is left as they made it)."""
+
+def _private_folder(root: Path) -> None:
+    """The workspace holds rosters: only its owner may use it.
+
+    A new folder is made 0700. An existing one is used only if it is
+    the user's and neither group nor others may read, write or enter it;
+    otherwise it is refused with the reason, never changed (someone set
+    it up that way, and a shared folder is no place for student files).
+    """
+    existed = root.exists()
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix" and root.stat().st_uid == os.getuid():
-        os.chmod(root, 0o700)
+    if os.name != "posix":
+        return
+    if not existed:
+        os.chmod(root, 0o700)  # mkdir's mode is cut by the umask only
+    info = root.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid != os.getuid():
+        raise UnsafeWorkspace(
+            f"the workspace folder {root} belongs to another user; "
+            "choose a folder of your own with --workspace")
+    if mode & 0o077:
+        raise UnsafeWorkspace(
+            f"the workspace folder {root} can be used by other people "
+            f"(mode {mode:04o}); it will hold student records, so only "
+            f"you may read it: run `chmod 700 {root}` or choose a new "
+            "folder with --workspace")
+
+
+def _live_ids(root: Path) -> set[str]:
+    """The ids a run still going may write: its own, its target's and
+    its roster's (a run whose process is alive)."""
+    live: set[str] = set()
+    for file in (root / "jobs").glob("*.json"):
+        try:
+            data = json.loads(file.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("state") == "running" and _alive(data.get("pid")):
+            live |= {file.stem, str(data.get("target")),
+                     str((data.get("spec") or {}).get("roster"))}
+    return live
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone's process: not ours to judge
+    return True
 
 
 def _now() -> str:

@@ -9,15 +9,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from optimizer.web.app import create_app
-from optimizer.web.security import csrf_token
 
 TOKEN = "test-token-123"
-CSRF = csrf_token(TOKEN)
+CSRF = "test-csrf-456"  # the server's is random; tests fix their own
 BASE = "http://127.0.0.1:8765"
 
 
 def client_for(workspace, **kw) -> TestClient:
     """A client that has opened the tokened address (so holds the cookie)."""
+    kw.setdefault("csrf", CSRF)
     client = TestClient(create_app(workspace, TOKEN, **kw), base_url=BASE)
     assert client.get(f"/?token={TOKEN}").status_code == 200
     return client

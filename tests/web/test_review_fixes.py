@@ -163,8 +163,9 @@ def test_workspace_is_private_to_its_owner(tmp_path):
     old = tmp_path / "old"
     old.mkdir(mode=0o755)
     os.chmod(old, 0o755)
-    Workspace(old)
-    assert stat.S_IMODE(old.stat().st_mode) == 0o700
+    with pytest.raises(PermissionError, match="0755"):
+        Workspace(old)  # refused, and left as its owner made it
+    assert stat.S_IMODE(old.stat().st_mode) == 0o755
 
 
 def test_htmx_keeps_no_history_snapshots(tmp_path):
