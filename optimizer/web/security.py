@@ -35,13 +35,19 @@ Browsers give cookies no port: a program listening on another port of
 127.0.0.1 that the user's browser visits receives this cookie. What the
 rules above ensure is that such a page cannot use it through the
 browser (submit, frame, embed), and that the cookie alone gives no CSRF
-token and stops working when the server stops.
+token and stops working when the server stops. Where the system says
+who owns a connection (Linux: ``/proc/net/tcp``), a connection from
+another user's program is refused (403) whatever it holds: on a shared
+computer, a cookie or token another user obtained is of no use to them.
+(A program of the user's own can read the workspace anyway.)
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
+import socket
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -118,6 +124,10 @@ class Guard:
         if _hostname(host) not in ALLOWED_HOSTS:
             await _plain(send, 400, "Bad request: this server only answers "
                          "to 127.0.0.1 or localhost.")
+            return
+        if not _same_user(scope):
+            await _plain(send, 403, "Forbidden: this workbench belongs to "
+                         "another user of this computer.")
             return
         port = _server_port(scope)
         name = cookie_name(port)
@@ -215,6 +225,46 @@ def _hardened(send, path: str):
             message = {**message, "headers": headers + extra}
         await send(message)
     return wrapped
+
+
+def _same_user(scope) -> bool:
+    """False when the system shows that the connection's other end is
+    a program of another user; True when it is ours, or unknown."""
+    client, server = scope.get("client"), scope.get("server")
+    if not (client and server) or not hasattr(os, "geteuid"):
+        return True
+    uid = peer_uid(tuple(client), tuple(server))
+    return uid is None or uid == os.geteuid()
+
+
+def peer_uid(client: tuple, server: tuple,
+             table: str = "/proc/net/tcp") -> int | None:
+    """The user id owning the client's end of a TCP connection over
+    IPv4 loopback, from the kernel's table (None where there is no such
+    table or the connection is not in it)."""
+    try:
+        local = _hex_address(client[0], int(client[1]))
+        remote = _hex_address(server[0], int(server[1]))
+    except (ValueError, OSError, TypeError):
+        return None
+    try:
+        with open(table, encoding="ascii") as fh:
+            next(fh, None)  # the header
+            for line in fh:
+                fields = line.split()
+                # sl local rem st queues timer retransmits uid ...
+                if len(fields) > 7 and fields[1] == local and \
+                        fields[2] == remote and fields[3] != "06":
+                    return int(fields[7])  # 06: TIME_WAIT has no owner
+    except OSError:
+        return None
+    return None
+
+
+def _hex_address(ip: str, port: int) -> str:
+    """``127.0.0.1``, 8765 as the kernel writes it: ``0100007F:2231``."""
+    packed = socket.inet_aton(ip)
+    return f"{int.from_bytes(packed, 'little'):08X}:{port:04X}"
 
 
 def _server_port(scope) -> int | None:

@@ -610,3 +610,33 @@ def test_a_page_on_another_port_cannot_use_the_login_in_a_browser(
             evil.shutdown()
             evil.server_close()
             thread.join(timeout=10)
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file()
+                    or not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs Linux's socket table and root to act "
+                    "as another user")
+def test_another_user_of_the_computer_is_refused_even_with_the_cookie(
+        two):
+    """On a shared computer another user's program that obtained the
+    cookie (or the token) still gets nothing."""
+    import subprocess
+
+    a, _ = two
+    cookie = a.login()
+    code = (
+        "import http.client, sys\n"
+        "c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]),"
+        " timeout=20)\n"
+        "c.request('GET', sys.argv[2], headers={'Cookie': sys.argv[3]})\n"
+        "r = c.getresponse()\n"
+        "print(r.status, r.read().decode()[:200])\n")
+    for path in ("/", f"/?token={a.token}"):
+        out = subprocess.run(
+            ["/usr/bin/python3", "-c", code, str(a.port), path, cookie],
+            user=65534, cwd="/", capture_output=True, text=True,
+            timeout=30, check=True)
+        assert out.stdout.startswith("403 ") and "another user" in \
+            out.stdout, out.stdout + out.stderr
+    # The same request from this user is served.
+    assert a.request("GET", "/", Cookie=cookie)[0].status == 200
