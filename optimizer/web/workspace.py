@@ -275,9 +275,10 @@ def _private_folder(root: Path) -> None:
     if mode & 0o077:
         raise UnsafeWorkspace(
             f"the workspace folder {root} can be used by other people "
-            f"(mode {mode:04o}); it will hold student records, so only "
-            f"you may read it: run `chmod 700 {root}` or choose a new "
-            "folder with --workspace")
+            f"(mode {mode:04o}) and would hold student records; choose a "
+            "new folder with --workspace (it is made private), or, if "
+            f"this folder is yours alone, make it private: chmod 700 "
+            f"{root}")
 
 
 def _live_ids(root: Path) -> set[str]:
