@@ -6,7 +6,7 @@ import pytest
 from helpers import instance, staff, student
 
 from optimizer.result import SolverParams
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 SITE_STAFF = [

@@ -8,7 +8,7 @@ from helpers import instance, staff, student
 
 from optimizer.objectives import BALANCE_SCALE, ObjectiveWeights
 from optimizer.result import SolverParams, SolveStatus
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 

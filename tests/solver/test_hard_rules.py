@@ -8,7 +8,7 @@ import pytest
 from helpers import instance, staff, student
 
 from optimizer.result import SolverParams, SolveStatus
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 PARAMS = SolverParams(time_limit=10)

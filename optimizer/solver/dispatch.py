@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 
 from optimizer.diagnosis import diagnose, explain_infeasibility
-from optimizer.disaggregate import disaggregate
 from optimizer.domain import Instance
-from optimizer.groups import GroupList
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import (
     Diagnosis,
@@ -19,10 +17,12 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
+from optimizer.solver.groups import GroupList
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
-from optimizer.structure import PairCounts, Structure, build_structure
+from optimizer.solver.structure import PairCounts, Structure, build_structure
 
 
 def solve(instance: Instance, rules: RuleSet,
