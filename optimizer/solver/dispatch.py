@@ -24,7 +24,6 @@ from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.structure import PairCounts, Structure, build_structure
 
-
 # The solving paths ``solve`` can take (``method``): see its docstring.
 METHODS = ("auto", "flow", "mip", "cpsat")
 
