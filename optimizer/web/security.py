@@ -48,7 +48,6 @@ import hmac
 import os
 import secrets
 import socket
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
@@ -273,11 +272,14 @@ def _server_port(scope) -> int | None:
 
 
 def _cookie(header: str, name: str) -> str:
-    try:
-        cookie = SimpleCookie(header)
-    except CookieError:
-        return ""
-    return cookie[name].value if name in cookie else ""
+    """Cookie ``name`` from a Cookie header, read pair by pair: the
+    browser also sends other local programs' cookies, and one that
+    ``http.cookies`` finds malformed must not hide ours."""
+    for pair in header.split(";"):
+        key, eq, value = pair.strip().partition("=")
+        if eq and key.strip() == name:
+            return value.strip().strip('"')
+    return ""
 
 
 def _from_here(headers: dict[str, str], port: int | None) -> bool:

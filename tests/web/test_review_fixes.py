@@ -141,7 +141,7 @@ def test_non_ascii_token_is_403_not_500(tmp_path, url):
     c = TestClient(create_app(tmp_path, TOKEN), base_url=BASE,
                    raise_server_exceptions=False)
     assert c.get(url).status_code == 403
-    held = "caseload_token=\u00e9t\u00e9".encode()
+    held = "caseload_8765=\u00e9t\u00e9".encode()  # this port's cookie
     assert c.get("/", headers={"cookie": held}).status_code == 403
 
 

@@ -138,6 +138,18 @@ def test_two_servers_keep_their_own_cookies(two):
     assert b.request("GET", "/", Cookie=renamed)[0].status == 403
 
 
+def test_other_local_programs_cookies_do_not_hide_ours(two):
+    """The browser sends every 127.0.0.1 cookie; one that Python's
+    http.cookies calls malformed (a JSON value) must not log us out."""
+    a, _ = two
+    ours = a.login()
+    for header in (f'prefs={{"a": 1, "b": [2]}}; {ours}',
+                   f'x="unterminated; {ours}; y=1',
+                   f'{ours}; caseload_1=other'):
+        assert a.request("GET", "/", Cookie=header)[0].status == 200, \
+            header
+
+
 def test_another_origin_cannot_submit_even_holding_the_cookie(two):
     a, b = two
     ca = a.login()
