@@ -36,7 +36,7 @@ Browsers give cookies no port: a program listening on another port of
 rules above ensure is that such a page cannot use it through the
 browser (submit, frame, embed), and that the cookie alone gives no CSRF
 token and stops working when the server stops. Where the system says
-who owns a connection (Linux: ``/proc/net/tcp``), a connection from
+who owns a connection (Linux: sock_diag, as ``ss`` asks), a connection from
 another user's program is refused (403) whatever it holds: on a shared
 computer, a cookie or token another user obtained is of no use to them.
 (A program of the user's own can read the workspace anyway.)
@@ -48,6 +48,7 @@ import hmac
 import os
 import secrets
 import socket
+import struct
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
@@ -236,27 +237,70 @@ def _same_user(scope) -> bool:
     return uid is None or uid == os.geteuid()
 
 
-def peer_uid(client: tuple, server: tuple,
-             table: str = "/proc/net/tcp") -> int | None:
+def peer_uid(client: tuple, server: tuple) -> int | None:
     """The user id owning the client's end of a TCP connection over
-    IPv4 loopback, from the kernel's table (None where there is no such
-    table or the connection is not in it)."""
+    IPv4 loopback, as the kernel tells (Linux: a sock_diag query, else
+    the ``/proc/net/tcp`` table); None where neither says."""
     try:
-        local = _hex_address(client[0], int(client[1]))
-        remote = _hex_address(server[0], int(server[1]))
-    except (ValueError, OSError, TypeError):
+        ends = (client[0], int(client[1]), server[0], int(server[1]))
+        socket.inet_aton(ends[0]), socket.inet_aton(ends[2])
+    except (ValueError, OSError, TypeError, IndexError):
+        return None  # not an IPv4 connection (a test client, ...)
+    try:
+        return _sock_diag_uid(*ends)
+    except (OSError, AttributeError, struct.error):
+        return _proc_tcp_uid(*ends)
+
+
+_TIME_WAIT = 6  # a closed connection's leftover: it has no owner
+
+
+def _sock_diag_uid(ip: str, port: int, server_ip: str,
+                   server_port: int) -> int | None:
+    """One netlink sock_diag query (what ``ss`` uses) for the socket
+    whose local end is ``ip:port`` and remote end the server."""
+    sockid = (struct.pack("!HH", port, server_port)
+              + socket.inet_aton(ip) + bytes(12)
+              + socket.inet_aton(server_ip) + bytes(12)
+              + struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF))
+    request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP,
+                          0, 0, 0xFFFFFFFF) + sockid
+    sock_diag_by_family, nlm_f_request = 20, 1
+    message = struct.pack("=IHHII", 16 + len(request), sock_diag_by_family,
+                          nlm_f_request, 1, 0) + request
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM,
+                       4) as netlink:  # NETLINK_SOCK_DIAG
+        netlink.settimeout(2)
+        netlink.sendto(message, (0, 0))
+        reply = netlink.recv(65536)
+    _, kind = struct.unpack_from("=IH", reply)
+    if kind != sock_diag_by_family:  # an error: no such connection
         return None
+    # nlmsghdr (16 bytes), then inet_diag_msg: family, state, timer,
+    # retrans, the 48-byte id, expires, rqueue, wqueue, uid.
+    if reply[17] == _TIME_WAIT:
+        return None
+    return struct.unpack_from("=I", reply, 16 + 64)[0]
+
+
+def _proc_tcp_uid(ip: str, port: int, server_ip: str, server_port: int,
+                  table: str = "/proc/net/tcp") -> int | None:
     try:
-        with open(table, encoding="ascii") as fh:
-            next(fh, None)  # the header
-            for line in fh:
-                fields = line.split()
-                # sl local rem st queues timer retransmits uid ...
-                if len(fields) > 7 and fields[1] == local and \
-                        fields[2] == remote and fields[3] != "06":
-                    return int(fields[7])  # 06: TIME_WAIT has no owner
+        with open(table, "rb") as fh:
+            text = fh.read()
     except OSError:
         return None
+    key = (f" {_hex_address(ip, port)} "
+           f"{_hex_address(server_ip, server_port)} ").encode()
+    at = text.find(key)
+    while at >= 0:
+        start = text.rfind(b"\n", 0, at) + 1
+        end = text.find(b"\n", at)
+        fields = text[start:end if end >= 0 else None].split()
+        # sl local rem st queues timer retransmits uid ...
+        if len(fields) > 7 and int(fields[3], 16) != _TIME_WAIT:
+            return int(fields[7])
+        at = text.find(key, at + 1)
     return None
 
 

@@ -652,3 +652,24 @@ def test_another_user_of_the_computer_is_refused_even_with_the_cookie(
             out.stdout, out.stdout + out.stderr
     # The same request from this user is served.
     assert a.request("GET", "/", Cookie=cookie)[0].status == 200
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(),
+                    reason="Linux's socket tables")
+def test_both_ways_of_asking_who_owns_a_connection_agree():
+    import socket
+
+    from optimizer.web import security
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        with socket.create_connection(server.getsockname()) as client:
+            accepted, _ = server.accept()
+            ends = (*client.getsockname(), *server.getsockname())
+            assert security._sock_diag_uid(*ends) == os.geteuid()
+            assert security._proc_tcp_uid(*ends) == os.geteuid()
+            accepted.close()
+        nobody = ("127.0.0.1", 1, *server.getsockname())
+        assert security._sock_diag_uid(*nobody) is None
+        assert security._proc_tcp_uid(*nobody) is None
