@@ -127,7 +127,9 @@ class Guard:
             return
         if not _same_user(scope):
             await _plain(send, 403, "Forbidden: this workbench belongs to "
-                         "another user of this computer.")
+                         "another user of this computer (it answers only "
+                         "programs of the user who started it). Start "
+                         "your own with `caseload serve`.")
             return
         port = _server_port(scope)
         name = cookie_name(port)
