@@ -51,9 +51,9 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
     # would not escape; the report's environment does.
     templates = Jinja2Templates(
         env=template_environment(HERE / "templates"))
+    templates.env.filters["sid"] = sid_segment  # student ids in links
     templates.env.globals["csrf"] = csrf
     templates.env.filters["pct"] = _pct
-    templates.env.filters["sid"] = sid_segment
     jobs_holder: dict = {}
 
     @contextlib.asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -56,8 +57,18 @@ def sid_segment(sid: str) -> str:
     return text
 
 
-def student_id(request: Request) -> str:
-    """The student id of a ``{sid:path}`` route, as ``sid_segment``
-    wrote it."""
-    sid = request.path_params["sid"]
-    return sid[1:] if sid.startswith("~") else sid
+class StudentIdConvertor(Convertor):
+    """``{sid:sid}`` in a route: the rest of the path (an id may hold
+    ``/``, sent as ``%2F``), less the ``~`` that ``sid_segment`` put in
+    front."""
+
+    regex = ".+"
+
+    def convert(self, value: str) -> str:
+        return value[1:] if value.startswith("~") else value
+
+    def to_string(self, value: str) -> str:
+        return sid_segment(value)
+
+
+register_url_convertor("sid", StudentIdConvertor())

@@ -15,13 +15,7 @@ from optimizer.objectives import MODES
 from optimizer.outputs import plan_tables
 from optimizer.outputs.text import render_explanation
 from optimizer.rules import AUTHORIZATION_MODES
-from optimizer.web.pages import (
-    ident,
-    is_fragment,
-    redirect,
-    render,
-    student_id,
-)
+from optimizer.web.pages import ident, is_fragment, redirect, render
 from optimizer.web.workspace import new_id
 
 PAGE_SIZE = 50
@@ -183,7 +177,7 @@ def students_page(request: Request):
 
 def student_page(request: Request):
     plan = _plan(request)
-    sid = student_id(request)
+    sid = request.path_params["sid"]
     instance = plan.roster.instance
     if sid not in instance.student_by_id():
         raise HTTPException(404)
@@ -210,7 +204,7 @@ def student_page(request: Request):
 async def assign(request: Request):
     """Pin the chosen case manager; re-plan closest to this plan."""
     plan = _plan(request)
-    sid = student_id(request)
+    sid = request.path_params["sid"]
     form = await request.form()
     staff_id = str(form.get("staff_id", ""))
     instance = plan.roster.instance
@@ -258,10 +252,11 @@ ROUTES = [
     Route("/plans/{pid}", plan_page),
     Route("/plans/{pid}/sites", sites_fragment),
     Route("/plans/{pid}/students", students_page),
-    # Student ids may hold "/" (sent as %2F): the last routes of a plan.
-    Route("/plans/{pid}/students/{sid:path}/assign", assign,
+    # A student id may hold "/" (pages.StudentIdConvertor); "assign"
+    # first, so a post to ".../ID/assign" reaches it.
+    Route("/plans/{pid}/students/{sid:sid}/assign", assign,
           methods=["POST"]),
-    Route("/plans/{pid}/students/{sid:path}", student_page),
+    Route("/plans/{pid}/students/{sid:sid}", student_page),
     Route("/plans/{pid}/undo", undo, methods=["POST"]),
     Route("/plans/{pid}/current", make_current, methods=["POST"]),
 ]
