@@ -6,6 +6,7 @@ Excel rows into these models; ``rules`` judges pairs of them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,6 +69,12 @@ class Student(BaseModel):
         default=None, description="The family's home language"
     )
     weight: float = Field(default=1.0, ge=0, description="Workload weight")
+    annual_review_date: date | None = Field(
+        default=None, description="Date of the next annual IEP review"
+    )
+    reevaluation_date: date | None = Field(
+        default=None, description="Date of the next reevaluation"
+    )
 
     @model_validator(mode="after")
     def _alt_placement_needs_low_incidence_and_secondary(self) -> Student:

@@ -19,6 +19,8 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.calendar import calendar_active
+from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
@@ -63,13 +65,17 @@ def solve(instance: Instance, rules: RuleSet,
     if method not in ("auto", "cpsat"):
         raise ValueError(f"unknown method {method!r}")
     start = time.monotonic()
-    structure = build_structure(instance, rules, reference)
+    # Meeting dates bring S5 (and the district's H8): groups are then
+    # alike in their meetings' periods too. Without dates, nothing moves.
+    calendar = weights.calendar(instance.students)
+    structure = build_structure(instance, rules, reference, calendar)
     result = Result(SolveStatus.OPTIMAL, params=params,
                     num_groups=len(structure.groups),
                     num_pairs=len(structure.pairs),
                     num_components=len(structure.components))
     levels = weights.levels(structure.weight_scale,
-                            closest=reference is not None)
+                            closest=reference is not None,
+                            calendar=calendar is not None)
     # The exact feasibility test: every student has a candidate and the
     # flow of each part carries all its students (the same network as
     # the capacity test of ``diagnose``, which runs only when it fails).
@@ -117,6 +123,13 @@ def solve(instance: Instance, rules: RuleSet,
             hint=outcomes[i].counts, solved=proven)
         if again.status is SolveStatus.OPTIMAL or _better(again, outcomes[i]):
             outcomes[i] = again
+    if calendar is not None and calendar.max_per_month is not None and any(
+            o.status is SolveStatus.INFEASIBLE for o in outcomes.values()):
+        # The flow placed everyone: only H8 can be what fails.
+        result.status = SolveStatus.INFEASIBLE
+        result.diagnosis = meeting_limit_diagnosis(structure)
+        result.runtime = time.monotonic() - start
+        return result
     _combine(result, outcomes, levels)
     if result.has_plan:
         result.assignment = disaggregate(structure, result.counts)
@@ -183,17 +196,27 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # The moves, the bound and CP-SAT read groups one by one, many times.
     if isinstance(structure.groups, GroupList):
         structure.groups = list(structure.groups)
-    if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
+    dated = calendar_active(structure, levels)
+    limited = (structure.calendar is not None
+               and structure.calendar.max_per_month is not None)
+    if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1 \
+            and not limited:  # H8 may cost best practice: S1 is re-solved
         solved = [LevelOutcome(levels[0], s1, s1, True)]
-        # A better start for weighted loads: single-student moves.
-        hint = improve_by_moves(structure, comp, hint, levels[1])
-    if method == "auto" and _cpsat_fits(comp, method):
+        # A better start for weighted loads: single-student moves (which
+        # know nothing of meetings, so not with S5 or H8).
+        if not dated:
+            hint = improve_by_moves(structure, comp, hint, levels[1])
+    if method == "auto" and (_cpsat_fits(comp, method) or dated):
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
         leading = mip.leading(levels)
         if len(leading) > len(solved):
             found = mip.solve_levels(structure, comp, leading, solved, hint,
                                      share, params.seed)
+            if not found.counts:  # no plan within H8 (or none in time)
+                return ComponentOutcome(
+                    SolveStatus.INFEASIBLE if found.infeasible
+                    else SolveStatus.UNKNOWN, {}, found.levels)
             if not found.optimal or len(leading) == len(levels):
                 return _proven_or_bounded(structure, comp, found,
                                           len(levels))

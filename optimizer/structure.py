@@ -24,6 +24,7 @@ import numpy as np
 from optimizer.domain import Instance, Student
 from optimizer.eligibility import Eligible, eligible_pairs
 from optimizer.groups import Group, GroupList, order_groups
+from optimizer.objectives import Calendar
 from optimizer.rules import PairCheck, RuleSet
 
 
@@ -160,6 +161,9 @@ class Structure:
     arrays: PairArrays | None = None
     # Student positions group by group (each group's members in order).
     by_group: np.ndarray | None = None
+    # S5 and H8's settings when the roster has meeting dates (groups are
+    # then alike in their meetings' periods too).
+    calendar: Calendar | None = None
 
 
 def weight_scale(instance: Instance, *more: Student) -> int:
@@ -179,15 +183,17 @@ _WEIGHT = attrgetter("weight")
 
 
 def build_structure(instance: Instance, rules: RuleSet,
-                    reference: dict[str, str] | None = None) -> Structure:
+                    reference: dict[str, str] | None = None,
+                    calendar: Calendar | None = None) -> Structure:
     """Group students, find eligible pairs and independent components.
 
     ``reference`` (student -> case manager of a base or published plan)
-    splits groups by that case manager, for the closeness term R.
+    splits groups by that case manager, for the closeness term R;
+    ``calendar`` splits them by their meetings' periods (S5, H8).
     """
     scale = weight_scale(instance)
     students = instance.students
-    order, starts = order_groups(instance, reference)
+    order, starts = order_groups(instance, reference, calendar)
     first = order[starts[:-1]]
     reps = [students[m] for m in first.tolist()]
     # Whole within 1e-9 (weight_scale); rint rounds as round() does.
@@ -218,7 +224,7 @@ def build_structure(instance: Instance, rules: RuleSet,
     return Structure(instance, rules, groups, caps, PairList(arrays), scale,
                      no_candidates, _components(len(reps), pair_group,
                                                 pair_staff, staff_ids),
-                     arrays=arrays, by_group=order)
+                     arrays=arrays, by_group=order, calendar=calendar)
 
 
 def _reference_staff(reference: list[str | None], staff_ids: list[str]

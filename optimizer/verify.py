@@ -13,8 +13,13 @@ from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student
 from optimizer.objectives import (
+    CALENDAR,
     REFERENCE,
+    Calendar,
     balance_term,
+    calendar_term,
+    has_meeting_dates,
+    meeting_counts,
     best_practice_miss,
     continuity_loss,
     language_miss,
@@ -116,6 +121,18 @@ class Audit:
     terms: dict[str, int]
     kpis: Kpis
     loads: dict[str, tuple[int, float, int]] = field(default_factory=dict)
+    # With meeting dates: meetings per (case manager, period), S5's counts.
+    meetings: dict[tuple[str, str], int] | None = None
+    calendar: Calendar | None = None
+
+    def busiest(self) -> dict[str, tuple[str, int]]:
+        """Each case manager's busiest period (earliest of equals) and its
+        meetings; empty without dates."""
+        out: dict[str, tuple[str, int]] = {}
+        for (cm, period), n in sorted((self.meetings or {}).items()):
+            if cm not in out or n > out[cm][1]:
+                out[cm] = (period, n)
+        return out
 
     @property
     def compliant(self) -> bool:
@@ -232,13 +249,16 @@ def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
           unknown_students: list[str] | None = None,
-          reference: dict[str, str] | None = None) -> Audit:
-    """Check ``assignment`` (student_id -> staff_id) against H1-H7.
+          reference: dict[str, str] | None = None,
+          calendar: Calendar | None = None) -> Audit:
+    """Check ``assignment`` (student_id -> staff_id) against H1-H8.
 
     ``duplicates`` and ``unknown_students`` describe problems of a
     hand-made file that a dict cannot hold (H1). With a ``reference``
     plan (student -> case manager), the terms include R: the students
-    whose case manager differs from it.
+    whose case manager differs from it. With meeting dates, the terms
+    include S5 (counted per ``calendar``'s period, by month when None)
+    and H8 is checked when ``calendar`` sets a limit.
     """
     staff = instance.staff_by_id()
     violations: list[Violation] = []
@@ -295,13 +315,43 @@ def audit(instance: Instance, rules: RuleSet,
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
                 f"the cap of {cap}"))
     terms = tally.terms(instance, caps, load_units)
+    meetings = None
+    if has_meeting_dates(instance.students):
+        calendar = calendar or Calendar()
+        meetings, over = _calendar(instance, assignment, calendar)
+        terms[CALENDAR] = calendar_term(meetings.values())
+        violations += over
+    else:
+        calendar = None
     if reference is not None:
         terms[REFERENCE] = sum(
             reference_change(assignment.get(s.student_id) or None,
                              reference.get(s.student_id))
             for s in instance.students)
     return Audit(violations, lines, terms,
-                 kpis(instance, rules, tally, loads), loads)
+                 kpis(instance, rules, tally, loads), loads, meetings,
+                 calendar)
+
+
+def _calendar(instance: Instance, assignment: dict[str, str | None],
+              calendar: Calendar
+              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), and H8's violations."""
+    staff = instance.staff_by_id()
+    placed = [(assignment[s.student_id], s) for s in instance.students
+              if assignment.get(s.student_id) in staff]
+    meetings = meeting_counts(placed, calendar)
+    over: list[Violation] = []
+    if calendar.max_per_month is not None:
+        limit = calendar.max_per_month
+        for (cm, month), n in sorted(meeting_counts(
+                placed, calendar, months=True).items()):
+            if n > limit:
+                over.append(Violation(
+                    "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
+                    f"meetings in {month}, over the district's limit of "
+                    f"{limit} a month"))
+    return meetings, over
 
 
 class _Tally:

@@ -74,7 +74,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     checked = None
     if result.has_plan:
         checked = audit(instance, rules, dict(result.assignment),
-                        reference=reference)
+                        reference=reference,
+                        calendar=weights.calendar(instance.students))
         if checked.violations:
             raise AssertionError(
                 "the solver's plan fails the checker: "
@@ -82,6 +83,9 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         rows = tables.assignments_rows(checked, instance, rules, rename)
         files["assignments.csv"] = tables.csv_text(rows)
         files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
+        meetings = tables.meetings_csv(checked, instance)
+        if meetings is not None:  # with IEP meeting dates only
+            files["meetings.csv"] = meetings
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
     summary = tables.summary(result, checked, input_hash=input_hash,

@@ -78,6 +78,15 @@ def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
             f"{_ids(sh.student_ids, max_ids)}")
         staff = ", ".join(f"{i} (cap {cap})" for i, _, cap in sh.staff)
         lines.append(f"    their eligible staff: {staff or 'none'}")
+    for mo in d.meetings:
+        staff = ", ".join(f"{i} ({name})" for i, name in mo.staff)
+        lines.append(
+            f"- {mo.month}: {len(mo.student_ids)} student(s) have "
+            f"{mo.meetings} IEP meeting(s) that month, but the case "
+            f"managers who may take them can hold {mo.places} within "
+            f"max_meetings_per_month (H8). Students: "
+            f"{_ids(mo.student_ids, max_ids)}")
+        lines.append(f"    their eligible case managers: {staff or 'none'}")
     lines.extend(f"- {note}" for note in d.notes)
     for i, conflict in enumerate(d.conflicts, 1):
         lines.append(f"Conflict {i} (minimal: drop any one of these facts "

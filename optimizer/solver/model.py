@@ -33,6 +33,7 @@ class AssignmentModel:
             "S2": objective.balance(self.model, self.variables),
             "S3": objective.continuity_losses(self.variables),
             "S4": objective.language_misses(self.variables),
+            "S5": objective.meeting_calendar(self.model, self.variables),
             REFERENCE: objective.reference_changes(self.variables),
         }
 

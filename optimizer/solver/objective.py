@@ -1,4 +1,4 @@
-"""One expression per soft term (S1-S4), each to be minimised."""
+"""One expression per soft term (S1-S5), each to be minimised."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from optimizer.objectives import (
     group_reference_changes,
     language_miss,
 )
+from optimizer.solver.calendar import calendar_view
 from optimizer.solver.variables import AssignmentVars
 
 # Above this many integer load units per case manager, the convex square
@@ -104,4 +105,42 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
                     model.add(sq >= 2 * k * exact - k * k)
         v.squares[staff] = (sq, exact, list(zip(pairs, weights)))
         terms.append(balance_coefficient(cap) * d * d * sq)
+    return sum(terms)
+
+
+def meeting_calendar(model: cp_model.CpModel, v: AssignmentVars
+                     ) -> cp_model.LinearExpr:
+    """S5: sum over case managers and periods of meetings**2.
+
+    A case manager's meetings in a period are ``sum meet[g, t] * x_p``
+    over their pairs (``solver.calendar``); each square is the maximum of
+    its tangent lines at the integers, as S2's (exact at every integer),
+    or a multiplication constraint when the meetings may be many.
+    """
+    cal = calendar_view(v.structure, v.component)
+    if cal is None:
+        return 0
+    local = {g: i for i, g in enumerate(v.component.groups)}
+    terms = []
+    for staff, pairs in sorted(v.pairs_of_staff.items()):
+        cap = v.structure.caps[staff]
+        for t in range(cal.meet.shape[1]):
+            parts = [(p, int(cal.meet[local[v.structure.pairs[p].group], t]))
+                     for p in pairs]
+            parts = [(p, m) for p, m in parts if m]
+            if not parts:
+                continue
+            top = min(sum(m * v.upper[p] for p, m in parts),
+                      cap * max(m for _, m in parts))
+            meetings = sum(m * v.x[p] for p, m in parts)
+            sq = model.new_int_var(0, top * top, f"meet_{staff}_{t}")
+            if top <= _MAX_CUTS:
+                for k in range(top):
+                    model.add(sq >= (2 * k + 1) * meetings - k * (k + 1))
+            else:
+                exact = model.new_int_var(0, top, f"meetings_{staff}_{t}")
+                model.add(exact == meetings)
+                model.add_multiplication_equality(sq, [exact, exact])
+            v.calendar_squares.append((sq, parts))
+            terms.append(sq)
     return sum(terms)
