@@ -352,7 +352,11 @@ def parse_rows_one_by_one(table: Table, columns: tuple[Column, ...],
                 problems.extend(Problem(table.file, row, col.name, item,
                                         msg) for item, msg in exc.items)
             except ValueError as exc:
-                problems.append(Problem(table.file, row, col.name, cell,
+                # An export's header (SEIS's) is named as the file has it.
+                head = table.header[pos]
+                shown = (head if HEADER_ALIASES.get(header_key(head))
+                         == col.name else col.name)
+                problems.append(Problem(table.file, row, shown, cell,
                                         str(exc)))
         out.append((row, values))
     return out

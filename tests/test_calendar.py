@@ -1,0 +1,218 @@
+"""The IEP meeting calendar: S5 (meetings balanced per case manager and
+month) and H8 (the district's monthly limit), on every solving path and
+in the checker (issue 23)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import InputError
+from optimizer.inputs.roster import load_roster
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import SolverParams, SolveStatus
+from optimizer.solve import solve
+from optimizer.solver import objective as cp_objective
+from optimizer.verify import audit
+
+ROOT = Path(__file__).parent.parent
+DATED = ROOT / "data" / "sample-dates"
+
+
+@pytest.fixture(scope="module")
+def dated(rules):
+    return load_roster(DATED, rules).instance
+
+
+def _undated(instance):
+    return instance.replace(students=tuple(
+        s.model_copy(update={"annual_review_date": None,
+                             "reevaluation_date": None})
+        for s in instance.students))
+
+
+@pytest.fixture(scope="module")
+def without_term(dated, rules):
+    """Today's plan (no dates seen), audited with the dates."""
+    result = solve(_undated(dated), rules)
+    return audit(dated, rules, dict(result.assignment))
+
+
+def _levels_match_checker(result, checked):
+    for lv in result.levels:
+        assert lv.objective == sum(c * checked.terms[t]
+                                   for t, c in lv.terms.items())
+
+
+def test_fixture_is_reproducible():
+    spec = importlib.util.spec_from_file_location(
+        "make_dates", DATED / "make_dates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.dated_students() == (DATED / "students.csv").read_text(
+        encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["mip", "cpsat", "large-part"])
+def test_term_lowers_the_calendar_on_every_path(path, dated, rules,
+                                                without_term, monkeypatch):
+    """Best practice unchanged; the sum over case managers and months of
+    meetings squared at least 10% below the plan made without the term;
+    the solver's levels are what the checker recomputes."""
+    method = "auto"
+    if path == "cpsat":
+        method = "cpsat"
+    elif path == "large-part":
+        # A part too large for CP-SAT: the dates send it to the MIP.
+        monkeypatch.setattr(importlib.import_module(solve.__module__),
+                            "CPSAT_MAX_PAIRS", 0)
+    result = solve(dated, rules, params=SolverParams(time_limit=60),
+                   method=method)
+    assert result.has_plan
+    checked = audit(dated, rules, dict(result.assignment))
+    assert not checked.violations
+    _levels_match_checker(result, checked)
+    assert {"S5"} <= set(result.levels[-1].terms)
+    assert checked.terms["S1"] == without_term.terms["S1"]
+    assert checked.terms["S5"] <= 0.9 * without_term.terms["S5"]
+
+
+def test_removing_the_term_from_cpsat_is_caught(dated, rules,
+                                                without_term, monkeypatch):
+    """The guard above is real: CP-SAT without S5 misses the target."""
+    monkeypatch.setattr(cp_objective, "meeting_calendar",
+                        lambda model, v: 0)
+    result = solve(dated, rules, method="cpsat")
+    checked = audit(dated, rules, dict(result.assignment))
+    assert checked.terms["S5"] > 0.9 * without_term.terms["S5"]
+
+
+def test_removing_the_term_from_the_mip_is_caught(dated, rules,
+                                                  without_term,
+                                                  monkeypatch):
+    from optimizer.solver import mip
+
+    real = mip._Program.level
+
+    def without(self, level):
+        return real(self, {t: c for t, c in level.items() if t != "S5"})
+    monkeypatch.setattr(mip._Program, "level", without)
+    with pytest.raises(AssertionError, match="prices its plan"):
+        solve(dated, rules)
+
+
+def test_checker_counts_meetings(dated, rules):
+    """S5 is the sum of squares of each case manager's meetings per
+    month, counted from the assignment and the dates alone."""
+    result = solve(dated, rules)
+    checked = audit(dated, rules, dict(result.assignment))
+    by_cm: dict[tuple[str, str], int] = {}
+    for s in dated.students:
+        days = {d for d in (s.annual_review_date, s.reevaluation_date) if d}
+        for d in days:
+            key = (result.assignment[s.student_id], f"{d:%Y-%m}")
+            by_cm[key] = by_cm.get(key, 0) + 1
+    assert checked.meetings == by_cm
+    assert checked.terms["S5"] == sum(n * n for n in by_cm.values())
+
+
+def test_without_dates_nothing_changes(sample, rules):
+    """No date columns: no S5 level, no H8, no meetings.csv, the same
+    caseloads.csv header and settings as before the calendar existed."""
+    weights = ObjectiveWeights(max_meetings_per_month=1)
+    result = solve(sample.instance, rules, weights)
+    assert all("S5" not in lv.terms for lv in result.levels)
+    assert result.status is SolveStatus.OPTIMAL
+    from optimizer import workflow
+
+    run = workflow.plan(sample.instance, rules, input_hash="x",
+                        weights=ObjectiveWeights(), params=SolverParams(),
+                        xlsx=False, html=False)
+    assert "meetings.csv" not in run.files
+    assert run.files["caseloads.csv"].splitlines()[0] == (
+        "staff_id,name,caseload,weighted_load,max_caseload,utilization")
+    assert '"S5"' not in run.files["summary.json"]
+    assert "calendar_period" not in run.files["summary.json"]
+
+
+def test_week_period(dated, rules):
+    weights = ObjectiveWeights(calendar_period="week")
+    result = solve(dated, rules, weights)
+    checked = audit(dated, rules, dict(result.assignment),
+                    calendar=weights.calendar(dated.students))
+    assert all("-W" in p for _, p in checked.meetings)
+    _levels_match_checker(result, checked)
+
+
+@pytest.mark.parametrize("method", ["auto", "cpsat"])
+def test_monthly_limit_is_respected(dated, rules, method):
+    weights = ObjectiveWeights(max_meetings_per_month=8)
+    cal = weights.calendar(dated.students)
+    result = solve(dated, rules, weights, method=method)
+    assert result.has_plan
+    checked = audit(dated, rules, dict(result.assignment), calendar=cal)
+    assert not checked.violations
+    months: dict[tuple[str, str], int] = {}
+    for s in dated.students:
+        for d in {d for d in (s.annual_review_date, s.reevaluation_date)
+                  if d}:
+            key = (result.assignment[s.student_id], f"{d:%Y-%m}")
+            months[key] = months.get(key, 0) + 1
+    assert max(months.values()) <= 8
+    # The checker finds a plan over the limit.
+    tight = ObjectiveWeights(max_meetings_per_month=2).calendar(
+        dated.students)
+    assert {v.rule for v in audit(dated, rules, dict(result.assignment),
+                                  calendar=tight).violations} == {"H8"}
+
+
+def test_impossible_limit_is_diagnosed(dated, rules):
+    from optimizer.outputs.text import render_diagnosis
+
+    weights = ObjectiveWeights(max_meetings_per_month=1)
+    result = solve(dated, rules, weights)
+    assert result.status is SolveStatus.INFEASIBLE
+    d = result.diagnosis
+    assert d.meetings
+    worst = d.meetings[0]
+    assert worst.meetings > worst.places
+    assert worst.staff and worst.student_ids
+    by_id = dated.student_by_id()
+    for sid in worst.student_ids:
+        s = by_id[sid]
+        assert worst.month in {f"{x:%Y-%m}" for x in (
+            s.annual_review_date, s.reevaluation_date) if x}
+    text = render_diagnosis(d)
+    assert worst.month in text and "H8" in text
+    assert worst.staff[0][0] in text
+
+
+def test_bad_dates_are_located(tmp_path, rules):
+    src = (DATED / "students.csv").read_text(encoding="utf-8").splitlines()
+    header = src[0].replace("annual_review_date",
+                            "Date of Next Annual Plan Review")
+    header = header.replace("reevaluation_date",
+                            "Date of Next Reevaluation")
+    rows = [header, *src[1:]]
+    rows[3] = rows[3].rsplit(",", 2)[0] + ",2026-02-30,"
+    rows[5] = rows[5].rsplit(",", 2)[0] + ",9/15/2026,soon"
+    (tmp_path / "students.csv").write_text("\n".join(rows) + "\n",
+                                           encoding="utf-8")
+    (tmp_path / "staff.csv").write_bytes(
+        (DATED / "staff.csv").read_bytes())
+    with pytest.raises(InputError) as err:
+        load_roster(tmp_path, rules)
+    problems = {(p.row, p.column, p.value) for p in err.value.problems}
+    assert (4, "Date of Next Annual Plan Review", "2026-02-30") in problems
+    assert (6, "Date of Next Reevaluation", "soon") in problems
+    assert len(err.value.problems) == 2
+    # A US date is read as SEIS writes it.
+    rows[3] = rows[3].rsplit(",", 2)[0] + ",2026-09-01,"
+    rows[5] = rows[5].rsplit(",", 2)[0] + ",9/15/2026,"
+    (tmp_path / "students.csv").write_text("\n".join(rows) + "\n",
+                                           encoding="utf-8")
+    inst = load_roster(tmp_path, rules).instance
+    assert str(inst.students[4].annual_review_date) == "2026-09-15"
