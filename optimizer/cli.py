@@ -190,6 +190,12 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pending initial assessments (CSV: assessment_id, "
+              "site, grade, due_date, areas) to share equally among the "
+              "resource specialists at each site (AB 560); writes "
+              "assessments.csv.")
 def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          authorizations: str | None,
          mapping_file: Path | None, weights_file: Path | None,
@@ -197,7 +203,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
          redact: bool, from_dir: Path | None,
-         published: Path | None) -> None:
+         published: Path | None,
+         assessments_file: Path | None = None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -215,6 +222,11 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _warn(loaded.warnings)
     weights = load_weights(weights_file, mode, priority, overrides)
     params = SolverParams(time_limit, seed, workers)
+    pending = None
+    if assessments_file is not None:
+        from optimizer.inputs.assessments import load_assessments
+
+        pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
         if from_dir is not None:
             run = workflow.replan(loaded, rules, published_assignment(
@@ -227,7 +239,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
                                 redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster))
+                                roster_label=str(roster),
+                                assessments=pending)
     if run.changes is not None and not as_json:
         click.echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")

@@ -144,6 +144,21 @@ class Staff(BaseModel):
         return any(lang.strip().casefold() == want for lang in self.languages)
 
 
+class Assessment(BaseModel):
+    """A pending initial assessment (AB 560): assigned to a resource
+    specialist (or a kind the district names) at the site."""
+
+    model_config = _FROZEN
+
+    assessment_id: str = Field(min_length=1,
+                               description="Student or referral id")
+    site: SiteCode = Field(min_length=1, description="School site code")
+    grade: Grade = Field(description="PK, TK, K, 1-12 or A")
+    due_date: date = Field(description="Date the assessment is due")
+    areas: tuple[str, ...] = Field(default=(),
+                                   description="Areas to assess")
+
+
 class Instance(BaseModel):
     """A whole planning problem: students, staff and planning decisions.
 

@@ -266,6 +266,13 @@ class ObjectiveWeights(BaseModel):
     max_meetings_per_month: int | None = Field(
         default=None, ge=1,
         description="H8: most meetings one case manager holds in a month")
+    assessment_kinds: tuple[str, ...] = Field(
+        default=("RSP",),
+        description="AB 560: who takes pending initial assessments")
+    assessment_max_difference: int = Field(
+        default=1, ge=0,
+        description="AB 560: most assessments one person at a site may "
+        "have beyond another (1: equal shares, within one)")
 
     @field_validator("priority")
     @classmethod
@@ -283,7 +290,8 @@ class ObjectiveWeights(BaseModel):
 
     # The settings of S5 and H8, left out of summary.json without dates.
     CALENDAR_FIELDS: ClassVar[tuple[str, ...]] = (
-        "S5", "calendar_period", "max_meetings_per_month")
+        "S5", "calendar_period", "max_meetings_per_month",
+        "assessment_kinds", "assessment_max_difference")
 
     def calendar(self, students: Iterable) -> Calendar | None:
         """S5 and H8's settings when the roster has meeting dates."""

@@ -446,3 +446,40 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
         authorizations=rules.authorization_mode,
         utilization_by_kind=utilization,
     )
+
+
+def audit_assessments(assessments, staff: tuple[Staff, ...],
+                      assignment: dict[str, str], kinds: tuple[str, ...],
+                      max_difference: int) -> list[Violation]:
+    """AB 560's assignment checked from the files alone: each assessment
+    with a person of the named kinds at its site and grade (A1), and at
+    every site the people who may take its assessments within
+    ``max_difference`` of one another (A2)."""
+    by_id = {c.staff_id: c for c in staff}
+    out: list[Violation] = []
+    count: Counter[str] = Counter(assignment.values())
+    pools: dict[str, set[str]] = defaultdict(set)
+    for a in assessments:
+        able = {c.staff_id for c in staff if c.kind in kinds
+                and c.serves_site(a.site) and a.grade in c.grades}
+        pools[a.site] |= able
+        who = assignment.get(a.assessment_id)
+        if not able:
+            continue  # reported as unassignable, not as a violation
+        if who not in able:
+            name = by_id[who].name if who in by_id else who
+            out.append(Violation(
+                "A1", a.assessment_id, who,
+                f"{name or 'nobody'} is not one of the "
+                f"{'/'.join(kinds)} staff serving site {a.site}, grade "
+                f"{a.grade}"))
+    for site, pool in sorted(pools.items()):
+        if not pool:
+            continue
+        shares = {p: count[p] for p in pool}
+        if max(shares.values()) - min(shares.values()) > max_difference:
+            words = ", ".join(f"{p} {n}" for p, n in sorted(shares.items()))
+            out.append(Violation(
+                "A2", None, None, f"at site {site} the assessments are "
+                f"shared {words}: more than {max_difference} apart"))
+    return out

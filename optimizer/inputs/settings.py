@@ -17,7 +17,9 @@ SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations",
                  "calendar"]
 # The [calendar] table: S5's period and H8's limit (ObjectiveWeights).
 CALENDAR_KEYS = {"period": "calendar_period",
-                 "max_meetings_per_month": "max_meetings_per_month"}
+                 "max_meetings_per_month": "max_meetings_per_month",
+                 "assessment_kinds": "assessment_kinds",
+                 "assessment_max_difference": "assessment_max_difference"}
 
 
 def load_weights_file(path: Path | str) -> dict[str, Any]:
