@@ -488,6 +488,8 @@ def _print_comparison(rows: list[dict]) -> None:
                ("changed_vs_base", "changed\nvs base"),
                ("on_unverified_rows", "on un-\nverified\nrows"),
                ("services_shortfall", "services\nshort")]
+    if any("busiest_month" in r for r in rows):  # with meeting dates
+        columns.append(("busiest_month", "busiest\nmonth"))
     kpis.add_column("scenario", ratio=1, min_width=8)
     for _key, head in columns:
         # As wide as the longest header line: numbers never wrap.

@@ -36,7 +36,7 @@ a comparison, the published plan of ``plan --from``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from math import gcd
@@ -212,11 +212,41 @@ class Seat:
     check: PairCheck
     load: int
     cap: int
+    # With meeting dates: the case manager's meetings per period (S5).
+    meetings: Mapping[str, int] | None = None
+
+
+def meetings_change(meetings: Mapping[str, int], periods: tuple[str, ...],
+                    sign: int) -> int:
+    """Change in one case manager's S5 when a student whose meetings
+    fall in ``periods`` joins (``sign`` 1) or leaves (-1)."""
+    added: dict[str, int] = {}
+    for p in periods:
+        added[p] = added.get(p, 0) + 1
+    return sum(calendar_change(meetings.get(p, 0), sign * k)
+               for p, k in added.items())
+
+
+def busiest_after(meetings: Mapping[str, int], periods: tuple[str, ...],
+                  sign: int) -> tuple[tuple[str, int], tuple[str, int]]:
+    """A case manager's busiest period (earliest of equals) and its
+    meetings, before and after a student with meetings in ``periods``
+    joins (``sign`` 1) or leaves (-1)."""
+    after = dict(meetings)
+    for p in periods:
+        after[p] = after.get(p, 0) + sign
+
+    def top(m: Mapping[str, int]) -> tuple[str, int]:
+        return min(((p, n) for p, n in m.items()),
+                   key=lambda pn: (-pn[1], pn[0]), default=("", 0))
+    return top(meetings), top(after)
 
 
 def move_deltas(units: int, to: Seat, origin: Seat | None,
-                prior: str | None, prior_allowed: bool) -> dict[str, int]:
-    """Change of S1-S4 when one student (``units`` of load) goes to ``to``.
+                prior: str | None, prior_allowed: bool,
+                periods: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Change of S1-S4 when one student (``units`` of load) goes to ``to``
+    (and of S5 when ``periods``, the student's meetings, are given).
 
     ``origin`` is the case manager the student leaves (None for a student
     not yet placed, as in mid-year placement); everyone else stays. The
@@ -235,6 +265,11 @@ def move_deltas(units: int, to: Seat, origin: Seat | None,
         deltas["S3"] -= continuity_loss(prior_allowed, origin.staff_id,
                                         prior)
         deltas["S4"] -= language_miss(origin.check)
+    if periods is not None:
+        deltas[CALENDAR] = meetings_change(to.meetings or {}, periods, 1)
+        if origin is not None:
+            deltas[CALENDAR] += meetings_change(origin.meetings or {},
+                                                periods, -1)
     return deltas
 Mode = Literal["priority-then-weights", "weights", "priority"]
 MODES: tuple[str, ...] = get_args(Mode)

@@ -17,12 +17,12 @@ from optimizer.objectives import (
     REFERENCE,
     Calendar,
     balance_term,
-    calendar_term,
-    has_meeting_dates,
-    meeting_counts,
     best_practice_miss,
+    calendar_term,
     continuity_loss,
+    has_meeting_dates,
     language_miss,
+    meeting_counts,
     reference_change,
 )
 from optimizer.rules import (

@@ -216,3 +216,53 @@ def test_bad_dates_are_located(tmp_path, rules):
                                            encoding="utf-8")
     inst = load_roster(tmp_path, rules).instance
     assert str(inst.students[4].annual_review_date) == "2026-09-15"
+
+
+def test_explanation_s5_is_the_checkers_change(dated, rules):
+    """What moving a student does to S5 (and each busiest month), as
+    the explanation says, is the checker's figure after minus before."""
+    from optimizer.explain import explain_student
+
+    result = solve(dated, rules)
+    assignment = dict(result.assignment)
+    before = audit(dated, rules, assignment)
+    tried = 0
+    for s in dated.students[:40]:
+        e = explain_student(dated, rules, assignment, s.student_id,
+                            checked=before)
+        for alt in e.alternatives:
+            if alt.deltas is None:
+                continue
+            moved = {**assignment, s.student_id: alt.staff_id}
+            after = audit(dated, rules, moved)
+            assert alt.deltas["S5"] == (after.terms["S5"]
+                                        - before.terms["S5"])
+            busiest = after.busiest()
+            for sid, _, (period, n) in alt.busiest:
+                assert busiest.get(sid, ("", 0))[1] == n
+            tried += 1
+            break
+    assert tried >= 10
+
+
+def test_report_and_compare_show_the_calendar(dated, rules, tmp_path):
+    from optimizer import workflow
+
+    run = workflow.plan(dated, rules, input_hash="x",
+                        weights=ObjectiveWeights(), params=SolverParams(),
+                        xlsx=False)
+    html = run.files["report.html"]
+    assert "IEP meeting calendar" in html and "<svg" in html
+    assert "<script" not in html
+    header = run.files["caseloads.csv"].splitlines()[0]
+    assert header.endswith("busiest_period,meetings_in_busiest_period")
+    from optimizer.outputs.compare import kpi_row
+
+    row = kpi_row("base", run.result, run.audit, dated, None, rules)
+    assert row["busiest_month"] == max(run.audit.meetings.values())
+    plain = workflow.plan(_undated(dated), rules, input_hash="x",
+                          weights=ObjectiveWeights(),
+                          params=SolverParams(), xlsx=False)
+    assert "IEP meeting calendar" not in plain.files["report.html"]
+    assert "busiest_month" not in kpi_row(
+        "base", plain.result, plain.audit, _undated(dated), None, rules)

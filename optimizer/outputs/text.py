@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
-from optimizer.explain import Explanation, utilization_text
+from optimizer.explain import (
+    Explanation,
+    busiest_text,
+    utilization_text,
+)
 from optimizer.result import Diagnosis, Result
 from optimizer.verify import Audit
 from optimizer.vocab import COORDINATES
@@ -143,6 +147,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         terms = ", ".join(
             f"{t} {v:+d}" + (f" ({utilization_text(a.utilization)})"
                              if t == "S2" and a.utilization else "")
+            + (f" ({busiest_text(a.busiest)})" if t == "S5" and a.busiest
+               else "")
             for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""
