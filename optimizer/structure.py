@@ -164,6 +164,9 @@ class Structure:
     # S5 and H8's settings when the roster has meeting dates (groups are
     # then alike in their meetings' periods too).
     calendar: Calendar | None = None
+    # The calendar's arrays per part, made once (``solver.calendar``).
+    calendar_views: dict = field(default_factory=dict, repr=False,
+                                 compare=False)
 
 
 def weight_scale(instance: Instance, *more: Student) -> int:

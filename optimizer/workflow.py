@@ -128,17 +128,21 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     """AB 560: share the pending initial assessments (a small assignment
     after the plan, ``solver.assessments``), re-check it, and add each
     assessment's initial IEP meeting to the calendar (meetings.csv)."""
-    from optimizer.objectives import Calendar, period_of
+    from optimizer.objectives import Calendar, meeting_counts, period_of
     from optimizer.solver.assessments import assign_assessments
     from optimizer.verify import audit_assessments
 
-    calendar = checked.calendar or Calendar(weights.calendar_period)
+    calendar = checked.calendar or Calendar(
+        weights.calendar_period, weights.max_meetings_per_month)
     kinds = weights.assessment_kinds
+    placed = [(line.staff.staff_id, line.student) for line in checked.lines
+              if line.staff is not None]
     try:
         shared = assign_assessments(
             assessments, instance.staff, kinds,
             weights.assessment_max_difference, checked.meetings or {},
-            calendar.period)
+            calendar.period, limit=calendar.max_per_month,
+            months=meeting_counts(placed, calendar, months=True))
     except ValueError as exc:
         raise InputError([Problem("assessments", None,
                                   "assessment_max_difference",

@@ -266,3 +266,52 @@ def test_report_and_compare_show_the_calendar(dated, rules, tmp_path):
     assert "IEP meeting calendar" not in plain.files["report.html"]
     assert "busiest_month" not in kpi_row(
         "base", plain.result, plain.audit, _undated(dated), None, rules)
+
+
+# ------------------------------------------------ the README's real output
+
+def _readme_block(name: str) -> list[str]:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- real-output: {re.escape(name)} -->\s*\n"
+                      r"```[a-z]*\n(.*?)\n```", text, re.S)
+    assert match, name
+    return match.group(1).splitlines()
+
+
+def _quoted_in(quoted: list[str], output: str) -> None:
+    import re
+
+    def normal(line: str) -> str:
+        return re.sub(r"\d+\.\d+ s\b", "T s", line)
+    lines = [normal(x) for x in output.splitlines()]
+    at = 0
+    for q in quoted:
+        if q.startswith("$ ") or q.strip() in ("", "..."):
+            continue
+        assert normal(q) in lines[at:], q
+        at = lines.index(normal(q), at) + 1
+
+
+def test_readme_calendar_blocks(tmp_path):
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    run = CliRunner()
+    today = run.invoke(main, ["plan", str(ROOT / "data" / "sample"),
+                              "--out", str(tmp_path / "s"), "--no-xlsx"])
+    assert today.exit_code == 0
+    check = run.invoke(main, ["check", str(DATED),
+                              str(tmp_path / "s" / "assignments.csv")])
+    _quoted_in(_readme_block("calendar-before"), check.stdout)
+    dated = run.invoke(main, ["plan", str(DATED), "--out",
+                              str(tmp_path / "d"), "--no-xlsx"])
+    assert dated.exit_code == 0
+    _quoted_in(_readme_block("calendar-plan"), dated.stdout)
+    tight = run.invoke(main, ["plan", str(DATED), "--weights",
+                              str(DATED / "tight.toml"), "--out",
+                              str(tmp_path / "t"), "--no-xlsx"])
+    assert tight.exit_code == 3
+    _quoted_in(_readme_block("calendar-tight"), tight.stdout)

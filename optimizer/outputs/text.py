@@ -8,6 +8,7 @@ from optimizer.explain import (
     busiest_text,
     utilization_text,
 )
+from optimizer.objectives import calendar_term
 from optimizer.result import Diagnosis, Result
 from optimizer.verify import Audit
 from optimizer.vocab import COORDINATES
@@ -42,6 +43,14 @@ def text_summary(result: Result, audit: Audit | None) -> str:
                  "home language other than English")
     rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
+    if audit.meetings is not None:  # with IEP meeting dates only
+        busiest = audit.busiest().values()
+        most = max((n for _, n in busiest), default=0)
+        lines.append(f"IEP meetings: busiest month {most} for one case "
+                     f"manager; {sum(n >= 6 for n in audit.meetings.values())}"
+                     " case-manager months with 6 or more; sum of "
+                     f"squares {calendar_term(audit.meetings.values())} "
+                     "(meetings.csv)")
     lines.append("Utilization by kind (min / median / max, over 90%):")
     for kind, u in k.utilization_by_kind.items():
         lines.append(f"  {kind:<11} {u.staff:>3} staff  "

@@ -42,10 +42,14 @@ def assign_assessments(assessments: list[Assessment],
                        staff: tuple[Staff, ...], kinds: tuple[str, ...],
                        max_difference: int,
                        meetings: dict[tuple[str, str], int], period: str,
-                       time_limit: float = 20.0, seed: int = 0
+                       time_limit: float = 20.0, seed: int = 0,
+                       limit: int | None = None,
+                       months: dict[tuple[str, str], int] | None = None
                        ) -> AssessmentPlan:
     """Assign every assessment someone can take (see module docstring);
-    ``meetings`` are the plan's meetings per (staff id, period)."""
+    ``meetings`` are the plan's meetings per (staff id, period). With
+    ``limit`` (H8), nobody's meetings in a month, the plan's (``months``,
+    per (staff id, month)) and the initial ones together, exceed it."""
     who = {a.assessment_id: eligible_assessors(a, staff, kinds)
            for a in assessments}
     stuck = [a for a in assessments if not who[a.assessment_id]]
@@ -83,6 +87,14 @@ def assign_assessments(assessments: list[Assessment],
             for k in range(top):
                 model.add(sq >= (2 * k + 1) * total - k * (k + 1))
             squares.append(sq - base * base)
+    if limit is not None:  # H8 holds for the whole year's meetings
+        month = {a.assessment_id: period_of(a.due_date, "month")
+                 for a in todo}
+        for p in people:
+            for m in sorted({month[a] for (a, s) in x if s == p}):
+                model.add(sum(v for (a, s), v in x.items()
+                              if s == p and month[a] == m)
+                          + (months or {}).get((p, m), 0) <= limit)
     model.minimize(sum(squares))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
@@ -90,11 +102,14 @@ def assign_assessments(assessments: list[Assessment],
     solver.parameters.random_seed = seed
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Only people shared between sites can make shares impossible.
         raise ValueError(
             "no assignment gives everyone at each site a share within "
             f"{max_difference} of the others (people who serve several "
-            "sites count once); raise assessment_max_difference")
+            "sites count once)"
+            + (f" and keeps everyone within {limit} IEP meetings a month "
+               "(H8)" if limit is not None else "")
+            + "; raise assessment_max_difference"
+            + (" or max_meetings_per_month" if limit is not None else ""))
     assignment = {a: s for (a, s), v in x.items() if solver.value(v)}
     base_s5 = sum(n * n for n in meetings.values())
     return AssessmentPlan(assignment, code == cp_model.OPTIMAL,

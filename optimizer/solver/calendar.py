@@ -36,11 +36,17 @@ def calendar_view(structure: Structure, component: Component
     cal = structure.calendar
     if cal is None:
         return None
-    groups = structure.groups
-    reps = [groups[g].student for g in component.groups]
-    return CalendarView(*_matrix([cal.periods(s) for s in reps]),
-                        *_matrix([cal.months(s) for s in reps]),
-                        cal.max_per_month)
+    # Made once per part (the MIP, CP-SAT and every pricing read it).
+    key = (component.groups[0] if component.groups else -1,
+           len(component.groups))
+    view = structure.calendar_views.get(key)
+    if view is None:
+        groups = structure.groups
+        reps = [groups[g].student for g in component.groups]
+        view = structure.calendar_views[key] = CalendarView(
+            *_matrix([cal.periods(s) for s in reps]),
+            *_matrix([cal.months(s) for s in reps]), cal.max_per_month)
+    return view
 
 
 def _matrix(labels: list[tuple[str, ...]]) -> tuple[list[str], np.ndarray]:

@@ -128,11 +128,11 @@ def meeting_limit_diagnosis(structure: Structure) -> Diagnosis:
             if flow.optimal_flow() >= total:
                 continue
             side = set(flow.get_source_side_min_cut())
-            students = tuple(
+            students = tuple(sorted(
                 inst.students[x].student_id
                 for i, g in enumerate(comp.groups)
                 if 2 + i in side and need[i]
-                for x in structure.groups[g].members)
+                for x in structure.groups[g].members))
             staff = tuple((inst.staff[c].staff_id, inst.staff[c].name)
                           for i, c in enumerate(comp.staff)
                           if 2 + n_groups + i in side)
