@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.objectives import calendar_term
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 
 @dataclass

@@ -16,7 +16,7 @@ from ortools.graph.python import max_flow
 
 from optimizer.result import CapacityShortfall, Diagnosis, MeetingOverload
 from optimizer.solver.calendar import calendar_view
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 
 def capacity_shortfalls(structure: Structure) -> list[CapacityShortfall]:

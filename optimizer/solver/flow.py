@@ -43,7 +43,7 @@ from optimizer.solver.calendar import (
     calendar_value,
     calendar_view,
 )
-from optimizer.structure import Component, PairCounts, Structure
+from optimizer.solver.structure import Component, PairCounts, Structure
 
 
 @dataclass

@@ -21,11 +21,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizer.domain import Instance, Student
-from optimizer.eligibility import Eligible, eligible_pairs
-from optimizer.groups import Group, GroupList, order_groups
+from optimizer.domain import Instance, Student, weight_scale
 from optimizer.objectives import Calendar
 from optimizer.rules import PairCheck, RuleSet
+from optimizer.solver.eligibility import Eligible, eligible_pairs
+from optimizer.solver.groups import Group, GroupList, order_groups
 
 
 class Pair(NamedTuple):
@@ -167,18 +167,6 @@ class Structure:
     # The calendar's arrays per part, made once (``solver.calendar``).
     calendar_views: dict = field(default_factory=dict, repr=False,
                                  compare=False)
-
-
-def weight_scale(instance: Instance, *more: Student) -> int:
-    """1, 10 or 100: the smallest scale making every weight whole (of the
-    roster's students and ``more``, e.g. a student being placed)."""
-    weights = np.array([s.weight for s in (*instance.students, *more)],
-                       dtype=float)
-    for scale in (1, 10, 100):
-        scaled = weights * scale
-        if bool(np.all(np.abs(scaled - np.round(scaled)) < 1e-9)):
-            return scale
-    return 100
 
 
 _PRIOR = attrgetter("prior_case_manager")
