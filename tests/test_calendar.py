@@ -327,3 +327,32 @@ def test_readme_calendar_blocks(tmp_path):
                               str(tmp_path / "t"), "--no-xlsx"])
     assert tight.exit_code == 3
     _quoted_in(_readme_block("calendar-tight"), tight.stdout)
+
+
+def test_a_scenario_moves_meeting_dates(dated, rules, tmp_path):
+    from optimizer.errors import InputError
+    from optimizer.inputs import scenarios
+
+    path = tmp_path / "move.toml"
+    path.write_text(f'''name = "Move two reviews"
+roster = "{DATED.as_posix()}"
+
+[[update_students]]
+student_id = "100001"
+annual_review_date = "2026-12-01"
+
+[[update_students]]
+student_id = "100002"
+reevaluation_date = "not a date"
+''', encoding="utf-8")
+    sc = scenarios.load_scenario(path)
+    with pytest.raises(InputError) as err:
+        scenarios.apply(dated, sc, rules)
+    assert [(p.column, p.value) for p in err.value.problems] == [
+        ("update_students.reevaluation_date", "not a date")]
+    path.write_text(path.read_text().replace("not a date", "2027-02-02"))
+    changed = scenarios.apply(dated, scenarios.load_scenario(path), rules)
+    by_id = changed.student_by_id()
+    assert str(by_id["100001"].annual_review_date) == "2026-12-01"
+    assert str(by_id["100002"].reevaluation_date) == "2027-02-02"
+    assert by_id["100003"] == dated.student_by_id()["100003"]
