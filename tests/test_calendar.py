@@ -356,3 +356,31 @@ reevaluation_date = "not a date"
     assert str(by_id["100001"].annual_review_date) == "2026-12-01"
     assert str(by_id["100002"].reevaluation_date) == "2027-02-02"
     assert by_id["100003"] == dated.student_by_id()["100003"]
+
+
+def test_workbook_date_cells_are_read(tmp_path, rules):
+    """A spreadsheet's date cells (not text) are dates in the plan."""
+    import csv
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name in ("students", "staff"):
+        sheet = book.create_sheet(name)
+        with open(DATED / f"{name}.csv", newline="",
+                  encoding="utf-8") as fh:
+            for i, row in enumerate(csv.reader(fh)):
+                if name == "students" and i:
+                    row = [dt.date.fromisoformat(c) if c and j >= 15
+                           else c for j, c in enumerate(row)]
+                sheet.append(row)
+    path = tmp_path / "dated.xlsx"
+    book.save(path)
+    from_book = load_roster(path, rules).instance
+    from_csv = load_roster(DATED, rules).instance
+    assert [(s.annual_review_date, s.reevaluation_date)
+            for s in from_book.students] == [
+        (s.annual_review_date, s.reevaluation_date)
+        for s in from_csv.students]
