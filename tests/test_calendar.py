@@ -384,3 +384,21 @@ def test_workbook_date_cells_are_read(tmp_path, rules):
             for s in from_book.students] == [
         (s.annual_review_date, s.reevaluation_date)
         for s in from_csv.students]
+
+
+def test_calendar_settings_are_read_and_checked(tmp_path):
+    from optimizer.inputs.settings import load_weights
+
+    path = tmp_path / "w.toml"
+    path.write_text('[weights]\nS5 = 0.5\n[calendar]\nperiod = "week"\n'
+                    'max_meetings_per_month = 6\n', encoding="utf-8")
+    w = load_weights(path, None, None, {})
+    assert (w.S5, w.calendar_period, w.max_meetings_per_month) == (
+        0.5, "week", 6)
+    path.write_text('[calendar]\nmax_meetings = 6\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_weights(path, None, None, {})
+    assert "calendar.max_meetings" in str(err.value.problems[0].column)
+    path.write_text('[calendar]\nperiod = "fortnight"\n', encoding="utf-8")
+    with pytest.raises(InputError):
+        load_weights(path, None, None, {})
