@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
-from optimizer.objectives import ObjectiveWeights
+from optimizer.objectives import ObjectiveWeights, calendar_term
 from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
 from optimizer.result import SolverParams
@@ -323,7 +323,7 @@ def calendar_heat_map(audit: Audit, instance: Instance, names: Names
         "height": _HEAD_H + len(rows) * _CELL_H + 4,
         "total_x": _LABEL_W + len(periods) * _CELL_W + 8,
         "most": max(audit.meetings.values(), default=0),
-        "s5": audit.terms.get("S5"),
+        "s5": calendar_term(audit.meetings.values()),
     }
 
 
