@@ -67,7 +67,9 @@ def test_term_lowers_the_calendar_on_every_path(path, dated, rules,
     method = path
     if path == "large-part":
         method = "auto"
-        # A part too large for CP-SAT: the dates send it to the MIP.
+        # A part too large for the MIP and CP-SAT: the flow's plan
+        # improved by single-student moves that count S5, with the token
+        # bound plus S5's equal-shares bound as its (honest) gap.
         monkeypatch.setattr(importlib.import_module(solve.__module__),
                             "CPSAT_MAX_PAIRS", 0)
     result = solve(dated, rules, params=SolverParams(time_limit=60),
@@ -402,3 +404,24 @@ def test_calendar_settings_are_read_and_checked(tmp_path):
     path.write_text('[calendar]\nperiod = "fortnight"\n', encoding="utf-8")
     with pytest.raises(InputError):
         load_weights(path, None, None, {})
+
+
+def test_calendar_bound_never_exceeds_the_optimum(dated, rules):
+    """S5's equal-shares bound is at most the least S5 of any plan (S5
+    alone, proven by the MIP)."""
+    from optimizer.solver.calendar import calendar_lower_bound
+    from optimizer.solver.structure import build_structure
+
+    dated = dated.replace(students=tuple(s for s in dated.students
+                                         if s.site == "JEF"))
+    weights = ObjectiveWeights(mode="weights", S1=0, S2=0, S3=0, S4=0,
+                               S5=1)  # S5 alone
+    result = solve(dated, rules, weights, method="mip",
+                   params=SolverParams(time_limit=30))
+    first = result.levels[0]
+    assert first.terms == {"S5": 1} and first.optimal
+    structure = build_structure(dated, rules, None,
+                                weights.calendar(dated.students))
+    bound = sum(calendar_lower_bound(structure, c, {"S5": 1})
+                for c in structure.components)
+    assert 0 < bound <= first.objective

@@ -95,3 +95,31 @@ def calendar_active(structure: Structure, levels: list[dict[str, int]]
     cal = structure.calendar
     return cal is not None and (cal.max_per_month is not None or any(
         "S5" in lv for lv in levels))
+
+
+def calendar_lower_bound(structure: Structure, component: Component,
+                         level: dict[str, int]) -> int:
+    """A valid lower bound of S5's share of ``level`` on a part (0
+    without S5 in it): every student is placed, so each period's meetings
+    are fixed, and no plan spreads them more evenly than equal shares
+    among the staff who may hold any of them. Added to the token bound,
+    which leaves S5 out (the least of a sum is at least the sum of the
+    least of each)."""
+    cal = calendar_view(structure, component)
+    coef = level.get("S5", 0)
+    if cal is None or not coef:
+        return 0
+    a = structure.arrays
+    groups = np.asarray(component.groups, dtype=np.int64)
+    local = np.full(len(a.size), -1, dtype=np.int64)
+    local[groups] = np.arange(len(groups), dtype=np.int64)
+    pairs = np.asarray(component.pairs, dtype=np.int64)
+    pg, ps = local[a.group[pairs]], a.staff[pairs]
+    total = 0
+    for t in range(cal.meet.shape[1]):
+        meetings = int((a.size[groups] * cal.meet[:, t]).sum())
+        staff = len(np.unique(ps[cal.meet[pg, t] > 0]))
+        if meetings and staff:
+            q, r = divmod(meetings, staff)
+            total += r * (q + 1) ** 2 + (staff - r) * q * q
+    return coef * total

@@ -17,7 +17,7 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
-from optimizer.solver.calendar import calendar_active
+from optimizer.solver.calendar import calendar_active, calendar_lower_bound
 from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
@@ -219,6 +219,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     dated = calendar_active(structure, levels)
     limited = (structure.calendar is not None
                and structure.calendar.max_per_month is not None)
+    fits = _cpsat_fits(comp, method)
     if method == "mip":
         return _mip_outcome(structure, comp, mip.solve_levels(
             structure, comp, levels, [], hint, share, params.seed),
@@ -226,11 +227,12 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1 \
             and not limited:  # H8 may cost best practice: S1 is re-solved
         solved = [LevelOutcome(levels[0], s1, s1, True)]
-        # A better start for weighted loads: single-student moves (which
-        # know nothing of meetings, so not with S5 or H8).
-        if not dated:
+        # A better start for weighted loads: single-student moves. With
+        # dates the MIP does better from the flow's plan, except on parts
+        # too large for it, where the moves (S5 included) make the plan.
+        if not dated or not fits:
             hint = improve_by_moves(structure, comp, hint, levels[1])
-    if method == "auto" and (_cpsat_fits(comp, method) or dated):
+    if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
         leading = mip.leading(levels)
@@ -241,8 +243,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                     levels):
                 return _mip_outcome(structure, comp, found, len(levels))
             solved, hint = found.levels, found.counts
-    elif len(solved) == 1 and len(levels) == 2 and not _cpsat_fits(
-            comp, method):
+    elif len(solved) == 1 and len(levels) == 2 and not fits:
         return _bounded(structure, comp, levels, hint, solved)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
@@ -275,7 +276,8 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
             s1 = next((d.objective for d in levels
                        if d.terms == {"S1": 1} and d.optimal), None)
             bound = min(max(lv.bound, weighted_lower_bound(
-                structure, comp, lv.terms, s1)), lv.objective)
+                structure, comp, lv.terms, s1) + calendar_lower_bound(
+                structure, comp, lv.terms)), lv.objective)
             lv = LevelOutcome(lv.terms, lv.objective, bound,
                               bound >= lv.objective)
         levels.append(lv)
@@ -303,7 +305,8 @@ def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
     bound = weighted_lower_bound(structure, comp, level,
-                                 solved[0].objective)
+                                 solved[0].objective) + calendar_lower_bound(
+        structure, comp, level)
     optimal = bound >= value
     return ComponentOutcome(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, counts,
