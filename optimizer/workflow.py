@@ -83,10 +83,10 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
                 + "; ".join(map(str, checked.violations[:5])))
         rows = tables.assignments_rows(checked, instance, rules, rename)
         files["assignments.csv"] = tables.csv_text(rows)
-        files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
-        if assessments is not None:
+        if assessments is not None:  # their meetings join the calendar
             files["assessments.csv"] = _assessments(
                 instance, weights, checked, assessments, warnings, rename)
+        files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
         meetings = tables.meetings_csv(checked, instance)
         if meetings is not None:  # with IEP meeting dates only
             files["meetings.csv"] = meetings

@@ -60,6 +60,12 @@ def test_sixty_assessments_at_three_sites_within_one(dated, rules):
                                     s.reevaluation_date) if d})
                    for s in dated.students)
     assert total == meetings + 60
+    # caseloads.csv's busiest month counts them too.
+    busiest = {r["staff_id"]: int(r["meetings_in_busiest_period"])
+               for r in csv.DictReader(io.StringIO(
+                   run.files["caseloads.csv"]))
+               if int(r["meetings_in_busiest_period"])}
+    assert busiest == {r[0]: max(map(int, r[2:-1])) for r in table[1:]}
 
 
 def test_shares_follow_the_district_setting(dated, rules):
