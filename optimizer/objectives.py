@@ -45,6 +45,7 @@ from typing import ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optimizer.rules import PairCheck
+from optimizer.vocab import PROVIDES
 
 TERMS: tuple[str, ...] = ("S1", "S2", "S3", "S4")
 # The meeting-calendar term: a level of its own only with meeting dates.
@@ -321,6 +322,17 @@ class ObjectiveWeights(BaseModel):
                 "each of them once (and S5, the meeting calendar, "
                 "if wanted elsewhere than last)"
             )
+        return v
+
+    @field_validator("assessment_kinds")
+    @classmethod
+    def _kinds_are_known(cls, v: tuple[str, ...]):
+        v = tuple(k.strip().upper() for k in v)
+        unknown = [k for k in v if k not in PROVIDES]
+        if unknown or not v:
+            raise ValueError(
+                f"assessment_kinds must name kinds of staff from "
+                f"{', '.join(PROVIDES)}; got {', '.join(unknown) or 'none'}")
         return v
 
     # The settings of S5 and H8, left out of summary.json without dates.

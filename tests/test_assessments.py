@@ -111,3 +111,12 @@ def test_bad_assessment_rows_are_located(tmp_path):
     found = {(p.row, p.column, p.value) for p in err.value.problems}
     assert (3, "due_date", "2027-13-01") in found
     assert any(p.column == "assessment_id" for p in err.value.problems)
+
+
+def test_assessment_kinds_are_checked():
+    from pydantic import ValidationError
+
+    assert ObjectiveWeights(assessment_kinds=("rsp", "Speech")
+                            ).assessment_kinds == ("RSP", "SPEECH")
+    with pytest.raises(ValidationError, match="assessment_kinds"):
+        ObjectiveWeights(assessment_kinds=("psychologist",))
