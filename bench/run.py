@@ -48,11 +48,14 @@ HERE = Path(__file__).parent
 ORDER = {"school": 0, "district": 1, "large": 2}
 
 
-def roster(shape: str, size: str, weighted: bool, root: Path) -> Path:
-    folder = root / (f"{size}-{shape}" + ("-weighted" if weighted else ""))
+def roster(shape: str, size: str, weighted: bool, root: Path,
+           staffing: str = "slack") -> Path:
+    folder = root / (f"{size}-{shape}"
+                     + ("-tight" if staffing == "tight" else "")
+                     + ("-weighted" if weighted else ""))
     if not (folder / "students.csv").exists():
         students, staff = generate(size, seed=7, weighted=weighted,
-                                   shape=shape)
+                                   shape=shape, staffing=staffing)
         write(students, staff, folder)
     return folder
 

@@ -20,6 +20,7 @@ from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
+from optimizer.solver.lagrange import cap_bound
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
 from optimizer.structure import PairCounts, Structure, build_structure
@@ -200,7 +201,8 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
             solved, hint = found.levels, found.counts
     elif len(solved) == 1 and len(levels) == 2 and not _cpsat_fits(
             comp, method):
-        return _bounded(structure, comp, levels, hint, solved)
+        return _bounded(structure, comp, levels, hint, solved,
+                        time.monotonic() + share)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
 
@@ -220,8 +222,9 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
             # S1 alone: the MIP's bound is exact.
             s1 = next((d.objective for d in levels
                        if d.terms == {"S1": 1} and d.optimal), None)
-            bound = min(max(lv.bound, weighted_lower_bound(
-                structure, comp, lv.terms, s1)), lv.objective)
+            bound = min(max(lv.bound, _token_bound(
+                structure, comp, lv.terms, s1, found.counts, lv.objective,
+                time.monotonic())), lv.objective)
             lv = LevelOutcome(lv.terms, lv.objective, bound,
                               bound >= lv.objective)
         levels.append(lv)
@@ -238,18 +241,32 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
 CPSAT_MAX_PAIRS = 250_000
 
 
+def _token_bound(structure: Structure, comp, level: dict[str, int],
+                 s1: int | None, counts: dict[int, int], value: int,
+                 deadline: float) -> int:
+    """The token bound with Lagrangian multipliers on the caps (at least
+    one flow, more until ``deadline`` or ``value`` is proven); the token
+    bound without them if those costs do not fit 64 bits."""
+    bound = cap_bound(structure, comp, level, s1, counts, value, deadline)
+    if bound is None:
+        return weighted_lower_bound(structure, comp, level, s1)
+    return bound
+
+
 def _cpsat_fits(comp, method: str) -> bool:
     return method == "cpsat" or len(comp.pairs) <= CPSAT_MAX_PAIRS
 
 
 def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
-             solved: list[LevelOutcome]) -> ComponentOutcome:
-    """The plan ``counts`` with the weight-token bound as its proof."""
+             solved: list[LevelOutcome], deadline: float
+             ) -> ComponentOutcome:
+    """The plan ``counts`` with the weight-token bound as its proof, its
+    multipliers on the caps improved until ``deadline`` or the proof."""
     level = levels[1]
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
-    bound = weighted_lower_bound(structure, comp, level,
-                                 solved[0].objective)
+    bound = _token_bound(structure, comp, level, solved[0].objective,
+                         counts, value, deadline)
     optimal = bound >= value
     return ComponentOutcome(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, counts,
