@@ -30,7 +30,7 @@ from optimizer.result import LevelOutcome
 from optimizer.solver import mip
 from optimizer.solver.flow import solve_flow
 from optimizer.solver.moves import improve_by_moves
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 
 HERE = Path(__file__).parent
 

@@ -20,11 +20,11 @@ from optimizer.domain import Instance
 from optimizer.inputs.roster import load_roster
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import SolverParams, SolveStatus
-from optimizer.solve import solve
 from optimizer.solver import lagrange
 from optimizer.solver.bound import _lambda, weighted_lower_bound
+from optimizer.solver.dispatch import solve
 from optimizer.solver.flow import _view, solve_flow
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 from tests.test_mip import weighted_instances
 from tests.test_properties import RULES
 

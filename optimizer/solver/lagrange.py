@@ -34,7 +34,7 @@ from ortools.graph.python import min_cost_flow
 from optimizer.objectives import TERMS, balance_coefficient
 from optimizer.solver.bound import _lambda
 from optimizer.solver.flow import _View, _view
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 _INT64 = 2**62  # OR-Tools scales costs inside: keep well under int64
 
