@@ -188,6 +188,7 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
 def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                      levels, params, share, method: str
                      ) -> ComponentOutcome:
+    deadline = time.monotonic() + share
     if method in ("auto", "flow") and flow.optimal:
         # exact_for, and R's costs fit ("flow" checked every part is so)
         return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
@@ -224,8 +225,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
             solved, hint = found.levels, found.counts
     elif len(solved) == 1 and len(levels) == 2 and not _cpsat_fits(
             comp, method):
-        return _bounded(structure, comp, levels, hint, solved,
-                        time.monotonic() + share)
+        return _bounded(structure, comp, levels, hint, solved, deadline)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
 

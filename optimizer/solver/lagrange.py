@@ -173,7 +173,7 @@ def cap_bound(structure: Structure, component: Component,
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
                                      n), net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
-    theta, since = 0.5, 0
+    theta, since = 1.0, 0
     for _ in range(steps):
         began = time.monotonic()
         got = evaluate(net, np.rint(mu).astype(np.int64))
