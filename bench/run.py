@@ -72,8 +72,13 @@ def roster(shape: str, size: str, weighted: bool, root: Path) -> Path:
 def run_plan(folder: Path, out: Path, extra: list[str],
              code: Path | None = None) -> dict:
     """One whole ``caseload plan`` process; ``code``: another checkout."""
-    cmd = [sys.executable, "-m", "optimizer.cli", "plan", str(folder),
-           "--out", str(out), *extra]
+    # Peak memory from /usr/bin/time: a child forked from this process
+    # (which holds the loaded roster) would report this process's peak
+    # too (Linux keeps the larger across fork and exec).
+    rss = out.parent / f"{out.name}.rss"
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable,
+           "-m", "optimizer.cli", "plan", str(folder), "--out", str(out),
+           *extra]
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -82,14 +87,14 @@ def run_plan(folder: Path, out: Path, extra: list[str],
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env,
                             cwd=code or None)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code_ = os.waitstatus_to_exitcode(status)
     if code_ != 0:
         raise RuntimeError(f"caseload plan exited {code_}: {cmd}")
     summary = json.loads((out / "summary.json").read_text())
-    return {"wall": wall, "mb": usage.ru_maxrss / 1024, "load": load,
-            "summary": summary}
+    return {"wall": wall, "mb": int(rss.read_text().split()[-1]) / 1024,
+            "load": load, "summary": summary}
 
 
 def _row(base: dict, method: str, runs: list[dict], inst, rules,

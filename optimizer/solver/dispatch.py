@@ -245,9 +245,11 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
             # S1 alone: the MIP's bound is exact.
             s1 = next((d.objective for d in levels
                        if d.terms == {"S1": 1} and d.optimal), None)
+            # A part small enough for the MIP takes a few cheap flows
+            # (0.1 s each at 50,000 pairs) beyond the MIP's time.
             bound = min(max(lv.bound, _token_bound(
                 structure, comp, lv.terms, s1, found.counts, lv.objective,
-                time.monotonic())), lv.objective)
+                time.monotonic(), MIP_BOUND_STEPS)), lv.objective)
             lv = LevelOutcome(lv.terms, lv.objective, bound,
                               bound >= lv.objective)
         levels.append(lv)
@@ -264,13 +266,19 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
 CPSAT_MAX_PAIRS = 250_000
 
 
+# Flows of the cap-aware bound an unproven MIP level always gets: on the
+# tight 5,000-student weighted roster, 0.78% -> 0.05% in about 1 s.
+MIP_BOUND_STEPS = 8
+
+
 def _token_bound(structure: Structure, comp, level: dict[str, int],
                  s1: int | None, counts: dict[int, int], value: int,
-                 deadline: float) -> int:
+                 deadline: float, min_steps: int = 1) -> int:
     """The token bound with Lagrangian multipliers on the caps (at least
-    one flow, more until ``deadline`` or ``value`` is proven); the token
-    bound without them if those costs do not fit 64 bits."""
-    bound = cap_bound(structure, comp, level, s1, counts, value, deadline)
+    ``min_steps`` flows, more until ``deadline`` or ``value`` is proven);
+    the token bound without them if those costs do not fit 64 bits."""
+    bound = cap_bound(structure, comp, level, s1, counts, value, deadline,
+                      min_steps=min_steps)
     if bound is None:
         return weighted_lower_bound(structure, comp, level, s1)
     return bound

@@ -149,7 +149,7 @@ def evaluate(net: _Network, mu: np.ndarray
 def cap_bound(structure: Structure, component: Component,
               level: dict[str, int], s1_optimum: int | None,
               counts: dict[int, int], upper: int, deadline: float,
-              steps: int = 10_000) -> int | None:
+              steps: int = 10_000, min_steps: int = 1) -> int | None:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -157,8 +157,9 @@ def cap_bound(structure: Structure, component: Component,
     worth (``plan_multipliers``), and Polyak's step aims at ``upper``.
     Steps go on until the bound reaches ``upper`` (nothing is left to
     prove), ``steps`` flows were solved, or the next step would end after
-    ``deadline`` (monotonic clock; the first is always solved). None
-    when no bound could be computed (costs beyond 64 bits).
+    ``deadline`` (monotonic clock; the first ``min_steps`` are always
+    solved). None when no bound could be computed (costs beyond 64
+    bits).
     """
     v = _view(structure, component)
     lam = 0
@@ -174,7 +175,7 @@ def cap_bound(structure: Structure, component: Component,
                                      n), net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
-    for _ in range(steps):
+    for step in range(steps):
         began = time.monotonic()
         got = evaluate(net, np.rint(mu).astype(np.int64))
         if got is None:
@@ -187,7 +188,8 @@ def cap_bound(structure: Structure, component: Component,
             if since >= 2:
                 theta, since = theta / 2, 0
         now = time.monotonic()
-        if best >= upper or now + (now - began) > deadline:
+        if best >= upper or (step + 1 >= min_steps
+                             and now + (now - began) > deadline):
             break
         if theta < 0.01:  # steps too short to matter: from the best again
             mu, bound, students, theta = best_mu, best, best_students, 0.25
