@@ -107,6 +107,14 @@ class AuthorizationRule(BaseModel):
     note: str = Field(default="", description="Limits, caveats")
 
 
+# What a caseload-table row is in law: a cap set by law that binds
+# anyone doing the work (``cap``), a district-wide average set by law
+# (``average``), or a district default (blank).
+CAP_LAW = "cap"
+AVERAGE_LAW = "average"
+CASELOAD_LAWS = ("", CAP_LAW, AVERAGE_LAW)
+
+
 class CaseloadDefault(BaseModel):
     """Default cap for a kind of provider (before FTE)."""
 
@@ -119,6 +127,10 @@ class CaseloadDefault(BaseModel):
     max_with_waiver: int | None = Field(
         default=None, ge=0, description="The most the law allows with a "
         "waiver (RSP: 32, EC 56362(c)); None: no statutory ceiling")
+    law: str = Field(
+        default="", description="cap: a cap set by law for anyone doing "
+        "the work, whatever else they do; average: a district-wide average "
+        "set by law (reported, warned when over); blank: district default")
     verified: bool
     source: str
 
@@ -126,6 +138,11 @@ class CaseloadDefault(BaseModel):
     def citation(self) -> str:
         """The statute or policy named first in ``source``."""
         return self.source.split(":")[0].strip()
+
+    @property
+    def ceiling(self) -> int:
+        """The most anyone may be given under this row (with a waiver)."""
+        return max(self.default_cap, self.max_with_waiver or 0)
 
 
 class RelatedServiceRule(BaseModel):
@@ -192,50 +209,106 @@ class RuleSet(BaseModel):
                 return row
         return next((r for r in rows if r.only_grades is None), None)
 
-    def effective_cap(self, staff: Staff) -> int:
-        """H6 cap: as given, else the table default times FTE, rounded down."""
-        if staff.max_caseload is not None:
-            return staff.max_caseload
-        row = self.default_cap(staff)
-        if row is None:
-            return 0
-        return floor(row.default_cap * staff.fte + 1e-9)
+    def legal_rows(self, staff: Staff) -> tuple[CaseloadDefault, ...]:
+        """Every cap set by law that binds this person, from what they do.
+
+        Law caps the person whatever the order of ``provides``: anyone
+        providing RSP is a resource specialist (EC 56362(c)); an SLP
+        whose grades lie within the row's grades (PK and TK: ages 3-5)
+        has the preschool cap (EC 56441.7(a)).
+        """
+        return tuple(r for r in self.caseload_defaults
+                     if r.law == CAP_LAW and r.provides in staff.provides
+                     and (r.only_grades is None
+                          or staff.grades <= r.only_grades))
 
     def legal_cap(self, staff: Staff) -> CaseloadDefault | None:
-        """The caseload-table row whose cap set by law binds this person.
+        """The caseload-table row whose cap set by law binds this person
+        (the lowest ceiling among ``legal_rows``), or None."""
+        return min(self.legal_rows(staff),
+                   key=lambda r: (r.ceiling, r.default_cap), default=None)
 
-        Rows with ``max_with_waiver`` are the law's: their ``default_cap``
-        is the cap and ``max_with_waiver`` the most a waiver allows. Law
-        caps the person whatever else they provide: anyone providing RSP
-        is a resource specialist (EC 56362(c)); an SLP whose grades lie
-        within the row's grades (PK and TK: ages 3-5) has the preschool cap
-        (EC 56441.7(a)). The lowest such ceiling binds.
+    def effective_cap(self, staff: Staff) -> int:
+        """H6 cap, from what the person does (never the order of
+        ``provides`` alone).
+
+        ``max_caseload`` as given, else the table default for the first
+        ``provides`` entry times FTE, rounded down; then held to every cap
+        set by law that binds the person (``legal_rows``): with a blank
+        ``max_caseload`` to the law's cap times FTE (28 for a resource
+        specialist, 40 for a preschool SLP), with an explicit one to the
+        most the law allows (32 with a waiver). An explicit cap above that
+        is refused when the roster is read (``legal_cap_issue``).
         """
-        rows = [r for r in self.caseload_defaults
-                if r.max_with_waiver is not None
-                and r.provides in staff.provides
-                and (r.only_grades is None or staff.grades <= r.only_grades)]
-        return min(rows, key=lambda r: r.max_with_waiver or 0, default=None)
+        laws = self.legal_rows(staff)
+        if staff.max_caseload is not None:
+            return min([staff.max_caseload, *(r.ceiling for r in laws)])
+        row = self.default_cap(staff)
+        caps = [_times_fte(r.default_cap, staff.fte) for r in laws]
+        if row is not None:
+            caps.append(_times_fte(row.default_cap, staff.fte))
+        return min(caps, default=0)
+
+    def cap_reason(self, staff: Staff) -> str:
+        """Where the person's H6 cap comes from, in plain words."""
+        cap = self.effective_cap(staff)
+        law = min(self.legal_rows(staff), key=lambda r: (
+            r.ceiling if staff.max_caseload is not None
+            else _times_fte(r.default_cap, staff.fte)), default=None)
+        if law is not None:
+            bound = (law.ceiling if staff.max_caseload is not None
+                     else _times_fte(law.default_cap, staff.fte))
+            if bound == cap:
+                who = _law_who(law)
+                if staff.max_caseload is not None:
+                    return (f"{who}: at most {law.ceiling} with a waiver "
+                            f"({law.citation})")
+                fte = "" if staff.fte == 1 else f" times FTE {staff.fte:g}"
+                return (f"{who}: {law.default_cap}{fte} ({law.citation})")
+        if staff.max_caseload is not None:
+            return "max_caseload as given"
+        row = self.default_cap(staff)
+        if row is None:
+            return f"no caseload-table row for {staff.kind}"
+        fte = "" if staff.fte == 1 else f" times FTE {staff.fte:g}"
+        return (f"the caseload table's default for {row.provides}: "
+                f"{row.default_cap}{fte}")
 
     def legal_cap_issue(self, staff: Staff) -> tuple[str, str] | None:
         """``("error" | "warning", why)`` when an explicit ``max_caseload``
-        passes a cap set by law (None when it does not, or is blank)."""
-        row = self.legal_cap(staff)
-        if row is None or staff.max_caseload is None:
+        passes a cap set by law, or a statutory average for the person's
+        kind of work (None when it does not, or is blank)."""
+        if staff.max_caseload is None:
             return None
-        given, cap = staff.max_caseload, row.default_cap
-        most = row.max_with_waiver or cap
-        who = ("a preschool speech-language pathologist (grades "
-               f"{describe_grades(row.only_grades)})" if row.only_grades
-               else f"anyone providing {row.provides}")
-        if given > most:
-            waiver = f", {most} with a waiver" if most > cap else ""
-            return ("error", f"{given} is above the cap set by law for "
-                    f"{who}: at most {cap}{waiver} ({row.citation})")
-        if given > cap:
-            return ("warning", f"{given} is above {cap} and needs a "
-                    f"waiver, allowed up to {most} ({row.citation})")
+        given = staff.max_caseload
+        row = self.legal_cap(staff)
+        if row is not None:
+            cap, most = row.default_cap, row.ceiling
+            who = _law_who(row)
+            if given > most:
+                waiver = f", {most} with a waiver" if most > cap else ""
+                return ("error", f"{given} is above the cap set by law for "
+                        f"{who}: at most {cap}{waiver} ({row.citation})")
+            if given > cap:
+                return ("warning", f"{given} is above {cap} and needs a "
+                        f"waiver, allowed up to {most} ({row.citation})")
+            return None
+        for avg in self.average_rows(staff):
+            if given > _times_fte(avg.default_cap, staff.fte):
+                return ("warning", f"{given} is above the average of "
+                        f"{avg.default_cap} per full-time "
+                        f"{_provider_name(avg.provides)} that "
+                        f"{avg.citation} sets district-wide: allowed for "
+                        "one person only while the district average stays "
+                        f"within {avg.default_cap} (the plan reports it), "
+                        "or the local plan gives the reasons")
         return None
+
+    def average_rows(self, staff: Staff) -> tuple[CaseloadDefault, ...]:
+        """Statutory averages (``law = average``) for what the person
+        does (the SLP 55 of EC 56363.3)."""
+        return tuple(r for r in self.caseload_defaults
+                     if r.law == AVERAGE_LAW and r.provides in staff.provides)
 
     def usable(self, rule: AuthorizationRule) -> bool:
         """Whether the authorization setting lets a plan rely on a row."""
@@ -275,6 +348,25 @@ class RuleSet(BaseModel):
             and _holds(r, held) and self.usable(r)
             and any(self.credentials[c].teaching_base
                     for c in r.credentials & held if c in self.credentials))
+
+
+def _times_fte(cap: int, fte: float) -> int:
+    return floor(cap * fte + 1e-9)
+
+
+def _provider_name(provides: str) -> str:
+    return {"RSP": "resource specialist",
+            "SPEECH": "speech-language pathologist"}.get(
+        provides, f"{provides} provider")
+
+
+def _law_who(row: CaseloadDefault) -> str:
+    """Whom a cap set by law binds, in plain words."""
+    if row.only_grades:
+        return (f"a {_provider_name(row.provides)} serving only grades "
+                f"{describe_grades(row.only_grades)} (ages 3-5)")
+    return f"anyone providing {row.provides} (a resource specialist)" \
+        if row.provides == "RSP" else f"anyone providing {row.provides}"
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,7 @@ def audit(instance: Instance, rules: RuleSet,
         if n > cap:
             violations.append(Violation(
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
-                f"the cap of {cap}"))
+                f"the cap of {cap} ({rules.cap_reason(c)})"))
     terms = tally.terms(instance, caps, load_units)
     if reference is not None:
         terms[REFERENCE] = sum(

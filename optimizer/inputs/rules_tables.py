@@ -16,6 +16,9 @@ from optimizer.inputs.tables import (
     records,
 )
 from optimizer.rules import (
+    AVERAGE_LAW,
+    CAP_LAW,
+    CASELOAD_LAWS,
     AuthorizationRule,
     CaseloadDefault,
     CredentialInfo,
@@ -164,12 +167,20 @@ def _authorization(rec: dict[str, str]) -> AuthorizationRule:
 
 def _caseload_default(rec: dict[str, str]) -> CaseloadDefault:
     only = rec.get("only_grades", "")
+    most = (parse.non_negative_int(rec["max_with_waiver"])
+            if rec.get("max_with_waiver") else None)
+    # A row with a waiver limit is a cap set by law (as in tables older
+    # than the law column).
+    law = (rec.get("law", "").strip().lower()
+           or (CAP_LAW if most is not None else ""))
+    if law not in CASELOAD_LAWS:
+        raise ValueError(f'law "{rec["law"]}": expected "{CAP_LAW}", '
+                         f'"{AVERAGE_LAW}" or blank')
     return CaseloadDefault(
         provides=rec["provides"].upper(),
         only_grades=parse.grades(only) if only else None,
         default_cap=parse.non_negative_int(rec["default_cap"]),
-        max_with_waiver=(parse.non_negative_int(rec["max_with_waiver"])
-                         if rec.get("max_with_waiver") else None),
+        max_with_waiver=most, law=law,
         verified=_yes(rec["verified"]), source=rec["source"])
 
 
