@@ -158,6 +158,18 @@ class RelatedServiceRule(BaseModel):
     note: str = Field(default="", description="Limits, caveats")
 
 
+class BestPracticeRule(BaseModel):
+    """A row of best_practice.csv: what S1 ranks, and on what basis."""
+
+    model_config = _FROZEN
+    rank: int = Field(description="1 = strongest")
+    provides: str = Field(description="INSTRUCTS or a service code")
+    description: str = ""
+    verified: bool = Field(default=False, description="Backed by an "
+                           "official source")
+    source: str = Field(default="", description="Citation")
+
+
 class RuleSet(BaseModel):
     """Every rules table, as loaded from a rules folder."""
 
@@ -172,6 +184,9 @@ class RuleSet(BaseModel):
         default_factory=dict,
         description="Primary category -> the related services that address "
         "it under an alternate placement (alt_placement_services.csv)")
+    best_practice: tuple[BestPracticeRule, ...] = Field(
+        default=(), description="best_practice.csv as read (the ranks with "
+        "their sources)")
     source_hash: str = Field(default="", description="sha256 of the tables")
     authorization_mode: str = Field(
         default="all",
@@ -363,10 +378,9 @@ def _provider_name(provides: str) -> str:
 def _law_who(row: CaseloadDefault) -> str:
     """Whom a cap set by law binds, in plain words."""
     if row.only_grades:
-        return (f"a {_provider_name(row.provides)} serving only grades "
-                f"{describe_grades(row.only_grades)} (ages 3-5)")
-    return f"anyone providing {row.provides} (a resource specialist)" \
-        if row.provides == "RSP" else f"anyone providing {row.provides}"
+        return (f"a preschool {_provider_name(row.provides)} (grades "
+                f"{describe_grades(row.only_grades)})")
+    return f"anyone providing {row.provides}"
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,38 @@ def test_check_reports_h6_for_a_hand_made_plan(tmp_path):
     h6 = [ln for ln in result.output.splitlines() if ln.startswith("H6")]
     assert len(h6) == 1 and "T0001" in h6[0]
     assert "cap of 28" in h6[0] and "EC 56362(c)" in h6[0]
+
+
+# ------------------------------------------- the rules tables' readings
+
+def test_bridge_authorizes_nothing_alone(rules):
+    from optimizer.rules import check_pair
+    aut = student(primary_disability="AUT", setting="SDC", services=())
+    alone = staff(provides=("SDC",), credentials=("R3BM",))
+    assert [e.rule for e in check_pair(aut, alone, rules).exclusions] \
+        == ["H4"]
+    held = staff(provides=("SDC",), credentials=("R3MM", "R3BM"))
+    check = check_pair(aut, held, rules)
+    assert check.eligible and "I-BRIDGE-MM" in check.rule_ids
+
+
+def test_mmsn_and_esn_resource_service_within_their_support_level(rules):
+    from optimizer.rules import check_pair
+    ex = student(support_level="EX")
+    mm = student(support_level="MM")
+    mmsn, esn = staff(credentials=("R3MN",)), staff(credentials=("R3EN",))
+    assert check_pair(mm, mmsn, rules).eligible
+    assert [e.rule for e in check_pair(ex, mmsn, rules).exclusions] \
+        == ["H5"]
+    assert check_pair(ex, esn, rules).eligible
+    assert [e.rule for e in check_pair(mm, esn, rules).exclusions] \
+        == ["H5"]
+
+
+def test_lad_is_not_in_the_legacy_resource_row(rules):
+    legacy = next(r for r in rules.authorizations
+                  if r.rule_id == "S-RSP-LEGACY")
+    assert "R3LD" not in legacy.credentials and not legacy.verified
+    lad = [r for r in rules.authorizations if r.activity == "RSP"
+           and "R3LD" in r.credentials]
+    assert lad and not any(r.verified for r in lad)

@@ -20,6 +20,7 @@ from optimizer.rules import (
     CAP_LAW,
     CASELOAD_LAWS,
     AuthorizationRule,
+    BestPracticeRule,
     CaseloadDefault,
     CredentialInfo,
     RelatedServiceRule,
@@ -59,6 +60,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
     defaults = _rows_as_models(tables["caseload_defaults.csv"], problems,
                                _caseload_default)
     ranks = {}
+    best: list[BestPracticeRule] = []
     for row, rec in records(tables["best_practice.csv"]):
         try:
             ranks[rec["provides"].upper()] = int(rec["rank"])
@@ -66,13 +68,25 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
             problems.append(Problem("best_practice.csv", row, "rank",
                                     rec.get("rank"), "expected a whole "
                                     "number"))
+            continue
+        try:
+            verified = _yes(rec.get("verified", ""))
+        except ValueError as exc:
+            problems.append(Problem("best_practice.csv", row, "verified",
+                                    rec.get("verified"), str(exc)))
+            continue
+        best.append(BestPracticeRule(
+            rank=int(rec["rank"]), provides=rec["provides"].upper(),
+            description=rec.get("description", ""), verified=verified,
+            source=rec.get("source", "")))
     related = _related_services(tables["alt_placement_services.csv"],
                                 problems)
     if problems:
         raise InputError(problems)
     return RuleSet(credentials=credentials, authorizations=tuple(auths),
                    caseload_defaults=tuple(defaults),
-                   best_practice_rank=ranks, related_services=related,
+                   best_practice_rank=ranks, best_practice=tuple(best),
+                   related_services=related,
                    source_hash=digest)
 
 
