@@ -33,6 +33,7 @@ from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.text import (
     render_diagnosis,
     render_explanation,
+    rules_lines,
     text_summary,
 )
 from optimizer.result import SolverParams
@@ -615,13 +616,20 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
         click.echo(line)
+    # Issue 21: unverified rows, statutory averages, RSP by others.
+    for line in rules_lines(result):
+        click.echo(line)
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
         click.echo(f"{len(result.violations)} hard-rule violation(s):")
         for rule, n in sorted(tally.items()):
             click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
-    click.echo("Compliant: every hard rule (H1-H7) holds.")
+    n = k.students_on_unverified_rows
+    click.echo("Compliant: every hard rule (H1-H7) holds" + (
+        f"; {n} student(s) rest on unverified authorization rows, which "
+        "a district must confirm." if n else
+        "; no student rests on an unverified authorization row."))
 
 
 @main.command()

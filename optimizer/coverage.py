@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import RuleSet, check_pair
+from optimizer.rules import AVERAGE_LAW, RuleSet, check_pair
 from optimizer.vocab import (
     DISABILITY_NAME,
     GRADE_INDEX,
@@ -128,12 +128,17 @@ class StaffingRow:
     capacity: float | None
     cap_per_fte: int | None
     cap_source: str
+    # the cap per FTE is a district-wide average set by law (the SLP 55 of
+    # EC 56363.3), not a site's limit: students over it are no shortfall
+    # (the plan reports the average and warns when it is over)
+    average: bool = False
 
     @property
     def shortfall(self) -> float:
-        """Students short: those nobody may serve, plus those over cap."""
+        """Students short: those nobody may serve, plus those over cap
+        (where the cap is a limit, not a district average)."""
         covered = self.students - self.without_provider
-        over = (0.0 if self.capacity is None
+        over = (0.0 if self.capacity is None or self.average
                 else max(0.0, covered - self.capacity))
         return self.without_provider + over
 
@@ -530,10 +535,13 @@ def _staffing(need: _Need, rules: RuleSet) -> tuple[StaffingRow, ...]:
         per_fte, source = caps_per_fte[service, grades]
         if not people and per_fte is None:
             known_cap = False
+        average = any(r.law == AVERAGE_LAW and r.source == source
+                      for r in rules.caseload_defaults)
         rows.append(StaffingRow(
             site, service, num_students, need.without[site, service],
             tuple(sorted(people)), round(fte, 2),
-            round(capacity, 1) if known_cap else None, per_fte, source))
+            round(capacity, 1) if known_cap else None, per_fte, source,
+            average))
     return tuple(rows)
 
 

@@ -11,13 +11,14 @@ model builder, the checker and the explanations, so they cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import floor
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.domain import Staff, Student
+from optimizer.domain import Instance, Staff, Student
 from optimizer.vocab import (
     COORDINATES,
     DISABILITY_NAME,
@@ -381,6 +382,79 @@ def _law_who(row: CaseloadDefault) -> str:
         return (f"a preschool {_provider_name(row.provides)} (grades "
                 f"{describe_grades(row.only_grades)})")
     return f"anyone providing {row.provides}"
+
+
+@dataclass(frozen=True)
+class CaseloadAverage:
+    """A district-wide average set by law (``law = average``), measured.
+
+    The SLP 55 of EC 56363.3 and 5 CCR 3051.1(b) is an average over the
+    district's full-time language, speech and hearing specialists, not a
+    per-person cap. ``students``: students with the service on the IEP;
+    ``fte``: the FTE of everyone who provides it; ``people``: per person,
+    ``(staff_id, name, fte, case-managed students in the plan)``.
+    """
+
+    provides: str
+    limit: int
+    source: str
+    verified: bool
+    students: int
+    fte: float
+    people: tuple[tuple[str, str, float, int], ...]
+
+    @property
+    def average(self) -> float | None:
+        return round(self.students / self.fte, 1) if self.fte else None
+
+    @property
+    def over(self) -> bool:
+        return self.average is not None and self.average > self.limit
+
+    @property
+    def citation(self) -> str:
+        return self.source.split(":")[0].strip()
+
+    def warning(self) -> str | None:
+        """The warning when the average is over the limit, else None."""
+        if not self.over:
+            return None
+        return (f"the district-wide average {self.provides} caseload is "
+                f"{self.average:g} students per full-time provider "
+                f"({self.students} students with {self.provides} on the "
+                f"IEP / {self.fte:g} FTE), above the {self.limit} of "
+                f"{self.citation}: the local plan must give the reasons "
+                "for a higher average, or staffing be added")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "provides": self.provides, "limit": self.limit,
+            "source": self.citation, "verified": self.verified,
+            "students": self.students, "fte": round(self.fte, 2),
+            "average": self.average, "over": self.over,
+            "per_person": [
+                {"staff_id": i, "name": n, "fte": f, "case_managed": c,
+                 "case_managed_per_fte": round(c / f, 1)}
+                for i, n, f, c in self.people]}
+
+
+def caseload_averages(instance: Instance, rules: RuleSet,
+                      case_managed: Mapping[str, int]
+                      ) -> tuple[CaseloadAverage, ...]:
+    """Every statutory average of the rules tables, measured on a roster
+    and a plan's caseloads (``case_managed``: staff_id -> students)."""
+    out = []
+    for row in rules.caseload_defaults:
+        if row.law != AVERAGE_LAW:
+            continue
+        staff = [c for c in instance.staff if row.provides in c.provides]
+        out.append(CaseloadAverage(
+            row.provides, row.default_cap, row.source, row.verified,
+            sum(1 for s in instance.students if row.provides in s.services),
+            sum(c.fte for c in staff),
+            tuple((c.staff_id, c.name, c.fte, case_managed.get(
+                c.staff_id, 0)) for c in staff)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,80 @@ def test_oi_alternate_placement_at_mm_is_warned(rules):
     cov = service_coverage(instance([severe], [teacher("T1", "R3EN"), pt]),
                            rules)
     assert cov.flags == ()
+
+
+# --------------------------------- plan-level figures (kpis, check, plan)
+
+def test_slp_average_per_person_and_district(rules):
+    from optimizer.verify import audit
+    slps = [staff("P1", provides=("SPEECH",), credentials=("SLP-LSH",)),
+            staff("P2", provides=("SPEECH",), credentials=("SLP-LSH",),
+                  fte=0.5)]
+    kids = [student(f"S{i}", services=("SPEECH",),
+                    primary_disability="SLI") for i in range(90)]
+    plan = {s.student_id: ("P1" if i < 55 else "P2")
+            for i, s in enumerate(kids[:82])}
+    got = audit(instance(kids[:82], slps), rules, plan)
+    (avg,) = got.kpis.caseload_averages
+    assert (avg["students"], avg["fte"], avg["average"]) == (82, 1.5, 54.7)
+    assert not avg["over"]
+    assert [(p["staff_id"], p["case_managed"], p["case_managed_per_fte"])
+            for p in avg["per_person"]] == [("P1", 55, 55.0),
+                                            ("P2", 27, 54.0)]
+    # 90 speech students over 1.5 FTE: 60 on average, warned
+    got = audit(instance(kids, slps), rules, plan)
+    (avg,) = got.kpis.caseload_averages
+    assert avg["average"] == 60.0 and avg["over"]
+    from optimizer.outputs.text import rules_lines
+    lines = rules_lines(got)
+    assert any("Warning" in ln and "EC 56363.3" in ln for ln in lines)
+
+
+def test_rsp_students_case_managed_by_others_by_site(rules):
+    from optimizer.verify import audit, rsp_warning
+    rsp = staff("R1", provides=("RSP",), max_caseload=2)
+    sdc_t = teacher("T1", "R3MN")
+    kids = [sdc(f"S{i}", services=("RSP",)) for i in range(3)] + [
+        student("G1"), student("G2")]
+    plan = {"S0": "T1", "S1": "T1", "S2": "T1", "G1": "R1", "G2": "R1"}
+    got = audit(instance(kids, [rsp, sdc_t]), rules, plan)
+    (row,) = got.kpis.rsp_case_managed_by_others
+    assert row == {"site": "A", "students": 3, "spare_places": 0,
+                   "short": 3}
+    text = rsp_warning(row)
+    assert "EC 56362(c)" in text and "H6" in text and "at least 3" in text
+    roomy = rsp.model_copy(update={"max_caseload": 5})
+    got = audit(instance(kids, [roomy, sdc_t]), rules, plan)
+    (row,) = got.kpis.rsp_case_managed_by_others
+    assert row["short"] == 0 and rsp_warning(row) is None
+
+
+def test_check_names_unverified_students_and_needs_action(tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+    sample = Path(__file__).parent.parent / "data" / "sample"
+    out = tmp_path / "p"
+    runner = CliRunner()
+    assert runner.invoke(main, ["plan", str(sample), "--out", str(out),
+                                "--no-xlsx"]).exit_code == 0
+    result = runner.invoke(main, ["check", str(sample),
+                                  str(out / "assignments.csv")])
+    assert result.exit_code == 0
+    text = result.stdout
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("Compliant: every hard rule (H1-H7) holds; ")
+    assert "184 student(s) rest on unverified authorization rows" in last
+    assert "Needs action: 1" in text and "student 100089" in text
+    assert "SPEECH district average" in text and ": 33 per" in text
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Needs action (1)" in report and "100089" in report
+    assert "the district-wide average" in report
+    assert "students resting on unverified authorization rows" in report
+    import json
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["services"]["needs_action"][0].startswith(
+        "needs action: student 100089")
+    assert summary["kpis"]["caseload_averages"][0]["average"] == 33.0

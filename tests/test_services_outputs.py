@@ -131,8 +131,9 @@ def test_every_fix_closes_its_gap_or_cuts_its_shortfall(rules, sample):
         assert row.without_provider == 0
     texts = [f.text for f in fixes]
     assert any("at JEF providing APE" in t for t in texts)
-    assert any("at LIN providing SPEECH with credential SLP-LSH" in t
-               for t in texts)
+    # issue 21: no SLP hire for LIN's speech students over 55: 55 is a
+    # district average (33 in the sample), not a site's limit
+    assert not any("providing SPEECH" in t for t in texts)
 
 
 @pytest.mark.parametrize("cell, column, message", [
