@@ -594,19 +594,23 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
                 f"for {'/'.join(sorted(shared))} at grade {student.grade} "
                 f"for a student with {cats}{_why_not(misses)}"))
     held = set(staff.credentials)
-    codes = tuple(sorted({c for m in matched
-                          for c in m.rule.credentials & held}))
     verified = not matched or any(m.verified for m in matched)
+    # What the pair relies on: its verified rows where it has one (so
+    # AAAS on R3MM shows AAAS, not R3MM's unverified autism row), else
+    # every row that authorizes it.
+    relied = [m for m in matched if m.verified] or matched
+    codes = tuple(sorted({c for m in relied
+                          for c in m.rule.credentials & held}))
     top = best_practice_items(student, rules)
     wants = wants_language(student)
     return PairCheck(
         relation=rel,
         exclusions=tuple(out),
         authorized_by=codes,
-        rule_ids=tuple(m.rule.rule_id for m in matched),
+        rule_ids=tuple(m.rule.rule_id for m in relied),
         verified=verified,
         base_rule_ids=tuple(dict.fromkeys(
-            b.rule_id for m in matched for b in m.bases)),
+            b.rule_id for m in relied for b in m.bases)),
         unverified_rule_ids=() if verified else tuple(dict.fromkeys(
             r.rule_id for m in matched for r in (m.rule, *m.bases)
             if not r.verified)),

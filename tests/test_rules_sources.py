@@ -155,3 +155,17 @@ def test_docs_page_lists_every_rules_table(rules):
     alt = page[page.index("## Alternate"):page.index("## Documents")]
     assert alt.count("\n| ") - 1 == len(rules.related_services)
     assert "| DEAF (Deaf) | DHH or AUD | yes |" in alt
+
+
+def test_review_page_covers_every_row(rules):
+    # Issue 21: docs/rules-review.md reviews every row of every table,
+    # with its status as the table has it.
+    page = (ROOT / "docs" / "rules-review.md").read_text(encoding="utf-8")
+    for r in rules.authorizations:
+        line = next(ln for ln in page.splitlines()
+                    if ln.startswith(f"| `{r.rule_id}` |"))
+        assert ("| yes |" if r.verified else "| **no** |") in line
+    for name in TABLES:
+        assert f"## {name}" in page
+    for code in rules.credentials:
+        assert f"| `{code}` |" in page

@@ -171,3 +171,15 @@ def test_check_names_unverified_students_and_needs_action(tmp_path):
     assert summary["services"]["needs_action"][0].startswith(
         "needs action: student 100089")
     assert summary["kpis"]["caseload_averages"][0]["average"] == 33.0
+
+
+def test_authorized_by_names_the_verified_row_relied_on(rules):
+    # Review F18: AAAS on R3MM was shown as "AAAS;R3MM", verified, though
+    # R3MM's only autism row (I-MM-AUT) is unverified.
+    from optimizer.rules import check_pair
+    aut = sdc("S1", primary_disability="AUT")
+    check = check_pair(aut, teacher("T1", "R3MM", "AAAS"), rules)
+    assert check.verified and check.authorized_by == ("AAAS",)
+    assert check.rule_ids == ("I-AA-AUT",)
+    alone = check_pair(aut, teacher("T1", "R3MM"), rules)
+    assert not alone.verified and alone.authorized_by == ("R3MM",)
