@@ -156,3 +156,28 @@ def test_lad_is_not_in_the_legacy_resource_row(rules):
     lad = [r for r in rules.authorizations if r.activity == "RSP"
            and "R3LD" in r.credentials]
     assert lad and not any(r.verified for r in lad)
+
+
+@pytest.mark.parametrize("method", ["auto", "cpsat"])
+@pytest.mark.parametrize("provides", [("COORD", "RSP"), ("SPEECH", "RSP"),
+                                      ("AUD", "RSP")])
+def test_every_solving_path_holds_the_legal_cap(rules, method, provides):
+    # H6 is built from effective_cap, so the flow, CP-SAT (and the MIP,
+    # which shares the structure) cannot give a resource specialist more
+    # than 28 whatever their first provides entry.
+    from optimizer.result import SolverParams, SolveStatus
+    from optimizer.solve import solve
+    creds = {"COORD": ("R3MN",), "SPEECH": ("SLP-LSH", "R3MN"),
+             "AUD": ("SLP-AUD", "R3MN")}[provides[0]]
+    rs = staff("R1", provides=provides, credentials=creds)
+    other = staff("R2", provides=("RSP",), credentials=("R3MN",))
+    kids = [student(f"S{i:02d}") for i in range(40)]
+    inst = instance(kids, [rs, other])
+    result = solve(inst, rules, params=SolverParams(time_limit=10),
+                   method=method)
+    assert result.status is SolveStatus.OPTIMAL
+    load = sum(1 for cm in result.assignment.values() if cm == "R1")
+    assert load <= 28 and audit(inst, rules, result.assignment).compliant
+    alone = solve(instance(kids[:29], [rs]), rules,
+                  params=SolverParams(time_limit=10), method=method)
+    assert alone.status is SolveStatus.INFEASIBLE
