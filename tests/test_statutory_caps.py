@@ -158,15 +158,15 @@ def test_lad_is_not_in_the_legacy_resource_row(rules):
     assert lad and not any(r.verified for r in lad)
 
 
-@pytest.mark.parametrize("method", ["auto", "cpsat"])
+@pytest.mark.parametrize("method", ["flow", "mip", "cpsat"])
 @pytest.mark.parametrize("provides", [("COORD", "RSP"), ("SPEECH", "RSP"),
                                       ("AUD", "RSP")])
 def test_every_solving_path_holds_the_legal_cap(rules, method, provides):
-    # H6 is built from effective_cap, so the flow, CP-SAT (and the MIP,
-    # which shares the structure) cannot give a resource specialist more
-    # than 28 whatever their first provides entry.
+    # H6 is built from effective_cap, so the flow, the MIP and CP-SAT
+    # cannot give a resource specialist more than 28 whatever their first
+    # provides entry.
     from optimizer.result import SolverParams, SolveStatus
-    from optimizer.solve import solve
+    from optimizer.solver.dispatch import solve
     creds = {"COORD": ("R3MN",), "SPEECH": ("SLP-LSH", "R3MN"),
              "AUD": ("SLP-AUD", "R3MN")}[provides[0]]
     rs = staff("R1", provides=provides, credentials=creds)
