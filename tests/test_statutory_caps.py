@@ -181,3 +181,30 @@ def test_every_solving_path_holds_the_legal_cap(rules, method, provides):
     alone = solve(instance(kids[:29], [rs]), rules,
                   params=SolverParams(time_limit=10), method=method)
     assert alone.status is SolveStatus.INFEASIBLE
+
+
+def test_slp_cap_of_90_is_warned_when_the_roster_is_read(tmp_path):
+    from helpers import crow, srow, write_roster
+    roster = write_roster(tmp_path / "r", [srow("S1", services="SPEECH",
+                                                primary_disability="SLI")],
+                          [crow("P1", provides="SPEECH",
+                                credentials="SLP-LSH", max_caseload=90)])
+    result = CliRunner().invoke(main, ["plan", str(roster), "--out",
+                                       str(tmp_path / "out"), "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    assert ('staff.csv, row 2, column "max_caseload": 90 is above the '
+            "average of 55") in result.stderr
+    assert "EC 56363.3" in result.stderr
+
+
+def test_coord_rsp_cap_of_45_is_refused_naming_the_statute(tmp_path):
+    from helpers import crow, srow, write_roster
+    roster = write_roster(tmp_path / "r", [srow("S1")],
+                          [crow("R1", provides="COORD;RSP",
+                                max_caseload=45)])
+    result = CliRunner().invoke(main, ["plan", str(roster), "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert ('column "max_caseload": 45 is above the cap set by law for '
+            "anyone providing RSP: at most 28, 32 with a waiver "
+            "(EC 56362(c))") in result.output
