@@ -637,7 +637,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the page here (default: print it).")
 def rules(rules_dir: Path | None, out: Path | None) -> None:
-    """Print the authorization rules as Markdown: each row's reading,
+    """Print every rules table as Markdown (authorizations, caseload caps,
+    best practice, alternate placement, documents): each row's reading,
     source and whether it is verified (docs/authorizations.md).
 
     Example:
