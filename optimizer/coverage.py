@@ -313,13 +313,20 @@ def rule_flags(instance: Instance, rules: RuleSet) -> tuple[RuleFlag, ...]:
             for site in sites if "*" in c.sites else c.sites:
                 teachers[site, setting].append(c)
     verdicts: dict[tuple, tuple[str, ...]] = {}
+    # students alike in site, setting and what H4/H7 read share an answer
+    missing: dict[tuple, list[str] | None] = {}
     out: list[RuleFlag] = []
     for s in instance.students:
         if s.setting in INSTRUCTIONAL_SETTINGS and s.teacher_of_record is None:
-            flag = _instruction_flag(s, teachers[s.site, s.setting],
-                                     rules, verdicts)
-            if flag is not None:
-                out.append(flag)
+            kind = (s.site, s.setting, s.grade, s.primary_disability,
+                    s.secondary_disability, s.support_level,
+                    s.alt_placement_secondary)
+            if kind not in missing:
+                missing[kind] = _nobody_instructs(
+                    s, teachers[s.site, s.setting], rules, verdicts)
+            why = missing[kind]
+            if why is not None:
+                out.append(_instruction_flag(s, why))
         emd = [d for d in (s.primary_disability, s.secondary_disability)
                if d == "EMD"]
         if emd and s.grade not in EMD_GRADES:
@@ -342,11 +349,11 @@ def rule_flags(instance: Instance, rules: RuleSet) -> tuple[RuleFlag, ...]:
     return tuple(out)
 
 
-def _instruction_flag(s: Student, teachers: list[Staff], rules: RuleSet,
+def _nobody_instructs(s: Student, teachers: list[Staff], rules: RuleSet,
                       verdicts: dict[tuple, tuple[str, ...]]
-                      ) -> RuleFlag | None:
-    """An SDC/DEPT student without a teacher of record whom no teacher of
-    the setting at the site may instruct (H4, or H7 their grades)."""
+                      ) -> list[str] | None:
+    """None if a teacher of the student's setting at the site may instruct
+    them, else why each may not (H4, or H7 their grades)."""
     why: list[str] = []
     for c in teachers:
         key = (s.grade, s.primary_disability, s.secondary_disability,
@@ -360,6 +367,12 @@ def _instruction_flag(s: Student, teachers: list[Staff], rules: RuleSet,
         if not rules_hit:
             return None
         why.append(f"{c.staff_id} ({'/'.join(rules_hit)})")
+    return why
+
+
+def _instruction_flag(s: Student, why: list[str]) -> RuleFlag:
+    """An SDC/DEPT student without a teacher of record whom no teacher of
+    the setting at the site may instruct (needs action)."""
     cat = s.placement_disability
     base = (f"student {s.student_id} ({s.setting}, "
             f"{DISABILITY_NAME[cat]} ({cat}), grade {s.grade}, support "
