@@ -208,3 +208,12 @@ def test_coord_rsp_cap_of_45_is_refused_naming_the_statute(tmp_path):
     assert ('column "max_caseload": 45 is above the cap set by law for '
             "anyone providing RSP: at most 28, 32 with a waiver "
             "(EC 56362(c))") in result.output
+
+
+def test_lad_instructs_id_at_mild_moderate_only(rules):
+    from optimizer.rules import check_pair
+    lad = staff(provides=("SDC",), credentials=("R3LD",))
+    mm = student(primary_disability="ID", setting="SDC", services=())
+    assert check_pair(mm, lad, rules).eligible
+    ex = mm.model_copy(update={"support_level": "EX"})
+    assert [e.rule for e in check_pair(ex, lad, rules).exclusions] == ["H4"]
