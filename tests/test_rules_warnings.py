@@ -166,6 +166,9 @@ def test_check_names_unverified_students_and_needs_action(tmp_path):
     assert "Needs action (1)" in report and "100089" in report
     assert "the district-wide average" in report
     assert "students resting on unverified authorization rows" in report
+    # what a district must confirm, said plainly beside the rows
+    assert "a district must confirm from each person" in report
+    assert "EC 56362(b)" in report
     import json
     summary = json.loads((out / "summary.json").read_text())
     assert summary["services"]["needs_action"][0].startswith(
