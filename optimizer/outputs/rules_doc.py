@@ -16,7 +16,7 @@ HEADER = """\
 # Authorization rules: each reading and how sure it is
 
 <!-- Generated from data/rules by `caseload rules --out \
-docs/authorizations.md`. Do not edit by hand: tests/test_rules_doc.py \
+docs/authorizations.md`. Do not edit by hand: tests/test_rules_sources.py \
 fails when this page differs from the tables. -->
 
 Which credential lets a case manager *instruct* a student (rule H4) or
