@@ -240,6 +240,12 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         click.echo(run.files["summary.json"], nl=False)
     else:
         click.echo(text_summary(run.result, run.audit))
+        act = run.coverage.needs_action_students if run.coverage else ()
+        if act:  # issue 21: named above as warnings; counted here
+            click.echo(f"Needs action before this plan is used: "
+                       f"{len(act)} student(s) (see the warnings above and "
+                       f"the report): {', '.join(act[:20])}"
+                       + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
             click.echo(render_diagnosis(run.result.diagnosis))

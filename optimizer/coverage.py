@@ -179,6 +179,13 @@ class Coverage:
                      + [str(f) for f in self.flags if f.needs_action])
 
     @property
+    def needs_action_students(self) -> tuple[str, ...]:
+        """The students of ``needs_action``, in its order, once each."""
+        return tuple(dict.fromkeys(
+            [g.student_id for g in self.placement_gaps]
+            + [f.student_id for f in self.flags if f.needs_action]))
+
+    @property
     def shortfall(self) -> int | float:
         """Total services shortfall in students (all sites, services),
         a whole number unless an itinerant's shared cap leaves a part."""

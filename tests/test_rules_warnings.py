@@ -186,3 +186,17 @@ def test_authorized_by_names_the_verified_row_relied_on(rules):
     assert check.rule_ids == ("I-AA-AUT",)
     alone = check_pair(aut, teacher("T1", "R3MM"), rules)
     assert not alone.verified and alone.authorized_by == ("R3MM",)
+
+
+def test_plan_summary_counts_what_needs_action(tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+    sample = Path(__file__).parent.parent / "data" / "sample"
+    result = CliRunner().invoke(main, ["plan", str(sample), "--out",
+                                       str(tmp_path / "p"), "--no-xlsx"])
+    assert result.exit_code == 0
+    assert ("Needs action before this plan is used: 1 student(s) (see the "
+            "warnings above and the report): 100089") in result.stdout
