@@ -7,8 +7,10 @@ import numpy as np
 from optimizer.objectives import (
     balance_change,
     balance_coefficient,
+    calendar_change,
     continuity_kept,
 )
+from optimizer.solver.calendar import calendar_view
 from optimizer.solver.flow import _view
 from optimizer.solver.structure import Component, Structure
 
@@ -20,14 +22,17 @@ def improve_by_moves(structure: Structure, component: Component,
 
     A move takes one student of a group from one eligible case manager to
     another with room, keeping best practice (S1) unchanged, when it lowers
-    ``level`` exactly (S2 by the weighted loads, S3 by kept priors, S4).
+    ``level`` exactly (S2 by the weighted loads, S3 by kept priors, S4,
+    S5 by each staff member's meetings per period; H8 is not checked, so
+    the caller uses them only without a monthly limit).
     Used to give CP-SAT a better starting plan for weighted loads; any
     result satisfies H1-H7 as the input did.
     """
     caps = structure.caps
-    c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
+    c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
     if "S1" in level:
         return counts
+    cal = calendar_view(structure, component) if c5 else None
     # The part's pairs as plain lists by position (the view's arrays:
     # no Pair objects for a million pairs).
     v = _view(structure, component)
@@ -47,13 +52,29 @@ def improve_by_moves(structure: Structure, component: Component,
         size[staff[i]] += n[i]
         by_group.setdefault(g, []).append(i)
     a = {c: balance_coefficient(caps[c]) for c in component.staff}
+    # S5: meetings per staff member and period, and each (local) group's
+    # periods.
+    held: dict[int, list[int]] = {}
+    periods_of: dict[int, list[tuple[int, int]]] = {}
+    if cal is not None:
+        for g in range(len(component.groups)):
+            periods_of[g] = [(int(t), int(cal.meet[g, t]))
+                             for t in cal.meet[g].nonzero()[0]]
+        held = {c: [0] * cal.meet.shape[1] for c in component.staff}
+        for i, g in enumerate(v.group.tolist()):
+            for t, k in periods_of[g] if n[i] else ():
+                held[staff[i]][t] += n[i] * k
+
+    def meetings_change(c: int, g: int, sign: int) -> int:
+        return sum(calendar_change(held[c][t], sign * k)
+                   for t, k in periods_of.get(g, ()))
 
     def kept_change(i: int, delta: int) -> int:
         return (continuity_kept(n[i] + delta, prior[i])
                 - continuity_kept(n[i], prior[i]))
     for _ in range(max_passes):
         improved = False
-        for ps in by_group.values():
+        for g, ps in by_group.items():
             w = units[ps[0]]
             for p in ps:
                 if n[p] == 0:
@@ -61,7 +82,9 @@ def improve_by_moves(structure: Structure, component: Component,
                 src = staff[p]
                 base = (c2 * balance_change(a[src], load[src], -w)
                         - c4 * lang[p]
-                        - c3 * kept_change(p, -1))
+                        - c3 * kept_change(p, -1)
+                        + (c5 * meetings_change(src, g, -1) if held
+                           else 0))
                 best, best_q = 0, None
                 for q in ps:
                     dst = staff[q]
@@ -69,7 +92,9 @@ def improve_by_moves(structure: Structure, component: Component,
                         continue
                     delta = (base + c2 * balance_change(a[dst], load[dst], w)
                              + c4 * lang[q]
-                             - c3 * kept_change(q, 1))
+                             - c3 * kept_change(q, 1)
+                             + (c5 * meetings_change(dst, g, 1) if held
+                                else 0))
                     if delta < best:
                         best, best_q = delta, q
                 if best_q is not None:
@@ -80,6 +105,9 @@ def improve_by_moves(structure: Structure, component: Component,
                     load[dst] += w
                     size[src] -= 1
                     size[dst] += 1
+                    for t, k in periods_of.get(g, ()):
+                        held[src][t] -= k
+                        held[dst][t] += k
                     improved = True
         if not improved:
             break
