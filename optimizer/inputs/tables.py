@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import parse
+from optimizer.inputs import limits, parse
 from optimizer.inputs.columns import MISSING, parse_columns
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +40,13 @@ class Column:
 
 def _text(value: str) -> str:
     return value.strip()
+
+
+def clip(value: str, width: int = 60) -> str:
+    """A value as a message shows it: long ones cut, with their length."""
+    if len(value) <= width:
+        return value
+    return f"{value[:width]}... ({len(value):,} characters)"
 
 @dataclass
 class Table:
@@ -71,6 +78,12 @@ class Table:
 
 
 def _decode(raw: bytes, file: str, notes: list[Problem]) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark.
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
     if b"\x00" in raw[:4096]:
         return None
     try:
@@ -92,9 +105,23 @@ def _pick_delimiter(first_line: str, known: set[str]) -> str:
     return max([",", ";", "\t", "|"], key=score)
 
 
+def _refuse(file: str, row: int | None, message: str) -> InputError:
+    return InputError([Problem(file, row, None, None, message)])
+
+
 def read_table(path: Path, known: Iterable[str]) -> Table:
-    """Read a CSV file into text cells; raise ``InputError`` if unreadable."""
+    """Read a CSV file into text cells; raise ``InputError`` if unreadable.
+
+    The limits of ``limits`` hold while reading: the file's size before
+    it is read, rows and cells held as rows arrive. A cell longer than a
+    spreadsheet cell, or holding a NUL character, is a located problem.
+    """
     file = path.name
+    size = path.stat().st_size
+    if size > limits.MAX_FILE_BYTES:
+        limit = limits.size_text(limits.MAX_FILE_BYTES)
+        raise _refuse(file, None, f"the file is {limits.size_text(size)}; "
+                      f"the limit is {limit}")
     raw = path.read_bytes()
     notes: list[Problem] = []
     text = _decode(raw, file, notes)
@@ -109,19 +136,98 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
     first = text.lstrip("\ufeff").splitlines()[0]
     delimiter = _pick_delimiter(first, set(known))
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    append, intern = records.append, sys.intern
+    held = 0
+    longest = 0
     try:
         # Interned while fresh: a roster repeats its sites, grades and
         # codes, so equal cells become one string, hashed once.
-        records = [list(map(sys.intern, r)) for r in reader]
+        for r in reader:
+            cells = list(map(intern, r))
+            held += len(cells)
+            if cells:
+                longest = max(longest, max(map(len, cells)))
+            append(cells)
+            if held > limits.MAX_CELLS or len(records) > limits.MAX_ROWS + 1:
+                raise _refuse(file, len(records), (
+                    f"more than {limits.MAX_ROWS:,} rows or "
+                    f"{limits.MAX_CELLS:,} cells (rows times their "
+                    "width); the limit is "
+                    f"{limits.MAX_ROWS:,} rows and {limits.MAX_CELLS:,} "
+                    "cells"))
     except csv.Error as exc:
         raise InputError([Problem(file, reader.line_num, None, None,
                                   f"cannot be read as CSV: {exc}")]) from None
     header = [h.strip() for h in records[0]]
+    problems = []
+    if longest > limits.MAX_CELL_CHARS or "\x00" in text:
+        problems = _bad_cells(file, header, records)
+    if problems:
+        raise InputError(problems)
     # A row is blank when every cell is only whitespace, which is when
     # its cells joined are (one strip per row, not one per cell).
     rows = [(i + 2, r) for i, r in enumerate(records[1:])
             if "".join(r).strip()]
     return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
+
+
+def column_name(header: Sequence[str], pos: int) -> str:
+    """The header of column ``pos`` (from 0), or its spreadsheet letter
+    when it has none."""
+    if pos < len(header) and header[pos].strip():
+        return header[pos].strip()
+    return f"column {column_letter(pos + 1)}"
+
+
+def column_letter(index: int) -> str:
+    """1 -> ``A``, 27 -> ``AA``, 16384 -> ``XFD``."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _bad_cells(file: str, header: list[str], records: list[list[str]]
+               ) -> list[Problem]:
+    """Cells no spreadsheet holds: longer than a cell, or with NUL."""
+    out = []
+    for i, cells in enumerate(records):
+        for pos, cell in enumerate(cells):
+            if len(cell) > limits.MAX_CELL_CHARS:
+                out.append(Problem(
+                    file, i + 1, column_name(header, pos), clip(cell),
+                    f"the cell holds {len(cell):,} characters; a cell "
+                    f"holds at most {limits.MAX_CELL_CHARS:,} (Excel's "
+                    "limit: plan.xlsx would cut it)"))
+            elif "\x00" in cell:
+                out.append(Problem(
+                    file, i + 1, column_name(header, pos),
+                    clip(cell.replace("\x00", "\\0")),
+                    "the cell holds a NUL character (byte 0): the file is "
+                    "damaged or not text; export it again as CSV"))
+    return out
+
+
+def overflow_problems(table: Table) -> list[Problem]:
+    """Rows with a value past the header's last column: a value holding
+    the delimiter without quotes ("Ruiz, Ana" split in two), or a column
+    without a header. Never cut silently."""
+    width = len(table.header)
+    out: list[Problem] = []
+    if max(map(len, (c for _, c in table.rows)), default=0) <= width:
+        return out
+    for row, cells in table.rows:
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            extra = next(c for c in cells[width:] if c.strip())
+            out.append(Problem(
+                table.file, row, column_name(table.header, width),
+                clip(extra),
+                f"the row has {len(cells)} cells but the header has "
+                f"{width} columns: a value holding the delimiter needs "
+                'quotes ("Ruiz, Ana"), and a column needs a header'))
+    return out
 
 
 # ------------------------------------------------------------ headers
