@@ -10,6 +10,7 @@ import difflib
 import math
 import re
 
+from optimizer import csvtext
 from optimizer.vocab import (
     DISABILITIES,
     DISABILITY_ABBREVIATIONS,
@@ -64,7 +65,7 @@ def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 # What a spreadsheet reads as the start of a formula (CWE-1236).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = csvtext.FORMULA_STARTS
 
 
 # Ids and codes are short; a bound keeps every product cell that names
