@@ -37,7 +37,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import ParseError, XMLParser, iterparse
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import limits
@@ -329,9 +329,13 @@ class Workbook:
         problems: list[Problem] = []
         reader = _SheetReader(file, strings, dates, spans, epoch, problems)
         info = self._member(sheet.part)
+        parser = XMLParser(target=reader)
         with self._zip.open(info) as raw:
-            rows = reader.read(iterparse(_Counted(raw, self, sheet.part),
-                                         events=("start", "end")))
+            stream = _Counted(raw, self, sheet.part)
+            while chunk := stream.read(1 << 16):
+                parser.feed(chunk)
+        parser.close()
+        rows = reader.rows
         if problems:
             raise InputError(problems)
         if not rows or rows[0][0] != 1:
@@ -408,7 +412,14 @@ def _elements(stream, tags: tuple[str, ...], file: str, part: str):
 
 
 class _SheetReader:
-    """Rows of one sheet's XML, with the limits held as they arrive."""
+    """An ``XMLParser`` target reading one sheet's rows as they arrive.
+
+    No element tree is built: the parser calls ``start``, ``data`` and
+    ``end``, and only the current cell's text is held (at most one
+    cell's limit of it), so memory holds the rows read and nothing of
+    the XML, whatever the sheet claims or holds. The limits hold as
+    rows arrive.
+    """
 
     def __init__(self, file: str, strings: list[str], dates: frozenset,
                  spans: frozenset, epoch: dt.datetime,
@@ -418,6 +429,19 @@ class _SheetReader:
         self.dates, self.spans, self.epoch = dates, spans, epoch
         self.problems = problems
         self.header: list[str] = []
+        self.rows: list[tuple[int, list[str]]] = []
+        self.cells: list[str] = []
+        self.held = self.data_rows = self.row = self.col = 0
+        self.row_tag: str | None = None
+        self.in_cell = False
+        self.in_is = False
+        self.phonetic = 0
+        self.buf: list[str] | None = None
+        self.kept = self.chars = 0
+        self.parts: list[str] = []
+        self.value: str | None = None
+        self.formula: str | None = None
+        self.kind = self.style = self.ref = None
 
     def _where(self, row: int, col: int) -> str:
         if row > 1 and col <= len(self.header) and \
@@ -428,108 +452,140 @@ class _SheetReader:
     def _refuse(self, row: int | None, message: str) -> None:
         raise _Refused(Problem(self.file, row, None, None, message))
 
-    def read(self, events) -> list[tuple[int, list[str]]]:
-        """Every row that holds a value: (row number, cells), cells up to
-        the row's last value. Elements are dropped as they are used (a
-        cell's after its value is read, a row's after its last cell), so
-        memory holds the rows' text and one cell's elements."""
-        rows: list[tuple[int, list[str]]] = []
-        cells: list[str] = []
-        held = data_rows = row_number = col = inside = 0
-        stack: list = []
-        row_tag = cell_tag = v_tag = f_tag = is_tag = None
-        in_cell = False
-        for event, elem in events:
-            tag = elem.tag
-            if event == "start":
-                stack.append(elem)
-                if in_cell:
-                    inside += 1
-                    if inside > MAX_INNER_ELEMENTS:
-                        raise _inner_refused(self.file, "the sheet")
-                elif tag == cell_tag:
-                    in_cell, inside = True, 0
-                elif tag == row_tag or (row_tag is None
-                                        and _local(tag) == "row"):
-                    if row_tag is None:
-                        ns = tag[:-3]
-                        row_tag, cell_tag = tag, f"{ns}c"
-                        v_tag, f_tag, is_tag = f"{ns}v", f"{ns}f", f"{ns}is"
-                    r = elem.get("r")
-                    row_number = (int(r) if r and r.isdigit()
-                                  else row_number + 1)
-                    if row_number > limits.MAX_SHEET_ROW:
-                        self._refuse(row_number, (
-                            f"row {row_number:,} is past Excel's last row "
-                            f"({limits.MAX_SHEET_ROW:,})"))
-                    cells, col = [], 0
-                continue
-            stack.pop()
-            if tag == cell_tag:
-                in_cell = False
-                ref = elem.get("r")
-                m = _CELL_REF.match(ref) if ref else None
-                col = _column_index(m.group(1)) if m else col + 1
-                if col > limits.MAX_COLUMNS:
-                    self._refuse(row_number, (
-                        "a cell past column "
-                        f"{column_letter(limits.MAX_COLUMNS)} "
-                        f"({limits.MAX_COLUMNS:,} columns, Excel's and "
-                        "plan.xlsx's limit)"))
-                text = self._value(elem, row_number, col, v_tag, f_tag,
-                                   is_tag)
-                if text:
-                    if len(text) > limits.MAX_CELL_CHARS:
-                        self._bad(row_number, col, text, (
-                            f"the cell holds {len(text):,} characters; a "
-                            f"cell holds at most {limits.MAX_CELL_CHARS:,} "
-                            "(Excel's limit: plan.xlsx would cut it)"))
-                    else:
-                        if col > len(cells):
-                            held += col - len(cells)
-                            if held > limits.MAX_CELLS:
-                                self._refuse(row_number, (
-                                    f"more than {limits.MAX_CELLS:,} cells "
-                                    "(rows times their width); the limit "
-                                    f"is {limits.MAX_CELLS:,}"))
-                            cells.extend([""] * (col - len(cells)))
-                        cells[col - 1] = text
-            elif in_cell:
-                continue  # the cell's own elements, read when it ends
-            elif tag == row_tag and cells:
-                if row_number == 1:
-                    self.header = cells
-                else:
-                    data_rows += 1
-                    if data_rows > limits.MAX_ROWS:
-                        self._refuse(row_number, (
-                            f"more than {limits.MAX_ROWS:,} rows; the "
-                            f"limit is {limits.MAX_ROWS:,} (the largest "
-                            "California district has about 65,000 "
-                            "students with IEPs). Split the roster by "
-                            "SELPA or region and plan each part"))
-                rows.append((row_number, cells))
-                cells = []
-            if stack:
-                stack[-1].remove(elem)
-        return rows
+    # -------------------------------------------------- parser callbacks
+    def start(self, tag: str, attrib: dict) -> None:
+        if self.in_cell:
+            if tag == self.v_tag:
+                self.buf = []
+            elif tag == self.f_tag:
+                self.buf = []
+                self.formula = ""
+            elif tag == self.t_tag and self.in_is and not self.phonetic:
+                self.buf = []
+            elif tag == self.is_tag:
+                self.in_is = True
+            elif tag == self.rph_tag:
+                self.phonetic += 1
+            return
+        if tag == self.c_tag:
+            self.in_cell = True
+            self.ref, self.kind = attrib.get("r"), attrib.get("t")
+            self.style = attrib.get("s")
+            self.value = self.formula = None
+            self.parts = []
+            self.kept = self.chars = 0
+        elif tag == self.row_tag or (self.row_tag is None
+                                     and tag.rpartition("}")[2] == "row"):
+            if self.row_tag is None:
+                ns = tag[:-3]
+                self.row_tag, self.c_tag = tag, f"{ns}c"
+                self.v_tag, self.f_tag = f"{ns}v", f"{ns}f"
+                self.is_tag, self.t_tag = f"{ns}is", f"{ns}t"
+                self.rph_tag = f"{ns}rPh"
+            r = attrib.get("r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            if self.row > limits.MAX_SHEET_ROW:
+                self._refuse(self.row, (
+                    f"row {self.row:,} is past Excel's last row "
+                    f"({limits.MAX_SHEET_ROW:,})"))
+            self.cells, self.col = [], 0
 
-    def _value(self, c, row: int, col: int, v_tag: str, f_tag: str,
-               is_tag: str) -> str:
-        kind = c.get("t")
-        v = c.find(v_tag)
-        text = v.text if v is not None else None
+    c_tag = v_tag = f_tag = is_tag = t_tag = rph_tag = "\0"
+
+    def data(self, text: str) -> None:
+        if self.buf is not None:
+            self.chars += len(text)
+            # A cell's text is held up to its limit, and counted on.
+            if self.kept <= limits.MAX_CELL_CHARS:
+                self.buf.append(text)
+                self.kept += len(text)
+
+    def end(self, tag: str) -> None:
+        if self.in_cell:
+            if tag == self.c_tag:
+                self.in_cell = False
+                self._cell()
+            elif self.buf is not None and tag in (self.v_tag, self.t_tag,
+                                                  self.f_tag):
+                text = "".join(self.buf)
+                self.buf = None
+                if tag == self.v_tag:
+                    self.value = text
+                elif tag == self.f_tag:
+                    self.formula = text
+                    self.chars = self.kept = 0
+                else:
+                    self.parts.append(text)
+            elif tag == self.is_tag:
+                self.in_is = False
+            elif tag == self.rph_tag:
+                self.phonetic -= 1
+            return
+        if tag == self.row_tag and self.cells:
+            if self.row == 1:
+                self.header = self.cells
+            else:
+                self.data_rows += 1
+                if self.data_rows > limits.MAX_ROWS:
+                    self._refuse(self.row, (
+                        f"more than {limits.MAX_ROWS:,} rows; the limit is "
+                        f"{limits.MAX_ROWS:,} (the largest California "
+                        "district has about 65,000 students with IEPs). "
+                        "Split the roster by SELPA or region and plan each "
+                        "part"))
+            self.rows.append((self.row, self.cells))
+            self.cells = []
+
+    def close(self) -> None:
+        return None
+
+    # ---------------------------------------------------------- cells
+    def _cell(self) -> None:
+        ref = self.ref
+        m = _CELL_REF.match(ref) if ref else None
+        col = self.col = _column_index(m.group(1)) if m else self.col + 1
+        if col > limits.MAX_COLUMNS:
+            self._refuse(self.row, (
+                f"a cell past column {column_letter(limits.MAX_COLUMNS)} "
+                f"({limits.MAX_COLUMNS:,} columns, Excel's and plan.xlsx's "
+                "limit)"))
+        row = self.row
+        if self.chars > limits.MAX_CELL_CHARS:
+            kept = "".join(self.parts) if self.kind == "inlineStr" \
+                else (self.value or "")
+            self._bad(row, col, kept[:60], (
+                f"the cell holds {self.chars:,} characters; a cell holds at "
+                f"most {limits.MAX_CELL_CHARS:,} (Excel's limit: plan.xlsx "
+                "would cut it)"))
+            return
+        text = self._text(row, col)
+        if not text:
+            return
+        if len(text) > limits.MAX_CELL_CHARS:  # a shared string
+            self._bad(row, col, clip(text), (
+                f"the cell holds {len(text):,} characters; a cell holds at "
+                f"most {limits.MAX_CELL_CHARS:,} (Excel's limit: plan.xlsx "
+                "would cut it)"))
+            return
+        cells = self.cells
+        if col > len(cells):
+            self.held += col - len(cells)
+            if self.held > limits.MAX_CELLS:
+                self._refuse(row, (
+                    f"more than {limits.MAX_CELLS:,} cells (rows times "
+                    f"their width); the limit is {limits.MAX_CELLS:,}"))
+            cells.extend([""] * (col - len(cells)))
+        cells[col - 1] = text
+
+    def _text(self, row: int, col: int) -> str:
+        kind, text = self.kind, self.value
         if kind == "inlineStr":
-            inline = c.find(is_tag)
-            return sys.intern(_text_of(inline)) if inline is not None \
-                else ""
+            return sys.intern("".join(self.parts))
         if text is None:
-            f = c.find(f_tag)
-            if f is not None:
-                formula = "=" + (f.text or "") if f.text else \
-                    "(a formula shared with another cell)"
-                self.problems.append(Problem(
-                    self.file, row, self._where(row, col), clip(formula),
+            if self.formula is not None:
+                formula = ("=" + self.formula if self.formula
+                           else "(a formula shared with another cell)")
+                self._bad(row, col, clip(formula), (
                     "a formula without a saved result (the workbook was "
                     "written by a program that does not calculate); open "
                     "and save it in Excel, or type the value itself"))
@@ -538,27 +594,28 @@ class _SheetReader:
             try:
                 return self.strings[int(text)]
             except (ValueError, IndexError):
-                self._bad(row, col, text, "a shared string the workbook "
-                          "does not hold")
+                self._bad(row, col, clip(text), "a shared string the "
+                          "workbook does not hold")
                 return ""
         if kind == "str":
             return sys.intern(text)
         if kind == "b":
             return "yes" if text.strip() in ("1", "true") else "no"
         if kind == "e":
-            self._bad(row, col, text, f"the cell holds the spreadsheet "
-                      f"error {text}; fix the formula or type the value")
+            self._bad(row, col, clip(text), (
+                f"the cell holds the spreadsheet error {clip(text)}; fix "
+                "the formula or type the value"))
             return ""
         if kind == "d":
             return text[:10] if "T" not in text[11:] else text
-        return self._number(c, text, row, col)
+        return self._number(text, row, col)
 
     def _bad(self, row: int, col: int, value: str, message: str) -> None:
         self.problems.append(Problem(self.file, row, self._where(row, col),
                                      clip(value), message))
 
-    def _number(self, c, text: str, row: int, col: int) -> str:
-        style = c.get("s")
+    def _number(self, text: str, row: int, col: int) -> str:
+        style = self.style
         if style and int(style) in self.dates:
             return self._date(text, int(style), row, col)
         if text.isdigit():

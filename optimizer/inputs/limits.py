@@ -29,7 +29,7 @@ MAX_CELL_CHARS = 32_767
 # 250,000 rows and 32 columns; the same bound for a CSV file.
 MAX_CELLS = 8_000_000
 # Settings, scenario and mapping files (TOML).
-MAX_TOML_BYTES = 1024 * 1024
+MAX_TOML_BYTES = 8 * 1024 * 1024
 MAX_TOML_DEPTH = 16
 
 

@@ -219,14 +219,18 @@ def overflow_problems(table: Table) -> list[Problem]:
     if max(map(len, (c for _, c in table.rows)), default=0) <= width:
         return out
     for row, cells in table.rows:
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            extra = next(c for c in cells[width:] if c.strip())
+        if len(cells) > width:
+            pos = next((p for p in range(width, len(cells))
+                        if cells[p].strip()), None)
+            if pos is None:
+                continue
             out.append(Problem(
-                table.file, row, column_name(table.header, width),
-                clip(extra),
-                f"the row has {len(cells)} cells but the header has "
-                f"{width} columns: a value holding the delimiter needs "
-                'quotes ("Ruiz, Ana"), and a column needs a header'))
+                table.file, row, column_name(table.header, pos),
+                clip(cells[pos].strip()),
+                f"a value past the header's last column "
+                f"({column_letter(width) or 'none'}): a column needs a "
+                "header, and in a CSV file a value holding the delimiter "
+                'needs quotes ("Ruiz, Ana")'))
     return out
 
 
