@@ -35,6 +35,7 @@ import re
 import struct
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, XMLParser, iterparse
@@ -49,6 +50,13 @@ _REL = ("{http://schemas.openxmlformats.org/officeDocument/2006/"
         "relationships}id")
 _STRICT_REL = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+
+
+# What a damaged archive or part raises while read: the file is named
+# as unreadable, never a traceback.
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, KeyError,
+            ValueError, EOFError, OSError, NotImplementedError,
+            struct.error, zlib.error, RuntimeError)
 
 
 class _Refused(Exception):
@@ -123,9 +131,7 @@ class Workbook:
         except _Refused as exc:
             self.close()
             raise InputError([exc.problem]) from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError,
-                KeyError, ValueError, EOFError, OSError,
-                NotImplementedError, struct.error) as exc:
+        except _DAMAGED as exc:
             self.close()
             raise InputError([self._unreadable(exc)]) from None
 
@@ -313,8 +319,7 @@ class Workbook:
             return self._table(sheet, file)
         except _Refused as exc:
             raise InputError([exc.problem]) from None
-        except (zipfile.BadZipFile, ParseError, KeyError, EOFError,
-                OSError, NotImplementedError) as exc:
+        except _DAMAGED as exc:
             raise InputError([Problem(
                 file, None, None, None,
                 f"cannot be read as an Excel sheet "

@@ -34,5 +34,7 @@ MAX_TOML_DEPTH = 16
 
 
 def size_text(n: int) -> str:
-    """``134217728`` -> ``"128 MB"``."""
+    """``134217728`` -> ``"128 MB"``; under a megabyte, in bytes."""
+    if n < 1024 * 1024:
+        return f"{n:,} bytes"
     return f"{n / (1024 * 1024):,.0f} MB"
