@@ -612,7 +612,7 @@ class _SheetReader:
                 "the formula or type the value"))
             return ""
         if kind == "d":
-            return text[:10] if "T" not in text[11:] else text
+            return text[:10]  # an ISO date, or date and time
         return self._number(text, row, col)
 
     def _bad(self, row: int, col: int, value: str, message: str) -> None:

@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -136,40 +137,50 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
     first = text.lstrip("\ufeff").splitlines()[0]
     delimiter = _pick_delimiter(first, set(known))
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[list[str]] = []
-    append, intern = records.append, sys.intern
-    held = 0
-    longest = 0
     try:
-        # Interned while fresh: a roster repeats its sites, grades and
-        # codes, so equal cells become one string, hashed once.
-        for r in reader:
-            cells = list(map(intern, r))
-            held += len(cells)
-            if cells:
-                longest = max(longest, max(map(len, cells)))
-            append(cells)
-            if held > limits.MAX_CELLS or len(records) > limits.MAX_ROWS + 1:
-                raise _refuse(file, len(records), (
-                    f"more than {limits.MAX_ROWS:,} rows or "
-                    f"{limits.MAX_CELLS:,} cells (rows times their "
-                    "width); the limit is "
-                    f"{limits.MAX_ROWS:,} rows and {limits.MAX_CELLS:,} "
-                    "cells"))
+        if text.count(delimiter) + text.count("\n") > limits.MAX_CELLS:
+            records = _counted_records(file, reader)
+        else:  # fewer delimiters than the limit: so are the cells
+            # Interned while fresh: a roster repeats its sites, grades
+            # and codes, so equal cells become one string, hashed once.
+            records = [list(map(sys.intern, r))
+                       for r in islice(reader, limits.MAX_ROWS + 2)]
     except csv.Error as exc:
         raise InputError([Problem(file, reader.line_num, None, None,
                                   f"cannot be read as CSV: {exc}")]) from None
+    if len(records) > limits.MAX_ROWS + 1:
+        raise _too_many(file, len(records))
     header = [h.strip() for h in records[0]]
-    problems = []
-    if longest > limits.MAX_CELL_CHARS or "\x00" in text:
-        problems = _bad_cells(file, header, records)
-    if problems:
-        raise InputError(problems)
     # A row is blank when every cell is only whitespace, which is when
     # its cells joined are (one strip per row, not one per cell).
     rows = [(i + 2, r) for i, r in enumerate(records[1:])
             if "".join(r).strip()]
-    return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
+    table = Table(file, header, rows, hashlib.sha256(raw).hexdigest(),
+                  notes)
+    if "\x00" in text or (len(text) > limits.MAX_CELL_CHARS and any(
+            max(map(len, cells), default=0) > limits.MAX_CELL_CHARS
+            for cells in (header, *table.cell_columns()))):
+        raise InputError(_bad_cells(file, header, records))
+    return table
+
+
+def _too_many(file: str, row: int) -> InputError:
+    return _refuse(file, row, (
+        f"more than {limits.MAX_ROWS:,} rows or {limits.MAX_CELLS:,} cells "
+        f"(rows times their width); the limit is {limits.MAX_ROWS:,} rows "
+        f"and {limits.MAX_CELLS:,} cells"))
+
+
+def _counted_records(file: str, reader) -> list[list[str]]:
+    """The rows, each counted as it arrives against the limits."""
+    records: list[list[str]] = []
+    held = 0
+    for r in reader:
+        records.append(list(map(sys.intern, r)))
+        held += len(r)
+        if held > limits.MAX_CELLS or len(records) > limits.MAX_ROWS + 1:
+            raise _too_many(file, len(records))
+    return records
 
 
 def column_name(header: Sequence[str], pos: int) -> str:
