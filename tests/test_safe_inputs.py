@@ -162,6 +162,33 @@ def test_2_files_on_disk_are_limited_before_reading(tmp_path, monkeypatch,
         f"r.xlsx: the file is {size:,} bytes; the limit is 1,000 bytes"]
 
 
+def test_2_shared_strings_are_limited(tmp_path, monkeypatch, rules):
+    import xlsxwriter  # writes shared strings, as Excel does
+
+    book = xlsxwriter.Workbook(tmp_path / "r.xlsx")
+    for name in ("students", "staff"):
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(hostile.sample_rows(name)):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value)
+    book.close()
+    assert len(cl.load_roster(tmp_path / "r.xlsx", rules).instance
+               .students) == 315
+    monkeypatch.setattr(limits, "MAX_SHARED_STRINGS", 50)
+    assert problems(tmp_path / "r.xlsx", rules) == [
+        "r.xlsx: the workbook holds more than 50 distinct texts (shared "
+        "strings); the limit is 50"]
+
+
+def test_sheet_visibility_is_read_for_the_sheet_choice(tmp_path):
+    path = hostile.roster_workbook(
+        tmp_path / "r.xlsx", states={"students": "hidden",
+                                     "staff": "veryHidden"})
+    assert [(s.name, s.state, s.visible)
+            for s in excel.sheet_names(path)] == [
+        ("students", "hidden", False), ("staff", "veryHidden", False)]
+
+
 # --------------------------------------- 4: formulas without their result
 
 def test_4_formula_cells_without_a_saved_result_are_named(rules):

@@ -36,30 +36,35 @@ STAFF = hostile.sample_rows("staff")
 OUTCOMES: Counter = Counter()
 
 
-def _written_by_openpyxl() -> bytes:
-    """The sample as openpyxl writes it: shared strings, styles, a date
-    and a number format, the parts Excel's own files have."""
+def _written() -> bytes:
+    """The sample as XlsxWriter writes it, as Excel does: shared
+    strings, styles, numbers, a date and a percentage format."""
     import datetime as dt
     import io
 
-    from openpyxl import Workbook
+    import xlsxwriter
 
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in (("students", STUDENTS), ("staff", STAFF)):
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append([int(c) if c.isdigit() and c[0] != "0" else c
-                          for c in row])
-    book["staff"]["K1"] = "x_hired"
-    book["staff"]["K2"] = dt.date(2020, 8, 1)
-    book["staff"]["G2"].number_format = "0.00%"
     buf = io.BytesIO()
-    book.save(buf)
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    percent = book.add_format({"num_format": "0.00%"})
+    for name, rows in (("students", STUDENTS), ("staff", STAFF)):
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value.isdigit() and value[0] != "0":
+                    sheet.write_number(r, c, int(value))
+                elif value:
+                    sheet.write_string(r, c, value)
+    staff = book.get_worksheet_by_name("staff")
+    staff.write_string(0, 10, "x_hired")
+    staff.write_datetime(1, 10, dt.datetime(2020, 8, 1), date)
+    staff.write_number(1, 6, 0.8, percent)
+    book.close()
     return buf.getvalue()
 
 
-WRITTEN = _written_by_openpyxl()
+WRITTEN = _written()
 
 refs = st.one_of(
     st.just("{ref}"),
@@ -111,7 +116,7 @@ def raw_cell(draw) -> hostile.Raw:
 
 @st.composite
 def damaged(draw) -> bytes:
-    """A workbook openpyxl wrote, with bytes changed or cut off."""
+    """A workbook XlsxWriter wrote, with bytes changed or cut off."""
     data = bytearray(WRITTEN)
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(data) - 1))

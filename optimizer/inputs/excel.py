@@ -263,16 +263,18 @@ class Workbook:
     # ------------------------------------------------- strings and styles
     def _shared_strings(self) -> list[str]:
         if self._strings is None:
-            self._strings = []
+            strings: list[str] = []
             if self.strings_part and self.strings_part in \
                     self._zip.namelist():
                 for elem, _ in self._parse(self.strings_part, ("si",)):
-                    self._strings.append(sys.intern(_text_of(elem)))
-                    if len(self._strings) > limits.MAX_CELLS:
+                    strings.append(sys.intern(_text_of(elem)))
+                    if len(strings) > limits.MAX_SHARED_STRINGS:
                         raise _Refused(self._problem(
                             f"the workbook holds more than "
-                            f"{limits.MAX_CELLS:,} shared strings; the "
-                            f"limit is {limits.MAX_CELLS:,} cells"))
+                            f"{limits.MAX_SHARED_STRINGS:,} distinct texts "
+                            "(shared strings); the limit is "
+                            f"{limits.MAX_SHARED_STRINGS:,}"))
+            self._strings = strings  # only once whole
         return self._strings
 
     def _date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
@@ -694,6 +696,8 @@ def read_workbook(path: Path):
                 table = book.table(names[sheet], file)
             except InputError as exc:
                 problems.extend(exc.problems)
+                if any(p.file == path.name for p in exc.problems):
+                    break  # the whole workbook's: said once
                 continue
             if not table.header:
                 problems.append(Problem(

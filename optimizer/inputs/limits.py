@@ -28,6 +28,9 @@ MAX_CELL_CHARS = 32_767
 # Cells held for one table (rows times their width): a sheet of
 # 250,000 rows and 32 columns; the same bound for a CSV file.
 MAX_CELLS = 8_000_000
+# A workbook's distinct texts (its shared strings), held while its sheets
+# are read: a roster of 250,000 students has under a million.
+MAX_SHARED_STRINGS = 2_000_000
 # Settings, scenario and mapping files (TOML).
 MAX_TOML_BYTES = 8 * 1024 * 1024
 MAX_TOML_DEPTH = 16
