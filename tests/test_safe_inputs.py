@@ -398,6 +398,13 @@ def test_13_a_cell_longer_than_a_spreadsheet_cell_is_refused(tmp_path,
     assert len(found) == 1 and found[0].startswith(
         'students.csv, row 2, column "x_note": the cell holds 32,768 '
         "characters; a cell holds at most 32,767"), found
+    lines = ("a line of a long note\n" * 2_000)  # each line short
+    folder = write_roster(tmp_path / "q", [srow("S1", x_note=lines)],
+                          [crow()])
+    found = problems(folder, rules)
+    assert len(found) == 1 and found[0].startswith(
+        'students.csv, row 2, column "x_note": the cell holds 44,000 '
+        "characters"), found
     rows = hostile.sample_rows("students")
     rows[0].append("x_note")
     rows[1].append(long)

@@ -157,11 +157,20 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
             if "".join(r).strip()]
     table = Table(file, header, rows, hashlib.sha256(raw).hexdigest(),
                   notes)
-    if "\x00" in text or (len(text) > limits.MAX_CELL_CHARS and any(
+    if "\x00" in text or (_may_hold_long_cells(text) and any(
             max(map(len, cells), default=0) > limits.MAX_CELL_CHARS
             for cells in (header, *table.cell_columns()))):
         raise InputError(_bad_cells(file, header, records))
     return table
+
+
+def _may_hold_long_cells(text: str) -> bool:
+    """Whether a cell may be longer than a spreadsheet's: without quotes
+    a cell is within one line, so lines are enough to tell."""
+    if len(text) <= limits.MAX_CELL_CHARS:
+        return False
+    return '"' in text or max(map(len, text.split("\n"))) > \
+        limits.MAX_CELL_CHARS
 
 
 def _too_many(file: str, row: int) -> InputError:
