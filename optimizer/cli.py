@@ -38,6 +38,7 @@ from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.text import (
     render_diagnosis,
     render_explanation,
+    rules_lines,
     text_summary,
 )
 from optimizer.result import SolverParams
@@ -202,6 +203,12 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pending initial assessments (CSV: assessment_id, "
+              "site, grade, due_date, areas) to share equally among the "
+              "resource specialists at each site (AB 560); writes "
+              "assessments.csv.")
 def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          authorizations: str | None,
          mapping_file: Path | None, weights_file: Path | None,
@@ -209,7 +216,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
          redact: bool, from_dir: Path | None,
-         published: Path | None) -> None:
+         published: Path | None,
+         assessments_file: Path | None = None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -227,6 +235,11 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _warn(loaded.warnings)
     weights = load_weights(weights_file, mode, priority, overrides)
     params = SolverParams(time_limit, seed, workers)
+    pending = None
+    if assessments_file is not None:
+        from optimizer.inputs.assessments import load_assessments
+
+        pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
         if from_dir is not None:
             run = workflow.replan(loaded, rules, published_assignment(
@@ -239,7 +252,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
                                 redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster))
+                                roster_label=str(roster),
+                                assessments=pending)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
@@ -251,6 +265,12 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _echo(run.files["summary.json"], nl=False)
     else:
         _echo(text_summary(run.result, run.audit))
+        act = run.coverage.needs_action_students if run.coverage else ()
+        if act:  # issue 21: named above as warnings; counted here
+            _echo(f"Needs action before this plan is used: "
+                       f"{len(act)} student(s) (see the warnings above and "
+                       f"the report): {', '.join(act[:20])}"
+                       + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
             _echo(render_diagnosis(run.result.diagnosis))
@@ -496,6 +516,8 @@ def _print_comparison(rows: list[dict]) -> None:
                ("changed_vs_base", "changed\nvs base"),
                ("on_unverified_rows", "on un-\nverified\nrows"),
                ("services_shortfall", "services\nshort")]
+    if any("busiest_month" in r for r in rows):  # with meeting dates
+        columns.append(("busiest_month", "busiest\nmonth"))
     kpis.add_column("scenario", ratio=1, min_width=8)
     for _key, head in columns:
         # As wide as the longest header line: numbers never wrap.
@@ -574,12 +596,12 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
         term, sep, value = pair.partition("=")
         term = term.strip().upper()
         try:
-            if not sep or term not in ("S1", "S2", "S3", "S4"):
+            if not sep or term not in ("S1", "S2", "S3", "S4", "S5"):
                 raise ValueError
             out[term] = float(value)
         except ValueError:
             raise click.BadParameter(
-                f'"{pair}": expected TERM=VALUE with TERM one of S1-S4',
+                f'"{pair}": expected TERM=VALUE with TERM one of S1-S5',
                 param_hint="--weight") from None
     return out
 
@@ -591,10 +613,15 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
 @rules_option
 @authorizations_option
 @mapping_option
+@click.option("--weights", "weights_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Objective settings (TOML): its [calendar] table sets "
+              "the meeting period and the monthly limit (H8).")
 def check(roster: Path, assignments: Path, rules_dir: Path | None,
           authorizations: str | None,
-          mapping_file: Path | None) -> None:
-    """Audit an assignment (the optimizer's or a hand-made one) vs H1-H7.
+          mapping_file: Path | None,
+          weights_file: Path | None = None) -> None:
+    """Audit an assignment (the optimizer's or a hand-made one) vs H1-H8.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
 
@@ -612,14 +639,23 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
            *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in sheet.assignment if s not in known)
+    weights = load_weights(weights_file, None, None, {})
     result = audit(loaded.instance, rules, sheet.assignment,
-                   sheet.duplicates, unknown)
+                   sheet.duplicates, unknown,
+                   calendar=weights.calendar(loaded.instance.students))
     for v in result.violations:
         _echo(str(v))
     t = result.terms
     _echo(f"Soft objectives: S1 best-practice misses {t['S1']}, "
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
-               f"S4 language misses {t['S4']}")
+               f"S4 language misses {t['S4']}"
+               + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
+    busiest = max(result.busiest().items(), key=lambda kv: kv[1][1],
+                  default=None)
+    if busiest is not None:
+        cm, (period, n) = busiest
+        _echo(f"Busiest month: {n} IEP meetings held by {cm} in "
+                   f"{period}")
     k = result.kpis
     # S1 counts misses among students with a case manager on the roster,
     # so "Best practice N/M" counts over the same students.
@@ -636,13 +672,24 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
         _echo(line)
+    # Issue 21: unverified rows, statutory averages, RSP by others.
+    for line in rules_lines(result):
+        _echo(line)
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
         _echo(f"{len(result.violations)} hard-rule violation(s):")
         for rule, n in sorted(tally.items()):
             _echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
-    _echo("Compliant: every hard rule (H1-H7) holds.")
+    n = k.students_on_unverified_rows
+    _echo("Compliant: every hard rule (H1-H7"
+               + (", H8" if result.calendar and
+                  result.calendar.max_per_month else "")
+               + ") holds" + (
+                   f"; {n} student(s) rest on unverified authorization "
+                   "rows, which a district must confirm." if n else
+                   "; no student rests on an unverified authorization "
+                   "row."))
 
 
 @main.command()
@@ -650,7 +697,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the page here (default: print it).")
 def rules(rules_dir: Path | None, out: Path | None) -> None:
-    """Print the authorization rules as Markdown: each row's reading,
+    """Print every rules table as Markdown (authorizations, caseload caps,
+    best practice, alternate placement, documents): each row's reading,
     source and whether it is verified (docs/authorizations.md).
 
     Example:

@@ -13,11 +13,16 @@ from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student, weight_scale
 from optimizer.objectives import (
+    CALENDAR,
     REFERENCE,
+    Calendar,
     balance_term,
     best_practice_miss,
+    calendar_term,
     continuity_loss,
+    has_meeting_dates,
     language_miss,
+    meeting_counts,
     reference_change,
 )
 from optimizer.rules import (
@@ -25,6 +30,7 @@ from optimizer.rules import (
     PairCheck,
     PairJudge,
     RuleSet,
+    caseload_averages,
     check_pair,
     wants_language,
 )
@@ -101,6 +107,13 @@ class Kpis:
     students_on_unverified_rows: int  # pairs resting on no verified row
     authorizations: str  # the setting: all or verified-only
     utilization_by_kind: dict[str, Utilization]
+    # issue 21: statutory averages (the SLP 55 of EC 56363.3), per person
+    # and district-wide, and per site the RSP students whose case manager
+    # does not provide RSP (H6 counts them against no resource specialist)
+    caseload_averages: list[dict[str, object]] = field(
+        default_factory=list)
+    rsp_case_managed_by_others: list[dict[str, object]] = field(
+        default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -115,6 +128,18 @@ class Audit:
     terms: dict[str, int]
     kpis: Kpis
     loads: dict[str, tuple[int, float, int]] = field(default_factory=dict)
+    # With meeting dates: meetings per (case manager, period), S5's counts.
+    meetings: dict[tuple[str, str], int] | None = None
+    calendar: Calendar | None = None
+
+    def busiest(self) -> dict[str, tuple[str, int]]:
+        """Each case manager's busiest period (earliest of equals) and its
+        meetings; empty without dates."""
+        out: dict[str, tuple[str, int]] = {}
+        for (cm, period), n in sorted((self.meetings or {}).items()):
+            if cm not in out or n > out[cm][1]:
+                out[cm] = (period, n)
+        return out
 
     @property
     def compliant(self) -> bool:
@@ -231,13 +256,16 @@ def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
           unknown_students: list[str] | None = None,
-          reference: dict[str, str] | None = None) -> Audit:
-    """Check ``assignment`` (student_id -> staff_id) against H1-H7.
+          reference: dict[str, str] | None = None,
+          calendar: Calendar | None = None) -> Audit:
+    """Check ``assignment`` (student_id -> staff_id) against H1-H8.
 
     ``duplicates`` and ``unknown_students`` describe problems of a
     hand-made file that a dict cannot hold (H1). With a ``reference``
     plan (student -> case manager), the terms include R: the students
-    whose case manager differs from it.
+    whose case manager differs from it. With meeting dates, the terms
+    include S5 (counted per ``calendar``'s period, by month when None)
+    and H8 is checked when ``calendar`` sets a limit.
     """
     staff = instance.staff_by_id()
     violations: list[Violation] = []
@@ -292,15 +320,93 @@ def audit(instance: Instance, rules: RuleSet,
         if n > cap:
             violations.append(Violation(
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
-                f"the cap of {cap}"))
+                f"the cap of {cap} ({rules.cap_reason(c)})"))
     terms = tally.terms(instance, caps, load_units)
+    averages = caseload_averages(instance, rules, caseload)
+    others = rsp_by_others(instance, assignment, staff, loads)
+    meetings = None
+    if has_meeting_dates(instance.students):
+        calendar = calendar or Calendar()
+        meetings, over = _calendar(instance, assignment, calendar)
+        terms[CALENDAR] = calendar_term(meetings.values())
+        violations += over
+    else:
+        calendar = None
     if reference is not None:
         terms[REFERENCE] = sum(
             reference_change(assignment.get(s.student_id) or None,
                              reference.get(s.student_id))
             for s in instance.students)
-    return Audit(violations, lines, terms,
-                 kpis(instance, rules, tally, loads), loads)
+    k = replace(kpis(instance, rules, tally, loads),
+                caseload_averages=[a.as_dict() for a in averages],
+                rsp_case_managed_by_others=others)
+    return Audit(violations, lines, terms, k, loads, meetings, calendar)
+
+
+def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
+                  staff: dict[str, Staff],
+                  loads: dict[str, tuple[int, float, int]]
+                  ) -> list[dict[str, object]]:
+    """Per site: students with RSP on the IEP whose case manager does not
+    provide RSP, against the places left on the caseloads of the
+    resource specialists who serve the site (EC 56362(c)).
+
+    H6 counts a resource specialist's case-managed students only: the
+    roster does not say who serves these students in RSP, so the plan
+    cannot count them against anyone. ``short`` is how many of them no
+    resource specialist at the site has room for even if every place
+    left went to them (an itinerant's places count at each site they
+    serve, so it is a lower bound on the real shortage).
+    """
+    by_site: dict[str, int] = defaultdict(int)
+    for s in instance.students:
+        cm = staff.get(assignment.get(s.student_id) or "")
+        if "RSP" in s.services and cm is not None \
+                and "RSP" not in cm.provides:
+            by_site[s.site] += 1
+    out = []
+    for site, n in sorted(by_site.items()):
+        spare = sum(max(0, loads[c.staff_id][2] - loads[c.staff_id][0])
+                    for c in instance.staff
+                    if "RSP" in c.provides and c.serves_site(site))
+        out.append({"site": site, "students": n, "spare_places": spare,
+                    "short": max(0, n - spare)})
+    return out
+
+
+def rsp_warning(row: dict[str, object]) -> str | None:
+    """The site warning when resource specialists lack room (H6)."""
+    if not row["short"]:
+        return None
+    return (f"site {row['site']}: {row['students']} student(s) with RSP on "
+            "the IEP are case-managed by someone who does not provide RSP, "
+            "so H6 counts them against no resource specialist; the "
+            f"resource specialists serving {row['site']} have "
+            f"{row['spare_places']} place(s) left under their caps "
+            f"(EC 56362(c)): at least {row['short']} cannot be on a "
+            "resource specialist's caseload. Confirm who serves them in "
+            "RSP")
+
+
+def _calendar(instance: Instance, assignment: dict[str, str | None],
+              calendar: Calendar
+              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), and H8's violations."""
+    staff = instance.staff_by_id()
+    placed = [(assignment[s.student_id], s) for s in instance.students
+              if assignment.get(s.student_id) in staff]
+    meetings = meeting_counts(placed, calendar)
+    over: list[Violation] = []
+    if calendar.max_per_month is not None:
+        limit = calendar.max_per_month
+        for (cm, month), n in sorted(meeting_counts(
+                placed, calendar, months=True).items()):
+            if n > limit:
+                over.append(Violation(
+                    "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
+                    f"meetings in {month}, over the district's limit of "
+                    f"{limit} a month"))
+    return meetings, over
 
 
 class _Tally:
@@ -395,3 +501,40 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
         authorizations=rules.authorization_mode,
         utilization_by_kind=utilization,
     )
+
+
+def audit_assessments(assessments, staff: tuple[Staff, ...],
+                      assignment: dict[str, str], kinds: tuple[str, ...],
+                      max_difference: int) -> list[Violation]:
+    """AB 560's assignment checked from the files alone: each assessment
+    with a person of the named kinds at its site and grade (A1), and at
+    every site the people who may take its assessments within
+    ``max_difference`` of one another (A2)."""
+    by_id = {c.staff_id: c for c in staff}
+    out: list[Violation] = []
+    count: Counter[str] = Counter(assignment.values())
+    pools: dict[str, set[str]] = defaultdict(set)
+    for a in assessments:
+        able = {c.staff_id for c in staff if c.kind in kinds
+                and c.serves_site(a.site) and a.grade in c.grades}
+        pools[a.site] |= able
+        who = assignment.get(a.assessment_id)
+        if not able:
+            continue  # reported as unassignable, not as a violation
+        if who not in able:
+            name = by_id[who].name if who in by_id else who
+            out.append(Violation(
+                "A1", a.assessment_id, who,
+                f"{name or 'nobody'} is not one of the "
+                f"{'/'.join(kinds)} staff serving site {a.site}, grade "
+                f"{a.grade}"))
+    for site, pool in sorted(pools.items()):
+        if not pool:
+            continue
+        shares = {p: count[p] for p in pool}
+        if max(shares.values()) - min(shares.values()) > max_difference:
+            words = ", ".join(f"{p} {n}" for p, n in sorted(shares.items()))
+            out.append(Violation(
+                "A2", None, None, f"at site {site} the assessments are "
+                f"shared {words}: more than {max_difference} apart"))
+    return out

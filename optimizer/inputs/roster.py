@@ -46,6 +46,8 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("prior_case_manager", False, parse.code),
     Column("home_language", False, parse.code),
     Column("weight", False, parse.weight),
+    Column("annual_review_date", False, parse.meeting_date),
+    Column("reevaluation_date", False, parse.meeting_date),
 )
 STAFF_COLUMNS: tuple[Column, ...] = (
     Column("staff_id", True, parse.identifier),
@@ -465,6 +467,9 @@ def coverage_warnings(cov: Coverage, students_file: str,
     out += [Problem(students_file, rows.get(g.student_id),
                     "alt_placement_secondary", None, str(g))
             for g in cov.placement_gaps]
+    # issue 21: students nobody may instruct, EMD past 3-5, OI placements
+    out += [Problem(students_file, rows.get(f.student_id), f.column, None,
+                    str(f)) for f in cov.flags]
     return out
 
 

@@ -19,12 +19,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
-from optimizer.objectives import ObjectiveWeights
+from optimizer.objectives import ObjectiveWeights, calendar_term
 from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
 from optimizer.result import SolverParams
 from optimizer.rules import RuleSet, best_practice_items
-from optimizer.verify import Audit
+from optimizer.verify import Audit, rsp_warning
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     DISABILITY_NAME,
@@ -80,6 +80,21 @@ class PlanView:
     authorizations: str = "all"
     unverified: list[dict[str, Any]] = field(default_factory=list)
     unverified_students: int = 0
+    rules: dict[str, Any] = field(default_factory=dict)  # issue 21
+    calendar: dict[str, Any] = field(default_factory=dict)  # issue 23
+
+
+def rules_view(audit: Audit) -> dict[str, Any]:
+    """What ``_rules.html.j2`` shows (issue 21): each statutory average
+    per person and district-wide, and RSP students case-managed by
+    someone who does not provide RSP, by site."""
+    k = audit.kpis
+    return {
+        "averages": [{**a, "warn": a["over"]} for a in k.caseload_averages
+                     if a["per_person"]],
+        "rsp_others": [{**r, "warning": rsp_warning(r)}
+                       for r in k.rsp_case_managed_by_others],
+    }
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
@@ -238,6 +253,7 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     view.unverified = unverified_rows(audit, rules, limit=20)
     view.unverified_students = audit.kpis.students_on_unverified_rows
     k = audit.kpis
+    view.rules = rules_view(audit)
     over = sum(u.over_90_percent
                for u in k.utilization_by_kind.values())
     view.cards = [
@@ -255,13 +271,78 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         {"value": view.changes_total,
          "label": f"change case manager vs {against.words}"},
         {"value": over, "label": "case managers over 90% of their cap"},
+        {"value": k.students_on_unverified_rows,
+         "label": "students resting on unverified authorization rows "
+                  "(a district must confirm them)"},
     ]
     view.attention = attention(audit, rules, names, warnings or [])
     view.caseload_charts, view.caseload_note = caseload_charts(
         audit, instance, rules, names)
     view.rate_chart = rate_chart(audit)
     view.coverage = coverage(instance, rules, names)
+    view.calendar = calendar_heat_map(audit, instance, names)
     return view
+
+
+# The heat map's geometry (px) and its scale, white to deep red.
+_CELL_W, _CELL_H, _LABEL_W, _HEAD_H = 46, 20, 230, 34
+_HEAT = ("#ffffff", "#fde7d9", "#fbc4a6", "#f79a72", "#ee6a47",
+         "#d6402b", "#a9231b")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+           "Oct", "Nov", "Dec")
+
+
+def _short_period(period: str) -> str:
+    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37 26``."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("W"):
+        return f"{rest} {year[2:]}"
+    return f"{_MONTHS[int(rest) - 1]} {year[2:]}"
+
+
+def calendar_heat_map(audit: Audit, instance: Instance, names: Names
+                      ) -> dict[str, Any]:
+    """IEP meetings per case manager and month (or week) as a plain SVG
+    heat map (no scripts): a row per person with meetings, a column per
+    period, each cell's count written in it and its busiest period
+    outlined. Empty without meeting dates."""
+    if audit.meetings is None:
+        return {}
+    periods = sorted({p for _, p in audit.meetings})
+    top = max(audit.meetings.values(), default=0) or 1
+    busiest = audit.busiest()
+    rows = []
+    for c in instance.staff:
+        counts = [audit.meetings.get((c.staff_id, p), 0) for p in periods]
+        if not any(counts):
+            continue
+        y = _HEAD_H + len(rows) * _CELL_H
+        cells = []
+        for i, n in enumerate(counts):
+            shade = _HEAT[min(len(_HEAT) - 1,
+                              -(-n * (len(_HEAT) - 1) // top))]
+            cells.append({
+                "x": _LABEL_W + i * _CELL_W, "n": n, "fill": shade,
+                "dark": shade in _HEAT[4:],
+                "busiest": busiest.get(c.staff_id, ("", 0))
+                == (periods[i], n) and n > 0})
+        rows.append({"y": y, "label": f"{names.staff.get(c.staff_id, '')}"
+                     f" ({c.staff_id})", "total": sum(counts),
+                     "cells": cells})
+    width = _LABEL_W + len(periods) * _CELL_W + 50
+    return {
+        "periods": [{"x": _LABEL_W + i * _CELL_W + _CELL_W / 2,
+                     "label": _short_period(p), "title": p}
+                    for i, p in enumerate(periods)],
+        "rows": rows, "cell_w": _CELL_W, "cell_h": _CELL_H,
+        "label_w": _LABEL_W, "head_h": _HEAD_H, "width": width,
+        "height": _HEAD_H + len(rows) * _CELL_H + 4,
+        "total_x": _LABEL_W + len(periods) * _CELL_W + 8,
+        "most": max(audit.meetings.values(), default=0),
+        "s5": calendar_term(audit.meetings.values()),
+    }
 
 
 def _changes(audit: Audit, rules: RuleSet, against: Against,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
-from optimizer.explain import Explanation, utilization_text
+from optimizer.explain import (
+    Explanation,
+    busiest_text,
+    utilization_text,
+)
+from optimizer.objectives import calendar_term
 from optimizer.result import Diagnosis, Result
-from optimizer.verify import Audit
+from optimizer.verify import Audit, rsp_warning
 from optimizer.vocab import COORDINATES
 
 
@@ -38,22 +43,75 @@ def text_summary(result: Result, audit: Audit | None) -> str:
                  "home language other than English")
     rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
+    if audit.meetings is not None:  # with IEP meeting dates only
+        busiest = audit.busiest().values()
+        most = max((n for _, n in busiest), default=0)
+        lines.append(f"IEP meetings: busiest month {most} for one case "
+                     f"manager; {sum(n >= 6 for n in audit.meetings.values())}"
+                     " case-manager months with 6 or more; sum of "
+                     f"squares {calendar_term(audit.meetings.values())} "
+                     "(meetings.csv)")
     lines.append("Utilization by kind (min / median / max, over 90%):")
     for kind, u in k.utilization_by_kind.items():
         lines.append(f"  {kind:<11} {u.staff:>3} staff  "
                      f"{u.min:.0%} / {u.median:.0%} / {u.max:.0%}"
                      f"  ({u.over_90_percent} over 90%)")
+    lines += rules_lines(audit)
+    return "\n".join(lines)
+
+
+def unverified_line(audit: Audit) -> str:
+    """How many students rest on unverified authorization rows (issue
+    21: said by ``plan`` and ``check`` alike, also when none do)."""
+    k = audit.kpis
     unverified = k.unverified_authorizations_relied_on
     if unverified:
         rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
-        lines.append(f"{k.students_on_unverified_rows} student(s) rely "
-                     f"on unverified authorization rows: {rows} (see "
-                     "docs/authorizations.md; --authorizations "
-                     "verified-only never relies on them)")
-    elif k.authorizations != "all":
-        lines.append(f"Authorizations: {k.authorizations} (no row "
-                     "marked unverified is relied on)")
-    return "\n".join(lines)
+        return (f"{k.students_on_unverified_rows} student(s) rely on "
+                f"unverified authorization rows: {rows} (a district must "
+                "confirm these readings: see docs/authorizations.md; "
+                "--authorizations verified-only never relies on them)")
+    if k.authorizations != "all":
+        return (f"Authorizations: {k.authorizations} (no row marked "
+                "unverified is relied on)")
+    return "No student rests on an unverified authorization row."
+
+
+def rules_lines(audit: Audit) -> list[str]:
+    """The rules figures of issue 21: students on unverified rows, each
+    statutory average (per person and district-wide, warned when over)
+    and RSP students case-managed by someone who does not provide RSP."""
+    k = audit.kpis
+    lines = [unverified_line(audit)]
+    for avg in k.caseload_averages:
+        people = ", ".join(f"{p['staff_id']} {p['case_managed']}"
+                           + ("" if p["fte"] == 1 else
+                              f" ({p['case_managed_per_fte']:g}/FTE)")
+                           for p in avg["per_person"])
+        average = ("no provider" if avg["average"] is None
+                   else f"{avg['average']:g} per full-time provider "
+                   f"({avg['students']} students / {avg['fte']:g} FTE)")
+        lines.append(f"{avg['provides']} district average ({avg['source']}"
+                     f", at most {avg['limit']}): {average}; case-managed "
+                     f"per person: {people or 'none'}")
+        if avg["over"]:
+            lines.append(f"  Warning: the average {average} is above "
+                         f"{avg['limit']} ({avg['source']}): the local "
+                         "plan must give the reasons, or staffing be "
+                         "added")
+    others = k.rsp_case_managed_by_others
+    if others:
+        total = sum(int(r["students"]) for r in others)
+        sites = ", ".join(f"{r['site']} {r['students']} (room for "
+                          f"{r['spare_places']})" for r in others)
+        lines.append(f"RSP students case-managed by someone who does not "
+                     f"provide RSP (H6 counts them against no resource "
+                     f"specialist): {total}; by site: {sites}")
+        for r in others:
+            text = rsp_warning(r)
+            if text:
+                lines.append(f"  Warning: {text}")
+    return lines
 
 
 def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
@@ -78,6 +136,15 @@ def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
             f"{_ids(sh.student_ids, max_ids)}")
         staff = ", ".join(f"{i} (cap {cap})" for i, _, cap in sh.staff)
         lines.append(f"    their eligible staff: {staff or 'none'}")
+    for mo in d.meetings:
+        staff = ", ".join(f"{i} ({name})" for i, name in mo.staff)
+        lines.append(
+            f"- {mo.month}: {len(mo.student_ids)} student(s) have "
+            f"{mo.meetings} IEP meeting(s) that month, but the case "
+            f"managers who may take them can hold {mo.places} within "
+            f"max_meetings_per_month (H8). Students: "
+            f"{_ids(mo.student_ids, max_ids)}")
+        lines.append(f"    their eligible case managers: {staff or 'none'}")
     lines.extend(f"- {note}" for note in d.notes)
     for i, conflict in enumerate(d.conflicts, 1):
         lines.append(f"Conflict {i} (minimal: drop any one of these facts "
@@ -134,6 +201,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         terms = ", ".join(
             f"{t} {v:+d}" + (f" ({utilization_text(a.utilization)})"
                              if t == "S2" and a.utilization else "")
+            + (f" ({busiest_text(a.busiest)})" if t == "S5" and a.busiest
+               else "")
             for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""
