@@ -541,13 +541,13 @@ def test_16_many_unknown_ids_in_a_scenario_are_summarised(tmp_path):
 # --------------------------------------------- fuzz: random workbooks
 
 def test_random_workbooks_give_a_roster_or_a_located_error():
-    """``workbook_fuzz`` (hypothesis, 200 examples, derandomized) in a
+    """``workbook_fuzz`` (hypothesis, 150 examples, derandomized) in a
     process limited to 1 GB of address space: any traceback, a
     MemoryError included, fails it."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
     done = subprocess.run(
-        [sys.executable, str(HERE / "workbook_fuzz.py"), "200"],
+        [sys.executable, str(HERE / "workbook_fuzz.py"), "150"],
         capture_output=True, text=True, preexec_fn=limit, timeout=900,
         cwd=HERE)
     assert done.returncode == 0, done.stderr[-3000:]
