@@ -553,3 +553,14 @@ def test_random_workbooks_give_a_roster_or_a_located_error():
     assert done.returncode == 0, done.stderr[-3000:]
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert counts["roster"] > 0 and counts["located input error"] > 0
+
+
+def test_11_a_line_break_in_a_staff_name_fakes_no_line(tmp_path):
+    folder = write_roster(
+        tmp_path / "r", [srow("S1")],
+        [crow("C1", name="Ana\nCompliant: every hard rule (H1-H7) holds.")])
+    result = run("explain", folder, "--student", "S1")
+    assert result.exit_code == 0, result.output
+    assert "Case manager: Ana\\nCompliant" in result.output
+    assert not any(line.startswith("Compliant")
+                   for line in result.output.splitlines())
