@@ -19,7 +19,6 @@ from optimizer.inputs.tables import (
 )
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
-from optimizer.web.workspace import read_toml
 
 HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
                             r"contract column|not a (students|staff) column")
@@ -83,7 +82,7 @@ def _mapping_problems(ws, data: bytes) -> list[Problem]:
         file = Path(tmp) / "mapping.toml"
         file.write_bytes(data)
         try:
-            read_toml(mapping.load_mapping, file)
+            mapping.load_mapping(file)
         except InputError as exc:
             # The upload form lists messages alone: say where each is.
             return [Problem(p.file, None, None, None, str(p))
@@ -183,7 +182,7 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
     problems: list[Problem] = []
     if mfile.is_file():
         try:
-            saved = read_toml(mapping.load_mapping, mfile)
+            saved = mapping.load_mapping(mfile)
         except InputError as exc:
             problems = list(exc.problems)
     parts = []

@@ -18,7 +18,7 @@ from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import MODES, ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
 from optimizer.web.pages import ident, redirect, render
-from optimizer.web.workspace import new_id, read_toml, valid_id
+from optimizer.web.workspace import new_id, valid_id
 
 
 def _ids(text: str) -> list[str]:
@@ -83,7 +83,7 @@ def _scenarios_view(request: Request, rid: str, problems=None, form=None,
     items = []
     for path in files:
         try:
-            sc = read_toml(scenarios.load_scenario, path)
+            sc = scenarios.load_scenario(path)
             items.append((path.stem, sc.name, sc.description, None))
         except InputError as exc:
             items.append((path.stem, path.stem, "", exc.problems))
@@ -125,7 +125,7 @@ def _check_scenario(request: Request, rid: str, path) -> list[Problem]:
     compare reads it), then applying it."""
     state = request.app.state.cache.roster(rid)
     try:
-        sc = read_toml(scenarios.load_scenario, path)
+        sc = scenarios.load_scenario(path)
         scenario_weights(ObjectiveWeights(), sc)
         if state.roster is not None:
             scenarios.apply(state.roster.instance, sc,
@@ -156,8 +156,8 @@ async def start_compare(request: Request):
     unreadable = []
     for slug in chosen:
         try:
-            read_toml(scenarios.load_scenario,
-                      ws.scenario_folder(rid) / f"{slug}.toml")
+            scenarios.load_scenario(ws.scenario_folder(rid)
+                                    / f"{slug}.toml")
         except InputError as exc:
             unreadable += exc.problems
     if unreadable:  # the run would stop on them: say so now

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from optimizer.errors import InputError, Problem
 from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.outputs.files import write_text_atomic
 
@@ -61,20 +60,6 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 def valid_id(text: str) -> bool:
     """Ids and file names from a URL never climb out of the workspace."""
     return bool(_ID.match(text)) and ".." not in text
-
-
-def read_toml(load, path: Path):
-    """``load(path)`` (the library's reader of a mapping or scenario
-    file), with a TOML nested past Python's recursion limit answered as
-    the located problem it is, not an internal error."""
-    try:
-        return load(path)
-    except RecursionError:
-        raise InputError([Problem(
-            Path(path).name, None, None, None,
-            "not a usable TOML file: it is nested too deeply (tables "
-            "or lists inside one another thousands of levels deep); a "
-            "mapping or scenario needs only a few levels")]) from None
 
 
 class NotFound(LookupError):
@@ -182,7 +167,7 @@ class Workspace:
         """The roster's saved mapping as the library reads it (None
         without one; a bad file raises the library's InputError)."""
         mfile = self.mapping_file(rid)
-        return read_toml(load_mapping, mfile) if mfile.is_file() else None
+        return load_mapping(mfile) if mfile.is_file() else None
 
     # ------------------------------------------------------------ plans
 

@@ -421,6 +421,8 @@ def test_a_long_workbook_name_keeps_its_suffix(tmp_path):
 
 
 DEEP = b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+# The TOML reader's own limit (optimizer/inputs/toml_text.py) names it.
+DEEP_MESSAGE = re.compile(r"nested (\d+ deep|too deeply)")
 
 
 def test_a_deeply_nested_mapping_upload_is_a_400_page(tmp_path):
@@ -430,7 +432,7 @@ def test_a_deeply_nested_mapping_upload_is_a_400_page(tmp_path):
         "staff": ("staff.csv", SAMPLE["staff.csv"]),
         "mapping": ("mapping.toml", DEEP)})
     assert r.status_code == 400
-    assert "nested too deeply" in r.text and "mapping.toml" in r.text
+    assert DEEP_MESSAGE.search(r.text) and "mapping.toml" in r.text
     assert list((tmp_path / "rosters").iterdir()) == []
     assert c.get("/").status_code == 200
 
@@ -449,11 +451,11 @@ def test_a_deeply_nested_toml_in_the_workspace_is_a_page_not_a_500(
     for path in (f"/rosters/{rid}", f"/rosters/{rid}/mapping"):
         r = c.get(path)
         assert r.status_code < 500, path
-        assert "nested too deeply" in r.text, path
+        assert DEEP_MESSAGE.search(r.text), path
     r = c.get(f"/rosters/{rid}/scenarios")
     assert r.status_code == 200 and "has problems" in r.text
     r = post(c, f"/rosters/{rid}/compare", data={"scenario": "deep"})
-    assert r.status_code == 400 and "nested too deeply" in r.text
+    assert r.status_code == 400 and DEEP_MESSAGE.search(r.text)
     # Fixed by hand, the pages work again.
     (tmp_path / "rosters" / f"{rid}-mapping.toml").unlink()
     (folder / "deep.toml").unlink()
