@@ -227,7 +227,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
                                 redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster))
+                                roster_label=str(roster),
+                                district=loaded.headers)
     if run.changes is not None and not as_json:
         click.echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")

@@ -51,7 +51,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          title: str = "Case-manager plan",
          solve_on: Instance | None = None, roster_label: str = "",
          against: report_html.Against | None = None,
-         reference: dict[str, str] | None = None) -> PlanRun:
+         reference: dict[str, str] | None = None,
+         district: dict[str, str] | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -62,6 +63,9 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     case managers); ``roster_label`` names the roster in its header.
     With a ``reference`` plan, the plan is the one closest to it among
     equally good plans (objective R, recomputed by the checker).
+    With ``district`` (the export's own headers, ``Roster.headers``),
+    the files gain the change list in the export's terms
+    (``outputs.district``).
     """
     rename = tables.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
@@ -82,6 +86,11 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         rows = tables.assignments_rows(checked, instance, rules, rename)
         files["assignments.csv"] = tables.csv_text(rows)
         files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
+        if district and not redact:
+            from optimizer.outputs import district as in_district
+
+            files[in_district.FILE] = tables.csv_text(
+                in_district.change_rows(checked, instance, district))
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
     summary = tables.summary(result, checked, input_hash=input_hash,

@@ -497,10 +497,15 @@ def mapped_roster(path, rules, mapping: Mapping, load):
                              seen["mapping"])
     if mapping.empty and seen["mapping"].empty:
         return roster
+    eff = seen["mapping"]
+    headers = {t: h for h, t in eff.staff.columns.items()
+               if t == "staff_id"}
+    headers.update({t: h for h, t in eff.students.columns.items()})
     digest = hashlib.sha256((roster.input_hash + mapping.digest).encode()
                             ).hexdigest() if not mapping.empty else \
         roster.input_hash
-    return replace(roster, warnings=tuple(warnings), input_hash=digest)
+    return replace(roster, warnings=tuple(warnings), input_hash=digest,
+                   headers=headers)
 
 
 def effective(mapping: Mapping, students, staff) -> Mapping:

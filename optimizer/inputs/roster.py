@@ -71,6 +71,9 @@ class Roster:
     files: tuple[Path, ...]
     rows: dict[str, int] = field(default_factory=dict)  # student -> row
     students_file: str = "students.csv"  # as problems name it
+    # Contract column -> the export's own header, when the roster came
+    # from a district's export (a mapping, or an export's headers).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------- reading
@@ -172,6 +175,7 @@ def _load_roster(path: Path | str, rules: RuleSet,
         raise InputError(validation_problems(
             path.name, None, exc.errors(), key="")) from None
     contract = {c.name for c in STUDENT_COLUMNS}
+    gone = {w.value for w in named}
     rows = {s.student_id: r for r, s in
             zip([r for r, _ in student_table.rows], students)}
     warnings = [*staff_table.notes, *student_table.notes, *named, *repairs,
@@ -179,8 +183,12 @@ def _load_roster(path: Path | str, rules: RuleSet,
                 *formula_cells(student_table, {
                     h for h in student_table.header
                     if header_key(h) not in contract}),
-                *roster_warnings(instance, rules, student_table.file,
-                                 staff_table.file, rows)]
+                *(w for w in roster_warnings(instance, rules,
+                                             student_table.file,
+                                             staff_table.file, rows)
+                  # a name nobody has: warned once per name above
+                  if not (w.column == "prior_case_manager"
+                          and w.value in gone))]
     digest = hashlib.sha256(
         (student_table.digest + staff_table.digest).encode()).hexdigest()
     return Roster(instance, tuple(warnings), digest, path, files, rows,
