@@ -138,6 +138,24 @@ def find_header(table: Table, header_row: int = 0) -> Table:
                    notes=[*table.notes, note])
 
 
+def is_header(header: list[str]) -> bool:
+    """Whether a first row reads as a header (two or more cells an
+    export or the contract uses)."""
+    return sum(export_key(c) in _ALL_KEYS for c in header if c) >= 2
+
+
+def read_export_or(path: Path, layout: dict | None,
+                   error: InputError | None):
+    """``read_export``, or ``error`` (the plain reader's) when the
+    export reading finds no better."""
+    try:
+        return read_export(path, layout)
+    except InputError:
+        if error is not None:
+            raise error from None
+        raise
+
+
 def header_rows(students: Table, staff: Table, layout: dict | None
                 ) -> tuple[Table, Table]:
     """Both tables with their header rows found (or as the mapping's
@@ -624,11 +642,12 @@ def site_problems(students: Table, staff: Table) -> list[Problem]:
                     'every site, write "*" (or match it to * in the '
                     "mapping)"))
                 continue
-            near = difflib.get_close_matches(site, sorted(real), n=1,
-                                             cutoff=0.8)
+            folded = {r.casefold(): r for r in sorted(real)}
+            near = difflib.get_close_matches(site.casefold(), list(folded),
+                                             n=1, cutoff=0.8)
             if near:
                 out.append(Problem(
                     staff.file, row, staff.header[spos], site,
                     f'"{site}" is not a site of any student (did you mean '
-                    f'"{near[0]}"?)'))
+                    f'"{folded[near[0]]}"?)'))
     return out

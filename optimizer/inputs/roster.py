@@ -110,9 +110,15 @@ def read_roster_tables(path: Path, layout: dict | None = None
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         from optimizer.inputs.excel import read_workbook
 
-        student_table, staff_table = read_workbook(path)
-        return (*exports.header_rows(student_table, staff_table, layout),
-                (path,))
+        try:
+            student_table, staff_table = read_workbook(path)
+        except InputError as exc:  # a blank first row: titles below?
+            return exports.read_export_or(path, layout, exc)
+        if layout or not all(exports.is_header(t.header)
+                             for t in (student_table, staff_table)):
+            # Title rows above the header: the sheets as they are.
+            return exports.read_export_or(path, layout, None)
+        return student_table, staff_table, (path,)
     students_path, staff_path = _find_roster_files(path)
     _check_size(students_path)
     staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
