@@ -651,3 +651,48 @@ def site_problems(students: Table, staff: Table) -> list[Problem]:
                     f'"{site}" is not a site of any student (did you mean '
                     f'"{folded[near[0]]}"?)'))
     return out
+
+
+# ------------------------------------------------- for the mapping page
+
+_HEADER_NOTE = re.compile(r"^the header is row (\d+);")
+_JOIN_NOTE = re.compile(r"^services joined from (.+) on ")
+_LABEL = re.compile(r"^(.*) \[(.*)\]$")
+_PLAIN = {"students", "staff", "students.csv", "staff.csv"}
+
+
+def _name_in(label: str) -> str:
+    m = _LABEL.match(label)
+    return m.group(2) if m else label
+
+
+def found_layout(students: Table, staff: Table) -> dict[str, dict]:
+    """Where the reader found each table (sheets or files other than the
+    plain names, header rows below titles, the services report joined),
+    as a mapping file's ``[students]``/``[staff]`` keys say it."""
+    out: dict[str, dict] = {}
+    for role, table in zip(ROLES, (students, staff)):
+        found: dict = {}
+        name = _name_in(table.file)
+        if sheet_key(name) not in _PLAIN:
+            found["sheet"] = name
+        for note in table.notes:
+            m = _HEADER_NOTE.match(note.message)
+            if m and note.file == table.file:
+                found["header_row"] = int(m.group(1))
+            m = _JOIN_NOTE.match(note.message)
+            if m and role == "students":
+                found["services"] = _name_in(m.group(1))
+        out[role] = found
+    return out
+
+
+def list_sources(path: Path) -> list[tuple[str, str, str | None, bool]]:
+    """Each sheet or file of a roster: (name, label, what it reads as,
+    hidden), for a page that asks which is which."""
+    sources, _files = _sources(path)
+    out = []
+    for src in sources:
+        table = find_header(src.table)
+        out.append((src.name, src.label, role_of(table.header), src.hidden))
+    return out

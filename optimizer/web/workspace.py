@@ -150,9 +150,12 @@ class Workspace:
     def roster_input(self, rid: str) -> Path:
         """What the loader reads: the folder, or its one workbook."""
         folder = self.path("rosters", rid)
-        books = sorted(p for p in folder.iterdir()
+        files = [p for p in folder.iterdir() if p.is_file()]
+        books = sorted(p for p in files
                        if p.suffix.lower() in (".xlsx", ".xlsm"))
-        return books[0] if books else folder
+        # A workbook alone is the roster; beside other files (a SEIS
+        # report and an HR workbook) the folder is.
+        return books[0] if books and len(files) == 1 else folder
 
     def mapping_file(self, rid: str) -> Path:
         """Beside the roster folder, never inside it (inputs stay as
