@@ -687,6 +687,20 @@ def found_layout(students: Table, staff: Table) -> dict[str, dict]:
     return out
 
 
+def at_header_rows(problems: list[Problem], *tables: Table
+                   ) -> list[Problem]:
+    """Header problems (the matcher says row 1) on the row the header
+    really is, for a table whose header is below title rows."""
+    rows = {}
+    for table in tables:
+        for note in table.notes:
+            m = _HEADER_NOTE.match(note.message)
+            if m and note.file == table.file:
+                rows[table.file] = int(m.group(1))
+    return [replace(p, row=rows[p.file]) if p.row == 1 and p.file in rows
+            else p for p in problems]
+
+
 def list_sources(path: Path) -> list[tuple[str, str, str | None, bool]]:
     """Each sheet or file of a roster: (name, label, what it reads as,
     hidden), for a page that asks which is which."""

@@ -163,7 +163,8 @@ def _load_roster(path: Path | str, rules: RuleSet,
     staff_found, _ = resolve_columns(staff_table, STAFF_COLUMNS, problems)
     student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
     if problems:  # rows read under unmatched headers would only cascade
-        raise InputError(problems)
+        raise InputError(exports.at_header_rows(problems, student_table,
+                                                staff_table))
     # Staff named where ids are expected; staff sites no student has.
     student_table, problems, named = exports.resolve_names(student_table,
                                                            staff_table)

@@ -145,6 +145,10 @@ class Workspace:
         files = {p.name: p.read_bytes() for p in source.iterdir()
                  if p.is_file() and p.name.lower() in ("students.csv",
                                                        "staff.csv")}
+        if not files:  # a district's files as downloaded
+            files = {p.name: p.read_bytes() for p in source.iterdir()
+                     if p.is_file() and p.suffix.lower() in (
+                         ".csv", ".txt", ".xlsx", ".xlsm")}
         return self.add_roster(name, files, reuse=True)
 
     def roster_input(self, rid: str) -> Path:
