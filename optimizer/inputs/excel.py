@@ -80,3 +80,50 @@ def read_plan_assignments(path: Path) -> list[list[str]]:
             for r in book["assignments"].iter_rows(values_only=True)]
     book.close()
     return rows
+
+
+# ---------------------------------------------- every sheet (exports.py)
+
+
+def sheet_states(path: Path) -> dict[str, str] | None:
+    """Sheet name -> "visible", "hidden" or "veryHidden"; None when the
+    file is no workbook (``read_workbook`` then says so)."""
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception:  # openpyxl raises many types for bad files
+        return None
+    states = {ws.title: ws.sheet_state for ws in book.worksheets}
+    book.close()
+    return states
+
+
+def read_sheets(path: Path) -> list[tuple[str, bool, Table]]:
+    """Every sheet as (title, hidden, table), rows numbered as Excel
+    shows them and blank rows left out; the first non-blank row is the
+    header (``exports.find_header`` looks below titles), or, when rows
+    above it are blank, no header yet and every row kept."""
+    raw = path.read_bytes()
+    try:
+        book = load_workbook(_io.BytesIO(raw), read_only=True,
+                             data_only=True)
+    except Exception as exc:  # openpyxl raises many types for bad files
+        raise InputError([Problem(path.name, None, None, None,
+                                  f"cannot be read as an Excel workbook "
+                                  f"({type(exc).__name__})")]) from None
+    out = []
+    for ws in book.worksheets:
+        rows = [(i + 1, [_cell(v) for v in r]) for i, r in
+                enumerate(ws.iter_rows(values_only=True))]
+        rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+        file = f"{path.name} [{ws.title}]"
+        digest = hashlib.sha256(raw + ws.title.encode()).hexdigest()
+        if rows and rows[0][0] == 1:
+            header = [h.strip() for h in rows[0][1]]
+            while header and not header[-1]:
+                header.pop()
+            table = Table(file, header, rows[1:], digest)
+        else:
+            table = Table(file, [], rows, digest)
+        out.append((ws.title, ws.sheet_state != "visible", table))
+    book.close()
+    return out

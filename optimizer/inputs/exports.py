@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import io as _io
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -178,14 +177,11 @@ def needs_export_reading(path: Path, layout: dict | None) -> bool:
     if path.is_file():
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             return False
-        from openpyxl import load_workbook
+        from optimizer.inputs.excel import sheet_states
 
-        try:
-            book = load_workbook(path, read_only=True)
-        except Exception:  # the workbook reader words the problem
+        states = sheet_states(path)
+        if states is None:  # the workbook reader words the problem
             return False
-        states = {ws.title: ws.sheet_state for ws in book.worksheets}
-        book.close()
         keys = [sheet_key(n) for n in states]
         like = [k for k in keys if "student" in k or "staff" in k]
         plain = sorted(like) == ["staff", "students"] and all(
@@ -357,40 +353,12 @@ def _sources(path: Path) -> tuple[list[Source], tuple[Path, ...]]:
 
 
 def _book_sources(path: Path) -> list[Source]:
-    """Every sheet of a workbook as a table (rows as Excel numbers them;
-    blank rows left out), with whether it is hidden."""
-    from openpyxl import load_workbook
+    """Every sheet of a workbook as a table, with whether it is hidden."""
+    from optimizer.inputs.excel import read_sheets
 
-    from optimizer.inputs.excel import _cell
-
-    raw = path.read_bytes()
-    try:
-        book = load_workbook(_io.BytesIO(raw), read_only=True,
-                             data_only=True)
-    except Exception as exc:  # openpyxl raises many types for bad files
-        raise InputError([Problem(path.name, None, None, None,
-                                  f"cannot be read as an Excel workbook "
-                                  f"({type(exc).__name__})")]) from None
     out = []
-    for ws in book.worksheets:
-        rows = [(i + 1, [_cell(v) for v in r]) for i, r in
-                enumerate(ws.iter_rows(values_only=True))]
-        rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
-        file = f"{path.name} [{ws.title}]"
-        digest = hashlib.sha256(raw + ws.title.encode()).hexdigest()
-        if rows:
-            (first, header), body = rows[0], rows[1:]
-        else:
-            first, header, body = 1, [], []
-        header = [h.strip() for h in header]
-        while header and not header[-1]:
-            header.pop()
-        table = Table(file, header, body, digest)
-        if first != 1:  # blank rows above: the header row is elsewhere
-            table = replace(table, header=[], rows=rows)
-        out.append(Source(file, ws.title, table,
-                          ws.sheet_state != "visible"))
-    book.close()
+    for title, hidden, table in read_sheets(path):
+        out.append(Source(table.file, title, table, hidden))
     return out
 
 

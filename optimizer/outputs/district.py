@@ -9,11 +9,16 @@ manager by name, and the new case manager's name and id.
 
 from __future__ import annotations
 
+import re
+
 from optimizer.domain import Instance
-from optimizer.inputs.tables import header_key
 from optimizer.verify import Audit
 
 FILE = "changes_for_district.csv"
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s\-_.]+", "_", header.strip().lower()).strip("_")
 
 
 def _name_columns(extra: tuple[str, ...]) -> tuple[int | None, int | None,
@@ -21,7 +26,7 @@ def _name_columns(extra: tuple[str, ...]) -> tuple[int | None, int | None,
     """Positions of the first-name, last-name and full-name columns."""
     first = last = full = None
     for i, head in enumerate(extra):
-        key = header_key(head).replace("x_", "", 1)
+        key = _key(head).replace("x_", "", 1)
         if "first_name" in key and first is None:
             first = i
         elif "last_name" in key and last is None:
