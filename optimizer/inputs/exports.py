@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -516,6 +517,7 @@ def resolve_names(students: Table, staff: Table
         return students, problems, notes
     reading: dict[str, str | None] = {}
     warned: set[str] = set()
+    counts: dict[int, Counter[str]] = {}
     rows = []
     changed = False
     for row, cells in students.rows:
@@ -549,8 +551,11 @@ def resolve_names(students: Table, staff: Table
                     "list spells it"))
             elif cell not in warned:
                 warned.add(cell)
-                count = sum(1 for _r, c in students.rows
-                            if pos < len(c) and c[pos].strip() == cell)
+                if pos not in counts:
+                    counts[pos] = Counter(
+                        c[pos].strip() for _r, c in students.rows
+                        if pos < len(c))
+                count = counts[pos][cell]
                 typo = _closest(cell, names, cutoff=0.85, n=1)
                 notes.append(Problem(
                     students.file, row, head, cell,

@@ -94,7 +94,8 @@ def roster_page(request: Request):
     needs_mapping = any(HEADER_PROBLEM.search(p.message) for p in problems) \
         or bool(state.mapping_problems) or any(
             p.column in mapping.CODES or p.column in
-            _mapped_headers(state.mapping) for p in problems)
+            _mapped_headers(state.mapping) or "in the mapping" in p.message
+            for p in problems)
     plans = [(pid, rec) for pid, rec in ws.records("plans")
              if rec.get("roster") == rid]
     counts = None
