@@ -83,13 +83,17 @@ def read_plan_assignments(path: Path) -> list[list[str]]:
 
 
 # ---------------------------------------------- every sheet (exports.py)
+# Self-contained (its own imports): exports.py picks sheets by content
+# on top of these two; the plain students/staff reading is above.
 
 
 def sheet_states(path: Path) -> dict[str, str] | None:
     """Sheet name -> "visible", "hidden" or "veryHidden"; None when the
     file is no workbook (``read_workbook`` then says so)."""
+    from openpyxl import load_workbook as _load
+
     try:
-        book = load_workbook(path, read_only=True)
+        book = _load(path, read_only=True)
     except Exception:  # openpyxl raises many types for bad files
         return None
     states = {ws.title: ws.sheet_state for ws in book.worksheets}
@@ -102,21 +106,26 @@ def read_sheets(path: Path) -> list[tuple[str, bool, Table]]:
     shows them and blank rows left out; the first non-blank row is the
     header (``exports.find_header`` looks below titles), or, when rows
     above it are blank, no header yet and every row kept."""
+    import hashlib as _hashlib
+    import io as _bytes_io
+
+    from openpyxl import load_workbook as _load
+
     raw = path.read_bytes()
     try:
-        book = load_workbook(_io.BytesIO(raw), read_only=True,
-                             data_only=True)
+        book = _load(_bytes_io.BytesIO(raw), read_only=True,
+                     data_only=True)
     except Exception as exc:  # openpyxl raises many types for bad files
         raise InputError([Problem(path.name, None, None, None,
                                   f"cannot be read as an Excel workbook "
                                   f"({type(exc).__name__})")]) from None
     out = []
     for ws in book.worksheets:
-        rows = [(i + 1, [_cell(v) for v in r]) for i, r in
+        rows = [(i + 1, [_sheet_cell(v) for v in r]) for i, r in
                 enumerate(ws.iter_rows(values_only=True))]
         rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
         file = f"{path.name} [{ws.title}]"
-        digest = hashlib.sha256(raw + ws.title.encode()).hexdigest()
+        digest = _hashlib.sha256(raw + ws.title.encode()).hexdigest()
         if rows and rows[0][0] == 1:
             header = [h.strip() for h in rows[0][1]]
             while header and not header[-1]:
@@ -127,3 +136,20 @@ def read_sheets(path: Path) -> list[tuple[str, bool, Table]]:
         out.append((ws.title, ws.sheet_state != "visible", table))
     book.close()
     return out
+
+
+def _sheet_cell(value) -> str:
+    """A cell as text, as ``read_workbook`` gives it."""
+    import datetime as _dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
