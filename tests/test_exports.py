@@ -216,6 +216,28 @@ def test_header_below_title_and_blank_rows(tmp_path, rules):
     assert len(notes) == 2
 
 
+def test_header_problems_name_the_header_row(tmp_path, rules):
+    path = _book(tmp_path / "r.xlsx", {
+        "students": [["Spring roster (export)"], [],
+                     [h for h in HEAD if h != "grade"],
+                     ["S1", "A", "SLD", "GENED", "RSP", "", "T1"]],
+        "staff": STAFF})
+    with pytest.raises(InputError) as err:
+        load_roster(path, rules)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column) == (3, "grade")
+
+
+def test_export_headers_read_are_said(rules):
+    roster = load_roster(SHAPES["seis"], rules,
+                         load_mapping(EXPORTS / "seis.toml"))
+    said = [w.message for w in roster.warnings
+            if w.message.startswith("read as an export")]
+    assert any('"SEIS ID" = student_id' in m and '"Case Manager" = '
+               "prior_case_manager (last year's)" in m for m in said)
+    assert any('"Employee ID" = staff_id' in m for m in said)
+
+
 def test_sheets_picked_by_content_and_said(tmp_path, rules):
     path = _book(tmp_path / "r.xlsx", {"Notes": [["nothing here"]],
                                        "Staff Roster": STAFF,

@@ -492,7 +492,9 @@ def mapped_roster(path, rules, mapping: Mapping, load):
             raise
         raise InputError(_relabel_both(exc.problems, seen["tables"],
                                        seen["mapping"])) from None
-    notes = _unused_headers(seen["tables"], mapping)
+    notes = [*_unused_headers(seen["tables"], mapping),
+             *_export_headers_read(seen["tables"], mapping,
+                                   seen["mapping"])]
     warnings = _relabel_both([*notes, *roster.warnings], seen["tables"],
                              seen["mapping"])
     if mapping.empty and seen["mapping"].empty:
@@ -523,6 +525,24 @@ def effective(mapping: Mapping, students, staff) -> Mapping:
         parts[which] = part
     return replace(mapping, students=parts["students"],
                    staff=parts["staff"])
+
+
+def _export_headers_read(tables, mapping: Mapping, eff: Mapping
+                         ) -> list[Problem]:
+    """Says which of an export's headers were read as which column (the
+    mapping did not say; ``exports.export_columns`` did)."""
+    out = []
+    for which, table in zip(TABLES, tables):
+        auto = {h: c for h, c in eff.part(which).columns.items()
+                if h not in mapping.part(which).columns}
+        if auto:
+            out.append(Problem(table.file, None, None, None,
+                               "read as an export: " + ", ".join(
+                                   f'"{h}" = {c}' + (
+                                       " (last year's)" if
+                                       c == "prior_case_manager" else "")
+                                   for h, c in auto.items())))
+    return out
 
 
 def _relabel_both(problems, tables, mapping: Mapping) -> list[Problem]:
