@@ -347,6 +347,16 @@ def test_all_sites_is_asked_and_a_misspelt_site_named(tmp_path, rules):
     assert 'did you mean "BB"' in text
 
 
+def test_a_staff_site_no_student_attends_is_said(tmp_path, rules):
+    staff = [*STAFF, ["T4", "Ines Hughes", "A;District Office", "RSP",
+                      "R3MN"]]
+    folder = _roster(tmp_path / "r", STUDENTS, staff)
+    roster = load_roster(folder, rules)
+    (said,) = [w for w in roster.warnings if w.value == "District Office"]
+    assert (said.row, said.column) == (5, "sites")
+    assert "no student attends" in said.message
+
+
 def test_credentials_in_ctc_words(tmp_path, rules):
     staff = [STAFF[0], ["T1", "Rosa Park", "A", "RSP",
                         "Education Specialist Instruction Credential: Mild "

@@ -589,9 +589,11 @@ ALL_SITES = {"all sites", "all", "district wide", "districtwide",
              "all schools", "every site", "all campuses"}
 
 
-def site_problems(students: Table, staff: Table) -> list[Problem]:
+def site_problems(students: Table, staff: Table,
+                  warnings: list[Problem] | None = None) -> list[Problem]:
     """A staff site no student attends: "All Sites" is asked (it may
-    mean ``*``), a near spelling of a real site is a problem with it."""
+    mean ``*``), a near spelling of a real site is a problem with it, any
+    other is a warning (into ``warnings``), once per site."""
     skeys = [header_key(h) for h in staff.header]
     ukeys = [header_key(h) for h in students.header]
     if "sites" not in skeys or "site" not in ukeys:
@@ -600,6 +602,7 @@ def site_problems(students: Table, staff: Table) -> list[Problem]:
     real = {c[upos].strip() for _r, c in students.rows if upos < len(c)}
     real.discard("")
     out = []
+    told: set[str] = set()
     for row, cells in staff.rows:
         cell = cells[spos] if spos < len(cells) else ""
         sep = ";" if ";" in cell or "," not in cell else ","
@@ -623,6 +626,12 @@ def site_problems(students: Table, staff: Table) -> list[Problem]:
                     staff.file, row, staff.header[spos], site,
                     f'"{site}" is not a site of any student (did you mean '
                     f'"{folded[near[0]]}"?)'))
+            elif warnings is not None and site not in told:
+                told.add(site)
+                warnings.append(Problem(
+                    staff.file, row, staff.header[spos], site,
+                    f'no student attends "{site}"; staff there serve no '
+                    'one (write "*" for every site, or check the name)'))
     return out
 
 

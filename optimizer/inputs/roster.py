@@ -168,7 +168,8 @@ def _load_roster(path: Path | str, rules: RuleSet,
     # Staff named where ids are expected; staff sites no student has.
     student_table, problems, named = exports.resolve_names(student_table,
                                                            staff_table)
-    problems += exports.site_problems(student_table, staff_table)
+    nowhere: list[Problem] = []
+    problems += exports.site_problems(student_table, staff_table, nowhere)
     staff = _build_staff(staff_table, staff_found, rules, problems)
     students, extra_cols, extras = build_students(student_table,
                                                    student_cols, problems)
@@ -185,7 +186,8 @@ def _load_roster(path: Path | str, rules: RuleSet,
     gone = {w.value for w in named}
     rows = {s.student_id: r for r, s in
             zip([r for r, _ in student_table.rows], students)}
-    warnings = [*staff_table.notes, *student_table.notes, *named, *repairs,
+    warnings = [*staff_table.notes, *student_table.notes, *named,
+                *nowhere, *repairs,
                 *formula_cells(staff_table, {"name"}),
                 *formula_cells(student_table, {
                     h for h in student_table.header
