@@ -195,7 +195,9 @@ def _sheet_question(path, exc: InputError) -> dict | None:
     """The sheets or files to choose from, per table, when the reader
     asks which is which (else None: another problem)."""
     if not any("could be the" in p.message or "reads as the" in p.message
-               or "the mapping names" in p.message for p in exc.problems):
+               or "the mapping names" in p.message
+               or "the mapping says the header" in p.message
+               for p in exc.problems):
         return None
     try:
         sources = exports.list_sources(path)

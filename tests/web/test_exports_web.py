@@ -206,3 +206,22 @@ def test_folder_upload_of_a_calpads_pair(shape, tmp_path):
     assert asked == 11
     r = post(c, f"/rosters/{rid}/mapping", data=data)
     assert "reads without problems" in r.text
+
+
+def test_a_wrong_header_row_can_be_put_right_on_the_page(tmp_path):
+    c = client_for(tmp_path / "ws")
+    book = (EXPORTS / "district.xlsx").read_bytes()
+    r = post(c, "/rosters", files={"workbook": ("district.xlsx", book)},
+             data={"mapping": ""})
+    rid = str(r.url).rsplit("/", 1)[1]
+    r = post(c, f"/rosters/{rid}/mapping", data={
+        "layout:staff:sheet": "Staff Roster", "layout:staff:header_row": "2",
+        "layout:students:sheet": "Students 2025-26"})
+    page = _words(c.get(f"/rosters/{rid}/mapping").text)
+    assert "the header is row 2, which is blank" in page
+    assert "Which sheet or file is which" in page
+    r = post(c, f"/rosters/{rid}/mapping", data={
+        "layout:staff:sheet": "Staff Roster", "layout:staff:header_row": "3",
+        "layout:students:sheet": "Students 2025-26"})
+    page = _words(c.get(f"/rosters/{rid}/mapping").text)
+    assert "Read from Staff Roster ; its header is row 3" in page
