@@ -287,6 +287,18 @@ def test_sheet_names_alike_but_for_case_and_spaces_are_asked(tmp_path,
     assert "could be the students" in str(err.value.problems[0])
 
 
+def test_a_look_alike_sheet_not_taken_is_named(tmp_path, rules):
+    path = _book(tmp_path / "r.xlsx", {
+        "staff": STAFF, "students 2026": STUDENTS,
+        "students": [["old notes, no roster here"]]}, hidden=("students",))
+    roster = load_roster(path, rules)
+    said = [str(w) for w in roster.warnings if "read as the students" in
+            str(w)]
+    assert said == ['r.xlsx [students 2026]: read as the students; named '
+                    'like it but holding no students table, not read: '
+                    '"r.xlsx [students]" (hidden)']
+
+
 def test_layout_round_trips_through_the_mapping_file(tmp_path):
     path = tmp_path / "m.toml"
     path.write_text('[students]\nsheet = "Caseload 2026"\nheader_row = 3\n'

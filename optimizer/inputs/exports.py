@@ -327,9 +327,16 @@ def _choose(role: str, fits: list[Source], sources: list[Source],
                            f'"{took.label}" and the hidden sheet(s) '
                            + ", ".join(f'"{s.label}"' for s in also)
                            + f" could be the {role}; {how}")
-        if not (len(named) == 1 and named[0] is took):
-            notes.append(Problem(took.label, None, None, None,
-                                 f"read as the {role}"))
+        word = "staff" if role == "staff" else "student"
+        alike = [s for s in sources if s is not took
+                 and word in sheet_key(s.name)]
+        if alike or not (len(named) == 1 and named[0] is took):
+            notes.append(Problem(
+                took.label, None, None, None, f"read as the {role}" + (
+                    f"; named like it but holding no {role} table, not "
+                    "read: " + ", ".join(
+                        f'"{s.label}"' + (" (hidden)" if s.hidden else "")
+                        for s in alike) if alike else "")))
         return took
     listed = ", ".join(f'"{s.label}"' + (" (hidden)" if s.hidden else "")
                        for s in fits)
