@@ -238,6 +238,18 @@ def test_export_headers_read_are_said(rules):
     assert any('"Employee ID" = staff_id' in m for m in said)
 
 
+def test_seis_iep_dates_headers_are_read(tmp_path, rules):
+    folder = _roster(tmp_path / "r", [
+        ["SEIS ID", "School of Attendance", "Grade Level", "Disability 1",
+         "Program Setting", "Date of Next Annual Plan Review",
+         "Date of Next Reevaluation"],
+        ["S1", "A", "03", "SLD", "400", "2026-10-01", "2027-03-01"]],
+        STAFF)
+    (student,) = load_roster(folder, rules).instance.students
+    assert str(student.annual_review_date) == "2026-10-01"
+    assert str(student.reevaluation_date) == "2027-03-01"
+
+
 def test_sheets_picked_by_content_and_said(tmp_path, rules):
     path = _book(tmp_path / "r.xlsx", {"Notes": [["nothing here"]],
                                        "Staff Roster": STAFF,

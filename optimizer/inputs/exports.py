@@ -64,6 +64,11 @@ EXPORT_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
                                "last_year's_case_manager"),
         "home_language": ("home_language", "primary_language",
                           "language"),
+        # SEIS's IEP Dates report
+        "annual_review_date": ("date_of_next_annual_plan_review",
+                               "annual_review_date"),
+        "reevaluation_date": ("date_of_next_reevaluation",
+                              "reevaluation_date"),
     },
     "staff": {
         "staff_id": ("employee_id", "staff_id", "employee_number",
