@@ -515,8 +515,7 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
     count: Counter[str] = Counter(assignment.values())
     pools: dict[str, set[str]] = defaultdict(set)
     for a in assessments:
-        able = {c.staff_id for c in staff if c.kind in kinds
-                and c.serves_site(a.site) and a.grade in c.grades}
+        able = {c.staff_id for c in staff if a.may_be_taken_by(c, kinds)}
         pools[a.site] |= able
         who = assignment.get(a.assessment_id)
         if not able:

@@ -46,11 +46,11 @@ def test_sixty_assessments_at_three_sites_within_one(dated, rules):
     per_site: dict[str, Counter] = {}
     for r in rows:
         person = staff[r["staff_id"]]
-        assert person.kind == "RSP" and person.serves_site(r["site"])
+        assert "RSP" in person.provides and person.serves_site(r["site"])
         per_site.setdefault(r["site"], Counter())[r["staff_id"]] += 1
     for site, counts in per_site.items():
         pool = [c.staff_id for c in dated.staff
-                if c.kind == "RSP" and c.serves_site(site)]
+                if "RSP" in c.provides and c.serves_site(site)]
         shares = [counts[p] for p in pool]
         assert max(shares) - min(shares) <= 1, (site, shares)
     # The initial IEP meetings join the calendar (meetings.csv).
@@ -120,3 +120,24 @@ def test_assessment_kinds_are_checked():
                             ).assessment_kinds == ("RSP", "SPEECH")
     with pytest.raises(ValidationError, match="assessment_kinds"):
         ObjectiveWeights(assessment_kinds=("psychologist",))
+
+
+def test_a_resource_specialist_listed_coord_first_takes_a_share(dated):
+    # Who takes assessments follows what a person does, not the order of
+    # ``provides`` (the bypass issue 21 closed for the caps): T0001 as
+    # COORD;RSP is still one of LIN's resource specialists.
+    staff = tuple(c.model_copy(update={"provides": ("COORD", "RSP")})
+                  if c.staff_id == "T0001" else c for c in dated.staff)
+    pending = load_assessments(PENDING)
+    plan = assign_assessments(pending, staff, ("RSP",), 1, {}, "month")
+    lin = Counter(plan.assignment[a.assessment_id] for a in pending
+                  if a.site == "LIN")
+    assert set(lin) == {"T0001", "T0002", "T0003"}
+    assert max(lin.values()) - min(lin.values()) <= 1
+    assert not audit_assessments(pending, staff, plan.assignment,
+                                 ("RSP",), 1)
+    # The checker reads the same definition: T0001 left out is A2.
+    moved = {a: ("T0002" if s == "T0001" else s)
+             for a, s in plan.assignment.items()}
+    assert "A2" in {v.rule for v in audit_assessments(
+        pending, staff, moved, ("RSP",), 1)}

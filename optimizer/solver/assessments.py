@@ -32,10 +32,8 @@ class AssessmentPlan:
 
 def eligible_assessors(a: Assessment, staff: tuple[Staff, ...],
                        kinds: tuple[str, ...]) -> list[Staff]:
-    """Who may take an assessment: the named kinds, at its site and
-    grade (its first ``provides`` entry is a person's kind)."""
-    return [c for c in staff if c.kind in kinds and c.serves_site(a.site)
-            and a.grade in c.grades]
+    """Who may take an assessment (``Assessment.may_be_taken_by``)."""
+    return [c for c in staff if a.may_be_taken_by(c, kinds)]
 
 
 def assign_assessments(assessments: list[Assessment],
