@@ -23,6 +23,7 @@ from optimizer.objectives import (
     has_meeting_dates,
     language_miss,
     meeting_counts,
+    period_of,
     reference_change,
 )
 from optimizer.rules import (
@@ -505,11 +506,16 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
 
 def audit_assessments(assessments, staff: tuple[Staff, ...],
                       assignment: dict[str, str], kinds: tuple[str, ...],
-                      max_difference: int) -> list[Violation]:
+                      max_difference: int,
+                      months: dict[tuple[str, str], int] | None = None,
+                      limit: int | None = None) -> list[Violation]:
     """AB 560's assignment checked from the files alone: each assessment
     with a person of the named kinds at its site and grade (A1), and at
     every site the people who may take its assessments within
-    ``max_difference`` of one another (A2)."""
+    ``max_difference`` of one another (A2). With ``limit`` (H8), no one's
+    meetings in a month, the plan's (``months``, per (staff id, month))
+    and each assessment's initial IEP meeting in the month it is due,
+    exceed it."""
     by_id = {c.staff_id: c for c in staff}
     out: list[Violation] = []
     count: Counter[str] = Counter(assignment.values())
@@ -536,4 +542,17 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
             out.append(Violation(
                 "A2", None, None, f"at site {site} the assessments are "
                 f"shared {words}: more than {max_difference} apart"))
+    if limit is not None:
+        held = Counter(months or {})
+        for a in assessments:
+            who = assignment.get(a.assessment_id)
+            if who is not None:
+                held[who, period_of(a.due_date, "month")] += 1
+        for (who, month), n in sorted(held.items()):
+            if n > limit:
+                name = by_id[who].name if who in by_id else who
+                out.append(Violation(
+                    "H8", None, who, f"{name} holds {n} IEP meetings in "
+                    f"{month} with the initial assessments' meetings, "
+                    f"over the district's limit of {limit} a month"))
     return out

@@ -137,12 +137,12 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     kinds = weights.assessment_kinds
     placed = [(line.staff.staff_id, line.student) for line in checked.lines
               if line.staff is not None]
+    months = meeting_counts(placed, calendar, months=True)
     try:
         shared = assign_assessments(
             assessments, instance.staff, kinds,
             weights.assessment_max_difference, checked.meetings or {},
-            calendar.period, limit=calendar.max_per_month,
-            months=meeting_counts(placed, calendar, months=True))
+            calendar.period, limit=calendar.max_per_month, months=months)
     except ValueError as exc:
         raise InputError([Problem("assessments", None,
                                   "assessment_max_difference",
@@ -150,7 +150,8 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
                                   str(exc))]) from None
     broken = audit_assessments(assessments, instance.staff,
                                shared.assignment, kinds,
-                               weights.assessment_max_difference)
+                               weights.assessment_max_difference,
+                               months, calendar.max_per_month)
     if broken:
         raise AssertionError("the assessments' assignment fails the "
                              "checker: " + "; ".join(map(str, broken)))

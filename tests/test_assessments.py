@@ -141,3 +141,28 @@ def test_a_resource_specialist_listed_coord_first_takes_a_share(dated):
              for a, s in plan.assignment.items()}
     assert "A2" in {v.rule for v in audit_assessments(
         pending, staff, moved, ("RSP",), 1)}
+
+
+def test_checker_rechecks_h8_with_the_initial_meetings(dated):
+    # The assignment keeps H8 with the plan's meetings; the checker must
+    # re-check it from the files, not trust the solver.
+    pending = load_assessments(PENDING)
+    plan = assign_assessments(pending, dated.staff, ("RSP",), 1, {},
+                              "month")
+    aid, who = sorted(plan.assignment.items())[0]
+    due = next(a.due_date for a in pending if a.assessment_id == aid)
+    month = f"{due.year}-{due.month:02d}"
+    full = {(who, month): 4}
+    hit = [v for v in audit_assessments(pending, dated.staff,
+                                        plan.assignment, ("RSP",), 1,
+                                        full, limit=4)
+           if v.rule == "H8"]
+    assert hit and hit[0].staff_id == who and month in hit[0].message
+    assert not [v for v in audit_assessments(
+        pending, dated.staff, plan.assignment, ("RSP",), 1, full,
+        limit=40) if v.rule == "H8"]
+    # And the assignment itself keeps a limit it is given.
+    kept = assign_assessments(pending, dated.staff, ("RSP",), 1, {},
+                              "month", limit=4, months=full)
+    assert not audit_assessments(pending, dated.staff, kept.assignment,
+                                 ("RSP",), 1, full, limit=4)
