@@ -186,7 +186,9 @@ def main() -> None:
 @click.option("--from", "from_dir",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Re-plan after roster changes, keeping this published "
-              "plan wherever it remains valid; writes changes.csv.")
+              "plan wherever it remains valid; writes changes.csv. Its "
+              "priorities are its own; --weights gives only the [calendar] "
+              "settings (H8 stays hard).")
 @click.option("--verify-against", "published",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
@@ -234,7 +236,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                 from_dir), params=params, warnings=warnings,
                 redact=redact, xlsx=xlsx, source=str(from_dir),
                 published_names=published_names(from_dir),
-                roster_label=str(roster))
+                roster_label=str(roster), weights=weights,
+                assessments=pending)
         else:
             run = workflow.plan(loaded.instance, rules,
                                 input_hash=loaded.input_hash,

@@ -26,6 +26,17 @@ REPLAN_WEIGHTS = ObjectiveWeights(mode="priority",
                                   priority=("S1", "S3", "S2", "S4"))
 
 
+def replan_weights(weights: ObjectiveWeights | None) -> ObjectiveWeights:
+    """A re-plan's priorities (``REPLAN_WEIGHTS``) with the district's
+    meeting-calendar settings: the period S5 balances, the hard monthly
+    limit H8 and AB 560's settings are the district's, not the re-plan's
+    to drop."""
+    if weights is None:
+        return REPLAN_WEIGHTS
+    return REPLAN_WEIGHTS.model_copy(update={
+        f: getattr(weights, f) for f in ObjectiveWeights.CALENDAR_FIELDS})
+
+
 @dataclass(frozen=True)
 class Placement:
     """One staff member who could take a new student, and the cost."""

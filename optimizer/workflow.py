@@ -436,12 +436,16 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
            redact: bool = False, xlsx: bool = True,
            source: str = "", published_names: dict[str, str] | None = None,
            roster_label: str = "",
-           pins: dict[str, str] | None = None) -> PlanRun:
+           pins: dict[str, str] | None = None,
+           weights: ObjectiveWeights | None = None,
+           assessments: list[Assessment] | None = None) -> PlanRun:
     """Re-plan after roster changes, keeping a published plan wherever it
     remains valid (``caseload plan --from``).
 
     Strict priorities: best practice, then as few changes from the
-    published plan as possible, then balance and language. The run's
+    published plan as possible, then balance and language; ``weights``
+    gives only the district's meeting-calendar settings (H8, the period,
+    AB 560's: ``midyear.replan_weights``). The run's
     files gain ``changes.csv``: every student whose case manager differs
     from the published plan, with the reason; report.html counts its
     changes against the published plan too (``source`` names it).
@@ -452,11 +456,12 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
     """
     wanted = roster.instance.replace(
         pins={**roster.instance.pins, **(pins or {})})
+    weights = midyear.replan_weights(weights)
     run = plan(roster.instance, rules, input_hash=roster.input_hash,
-               weights=midyear.REPLAN_WEIGHTS, params=params,
+               weights=weights, params=params,
                warnings=warnings, redact=redact, xlsx=xlsx, html=False,
                solve_on=midyear.replan_instance(wanted, published),
-               reference=published)
+               reference=published, assessments=assessments)
     reasons: dict[str, str] = {}
     if run.audit is not None:
         run.changes = midyear.change_reasons(
@@ -470,7 +475,7 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
             reasons, f"the published plan in {source}" if source else "")
         run.files["report.html"] = _report(
             "Case-manager plan (re-planned)", run.result, run.audit,
-            roster.instance, rules, midyear.REPLAN_WEIGHTS, params,
+            roster.instance, rules, weights, params,
             roster_label, against, run.warnings,
             (run.coverage, run.coverage_fixes) if run.coverage else None)
     return run

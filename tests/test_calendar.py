@@ -425,3 +425,24 @@ def test_calendar_bound_never_exceeds_the_optimum(dated, rules):
     bound = sum(calendar_lower_bound(structure, c, {"S5": 1})
                 for c in structure.components)
     assert 0 < bound <= first.objective
+
+
+def test_replan_keeps_the_districts_monthly_limit(rules):
+    # ``plan --from`` re-plans with its own priorities (S1, S3, S2, S4),
+    # but H8 is a hard rule the district set: a re-plan must keep it and
+    # the checker must see it, not drop it with the other weights.
+    from optimizer import workflow
+
+    roster = load_roster(DATED, rules)
+    published = dict(solve(roster.instance, rules).assignment)
+    limit = ObjectiveWeights(max_meetings_per_month=6)
+    busiest = max(audit(roster.instance, rules, published,
+                        calendar=limit.calendar(
+                            roster.instance.students)).meetings.values())
+    assert busiest > 6  # the published plan breaks the new limit
+    run = workflow.replan(roster, rules, published, params=SolverParams(),
+                          xlsx=False, weights=limit)
+    assert run.result.has_plan
+    assert run.audit.calendar.max_per_month == 6
+    assert max(run.audit.meetings.values()) <= 6
+    assert not run.audit.violations
