@@ -129,7 +129,7 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     after the plan, ``solver.assessments``), re-check it, and add each
     assessment's initial IEP meeting to the calendar (meetings.csv)."""
     from optimizer.objectives import Calendar, meeting_counts, period_of
-    from optimizer.solver.assessments import assign_assessments
+    from optimizer.solver.assessments import NotSolved, assign_assessments
     from optimizer.verify import audit_assessments
 
     calendar = checked.calendar or Calendar(
@@ -147,6 +147,9 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
         raise InputError([Problem("assessments", None,
                                   "assessment_max_difference",
                                   str(weights.assessment_max_difference),
+                                  str(exc))]) from None
+    except NotSolved as exc:
+        raise InputError([Problem("assessments", None, None, None,
                                   str(exc))]) from None
     broken = audit_assessments(assessments, instance.staff,
                                shared.assignment, kinds,

@@ -166,3 +166,18 @@ def test_checker_rechecks_h8_with_the_initial_meetings(dated):
                               "month", limit=4, months=full)
     assert not audit_assessments(pending, dated.staff, kept.assignment,
                                  ("RSP",), 1, full, limit=4)
+
+
+def test_out_of_time_is_not_called_impossible(dated):
+    # Feasible settings (the test above shares them within one) with no
+    # time to search: the user must not be told to loosen them.
+    from optimizer.solver.assessments import NotSolved
+
+    pending = load_assessments(PENDING)
+    with pytest.raises(NotSolved, match="does not show"):
+        assign_assessments(pending, dated.staff, ("RSP",), 1, {}, "month",
+                           time_limit=1e-9)
+    # Proven impossible is said so: 19 assessments at ROO cannot be
+    # shared equally (within 0) by its three resource specialists.
+    with pytest.raises(ValueError, match="raise assessment_max_difference"):
+        assign_assessments(pending, dated.staff, ("RSP",), 0, {}, "month")
