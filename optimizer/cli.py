@@ -632,7 +632,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}"
                + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
-    busiest = max(result.busiest().items(), key=lambda kv: kv[1][1],
+    busiest = max(result.busiest(months=True).items(),
+                  key=lambda kv: kv[1][1],
                   default=None)
     if busiest is not None:
         cm, (period, n) = busiest

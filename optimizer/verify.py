@@ -132,12 +132,17 @@ class Audit:
     # With meeting dates: meetings per (case manager, period), S5's counts.
     meetings: dict[tuple[str, str], int] | None = None
     calendar: Calendar | None = None
+    # The same per calendar month, whatever S5's period: the busiest-month
+    # KPI and H8 read these.
+    months: dict[tuple[str, str], int] | None = None
 
-    def busiest(self) -> dict[str, tuple[str, int]]:
+    def busiest(self, months: bool = False) -> dict[str, tuple[str, int]]:
         """Each case manager's busiest period (earliest of equals) and its
-        meetings; empty without dates."""
+        meetings, or with ``months`` their busiest calendar month; empty
+        without dates."""
         out: dict[str, tuple[str, int]] = {}
-        for (cm, period), n in sorted((self.meetings or {}).items()):
+        counts = self.months if months else self.meetings
+        for (cm, period), n in sorted((counts or {}).items()):
             if cm not in out or n > out[cm][1]:
                 out[cm] = (period, n)
         return out
@@ -325,10 +330,10 @@ def audit(instance: Instance, rules: RuleSet,
     terms = tally.terms(instance, caps, load_units)
     averages = caseload_averages(instance, rules, caseload)
     others = rsp_by_others(instance, assignment, staff, loads)
-    meetings = None
+    meetings = months = None
     if has_meeting_dates(instance.students):
         calendar = calendar or Calendar()
-        meetings, over = _calendar(instance, assignment, calendar)
+        meetings, months, over = _calendar(instance, assignment, calendar)
         terms[CALENDAR] = calendar_term(meetings.values())
         violations += over
     else:
@@ -341,7 +346,8 @@ def audit(instance: Instance, rules: RuleSet,
     k = replace(kpis(instance, rules, tally, loads),
                 caseload_averages=[a.as_dict() for a in averages],
                 rsp_case_managed_by_others=others)
-    return Audit(violations, lines, terms, k, loads, meetings, calendar)
+    return Audit(violations, lines, terms, k, loads, meetings, calendar,
+                 months)
 
 
 def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
@@ -391,23 +397,25 @@ def rsp_warning(row: dict[str, object]) -> str | None:
 
 def _calendar(instance: Instance, assignment: dict[str, str | None],
               calendar: Calendar
-              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
-    """S5's meetings per (case manager, period), and H8's violations."""
+              ) -> tuple[dict[tuple[str, str], int],
+                         dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), the same per calendar
+    month, and H8's violations."""
     staff = instance.staff_by_id()
     placed = [(assignment[s.student_id], s) for s in instance.students
               if assignment.get(s.student_id) in staff]
     meetings = meeting_counts(placed, calendar)
+    months = meeting_counts(placed, calendar, months=True)
     over: list[Violation] = []
     if calendar.max_per_month is not None:
         limit = calendar.max_per_month
-        for (cm, month), n in sorted(meeting_counts(
-                placed, calendar, months=True).items()):
+        for (cm, month), n in sorted(months.items()):
             if n > limit:
                 over.append(Violation(
                     "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
                     f"meetings in {month}, over the district's limit of "
                     f"{limit} a month"))
-    return meetings, over
+    return meetings, months, over
 
 
 class _Tally:

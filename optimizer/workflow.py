@@ -166,9 +166,12 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     for a in assessments:
         who = shared.assignment.get(a.assessment_id)
         if who is not None:
-            key = (who, period_of(a.due_date, calendar.period))
-            meetings[key] = meetings.get(key, 0) + 1
+            for counts, period in ((meetings, calendar.period),
+                                   (months, "month")):
+                key = (who, period_of(a.due_date, period))
+                counts[key] = counts.get(key, 0) + 1
     checked.meetings, checked.calendar = meetings, calendar
+    checked.months = months
     names = {c.staff_id: c.name for c in instance.staff}
     rows = [["assessment_id", "site", "grade", "due_date", "areas",
              "staff_id", "name"]]

@@ -446,3 +446,27 @@ def test_replan_keeps_the_districts_monthly_limit(rules):
     assert run.audit.calendar.max_per_month == 6
     assert max(run.audit.meetings.values()) <= 6
     assert not run.audit.violations
+
+
+def test_busiest_month_is_a_month_when_s5_balances_weeks(dated, rules):
+    # With [calendar] period = "week", S5 and meetings.csv count weeks,
+    # but "busiest month" (the plan summary, check, compare) must still
+    # count a calendar month, not report a week's count under its name.
+    from optimizer.outputs.compare import BUSIEST, kpi_row
+    from optimizer.outputs.text import text_summary
+
+    weekly = ObjectiveWeights(calendar_period="week")
+    result = solve(dated, rules, weekly)
+    checked = audit(dated, rules, dict(result.assignment),
+                    calendar=weekly.calendar(dated.students))
+    by_month: dict[tuple[str, str], int] = {}
+    for s in dated.students:
+        for d in {d for d in (s.annual_review_date, s.reevaluation_date)
+                  if d}:
+            key = (result.assignment[s.student_id], f"{d:%Y-%m}")
+            by_month[key] = by_month.get(key, 0) + 1
+    most = max(by_month.values())
+    assert most > max(checked.meetings.values())  # weeks hold fewer
+    assert f"busiest month {most} for one case manager" in text_summary(
+        result, checked)
+    assert kpi_row("w", result, checked, dated, None, rules)[BUSIEST] == most
