@@ -401,9 +401,14 @@ def test_calendar_settings_are_read_and_checked(tmp_path):
     with pytest.raises(InputError) as err:
         load_weights(path, None, None, {})
     assert "calendar.max_meetings" in str(err.value.problems[0].column)
-    path.write_text('[calendar]\nperiod = "fortnight"\n', encoding="utf-8")
-    with pytest.raises(InputError):
+    path.write_text('[calendar]\nperiod = "fortnight"\n'
+                    'max_meetings_per_month = 0\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
         load_weights(path, None, None, {})
+    # Located as the file has them, not by the internal field names.
+    assert {(p.column, p.value) for p in err.value.problems} == {
+        ("calendar.period", "fortnight"),
+        ("calendar.max_meetings_per_month", "0")}
 
 
 def test_calendar_bound_never_exceeds_the_optimum(dated, rules):
