@@ -18,6 +18,7 @@ from optimizer.objectives import (
     Calendar,
     balance_term,
     best_practice_miss,
+    busiest_period,
     calendar_term,
     continuity_loss,
     has_meeting_dates,
@@ -140,11 +141,15 @@ class Audit:
         """Each case manager's busiest period (earliest of equals) and its
         meetings, or with ``months`` their busiest calendar month; empty
         without dates."""
-        out: dict[str, tuple[str, int]] = {}
-        counts = self.months if months else self.meetings
-        for (cm, period), n in sorted((counts or {}).items()):
-            if cm not in out or n > out[cm][1]:
-                out[cm] = (period, n)
+        return {cm: busiest_period(m)
+                for cm, m in self.held(months).items()}
+
+    def held(self, months: bool = False) -> dict[str, dict[str, int]]:
+        """Each case manager's meetings per period (or calendar month)."""
+        out: dict[str, dict[str, int]] = {}
+        for (cm, period), n in ((self.months if months else self.meetings)
+                                or {}).items():
+            out.setdefault(cm, {})[period] = n
         return out
 
     @property
