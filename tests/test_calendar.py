@@ -475,3 +475,25 @@ def test_busiest_month_is_a_month_when_s5_balances_weeks(dated, rules):
     assert f"busiest month {most} for one case manager" in text_summary(
         result, checked)
     assert kpi_row("w", result, checked, dated, None, rules)[BUSIEST] == most
+
+
+def test_midyear_ranking_prices_s5_as_the_checker(dated, rules):
+    # ``caseload place`` ranks who can take a new student: with dates,
+    # each candidate's S5 change is what the checker counts once the
+    # student is placed there, and it weighs in the order.
+    from optimizer.midyear import rank_placements
+
+    new = next(s for s in dated.students if len(
+        {s.annual_review_date, s.reevaluation_date} - {None}) == 2)
+    rest = dated.replace(students=tuple(
+        s for s in dated.students if s.student_id != new.student_id))
+    plan = dict(solve(rest, rules).assignment)
+    before = audit(rest, rules, plan)
+    ranked = rank_placements(new, rest, rules, before)
+    assert ranked
+    changes = set()
+    for p in ranked:
+        after = audit(dated, rules, {**plan, new.student_id: p.staff_id})
+        assert p.deltas["S5"] == after.terms["S5"] - before.terms["S5"]
+        changes.add(p.deltas["S5"])
+    assert len(changes) > 1  # the calendar tells the candidates apart
