@@ -258,9 +258,11 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         click.echo(text_summary(run.result, run.audit))
         act = run.coverage.needs_action_students if run.coverage else ()
         if act:  # issue 21: named above as warnings; counted here
-            click.echo(f"Needs action before this plan is used: "
-                       f"{len(act)} student(s) (see the warnings above and "
-                       f"the report): {', '.join(act[:20])}"
+            when = ("before this plan is used" if run.result.has_plan
+                    else "on this roster, with no plan yet")
+            click.echo(f"Needs action {when}: {len(act)} student(s) (see "
+                       "the warnings above and the report): "
+                       f"{', '.join(act[:20])}"
                        + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
