@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student, weight_scale
@@ -123,17 +124,30 @@ class Audit:
 
 def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
                   staff: dict[str, Staff],
-                  judge: PairJudge | None = None) -> bool:
-    """S3 applies: the prior case manager exists and may take the student."""
+                  judge: PairJudge | None = None, *,
+                  caps: dict[str, int] | None = None,
+                  eligible: Callable[[Staff], bool] | None = None) -> bool:
+    """S3 applies: the prior case manager exists, no pin or forbidden pair
+    rules them out, their cap is positive, and they may take the student.
+
+    The one definition (the checker, mid-year placement and the tests call
+    it). ``caps`` (staff id -> effective cap) and ``eligible`` (whether a
+    staff member may take this student) pass what a caller has already
+    computed; by default ``rules`` (or ``judge``) decides.
+    """
     prior = student.prior_case_manager
     if not prior or prior not in staff:
         return False
-    pin = instance.pins.get(student.student_id)
-    if (pin is not None and pin != prior) or (
-            (student.student_id, prior) in instance.forbidden):
+    sid = student.student_id
+    if instance.pins.get(sid, prior) != prior or (
+            (sid, prior) in instance.forbidden):
         return False
-    if rules.effective_cap(staff[prior]) <= 0:
+    cap = (caps[prior] if caps is not None
+           else rules.effective_cap(staff[prior]))
+    if cap <= 0:
         return False
+    if eligible is not None:
+        return eligible(staff[prior])
     if judge is not None:
         return judge.check(student, staff[prior]).eligible
     return check_pair(student, staff[prior], rules).eligible
@@ -256,18 +270,15 @@ def audit(instance: Instance, rules: RuleSet,
     caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
     verdicts = Verdicts(rules, instance.staff)
     tally = _Tally()
-    pins, forbidden = instance.pins, instance.forbidden
     for s in instance.students:
         sid = s.student_id
         cm = assignment.get(sid)
         facts = verdicts.student_facts(s)
         prior = s.prior_case_manager
-        # as prior_allowed: the prior exists, no pin or forbidden pair
-        # rules them out, their cap is positive, and they may take them
-        allowed = bool(
-            prior and prior in staff and pins.get(sid, prior) == prior
-            and (sid, prior) not in forbidden and caps[prior] > 0
-            and verdicts.eligible(s, facts, staff[prior]))
+        allowed = prior_allowed(
+            s, instance, rules, staff, caps=caps,
+            eligible=lambda c, s=s, facts=facts: verdicts.eligible(
+                s, facts, c))
         placed = staff.get(cm) if cm else None
         if placed is None:
             violations.append(Violation(

@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.objectives import (
     balance_coefficient,
+    balance_increment,
     best_practice_miss,
     group_reference_changes,
     language_miss,
@@ -91,7 +92,9 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
         exact = None
         if top <= _MAX_CUTS:
             for k in range(top):
-                model.add(sq >= (2 * k + 1) * load - k * (k + 1))
+                # the line through (k, k*k) and (k+1, (k+1)**2)
+                model.add(sq >= balance_increment(1, k + 1) * load
+                          - k * (k + 1))
         else:
             exact = model.new_int_var(0, top, f"load_{staff}")
             model.add(exact == load)
