@@ -1,0 +1,106 @@
+"""The facts ``rules.check_pair`` reads, pinned (design review (c-1)).
+
+Four caches serve ``check_pair``'s judgement by a key of facts instead of
+asking it: ``solver.eligibility`` (profiles from the models' fields),
+``verify.Verdicts``, ``rules.PairJudge`` and ``inputs.roster``'s
+``_TeacherJudge`` (eligibility's profiles); ``coverage``'s ``_Judge``
+keys what ``coverage.exclusions`` reads of a probe pair. A fact the judge
+starts to read that a hand-written key leaves out would make a cache
+answer for the wrong pair, silently. This test records, through
+proxies, every attribute ``check_pair`` reads of the student and the
+staff member over the sample's pairs and edge cases, and fails when the
+set changes: then update the keys listed beside each fact below (and
+this list).
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import staff, student
+
+from optimizer.rules import check_pair
+
+
+class Reading:
+    """A model whose attribute reads are recorded."""
+
+    def __init__(self, model, log: set[str]):
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_log", log)
+
+    def __getattr__(self, name):
+        self._log.add(name)
+        return getattr(self._model, name)
+
+
+# What check_pair reads, and how each cache keys it.
+STUDENT_READS = {
+    # the profile: Verdicts.student_facts, PairJudge.student_key,
+    # eligibility._STUDENT_FACTS (all fields but the ones below)
+    "grade", "primary_disability", "secondary_disability",
+    "support_level", "setting", "services", "alt_placement_secondary",
+    # a property of those three (domain.Student)
+    "placement_disability",
+    # read as "none" or "this staff member": Verdicts (tor ==
+    # staff_id), PairJudge (teacher_of_record == staff_id)
+    "teacher_of_record",
+    # read only through staff.serves_site: the keys' site test
+    "site",
+    # read only through wants_language and staff.speaks (S4 facts)
+    "home_language",
+}
+STAFF_READS = {
+    # the profile: Verdicts' staff profile, PairJudge._staff_key,
+    # eligibility._STAFF_FACTS
+    "provides", "credentials", "grades", "can_case_manage",
+    # H3 (serves_site, and its message) and S4 (speaks): the keys' site
+    # and language tests
+    "serves_site", "sites", "speaks",
+    # the teacher-of-record test, and messages
+    "staff_id", "name",
+}
+
+
+def _reads(pairs, rules):
+    student_log: set[str] = set()
+    staff_log: set[str] = set()
+    for s, c in pairs:
+        plain = check_pair(s, c, rules)
+        seen = check_pair(Reading(s, student_log), Reading(c, staff_log),
+                          rules)
+        assert seen == plain
+    return student_log, staff_log
+
+
+EDGE_STAFF = [
+    staff("X", can_case_manage=False),
+    staff("PT", provides=("PT",), credentials=("LIC-PT",)),
+    staff("B", sites=("B",)),
+    staff("HS", grades=frozenset({"9", "10"})),
+    staff("SLP", provides=("SPEECH",), credentials=("SLP-LSH",),
+          languages=("Spanish",)),
+    staff("ESN", provides=("SDC",), credentials=("R3EN",)),
+    staff("PS", provides=("COORD",), credentials=("R3MS",)),
+]
+EDGE_STUDENTS = [
+    student("S1"),
+    student("S2", primary_disability="OHI", setting="SDC", services=(),
+            support_level="EX", teacher_of_record="ESN"),
+    student("S3", primary_disability="OI", secondary_disability="AUT",
+            alt_placement_secondary=True, setting="SDC",
+            support_level="EX", services=("PT",), home_language="Spanish"),
+    student("S4", primary_disability="SLI", services=("SPEECH",)),
+    student("S5", primary_disability="VI", services=("OM",), grade="10"),
+]
+
+
+@pytest.mark.parametrize("rules_mode", ["all", "verified-only"])
+def test_check_pair_reads_exactly_the_facts_the_caches_key(rules, sample,
+                                                           rules_mode):
+    judged = rules.model_copy(update={"authorization_mode": rules_mode})
+    inst = sample.instance
+    pairs = [(s, c) for s in inst.students[:80] for c in inst.staff]
+    pairs += [(s, c) for s in EDGE_STUDENTS for c in EDGE_STAFF]
+    student_log, staff_log = _reads(pairs, judged)
+    assert student_log == STUDENT_READS
+    assert staff_log == STAFF_READS
