@@ -10,7 +10,7 @@ answer for the wrong pair, silently. This test records, through
 proxies, every attribute ``check_pair`` reads of the student and the
 staff member over the sample's pairs and edge cases, and fails when the
 set changes: then update the keys listed beside each fact below (and
-this list).
+this list). The same for coverage's probe pair.
 """
 
 from __future__ import annotations
@@ -104,3 +104,35 @@ def test_check_pair_reads_exactly_the_facts_the_caches_key(rules, sample,
     student_log, staff_log = _reads(pairs, judged)
     assert student_log == STUDENT_READS
     assert staff_log == STAFF_READS
+
+
+# What check_pair reads of coverage's probe pair (the student as if in
+# general education with one service, the person as if providing only
+# it), and how coverage._Judge keys it: grade, primary and secondary
+# disability, support level, the service, the credentials and whether
+# the grade is among the person's. The rest: the setting is fixed by the
+# probe; the site only through serves_site (may_provide tests it);
+# home_language, can_case_manage, ids and names decide only S4, H2 and
+# messages, which coverage does not read (it keeps H3, H5 and H7).
+PROBE_STUDENT_READS = {
+    "grade", "primary_disability", "secondary_disability",
+    "support_level", "services", "setting", "site", "home_language"}
+PROBE_STAFF_READS = {
+    "credentials", "grades", "provides", "serves_site", "sites", "speaks",
+    "can_case_manage", "staff_id", "name"}
+
+
+def test_coverage_probe_reads_only_what_its_cache_keys(rules, sample):
+    inst = sample.instance
+    pairs = []
+    for s in [*inst.students[:40], *EDGE_STUDENTS]:
+        for c in [*inst.staff, *EDGE_STAFF]:
+            for service in s.services:
+                pairs.append((
+                    s.model_copy(update={"services": (service,),
+                                         "setting": "GENED",
+                                         "teacher_of_record": None}),
+                    c.model_copy(update={"provides": (service,)})))
+    student_log, staff_log = _reads(pairs, rules)
+    assert student_log == PROBE_STUDENT_READS
+    assert staff_log == PROBE_STAFF_READS
