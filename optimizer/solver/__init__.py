@@ -1,4 +1,4 @@
-"""The solver layer: the only package that imports ortools and highspy.
+"""The solver layer: the only package that imports ortools, highspy and numpy.
 
 Its input model and its dispatch live here too:
 
