@@ -1,10 +1,12 @@
 """The facts ``rules.check_pair`` reads, pinned (design review (c-1)).
 
-Four caches serve ``check_pair``'s judgement by a key of facts instead of
-asking it: ``solver.eligibility`` (profiles from the models' fields),
-``verify.Verdicts``, ``rules.PairJudge`` and ``inputs.roster``'s
-``_TeacherJudge`` (eligibility's profiles); ``coverage``'s ``_Judge``
-keys what ``coverage.exclusions`` reads of a probe pair. A fact the judge
+Caches serve ``check_pair``'s judgement by a key of facts instead of
+asking it: ``rules.PairJudge`` (the checker's, mid-year's, the greedy
+baseline's; keyed from the models' fields but ``STUDENT_APART`` and
+``STAFF_APART``), ``solver.eligibility`` and ``inputs.roster``'s
+``_TeacherJudge`` (eligibility's profiles, from the models' fields too);
+``coverage``'s ``_Judge`` keys what ``coverage.exclusions`` reads of a
+probe pair. A fact the judge
 starts to read that a hand-written key leaves out would make a cache
 answer for the wrong pair, silently. This test records, through
 proxies, every attribute ``check_pair`` reads of the student and the
@@ -18,7 +20,8 @@ from __future__ import annotations
 import pytest
 from helpers import staff, student
 
-from optimizer.rules import check_pair
+from optimizer.domain import Staff, Student
+from optimizer.rules import STAFF_APART, STUDENT_APART, check_pair
 
 
 class Reading:
@@ -35,14 +38,13 @@ class Reading:
 
 # What check_pair reads, and how each cache keys it.
 STUDENT_READS = {
-    # the profile: Verdicts.student_facts, PairJudge.student_key,
-    # eligibility._STUDENT_FACTS (all fields but the ones below)
+    # the profile: every field but rules.STUDENT_APART (PairJudge),
+    # eligibility._STUDENT_FACTS
     "grade", "primary_disability", "secondary_disability",
     "support_level", "setting", "services", "alt_placement_secondary",
     # a property of those three (domain.Student)
     "placement_disability",
-    # read as "none" or "this staff member": Verdicts (tor ==
-    # staff_id), PairJudge (teacher_of_record == staff_id)
+    # read as "none" or "this staff member": PairJudge's key has both
     "teacher_of_record",
     # read only through staff.serves_site: the keys' site test
     "site",
@@ -50,7 +52,7 @@ STUDENT_READS = {
     "home_language",
 }
 STAFF_READS = {
-    # the profile: Verdicts' staff profile, PairJudge._staff_key,
+    # the profile: every field but rules.STAFF_APART (PairJudge),
     # eligibility._STAFF_FACTS
     "provides", "credentials", "grades", "can_case_manage",
     # H3 (serves_site, and its message) and S4 (speaks): the keys' site
@@ -136,3 +138,18 @@ def test_coverage_probe_reads_only_what_its_cache_keys(rules, sample):
     student_log, staff_log = _reads(pairs, rules)
     assert student_log == PROBE_STUDENT_READS
     assert staff_log == PROBE_STAFF_READS
+
+
+def test_the_judge_keys_every_fact_check_pair_reads():
+    # Of the facts PairJudge leaves out of its profiles, check_pair reads
+    # only those its key holds in another form; the rest it never reads.
+    derived_student = {"site", "teacher_of_record", "home_language"}
+    derived_staff = {"staff_id", "name", "sites", "serves_site", "speaks"}
+    student_profile = set(Student.model_fields) - set(STUDENT_APART)
+    staff_profile = set(Staff.model_fields) - set(STAFF_APART)
+    # placement_disability: a property of three profile fields
+    assert STUDENT_READS - {"placement_disability"} <= (
+        student_profile | derived_student)
+    assert staff_profile | derived_staff >= STAFF_READS
+    assert not (set(STUDENT_APART) - derived_student) & STUDENT_READS
+    assert not (set(STAFF_APART) - derived_staff) & STAFF_READS
