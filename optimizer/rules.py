@@ -612,6 +612,13 @@ class PairJudge:
             return check_pair(student, staff, self.rules)
         return self._language(key, check, facts, staff)
 
+    def verdict(self, student: Student, staff: Staff,
+                facts: tuple | None = None) -> PairCheck:
+        """The check of the pair's key, eligible or not: its relation,
+        eligibility and excluding rule ids are this pair's, its messages
+        and language facts may be another pair's of the same key."""
+        return self._judge(student, facts or self.facts(student), staff)[1]
+
     def _language(self, key: tuple, check: PairCheck, facts: tuple,
                   staff: Staff) -> PairCheck:
         """The key's eligible check with this pair's language facts."""

@@ -5,15 +5,15 @@ The tree shows the layers; these tests keep them:
 - the pure core (errors, vocab, domain, rules, objectives, result,
   csvtext, coverage) imports nothing of the project above it and no heavy
   library;
-- ``inputs/`` reads into the core and never reaches the solver or outputs
-  (one named exception below);
+- ``inputs/`` reads into the core and never reaches the solver or outputs;
 - ``solver/`` (the only home of ortools, highspy and numpy, and of the
   solver's input model: structure, groups, eligibility) imports no
   presentation: no outputs, explanations, workflow or CLI;
 - ``outputs/`` renders and never solves;
 - only ``cli.py`` imports click, and nothing imports ``cli``;
 - and at import time, in a fresh interpreter: importing the checker, the
-  core or the readers loads neither ortools nor highspy (nor numpy).
+  core, the readers or the reasons loads neither ortools nor highspy (nor
+  numpy), and importing the outputs no ortools or highspy.
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ CORE = {"errors", "vocab", "domain", "rules", "objectives", "result",
 # Imports across layers that are known and named, each with its reason.
 # Anything else across layers fails below.
 EXCEPTIONS = {
-    # The reader groups teachers of record by the solver's profiles to
-    # warn about them (roster warnings); to go with the warnings.
-    ("inputs/roster.py", "solver.eligibility"),
     # solve() returns infeasibility explained in words (diagnosis is a
     # reason people read); the dispatch should return the raw conflicts.
     ("solver/dispatch.py", "diagnosis"),
@@ -171,15 +168,16 @@ LIGHT = ["optimizer", "optimizer.verify", "optimizer.domain",
          "optimizer.errors", "optimizer.inputs.rules_tables",
          "optimizer.inputs.settings", "optimizer.inputs.roster",
          "optimizer.inputs.plans", "optimizer.inputs.scenarios",
-         "optimizer.explain", "optimizer.midyear", "optimizer.diagnosis",
-         "optimizer.solver", "optimizer.solver.structure",
+         "optimizer.explain", "optimizer.midyear",
+         "optimizer.diagnosis", "optimizer.solver",
+         "optimizer.solver.structure",
          *sorted(f"optimizer.outputs.{p.stem}"
                  for p in (PACKAGE / "outputs").glob("*.py")
                  if p.stem != "__init__")]
-# Of those, the ones that load no numpy either (the solver's input model
-# and, through eligibility, the roster reader hold arrays). They come
-# first in LIGHT, so what is loaded after each import is its own doing.
-NO_ARRAYS = LIGHT[:9]
+# Of those, the ones that load no numpy either: all but the solver's input
+# model and what reaches it (diagnosis, and the outputs through it). They
+# come first in LIGHT, so what is loaded after each import is its own.
+NO_ARRAYS = LIGHT[:LIGHT.index("optimizer.diagnosis")]
 
 
 def test_importing_the_checker_core_readers_and_outputs_loads_no_solver():
