@@ -46,6 +46,9 @@ RULE_SOURCES: dict[str, str] = {
     "H5": "CTC Case Management guidance",
     "H6": "EC 56362(c) and the district caseload table",
     "H7": "district practice",
+    "H8": "district setting max_meetings_per_month",
+    "A1": "AB 560 (2025) and the district's assessment_kinds",
+    "A2": "AB 560 (2025): equal shares unless collectively bargained",
 }
 RULE_TITLES: dict[str, str] = {
     "H1": "exactly one case manager per student",
@@ -55,6 +58,9 @@ RULE_TITLES: dict[str, str] = {
     "H5": "a service the case manager provides is authorized",
     "H6": "caseload within the cap",
     "H7": "the student's grade is within the case manager's grades",
+    "H8": "IEP meetings per month within the district's limit",
+    "A1": "an assessment goes to a named kind at its site and grade",
+    "A2": "initial assessments shared equally at each site",
 }
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -519,7 +525,8 @@ def _why_not(misses: list[str]) -> str:
 # other field of the models is part of a judged pair's key, so a field
 # added to a model keeps pairs apart until it is shown no rule reads it.
 STUDENT_APART = ("student_id", "site", "teacher_of_record", "home_language",
-                 "prior_case_manager", "weight")
+                 "prior_case_manager", "weight", "annual_review_date",
+                 "reevaluation_date")
 STAFF_APART = ("staff_id", "name", "sites", "languages", "max_caseload",
                "fte")
 _student_profile = attrgetter(*(f for f in Student.model_fields

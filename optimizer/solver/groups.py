@@ -19,6 +19,7 @@ from operator import attrgetter
 import numpy as np
 
 from optimizer.domain import Instance, Student
+from optimizer.objectives import Calendar
 from optimizer.rules import wants_language
 
 
@@ -42,29 +43,35 @@ class Group:
 
 
 # The student facts of ``group_key``: every field of ``Student`` but who
-# the student is and last year's case manager (priors are counts inside a
-# group), in the model's order. A field added to the model keeps students
-# apart until it is known to be read by no rule or term.
+# the student is, last year's case manager (priors are counts inside a
+# group) and the meeting dates (read only as the calendar's periods,
+# ``calendar.key``, when dates are planned), in the model's order. A
+# field added to the model keeps students apart until it is known to be
+# read by no rule or term.
 _FACT_NAMES = tuple(f for f in Student.model_fields
-                    if f not in ("student_id", "prior_case_manager"))
+                    if f not in ("student_id", "prior_case_manager",
+                                 "annual_review_date", "reevaluation_date"))
 _STUDENT_FACTS = attrgetter(*_FACT_NAMES)
 _SERVICES = _FACT_NAMES.index("services")
 _LANGUAGE = _FACT_NAMES.index("home_language")
 
 
 def group_key(student: Student, instance: Instance,
-              reference: dict[str, str] | None = None) -> tuple:
+              reference: dict[str, str] | None = None,
+              calendar: Calendar | None = None) -> tuple:
     """What makes students alike: the facts the rules and objectives
     read (services as a set, the language as it is compared), the
-    planning decisions about them and their reference case manager.
-    Students with equal keys form one group."""
+    planning decisions about them, their reference case manager and
+    (with meeting dates) their meetings' periods. Students with equal
+    keys form one group."""
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
+    meetings = (calendar.key(student),) if calendar is not None else ()
     facts = list(_STUDENT_FACTS(student))
     facts[_SERVICES] = tuple(sorted(student.services))
     facts[_LANGUAGE] = _language_key(student)
     return (*facts, instance.pins.get(student.student_id), forbidden,
-            (reference or {}).get(student.student_id))
+            (reference or {}).get(student.student_id), *meetings)
 
 
 class GroupList(Sequence):
@@ -110,7 +117,8 @@ class GroupList(Sequence):
                      int(self._units[i]), priors, self._reference[i])
 
 
-def _key_columns(instance: Instance, reference: dict[str, str] | None
+def _key_columns(instance: Instance, reference: dict[str, str] | None,
+                 calendar: Calendar | None = None
                  ) -> tuple[list[tuple], np.ndarray]:
     """The columns of ``group_key`` over the distinct rows of facts, and
     each student's row. Columns the same for every student (no pins, no
@@ -128,6 +136,8 @@ def _key_columns(instance: Instance, reference: dict[str, str] | None
                      for s in students])
     if reference is not None:
         plan.append([reference.get(s.student_id) for s in students])
+    if calendar is not None:
+        plan.append([calendar.key(s) for s in students])
     if plan:
         rows = [r + p for r, p in zip(rows, zip(*plan))]
     seen: dict[tuple, int] = {}
@@ -167,8 +177,9 @@ def _column_ranks(column: tuple) -> np.ndarray | None:
                        count=len(column))
 
 
-def order_groups(instance: Instance, reference: dict[str, str] | None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def order_groups(instance: Instance, reference: dict[str, str] | None,
+                 calendar: Calendar | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Students in canonical order and the bounds of their groups.
 
     Groups are ordered by profile (``_sortable`` of ``group_key``) and
@@ -180,10 +191,10 @@ def order_groups(instance: Instance, reference: dict[str, str] | None
     ids = [s.student_id for s in students]
     by_id = np.empty(n, dtype=np.int64)
     by_id[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
-    columns, row_of = _key_columns(instance, reference)
+    columns, row_of = _key_columns(instance, reference, calendar)
     ranks = [_column_ranks(c) for c in columns]
     if any(r is None for r in ranks):
-        return _groups_by_keys(instance, reference, by_id)
+        return _groups_by_keys(instance, reference, by_id, calendar)
     # Rows in key order (np.lexsort sorts by its last key first); a
     # group starts wherever a column changes.
     num_rows = len(columns[0]) if columns else 0
@@ -203,12 +214,14 @@ def order_groups(instance: Instance, reference: dict[str, str] | None
 
 
 def _groups_by_keys(instance: Instance, reference: dict[str, str] | None,
-                    by_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    by_id: np.ndarray, calendar: Calendar | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """``order_groups`` by sorting the keys themselves (values that print
     alike are kept apart, in order of first appearance)."""
     index: dict[tuple, list[int]] = {}
     for pos, s in enumerate(instance.students):
-        index.setdefault(group_key(s, instance, reference), []).append(pos)
+        index.setdefault(group_key(s, instance, reference, calendar),
+                         []).append(pos)
     chunks = [sorted(index[k], key=by_id.__getitem__)
               for k in sorted(index, key=_sortable)]
     order = np.array([m for c in chunks for m in c], dtype=np.int64)
