@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
+from optimizer.errors import printable
 from optimizer.explain import (
     Explanation,
     busiest_text,
@@ -44,10 +45,9 @@ def text_summary(result: Result, audit: Audit | None) -> str:
     rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
     if audit.meetings is not None:  # with IEP meeting dates only
-        busiest = audit.busiest().values()
-        most = max((n for _, n in busiest), default=0)
-        lines.append(f"IEP meetings: busiest month {most} for one case "
-                     f"manager; {sum(n >= 6 for n in audit.meetings.values())}"
+        months = (audit.months or {}).values()
+        lines.append(f"IEP meetings: busiest month {max(months, default=0)}"
+                     f" for one case manager; {sum(n >= 6 for n in months)}"
                      " case-manager months with 6 or more; sum of "
                      f"squares {calendar_term(audit.meetings.values())} "
                      "(meetings.csv)")
@@ -173,7 +173,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         out.append("No case manager in this plan (H1).")
     else:
         c = line.staff
-        out.append(f"Case manager: {c.name} ({c.staff_id}), {c.kind}; "
+        out.append(f"Case manager: {printable(c.name)} ({c.staff_id}), "
+                   f"{c.kind}; "
                    f"relation: {line.check.relation}")
         if line.check.relation == COORDINATES:
             out.append("  Authorization: none needed to coordinate (CTC "
@@ -206,7 +207,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
             for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""
-        out.append(f"  {a.staff_id} {a.name} ({a.relation}): {terms}{note}")
+        out.append(f"  {a.staff_id} {printable(a.name)} ({a.relation}): "
+                   f"{terms}{note}")
     out.append(f"Others who cannot ({len(excluded)}):")
     for a in excluded[:limit]:
         why = "; ".join(f"{r}: {m}" for r, m in a.reasons)
