@@ -51,16 +51,16 @@ _API = {
     "read_assignment": "optimizer.inputs.plans",
     # solving, checking, explaining
     "audit": "optimizer.verify",
-    "explain_student": "optimizer.explain",
-    "apply_fix": "optimizer.diagnosis",
+    "explain_student": "optimizer.reasons.explain",
+    "apply_fix": "optimizer.reasons.infeasible",
     # end-to-end operations
-    "plan": "optimizer.workflow",
-    "replan": "optimizer.workflow",
-    "compare": "optimizer.workflow",
-    "place": "optimizer.workflow",
+    "plan": "optimizer.operations",
+    "replan": "optimizer.operations",
+    "compare": "optimizer.operations",
+    "place": "optimizer.operations",
     "write_plan_folder": "optimizer.outputs.files",
-    "DEFAULT_SAMPLE_DIR": "optimizer.inputs.tables",
-    "DEFAULT_RULES_DIR": "optimizer.inputs.tables",
+    "DEFAULT_SAMPLE_DIR": "optimizer.inputs.csv_cells",
+    "DEFAULT_RULES_DIR": "optimizer.inputs.csv_cells",
 }
 _RENAMED = {"apply_scenario": "apply"}
 

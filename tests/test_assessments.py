@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import workflow
+from optimizer import operations as workflow
 from optimizer.errors import InputError
 from optimizer.inputs.assessments import load_assessments
 from optimizer.inputs.roster import load_roster

@@ -135,7 +135,7 @@ def test_without_dates_nothing_changes(sample, rules):
     result = solve(sample.instance, rules, weights)
     assert all("S5" not in lv.terms for lv in result.levels)
     assert result.status is SolveStatus.OPTIMAL
-    from optimizer import workflow
+    from optimizer import operations as workflow
 
     run = workflow.plan(sample.instance, rules, input_hash="x",
                         weights=ObjectiveWeights(), params=SolverParams(),
@@ -184,7 +184,7 @@ def test_monthly_limit_is_respected(dated, rules, method):
 
 
 def test_impossible_limit_is_diagnosed(dated, rules):
-    from optimizer.outputs.text import render_diagnosis
+    from optimizer.outputs.terminal import render_diagnosis
 
     weights = ObjectiveWeights(max_meetings_per_month=1)
     result = solve(dated, rules, weights)
@@ -235,7 +235,7 @@ def test_bad_dates_are_located(tmp_path, rules):
 def test_explanation_s5_is_the_checkers_change(dated, rules):
     """What moving a student does to S5 (and each busiest month), as
     the explanation says, is the checker's figure after minus before."""
-    from optimizer.explain import explain_student
+    from optimizer.reasons.explain import explain_student
 
     result = solve(dated, rules)
     assignment = dict(result.assignment)
@@ -260,7 +260,7 @@ def test_explanation_s5_is_the_checkers_change(dated, rules):
 
 
 def test_report_and_compare_show_the_calendar(dated, rules, tmp_path):
-    from optimizer import workflow
+    from optimizer import operations as workflow
 
     run = workflow.plan(dated, rules, input_hash="x",
                         weights=ObjectiveWeights(), params=SolverParams(),
@@ -436,7 +436,7 @@ def test_replan_keeps_the_districts_monthly_limit(rules):
     # ``plan --from`` re-plans with its own priorities (S1, S3, S2, S4),
     # but H8 is a hard rule the district set: a re-plan must keep it and
     # the checker must see it, not drop it with the other weights.
-    from optimizer import workflow
+    from optimizer import operations as workflow
 
     roster = load_roster(DATED, rules)
     published = dict(solve(roster.instance, rules).assignment)
@@ -458,7 +458,7 @@ def test_busiest_month_is_a_month_when_s5_balances_weeks(dated, rules):
     # but "busiest month" (the plan summary, check, compare) must still
     # count a calendar month, not report a week's count under its name.
     from optimizer.outputs.compare import BUSIEST, kpi_row
-    from optimizer.outputs.text import text_summary
+    from optimizer.outputs.terminal import text_summary
 
     weekly = ObjectiveWeights(calendar_period="week")
     result = solve(dated, rules, weekly)
@@ -481,7 +481,7 @@ def test_midyear_ranking_prices_s5_as_the_checker(dated, rules):
     # ``caseload place`` ranks who can take a new student: with dates,
     # each candidate's S5 change is what the checker counts once the
     # student is placed there, and it weighs in the order.
-    from optimizer.midyear import rank_placements
+    from optimizer.reasons.midyear import rank_placements
 
     new = next(s for s in dated.students if len(
         {s.annual_review_date, s.reevaluation_date} - {None}) == 2)

@@ -162,7 +162,7 @@ def test_a_plan_the_checker_rejects_is_never_written(tmp_path, run,
     # The checker gate of workflow.plan: a solver returning a broken plan
     # (every student given to one person, over cap and unauthorized)
     # ends the command non-zero and writes no file at all.
-    from optimizer import workflow
+    from optimizer import operations as workflow
 
     real = workflow.solve
 

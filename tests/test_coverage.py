@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from helpers import instance, staff, student
 
-from optimizer.coverage import may_provide, service_coverage
+from optimizer.reasons.coverage import may_provide, service_coverage
 from optimizer.rules import SERVES, check_pair
 
 

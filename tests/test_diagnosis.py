@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from helpers import instance, staff, student
 
-from optimizer.diagnosis import Fix, apply_fix
+from optimizer.reasons.infeasible import Fix, apply_fix
 from optimizer.result import SolveStatus
 from optimizer.solver.diagnose import minimal_conflicts, satisfiable
 from optimizer.solver.dispatch import solve

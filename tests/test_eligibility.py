@@ -6,9 +6,9 @@ import pytest
 
 from bench.generate import generate
 from optimizer.domain import Instance
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.rules import check_pair
 from optimizer.solver.structure import build_structure
 

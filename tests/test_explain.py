@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.explain import explain_student
-from optimizer.outputs.text import render_explanation
+from optimizer.outputs.terminal import render_explanation
+from optimizer.reasons.explain import explain_student
 from optimizer.rules import check_pair
 from optimizer.solver.dispatch import solve
 from optimizer.verify import audit

@@ -11,11 +11,11 @@ import pytest
 from helpers import read
 
 from bench.generate import generate, write
-from optimizer.coverage import may_provide, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError
 from optimizer.inputs import roster as roster_module
 from optimizer.inputs.columns import Builder, clean_students, parse_columns
+from optimizer.inputs.csv_cells import parse_rows, parse_rows_one_by_one
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
     STUDENT_COLUMNS,
@@ -23,7 +23,7 @@ from optimizer.inputs.roster import (
     read_roster_tables,
     resolve_columns,
 )
-from optimizer.inputs.tables import parse_rows, parse_rows_one_by_one
+from optimizer.reasons.coverage import may_provide, service_coverage
 from optimizer.rules import check_pair
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"

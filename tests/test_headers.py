@@ -17,7 +17,7 @@ from helpers import STUDENT_HEADER, crow, srow, write_roster
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.inputs import roster as io
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 
 SAMPLE = Path(DEFAULT_SAMPLE_DIR)
 CONTRACT = {c.name for c in (*io.STUDENT_COLUMNS, *io.STAFF_COLUMNS)}
@@ -175,7 +175,7 @@ def test_header_spellings_in_a_workbook(tmp_path, rules):
 def test_a_missing_required_column_hints_at_a_likely_header():
     # "Pupil Number" (pupil is a synonym of student) beats "Student
     # Name" (a shared word only); "Placement Type" hints at setting.
-    from optimizer.inputs.tables import match_headers
+    from optimizer.inputs.csv_cells import match_headers
 
     columns = [("student_id", True), ("site", True), ("setting", True)]
     match = match_headers("s.csv", ["Student Name", "Site", "Pupil Number",

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from helpers import instance, staff, student
 
 from optimizer.cli import main
-from optimizer.explain import explain_student
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
-from optimizer.outputs.text import render_explanation
+from optimizer.outputs.terminal import render_explanation
+from optimizer.reasons.explain import explain_student
 from optimizer.solver.dispatch import solve
 
 ROOT = Path(__file__).parent.parent

@@ -118,7 +118,7 @@ PLACE_CASES = [
 def test_place_deltas_equal_checker_recomputation(line, rules, sample):
     # Derivation: terms(roster + student placed with c) - terms(roster)
     # by the solver-free checker must equal each reported delta.
-    from optimizer.midyear import rank_placements
+    from optimizer.reasons.midyear import rank_placements
     from optimizer.verify import audit
 
     inst = sample.instance
@@ -165,8 +165,8 @@ def test_replan_says_a_planner_choice_is_the_reason(published, rules,
                                                     sample):
     # Review finding: a student moved by the planner's own choice (a pin,
     # as the workbench makes) was explained as "over the cap (H6)".
-    from optimizer.explain import explain_student
     from optimizer.inputs.plans import published_assignment
+    from optimizer.reasons.explain import explain_student
 
     plan = published_assignment(published)
     sid = next(iter(plan))

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 
 SAMPLE = DEFAULT_SAMPLE_DIR
 HEADER = "student_id,site,grade,primary_disability,setting,services\n"

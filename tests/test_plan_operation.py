@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from optimizer import workflow
+from optimizer import operations as workflow
 from optimizer.cli import main
 from optimizer.web import job
 from optimizer.web.workspace import Workspace

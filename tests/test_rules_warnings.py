@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from helpers import instance, staff, student
 
-from optimizer.coverage import service_coverage
+from optimizer.reasons.coverage import service_coverage
 
 
 def sdc(sid, **kw):
@@ -118,7 +118,7 @@ def test_slp_average_per_person_and_district(rules):
     got = audit(instance(kids, slps), rules, plan)
     (avg,) = got.kpis.caseload_averages
     assert avg["average"] == 60.0 and avg["over"]
-    from optimizer.outputs.text import rules_lines
+    from optimizer.outputs.terminal import rules_lines
     lines = rules_lines(got)
     assert any("Warning" in ln and "EC 56363.3" in ln for ln in lines)
 

@@ -26,7 +26,7 @@ from optimizer.cli import main
 from optimizer.errors import InputError, printable
 from optimizer.inputs import excel, limits, toml_text
 from optimizer.inputs.roster import PLAN_OWN_COLUMNS
-from optimizer.outputs.tables import ASSIGNMENT_COLUMNS, PRODUCT_COLUMNS
+from optimizer.outputs.plan_files import ASSIGNMENT_COLUMNS, PRODUCT_COLUMNS
 
 CORPUS = HERE / "data" / "hostile"
 SAMPLE = cl.DEFAULT_SAMPLE_DIR
@@ -432,7 +432,7 @@ def test_13_more_columns_than_plan_xlsx_holds_are_refused(
 
 def test_13_plan_xlsx_refuses_rather_than_cuts():
     from optimizer.errors import OutputError
-    from optimizer.outputs.xlsx import plan_workbook
+    from optimizer.outputs.workbook import plan_workbook
 
     files = {"assignments.csv": "student_id\n" + "x" * 40_000 + "\n",
              "caseloads.csv": "staff_id\n",

@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from helpers import crow, srow, write_roster
 
 from optimizer.cli import main
-from optimizer.coverage import service_coverage
-from optimizer.diagnosis import apply_fix
 from optimizer.errors import InputError
+from optimizer.inputs.csv_cells import DEFAULT_RULES_DIR
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.tables import DEFAULT_RULES_DIR
-from optimizer.outputs.services import STAFFING_COLUMNS, staffing_record
-from optimizer.service_fixes import coverage_fixes
+from optimizer.outputs.staffing import STAFFING_COLUMNS, staffing_record
+from optimizer.reasons.coverage import service_coverage
+from optimizer.reasons.fixes import coverage_fixes
+from optimizer.reasons.infeasible import apply_fix
 
 
 def run(*args):
@@ -105,7 +105,7 @@ def test_no_gaps_no_service_warnings(tmp_path, gap_roster):
 
 def test_staffing_csv_columns_ids_first_and_round_trip(rules, sample):
     cov = service_coverage(sample.instance, rules)
-    from optimizer.outputs.services import staffing_csv
+    from optimizer.outputs.staffing import staffing_csv
 
     rows = list(csv.reader(io.StringIO(staffing_csv(cov))))
     assert tuple(rows[0]) == STAFFING_COLUMNS

@@ -12,9 +12,9 @@ import pytest
 from helpers import instance, staff, student
 
 from bench.generate import generate, write
-from optimizer.diagnosis import diagnose
 from optimizer.domain import Instance
 from optimizer.inputs.roster import load_roster
+from optimizer.reasons.infeasible import diagnose
 from optimizer.result import SolveStatus
 from optimizer.solver.dispatch import disaggregate, solve
 from optimizer.solver.groups import (

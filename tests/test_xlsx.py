@@ -8,7 +8,7 @@ import json
 
 from openpyxl import load_workbook
 
-from optimizer.outputs.xlsx import plan_workbook
+from optimizer.outputs.workbook import plan_workbook
 
 FILES = {
     "assignments.csv": "student_id,case_manager_id,note\n"
@@ -61,7 +61,7 @@ def test_rows_in_hand_give_the_same_bytes_as_the_csv_text():
 def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
     # plan.xlsx is written from these rows, so they must be the CSV's
     # rows exactly: every value a string, the roster's columns included
-    from optimizer.outputs import tables
+    from optimizer.outputs import plan_files as tables
     from optimizer.result import SolverParams
     from optimizer.solver.dispatch import solve
     from optimizer.verify import audit

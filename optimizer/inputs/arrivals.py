@@ -15,14 +15,14 @@ from pathlib import Path
 from optimizer.csvtext import csv_text
 from optimizer.domain import Student
 from optimizer.errors import InputError, Problem
+from optimizer.inputs.csv_cells import (
+    Table,
+    header_key,
+)
 from optimizer.inputs.roster import (
     Roster,
     read_roster_tables,
     read_student_file,
-)
-from optimizer.inputs.tables import (
-    Table,
-    header_key,
 )
 
 

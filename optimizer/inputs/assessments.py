@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from optimizer.domain import Assessment
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.tables import (
+from optimizer.inputs.csv_cells import (
     Column,
     check_unique,
     header_key,

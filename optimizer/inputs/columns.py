@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from optimizer.domain import Student
 
 if TYPE_CHECKING:
-    from optimizer.inputs.tables import Column, Table
+    from optimizer.inputs.csv_cells import Column, Table
 
 # An empty cell: the field is left out, as ``parse_rows`` leaves it out.
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()

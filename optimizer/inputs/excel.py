@@ -42,7 +42,7 @@ from xml.etree.ElementTree import ParseError, XMLParser, iterparse
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import limits
-from optimizer.inputs.tables import Table, clip, column_letter
+from optimizer.inputs.csv_cells import Table, clip, column_letter
 
 SHEETS = ("students", "staff")
 

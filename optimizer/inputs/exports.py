@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.tables import _SYNONYMS, Table, header_key, read_table
+from optimizer.inputs.csv_cells import _SYNONYMS, Table, header_key, read_table
 
 ROLES = ("students", "staff")
 MAX_TITLE_ROWS = 25

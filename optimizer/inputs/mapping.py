@@ -36,7 +36,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse, toml_text
-from optimizer.inputs.tables import EXTRA_PREFIX, header_key, near_name
+from optimizer.inputs.csv_cells import EXTRA_PREFIX, header_key, near_name
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     GRADES,

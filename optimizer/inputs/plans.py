@@ -12,7 +12,7 @@ from pathlib import Path
 from optimizer.csvtext import undefused
 from optimizer.domain import Staff
 from optimizer.errors import InputError, Problem, UsageError
-from optimizer.inputs.tables import header_key, read_table
+from optimizer.inputs.csv_cells import header_key, read_table
 
 _NAME = "case_manager_name"
 

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import codesets, limits, parse
 from optimizer.inputs.columns import clean_students
-from optimizer.inputs.tables import (
+from optimizer.inputs.csv_cells import (
     Column,
     Table,
     check_unique,
@@ -28,6 +27,7 @@ from optimizer.inputs.tables import (
     resolve_columns,
     validation_problems,
 )
+from optimizer.reasons.coverage import Coverage, service_coverage
 from optimizer.rules import PairJudge, RuleSet
 from optimizer.vocab import INSTRUCTS, SERVICES
 

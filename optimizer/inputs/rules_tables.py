@@ -9,7 +9,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
-from optimizer.inputs.tables import (
+from optimizer.inputs.csv_cells import (
     DEFAULT_RULES_DIR,
     Table,
     read_table,

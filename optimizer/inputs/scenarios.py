@@ -50,6 +50,7 @@ from pydantic import ValidationError
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem, printable
 from optimizer.inputs import toml_text
+from optimizer.inputs.csv_cells import Column, match_key, validation_problems
 from optimizer.inputs.parse import suggest
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
@@ -57,7 +58,6 @@ from optimizer.inputs.roster import (
     credential_codes,
 )
 from optimizer.inputs.settings import authorization_problem
-from optimizer.inputs.tables import Column, match_key, validation_problems
 from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import toml_text
-from optimizer.inputs.tables import match_key, validation_problems
+from optimizer.inputs.csv_cells import match_key, validation_problems
 from optimizer.objectives import ObjectiveWeights
 from optimizer.rules import AUTHORIZATION_MODES, RuleSet
 

@@ -22,7 +22,7 @@ checker recomputes all of them from the assignment alone)::
 
 Why no plan exists: ``diagnose`` (capacity shortfalls by max flow, minimal
 conflicts of H1/H6/pins by CP-SAT assumptions), put in words by
-``optimizer.diagnosis``. S1-S4 and R: one function each in
+``optimizer.reasons.infeasible``. S1-S4 and R: one function each in
 ``optimizer.objectives`` (S2's k-th place: ``balance_increment``).
 
 Names load on first use: importing ``optimizer.solver.structure`` (or the

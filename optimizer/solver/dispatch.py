@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from optimizer.diagnosis import diagnose, explain_infeasibility
 from optimizer.domain import Instance
 from optimizer.objectives import ObjectiveWeights
+from optimizer.reasons.infeasible import diagnose, explain_infeasibility
 from optimizer.result import (
     Diagnosis,
     LevelOutcome,

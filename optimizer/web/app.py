@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.outputs.html import template_environment
+from optimizer.outputs.report import template_environment
 from optimizer.web import routes_plan, routes_roster, routes_scenarios
 from optimizer.web.jobs import Jobs
 from optimizer.web.pages import sid_segment

@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-from optimizer import workflow
+from optimizer import operations as workflow
 from optimizer.errors import InputError, OptimizerError
 from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster

@@ -8,12 +8,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from optimizer.diagnosis import profile
 from optimizer.errors import Problem
-from optimizer.explain import explain_student
 from optimizer.objectives import MODES
 from optimizer.outputs import plan_tables
-from optimizer.outputs.text import render_explanation
+from optimizer.outputs.terminal import render_explanation
+from optimizer.reasons.explain import explain_student
+from optimizer.reasons.infeasible import profile
 from optimizer.rules import AUTHORIZATION_MODES
 from optimizer.web.pages import ident, is_fragment, redirect, render
 from optimizer.web.workspace import new_id

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import exports, mapping, vocabulary
-from optimizer.inputs.tables import (
+from optimizer.inputs.csv_cells import (
     DEFAULT_SAMPLE_DIR,
     EXTRA_PREFIX,
     header_key,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 
 STUDENT_HEADERS = {
     "student_id": "Student Number", "site": "School",

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.inputs import mapping
+from optimizer.inputs.csv_cells import read_table
 from optimizer.inputs.roster import load_roster
-from optimizer.inputs.tables import read_table
 
 from .district import MAPPING_TOML, write_export
 
@@ -140,7 +140,7 @@ def test_compare_reads_a_mapped_export(export, tmp_path):
     # The same what-if on the export (with its mapping) and on the
     # contract roster: the same comparison rows.
     folder, mapping_file = export
-    from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+    from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 
     rows = {}
     for name, roster, extra in (

@@ -104,7 +104,7 @@ def test_an_unreadable_upload_lists_its_problems(tmp_path):
 def test_xlsx_upload(tmp_path):
     from openpyxl import Workbook
 
-    from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+    from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 
     book = Workbook()
     book.active.title = "students"

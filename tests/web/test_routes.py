@@ -108,8 +108,8 @@ def test_student_page_says_what_explain_says(client, walk, rules, sample):
     pid = walk["pid"]
     r = client.get(f"/plans/{pid}/students/100002")
     assert r.status_code == 200
-    from optimizer.explain import explain_student
-    from optimizer.outputs.text import render_explanation
+    from optimizer.outputs.terminal import render_explanation
+    from optimizer.reasons.explain import explain_student
 
     assignment, _ = read_assignment(
         client.app.state.ws.plan_folder(pid) / "assignments.csv")
@@ -130,7 +130,7 @@ def test_reassign_pins_replans_closest_and_undo(client, walk, rules,
     pid, rid = walk["pid"], walk["rid"]
     plan = client.app.state.cache.plan(pid)
     current = plan.assignment["100002"]
-    from optimizer.explain import explain_student
+    from optimizer.reasons.explain import explain_student
 
     e = explain_student(sample.instance, rules, plan.assignment, "100002")
     choice = next(a for a in e.alternatives if a.eligible and not a.full)

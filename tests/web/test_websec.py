@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 from optimizer.web.app import create_app
 from optimizer.web.pages import sid_segment
 from optimizer.web.workspace import Workspace

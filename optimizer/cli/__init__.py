@@ -11,15 +11,15 @@ from pathlib import Path
 
 import click
 
-from optimizer import workflow
+from optimizer import operations as workflow
 from optimizer.errors import (
     OptimizerError,
     UsageError,
     printable,
     terminal_text,
 )
-from optimizer.explain import explain_student, utilization_text
 from optimizer.inputs.arrivals import load_arrivals
+from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 from optimizer.inputs.plans import (
     load_assignment_file,
     name_mismatches,
@@ -31,15 +31,15 @@ from optimizer.inputs.plans import (
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import apply_authorizations, load_weights
-from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.outputs import rules_doc
 from optimizer.outputs.files import write_plan_folder, write_text_atomic
-from optimizer.outputs.text import (
+from optimizer.outputs.terminal import (
     render_diagnosis,
     render_explanation,
     rules_lines,
     text_summary,
 )
+from optimizer.reasons.explain import explain_student, utilization_text
 from optimizer.result import SolverParams
 from optimizer.rules import RULE_TITLES
 from optimizer.solver.dispatch import solve

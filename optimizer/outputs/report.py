@@ -18,10 +18,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
-from optimizer.explain import short_reason
 from optimizer.objectives import ObjectiveWeights, calendar_term
 from optimizer.outputs.names import Names
-from optimizer.outputs.tables import product_version
+from optimizer.outputs.plan_files import product_version
+from optimizer.reasons.explain import short_reason
 from optimizer.result import SolverParams
 from optimizer.rules import RuleSet, best_practice_items
 from optimizer.verify import Audit, rsp_warning

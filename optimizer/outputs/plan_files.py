@@ -16,8 +16,8 @@ from typing import Any
 
 from optimizer.csvtext import csv_text
 from optimizer.domain import Instance
-from optimizer.explain import short_reason
 from optimizer.objectives import TERM_NAMES, ObjectiveWeights
+from optimizer.reasons.explain import short_reason
 from optimizer.result import Result
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit

@@ -1,7 +1,7 @@
 """Service coverage as outputs: staffing.csv, summary.json, text, report.
 
 Pure rendering of a ``coverage.Coverage`` and its verified fixes; the
-judgement itself lives in ``optimizer.coverage``.
+judgement itself lives in ``optimizer.reasons.coverage``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.coverage import Coverage, StaffingRow
-from optimizer.outputs.tables import csv_text
+from optimizer.outputs.plan_files import csv_text
+from optimizer.reasons.coverage import Coverage, StaffingRow
 from optimizer.rules import RuleSet
 
 # staffing.csv: ids first, then the counts, then the figures (README).

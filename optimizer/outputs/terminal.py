@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from optimizer.diagnosis import profile
 from optimizer.errors import printable
-from optimizer.explain import (
+from optimizer.objectives import calendar_term
+from optimizer.reasons.explain import (
     Explanation,
     busiest_text,
     utilization_text,
 )
-from optimizer.objectives import calendar_term
+from optimizer.reasons.infeasible import profile
 from optimizer.result import Diagnosis, Result
 from optimizer.verify import Audit, rsp_warning
 from optimizer.vocab import COORDINATES

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from math import ceil
 
-from optimizer.coverage import (
+from optimizer.domain import Instance, Student
+from optimizer.reasons.coverage import (
     Coverage,
     StaffingRow,
     gap_groups,
     grade_span,
     service_coverage,
 )
-from optimizer.diagnosis import Fix, apply_fix
-from optimizer.domain import Instance, Student
+from optimizer.reasons.infeasible import Fix, apply_fix
 from optimizer.rules import RuleSet
 from optimizer.vocab import INSTRUCTION_ACTIVITY
 

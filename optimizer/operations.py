@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from optimizer import midyear
-from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
@@ -19,12 +17,15 @@ from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
-from optimizer.outputs import html as report_html
-from optimizer.outputs import services, tables
-from optimizer.outputs.text import proof_text, render_diagnosis
+from optimizer.outputs import plan_files as tables
+from optimizer.outputs import report as report_html
+from optimizer.outputs import staffing as services
+from optimizer.outputs.terminal import proof_text, render_diagnosis
+from optimizer.reasons import midyear
+from optimizer.reasons.coverage import Coverage, service_coverage
+from optimizer.reasons.fixes import coverage_fixes
 from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
-from optimizer.service_fixes import coverage_fixes
 from optimizer.solver import solver_versions
 from optimizer.solver.dispatch import solve
 from optimizer.verify import Audit, audit
@@ -135,7 +136,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             title, result, checked, instance, rules, weights, params,
             roster_label, against, warnings, (cov, fixes))
     if xlsx and checked is not None:
-        from optimizer.outputs import xlsx
+        from optimizer.outputs import workbook as xlsx
 
         # the rows as they are: the same workbook as from the CSV text
         files["plan.xlsx"] = xlsx.plan_workbook(

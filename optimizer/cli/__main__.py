@@ -1,0 +1,5 @@
+"""``python -m optimizer.cli``."""
+
+from optimizer.cli import main
+
+main()
