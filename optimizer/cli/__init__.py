@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from optimizer import operations as workflow
+from optimizer import operations
 from optimizer.errors import (
     OptimizerError,
     UsageError,
@@ -68,7 +68,7 @@ class _Cli(click.Group):
     input, exit 2 for a folder that cannot serve (a usage error)."""
 
     def invoke(self, ctx: click.Context):
-        workflow.tune_gc_for_large_rosters()
+        operations.tune_gc_for_large_rosters()
         try:
             return super().invoke(ctx)
         except UsageError as exc:
@@ -238,7 +238,7 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
 
         pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
-        run = workflow.plan_or_replan(
+        run = operations.plan_or_replan(
             loaded, rules, weights=weights, params=params,
             published=(None if from_dir is None
                        else published_assignment(from_dir)),
@@ -309,7 +309,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     loaded = _load(roster, rules, mapping_file)
     _warn(loaded.warnings)
     new = load_arrivals(student_file, loaded)
-    done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
+    done = operations.place(loaded, rules, published_assignment(plan_dir), new,
                           replan=out is not None)
     if done.stale:
         _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
@@ -338,7 +338,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
         sys.exit(EXIT_INFEASIBLE)
     write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])
-    roster_out = out / workflow.ROSTER_FOLDER
+    roster_out = out / operations.ROSTER_FOLDER
     _echo(f"Re-planned with {len(new.students)} new student(s); "
                f"{done.moved} other student(s) moved. Written to {out}/, "
                f"with the updated roster in {roster_out}/ (check it with: "
@@ -346,7 +346,7 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
 
 
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
-    found = workflow.verify_against(published, new_csv, input_hash)
+    found = operations.verify_against(published, new_csv, input_hash)
     if found.same_input is False:
         _echo(f"The inputs differ from those of {published} "
                    "(input hash changed).")
@@ -432,7 +432,7 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
     weights = load_weights(weights_file, None, None, {})
     mapping = load_mapping(mapping_file) if mapping_file else None
     with _progress(quiet) as progress:
-        result = workflow.compare(
+        result = operations.compare(
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
             mapping=mapping,
             params=SolverParams(time_limit, seed, workers),
@@ -666,7 +666,7 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                    "manager on the roster (H1); best practice and "
                    f"language count the {placed} with one")
     # Services are warnings (issue 13): they never change the exit code.
-    for line in workflow.service_report(loaded.instance, rules):
+    for line in operations.service_report(loaded.instance, rules):
         _echo(line)
     # Issue 21: unverified rows, statutory averages, RSP by others.
     for line in rules_lines(result):
