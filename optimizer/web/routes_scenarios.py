@@ -219,12 +219,16 @@ def download(request: Request):
         path = ws.scenario_folder(parts[0]) / parts[1]
     elif kind == "mapping" and len(parts) == 1:
         path = ws.mapping_file(parts[0])
+    elif kind == "settings" and len(parts) == 1:
+        ws.path("plans", parts[0])  # validates
+        path = ws.root / "plans" / f"{parts[0]}-settings.toml"
     else:
         raise HTTPException(404)
     path = path.resolve()
     if not path.is_relative_to(ws.root) or not path.is_file():
         raise HTTPException(404)
-    name = path.name if kind != "mapping" else "mapping.toml"
+    name = {"mapping": "mapping.toml", "settings": "settings.toml"}.get(
+        kind, path.name)
     if kind == "compares" and len(parts) == 3:
         name = f"{parts[1]}-{parts[2]}"
     return FileResponse(path, filename=name,
