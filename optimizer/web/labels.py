@@ -122,7 +122,8 @@ def when(stamp: str) -> str:
     m = re.match(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)", stamp or "")
     if not m:
         return stamp or ""
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+              "Sep", "Oct", "Nov", "Dec")
     y, mo, d, h, mi = m.groups()
     return f"{int(d)} {months[int(mo) - 1]} {y} {h}:{mi}"
 
