@@ -180,6 +180,9 @@ def _cells(record: dict[str, Any], names: list[str], file: str, key: str,
     return out
 
 
+_REFUSED = object()  # a field whose value was refused (problem listed)
+
+
 def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   file: str, key: str, problems: list[Problem],
                   rules: RuleSet | None = None) -> dict[str, Any]:
@@ -195,8 +198,16 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
             else:
                 values[col.name] = (col.parse or str.strip)(raw)
         except ValueError as exc:
-            problems.append(Problem(file, None, f"{key}.{col.name}", raw,
-                                    str(exc)))
+            detail = exc.args[0] if exc.args else str(exc)
+            if isinstance(detail, list):  # credential_codes: (code, words)
+                problems += [Problem(file, None, f"{key}.{col.name}",
+                                     code, words) for code, words in detail]
+            else:
+                problems.append(Problem(file, None, f"{key}.{col.name}",
+                                        raw, str(exc)))
+            # Not left out silently: the record is already refused, and a
+            # "Field required" for the same field would only mislead.
+            values[col.name] = _REFUSED
     for name in ("sites", "provides", "languages", "credentials",
                  "services"):
         if isinstance(values.get(name), list):
@@ -223,6 +234,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             problems.append(_unknown(file, "update_staff.staff_id",
                                      "staff_id", sid, list(staff)))
             continue
+        if _REFUSED in values.values():
+            continue
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
         except ValidationError as exc:
@@ -230,9 +243,14 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="update_staff")
             continue
         problems += _legal_cap(file, "update_staff", staff[sid], rules)
+        if "sites" in values:
+            problems += _unknown_sites(file, "update_staff", staff[sid],
+                                       base)
     for record in data.get("add_staff", []):
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
+        if _REFUSED in values.values():
+            continue  # its fields' problems are already listed
         sid = values.get("staff_id", "")
         if sid in staff:
             problems.append(Problem(file, None, "add_staff.staff_id", sid,
@@ -245,6 +263,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="add_staff")
             continue
         problems += _legal_cap(file, "add_staff", staff[sid], rules)
+        problems += _unknown_sites(file, "add_staff", staff[sid], base)
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
             problems.append(_unknown(file, "remove_students", "student_id",
@@ -253,6 +272,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("add_students", []):
         values = _parse_record(record, STUDENT_COLUMNS, file,
                                "add_students", problems)
+        if _REFUSED in values.values():
+            continue
         sid = values.get("student_id", "")
         if sid in students:
             problems.append(Problem(file, None, "add_students.student_id",
@@ -283,6 +304,19 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         students=tuple(kept + added), staff=tuple(staff.values()),
         pins=pins, forbidden=frozenset(forbidden),
         extras={s.student_id: extras[s.student_id] for s in kept + added})
+
+
+def _unknown_sites(file: str, key: str, staff: Staff, base: Instance
+                   ) -> list[Problem]:
+    """A site no student and no staff member of the roster has (a typo
+    such as "Jeferson High" would plan someone for nobody)."""
+    known = {s.site for s in base.students} | {
+        site for c in base.staff for site in c.sites if site != "*"}
+    return [Problem(file, None, f"{key}.sites", site,
+                    f'no student or staff member of the roster is at site '
+                    f'"{site}"{suggest(site, sorted(known))}; the roster\'s '
+                    f"sites: {', '.join(sorted(known)[:30])}")
+            for site in staff.sites if site != "*" and site not in known]
 
 
 def _legal_cap(file: str, key: str, staff: Staff, rules: RuleSet

@@ -215,7 +215,8 @@ def student_page(request: Request):
                         sid, checked=plan.audit)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])
-    return render(request, "student.html.j2", title=f"Student {sid}",
+    return render(request, "student.html.j2",
+                  title=f"Student {plan.student(sid)}",
                   plan=plan, e=e, profile=profile(e.line.student),
                   text=render_explanation(e),
                   eligible=[a for a in e.alternatives if a.eligible],

@@ -19,6 +19,7 @@ from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.outputs import plan_tables
+from optimizer.outputs.names import Names
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit, audit
 from optimizer.web.workspace import Workspace
@@ -53,6 +54,11 @@ class PlanState:
     parent_audit: Audit | None
     names: dict[str, str]  # staff id -> name
     rules: RuleSet  # under the plan's own authorizations setting
+    student_names: Names  # names beside ids (the roster's own columns)
+
+    def student(self, sid: str) -> str:
+        """``Garcia Noah (100002)``, or the id alone without a name."""
+        return self.student_names.of_student(sid)
 
 
 class Cache:
@@ -120,6 +126,7 @@ class Cache:
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
         checked = audit(instance, rules, assignment)
+        student_names = Names(instance, {})
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
         parent_audit = None
@@ -132,9 +139,11 @@ class Cache:
         return PlanState(
             pid, record, state.roster, summary, assignment, checked,
             plan_tables.site_rows(checked, instance, rules),
-            plan_tables.student_rows(checked, parent_assignment),
+            plan_tables.student_rows(checked, parent_assignment,
+                                     student_names.student_name),
             parent, parent_assignment, parent_audit,
-            {c.staff_id: c.name for c in instance.staff}, rules)
+            {c.staff_id: c.name for c in instance.staff}, rules,
+            student_names)
 
     def plan_rules(self, record: dict) -> RuleSet:
         """The rules a plan was made under (``--authorizations``)."""

@@ -141,8 +141,9 @@ def test_reassign_pins_replans_closest_and_undo(client, walk, rules,
     new = str(page.url).rsplit("/", 1)[1]
     assert new != pid
     assert "What changed from the previous plan" in page.text
-    assert f"student <a href=\"/plans/{new}/students/100002\">100002</a>" \
-        in page.text
+    # The student by name beside the id (the roster's own name columns).
+    assert f"student <a href=\"/plans/{new}/students/100002\">" \
+        "Noah Garcia (100002)</a>" in page.text
     new_plan = client.app.state.cache.plan(new)
     assert new_plan.assignment["100002"] == choice.staff_id != current
     assert not new_plan.audit.violations  # still every hard rule
@@ -188,7 +189,7 @@ def test_scenario_form_writes_the_toml_the_cli_reads(client, walk, rules):
         "remove_staff": "T0010", "cap_staff_id": "T0008",
         "cap_value": "30", "mode": "priority",
         "priority": "S1, S3, S2, S4"})
-    assert r.status_code == 200 and "Scenario saved" in r.text
+    assert r.status_code == 200 and "What-if saved" in r.text
     path = client.app.state.ws.scenario_folder(rid) / "ortiz-retires.toml"
     data = tomllib.loads(path.read_text())
     assert data["remove_staff"] == ["T0010"]
