@@ -230,6 +230,9 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                         if match_key(k, ["staff_id"])[0]), ""))
         values = _parse_record(record, STAFF_COLUMNS, file,
                                "update_staff", problems, rules)
+        if values.get("sites") not in (None, _REFUSED):
+            problems += _unknown_sites(file, "update_staff",
+                                       values["sites"], base)
         if sid not in staff:  # its fields are checked all the same
             problems.append(_unknown(file, "update_staff.staff_id",
                                      "staff_id", sid, list(staff)))
@@ -243,12 +246,12 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="update_staff")
             continue
         problems += _legal_cap(file, "update_staff", staff[sid], rules)
-        if "sites" in values:
-            problems += _unknown_sites(file, "update_staff", staff[sid],
-                                       base)
     for record in data.get("add_staff", []):
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
+        if values.get("sites") not in (None, _REFUSED):
+            problems += _unknown_sites(file, "add_staff", values["sites"],
+                                       base)
         if _REFUSED in values.values():
             continue  # its fields' problems are already listed
         sid = values.get("staff_id", "")
@@ -263,7 +266,6 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="add_staff")
             continue
         problems += _legal_cap(file, "add_staff", staff[sid], rules)
-        problems += _unknown_sites(file, "add_staff", staff[sid], base)
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
             problems.append(_unknown(file, "remove_students", "student_id",
@@ -306,8 +308,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         extras={s.student_id: extras[s.student_id] for s in kept + added})
 
 
-def _unknown_sites(file: str, key: str, staff: Staff, base: Instance
-                   ) -> list[Problem]:
+def _unknown_sites(file: str, key: str, sites: tuple[str, ...],
+                   base: Instance) -> list[Problem]:
     """A site no student and no staff member of the roster has (a typo
     such as "Jeferson High" would plan someone for nobody)."""
     known = {s.site for s in base.students} | {
@@ -316,7 +318,7 @@ def _unknown_sites(file: str, key: str, staff: Staff, base: Instance
                     f'no student or staff member of the roster is at site '
                     f'"{site}"{suggest(site, sorted(known))}; the roster\'s '
                     f"sites: {', '.join(sorted(known)[:30])}")
-            for site in staff.sites if site != "*" and site not in known]
+            for site in sites if site != "*" and site not in known]
 
 
 def _legal_cap(file: str, key: str, staff: Staff, rules: RuleSet

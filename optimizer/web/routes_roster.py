@@ -28,11 +28,13 @@ HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
 def home(request: Request):
     ws = request.app.state.ws
     rosters = ws.records("rosters")
-    plans = {}
+    plans: dict = {}
+    titles = {}
     for pid, rec in ws.records("plans"):
         plans.setdefault(rec.get("roster"), []).append((pid, rec))
+        titles[pid] = labels.plan_title(rec)
     return render(request, "home.html.j2", title="Rosters",
-                  rosters=rosters, plans=plans)
+                  rosters=rosters, plans=plans, titles=titles)
 
 
 async def upload(request: Request):
@@ -65,7 +67,7 @@ async def upload(request: Request):
     if problems:
         return render(request, "home.html.j2", status_code=400,
                       title="Rosters", rosters=ws.records("rosters"),
-                      plans={}, upload_problems=problems)
+                      plans={}, titles={}, upload_problems=problems)
     rid = ws.add_roster(name, files)
     ws.update_record("rosters", rid, uploaded=uploaded)
     if map_bytes is not None:

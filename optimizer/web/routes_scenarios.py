@@ -303,16 +303,16 @@ async def save_scenario(request: Request):
             n += 1
     path = folder / f"{slug}.toml"
     # Checked before it replaces anything: a bad edit keeps the old file.
-    trial = folder / f".{slug}.check.toml"
+    trial = folder / f".{slug}.toml.check"
     write_text_atomic(trial, toml_text.dumps(data))
     try:
         problems = _check_scenario(request, rid, trial)
-        if problems:
-            return _scenarios_view(request, rid, problems, form, 400,
-                                   editing)
-        os.replace(trial, path)
+        if not problems:
+            os.replace(trial, path)
     finally:
         trial.unlink(missing_ok=True)
+    if problems:
+        return _scenarios_view(request, rid, problems, form, 400, editing)
     return redirect(f"/rosters/{rid}/scenarios?saved={slug}")
 
 
