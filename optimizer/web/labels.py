@@ -94,7 +94,7 @@ def settings_words(record: dict) -> str:
         if order:
             words += ": " + ", then ".join(term(t) for t in order)
     weights = record.get("weights") or {}
-    if mode != "priority" and weights:
+    if mode not in ("priority", "replan") and weights:
         shown = [t for t in TERMS if t != "S1" or mode == "weights"]
         words += " (weights " + ", ".join(
             f"{term(t)} {_num(weights[t])}" for t in shown
@@ -128,14 +128,26 @@ def when(stamp: str) -> str:
     return f"{int(d)} {months[int(mo) - 1]} {y} {h}:{mi}"
 
 
+SHORT_MODE = {"weights": "all four weighed together",
+              "priority": "strict order"}
+
+
 def plan_title(record: dict) -> str:
-    """The plan's name: the one the user gave, else when it was made
-    and how (a re-plan says what was changed)."""
+    """The plan's name: the one the user gave, else how it differs from
+    the default settings and when it was made (a re-plan says what was
+    changed)."""
     if record.get("title"):
         return record["title"]
     what = record.get("note") or "Plan"
     if what != "Plan":
         what = what[:1].upper() + what[1:]
+    else:
+        bits = [SHORT_MODE[m] for m in [record.get("mode")]
+                if m in SHORT_MODE]
+        if record.get("authorizations") == "verified-only":
+            bits.append("verified rules rows only")
+        if bits:
+            what += " (" + ", ".join(bits) + ")"
     return f"{what}, {when(record.get('created', ''))}"
 
 

@@ -241,16 +241,51 @@ def _pickers(request: Request, rid: str) -> dict:
     return {"staff": staff, "sites": sites, "credentials": creds}
 
 
+def describe(data: dict, names: dict[str, str]) -> str:
+    """What a what-if changes, in a line (when it has no description)."""
+    def who(sid) -> str:
+        sid = str(sid)
+        return f"{names[sid]} ({sid})" if sid in names else sid
+    out = []
+    if data.get("remove_staff"):
+        out.append("leaving: " + ", ".join(who(x)
+                                           for x in data["remove_staff"]))
+    for rec in data.get("add_staff", []):
+        if isinstance(rec, dict):
+            out.append(f"hired: {rec.get('name') or rec.get('staff_id')}"
+                       f" ({labels.kind(str(rec.get('provides', '')))}, "
+                       f"{rec.get('sites', '')})")
+    for rec in data.get("update_staff", []):
+        if isinstance(rec, dict) and "max_caseload" in rec:
+            out.append(f"cap of {who(rec.get('staff_id'))} set to "
+                       f"{rec['max_caseload']}")
+    if data.get("remove_students"):
+        out.append(f"{len(data['remove_students'])} student(s) leaving")
+    for sid, cid in (data.get("pins") or {}).items():
+        out.append(f"student {sid} kept with {who(cid)}")
+    for pair in data.get("forbid", []):
+        if isinstance(pair, list) and len(pair) == 2:
+            out.append(f"student {pair[0]} never with {who(pair[1])}")
+    mode = (data.get("objective") or {}).get("mode")
+    if mode:
+        out.append("objectives: " + labels.MODE_WORDS.get(mode, mode))
+    return "; ".join(out)
+
+
 def _scenarios_view(request: Request, rid: str, problems=None, form=None,
                     status_code: int = 200, editing: str | None = None):
     ws = request.app.state.ws
     record = ws.record("rosters", rid)
     files = ws.scenario_files(rid)
     items = []
+    state = request.app.state.cache.roster(rid)
+    staff_names = ({c.staff_id: c.name for c in state.roster.instance.staff}
+                   if state.roster is not None else {})
     for path in files:
         try:
             sc = scenarios.load_scenario(path)
-            items.append((path.stem, sc.name, sc.description, None))
+            items.append((path.stem, sc.name, sc.description
+                          or describe(sc.data, staff_names), None))
         except InputError as exc:
             items.append((path.stem, path.stem, "", exc.problems))
     compares = [(cid, rec) for cid, rec in ws.records("compares")
