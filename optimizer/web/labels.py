@@ -175,4 +175,4 @@ def install(env) -> None:
     """The filters the templates use (``{{ rec|plan_title }}``)."""
     env.filters.update(plan_title=plan_title, plan_summary=plan_summary,
                        when=when, kind=kind, term=term, rule=rule,
-                       settings_words=settings_words)
+                       settings_words=settings_words, proven=proven_words)

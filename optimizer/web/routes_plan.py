@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -255,8 +256,9 @@ async def assign(request: Request):
         # Choosing a case manager on the current plan is the user's
         # edit of it: the re-made plan takes its place (Undo goes back).
         "make_current": was_current,
-        "current_how": f"you chose {name} for student {sid}",
-        "note": f"student {sid} given to {name} ({staff_id})"}, new_id("p"))
+        "current_how": f"you chose {name} for {plan.student(sid)}",
+        "note": f"{plan.student(sid)} given to {name} ({staff_id})"},
+        new_id("p"))
     return redirect(f"/jobs/{jid}")
 
 
@@ -301,7 +303,7 @@ def plan_settings(request: Request):
     cmd = plansettings.command(
         ws.roster_input(record["roster"]),
         mapping if mapping.is_file() else None, path,
-        float(record.get("time_limit") or 60), ws.plan_folder(pid)) \
+        float(record.get("time_limit") or 60), Path(f"plan-{pid}")) \
         if text is not None else None
     parent = ws.record("plans", record["parent"]) \
         if record.get("parent") else None
