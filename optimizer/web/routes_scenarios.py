@@ -351,6 +351,64 @@ async def save_scenario(request: Request):
     return redirect(f"/rosters/{rid}/scenarios?saved={slug}")
 
 
+async def defaults_what_if(request: Request):
+    """The roster page's changes to the defaults (who may case-manage,
+    caps) saved as a what-if, to compare before changing the roster."""
+    rid = ident(request, "rid")
+    ws = request.app.state.ws
+    ws.record("rosters", rid)
+    form = await request.form()
+    state = request.app.state.cache.roster(rid)
+    if state.roster is None:
+        raise HTTPException(400, "the roster has problems")
+    rules = request.app.state.rules
+    staff = state.roster.instance.staff_by_id()
+    may = {str(x) for x in form.getlist("may")}
+    updates: dict[str, dict] = {}
+    for sid in form.getlist("asked"):
+        c = staff.get(str(sid))
+        if c is None or c.can_case_manage is not None:
+            continue
+        wanted = c.staff_id in may
+        if wanted != rules.may_case_manage(c):
+            updates.setdefault(c.staff_id, {"staff_id": c.staff_id})[
+                "can_case_manage"] = wanted
+    for key in form:
+        if not key.startswith("cap:"):
+            continue
+        sid = key[4:]
+        value = str(form.get(key) or "").strip()
+        if sid in staff and value and value != str(form.get(f"was:{sid}")):
+            updates.setdefault(sid, {"staff_id": sid})["max_caseload"] = \
+                int(value) if value.isdigit() else value
+    if not updates:
+        return redirect(f"/rosters/{rid}?defaults=unchanged")
+    folder = ws.scenario_folder(rid, create=True)
+    data = {"name": "Defaults changed",
+            "description": "; ".join(
+                f"{staff[s].name} ({s}): " + ", ".join(
+                    ("may case-manage" if v else "may not case-manage")
+                    if k == "can_case_manage" else f"cap {v}"
+                    for k, v in u.items() if k != "staff_id")
+                for s, u in updates.items()),
+            "roster": os.path.relpath(ws.roster_input(rid), folder),
+            "update_staff": list(updates.values())}
+    slug, n = "defaults-changed", 2
+    while (folder / f"{slug}.toml").exists():
+        slug, n = f"defaults-changed-{n}", n + 1
+    trial = folder / f".{slug}.toml.check"
+    write_text_atomic(trial, toml_text.dumps(data))
+    try:
+        problems = _check_scenario(request, rid, trial)
+        if not problems:
+            os.replace(trial, folder / f"{slug}.toml")
+    finally:
+        trial.unlink(missing_ok=True)
+    if problems:
+        return _scenarios_view(request, rid, problems, None, 400)
+    return redirect(f"/rosters/{rid}/scenarios?saved={slug}")
+
+
 def edit_scenario(request: Request):
     rid = ident(request, "rid")
     slug = ident(request, "slug")
@@ -509,6 +567,7 @@ ROUTES = [
     Route("/rosters/{rid}/scenarios/{slug}/delete", delete_scenario,
           methods=["POST"]),
     Route("/rosters/{rid}/scenarios/{slug}/edit", edit_scenario),
+    Route("/rosters/{rid}/defaults", defaults_what_if, methods=["POST"]),
     Route("/compares/{cid}/delete", delete_compare, methods=["POST"]),
     Route("/rosters/{rid}/compare", start_compare, methods=["POST"]),
     Route("/compares/{cid}", compare_page),

@@ -309,6 +309,21 @@ def test_defaults_left_to_the_tool_are_listed(director):
         words
     assert "Every site" in words and "Samuel Hughes (T0032" in words
     assert "can_case_manage" in words
+    # A way to change them before planning: tried first as a what-if.
+    page = c.get(f"/rosters/{rid}").text
+    asked = re.findall(r'name="asked" value="([^"]+)"', page)
+    may = [sid for sid in re.findall(
+        r'id="may-([^"]+)" name="may" value="[^"]+" checked', page)
+        if sid != "T0030"]
+    r = post(c, f"/rosters/{rid}/defaults", data={
+        "asked": asked, "may": may, "cap:T0008": "20", "was:T0008": "28"})
+    assert r.status_code == 200 and "What-if saved" in r.text
+    data = tomllib.loads((c.app.state.ws.scenario_folder(rid)
+                          / "defaults-changed.toml").read_text())
+    assert sorted(data["update_staff"], key=lambda u: u["staff_id"]) == [
+        {"staff_id": "T0008", "max_caseload": 20},
+        {"staff_id": "T0030", "can_case_manage": False}]
+    post(c, f"/rosters/{rid}/scenarios/defaults-changed/delete")
 
 
 # 9. Delete and rename; edit a what-if; choose which to compare.
