@@ -41,7 +41,7 @@ from bench.render import render
 from optimizer.inputs.plans import read_assignment
 from optimizer.objectives import ObjectiveWeights
 from optimizer.solver.flow import solve_flow
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 from optimizer.verify import audit
 
 HERE = Path(__file__).parent

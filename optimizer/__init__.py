@@ -12,7 +12,9 @@ face over exactly these functions)::
     run = cl.plan(roster.instance, rules, input_hash=roster.input_hash,
                   weights=cl.ObjectiveWeights(), params=cl.SolverParams())
 
-Names load on first use, so ``import optimizer`` stays cheap and the
+Names load on first use, so ``import optimizer`` stays cheap: importing
+the checker, the core or the readers loads neither ortools nor highspy
+(``tests/test_layering.py`` checks it in a fresh interpreter), and the
 layers below never import this module's re-exports.
 """
 
@@ -20,11 +22,6 @@ from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
-
-# The module optimizer.solve and its function share a name: bind the
-# function here (as PyJobShop does) so ``optimizer.solve`` is the function
-# even after the submodule is imported.
-from optimizer.solve import solve as solve
 
 # name -> module that defines it
 _API = {
@@ -42,6 +39,8 @@ _API = {
     "OptimizerError": "optimizer.errors",
     "InputError": "optimizer.errors",
     "Problem": "optimizer.errors",
+    # the solver (ortools and highspy load only here)
+    "solve": "optimizer.solver.dispatch",
     # inputs
     "load_rules": "optimizer.inputs.rules_tables",
     "load_roster": "optimizer.inputs.roster",
@@ -65,7 +64,7 @@ _API = {
 }
 _RENAMED = {"apply_scenario": "apply"}
 
-__all__ = sorted([*_API, "solve"])
+__all__ = sorted(_API)
 
 
 def __getattr__(name: str) -> Any:

@@ -37,7 +37,7 @@ from optimizer.outputs.text import (
 )
 from optimizer.result import SolverParams
 from optimizer.rules import RULE_TITLES
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}

@@ -25,7 +25,7 @@ from optimizer.result import (
 )
 from optimizer.rules import RuleSet, best_practice_items, check_pair
 from optimizer.solver.diagnose import capacity_shortfalls, minimal_conflicts
-from optimizer.structure import Structure, build_structure
+from optimizer.solver.structure import Structure, build_structure
 from optimizer.vocab import (
     COORDINATES,
     GRADE_INDEX,

@@ -189,6 +189,16 @@ class Instance(BaseModel):
         return {s.student_id: s for s in self.students}
 
 
+def weight_scale(instance: Instance, *more: Student) -> int:
+    """1, 10 or 100: the smallest scale making every weight whole (of the
+    roster's students and ``more``, e.g. a student being placed)."""
+    weights = [s.weight for s in (*instance.students, *more)]
+    for scale in (1, 10, 100):
+        if all(abs(w * scale - round(w * scale)) < 1e-9 for w in weights):
+            return scale
+    return 100
+
+
 def _require_unique(ids: list[str], column: str) -> None:
     seen: set[str] = set()
     for i in ids:

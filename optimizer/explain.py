@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.domain import Instance
+from optimizer.domain import Instance, weight_scale
 from optimizer.objectives import (
     TERM_NAMES,
     ObjectiveWeights,
@@ -17,7 +17,6 @@ from optimizer.rules import (
     best_practice_items,
     check_pair,
 )
-from optimizer.structure import weight_scale
 from optimizer.verify import Audit, StudentLine
 from optimizer.vocab import COORDINATES, INSTRUCTS, OWN_TEACHER_ITEM
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.domain import Instance, Student
+from optimizer.domain import Instance, Student, weight_scale
 from optimizer.objectives import (
     ObjectiveWeights,
     Seat,
     move_deltas,
 )
 from optimizer.rules import RuleSet, check_pair
-from optimizer.structure import weight_scale
 from optimizer.verify import Audit, prior_allowed
 
 REPLAN_WEIGHTS = ObjectiveWeights(mode="priority",

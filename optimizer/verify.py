@@ -11,7 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 
-from optimizer.domain import Instance, Staff, Student
+from optimizer.domain import Instance, Staff, Student, weight_scale
 from optimizer.objectives import (
     REFERENCE,
     balance_term,
@@ -28,7 +28,6 @@ from optimizer.rules import (
     check_pair,
     wants_language,
 )
-from optimizer.structure import weight_scale
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from optimizer.outputs.text import proof_text, render_diagnosis
 from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
 from optimizer.service_fixes import coverage_fixes
-from optimizer.solve import solve
 from optimizer.solver import solver_versions
+from optimizer.solver.dispatch import solve
 from optimizer.verify import Audit, audit
 
 

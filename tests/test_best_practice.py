@@ -1,4 +1,5 @@
-"""The CTC guidance's four best-practice examples, and the relations."""
+"""The CTC guidance's four best-practice examples (S1) on every solving path
+(``path``), and the relations."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from helpers import instance, staff, student
 
 from optimizer.result import SolverParams
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 SITE_STAFF = [
@@ -18,38 +19,40 @@ SITE_STAFF = [
 ]
 
 
-def assigned(s):
+def assigned(s, path):
+    """Who ``path`` (a forced solving path) gives ``s`` to, and how."""
     import optimizer as cl
 
     rules = cl.load_rules()
     inst = instance([s], SITE_STAFF)
-    result = solve(inst, rules, params=SolverParams(time_limit=10))
+    result = solve(inst, rules, params=SolverParams(time_limit=10),
+                   method=path)
     checked = audit(inst, rules, result.assignment)
     assert checked.compliant
     assert checked.terms["S1"] == 0  # best practice met
     return result.assignment[s.student_id], checked.lines[0].check.relation
 
 
-def test_ctc_speech_only_goes_to_the_slp():
+def test_ctc_speech_only_goes_to_the_slp(path):
     s = student("S", primary_disability="SLI", services=("SPEECH",))
-    assert assigned(s) == ("SLP", "serves")
+    assert assigned(s, path) == ("SLP", "serves")
 
 
-def test_ctc_speech_and_rsp_goes_to_the_rsp_teacher():
+def test_ctc_speech_and_rsp_goes_to_the_rsp_teacher(path):
     s = student("S", services=("SPEECH", "RSP"))
-    assert assigned(s) == ("RSP", "serves")
+    assert assigned(s, path) == ("RSP", "serves")
 
 
-def test_ctc_pt_and_sdc_goes_to_the_sdc_teacher():
+def test_ctc_pt_and_sdc_goes_to_the_sdc_teacher(path):
     s = student("S", primary_disability="MD", support_level="EX",
                 setting="SDC", services=("PT",))
-    assert assigned(s) == ("SDC", "instructs")
+    assert assigned(s, path) == ("SDC", "instructs")
 
 
-def test_ctc_rsp_fully_included_goes_to_the_rsp_teacher():
+def test_ctc_rsp_fully_included_goes_to_the_rsp_teacher(path):
     s = student("S", primary_disability="OHI", setting="GENED",
                 services=("RSP",))
-    assert assigned(s) == ("RSP", "serves")
+    assert assigned(s, path) == ("RSP", "serves")
 
 
 def test_coordinator_only_case_manager_needs_no_specialty(rules):
@@ -65,13 +68,13 @@ def test_coordinator_only_case_manager_needs_no_specialty(rules):
     assert line.check.authorized_by == ()
 
 
-def test_teacher_of_record_is_the_only_instructor(rules):
+def test_teacher_of_record_is_the_only_instructor(rules, path):
     s = student("S", primary_disability="AUT", setting="SDC", services=(),
                 teacher_of_record="T2")
     t1 = staff("T1", provides=("SDC",), credentials=("R3MN",))
     t2 = staff("T2", provides=("SDC",), credentials=("R3MN",))
     inst = instance([s], [t1, t2])
-    result = solve(inst, rules)
+    result = solve(inst, rules, method=path)
     line = audit(inst, rules, result.assignment).lines[0]
     # T1 also teaches SDC but is not the teacher of record: only T2
     # instructs; T1 would merely coordinate, which is not best practice.
@@ -80,7 +83,8 @@ def test_teacher_of_record_is_the_only_instructor(rules):
     assert line.check.best_practice
 
 
-def test_low_incidence_alternate_placement_follows_the_secondary(rules):
+def test_low_incidence_alternate_placement_follows_the_secondary(rules,
+                                                                 path):
     # OI primary placed under autism: the SDC teacher needs an autism
     # authorization (R3EN), not an OI one (R3PI).
     s = student("S", primary_disability="OI", secondary_disability="AUT",
@@ -89,7 +93,7 @@ def test_low_incidence_alternate_placement_follows_the_secondary(rules):
     esn = staff("ESN", provides=("SDC",), credentials=("R3EN",))
     phi = staff("PHI", provides=("SDC",), credentials=("R3PI",))
     inst = instance([s], [esn, phi])
-    result = solve(inst, rules)
+    result = solve(inst, rules, method=path)
     assert result.assignment == {"S": "ESN"}
     forced = solve(instance([s], [esn, phi], pins={"S": "PHI"}), rules)
     reasons = [m for nc in forced.diagnosis.no_candidates

@@ -22,7 +22,7 @@ from optimizer.objectives import (
 )
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.flow import solve_flow
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 from tests.test_mip import weighted_instances
 from tests.test_properties import RULES
 

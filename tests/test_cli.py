@@ -29,7 +29,7 @@ def sample_plan(tmp_path_factory):
     return out, result
 
 
-def test_plan_writes_the_three_files(sample_plan):
+def test_plan_writes_the_six_files(sample_plan):
     out, result = sample_plan
     assert sorted(p.name for p in out.iterdir()) == [
         "assignments.csv", "caseloads.csv", "plan.xlsx", "report.html",
@@ -133,6 +133,53 @@ def test_weights_flags_and_bad_weight(tmp_path, run):
     assert "priority must list distinct terms" in bad_priority.output
 
 
+def test_a_weight_flag_changes_the_plan(tmp_path, run):
+    # S3 (0.5) outweighs S4 (0.3) by default: the student stays with A,
+    # last year's case manager. --weight S4=2 makes the language match
+    # worth more, so B, who speaks Spanish, takes the student; the value
+    # is recorded in summary.json.
+    folder = write_roster(
+        tmp_path / "r", [srow(prior_case_manager="A",
+                              home_language="Spanish")],
+        [crow("A"), crow("B", languages="Spanish")])
+
+    def case_manager(out, *flags):
+        result = run("plan", folder, "--out", out, "--quiet", *flags)
+        assert result.exit_code == 0, result.output
+        rows = (out / "assignments.csv").read_text().splitlines()
+        summary = json.loads((out / "summary.json").read_text())
+        return rows[1].split(",")[2], summary
+
+    default, summary = case_manager(tmp_path / "d")
+    assert default == "A"
+    weighted, summary = case_manager(tmp_path / "w", "--weight", "S4=2")
+    assert weighted == "B"
+    assert summary["parameters"]["objective"]["S4"] == 2.0
+
+
+def test_a_plan_the_checker_rejects_is_never_written(tmp_path, run,
+                                                     monkeypatch):
+    # The checker gate of workflow.plan: a solver returning a broken plan
+    # (every student given to one person, over cap and unauthorized)
+    # ends the command non-zero and writes no file at all.
+    from optimizer import workflow
+
+    real = workflow.solve
+
+    def broken(instance, *args, **kwargs):
+        result = real(instance, *args, **kwargs)
+        first = instance.staff[0].staff_id
+        result.assignment = {s.student_id: first for s in instance.students}
+        return result
+
+    monkeypatch.setattr(workflow, "solve", broken)
+    out = tmp_path / "out"
+    result = run("plan", "--out", out, "--quiet")
+    assert result.exit_code != 0
+    assert "fails the checker" in str(result.exception)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(run, command):
     # Every command the group knows, not a hand-kept list (issue 9).
@@ -144,8 +191,10 @@ def test_every_command_has_help(run, command):
 
 
 def test_the_command_list_is_complete():
-    assert {"plan", "check", "compare", "explain", "place"} <= set(
-        main.commands)
+    # All of them: a command added or dropped is a change to the README's
+    # command list and this one.
+    assert set(main.commands) == {"plan", "check", "compare", "explain",
+                                  "place", "rules", "serve"}
 
 
 def test_non_finite_settings_are_refused(run, tmp_path):

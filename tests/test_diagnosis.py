@@ -8,9 +8,9 @@ from helpers import instance, staff, student
 
 from optimizer.diagnosis import Fix, apply_fix
 from optimizer.result import SolveStatus
-from optimizer.solve import solve
 from optimizer.solver.diagnose import minimal_conflicts, satisfiable
-from optimizer.structure import build_structure
+from optimizer.solver.dispatch import solve
+from optimizer.solver.structure import build_structure
 from optimizer.verify import audit
 
 CASES = {

@@ -10,7 +10,7 @@ from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.rules import check_pair
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 
 
 def _instance(rows: tuple[list[dict], list[dict]], tmp_path) -> Instance:

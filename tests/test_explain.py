@@ -10,7 +10,7 @@ from optimizer.cli import main
 from optimizer.explain import explain_student
 from optimizer.outputs.text import render_explanation
 from optimizer.rules import check_pair
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import optimizer as cl
 from optimizer.errors import InputError
 from optimizer.result import SolverParams, SolveStatus
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 RULES = cl.load_rules()

@@ -12,8 +12,8 @@ from optimizer.inputs.rules_tables import load_rules
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.verify import audit
 
-# optimizer.solve is the function; the module holds the threshold.
-solving = importlib.import_module("optimizer.solve")
+# The dispatch module holds the threshold.
+solving = importlib.import_module("optimizer.solver.dispatch")
 
 
 # Seed 3: the moves plan is not optimal; 5 and 8: the bound proves it is.

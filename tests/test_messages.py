@@ -15,7 +15,7 @@ from optimizer.explain import explain_student
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
 from optimizer.outputs.text import render_explanation
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = DEFAULT_SAMPLE_DIR

@@ -12,10 +12,10 @@ from optimizer.domain import Instance
 from optimizer.inputs.roster import load_roster
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import LevelOutcome, SolverParams, SolveStatus
-from optimizer.solve import solve
 from optimizer.solver import mip
+from optimizer.solver.dispatch import solve
 from optimizer.solver.flow import solve_flow, term_values
-from optimizer.structure import build_structure
+from optimizer.solver.structure import build_structure
 from optimizer.verify import audit
 from tests.test_properties import RULES, staff, students
 from tests.test_solve import solver_terms_match_checker

@@ -10,7 +10,7 @@ import optimizer as cl
 from optimizer.domain import Instance, Staff, Student
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.rules import check_pair
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 from optimizer.vocab import GRADES, LOW_INCIDENCE, SERVICES
 
@@ -118,7 +118,7 @@ def test_flow_and_cpsat_reach_the_same_optimum(inst):
 def test_weight_token_bound_never_exceeds_the_optimum(inst):
     from optimizer.objectives import ObjectiveWeights
     from optimizer.solver.bound import weighted_lower_bound
-    from optimizer.structure import build_structure
+    from optimizer.solver.structure import build_structure
 
     result = solve(inst, RULES, params=SolverParams(time_limit=5),
                    method="cpsat")

@@ -14,7 +14,7 @@ from helpers import instance, staff, student
 import optimizer as cl
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import SolverParams, SolveStatus
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 from optimizer.verify import audit
 
 ROOT = Path(__file__).parent.parent

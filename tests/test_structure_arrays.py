@@ -14,7 +14,10 @@ from helpers import instance, staff, student
 from bench.generate import generate, write
 from optimizer.diagnosis import diagnose
 from optimizer.domain import Instance
-from optimizer.groups import (
+from optimizer.inputs.roster import load_roster
+from optimizer.result import SolveStatus
+from optimizer.solver.dispatch import disaggregate, solve
+from optimizer.solver.groups import (
     _column_ranks,
     _groups_by_keys,
     _key_columns,
@@ -22,10 +25,7 @@ from optimizer.groups import (
     group_key,
     order_groups,
 )
-from optimizer.inputs.roster import load_roster
-from optimizer.result import SolveStatus
-from optimizer.solve import disaggregate, solve
-from optimizer.structure import PairCounts, build_structure
+from optimizer.solver.structure import PairCounts, build_structure
 
 
 def _roster(tmp_path, seed: int, weighted: bool = False) -> Instance:

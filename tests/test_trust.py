@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import optimizer as cl
 from optimizer.cli import main
 from optimizer.outputs import files
-from optimizer.solve import solve
+from optimizer.solver.dispatch import solve
 
 SAMPLE = cl.DEFAULT_SAMPLE_DIR
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optimizer as cl
-from optimizer.domain import Instance, Staff, Student
+from optimizer.domain import Instance, Staff, Student, weight_scale
 from optimizer.objectives import (
     balance_term,
     best_practice_miss,
@@ -26,8 +26,7 @@ from optimizer.objectives import (
 )
 from optimizer.result import SolverParams
 from optimizer.rules import check_pair
-from optimizer.solve import solve
-from optimizer.structure import weight_scale
+from optimizer.solver.dispatch import solve
 from optimizer.verify import Verdicts, audit, prior_allowed
 from optimizer.vocab import GRADES, LOW_INCIDENCE, SERVICES
 

@@ -63,7 +63,7 @@ def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
     # rows exactly: every value a string, the roster's columns included
     from optimizer.outputs import tables
     from optimizer.result import SolverParams
-    from optimizer.solve import solve
+    from optimizer.solver.dispatch import solve
     from optimizer.verify import audit
 
     inst = sample.instance

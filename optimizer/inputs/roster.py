@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
-from optimizer.eligibility import staff_profile, student_profile
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
 from optimizer.inputs.columns import clean_students
@@ -29,6 +28,7 @@ from optimizer.inputs.tables import (
     validation_problems,
 )
 from optimizer.rules import RuleSet, check_pair
+from optimizer.solver.eligibility import staff_profile, student_profile
 from optimizer.vocab import INSTRUCTS, SERVICES
 
 STUDENT_COLUMNS: tuple[Column, ...] = (

@@ -19,7 +19,7 @@ from optimizer.objectives import (
     balance_coefficient,
 )
 from optimizer.solver.flow import _View, _view
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 _INT64 = 2**63 - 1
 

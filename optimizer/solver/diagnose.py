@@ -15,7 +15,7 @@ import numpy as np
 from ortools.graph.python import max_flow
 
 from optimizer.result import CapacityShortfall
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 
 def capacity_shortfalls(structure: Structure) -> list[CapacityShortfall]:

@@ -38,7 +38,7 @@ from optimizer.objectives import (
     language_miss,
 )
 from optimizer.result import LevelOutcome
-from optimizer.structure import Component, PairCounts, Structure
+from optimizer.solver.structure import Component, PairCounts, Structure
 
 
 @dataclass

@@ -30,7 +30,7 @@ import numpy as np
 from optimizer.objectives import balance_coefficient
 from optimizer.result import LevelOutcome
 from optimizer.solver.flow import _view, term_values
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 # Terms the program can express (R, the closeness term, is left to CP-SAT).
 TERMS = ("S1", "S2", "S3", "S4")

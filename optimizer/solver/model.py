@@ -13,8 +13,8 @@ from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.constraints import add_constraints
 from optimizer.solver.flow import term_values
 from optimizer.solver.outcome import ComponentOutcome
+from optimizer.solver.structure import Component, Structure
 from optimizer.solver.variables import AssignmentVars
-from optimizer.structure import Component, Structure
 
 
 class AssignmentModel:

@@ -8,7 +8,7 @@ from optimizer.objectives import (
     continuity_kept,
     language_miss,
 )
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 
 def improve_by_moves(structure: Structure, component: Component,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from optimizer.structure import Component, Structure
+from optimizer.solver.structure import Component, Structure
 
 
 class AssignmentVars:

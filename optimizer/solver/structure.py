@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizer.domain import Instance, Student
-from optimizer.eligibility import Eligible, eligible_pairs
-from optimizer.groups import Group, GroupList, order_groups
+from optimizer.domain import Instance, Student, weight_scale
 from optimizer.rules import PairCheck, RuleSet
+from optimizer.solver.eligibility import Eligible, eligible_pairs
+from optimizer.solver.groups import Group, GroupList, order_groups
 
 
 class Pair(NamedTuple):
@@ -160,18 +160,6 @@ class Structure:
     arrays: PairArrays | None = None
     # Student positions group by group (each group's members in order).
     by_group: np.ndarray | None = None
-
-
-def weight_scale(instance: Instance, *more: Student) -> int:
-    """1, 10 or 100: the smallest scale making every weight whole (of the
-    roster's students and ``more``, e.g. a student being placed)."""
-    weights = np.array([s.weight for s in (*instance.students, *more)],
-                       dtype=float)
-    for scale in (1, 10, 100):
-        scaled = weights * scale
-        if bool(np.all(np.abs(scaled - np.round(scaled)) < 1e-9)):
-            return scale
-    return 100
 
 
 _PRIOR = attrgetter("prior_case_manager")

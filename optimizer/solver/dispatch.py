@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 
 from optimizer.diagnosis import diagnose, explain_infeasibility
-from optimizer.disaggregate import disaggregate
 from optimizer.domain import Instance
-from optimizer.groups import GroupList
 from optimizer.objectives import ObjectiveWeights
 from optimizer.result import (
     Diagnosis,
@@ -19,10 +17,15 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
+from optimizer.solver.groups import GroupList
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
-from optimizer.structure import PairCounts, Structure, build_structure
+from optimizer.solver.structure import PairCounts, Structure, build_structure
+
+# The solving paths ``solve`` can take (``method``): see its docstring.
+METHODS = ("auto", "flow", "mip", "cpsat")
 
 
 def solve(instance: Instance, rules: RuleSet,
@@ -43,9 +46,17 @@ def solve(instance: Instance, rules: RuleSet,
     params
         Time limit, seed and workers; defaults to ``SolverParams()``.
     method
-        ``auto``: the exact min-cost flow where it is exact (unit weights,
-        S1 first or one weighted level), CP-SAT warm-started from the flow
-        plan elsewhere. ``cpsat``: CP-SAT everywhere (for cross-checks).
+        The solving path, one of ``METHODS``. ``auto`` (the default, what
+        the CLI and the workbench run): per part, the min-cost flow where
+        it is exact (unit weights), else the HiGHS MIP for the levels it
+        expresses (S1-S4), CP-SAT for the rest (R) and for parts left
+        unproven. The others force one path on every part, for tests and
+        cross-checks: ``flow`` (only where the flow is exact: unit
+        weights; otherwise ``ValueError``), ``mip`` (every level in HiGHS;
+        ``ValueError`` with a reference plan, whose R it cannot express)
+        and ``cpsat`` (every level in CP-SAT, whatever the part's size).
+        Each path starts from the flow's plan, which is also the
+        feasibility test, and each plan is one the checker must accept.
     reference
         A reference plan (student -> case manager: the base plan of a
         comparison, the published plan of a re-plan). Among plans equal
@@ -60,8 +71,11 @@ def solve(instance: Instance, rules: RuleSet,
     """
     weights = weights or ObjectiveWeights()
     params = params or SolverParams()
-    if method not in ("auto", "cpsat"):
-        raise ValueError(f"unknown method {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: one of {METHODS}")
+    if method == "mip" and reference is not None:
+        raise ValueError("method 'mip' cannot express R, the closeness to "
+                         "a reference plan: use 'flow' or 'cpsat'")
     start = time.monotonic()
     structure = build_structure(instance, rules, reference)
     result = Result(SolveStatus.OPTIMAL, params=params,
@@ -85,6 +99,9 @@ def solve(instance: Instance, rules: RuleSet,
         result.diagnosis = explain_infeasibility(instance, rules, diagnosis)
         result.runtime = time.monotonic() - start
         return result
+    if method == "flow" and not all(f.optimal for f in flows.values()):
+        raise ValueError("method 'flow' is exact only with unit weights "
+                         "(and costs that fit): use 'mip' or 'cpsat'")
     outcomes: dict[int, ComponentOutcome] = {}
     # Largest parts first, each given a share of the remaining time.
     order = sorted(range(len(structure.components)),
@@ -104,6 +121,7 @@ def solve(instance: Instance, rules: RuleSet,
     # yet proven, warm-started from their plan.
     unproven = [i for i in order if i in outcomes
                 and outcomes[i].status is SolveStatus.FEASIBLE
+                and method in ("auto", "cpsat")
                 and _cpsat_fits(structure.components[i], method)]
     for n, i in enumerate(unproven):
         remaining = params.time_limit - (time.monotonic() - start)
@@ -169,7 +187,8 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
 def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                      levels, params, share, method: str
                      ) -> ComponentOutcome:
-    if method == "auto" and flow.optimal:  # exact_for, and R's costs fit
+    if method in ("auto", "flow") and flow.optimal:
+        # exact_for, and R's costs fit ("flow" checked every part is so)
         return ComponentOutcome(SolveStatus.OPTIMAL, flow.counts,
                                 flow.levels)
     # S1 is linear, so the flow's S1-first optimum is exact for S1 even
@@ -183,6 +202,10 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # The moves, the bound and CP-SAT read groups one by one, many times.
     if isinstance(structure.groups, GroupList):
         structure.groups = list(structure.groups)
+    if method == "mip":
+        return _proven_or_bounded(structure, comp, mip.solve_levels(
+            structure, comp, levels, [], hint, share, params.seed),
+            len(levels))
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
         solved = [LevelOutcome(levels[0], s1, s1, True)]
         # A better start for weighted loads: single-student moves.

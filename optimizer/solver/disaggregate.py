@@ -15,7 +15,7 @@ from itertools import repeat
 
 import numpy as np
 
-from optimizer.structure import PairCounts, Structure
+from optimizer.solver.structure import PairCounts, Structure
 
 
 def disaggregate(structure: Structure, counts: Mapping[int, int]
