@@ -192,6 +192,10 @@ def students_page(request: Request):
     context = {"plan": plan, "rows": shown, "total": len(rows),
                "page": number, "pages": pages, "f": f, "query": query,
                "sites": [s.site for s in plan.sites],
+               # a picker for the case manager filter; a very large
+               # district types the id (the page stays small)
+               "staff": sorted(plan.names.items(), key=lambda x: x[1])
+               if len(plan.names) <= 2000 else [],
                "kinds": plan_tables.kinds(plan.students),
                "has_parent": plan.parent is not None}
     if is_fragment(request):
@@ -270,6 +274,11 @@ def undo(request: Request):
     parent = record.get("parent")
     if not parent:
         raise HTTPException(400, "this plan was not re-planned from another")
+    try:
+        ws.record("plans", parent)
+    except NotFound:
+        raise HTTPException(400, "the previous plan was deleted, so there "
+                            "is nothing to go back to") from None
     ws.update_record("plans", pid, undone=True)
     ws.update_record("rosters", record["roster"], current_plan=parent,
                      current_how="you undid a change",
