@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -186,9 +187,17 @@ def roster_defaults(inst, rules) -> dict:
             caps.append((c, rules.effective_cap(c)))
         if "*" in c.sites:
             everywhere.append(c)
+    shown = may + may_not
     return {"may": may, "may_not": may_not, "caps": caps,
             "everywhere": everywhere,
+            "may_ids": {c.staff_id for c in may},
+            "people": shown[:DEFAULTS_SHOWN], "caps_shown":
+            caps[:DEFAULTS_SHOWN], "shown": DEFAULTS_SHOWN,
+            "by_kind": Counter(c.kind for c in may),
             "any": bool(may or may_not or caps or everywhere)}
+
+
+DEFAULTS_SHOWN = 200  # rows of each table; a large district has 5,000
 
 
 def _mapped_headers(m: mapping.Mapping | None) -> set[str]:
