@@ -101,11 +101,18 @@ def roster_view(request: Request, rid: str, settings: dict | None = None,
     plans = roster_plans(ws, rid)
     counts = None
     defaults = None
+    groups: list = []
     if state.roster is not None:
         inst = state.roster.instance
         counts = {"students": len(inst.students), "staff": len(inst.staff),
                   "sites": len({s.site for s in inst.students})}
-        defaults = roster_defaults(inst, request.app.state.rules)
+        # Kept with the roster (a large district's 5,000 staff and
+        # thousands of warnings take ~0.1 s to go through).
+        if "defaults" not in state.views:
+            state.views["defaults"] = (
+                roster_defaults(inst, request.app.state.rules),
+                group_problems(state.roster.warnings))
+        defaults, groups = state.views["defaults"]
     headers = [p for p in problems if HEADER_PROBLEM.search(p.message)]
     rest = [p for p in problems if p not in headers]
     if headers:
@@ -123,7 +130,7 @@ def roster_view(request: Request, rid: str, settings: dict | None = None,
                   folded_count=len(folded),
                   needs_mapping=needs_mapping, plans=plans, counts=counts,
                   warning_count=len(warnings),
-                  warning_groups=group_problems(warnings),
+                  warning_groups=groups,
                   defaults=defaults,
                   settings=settings or record.get("settings")
                   or plansettings.defaults(),

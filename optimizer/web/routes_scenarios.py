@@ -222,23 +222,60 @@ def _pickers(request: Request, rid: str) -> dict:
     loads: dict = {}
     current = request.app.state.ws.record("rosters", rid).get(
         "current_plan")
-    if current:
+    small = len(inst.staff) <= PICKER_ALL
+    if current and small:
         try:
             loads = request.app.state.cache.plan(current).audit.loads
         except (InputError, NotFound, OSError):
             loads = {}
-    staff = []
-    for c in inst.staff:
-        cap = rules.effective_cap(c)
-        n = loads.get(c.staff_id, (None,))[0]
-        load = f"{n} of {cap} students" if n is not None else f"cap {cap}"
-        staff.append((c.staff_id, f"{c.name} \u00b7 {labels.kind(c.kind)} "
-                      f"\u00b7 {', '.join(c.sites)} \u00b7 {load}"))
+    staff = [(c.staff_id, _picker_words(c, rules, loads))
+             for c in inst.staff] if small else []
     sites = sorted({s.site for s in inst.students} | {
         x for c in inst.staff for x in c.sites if x != "*"})
     creds = sorted((info.name, code) for code, info in
                    rules.credentials.items())
-    return {"staff": staff, "sites": sites, "credentials": creds}
+    # A large district's staff are offered as you type (the server sends
+    # the matches); a small one's are all in the page.
+    return {"staff": staff, "search": not small, "sites": sites,
+            "credentials": creds}
+
+
+PICKER_ALL = 400  # staff listed whole in the page's picker
+PICKER_MATCHES = 30
+
+
+def _picker_words(c, rules, loads) -> str:
+    """Name, kind, sites and caseload (the current plan's) or cap."""
+    cap = rules.effective_cap(c)
+    n = loads.get(c.staff_id, (None,))[0]
+    load = f"{n} of {cap} students" if n is not None else f"cap {cap}"
+    return (f"{c.name} \u00b7 {labels.kind(c.kind)} \u00b7 "
+            f"{', '.join(c.sites)} \u00b7 {load}")
+
+
+def staff_options(request: Request):
+    """The picker's matches for what is typed in a staff field (its last
+    item after ``;``): name or id, at most PICKER_MATCHES."""
+    rid = ident(request, "rid")
+    typed = next((v for v in request.query_params.values()), "")
+    q = typed.split(";")[-1].strip().casefold()
+    state = request.app.state.cache.roster(rid)
+    found = []
+    if q and state.roster is not None:
+        found = [c for c in state.roster.instance.staff
+                 if q in c.name.casefold() or q in c.staff_id.casefold()
+                 ][:PICKER_MATCHES]
+    loads: dict = {}
+    current = request.app.state.ws.record("rosters", rid).get(
+        "current_plan")
+    if current and found:
+        try:
+            loads = request.app.state.cache.plan(current).audit.loads
+        except (InputError, NotFound, OSError):
+            loads = {}
+    rules = request.app.state.rules
+    return render(request, "_staff_options.html.j2", options=[
+        (c.staff_id, _picker_words(c, rules, loads)) for c in found])
 
 
 def describe(data: dict, names: dict[str, str]) -> str:
@@ -568,6 +605,7 @@ ROUTES = [
           methods=["POST"]),
     Route("/rosters/{rid}/scenarios/{slug}/edit", edit_scenario),
     Route("/rosters/{rid}/defaults", defaults_what_if, methods=["POST"]),
+    Route("/rosters/{rid}/staff-options", staff_options),
     Route("/compares/{cid}/delete", delete_compare, methods=["POST"]),
     Route("/rosters/{rid}/compare", start_compare, methods=["POST"]),
     Route("/compares/{cid}", compare_page),

@@ -35,6 +35,8 @@ class RosterState:
     problems: list[Problem]
     mapping: Mapping | None
     mapping_problems: list[Problem] = field(default_factory=list)
+    # what pages derive from it once (defaults, grouped warnings)
+    views: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -436,3 +436,21 @@ def test_objective_controls_write_the_clis_settings_file(director):
                      r'<option value="S2">[^<]+</option><option value="S3">'
                      r'[^<]+</option><option value="S4" selected>',
                      c.get(f"/rosters/{rid}").text)
+
+
+def test_a_large_districts_staff_picker_asks_the_server(director,
+                                                        monkeypatch):
+    # Thousands of staff are not sent whole: the picker fetches matches.
+    from optimizer.web import routes_scenarios
+
+    c, rid = director["c"], director["rid"]
+    monkeypatch.setattr(routes_scenarios, "PICKER_ALL", 5)
+    page = c.get(f"/rosters/{rid}/scenarios").text
+    assert '<option value="T0003"' not in page
+    assert f'hx-get="/rosters/{rid}/staff-options"' in page
+    r = c.get(f"/rosters/{rid}/staff-options?remove_staff=T0010%3B+rosa",
+              headers={"hx-request": "true"})
+    assert r.status_code == 200 and "<html" not in r.text
+    values = re.findall(r'<option value="([^"]+)"', r.text)
+    assert values == ["T0003", "T0022"]  # Rosa Park, Rosa Ito
+    assert "resource specialist" in html.unescape(r.text)
