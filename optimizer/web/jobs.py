@@ -64,7 +64,7 @@ class Jobs:
             data = self.ws.record("jobs", jid)  # it may just have finished
             if data["state"] == "running":
                 data = self.ws.update_record(
-                    "jobs", jid, state="interrupted", stage=INTERRUPTED)
+                    "jobs", jid, state="interrupted", stage=GONE)
         return data
 
     def cancel(self, jid: str, *, state: str = "cancelled",
@@ -99,6 +99,9 @@ class Jobs:
 INTERRUPTED = ("Interrupted: the workbench server stopped before the run "
                "finished, so nothing was written. Start it again when you "
                "are ready.")
+GONE = ("Interrupted: the run's process ended before it finished (the "
+        "server stopped, or the computer stopped the run), so nothing was "
+        "written. Start it again when you are ready.")
 
 
 def _pid_alive(pid: int | None) -> bool:
