@@ -111,6 +111,21 @@ def check_accessibility(page, where: str) -> None:
     assert not bad, f"{where}: {json.dumps(bad, indent=1)}"
 
 
+def tab_reaches(page, name: str, limit: int = 400) -> None:
+    """Tab from the top of the page until the control named ``name``
+    (its text or label) has the focus: reachable by keyboard alone."""
+    page.evaluate("window.scrollTo(0, 0); document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        got = page.evaluate(
+            "(() => { const e = document.activeElement; return (e.labels "
+            "&& e.labels[0] ? e.labels[0].innerText : '') + '|' + "
+            "(e.innerText || e.value || ''); })()")
+        if name in got:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
 def test_the_directors_walk(server, shots):
     """Issue 20's walk: upload an HR/SEIS-style export, map, plan, find a
     student by last name, reassign and undo, re-plan without replacing the
@@ -181,6 +196,8 @@ def test_the_directors_walk(server, shots):
         current_box = page.get_by_label("Make the new plan the current plan")
         expect(current_box).to_be_checked()
         check_accessibility(page, "roster")
+        tab_reaches(page, "Make the new plan the current plan")
+        tab_reaches(page, "Plan case managers")
         shot("04-roster-ready")
 
         # Plan (a background run with progress), then the plan page.
@@ -282,6 +299,8 @@ def test_the_directors_walk(server, shots):
         assert boxes.count() == 2
         assert not any(b.is_checked() for b in boxes.all())
         check_accessibility(page, "what-ifs")
+        tab_reaches(page, "Two leave at ROO, one hired")  # its tick box
+        tab_reaches(page, "Compare the ticked what-ifs")
         shot("09-what-ifs")
         for b in boxes.all():
             b.check()
