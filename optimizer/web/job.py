@@ -18,7 +18,7 @@ from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import apply_authorizations, load_weights
-from optimizer.objectives import TERMS, ObjectiveWeights
+from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
 from optimizer.web.workspace import Workspace, now
@@ -87,7 +87,10 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
 
 def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
-    rules = load_rules()
+    settings = Path(spec["settings_file"]) if spec.get("settings_file") \
+        else None
+    rules = apply_authorizations(load_rules(), settings, None)
+    weights = load_weights(settings, None, None, {})
     _stage(ws, jid, "Reading the roster and scenarios")
     mapping = ws.mapping(rid)
     paths = [ws.scenario_folder(rid) / f"{slug}.toml"
@@ -96,13 +99,17 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     def progress(i: int, n: int, name: str) -> None:
         _stage(ws, jid, f"Planning {name} ({i + 1} of {n})")
     result = workflow.compare(
-        paths, rules, weights=ObjectiveWeights(),
+        paths, rules, weights=weights,
         params=SolverParams(time_limit=float(spec.get("time_limit", 60))),
         progress=progress, mapping=mapping)
     _stage(ws, jid, "Writing the comparison")
     write_plan_folder(ws.path("compares", target), result.files)
     ws.save_record("compares", target, {
-        "roster": rid, "scenarios": spec["scenarios"], "created": now()})
+        "roster": rid, "scenarios": spec["scenarios"], "created": now(),
+        "settings": {"mode": weights.mode,
+                     "priority": ",".join(weights.priority),
+                     "weights": {t: getattr(weights, t) for t in TERMS},
+                     "authorizations": rules.authorization_mode}})
     return {"compare": target}
 
 

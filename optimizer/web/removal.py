@@ -24,7 +24,7 @@ def delete_item(ws: Workspace, kind: str, ident: str) -> None:
 
 def delete_roster(ws: Workspace, rid: str) -> None:
     """The roster, its mapping, what-ifs, plans and comparisons."""
-    for kind in ("plans", "compares"):
+    for kind in ("plans", "compares"):  # each with its settings file
         for ident, rec in ws.records(kind):
             if rec.get("roster") == rid:
                 delete_item(ws, kind, ident)

@@ -21,7 +21,7 @@ from optimizer.objectives import MODES, TERMS, ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
 from optimizer.outputs.names import Names
 from optimizer.vocab import PROVIDES
-from optimizer.web import labels
+from optimizer.web import labels, plansettings
 from optimizer.web.pages import ident, redirect, render
 from optimizer.web.removal import delete_item
 from optimizer.web.workspace import NotFound, new_id, valid_id
@@ -487,6 +487,7 @@ def delete_compare(request: Request):
     ws = request.app.state.ws
     record = ws.record("compares", cid)
     delete_item(ws, "compares", cid)
+    (ws.root / "compares" / f"{cid}-settings.toml").unlink(missing_ok=True)
     return redirect(f"/rosters/{record['roster']}/scenarios")
 
 
@@ -500,9 +501,18 @@ async def start_compare(request: Request):
         return _scenarios_view(request, rid, [Problem(
             "what-ifs", None, None, None, "tick at least one what-if "
             "to compare with the roster as it is")], None, 400)
+    # The roster's own objective settings (those of its last plan), as
+    # the settings file `caseload compare --weights` reads.
+    settings = ws.record("rosters", rid).get("settings") or \
+        plansettings.defaults()
+    cid = new_id("c")
+    ws.path("compares", cid)  # validates
+    path = ws.root / "compares" / f"{cid}-settings.toml"
+    write_text_atomic(path, plansettings.to_toml(settings))
     jid = request.app.state.jobs.start(
-        "compare", {"roster": rid, "scenarios": chosen, "time_limit": 60},
-        new_id("c"))
+        "compare", {"roster": rid, "scenarios": chosen,
+                    "time_limit": settings.get("time_limit", 60),
+                    "settings_file": str(path)}, cid)
     return redirect(f"/jobs/{jid}")
 
 
@@ -542,10 +552,15 @@ def compare_page(request: Request):
                                  "(new hire)")
     top = max([_int(r.get("students")) for r in rows] + [1])
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
-    return render(request, "compare.html.j2", title="Scenarios compared",
+    return render(request, "compare.html.j2", title="What-ifs compared",
                   cid=cid, record=record, rows=rows, top=top,
                   by_scenario=by_scenario, files=files, names=names,
                   student_names=student_names,
+                  settings=labels.settings_words(record.get("settings")
+                                                 or {}),
+                  auth=labels.AUTH_WORDS.get(
+                      (record.get("settings") or {}).get("authorizations")
+                      or "all", ""),
                   current_plan=roster.get("current_plan"),
                   folders=sorted(p.name for p in folder.iterdir()
                                  if p.is_dir()),

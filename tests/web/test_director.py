@@ -392,6 +392,15 @@ def test_comparison_flags_names_and_links(director):
     assert "new staff (NEW-RSP1)" not in _words(page)
     assert re.search(rf'<a href="/plans/{pid}/students/\d+">', text)
     cid = str(page.url).rsplit("/", 1)[1]
+    # Planned with the roster's own settings (its last plan's), said.
+    ws = c.app.state.ws
+    wanted = ws.record("rosters", rid)["settings"]
+    got = ws.record("compares", cid)["settings"]
+    assert got["mode"] == wanted["mode"]
+    assert got["weights"] == {t: float(w) for t, w in
+                              wanted["weights"].items()}
+    assert "Each what-if planned with the same settings as the roster " \
+        "as it is (\"Base roster\"): best practice first" in _words(page)
     folder = c.app.state.ws.path("compares", cid)
     import csv
 
