@@ -463,3 +463,16 @@ def test_a_large_districts_staff_picker_asks_the_server(director,
     values = re.findall(r'<option value="([^"]+)"', r.text)
     assert values == ["T0003", "T0022"]  # Rosa Park, Rosa Ito
     assert "resource specialist" in html.unescape(r.text)
+
+
+# 5. The unverified-authorization card guides, not only alarms.
+
+def test_unverified_rows_come_with_advice(director):
+    c, pid = director["c"], director["pid"]
+    page = c.get(f"/plans/{pid}")
+    words = _words(page)
+    assert "About the unverified rows" in words
+    assert "credential analyst" in words
+    assert f'href="/download/plans/{pid}/report.html"' in page.text
+    # The row ids are small print, not the card's words.
+    assert re.search(r'<span class="code">[^<]*S-RSP-CURRENT', page.text)
