@@ -19,11 +19,11 @@ from optimizer.inputs.parse import suggest
 from optimizer.inputs.settings import scenario_weights
 from optimizer.objectives import MODES, TERMS, ObjectiveWeights
 from optimizer.outputs.files import write_text_atomic
-from optimizer.outputs.names import Names
 from optimizer.vocab import PROVIDES
 from optimizer.web import labels, plansettings
 from optimizer.web.pages import ident, redirect, render
 from optimizer.web.removal import delete_item
+from optimizer.web.state import names_of
 from optimizer.web.workspace import NotFound, new_id, valid_id
 
 
@@ -48,7 +48,7 @@ class Vocabulary:
                 self.staff.setdefault(c.name.casefold(), c.staff_id)
             for c in instance.staff:
                 self.staff[c.staff_id.casefold()] = c.staff_id
-            names = Names(instance, {})
+            names = names_of(instance)
             for st in instance.students:
                 name = names.student_name(st.student_id)
                 if name:
@@ -536,7 +536,7 @@ def compare_page(request: Request):
     state = request.app.state.cache.roster(record["roster"])
     names = ({c.staff_id: c.name for c in state.roster.instance.staff}
              if state.roster is not None else {})
-    student_names = Names(state.roster.instance, {}) \
+    student_names = names_of(state.roster.instance) \
         if state.roster is not None else None
     # New hires are named in their what-if files.
     for slug in record.get("scenarios", []):

@@ -18,6 +18,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
+from optimizer.inputs.tables import EXTRA_PREFIX, header_key
 from optimizer.outputs import plan_tables
 from optimizer.outputs.names import Names
 from optimizer.rules import RuleSet
@@ -128,7 +129,7 @@ class Cache:
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
         checked = audit(instance, rules, assignment)
-        student_names = Names(instance, {})
+        student_names = names_of(instance)
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
         parent_audit = None
@@ -151,6 +152,18 @@ class Cache:
         """The rules a plan was made under (``--authorizations``)."""
         return self.rules.with_authorization_mode(
             record.get("authorizations") or "all")
+
+
+def names_of(instance) -> Names:
+    """Names beside ids, with the roster's own headers compared as the
+    loader compares them: an export's "Last Name" / "First Name" (or
+    kept as its own columns, "x_last_name") are last_name / first_name."""
+    keys = tuple(header_key(c).removeprefix(EXTRA_PREFIX)
+                 for c in instance.extra_columns)
+    if keys != instance.extra_columns:
+        # a shallow copy: only the names of the columns differ
+        instance = instance.model_copy(update={"extra_columns": keys})
+    return Names(instance, {})
 
 
 def _stamp(path: Path) -> float:

@@ -476,3 +476,25 @@ def test_unverified_rows_come_with_advice(director):
     assert f'href="/download/plans/{pid}/report.html"' in page.text
     # The row ids are small print, not the card's words.
     assert re.search(r'<span class="code">[^<]*S-RSP-CURRENT', page.text)
+
+
+def test_names_from_an_exports_own_headers(tmp_path):
+    # "Last Name" / "First Name" as an export writes them are names too.
+    import shutil
+
+    from optimizer.inputs.tables import DEFAULT_SAMPLE_DIR
+
+    shutil.copy(DEFAULT_SAMPLE_DIR / "staff.csv", tmp_path / "staff.csv")
+    text = (DEFAULT_SAMPLE_DIR / "students.csv").read_text().replace(
+        "student_id,last_name,first_name",
+        "student_id,Last Name,First Name", 1)
+    c = client_for(tmp_path / "ws")
+    r = post(c, "/rosters", files={
+        "students": ("students.csv", text.encode()),
+        "staff": ("staff.csv", (tmp_path / "staff.csv").read_bytes())})
+    rid = str(r.url).rsplit("/", 1)[1]
+    page = wait(c, post(c, f"/rosters/{rid}/plan",
+                        data={"time_limit": "30", "make_current": "1"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    assert "Noah Garcia (100002)" in _words(
+        c.get(f"/plans/{pid}/students?q=garcia"))
