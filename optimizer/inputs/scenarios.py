@@ -180,7 +180,9 @@ def _cells(record: dict[str, Any], names: list[str], file: str, key: str,
     return out
 
 
-_REFUSED = object()  # a field whose value was refused (problem listed)
+# The key under which _parse_record lists the fields whose values it
+# refused (each with its problem already listed).
+REFUSED = "__refused__"
 
 
 def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
@@ -188,6 +190,7 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   rules: RuleSet | None = None) -> dict[str, Any]:
     cells = _cells(record, [c.name for c in columns], file, key, problems)
     values: dict[str, Any] = {}
+    refused: list[str] = []
     for col in columns:
         if col.name not in cells or cells[col.name] == "":
             continue
@@ -207,7 +210,9 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                                         raw, str(exc)))
             # Not left out silently: the record is already refused, and a
             # "Field required" for the same field would only mislead.
-            values[col.name] = _REFUSED
+            refused.append(col.name)
+    if refused:
+        values[REFUSED] = tuple(refused)
     for name in ("sites", "provides", "languages", "credentials",
                  "services"):
         if isinstance(values.get(name), list):
@@ -230,14 +235,12 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                         if match_key(k, ["staff_id"])[0]), ""))
         values = _parse_record(record, STAFF_COLUMNS, file,
                                "update_staff", problems, rules)
-        if values.get("sites") not in (None, _REFUSED):
-            problems += _unknown_sites(file, "update_staff",
-                                       values["sites"], base)
+        problems += _unknown_sites(file, "update_staff", values, base)
         if sid not in staff:  # its fields are checked all the same
             problems.append(_unknown(file, "update_staff.staff_id",
                                      "staff_id", sid, list(staff)))
             continue
-        if _REFUSED in values.values():
+        if REFUSED in values:
             continue
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
@@ -249,16 +252,14 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("add_staff", []):
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
-        if values.get("sites") not in (None, _REFUSED):
-            problems += _unknown_sites(file, "add_staff", values["sites"],
-                                       base)
-        if _REFUSED in values.values():
-            continue  # its fields' problems are already listed
         sid = values.get("staff_id", "")
         if sid in staff:
             problems.append(Problem(file, None, "add_staff.staff_id", sid,
                                     f'staff_id "{sid}" already exists'))
             continue
+        problems += _unknown_sites(file, "add_staff", values, base)
+        if REFUSED in values:
+            continue  # its fields' problems are already listed
         try:
             staff[sid] = Staff(**values)
         except ValidationError as exc:
@@ -274,7 +275,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("add_students", []):
         values = _parse_record(record, STUDENT_COLUMNS, file,
                                "add_students", problems)
-        if _REFUSED in values.values():
+        if REFUSED in values:
             continue
         sid = values.get("student_id", "")
         if sid in students:
@@ -308,19 +309,6 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         extras={s.student_id: extras[s.student_id] for s in kept + added})
 
 
-def _unknown_sites(file: str, key: str, sites: tuple[str, ...],
-                   base: Instance) -> list[Problem]:
-    """A site no student and no staff member of the roster has (a typo
-    such as "Jeferson High" would plan someone for nobody)."""
-    known = {s.site for s in base.students} | {
-        site for c in base.staff for site in c.sites if site != "*"}
-    return [Problem(file, None, f"{key}.sites", site,
-                    f'no student or staff member of the roster is at site '
-                    f'"{site}"{suggest(site, sorted(known))}; the roster\'s '
-                    f"sites: {', '.join(sorted(known)[:30])}")
-            for site in sites if site != "*" and site not in known]
-
-
 def _legal_cap(file: str, key: str, staff: Staff, rules: RuleSet
                ) -> list[Problem]:
     """A cap set by law that the scenario's cap passes (EC 56362(c))."""
@@ -339,6 +327,19 @@ def _known(file: str, key: str, sid: str, cid: str, students, staff
     if cid not in staff:
         out.append(_unknown(file, key, "staff_id", cid, list(staff)))
     return out
+
+
+def _unknown_sites(file: str, key: str, values: dict[str, Any],
+                   base: Instance) -> list[Problem]:
+    """A hire at a site that exists nowhere in the roster (a misspelt
+    "Jeferson High") would serve no one: refused, with the nearest."""
+    known = sorted({s.site for s in base.students}
+                   | {x for c in base.staff for x in c.sites} - {"*"})
+    return [Problem(file, None, f"{key}.sites", site,
+                    f'site "{site}" is not in the roster{suggest(site, known)}'
+                    '; use a site of its students or "*" for every site')
+            for site in values.get("sites", ()) if site != "*"
+            and site not in known]
 
 
 def _unknown(file: str, key: str, kind: str, ident: str,
