@@ -252,14 +252,15 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("add_staff", []):
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
                                problems, rules)
+        if REFUSED in values:  # its fields' problems are already listed
+            problems += _unknown_sites(file, "add_staff", values, base)
+            continue
         sid = values.get("staff_id", "")
         if sid in staff:
             problems.append(Problem(file, None, "add_staff.staff_id", sid,
                                     f'staff_id "{sid}" already exists'))
             continue
         problems += _unknown_sites(file, "add_staff", values, base)
-        if REFUSED in values:
-            continue  # its fields' problems are already listed
         try:
             staff[sid] = Staff(**values)
         except ValidationError as exc:
