@@ -501,18 +501,25 @@ async def start_compare(request: Request):
         return _scenarios_view(request, rid, [Problem(
             "what-ifs", None, None, None, "tick at least one what-if "
             "to compare with the roster as it is")], None, 400)
-    # The roster's own objective settings (those of its last plan), as
-    # the settings file `caseload compare --weights` reads.
-    settings = ws.record("rosters", rid).get("settings") or \
-        plansettings.defaults()
+    # The settings of the roster's current plan (the roster "as it is"),
+    # as the settings file `caseload compare --weights` reads; the
+    # defaults when there is none.
     cid = new_id("c")
     ws.path("compares", cid)  # validates
     path = ws.root / "compares" / f"{cid}-settings.toml"
-    write_text_atomic(path, plansettings.to_toml(settings))
+    current = ws.record("rosters", rid).get("current_plan")
+    source = ws.root / "plans" / f"{current}-settings.toml" \
+        if current and valid_id(current) else None
+    limit = 60.0
+    if source is not None and source.is_file():
+        write_text_atomic(path, source.read_bytes())
+        limit = float(ws.record("plans", current).get("time_limit") or 60)
+    else:
+        write_text_atomic(path, plansettings.to_toml(
+            plansettings.defaults()))
     jid = request.app.state.jobs.start(
         "compare", {"roster": rid, "scenarios": chosen,
-                    "time_limit": settings.get("time_limit", 60),
-                    "settings_file": str(path)}, cid)
+                    "time_limit": limit, "settings_file": str(path)}, cid)
     return redirect(f"/jobs/{jid}")
 
 

@@ -392,13 +392,14 @@ def test_comparison_flags_names_and_links(director):
     assert "new staff (NEW-RSP1)" not in _words(page)
     assert re.search(rf'<a href="/plans/{pid}/students/\d+">', text)
     cid = str(page.url).rsplit("/", 1)[1]
-    # Planned with the roster's own settings (its last plan's), said.
+    # Planned with the current plan's settings (the roster as it is),
+    # and the page says which.
     ws = c.app.state.ws
-    wanted = ws.record("rosters", rid)["settings"]
+    current = ws.record("plans", ws.record("rosters", rid)["current_plan"])
     got = ws.record("compares", cid)["settings"]
-    assert got["mode"] == wanted["mode"]
-    assert got["weights"] == {t: float(w) for t, w in
-                              wanted["weights"].items()}
+    assert got["mode"] == current["mode"]
+    assert got["weights"] == current["weights"]
+    assert got["authorizations"] == current["authorizations"]
     assert "Each what-if planned with the same settings as the roster " \
         "as it is (\"Base roster\"): best practice first" in _words(page)
     folder = c.app.state.ws.path("compares", cid)
