@@ -80,13 +80,19 @@ def job_page(request: Request):
         response = render(request, "_job.html.j2", **context)
         response.headers.update(headers)
         return response
-    return render(request, "job.html.j2", title=context["heading"],
-                  nav_roster=data["spec"].get("roster"), **context)
+    rid = data["spec"].get("roster")
+    try:
+        name = request.app.state.ws.record("rosters", rid)["name"]
+    except NotFound:  # the roster was deleted since
+        name = "a deleted roster"
+    return render(request, "job.html.j2",
+                  title=f"{context['heading']} {name}", nav_roster=rid,
+                  **context)
 
 
 def _job_context(data: dict, jid: str) -> dict:
     problems = [Problem(*p) for p in data.get("problems") or []]
-    heading = {"plan": "Planning", "compare": "Comparing scenarios"}[
+    heading = {"plan": "Planning", "compare": "Comparing what-ifs of"}[
         data["kind"]]
     return {"job": data, "jid": jid, "problems": problems,
             "heading": heading, "shown_of": None,
