@@ -322,7 +322,12 @@ def plan_settings(request: Request):
         if text is not None else None
     parent = ws.record("plans", record["parent"]) \
         if record.get("parent") else None
-    return render(request, "settings.html.j2",
+    choices = []
+    if record.get("pins"):
+        plan = request.app.state.cache.plan(pid)
+        choices = [(plan.student(s), plan.names.get(c, c), c)
+                   for s, c in record["pins"].items()]
+    return render(request, "settings.html.j2", choices=choices,
                   title=f"Settings of {labels.plan_title(record)}",
                   pid=pid, record=record, roster=roster, text=text,
                   command=cmd, parent=parent, terms=TERMS,

@@ -499,3 +499,21 @@ def test_names_from_an_exports_own_headers(tmp_path):
     pid = str(page.url).rsplit("/", 1)[1]
     assert "Noah Garcia (100002)" in _words(
         c.get(f"/plans/{pid}/students?q=garcia"))
+
+
+def test_a_replans_settings_page_names_the_choice(director):
+    c, pid = director["c"], director["pid"]
+    plan = c.app.state.cache.plan(pid)
+    from optimizer.explain import explain_student
+
+    e = explain_student(plan.roster.instance, plan.rules, plan.assignment,
+                        "100002")
+    choice = next(a for a in e.alternatives if a.eligible and not a.full)
+    page = wait(c, post(c, f"/plans/{pid}/students/100002/assign",
+                        data={"staff_id": choice.staff_id}))
+    new = str(page.url).rsplit("/", 1)[1]
+    words = _words(c.get(f"/plans/{new}/settings"))
+    assert f"Noah Garcia (100002) → {choice.name} ({choice.staff_id})" in \
+        words
+    assert "re-made from an earlier plan" in words
+    post(c, f"/plans/{new}/undo")
