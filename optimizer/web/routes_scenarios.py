@@ -6,7 +6,6 @@ import csv
 import io as _io
 import os
 import re
-import tomllib
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -452,7 +451,10 @@ def edit_scenario(request: Request):
     path = request.app.state.ws.scenario_folder(rid) / f"{slug}.toml"
     if not path.is_file():
         raise HTTPException(404)
-    data = tomllib.loads(path.read_text("utf-8"))
+    try:
+        data = scenarios.load_scenario(path).data
+    except InputError as exc:  # a file edited by hand: say what is wrong
+        return _scenarios_view(request, rid, exc.problems, None, 400)
     return _scenarios_view(request, rid, form=form_from_data(data),
                            editing=slug)
 
@@ -548,10 +550,12 @@ def compare_page(request: Request):
     # New hires are named in their what-if files.
     for slug in record.get("scenarios", []):
         path = ws.scenario_folder(record["roster"]) / f"{slug}.toml"
+        if not path.is_file():
+            continue  # deleted since: its hires are shown by id
         try:
-            data = tomllib.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
+            data = scenarios.load_scenario(path).data
+        except InputError:
+            continue  # unreadable now: its hires are shown by id
         for rec in data.get("add_staff", []):
             if isinstance(rec, dict) and rec.get("staff_id"):
                 names.setdefault(str(rec["staff_id"]),

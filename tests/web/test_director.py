@@ -410,6 +410,9 @@ def test_comparison_flags_names_and_links(director):
             and float(r["RSP_util_max"]) > 0.9]
     assert over, "the what-if should push a resource specialist over 90%"
     assert text.count("over 90%</strong>") == len(over)
+    # The what-if deleted afterwards: the comparison still opens.
+    post(c, f"/rosters/{rid}/scenarios/two-leave-one-hired/delete")
+    assert c.get(f"/compares/{cid}").status_code == 200
 
 
 def test_students_pager_is_numbered(director):
