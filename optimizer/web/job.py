@@ -75,6 +75,9 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
         "weights": {t: getattr(weights, t) for t in TERMS},
         "time_limit": params.time_limit,
         "settings_file": str(settings) if settings else "",
+        "best_practice": [run.audit.kpis.best_practice_matches,
+                          run.audit.kpis.students]
+        if run.audit is not None else None,
         "job": jid})
     # The current plan changes only when the user said so.
     if result.has_plan and spec.get("make_current"):

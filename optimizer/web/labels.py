@@ -152,23 +152,38 @@ def plan_title(record: dict) -> str:
 
 
 def plan_summary(record: dict) -> str:
-    """Settings in words, rules rows relied on, proven or gap."""
+    """Settings in words, rules rows relied on, proven or gap, and the
+    share of students with best practice (plans differ most there)."""
     return " \u00b7 ".join(x for x in (
         settings_words(record),
         AUTH_WORDS.get(record.get("authorizations") or "all", ""),
-        proven_words(record)) if x)
+        proven_words(record), best_practice_words(record)) if x)
+
+
+def best_practice_words(record: dict) -> str:
+    figures = record.get("best_practice")
+    if not figures or not figures[1]:
+        return ""
+    met, students = figures
+    return f"best practice for {met / students:.1%} ({met:,} of " \
+        f"{students:,})"
 
 
 def fill_outcome(record: dict, folder: Path) -> dict:
     """Older records lack the outcome; read it from summary.json."""
-    if "proven_optimal" in record:
+    if "proven_optimal" in record and "best_practice" in record:
         return record
     try:
         summary = json.loads((folder / "summary.json").read_text("utf-8"))
     except (OSError, ValueError):
         return record
-    return {**record, "proven_optimal": summary.get("proven_optimal"),
-            "gap": summary.get("gap")}
+    kpis = summary.get("kpis") or {}
+    return {"proven_optimal": summary.get("proven_optimal"),
+            "gap": summary.get("gap"),
+            "best_practice": [kpis["best_practice_matches"],
+                              kpis["students"]]
+            if "best_practice_matches" in kpis and "students" in kpis
+            else None, **record}
 
 
 def install(env) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from optimizer.web import labels
 from optimizer.web.jobs import Jobs
 
 from .conftest import client_for, post, wait
@@ -64,6 +65,13 @@ def test_replanning_leaves_the_current_plan_until_the_user_says_so(
         "source" in roster
     assert "relies on every rules row" in roster
     assert roster.count("proven best") >= 2
+    # and how much best practice each gives, the first thing they differ in
+    plans = [labels.fill_outcome(rec, ws.plan_folder(p))
+             for p, rec in ws.records("plans") if p in (first, second)]
+    for rec in plans:
+        met, students = rec["best_practice"]
+        assert f"best practice for {met / students:.1%} ({met:,} of " \
+            f"{students:,})" in roster
     assert "current plan the roster's first plan, as you asked when " \
         "planning" in roster
     # Only the user's word changes it, and the page says who did.
