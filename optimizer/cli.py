@@ -190,6 +190,12 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
               "inputs produce (exit 4 if not).")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pending initial assessments (CSV: assessment_id, "
+              "site, grade, due_date, areas) to share equally among the "
+              "resource specialists at each site (AB 560); writes "
+              "assessments.csv.")
 def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          authorizations: str | None,
          mapping_file: Path | None, weights_file: Path | None,
@@ -197,7 +203,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
          weight_pairs: tuple[str, ...], time_limit: float, seed: int,
          workers: int, xlsx: bool, quiet: bool, as_json: bool,
          redact: bool, from_dir: Path | None,
-         published: Path | None) -> None:
+         published: Path | None,
+         assessments_file: Path | None = None) -> None:
     """Plan case managers for ROSTER (default: the bundled sample).
 
     Example:
@@ -215,6 +222,11 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _warn(loaded.warnings)
     weights = load_weights(weights_file, mode, priority, overrides)
     params = SolverParams(time_limit, seed, workers)
+    pending = None
+    if assessments_file is not None:
+        from optimizer.inputs.assessments import load_assessments
+
+        pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
         if from_dir is not None:
             run = workflow.replan(loaded, rules, published_assignment(
@@ -227,7 +239,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
                                 redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster))
+                                roster_label=str(roster),
+                                assessments=pending)
     if run.changes is not None and not as_json:
         click.echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
@@ -475,6 +488,8 @@ def _print_comparison(rows: list[dict]) -> None:
                ("changed_vs_base", "changed\nvs base"),
                ("on_unverified_rows", "on un-\nverified\nrows"),
                ("services_shortfall", "services\nshort")]
+    if any("busiest_month" in r for r in rows):  # with meeting dates
+        columns.append(("busiest_month", "busiest\nmonth"))
     kpis.add_column("scenario", ratio=1, min_width=8)
     for _key, head in columns:
         # As wide as the longest header line: numbers never wrap.
@@ -553,12 +568,12 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
         term, sep, value = pair.partition("=")
         term = term.strip().upper()
         try:
-            if not sep or term not in ("S1", "S2", "S3", "S4"):
+            if not sep or term not in ("S1", "S2", "S3", "S4", "S5"):
                 raise ValueError
             out[term] = float(value)
         except ValueError:
             raise click.BadParameter(
-                f'"{pair}": expected TERM=VALUE with TERM one of S1-S4',
+                f'"{pair}": expected TERM=VALUE with TERM one of S1-S5',
                 param_hint="--weight") from None
     return out
 
@@ -570,10 +585,15 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
 @rules_option
 @authorizations_option
 @mapping_option
+@click.option("--weights", "weights_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Objective settings (TOML): its [calendar] table sets "
+              "the meeting period and the monthly limit (H8).")
 def check(roster: Path, assignments: Path, rules_dir: Path | None,
           authorizations: str | None,
-          mapping_file: Path | None) -> None:
-    """Audit an assignment (the optimizer's or a hand-made one) vs H1-H7.
+          mapping_file: Path | None,
+          weights_file: Path | None = None) -> None:
+    """Audit an assignment (the optimizer's or a hand-made one) vs H1-H8.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
 
@@ -591,14 +611,23 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
            *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in sheet.assignment if s not in known)
+    weights = load_weights(weights_file, None, None, {})
     result = audit(loaded.instance, rules, sheet.assignment,
-                   sheet.duplicates, unknown)
+                   sheet.duplicates, unknown,
+                   calendar=weights.calendar(loaded.instance.students))
     for v in result.violations:
         click.echo(str(v))
     t = result.terms
     click.echo(f"Soft objectives: S1 best-practice misses {t['S1']}, "
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
-               f"S4 language misses {t['S4']}")
+               f"S4 language misses {t['S4']}"
+               + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
+    busiest = max(result.busiest().items(), key=lambda kv: kv[1][1],
+                  default=None)
+    if busiest is not None:
+        cm, (period, n) = busiest
+        click.echo(f"Busiest month: {n} IEP meetings held by {cm} in "
+                   f"{period}")
     k = result.kpis
     # S1 counts misses among students with a case manager on the roster,
     # so "Best practice N/M" counts over the same students.
@@ -621,7 +650,10 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
         for rule, n in sorted(tally.items()):
             click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
-    click.echo("Compliant: every hard rule (H1-H7) holds.")
+    click.echo("Compliant: every hard rule (H1-H7"
+               + (", H8" if result.calendar and
+                  result.calendar.max_per_month else "")
+               + ") holds.")
 
 
 @main.command()

@@ -6,6 +6,7 @@ Excel rows into these models; ``rules`` judges pairs of them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,6 +69,12 @@ class Student(BaseModel):
         default=None, description="The family's home language"
     )
     weight: float = Field(default=1.0, ge=0, description="Workload weight")
+    annual_review_date: date | None = Field(
+        default=None, description="Date of the next annual IEP review"
+    )
+    reevaluation_date: date | None = Field(
+        default=None, description="Date of the next reevaluation"
+    )
 
     @model_validator(mode="after")
     def _alt_placement_needs_low_incidence_and_secondary(self) -> Student:
@@ -135,6 +142,21 @@ class Staff(BaseModel):
             return False
         want = language.strip().casefold()
         return any(lang.strip().casefold() == want for lang in self.languages)
+
+
+class Assessment(BaseModel):
+    """A pending initial assessment (AB 560): assigned to a resource
+    specialist (or a kind the district names) at the site."""
+
+    model_config = _FROZEN
+
+    assessment_id: str = Field(min_length=1,
+                               description="Student or referral id")
+    site: SiteCode = Field(min_length=1, description="School site code")
+    grade: Grade = Field(description="PK, TK, K, 1-12 or A")
+    due_date: date = Field(description="Date the assessment is due")
+    areas: tuple[str, ...] = Field(default=(),
+                                   description="Areas to assess")
 
 
 class Instance(BaseModel):

@@ -9,6 +9,7 @@ from optimizer.objectives import (
     TERM_NAMES,
     ObjectiveWeights,
     Seat,
+    busiest_after,
     move_deltas,
 )
 from optimizer.rules import (
@@ -66,6 +67,9 @@ class Alternative:
     full: bool = False  # eligible but at the cap (H6)
     # (staff_id, utilization before, after) of the two whose load changes
     utilization: tuple[tuple[str, float, float], ...] = ()
+    # With meeting dates: (staff_id, (busiest period, meetings) before,
+    # after) of the two whose meetings change (S5).
+    busiest: tuple[tuple[str, tuple[str, int], tuple[str, int]], ...] = ()
 
     @property
     def eligible(self) -> bool:
@@ -114,6 +118,11 @@ def explain_student(instance: Instance, rules: RuleSet,
              for cid, (n, wl, cap) in checked.loads.items()}
     alternatives = []
     elsewhere = 0
+    calendar = checked.calendar
+    periods = calendar.periods(s) if calendar is not None else None
+    held: dict[str, dict[str, int]] = {}
+    for (cm, period), n in (checked.meetings or {}).items():
+        held.setdefault(cm, {})[period] = n
     for c in instance.staff:
         if c.staff_id == current:
             continue
@@ -130,14 +139,21 @@ def explain_student(instance: Instance, rules: RuleSet,
         util: tuple[tuple[str, float, float], ...] = ()
         if not reasons and line.check is not None:
             deltas = move_deltas(
-                units, Seat(c.staff_id, check, *loads[c.staff_id][1:]),
-                Seat(current, line.check, *loads[current][1:]),
-                s.prior_case_manager, line.prior_allowed)
+                units, Seat(c.staff_id, check, *loads[c.staff_id][1:],
+                            held.get(c.staff_id, {})),
+                Seat(current, line.check, *loads[current][1:],
+                     held.get(current, {})),
+                s.prior_case_manager, line.prior_allowed, periods)
             full = loads[c.staff_id][0] >= loads[c.staff_id][2]
             util = (_utilization(c.staff_id, loads, units),
                     _utilization(current, loads, -units))
+        busy = () if periods is None or deltas is None else (
+            (c.staff_id, *busiest_after(held.get(c.staff_id, {}), periods,
+                                        1)),
+            (current, *busiest_after(held.get(current, {}), periods, -1)))
         alternatives.append(Alternative(c.staff_id, c.name, check.relation,
-                                        tuple(reasons), deltas, full, util))
+                                        tuple(reasons), deltas, full, util,
+                                        busy))
     alternatives.sort(key=lambda a: (not a.eligible, a.full,
                                      sorted((a.deltas or {}).items()),
                                      a.staff_id))
@@ -157,6 +173,18 @@ def _utilization(staff_id, loads, units: int) -> tuple[str, float, float]:
     return staff_id, load / cap, (load + units) / cap
 
 
+def busiest_text(changes) -> str:
+    """``"T0002 busiest 2026-09: 6 -> 7, T0001 busiest 2027-04: 8 -> 7"``:
+    what a move does to each case manager's busiest month (S5)."""
+    def one(sid, before, after):
+        if before == after:
+            return f"{sid} busiest {before[0] or '-'}: {before[1]} (same)"
+        return (f"{sid} busiest {before[0] or '-'}: {before[1]} -> "
+                f"{after[0]}: {after[1]}" if before[0] != after[0] else
+                f"{sid} busiest {before[0]}: {before[1]} -> {after[1]}")
+    return ", ".join(one(*c) for c in changes)
+
+
 def utilization_text(changes) -> str:
     """``"T0002 64% -> 68%, T0001 70% -> 66%"``: what S2 means."""
     return ", ".join(f"{sid} {a:.0%} -> {b:.0%}" for sid, a, b in changes)
@@ -171,7 +199,10 @@ def deciding_term(deltas: dict[str, int], weights: ObjectiveWeights,
     priority-then-weights mode).
     """
     if weights.mode == "priority":
-        return next((t for t in weights.priority if deltas[t] > 0), None)
+        order = [*weights.priority, *(["S5"] if "S5" in deltas
+                                      and "S5" not in weights.priority
+                                      else [])]
+        return next((t for t in order if deltas.get(t, 0) > 0), None)
     if weights.mode == "priority-then-weights" and deltas["S1"]:
         return "S1" if deltas["S1"] > 0 else None
     cost = {t: v for t, v in weights.weighted_costs(deltas, scale).items()
@@ -231,6 +262,7 @@ def _continuity_text(line: StudentLine, alt: Alternative | None,
         "S2": utilization_text(alt.utilization),
         "S3": "another student's continuity would be lost",
         "S4": f"{prior} does not speak {line.student.home_language}",
+        "S5": busiest_text(alt.busiest),
     }[term]
     terms = ", ".join(f"{t} {v:+d}" for t, v in alt.deltas.items())
     return head + (f"{TERM_NAMES[term]} ({term}) decided: {why} "

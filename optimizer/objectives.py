@@ -11,6 +11,15 @@ The soft terms, all computed from a plan alone (see ``verify``):
 - S3 continuity: students whose allowed prior case manager is not kept.
 - S4 language: students with a home language other than English whose
   case manager does not speak it.
+- S5 meeting calendar (only when the roster has IEP meeting dates): the
+  sum over case managers and months (or weeks, ``[calendar] period``) of
+  ``meetings**2``, the meetings a case manager holds in that month for
+  the students they case-manage (each distinct annual-review or
+  reevaluation date is one meeting). Like S2, its minimum spreads the
+  year's meetings evenly. ``[calendar] max_meetings_per_month`` is the
+  district's hard limit (H8) on one case manager's meetings in a month.
+  Without dates there is no S5 and no H8: the levels, and so the plan,
+  are exactly those of a roster without the columns.
 
 A last level, after S1-S4, when a plan has a reference (the base plan of
 a comparison, the published plan of ``plan --from``):
@@ -27,20 +36,26 @@ a comparison, the published plan of ``plan --from``):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from math import gcd
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optimizer.rules import PairCheck
+from optimizer.vocab import PROVIDES
 
 TERMS: tuple[str, ...] = ("S1", "S2", "S3", "S4")
+# The meeting-calendar term: a level of its own only with meeting dates.
+CALENDAR = "S5"
 TERM_NAMES: dict[str, str] = {
     "S1": "best practice",
     "S2": "caseload balance",
     "S3": "continuity",
     "S4": "language",
+    "S5": "meeting calendar",
     "R": "changes vs reference",
 }
 # The closeness term's id; it is never weighted, only solved last.
@@ -111,6 +126,84 @@ def balance_change(coefficient: int, load: int, delta: int) -> int:
     return coefficient * ((load + delta) ** 2 - load ** 2)
 
 
+# ------------------------------------------------- S5, the meeting calendar
+
+PERIODS = ("month", "week")
+
+
+def meeting_dates(student) -> tuple[date, ...]:
+    """The student's IEP meetings this year: the annual review and the
+    reevaluation, one meeting when both fall on the same day."""
+    days = {d for d in (student.annual_review_date,
+                        student.reevaluation_date) if d is not None}
+    return tuple(sorted(days))
+
+
+def period_of(day: date, period: str) -> str:
+    """The month (``2026-09``) or ISO week (``2026-W37``) of a date."""
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def meeting_periods(student, period: str = "month") -> tuple[str, ...]:
+    """The period of each of the student's meetings (a period twice when
+    two meetings fall in it)."""
+    return tuple(period_of(d, period) for d in meeting_dates(student))
+
+
+def has_meeting_dates(students: Iterable) -> bool:
+    """Whether any student has a meeting date (then S5 exists)."""
+    return any(s.annual_review_date is not None
+               or s.reevaluation_date is not None for s in students)
+
+
+def calendar_term(meetings: Iterable[int]) -> int:
+    """S5: the sum of squares of the meetings each case manager holds in
+    each period (``meetings``: one count per case manager and period)."""
+    return sum(m * m for m in meetings)
+
+
+def calendar_change(meetings: int, delta: int) -> int:
+    """Change in S5 when one case manager's meetings in one period move
+    from ``meetings`` by ``delta``."""
+    return (meetings + delta) ** 2 - meetings ** 2
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """How S5 and H8 read the dates: the balancing period and the
+    district's monthly limit (None: no limit)."""
+
+    period: str = "month"
+    max_per_month: int | None = None
+
+    def periods(self, student) -> tuple[str, ...]:
+        return meeting_periods(student, self.period)
+
+    def months(self, student) -> tuple[str, ...]:
+        return meeting_periods(student, "month")
+
+    def key(self, student) -> tuple:
+        """What makes two students alike for S5 and H8."""
+        return (self.periods(student),
+                self.months(student) if self.max_per_month is not None
+                and self.period != "month" else ())
+
+
+def meeting_counts(pairs: Iterable[tuple[str, object]], calendar: Calendar,
+                   months: bool = False) -> dict[tuple[str, str], int]:
+    """Meetings per (case manager, period): ``pairs`` are (case manager,
+    student); with ``months`` per calendar month (H8's count)."""
+    out: dict[tuple[str, str], int] = {}
+    for cm, student in pairs:
+        for p in (calendar.months(student) if months
+                  else calendar.periods(student)):
+            out[cm, p] = out.get((cm, p), 0) + 1
+    return out
+
+
 @dataclass(frozen=True)
 class Seat:
     """A case manager as one student sees them: the pair's judgement, and
@@ -120,11 +213,41 @@ class Seat:
     check: PairCheck
     load: int
     cap: int
+    # With meeting dates: the case manager's meetings per period (S5).
+    meetings: Mapping[str, int] | None = None
+
+
+def meetings_change(meetings: Mapping[str, int], periods: tuple[str, ...],
+                    sign: int) -> int:
+    """Change in one case manager's S5 when a student whose meetings
+    fall in ``periods`` joins (``sign`` 1) or leaves (-1)."""
+    added: dict[str, int] = {}
+    for p in periods:
+        added[p] = added.get(p, 0) + 1
+    return sum(calendar_change(meetings.get(p, 0), sign * k)
+               for p, k in added.items())
+
+
+def busiest_after(meetings: Mapping[str, int], periods: tuple[str, ...],
+                  sign: int) -> tuple[tuple[str, int], tuple[str, int]]:
+    """A case manager's busiest period (earliest of equals) and its
+    meetings, before and after a student with meetings in ``periods``
+    joins (``sign`` 1) or leaves (-1)."""
+    after = dict(meetings)
+    for p in periods:
+        after[p] = after.get(p, 0) + sign
+
+    def top(m: Mapping[str, int]) -> tuple[str, int]:
+        return min(((p, n) for p, n in m.items()),
+                   key=lambda pn: (-pn[1], pn[0]), default=("", 0))
+    return top(meetings), top(after)
 
 
 def move_deltas(units: int, to: Seat, origin: Seat | None,
-                prior: str | None, prior_allowed: bool) -> dict[str, int]:
-    """Change of S1-S4 when one student (``units`` of load) goes to ``to``.
+                prior: str | None, prior_allowed: bool,
+                periods: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Change of S1-S4 when one student (``units`` of load) goes to ``to``
+    (and of S5 when ``periods``, the student's meetings, are given).
 
     ``origin`` is the case manager the student leaves (None for a student
     not yet placed, as in mid-year placement); everyone else stays. The
@@ -143,6 +266,11 @@ def move_deltas(units: int, to: Seat, origin: Seat | None,
         deltas["S3"] -= continuity_loss(prior_allowed, origin.staff_id,
                                         prior)
         deltas["S4"] -= language_miss(origin.check)
+    if periods is not None:
+        deltas[CALENDAR] = meetings_change(to.meetings or {}, periods, 1)
+        if origin is not None:
+            deltas[CALENDAR] += meetings_change(origin.meetings or {},
+                                                periods, -1)
     return deltas
 Mode = Literal["priority-then-weights", "weights", "priority"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -163,22 +291,60 @@ class ObjectiveWeights(BaseModel):
     S2: float = Field(default=1.0, ge=0, description="Per unit of sum l^2/cap")
     S3: float = Field(default=0.5, ge=0, description="Per continuity loss")
     S4: float = Field(default=0.3, ge=0, description="Per language miss")
+    S5: float = Field(default=0.1, ge=0,
+                      description="Per unit of sum of meetings^2 (S5)")
     priority: tuple[str, ...] = Field(
         default=("S1", "S3", "S2", "S4"),
         description="Order for mode = priority",
     )
+    calendar_period: Literal["month", "week"] = Field(
+        default="month", description="S5 balances meetings per period")
+    max_meetings_per_month: int | None = Field(
+        default=None, ge=1,
+        description="H8: most meetings one case manager holds in a month")
+    assessment_kinds: tuple[str, ...] = Field(
+        default=("RSP",),
+        description="AB 560: who takes pending initial assessments")
+    assessment_max_difference: int = Field(
+        default=1, ge=0,
+        description="AB 560: most assessments one person at a site may "
+        "have beyond another (1: equal shares, within one)")
 
     @field_validator("priority")
     @classmethod
     def _priority_is_a_permutation_of_terms(cls, v: tuple[str, ...]):
         v = tuple(t.upper() for t in v)
-        # Each term once: a shorter list would drop terms silently.
-        if len(v) != len(set(v)) or set(v) != set(TERMS):
+        # Each term once: a shorter list would drop terms silently. S5
+        # may be listed; unlisted, it comes last.
+        if len(v) != len(set(v)) or set(v) - {CALENDAR} != set(TERMS):
             raise ValueError(
                 "priority must list distinct terms from S1, S2, S3, S4, "
-                "each of them once"
+                "each of them once (and S5, the meeting calendar, "
+                "if wanted elsewhere than last)"
             )
         return v
+
+    @field_validator("assessment_kinds")
+    @classmethod
+    def _kinds_are_known(cls, v: tuple[str, ...]):
+        v = tuple(k.strip().upper() for k in v)
+        unknown = [k for k in v if k not in PROVIDES]
+        if unknown or not v:
+            raise ValueError(
+                f"assessment_kinds must name kinds of staff from "
+                f"{', '.join(PROVIDES)}; got {', '.join(unknown) or 'none'}")
+        return v
+
+    # The settings of S5 and H8, left out of summary.json without dates.
+    CALENDAR_FIELDS: ClassVar[tuple[str, ...]] = (
+        "S5", "calendar_period", "max_meetings_per_month",
+        "assessment_kinds", "assessment_max_difference")
+
+    def calendar(self, students: Iterable) -> Calendar | None:
+        """S5 and H8's settings when the roster has meeting dates."""
+        if not has_meeting_dates(students):
+            return None
+        return Calendar(self.calendar_period, self.max_meetings_per_month)
 
     def weighted_costs(self, deltas: dict[str, int],
                        weight_scale: int) -> dict[str, float]:
@@ -187,31 +353,40 @@ class ObjectiveWeights(BaseModel):
         ``weight_scale**2 * BALANCE_SCALE``; the others are scaled up)."""
         unit = weight_scale ** 2 * BALANCE_SCALE
         return {t: getattr(self, t) * deltas[t] * (1 if t == "S2" else unit)
-                for t in TERMS}
+                for t in (*TERMS, CALENDAR) if t in deltas}
 
-    def levels(self, weight_scale: int, closest: bool = False
-               ) -> list[dict[str, int]]:
+    def levels(self, weight_scale: int, closest: bool = False,
+               calendar: bool = False) -> list[dict[str, int]]:
         """Integer objective levels, solved in order (lexicographically).
 
         ``weight_scale`` is the integer scale of student weights; S2 is
         in units of ``weight_scale**2 * BALANCE_SCALE`` per unit of
         ``sum load**2 / cap``, so the other terms are scaled to match.
         With ``closest`` (a reference plan is given), R is the last level.
+        With ``calendar`` (the roster has meeting dates), S5 is weighed
+        with S2-S4 (or takes its place in the priority order).
         """
         tail = [{REFERENCE: 1}] if closest else []
-        return self._levels(weight_scale) + tail
+        return self._levels(weight_scale, calendar) + tail
 
-    def _levels(self, weight_scale: int) -> list[dict[str, int]]:
+    def _levels(self, weight_scale: int, calendar: bool
+                ) -> list[dict[str, int]]:
         if self.mode == "priority":
-            return [{t: 1} for t in self.priority]
+            order = [t for t in self.priority if calendar or t != CALENDAR]
+            if calendar and CALENDAR not in order:
+                order.append(CALENDAR)
+            return [{t: 1} for t in order]
         unit = weight_scale**2 * BALANCE_SCALE
         raw = {
             "S1": round(self.S1 * 1000 * unit),
             "S2": round(self.S2 * 1000),
             "S3": round(self.S3 * 1000 * unit),
             "S4": round(self.S4 * 1000 * unit),
+            CALENDAR: round(self.S5 * 1000 * unit),
         }
         terms = ["S2", "S3", "S4"] if self.mode != "weights" else list(TERMS)
+        if calendar:
+            terms.append(CALENDAR)
         combined = {t: raw[t] for t in terms if raw[t] > 0}
         divisor = 0
         for v in combined.values():

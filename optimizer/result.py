@@ -69,6 +69,18 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class MeetingOverload:
+    """A month whose IEP meetings the eligible case managers cannot hold
+    within the district's monthly limit (H8)."""
+
+    month: str  # 2026-09
+    student_ids: tuple[str, ...]  # students with meetings that month
+    staff: tuple[tuple[str, str], ...]  # (id, name) who may take them
+    meetings: int  # the students' meetings that month
+    places: int  # the case managers' limit, all together
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Why no plan satisfies the hard rules."""
 
@@ -76,10 +88,12 @@ class Diagnosis:
     shortfalls: tuple[CapacityShortfall, ...] = ()
     notes: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    meetings: tuple[MeetingOverload, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.no_candidates or self.shortfalls or self.notes)
+        return not (self.no_candidates or self.shortfalls or self.notes
+                    or self.meetings)
 
     @property
     def num_students_without_case_manager(self) -> int:

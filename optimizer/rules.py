@@ -45,6 +45,9 @@ RULE_SOURCES: dict[str, str] = {
     "H5": "CTC Case Management guidance",
     "H6": "EC 56362(c) and the district caseload table",
     "H7": "district practice",
+    "H8": "district setting max_meetings_per_month",
+    "A1": "AB 560 (2025) and the district's assessment_kinds",
+    "A2": "AB 560 (2025): equal shares unless collectively bargained",
 }
 RULE_TITLES: dict[str, str] = {
     "H1": "exactly one case manager per student",
@@ -54,6 +57,9 @@ RULE_TITLES: dict[str, str] = {
     "H5": "a service the case manager provides is authorized",
     "H6": "caseload within the cap",
     "H7": "the student's grade is within the case manager's grades",
+    "H8": "IEP meetings per month within the district's limit",
+    "A1": "an assessment goes to a named kind at its site and grade",
+    "A2": "initial assessments shared equally at each site",
 }
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

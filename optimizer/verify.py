@@ -13,11 +13,16 @@ from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student, weight_scale
 from optimizer.objectives import (
+    CALENDAR,
     REFERENCE,
+    Calendar,
     balance_term,
     best_practice_miss,
+    calendar_term,
     continuity_loss,
+    has_meeting_dates,
     language_miss,
+    meeting_counts,
     reference_change,
 )
 from optimizer.rules import (
@@ -115,6 +120,18 @@ class Audit:
     terms: dict[str, int]
     kpis: Kpis
     loads: dict[str, tuple[int, float, int]] = field(default_factory=dict)
+    # With meeting dates: meetings per (case manager, period), S5's counts.
+    meetings: dict[tuple[str, str], int] | None = None
+    calendar: Calendar | None = None
+
+    def busiest(self) -> dict[str, tuple[str, int]]:
+        """Each case manager's busiest period (earliest of equals) and its
+        meetings; empty without dates."""
+        out: dict[str, tuple[str, int]] = {}
+        for (cm, period), n in sorted((self.meetings or {}).items()):
+            if cm not in out or n > out[cm][1]:
+                out[cm] = (period, n)
+        return out
 
     @property
     def compliant(self) -> bool:
@@ -231,13 +248,16 @@ def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
           unknown_students: list[str] | None = None,
-          reference: dict[str, str] | None = None) -> Audit:
-    """Check ``assignment`` (student_id -> staff_id) against H1-H7.
+          reference: dict[str, str] | None = None,
+          calendar: Calendar | None = None) -> Audit:
+    """Check ``assignment`` (student_id -> staff_id) against H1-H8.
 
     ``duplicates`` and ``unknown_students`` describe problems of a
     hand-made file that a dict cannot hold (H1). With a ``reference``
     plan (student -> case manager), the terms include R: the students
-    whose case manager differs from it.
+    whose case manager differs from it. With meeting dates, the terms
+    include S5 (counted per ``calendar``'s period, by month when None)
+    and H8 is checked when ``calendar`` sets a limit.
     """
     staff = instance.staff_by_id()
     violations: list[Violation] = []
@@ -294,13 +314,43 @@ def audit(instance: Instance, rules: RuleSet,
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
                 f"the cap of {cap}"))
     terms = tally.terms(instance, caps, load_units)
+    meetings = None
+    if has_meeting_dates(instance.students):
+        calendar = calendar or Calendar()
+        meetings, over = _calendar(instance, assignment, calendar)
+        terms[CALENDAR] = calendar_term(meetings.values())
+        violations += over
+    else:
+        calendar = None
     if reference is not None:
         terms[REFERENCE] = sum(
             reference_change(assignment.get(s.student_id) or None,
                              reference.get(s.student_id))
             for s in instance.students)
     return Audit(violations, lines, terms,
-                 kpis(instance, rules, tally, loads), loads)
+                 kpis(instance, rules, tally, loads), loads, meetings,
+                 calendar)
+
+
+def _calendar(instance: Instance, assignment: dict[str, str | None],
+              calendar: Calendar
+              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), and H8's violations."""
+    staff = instance.staff_by_id()
+    placed = [(assignment[s.student_id], s) for s in instance.students
+              if assignment.get(s.student_id) in staff]
+    meetings = meeting_counts(placed, calendar)
+    over: list[Violation] = []
+    if calendar.max_per_month is not None:
+        limit = calendar.max_per_month
+        for (cm, month), n in sorted(meeting_counts(
+                placed, calendar, months=True).items()):
+            if n > limit:
+                over.append(Violation(
+                    "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
+                    f"meetings in {month}, over the district's limit of "
+                    f"{limit} a month"))
+    return meetings, over
 
 
 class _Tally:
@@ -395,3 +445,40 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
         authorizations=rules.authorization_mode,
         utilization_by_kind=utilization,
     )
+
+
+def audit_assessments(assessments, staff: tuple[Staff, ...],
+                      assignment: dict[str, str], kinds: tuple[str, ...],
+                      max_difference: int) -> list[Violation]:
+    """AB 560's assignment checked from the files alone: each assessment
+    with a person of the named kinds at its site and grade (A1), and at
+    every site the people who may take its assessments within
+    ``max_difference`` of one another (A2)."""
+    by_id = {c.staff_id: c for c in staff}
+    out: list[Violation] = []
+    count: Counter[str] = Counter(assignment.values())
+    pools: dict[str, set[str]] = defaultdict(set)
+    for a in assessments:
+        able = {c.staff_id for c in staff if c.kind in kinds
+                and c.serves_site(a.site) and a.grade in c.grades}
+        pools[a.site] |= able
+        who = assignment.get(a.assessment_id)
+        if not able:
+            continue  # reported as unassignable, not as a violation
+        if who not in able:
+            name = by_id[who].name if who in by_id else who
+            out.append(Violation(
+                "A1", a.assessment_id, who,
+                f"{name or 'nobody'} is not one of the "
+                f"{'/'.join(kinds)} staff serving site {a.site}, grade "
+                f"{a.grade}"))
+    for site, pool in sorted(pools.items()):
+        if not pool:
+            continue
+        shares = {p: count[p] for p in pool}
+        if max(shares.values()) - min(shares.values()) > max_difference:
+            words = ", ".join(f"{p} {n}" for p, n in sorted(shares.items()))
+            out.append(Violation(
+                "A2", None, None, f"at site {site} the assessments are "
+                f"shared {words}: more than {max_difference} apart"))
+    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from optimizer import midyear
 from optimizer.coverage import Coverage, service_coverage
-from optimizer.domain import Instance
+from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
@@ -51,7 +51,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          title: str = "Case-manager plan",
          solve_on: Instance | None = None, roster_label: str = "",
          against: report_html.Against | None = None,
-         reference: dict[str, str] | None = None) -> PlanRun:
+         reference: dict[str, str] | None = None,
+         assessments: list[Assessment] | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -74,14 +75,21 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     checked = None
     if result.has_plan:
         checked = audit(instance, rules, dict(result.assignment),
-                        reference=reference)
+                        reference=reference,
+                        calendar=weights.calendar(instance.students))
         if checked.violations:
             raise AssertionError(
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
         rows = tables.assignments_rows(checked, instance, rules, rename)
         files["assignments.csv"] = tables.csv_text(rows)
+        if assessments is not None:  # their meetings join the calendar
+            files["assessments.csv"] = _assessments(
+                instance, weights, checked, assessments, warnings, rename)
         files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
+        meetings = tables.meetings_csv(checked, instance)
+        if meetings is not None:  # with IEP meeting dates only
+            files["meetings.csv"] = meetings
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
     summary = tables.summary(result, checked, input_hash=input_hash,
@@ -112,6 +120,60 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             files, {"assignments.csv": rows})
     return PlanRun(result, checked, files, warnings, coverage=cov,
                    coverage_fixes=fixes)
+
+
+def _assessments(instance: Instance, weights: ObjectiveWeights,
+                 checked: Audit, assessments: list[Assessment],
+                 warnings: list[str], rename) -> str:
+    """AB 560: share the pending initial assessments (a small assignment
+    after the plan, ``solver.assessments``), re-check it, and add each
+    assessment's initial IEP meeting to the calendar (meetings.csv)."""
+    from optimizer.objectives import Calendar, meeting_counts, period_of
+    from optimizer.solver.assessments import assign_assessments
+    from optimizer.verify import audit_assessments
+
+    calendar = checked.calendar or Calendar(
+        weights.calendar_period, weights.max_meetings_per_month)
+    kinds = weights.assessment_kinds
+    placed = [(line.staff.staff_id, line.student) for line in checked.lines
+              if line.staff is not None]
+    try:
+        shared = assign_assessments(
+            assessments, instance.staff, kinds,
+            weights.assessment_max_difference, checked.meetings or {},
+            calendar.period, limit=calendar.max_per_month,
+            months=meeting_counts(placed, calendar, months=True))
+    except ValueError as exc:
+        raise InputError([Problem("assessments", None,
+                                  "assessment_max_difference",
+                                  str(weights.assessment_max_difference),
+                                  str(exc))]) from None
+    broken = audit_assessments(assessments, instance.staff,
+                               shared.assignment, kinds,
+                               weights.assessment_max_difference)
+    if broken:
+        raise AssertionError("the assessments' assignment fails the "
+                             "checker: " + "; ".join(map(str, broken)))
+    for a in shared.unassignable:
+        warnings.append(f"assessment {a.assessment_id}: nobody of the "
+                        f"kinds {', '.join(kinds)} serves site {a.site}, "
+                        f"grade {a.grade}; it is left unassigned")
+    meetings = dict(checked.meetings or {})
+    for a in assessments:
+        who = shared.assignment.get(a.assessment_id)
+        if who is not None:
+            key = (who, period_of(a.due_date, calendar.period))
+            meetings[key] = meetings.get(key, 0) + 1
+    checked.meetings, checked.calendar = meetings, calendar
+    names = {c.staff_id: c.name for c in instance.staff}
+    rows = [["assessment_id", "site", "grade", "due_date", "areas",
+             "staff_id", "name"]]
+    for a in assessments:
+        who = shared.assignment.get(a.assessment_id, "")
+        rows.append([rename(a.assessment_id) if rename else a.assessment_id,
+                     a.site, a.grade, a.due_date.isoformat(),
+                     ";".join(a.areas), who, names.get(who, "")])
+    return tables.csv_text(rows)
 
 
 def service_report(instance: Instance, rules: RuleSet) -> list[str]:

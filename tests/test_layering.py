@@ -106,7 +106,7 @@ def test_core_imports_only_core(name):
 def test_pure_core_uses_stdlib_and_pydantic_only(name):
     allowed = {"__future__", "pydantic", "optimizer", "typing", "math",
                "dataclasses", "functools", "collections", "enum",
-               "itertools", "operator"}
+               "itertools", "operator", "datetime"}
     assert imports(PACKAGE / f"{name}.py") <= allowed
 
 

@@ -138,14 +138,16 @@ _VALIDATED = ("grade", "primary_disability", "secondary_disability",
               "support_level", "setting", "services",
               "alt_placement_secondary", "weight")
 _OPTIONAL_TEXT = ("teacher_of_record", "prior_case_manager",
-                  "home_language")
+                  "home_language", "annual_review_date",
+                  "reevaluation_date")
 _STUDENT = Builder(Student)
 # The fields clean_students builds, in order; a Student with other
 # fields is read row by row until it learns them.
 _BUILT = ("student_id", "site", "grade", "primary_disability",
           "secondary_disability", "support_level", "setting", "services",
           "alt_placement_secondary", "teacher_of_record",
-          "prior_case_manager", "home_language", "weight")
+          "prior_case_manager", "home_language", "weight",
+          "annual_review_date", "reevaluation_date")
 
 
 def clean_students(table: Table, columns: Sequence[Column],
@@ -176,7 +178,7 @@ def clean_students(table: Table, columns: Sequence[Column],
     shared = [tuple(s.__dict__[n] for n in _VALIDATED) for s in valid]
     make = _STUDENT.make
     students = []
-    for sid, site, k, tor, prior, lang in zip(
+    for sid, site, k, tor, prior, lang, review, reeval in zip(
             cols["student_id"], cols["site"], which,
             *(cols[n] for n in _OPTIONAL_TEXT)):
         fields_set = {"student_id", "site", *given[k]}
@@ -192,6 +194,14 @@ def clean_students(table: Table, columns: Sequence[Column],
             lang = None
         else:
             fields_set.add("home_language")
+        if review is MISSING:
+            review = None
+        else:
+            fields_set.add("annual_review_date")
+        if reeval is MISSING:
+            reeval = None
+        else:
+            fields_set.add("reevaluation_date")
         grade, primary, secondary, level, setting, services, alt, weight \
             = shared[k]
         students.append(make({
@@ -201,7 +211,8 @@ def clean_students(table: Table, columns: Sequence[Column],
             "setting": setting, "services": services,
             "alt_placement_secondary": alt, "teacher_of_record": tor,
             "prior_case_manager": prior, "home_language": lang,
-            "weight": weight}, fields_set))
+            "weight": weight, "annual_review_date": review,
+            "reevaluation_date": reeval}, fields_set))
     if extra_pos:
         by_column = table.cell_columns()
         extra = list(zip(*(by_column[p] for p in extra_pos)))

@@ -270,3 +270,30 @@ def weight(text: str) -> float:
         raise ValueError(f'expected a workload weight from 0 to '
                          f'{MAX_WEIGHT}, got "{text}"')
     return value
+
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_US_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def meeting_date(text: str):
+    """An IEP meeting date: ISO ``2026-09-15`` (as workbooks are read,
+    a date cell too) or SEIS's ``9/15/2026`` (month/day/year)."""
+    import datetime as dt
+
+    raw = text.strip()
+    iso, us = _ISO_DAY.match(raw), _US_DAY.match(raw)
+    if iso:
+        y, m, d = (int(x) for x in iso.groups())
+    elif us:
+        m, d, y = (int(x) for x in us.groups())
+    else:
+        raise ValueError(f'expected a date such as 2026-09-15 or '
+                         f'9/15/2026, got "{raw}"')
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        raise ValueError(f'"{raw}" is not a calendar date') from None
+    if not 2000 <= day.year <= 2100:
+        raise ValueError(f'"{raw}" is not a date of a planning year')
+    return day

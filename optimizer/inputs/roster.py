@@ -45,6 +45,8 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("prior_case_manager", False),
     Column("home_language", False),
     Column("weight", False, parse.weight),
+    Column("annual_review_date", False, parse.meeting_date),
+    Column("reevaluation_date", False, parse.meeting_date),
 )
 STAFF_COLUMNS: tuple[Column, ...] = (
     Column("staff_id", True, parse.identifier),

@@ -1,7 +1,8 @@
 """What-if scenarios: a TOML file of changes applied to a base roster.
 
 A scenario names a base roster (relative to the file) and changes: add,
-remove or update staff; add or remove students; pin a student to a case
+remove or update staff; add, remove or update students (e.g. move a
+student's IEP meeting dates); pin a student to a case
 manager; forbid a pair; change objective settings or the
 ``authorizations`` setting (``all`` or ``verified-only``). Every problem in a
 scenario file is reported at once, naming the file, the key and the value.
@@ -26,6 +27,10 @@ Example::
     [[update_staff]]
     staff_id = "T0001"
     max_caseload = 32
+
+    [[update_students]]
+    student_id = "100001"
+    annual_review_date = "2026-11-10"
 
     [objective]
     mode = "priority"
@@ -57,7 +62,7 @@ from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",
         "update_staff", "add_students", "remove_students", "pins", "forbid",
-        "objective", "authorizations"}
+        "objective", "authorizations", "update_students"}
 OBJECTIVE_KEYS = {"mode", "priority", "weights"}
 
 
@@ -105,7 +110,8 @@ def load_scenario(path: Path | str) -> Scenario:
         problems.append(Problem(file, None, "objective", str(objective),
                                 "expected [objective] with mode, priority "
                                 "and a weights table { S3 = 2.0 }"))
-    for key in ("add_staff", "update_staff", "add_students"):
+    for key in ("add_staff", "update_staff", "add_students",
+                "update_students"):
         if key in data and not (isinstance(data[key], list) and all(
                 isinstance(x, dict) for x in data[key])):
             problems.append(Problem(file, None, key, None,
@@ -272,6 +278,21 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         if students.pop(sid, None) is None:
             problems.append(_unknown(file, "remove_students", "student_id",
                                      sid, list(students)))
+    for record in data.get("update_students", []):
+        # e.g. a student's IEP meeting dates moved (S5, H8)
+        sid = str(next((v for k, v in record.items()
+                        if match_key(k, ["student_id"])[0]), ""))
+        values = _parse_record(record, STUDENT_COLUMNS, file,
+                               "update_students", problems)
+        if sid not in students:
+            problems.append(_unknown(file, "update_students.student_id",
+                                     "student_id", sid, list(students)))
+            continue
+        try:
+            students[sid] = Student(**{**dict(students[sid]), **values})
+        except ValidationError as exc:
+            problems += validation_problems(
+                file, None, exc.errors(), key="update_students")
     extras = dict(base.extras)
     for record in data.get("add_students", []):
         values = _parse_record(record, STUDENT_COLUMNS, file,
@@ -301,7 +322,8 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         forbidden.add((str(sid), str(cid)))
     if problems:
         raise InputError(problems)
-    kept = [s for s in base.students if s.student_id in students]
+    kept = [students[s.student_id] for s in base.students
+            if s.student_id in students]
     added = [s for sid, s in students.items()
              if sid not in {b.student_id for b in base.students}]
     return base.replace(

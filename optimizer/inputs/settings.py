@@ -13,7 +13,13 @@ from optimizer.inputs.tables import match_key, validation_problems
 from optimizer.objectives import ObjectiveWeights
 from optimizer.rules import AUTHORIZATION_MODES, RuleSet
 
-SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations"]
+SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations",
+                 "calendar"]
+# The [calendar] table: S5's period and H8's limit (ObjectiveWeights).
+CALENDAR_KEYS = {"period": "calendar_period",
+                 "max_meetings_per_month": "max_meetings_per_month",
+                 "assessment_kinds": "assessment_kinds",
+                 "assessment_max_difference": "assessment_max_difference"}
 
 
 def load_weights_file(path: Path | str) -> dict[str, Any]:
@@ -47,6 +53,7 @@ def load_weights(path: Path | None, mode: str | None,
             raise InputError(problems)
         data.update({k: raw[k] for k in ("mode", "priority") if k in raw})
         data.update(raw.get("weights", {}))
+        data.update(_calendar_table(raw.get("calendar", {}), file))
     if mode:
         data["mode"] = mode
     if priority:
@@ -63,6 +70,25 @@ def load_weights(path: Path | None, mode: str | None,
         where = file if path is not None else "command line"
         raise InputError(validation_problems(where, None, exc.errors(),
                                              key="")) from None
+
+
+def _calendar_table(table: Any, file: str) -> dict[str, Any]:
+    """The ``[calendar]`` table as ObjectiveWeights fields."""
+    if not isinstance(table, dict):
+        raise InputError([Problem(file, None, "calendar", str(table),
+                                  "expected a [calendar] table")])
+    out, problems = {}, []
+    for key, value in table.items():
+        name, hint = match_key(key, list(CALENDAR_KEYS))
+        if name is None:
+            problems.append(Problem(file, None, f"calendar.{key}", None,
+                                    f"unknown key{hint}; keys: "
+                                    + ", ".join(CALENDAR_KEYS)))
+        else:
+            out[CALENDAR_KEYS[name]] = value
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def scenario_weights(base: ObjectiveWeights, sc) -> ObjectiveWeights:

@@ -159,6 +159,13 @@ _SYNONYMS: dict[str, str] = {
 }
 
 
+# Export headers read as contract columns (SEIS's IEP Dates report).
+HEADER_ALIASES = {
+    "date_of_next_annual_plan_review": "annual_review_date",
+    "date_of_next_reevaluation": "reevaluation_date",
+}
+
+
 def header_key(text: str) -> str:
     """The comparable form of a header.
 
@@ -237,6 +244,7 @@ def match_headers(file: str, header: Sequence[str],
     unmatched: list[int] = []
     for pos, head in enumerate(header):
         key = header_key(head)
+        key = HEADER_ALIASES.get(key, key) if key not in names else key
         if key in names:
             if key in match.found:
                 match.problems.append(Problem(
@@ -344,7 +352,11 @@ def parse_rows_one_by_one(table: Table, columns: tuple[Column, ...],
                 problems.extend(Problem(table.file, row, col.name, item,
                                         msg) for item, msg in exc.items)
             except ValueError as exc:
-                problems.append(Problem(table.file, row, col.name, cell,
+                # An export's header (SEIS's) is named as the file has it.
+                head = table.header[pos]
+                shown = (head if HEADER_ALIASES.get(header_key(head))
+                         == col.name else col.name)
+                problems.append(Problem(table.file, row, shown, cell,
                                         str(exc)))
         out.append((row, values))
     return out

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer.domain import Instance
-from optimizer.objectives import REFERENCE
+from optimizer.objectives import REFERENCE, has_meeting_dates
 from optimizer.rules import RuleSet
+
+# The calendar's KPI (S5): the most IEP meetings one case manager holds
+# in one month (or week), over everyone; only with meeting dates.
+BUSIEST = "busiest_month"
+BUSIEST_LABEL = "busiest month: most meetings held by one case manager"
 
 
 def kpi_row(name: str, result, audit, instance: Instance,
@@ -34,6 +39,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
         "runtime_seconds": round(result.runtime, 2),
         "diagnosis": diagnosis,
     }
+    if has_meeting_dates(instance.students):  # a column only with dates
+        row[BUSIEST] = None
     if audit is None:
         return row
     k = audit.kpis
@@ -49,6 +56,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
     if base_assignment is not None:
         # The checker's R against the base plan (objectives.REFERENCE).
         row["changed_vs_base"] = audit.terms[REFERENCE]
+    if audit.meetings is not None:
+        row[BUSIEST] = max(audit.meetings.values(), default=0)
     return row
 
 
@@ -65,7 +74,8 @@ def comparison_frame(rows: list[dict[str, Any]]):
     # Counts stay whole numbers even where a row has none (no plan).
     for col in ("best_practice", "continuity_kept", "language_matches",
                 "changed_vs_base", *(c for c in per_kind
-                                     if c.endswith("_over_90"))):
+                                     if c.endswith("_over_90")),
+                *([BUSIEST] if BUSIEST in frame.columns else [])):
         frame[col] = frame[col].astype("Int64")
     return frame[[*fixed, *per_kind, "diagnosis"]]
 
@@ -121,10 +131,13 @@ def comparison_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return (f"{r[kind + '_util_min']:.0%}/"
                 f"{r[kind + '_util_median']:.0%}/"
                 f"{r[kind + '_util_max']:.0%} ({r[kind + '_over_90']})")
-    return {"header": [h for _, h in COMPARISON_COLUMNS]
+    columns = COMPARISON_COLUMNS + (
+        ((BUSIEST, BUSIEST_LABEL),) if any(BUSIEST in r for r in rows)
+        else ())
+    return {"header": [h for _, h in columns]
             + [f"{k} utilization min/med/max (over 90%)" for k in kinds],
-            "fixed": len(COMPARISON_COLUMNS),
-            "rows": [[cell(r.get(k)) for k, _ in COMPARISON_COLUMNS]
+            "fixed": len(columns),
+            "rows": [[cell(r.get(k)) for k, _ in columns]
                      + [utilization(r, k) for k in kinds] for r in rows],
             "charts": comparison_charts(rows)}
 
@@ -138,7 +151,10 @@ def comparison_charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ("continuity_kept", "Continuity kept (vs last year)", False),
             ("language_matches", "Language matches", False),
             ("changed_vs_base", "Students changing case manager vs the "
-                                "base plan", True)):
+                                "base plan", True),
+            *(((BUSIEST, "Busiest month: most IEP meetings held by one "
+                "case manager", False),)
+              if any(BUSIEST in r for r in rows) else ())):
         values = [(r["scenario"], r.get(key))
                   for i, r in enumerate(rows) if not (skip_base and i == 0)]
         top = max((v for _, v in values if isinstance(v, (int, float))),

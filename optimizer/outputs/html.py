@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
 from optimizer.explain import short_reason
-from optimizer.objectives import ObjectiveWeights
+from optimizer.objectives import ObjectiveWeights, calendar_term
 from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
 from optimizer.result import SolverParams
@@ -80,6 +80,7 @@ class PlanView:
     authorizations: str = "all"
     unverified: list[dict[str, Any]] = field(default_factory=list)
     unverified_students: int = 0
+    calendar: dict[str, Any] = field(default_factory=dict)  # issue 23
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
@@ -261,7 +262,69 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         audit, instance, rules, names)
     view.rate_chart = rate_chart(audit)
     view.coverage = coverage(instance, rules, names)
+    view.calendar = calendar_heat_map(audit, instance, names)
     return view
+
+
+# The heat map's geometry (px) and its scale, white to deep red.
+_CELL_W, _CELL_H, _LABEL_W, _HEAD_H = 46, 20, 230, 34
+_HEAT = ("#ffffff", "#fde7d9", "#fbc4a6", "#f79a72", "#ee6a47",
+         "#d6402b", "#a9231b")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+           "Oct", "Nov", "Dec")
+
+
+def _short_period(period: str) -> str:
+    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37 26``."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("W"):
+        return f"{rest} {year[2:]}"
+    return f"{_MONTHS[int(rest) - 1]} {year[2:]}"
+
+
+def calendar_heat_map(audit: Audit, instance: Instance, names: Names
+                      ) -> dict[str, Any]:
+    """IEP meetings per case manager and month (or week) as a plain SVG
+    heat map (no scripts): a row per person with meetings, a column per
+    period, each cell's count written in it and its busiest period
+    outlined. Empty without meeting dates."""
+    if audit.meetings is None:
+        return {}
+    periods = sorted({p for _, p in audit.meetings})
+    top = max(audit.meetings.values(), default=0) or 1
+    busiest = audit.busiest()
+    rows = []
+    for c in instance.staff:
+        counts = [audit.meetings.get((c.staff_id, p), 0) for p in periods]
+        if not any(counts):
+            continue
+        y = _HEAD_H + len(rows) * _CELL_H
+        cells = []
+        for i, n in enumerate(counts):
+            shade = _HEAT[min(len(_HEAT) - 1,
+                              -(-n * (len(_HEAT) - 1) // top))]
+            cells.append({
+                "x": _LABEL_W + i * _CELL_W, "n": n, "fill": shade,
+                "dark": shade in _HEAT[4:],
+                "busiest": busiest.get(c.staff_id, ("", 0))
+                == (periods[i], n) and n > 0})
+        rows.append({"y": y, "label": f"{names.staff.get(c.staff_id, '')}"
+                     f" ({c.staff_id})", "total": sum(counts),
+                     "cells": cells})
+    width = _LABEL_W + len(periods) * _CELL_W + 50
+    return {
+        "periods": [{"x": _LABEL_W + i * _CELL_W + _CELL_W / 2,
+                     "label": _short_period(p), "title": p}
+                    for i, p in enumerate(periods)],
+        "rows": rows, "cell_w": _CELL_W, "cell_h": _CELL_H,
+        "label_w": _LABEL_W, "head_h": _HEAD_H, "width": width,
+        "height": _HEAD_H + len(rows) * _CELL_H + 4,
+        "total_x": _LABEL_W + len(periods) * _CELL_W + 8,
+        "most": max(audit.meetings.values(), default=0),
+        "s5": calendar_term(audit.meetings.values()),
+    }
 
 
 def _changes(audit: Audit, rules: RuleSet, against: Against,

@@ -213,3 +213,24 @@ def utilization_changes(before: Audit, after: Audit
         if (n0, wl0) != (n, wl) and cap > 0:
             out.append((cid, wl0 / cap, wl / cap))
     return out
+
+
+def calendar_rows(audit, staff: list[tuple[str, str]]) -> dict | None:
+    """The IEP meeting calendar as a table (a row per case manager with
+    meetings, a column per month, the busiest month marked); None
+    without meeting dates (issue 23)."""
+    if audit.meetings is None:
+        return None
+    periods = sorted({p for _, p in audit.meetings})
+    busiest = audit.busiest()
+    rows = []
+    for sid, name in staff:
+        counts = [audit.meetings.get((sid, p), 0) for p in periods]
+        if any(counts):
+            top = busiest.get(sid, ("", 0))
+            rows.append({"staff_id": sid, "name": name,
+                         "cells": [(n, (p, n) == top)
+                                   for p, n in zip(periods, counts)],
+                         "total": sum(counts)})
+    return {"periods": periods, "rows": rows,
+            "most": max(audit.meetings.values(), default=0)}

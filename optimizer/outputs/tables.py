@@ -105,13 +105,33 @@ def assignments_rows(audit: Audit, instance: Instance, rules: RuleSet,
 
 
 def caseloads_csv(audit: Audit, instance: Instance) -> str:
-    """One row per staff member, in input order."""
-    rows: list[list[Any]] = [list(CASELOAD_COLUMNS)]
+    """One row per staff member, in input order. With meeting dates, two
+    more columns: the busiest month (or week) and its IEP meetings."""
+    dated = audit.meetings is not None
+    busiest = audit.busiest()
+    rows: list[list[Any]] = [list(CASELOAD_COLUMNS) + (
+        ["busiest_period", "meetings_in_busiest_period"] if dated else [])]
     for c in instance.staff:
         n, wl, cap = audit.loads[c.staff_id]
         util = _number(round(wl / cap, 3)) if cap > 0 else ""
-        rows.append([c.staff_id, c.name, n, _number(round(wl, 3)), cap,
-                     util])
+        row = [c.staff_id, c.name, n, _number(round(wl, 3)), cap, util]
+        if dated:
+            row += list(busiest.get(c.staff_id, ("", 0)))
+        rows.append(row)
+    return csv_text(rows)
+
+
+def meetings_csv(audit: Audit, instance: Instance) -> str | None:
+    """meetings.csv: IEP meetings per case manager (rows, input order)
+    and month or week (columns, in order); None without meeting dates."""
+    if audit.meetings is None:
+        return None
+    periods = sorted({p for _, p in audit.meetings})
+    rows: list[list[Any]] = [["staff_id", "name", *periods, "total"]]
+    for c in instance.staff:
+        counts = [audit.meetings.get((c.staff_id, p), 0) for p in periods]
+        if any(counts) or audit.loads[c.staff_id][0]:
+            rows.append([c.staff_id, c.name, *counts, sum(counts)])
     return csv_text(rows)
 
 
@@ -141,7 +161,10 @@ def summary(result: Result, audit: Audit | None, *, input_hash: str,
         "runtime_seconds": round(result.runtime, 3),
         "parameters": {
             "solver": result.params.as_dict(),
-            "objective": weights.model_dump(mode="json"),
+            "objective": weights.model_dump(
+                mode="json", exclude=None if audit is not None
+                and audit.meetings is not None
+                else set(weights.CALENDAR_FIELDS)),
             "authorizations": rules.authorization_mode,
         },
         "model": {"groups": result.num_groups, "pairs": result.num_pairs,
@@ -164,7 +187,14 @@ def diagnosis_dict(result: Result, rename=None) -> dict:
             replace(nc, student_ids=tuple(map(rename, nc.student_ids)))
             for nc in d.no_candidates), shortfalls=tuple(
             replace(sh, student_ids=tuple(map(rename, sh.student_ids)))
-            for sh in d.shortfalls))
+            for sh in d.shortfalls), meetings=tuple(
+            replace(mo, student_ids=tuple(map(rename, mo.student_ids)))
+            for mo in d.meetings))
+    extra = {"meeting_limit": [
+        {"month": mo.month, "students": list(mo.student_ids),
+         "staff": [i for i, _ in mo.staff], "meetings": mo.meetings,
+         "places": mo.places, "rule": "H8"} for mo in d.meetings]
+    } if d.meetings else {}
     return {
         "status": result.status.value,
         "no_eligible_case_manager": [
@@ -188,4 +218,5 @@ def diagnosis_dict(result: Result, rename=None) -> dict:
              "fixes": [{"kind": k, "fix": t, "change": ch}
                        for k, t, ch in c.fixes]}
             for c in d.conflicts],
+        **extra,
     }

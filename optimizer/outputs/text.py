@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
-from optimizer.explain import Explanation, utilization_text
+from optimizer.explain import (
+    Explanation,
+    busiest_text,
+    utilization_text,
+)
+from optimizer.objectives import calendar_term
 from optimizer.result import Diagnosis, Result
 from optimizer.verify import Audit
 from optimizer.vocab import COORDINATES
@@ -38,6 +43,14 @@ def text_summary(result: Result, audit: Audit | None) -> str:
                  "home language other than English")
     rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
+    if audit.meetings is not None:  # with IEP meeting dates only
+        busiest = audit.busiest().values()
+        most = max((n for _, n in busiest), default=0)
+        lines.append(f"IEP meetings: busiest month {most} for one case "
+                     f"manager; {sum(n >= 6 for n in audit.meetings.values())}"
+                     " case-manager months with 6 or more; sum of "
+                     f"squares {calendar_term(audit.meetings.values())} "
+                     "(meetings.csv)")
     lines.append("Utilization by kind (min / median / max, over 90%):")
     for kind, u in k.utilization_by_kind.items():
         lines.append(f"  {kind:<11} {u.staff:>3} staff  "
@@ -78,6 +91,15 @@ def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
             f"{_ids(sh.student_ids, max_ids)}")
         staff = ", ".join(f"{i} (cap {cap})" for i, _, cap in sh.staff)
         lines.append(f"    their eligible staff: {staff or 'none'}")
+    for mo in d.meetings:
+        staff = ", ".join(f"{i} ({name})" for i, name in mo.staff)
+        lines.append(
+            f"- {mo.month}: {len(mo.student_ids)} student(s) have "
+            f"{mo.meetings} IEP meeting(s) that month, but the case "
+            f"managers who may take them can hold {mo.places} within "
+            f"max_meetings_per_month (H8). Students: "
+            f"{_ids(mo.student_ids, max_ids)}")
+        lines.append(f"    their eligible case managers: {staff or 'none'}")
     lines.extend(f"- {note}" for note in d.notes)
     for i, conflict in enumerate(d.conflicts, 1):
         lines.append(f"Conflict {i} (minimal: drop any one of these facts "
@@ -134,6 +156,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         terms = ", ".join(
             f"{t} {v:+d}" + (f" ({utilization_text(a.utilization)})"
                              if t == "S2" and a.utilization else "")
+            + (f" ({busiest_text(a.busiest)})" if t == "S5" and a.busiest
+               else "")
             for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""

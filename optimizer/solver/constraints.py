@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from optimizer.solver.calendar import calendar_view
 from optimizer.solver.variables import AssignmentVars
 
 
@@ -48,9 +49,26 @@ def add_continuity_link(model: cp_model.CpModel, v: AssignmentVars) -> None:
         model.add(keep <= v.x[p])
 
 
+def add_meeting_limit(model: cp_model.CpModel, v: AssignmentVars) -> None:
+    """H8: a case manager holds at most the district's
+    ``max_meetings_per_month`` IEP meetings in any calendar month."""
+    cal = calendar_view(v.structure, v.component)
+    if cal is None or cal.limit is None:
+        return
+    local = {g: i for i, g in enumerate(v.component.groups)}
+    for _staff, pairs in sorted(v.pairs_of_staff.items()):
+        for m in range(cal.month.shape[1]):
+            parts = [(p, int(cal.month[local[v.structure.pairs[p].group],
+                                       m])) for p in pairs]
+            if any(a for _, a in parts):
+                model.add(sum(a * v.x[p] for p, a in parts if a)
+                          <= cal.limit)
+
+
 def add_constraints(model: cp_model.CpModel, v: AssignmentVars) -> None:
-    """Every hard rule, in order (H1, then H2-H5/H7, then H6)."""
+    """Every hard rule, in order (H1, then H2-H5/H7, then H6, H8)."""
     add_one_manager_per_student(model, v)
     add_eligible_pairs_only(model, v)
     add_caseload_cap(model, v)
+    add_meeting_limit(model, v)
     add_continuity_link(model, v)

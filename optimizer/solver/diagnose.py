@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow
 
-from optimizer.result import CapacityShortfall
+from optimizer.result import CapacityShortfall, Diagnosis, MeetingOverload
+from optimizer.solver.calendar import calendar_view
 from optimizer.solver.structure import Component, Structure
 
 
@@ -71,6 +72,80 @@ def _component_shortfall(structure: Structure, comp: Component
                     if node_g[g] in side})
     return CapacityShortfall(tuple(students), tuple(staff),
                              total - flow.optimal_flow(), tuple(sites))
+
+
+# ------------------------------------------------ H8: meetings per month
+
+
+def meeting_limit_diagnosis(structure: Structure) -> Diagnosis:
+    """Why no plan keeps every case manager within the monthly limit (H8).
+
+    Month by month, a max flow sends each student's meetings that month
+    to eligible case managers, each taking at most the limit (meetings
+    of one student may even split, so a shortfall here is certain). The
+    source side of a minimum cut names the month, the students and the
+    case managers. When every month passes alone, the months together
+    with the caps (H6) are what fail, and the note says so.
+    """
+    cal = structure.calendar
+    inst = structure.instance
+    found = []
+    for comp in structure.components:
+        view = calendar_view(structure, comp)
+        if view is None or view.limit is None:
+            continue
+        a = structure.arrays
+        pairs = np.array(comp.pairs, dtype=np.int64)
+        g_local = {g: i for i, g in enumerate(comp.groups)}
+        s_local = {c: i for i, c in enumerate(comp.staff)}
+        n_groups = len(comp.groups)
+        for m, month in enumerate(view.months):
+            need = a.size[np.array(comp.groups)] * view.month[:, m]
+            total = int(need.sum())
+            if total <= view.limit:
+                continue
+            flow = max_flow.SimpleMaxFlow()
+            pg = np.array([g_local[g] for g in a.group[pairs].tolist()],
+                          dtype=np.int64)
+            ps = np.array([s_local[c] for c in a.staff[pairs].tolist()],
+                          dtype=np.int64)
+            use = need[pg] > 0
+            tails = np.concatenate([np.zeros(n_groups, dtype=np.int64),
+                                    2 + pg[use],
+                                    2 + n_groups + np.arange(
+                                        len(comp.staff), dtype=np.int64)])
+            heads = np.concatenate([2 + np.arange(n_groups, dtype=np.int64),
+                                    2 + n_groups + ps[use],
+                                    np.ones(len(comp.staff),
+                                            dtype=np.int64)])
+            capacity = np.concatenate([
+                need, np.full(int(use.sum()), total + 1, dtype=np.int64),
+                np.full(len(comp.staff), view.limit, dtype=np.int64)])
+            flow.add_arcs_with_capacity(tails, heads, capacity)
+            if flow.solve(0, 1) != flow.OPTIMAL:
+                raise RuntimeError("max-flow failed on a well-formed "
+                                   "network")
+            if flow.optimal_flow() >= total:
+                continue
+            side = set(flow.get_source_side_min_cut())
+            students = tuple(sorted(
+                inst.students[x].student_id
+                for i, g in enumerate(comp.groups)
+                if 2 + i in side and need[i]
+                for x in structure.groups[g].members))
+            staff = tuple((inst.staff[c].staff_id, inst.staff[c].name)
+                          for i, c in enumerate(comp.staff)
+                          if 2 + n_groups + i in side)
+            held = int(sum(need[i] for i in range(n_groups)
+                           if 2 + i in side))
+            found.append(MeetingOverload(month, students, staff, held,
+                                         len(staff) * view.limit))
+    notes = () if found else (
+        f"no plan keeps every case manager within {cal.max_per_month} "
+        "IEP meetings a month (H8) and within their caps (H6) at once, "
+        "although each month alone could be spread: raise "
+        "max_meetings_per_month or move some meeting dates",)
+    return Diagnosis(meetings=tuple(found), notes=notes)
 
 
 # ------------------------------------------- minimal conflicts and fixes

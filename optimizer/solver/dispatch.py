@@ -17,6 +17,8 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.calendar import calendar_active, calendar_lower_bound
+from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
 from optimizer.solver.groups import GroupList
@@ -77,13 +79,17 @@ def solve(instance: Instance, rules: RuleSet,
         raise ValueError("method 'mip' cannot express R, the closeness to "
                          "a reference plan: use 'flow' or 'cpsat'")
     start = time.monotonic()
-    structure = build_structure(instance, rules, reference)
+    # Meeting dates bring S5 (and the district's H8): groups are then
+    # alike in their meetings' periods too. Without dates, nothing moves.
+    calendar = weights.calendar(instance.students)
+    structure = build_structure(instance, rules, reference, calendar)
     result = Result(SolveStatus.OPTIMAL, params=params,
                     num_groups=len(structure.groups),
                     num_pairs=len(structure.pairs),
                     num_components=len(structure.components))
     levels = weights.levels(structure.weight_scale,
-                            closest=reference is not None)
+                            closest=reference is not None,
+                            calendar=calendar is not None)
     # The exact feasibility test: every student has a candidate and the
     # flow of each part carries all its students (the same network as
     # the capacity test of ``diagnose``, which runs only when it fails).
@@ -101,7 +107,8 @@ def solve(instance: Instance, rules: RuleSet,
         return result
     if method == "flow" and not all(f.optimal for f in flows.values()):
         raise ValueError("method 'flow' is exact only with unit weights "
-                         "(and costs that fit): use 'mip' or 'cpsat'")
+                         "(and costs that fit) and without meeting dates "
+                         "(S5, H8): use 'mip' or 'cpsat'")
     outcomes: dict[int, ComponentOutcome] = {}
     # Largest parts first, each given a share of the remaining time.
     order = sorted(range(len(structure.components)),
@@ -135,6 +142,13 @@ def solve(instance: Instance, rules: RuleSet,
             hint=outcomes[i].counts, solved=proven)
         if again.status is SolveStatus.OPTIMAL or _better(again, outcomes[i]):
             outcomes[i] = again
+    if calendar is not None and calendar.max_per_month is not None and any(
+            o.status is SolveStatus.INFEASIBLE for o in outcomes.values()):
+        # The flow placed everyone: only H8 can be what fails.
+        result.status = SolveStatus.INFEASIBLE
+        result.diagnosis = meeting_limit_diagnosis(structure)
+        result.runtime = time.monotonic() - start
+        return result
     _combine(result, outcomes, levels)
     if result.has_plan:
         result.assignment = disaggregate(structure, result.counts)
@@ -202,33 +216,51 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # The moves, the bound and CP-SAT read groups one by one, many times.
     if isinstance(structure.groups, GroupList):
         structure.groups = list(structure.groups)
+    dated = calendar_active(structure, levels)
+    limited = (structure.calendar is not None
+               and structure.calendar.max_per_month is not None)
+    fits = _cpsat_fits(comp, method)
     if method == "mip":
-        return _proven_or_bounded(structure, comp, mip.solve_levels(
+        return _mip_outcome(structure, comp, mip.solve_levels(
             structure, comp, levels, [], hint, share, params.seed),
             len(levels))
-    if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1:
+    if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1 \
+            and not limited:  # H8 may cost best practice: S1 is re-solved
         solved = [LevelOutcome(levels[0], s1, s1, True)]
-        # A better start for weighted loads: single-student moves.
-        hint = improve_by_moves(structure, comp, hint, levels[1])
-    if method == "auto" and _cpsat_fits(comp, method):
+        # A better start for weighted loads: single-student moves. With
+        # dates the MIP does better from the flow's plan, except on parts
+        # too large for it, where the moves (S5 included) make the plan.
+        if not dated or not fits:
+            hint = improve_by_moves(structure, comp, hint, levels[1])
+    if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
         leading = mip.leading(levels)
         if len(leading) > len(solved):
             found = mip.solve_levels(structure, comp, leading, solved, hint,
                                      share, params.seed)
-            if not found.optimal or len(leading) == len(levels):
-                return _proven_or_bounded(structure, comp, found,
-                                          len(levels))
+            if not found.counts or not found.optimal or len(leading) == len(
+                    levels):
+                return _mip_outcome(structure, comp, found, len(levels))
             solved, hint = found.levels, found.counts
-    elif len(solved) == 1 and len(levels) == 2 and not _cpsat_fits(
-            comp, method):
+    elif len(solved) == 1 and len(levels) == 2 and not fits:
         return _bounded(structure, comp, levels, hint, solved)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
 
     return AssignmentModel(structure, comp).solve(
         levels, params, share, hint=hint, solved=solved)
+
+
+def _mip_outcome(structure: Structure, comp, found: mip.MipOutcome,
+                 num_levels: int) -> ComponentOutcome:
+    """The MIP's outcome: no plan (H8 proven impossible, or none found in
+    time), or its plan with each unproven level's token bound."""
+    if not found.counts:
+        return ComponentOutcome(
+            SolveStatus.INFEASIBLE if found.infeasible
+            else SolveStatus.UNKNOWN, {}, found.levels)
+    return _proven_or_bounded(structure, comp, found, num_levels)
 
 
 def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
@@ -244,7 +276,8 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
             s1 = next((d.objective for d in levels
                        if d.terms == {"S1": 1} and d.optimal), None)
             bound = min(max(lv.bound, weighted_lower_bound(
-                structure, comp, lv.terms, s1)), lv.objective)
+                structure, comp, lv.terms, s1) + calendar_lower_bound(
+                structure, comp, lv.terms)), lv.objective)
             lv = LevelOutcome(lv.terms, lv.objective, bound,
                               bound >= lv.objective)
         levels.append(lv)
@@ -272,7 +305,8 @@ def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
     bound = weighted_lower_bound(structure, comp, level,
-                                 solved[0].objective)
+                                 solved[0].objective) + calendar_lower_bound(
+        structure, comp, level)
     optimal = bound >= value
     return ComponentOutcome(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, counts,

@@ -47,7 +47,8 @@ from optimizer.vocab import COORDINATES, GRADES
 
 # Facts that identify a person or place, or that are judged apart.
 _STUDENT_APART = ("student_id", "site", "prior_case_manager",
-                  "home_language", "teacher_of_record")
+                  "home_language", "teacher_of_record",
+                  "annual_review_date", "reevaluation_date")
 _STAFF_APART = ("staff_id", "name", "sites", "languages")
 _STUDENT_FACTS = tuple(f for f in Student.model_fields
                        if f not in _STUDENT_APART)

@@ -38,6 +38,11 @@ from optimizer.objectives import (
     language_miss,
 )
 from optimizer.result import LevelOutcome
+from optimizer.solver.calendar import (
+    calendar_active,
+    calendar_value,
+    calendar_view,
+)
 from optimizer.solver.structure import Component, PairCounts, Structure
 
 
@@ -73,10 +78,17 @@ def solve_flow(structure: Structure, component: Component,
     exact = exact_for(structure, component, levels)
     v = _view(structure, component)
     arcs = _arcs(structure, component, v)
+    own = levels
+    if calendar_active(structure, levels):
+        # S5 and H8 are no flow costs: the flow's plan (of the other
+        # terms) is a hint for the MIP or CP-SAT, which model them.
+        exact = False
+        own = [lv for lv in ({t: c for t, c in level.items() if t != "S5"}
+                             for level in levels) if lv]
     # Too large to be exact: a hint for CP-SAT, S1 first then the rest,
     # or, if even that does not fit, any plan that satisfies H1-H7.
     counts = None
-    for attempt in (levels, [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+    for attempt in (own, [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
         costs = _lexicographic_costs(arcs, attempt)
         if costs is None:
             exact = False
@@ -284,6 +296,8 @@ def _term_values(structure: Structure, component: Component, v: _View,
         n[has].tolist(), v.prior[has].tolist()))
     return {"S1": int((n * v.s1).sum()), "S2": s2,
             "S3": int(v.prior.sum()) - kept, "S4": int((n * v.s4).sum()),
+            "S5": calendar_value(calendar_view(structure, component),
+                                 v.group, v.staff, n, len(component.staff)),
             REFERENCE: _reference_changes(v, n)}
 
 

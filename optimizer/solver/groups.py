@@ -19,6 +19,7 @@ from operator import attrgetter
 import numpy as np
 
 from optimizer.domain import Instance, Student
+from optimizer.objectives import Calendar
 from optimizer.rules import wants_language
 
 
@@ -42,19 +43,22 @@ class Group:
 
 
 def group_key(student: Student, instance: Instance,
-              reference: dict[str, str] | None = None) -> tuple:
+              reference: dict[str, str] | None = None,
+              calendar: Calendar | None = None) -> tuple:
     """What makes students alike: the facts the rules and objectives
-    read, the planning decisions about them and their reference case
-    manager. Students with equal keys form one group."""
+    read, the planning decisions about them, their reference case
+    manager and (with meeting dates) their meetings' periods. Students
+    with equal keys form one group."""
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
+    meetings = (calendar.key(student),) if calendar is not None else ()
     return (student.site, student.grade, student.primary_disability,
             student.secondary_disability, student.support_level,
             student.setting, tuple(sorted(student.services)),
             student.alt_placement_secondary, student.teacher_of_record,
             _language_key(student), student.weight,
             instance.pins.get(student.student_id), forbidden,
-            (reference or {}).get(student.student_id))
+            (reference or {}).get(student.student_id), *meetings)
 
 
 class GroupList(Sequence):
@@ -108,7 +112,8 @@ _STUDENT_FACTS = attrgetter(
 _SERVICES, _LANGUAGE = 6, 9
 
 
-def _key_columns(instance: Instance, reference: dict[str, str] | None
+def _key_columns(instance: Instance, reference: dict[str, str] | None,
+                 calendar: Calendar | None = None
                  ) -> tuple[list[tuple], np.ndarray]:
     """The columns of ``group_key`` over the distinct rows of facts, and
     each student's row. Columns the same for every student (no pins, no
@@ -126,6 +131,8 @@ def _key_columns(instance: Instance, reference: dict[str, str] | None
                      for s in students])
     if reference is not None:
         plan.append([reference.get(s.student_id) for s in students])
+    if calendar is not None:
+        plan.append([calendar.key(s) for s in students])
     if plan:
         rows = [r + p for r, p in zip(rows, zip(*plan))]
     seen: dict[tuple, int] = {}
@@ -165,8 +172,9 @@ def _column_ranks(column: tuple) -> np.ndarray | None:
                        count=len(column))
 
 
-def order_groups(instance: Instance, reference: dict[str, str] | None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def order_groups(instance: Instance, reference: dict[str, str] | None,
+                 calendar: Calendar | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Students in canonical order and the bounds of their groups.
 
     Groups are ordered by profile (``_sortable`` of ``group_key``) and
@@ -178,10 +186,10 @@ def order_groups(instance: Instance, reference: dict[str, str] | None
     ids = [s.student_id for s in students]
     by_id = np.empty(n, dtype=np.int64)
     by_id[sorted(range(n), key=ids.__getitem__)] = np.arange(n)
-    columns, row_of = _key_columns(instance, reference)
+    columns, row_of = _key_columns(instance, reference, calendar)
     ranks = [_column_ranks(c) for c in columns]
     if any(r is None for r in ranks):
-        return _groups_by_keys(instance, reference, by_id)
+        return _groups_by_keys(instance, reference, by_id, calendar)
     # Rows in key order (np.lexsort sorts by its last key first); a
     # group starts wherever a column changes.
     num_rows = len(columns[0]) if columns else 0
@@ -201,12 +209,14 @@ def order_groups(instance: Instance, reference: dict[str, str] | None
 
 
 def _groups_by_keys(instance: Instance, reference: dict[str, str] | None,
-                    by_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    by_id: np.ndarray, calendar: Calendar | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """``order_groups`` by sorting the keys themselves (values that print
     alike are kept apart, in order of first appearance)."""
     index: dict[tuple, list[int]] = {}
     for pos, s in enumerate(instance.students):
-        index.setdefault(group_key(s, instance, reference), []).append(pos)
+        index.setdefault(group_key(s, instance, reference, calendar),
+                         []).append(pos)
     chunks = [sorted(index[k], key=by_id.__getitem__)
               for k in sorted(index, key=_sortable)]
     order = np.array([m for c in chunks for m in c], dtype=np.int64)

@@ -29,11 +29,16 @@ import numpy as np
 
 from optimizer.objectives import balance_coefficient
 from optimizer.result import LevelOutcome
+from optimizer.solver.calendar import (
+    calendar_view,
+    staff_meetings,
+    within_limit,
+)
 from optimizer.solver.flow import _view, term_values
 from optimizer.solver.structure import Component, Structure
 
 # Terms the program can express (R, the closeness term, is left to CP-SAT).
-TERMS = ("S1", "S2", "S3", "S4")
+TERMS = ("S1", "S2", "S3", "S4", "S5")
 # HiGHS's answer is a float: a count within this of an integer is that
 # integer (anything further off is refused, not rounded).
 _INTEGRAL = 1e-6
@@ -53,6 +58,8 @@ def leading(levels: list[dict[str, int]]) -> list[dict[str, int]]:
 class MipOutcome:
     counts: dict[int, int]
     levels: list[LevelOutcome]
+    # No plan: proven impossible (H8), or none found in time.
+    infeasible: bool = False
 
     @property
     def optimal(self) -> bool:
@@ -96,13 +103,23 @@ class _Program:
         seg_k = np.arange(len(seg_staff)) - np.repeat(
             np.cumsum(top) - top, top)
         with_prior = np.flatnonzero(v.prior > 0)
-        # Column numbers: x, then y, then keep.
+        # S5: per (staff, period) segments of the meetings, as S2's.
+        cal = calendar_view(structure, component)
+        cal_top = self._calendar_top(cal, v, upper, caps)
+        cal_cell = np.repeat(np.arange(cal_top.size), cal_top.ravel())
+        cal_k = np.arange(len(cal_cell)) - np.repeat(
+            np.cumsum(cal_top.ravel()) - cal_top.ravel(), cal_top.ravel())
+        # Column numbers: x, then y, then keep, then z (S5's segments).
         self.x = np.arange(pairs)
         self.y = pairs + np.arange(len(seg_staff))
         self.keep = pairs + len(seg_staff) + np.arange(len(with_prior))
-        lower = np.zeros(pairs + len(seg_staff) + len(with_prior))
+        self.z = (pairs + len(seg_staff) + len(with_prior)
+                  + np.arange(len(cal_cell)))
+        lower = np.zeros(pairs + len(seg_staff) + len(with_prior)
+                         + len(cal_cell))
         upper_all = np.concatenate([upper, np.ones(len(seg_staff)),
-                                    v.prior[with_prior]]).astype(float)
+                                    v.prior[with_prior],
+                                    np.ones(len(cal_cell))]).astype(float)
         rows = _Rows()
         # H1: each group's students all placed.
         for g, ps in enumerate(_split(v.group, len(v.size))):
@@ -120,6 +137,8 @@ class _Program:
         for i, p in enumerate(with_prior):
             rows.add(np.array([self.keep[i], self.x[p]]),
                      np.array([1.0, -1.0]), -math.inf, 0)
+        if cal is not None:
+            self._calendar_rows(rows, cal, v, cal_top, caps)
         a = np.array([balance_coefficient(int(c)) if c > 0 else 0
                       for c in caps], dtype=np.int64)
         # Each term as (columns, integer weights, constant).
@@ -129,8 +148,10 @@ class _Program:
             "S3": (self.keep, -np.ones(len(with_prior), dtype=np.int64),
                    int(v.prior.sum())),
             "S4": (self.x, v.s4, 0),
+            "S5": (self.z, 2 * cal_k + 1, 0),
         }
         self.w, self.top, self.with_prior = w, top, with_prior
+        self.cal, self.cal_top = cal, cal_top
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(lower), rows.count
         lp.col_cost_ = np.zeros(len(lower))
@@ -145,6 +166,48 @@ class _Program:
                            + [highspy.HighsVarType.kContinuous]
                            * (len(lower) - pairs))
         self.lp = lp
+
+    @staticmethod
+    def _calendar_top(cal, v, upper: np.ndarray, caps: np.ndarray
+                      ) -> np.ndarray:
+        """Most meetings each staff member may hold in each period: every
+        eligible student's, or the cap times the most of one student."""
+        if cal is None:
+            return np.zeros((len(caps), 0), dtype=np.int64)
+        reach = np.zeros((len(caps), cal.meet.shape[1]), dtype=np.int64)
+        np.add.at(reach, v.staff, upper[:, None] * cal.meet[v.group])
+        most = np.zeros((len(caps), cal.meet.shape[1]), dtype=np.int64)
+        np.maximum.at(most, v.staff, cal.meet[v.group])
+        top = np.minimum(reach, caps[:, None] * most)
+        if cal.limit is not None and cal.meet.shape == cal.month.shape:
+            top = np.minimum(top, cal.limit)  # periods are months: H8
+        return top
+
+    def _calendar_rows(self, rows: _Rows, cal, v, top: np.ndarray,
+                       caps: np.ndarray) -> None:
+        """S5: each (staff, period)'s meetings equal its segments; H8:
+        each (staff, month)'s meetings within the district's limit."""
+        by_staff = _split(v.staff, len(caps))
+        periods = top.shape[1]
+        start = np.cumsum(top.ravel()) - top.ravel()
+        for c, ps in enumerate(by_staff):
+            if not len(ps):
+                continue
+            for t in range(periods):
+                amounts = cal.meet[v.group[ps], t]
+                if not amounts.any():
+                    continue
+                cell = c * periods + t
+                segs = self.z[start[cell]:start[cell] + top[c, t]]
+                rows.add(np.concatenate([self.x[ps], segs]),
+                         np.concatenate([amounts, -np.ones(len(segs))]),
+                         0, 0)
+            if cal.limit is None:
+                continue
+            for m in range(cal.month.shape[1]):  # H8
+                amounts = cal.month[v.group[ps], m]
+                if amounts.any():
+                    rows.add(self.x[ps], amounts, -math.inf, cal.limit)
 
     def level(self, level: dict[str, int]) -> tuple[np.ndarray, int]:
         """A level as column weights and a constant."""
@@ -169,7 +232,22 @@ class _Program:
                                  for c, t in enumerate(self.top)]
                                 or [np.zeros(0, dtype=bool)])
         kept = np.minimum(n[self.with_prior], v.prior[self.with_prior])
-        return np.concatenate([n, filled, kept]).astype(float)
+        parts = [n, filled, kept]
+        if self.cal is not None:
+            meets = staff_meetings(self.cal.meet, v.group, v.staff, n,
+                                   len(self.top)).ravel()
+            parts.append(np.concatenate(
+                [np.arange(t) < m for t, m in
+                 zip(self.cal_top.ravel().tolist(), meets.tolist())]
+                or [np.zeros(0, dtype=bool)]))
+        return np.concatenate(parts).astype(float)
+
+    def within_limit(self, counts: dict[int, int]) -> bool:
+        """Whether a plan keeps H8 (true without a limit)."""
+        v = self.view
+        n = np.array([counts.get(int(p), 0) for p in v.pairs],
+                     dtype=np.int64)
+        return within_limit(self.cal, v.group, v.staff, n, len(self.top))
 
     def counts(self, values: np.ndarray) -> dict[int, int] | None:
         x = values[self.x]
@@ -247,6 +325,8 @@ def solve_levels(structure: Structure, component: Component,
     for done in solved:
         _fix(h, program, done.terms, done.objective)
     counts = dict(hint)
+    if not program.within_limit(counts):
+        counts = {}  # the flow's plan breaks H8: no plan yet
     outcomes = list(solved)
     for level in levels[len(solved):]:
         weights, constant = program.level(level)
@@ -255,7 +335,12 @@ def solve_levels(structure: Structure, component: Component,
                          weights.astype(float))
         h.changeObjectiveOffset(float(constant))
         run = _run(h, program, weights, constant, counts, end)
-        current = _value(structure, component, counts, level)
+        if not counts and run.found is None:
+            # No plan at all: HiGHS proved there is none (H8 with the
+            # rest), or ran out of time before finding one.
+            return MipOutcome({}, outcomes, infeasible=run.infeasible)
+        current = (_value(structure, component, counts, level) if counts
+                   else math.inf)
         optimal = False
         if run.found is not None:
             exact = _value(structure, component, run.found, level)
@@ -276,6 +361,7 @@ class _Run:
     priced: float  # the program's price of that plan
     proven: bool
     bound: int  # HiGHS's lower bound, rounded toward safety
+    infeasible: bool = False  # HiGHS proved there is no plan
 
 
 def _run(h, program: _Program, weights: np.ndarray, constant: int,
@@ -306,7 +392,8 @@ def _run(h, program: _Program, weights: np.ndarray, constant: int,
         bound = (math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
                  if math.isfinite(bound) else 0)
         if info.primal_solution_status != 2:  # no feasible solution
-            return _Run(None, math.inf, False, bound)
+            return _Run(None, math.inf, False, bound, h.getModelStatus()
+                        == highspy.HighsModelStatus.kInfeasible)
         values = np.asarray(h.getSolution().col_value)
         priced = float(weights.astype(float) @ values) + constant
         reported = info.objective_function_value

@@ -10,6 +10,7 @@ from optimizer.objectives import REFERENCE
 from optimizer.result import LevelOutcome, SolverParams, SolveStatus
 from optimizer.solver import objective
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.calendar import calendar_lower_bound
 from optimizer.solver.constraints import add_constraints
 from optimizer.solver.flow import term_values
 from optimizer.solver.outcome import ComponentOutcome
@@ -33,6 +34,7 @@ class AssignmentModel:
             "S2": objective.balance(self.model, self.variables),
             "S3": objective.continuity_losses(self.variables),
             "S4": objective.language_misses(self.variables),
+            "S5": objective.meeting_calendar(self.model, self.variables),
             REFERENCE: objective.reference_changes(self.variables),
         }
 
@@ -110,8 +112,10 @@ class AssignmentModel:
             return 0  # S1 or R alone: CP-SAT's own bound is exact enough
         s1 = next((lv.objective for lv in done
                    if lv.terms == {"S1": 1} and lv.optimal), None)
-        return weighted_lower_bound(self.variables.structure,
-                                    self.variables.component, level, s1)
+        v = self.variables
+        return weighted_lower_bound(v.structure, v.component, level,
+                                    s1) + calendar_lower_bound(
+            v.structure, v.component, level)
 
     def _hint(self, counts: dict[int, int]) -> None:
         if counts:

@@ -1,4 +1,4 @@
-"""One expression per soft term (S1-S4), each to be minimised."""
+"""One expression per soft term (S1-S5), each to be minimised."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from optimizer.objectives import (
     group_reference_changes,
     language_miss,
 )
+from optimizer.solver.calendar import calendar_view
 from optimizer.solver.variables import AssignmentVars
 
 # Above this many integer load units per case manager, the convex square
@@ -87,21 +88,66 @@ def balance(model: cp_model.CpModel, v: AssignmentVars
         top = min(sum(w * v.upper[p] for w, p in zip(weights, pairs)),
                   cap * max(weights))
         load = sum(w * v.x[p] for w, p in zip(weights, pairs))
-        sq = model.new_int_var(0, top * top, f"sq_{staff}")
-        exact = None
-        if top <= _MAX_CUTS:
-            for k in range(top):
-                model.add(sq >= (2 * k + 1) * load - k * (k + 1))
-        else:
-            exact = model.new_int_var(0, top, f"load_{staff}")
-            model.add(exact == load)
-            model.add_multiplication_equality(sq, [exact, exact])
-            # Tangents at a grid of loads: redundant for integer values,
-            # but they give the linear relaxation a tight lower bound.
-            if _GRID_CUTS:
-                step = max(1, top // _GRID_CUTS)
-                for k in range(0, top + 1, step):
-                    model.add(sq >= 2 * k * exact - k * k)
+        sq, exact = _square(model, load, top, f"sq_{staff}",
+                            f"load_{staff}")
         v.squares[staff] = (sq, exact, list(zip(pairs, weights)))
         terms.append(balance_coefficient(cap) * d * d * sq)
+    return sum(terms)
+
+
+def _square(model: cp_model.CpModel, expr, top: int, name: str,
+            exact_name: str):
+    """A variable equal to ``expr**2`` at every integer ``expr`` in
+    [0, top], and the exact ``expr`` variable if one was needed.
+
+    Up to ``_MAX_CUTS`` it is the maximum of the tangent lines at the
+    integers, ``sq >= (2k+1) e - k(k+1)`` (the linear relaxation is the
+    convex piecewise-linear one); above, a multiplication constraint,
+    with tangents at a grid of values that are redundant for integers
+    but give the relaxation a tight lower bound.
+    """
+    sq = model.new_int_var(0, top * top, name)
+    exact = None
+    if top <= _MAX_CUTS:
+        for k in range(top):
+            model.add(sq >= (2 * k + 1) * expr - k * (k + 1))
+    else:
+        exact = model.new_int_var(0, top, exact_name)
+        model.add(exact == expr)
+        model.add_multiplication_equality(sq, [exact, exact])
+        if _GRID_CUTS:
+            step = max(1, top // _GRID_CUTS)
+            for k in range(0, top + 1, step):
+                model.add(sq >= 2 * k * exact - k * k)
+    return sq, exact
+
+
+def meeting_calendar(model: cp_model.CpModel, v: AssignmentVars
+                     ) -> cp_model.LinearExpr:
+    """S5: sum over case managers and periods of meetings**2.
+
+    A case manager's meetings in a period are ``sum meet[g, t] * x_p``
+    over their pairs (``solver.calendar``); each square is S2's
+    (``_square``), exact at every integer.
+    """
+    cal = calendar_view(v.structure, v.component)
+    if cal is None:
+        return 0
+    local = {g: i for i, g in enumerate(v.component.groups)}
+    terms = []
+    for staff, pairs in sorted(v.pairs_of_staff.items()):
+        cap = v.structure.caps[staff]
+        for t in range(cal.meet.shape[1]):
+            parts = [(p, int(cal.meet[local[v.structure.pairs[p].group], t]))
+                     for p in pairs]
+            parts = [(p, m) for p, m in parts if m]
+            if not parts:
+                continue
+            top = min(sum(m * v.upper[p] for p, m in parts),
+                      cap * max(m for _, m in parts))
+            meetings = sum(m * v.x[p] for p, m in parts)
+            sq, _ = _square(model, meetings, top, f"meet_{staff}_{t}",
+                            f"meetings_{staff}_{t}")
+            v.calendar_squares.append((sq, parts))
+            terms.append(sq)
     return sum(terms)

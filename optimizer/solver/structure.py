@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optimizer.domain import Instance, Student, weight_scale
+from optimizer.objectives import Calendar
 from optimizer.rules import PairCheck, RuleSet
 from optimizer.solver.eligibility import Eligible, eligible_pairs
 from optimizer.solver.groups import Group, GroupList, order_groups
@@ -160,6 +161,12 @@ class Structure:
     arrays: PairArrays | None = None
     # Student positions group by group (each group's members in order).
     by_group: np.ndarray | None = None
+    # S5 and H8's settings when the roster has meeting dates (groups are
+    # then alike in their meetings' periods too).
+    calendar: Calendar | None = None
+    # The calendar's arrays per part, made once (``solver.calendar``).
+    calendar_views: dict = field(default_factory=dict, repr=False,
+                                 compare=False)
 
 
 _PRIOR = attrgetter("prior_case_manager")
@@ -167,15 +174,17 @@ _WEIGHT = attrgetter("weight")
 
 
 def build_structure(instance: Instance, rules: RuleSet,
-                    reference: dict[str, str] | None = None) -> Structure:
+                    reference: dict[str, str] | None = None,
+                    calendar: Calendar | None = None) -> Structure:
     """Group students, find eligible pairs and independent components.
 
     ``reference`` (student -> case manager of a base or published plan)
-    splits groups by that case manager, for the closeness term R.
+    splits groups by that case manager, for the closeness term R;
+    ``calendar`` splits them by their meetings' periods (S5, H8).
     """
     scale = weight_scale(instance)
     students = instance.students
-    order, starts = order_groups(instance, reference)
+    order, starts = order_groups(instance, reference, calendar)
     first = order[starts[:-1]]
     reps = [students[m] for m in first.tolist()]
     # Whole within 1e-9 (weight_scale); rint rounds as round() does.
@@ -206,7 +215,7 @@ def build_structure(instance: Instance, rules: RuleSet,
     return Structure(instance, rules, groups, caps, PairList(arrays), scale,
                      no_candidates, _components(len(reps), pair_group,
                                                 pair_staff, staff_ids),
-                     arrays=arrays, by_group=order)
+                     arrays=arrays, by_group=order, calendar=calendar)
 
 
 def _reference_staff(reference: list[str | None], staff_ids: list[str]

@@ -26,6 +26,9 @@ class AssignmentVars:
         # S2's auxiliaries per staff member (``objective.balance``): the
         # square, the load variable if any, and (pair, load units).
         self.squares: dict[int, tuple] = {}
+        # S5's squares (``objective.meeting_calendar``): (square,
+        # [(pair, meetings of one student)]).
+        self.calendar_squares: list[tuple] = []
         for p in component.pairs:
             pair = structure.pairs[p]
             group = structure.groups[pair.group]
@@ -69,6 +72,9 @@ class AssignmentVars:
             model.add_hint(sq, load * load)
             if exact is not None:
                 model.add_hint(exact, load)
+        for sq, parts in self.calendar_squares:
+            meetings = sum(m * counts.get(p, 0) for p, m in parts)
+            model.add_hint(sq, meetings * meetings)
 
     def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
         """Counts per pair in the solver's current solution."""

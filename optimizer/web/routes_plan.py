@@ -147,10 +147,17 @@ def plan_page(request: Request):
                   changes=changes, files=files,
                   is_current=roster.get("current_plan") == plan.pid,
                   kpis=plan.audit.kpis.as_dict(), summary=plan.summary,
+                  calendar=plan_tables.calendar_rows(plan.audit,
+                                                     roster_staff(plan)),
                   nav_roster=plan.record["roster"], nav_plan=plan.pid,
                   crumbs=[("/", "Rosters"),
                           (f"/rosters/{plan.record['roster']}",
                            roster["name"])], **_site_args(request))
+
+
+def roster_staff(plan) -> list[tuple[str, str]]:
+    """(staff id, name) in the roster's order."""
+    return [(c.staff_id, c.name) for c in plan.roster.instance.staff]
 
 
 def _site_args(request: Request) -> dict:
