@@ -186,17 +186,16 @@ def _cells(record: dict[str, Any], names: list[str], file: str, key: str,
     return out
 
 
-# The key under which _parse_record lists the fields whose values it
-# refused (each with its problem already listed).
-REFUSED = "__refused__"
-
-
 def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   file: str, key: str, problems: list[Problem],
-                  rules: RuleSet | None = None) -> dict[str, Any]:
+                  rules: RuleSet | None = None,
+                  refused: list[str] | None = None) -> dict[str, Any]:
+    """The record's values by field; a value refused is left out with
+    its problem listed, and its field named in ``refused`` (so the caller
+    does not add "Field required" for it)."""
     cells = _cells(record, [c.name for c in columns], file, key, problems)
     values: dict[str, Any] = {}
-    refused: list[str] = []
+    refused = refused if refused is not None else []
     for col in columns:
         if col.name not in cells or cells[col.name] == "":
             continue
@@ -217,8 +216,6 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
             # Not left out silently: the record is already refused, and a
             # "Field required" for the same field would only mislead.
             refused.append(col.name)
-    if refused:
-        values[REFUSED] = tuple(refused)
     for name in ("sites", "provides", "languages", "credentials",
                  "services"):
         if isinstance(values.get(name), list):
@@ -239,14 +236,15 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("update_staff", []):
         sid = str(next((v for k, v in record.items()
                         if match_key(k, ["staff_id"])[0]), ""))
+        refused: list[str] = []
         values = _parse_record(record, STAFF_COLUMNS, file,
-                               "update_staff", problems, rules)
+                               "update_staff", problems, rules, refused)
         problems += _unknown_sites(file, "update_staff", values, base)
         if sid not in staff:  # its fields are checked all the same
             problems.append(_unknown(file, "update_staff.staff_id",
                                      "staff_id", sid, list(staff)))
             continue
-        if REFUSED in values:
+        if refused:
             continue
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
@@ -256,9 +254,10 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             continue
         problems += _legal_cap(file, "update_staff", staff[sid], rules)
     for record in data.get("add_staff", []):
+        refused = []
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
-                               problems, rules)
-        if REFUSED in values:  # its fields' problems are already listed
+                               problems, rules, refused)
+        if refused:  # its fields' problems are already listed
             problems += _unknown_sites(file, "add_staff", values, base)
             continue
         sid = values.get("staff_id", "")
@@ -295,9 +294,10 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="update_students")
     extras = dict(base.extras)
     for record in data.get("add_students", []):
+        refused = []
         values = _parse_record(record, STUDENT_COLUMNS, file,
-                               "add_students", problems)
-        if REFUSED in values:
+                               "add_students", problems, refused=refused)
+        if refused:
             continue
         sid = values.get("student_id", "")
         if sid in students:
