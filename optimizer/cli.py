@@ -33,6 +33,7 @@ from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.text import (
     render_diagnosis,
     render_explanation,
+    rules_lines,
     text_summary,
 )
 from optimizer.result import SolverParams
@@ -252,6 +253,12 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         click.echo(run.files["summary.json"], nl=False)
     else:
         click.echo(text_summary(run.result, run.audit))
+        act = run.coverage.needs_action_students if run.coverage else ()
+        if act:  # issue 21: named above as warnings; counted here
+            click.echo(f"Needs action before this plan is used: "
+                       f"{len(act)} student(s) (see the warnings above and "
+                       f"the report): {', '.join(act[:20])}"
+                       + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
             click.echo(render_diagnosis(run.result.diagnosis))
@@ -644,16 +651,24 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
         click.echo(line)
+    # Issue 21: unverified rows, statutory averages, RSP by others.
+    for line in rules_lines(result):
+        click.echo(line)
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
         click.echo(f"{len(result.violations)} hard-rule violation(s):")
         for rule, n in sorted(tally.items()):
             click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
+    n = k.students_on_unverified_rows
     click.echo("Compliant: every hard rule (H1-H7"
                + (", H8" if result.calendar and
                   result.calendar.max_per_month else "")
-               + ") holds.")
+               + ") holds" + (
+                   f"; {n} student(s) rest on unverified authorization "
+                   "rows, which a district must confirm." if n else
+                   "; no student rests on an unverified authorization "
+                   "row."))
 
 
 @main.command()
@@ -661,7 +676,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the page here (default: print it).")
 def rules(rules_dir: Path | None, out: Path | None) -> None:
-    """Print the authorization rules as Markdown: each row's reading,
+    """Print every rules table as Markdown (authorizations, caseload caps,
+    best practice, alternate placement, documents): each row's reading,
     source and whether it is verified (docs/authorizations.md).
 
     Example:

@@ -24,10 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.rules import RuleSet, check_pair
+from optimizer.rules import AVERAGE_LAW, RuleSet, check_pair
 from optimizer.vocab import (
     DISABILITY_NAME,
     GRADE_INDEX,
+    INSTRUCTIONAL_SETTINGS,
     SERVES,
     describe_grades,
 )
@@ -75,7 +76,8 @@ class PlacementGap:
 
     def __str__(self) -> str:
         options = " or ".join(self.services)
-        text = (f"student {self.student_id} is placed under the secondary "
+        text = (f"needs action: student {self.student_id} is placed "
+                "under the secondary "
                 f"disability ({self.secondary}); the primary category, "
                 f"{DISABILITY_NAME[self.primary]} ({self.primary}), needs a "
                 f"related service ({options}) and ")
@@ -87,6 +89,23 @@ class PlacementGap:
             text += (f" (which service addresses {self.primary} is "
                      "unverified: see alt_placement_services.csv)")
         return text
+
+
+@dataclass(frozen=True)
+class RuleFlag:
+    """Something about one student an administrator must act on or check
+    (issue 21): an SDC/DEPT student nobody at the site may instruct (H4,
+    needs action), EMD past ages 3-5, an OI alternate placement at
+    mild-to-moderate support."""
+
+    student_id: str
+    site: str
+    column: str  # the roster column the flag is about
+    text: str
+    needs_action: bool = False
+
+    def __str__(self) -> str:
+        return ("needs action: " if self.needs_action else "") + self.text
 
 
 @dataclass(frozen=True)
@@ -109,12 +128,17 @@ class StaffingRow:
     capacity: float | None
     cap_per_fte: int | None
     cap_source: str
+    # the cap per FTE is a district-wide average set by law (the SLP 55 of
+    # EC 56363.3), not a site's limit: students over it are no shortfall
+    # (the plan reports the average and warns when it is over)
+    average: bool = False
 
     @property
     def shortfall(self) -> float:
-        """Students short: those nobody may serve, plus those over cap."""
+        """Students short: those nobody may serve, plus those over cap
+        (where the cap is a limit, not a district average)."""
         covered = self.students - self.without_provider
-        over = (0.0 if self.capacity is None
+        over = (0.0 if self.capacity is None or self.average
                 else max(0.0, covered - self.capacity))
         return self.without_provider + over
 
@@ -144,6 +168,22 @@ class Coverage:
     gaps: tuple[ServiceGap, ...]
     placement_gaps: tuple[PlacementGap, ...]
     staffing: tuple[StaffingRow, ...]
+    flags: tuple[RuleFlag, ...] = ()
+
+    @property
+    def needs_action(self) -> tuple[str, ...]:
+        """What an administrator must act on before the plan is used:
+        alternate placements without the primary category's related
+        service, SDC/DEPT students nobody at the site may instruct."""
+        return tuple([str(g) for g in self.placement_gaps]
+                     + [str(f) for f in self.flags if f.needs_action])
+
+    @property
+    def needs_action_students(self) -> tuple[str, ...]:
+        """The students of ``needs_action``, in its order, once each."""
+        return tuple(dict.fromkeys(
+            [g.student_id for g in self.placement_gaps]
+            + [f.student_id for f in self.flags if f.needs_action]))
 
     @property
     def shortfall(self) -> int | float:
@@ -262,7 +302,98 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
                  and (gap := _placement_gap(s, rules, providers))
                  is not None]
     staffing = _staffing(need, rules)
-    return Coverage(tuple(gaps), tuple(placement), staffing)
+    return Coverage(tuple(gaps), tuple(placement), staffing,
+                    rule_flags(instance, rules))
+
+
+# Grades of children aged 3-5 and kindergarten (where a 5-year-old may
+# be): EMD is an eligibility for ages 3-5 only (EC 56441.11(d)).
+EMD_GRADES = frozenset({"PK", "TK", "K"})
+
+
+def rule_flags(instance: Instance, rules: RuleSet) -> tuple[RuleFlag, ...]:
+    """Per-student flags of issue 21, in roster order (see ``RuleFlag``)."""
+    teachers: dict[tuple[str, str], list[Staff]] = defaultdict(list)
+    sites = sorted({s.site for s in instance.students})
+    for c in instance.staff:
+        for setting in set(c.provides) & INSTRUCTIONAL_SETTINGS:
+            for site in sites if "*" in c.sites else c.sites:
+                teachers[site, setting].append(c)
+    verdicts: dict[tuple, tuple[str, ...]] = {}
+    # students alike in site, setting and what H4/H7 read share an answer
+    missing: dict[tuple, list[str] | None] = {}
+    out: list[RuleFlag] = []
+    for s in instance.students:
+        if s.setting in INSTRUCTIONAL_SETTINGS and s.teacher_of_record is None:
+            kind = (s.site, s.setting, s.grade, s.primary_disability,
+                    s.secondary_disability, s.support_level,
+                    s.alt_placement_secondary)
+            if kind not in missing:
+                missing[kind] = _nobody_instructs(
+                    s, teachers[s.site, s.setting], rules, verdicts)
+            why = missing[kind]
+            if why is not None:
+                out.append(_instruction_flag(s, why))
+        emd = [d for d in (s.primary_disability, s.secondary_disability)
+               if d == "EMD"]
+        if emd and s.grade not in EMD_GRADES:
+            column = ("primary_disability" if s.primary_disability == "EMD"
+                      else "secondary_disability")
+            out.append(RuleFlag(
+                s.student_id, s.site, column,
+                f"student {s.student_id} has Established Medical "
+                f"Disability (EMD) at grade {s.grade}: EMD applies to "
+                "children aged 3-5 only (EC 56441.11(d)); the IEP team "
+                "should review the eligibility category"))
+        if (s.alt_placement_secondary and s.primary_disability == "OI"
+                and s.support_level != "EX"):
+            out.append(RuleFlag(
+                s.student_id, s.site, "alt_placement_secondary",
+                f"student {s.student_id}: an orthopedic impairment is low "
+                "incidence only when severe (EC 56026.5), and the roster "
+                "gives support level MM: confirm the alternate placement "
+                f"under {s.secondary_disability}"))
+    return tuple(out)
+
+
+def _nobody_instructs(s: Student, teachers: list[Staff], rules: RuleSet,
+                      verdicts: dict[tuple, tuple[str, ...]]
+                      ) -> list[str] | None:
+    """None if a teacher of the student's setting at the site may instruct
+    them, else why each may not (H4, or H7 their grades)."""
+    why: list[str] = []
+    for c in teachers:
+        key = (s.grade, s.primary_disability, s.secondary_disability,
+               s.support_level, s.setting, s.alt_placement_secondary,
+               c.credentials, c.grades, c.provides)
+        rules_hit = verdicts.get(key)
+        if rules_hit is None:
+            check = check_pair(s, c, rules)
+            rules_hit = verdicts[key] = tuple(sorted(
+                e.rule for e in check.exclusions if e.rule in ("H4", "H7")))
+        if not rules_hit:
+            return None
+        why.append(f"{c.staff_id} ({'/'.join(rules_hit)})")
+    return why
+
+
+def _instruction_flag(s: Student, why: list[str]) -> RuleFlag:
+    """An SDC/DEPT student without a teacher of record whom no teacher of
+    the setting at the site may instruct (needs action)."""
+    cat = s.placement_disability
+    base = (f"student {s.student_id} ({s.setting}, "
+            f"{DISABILITY_NAME[cat]} ({cat}), grade {s.grade}, support "
+            f"{s.support_level}) at site {s.site}: nobody there may "
+            f"instruct them (H4)")
+    if why:
+        base += (f": {', '.join(why)} teach {s.setting} there but may not "
+                 "(H4: no credential authorizing it; H7: not their grades)")
+    else:
+        base += f": no staff member there teaches {s.setting}"
+    return RuleFlag(s.student_id, s.site, "setting", base + (
+        "; the plan can give them only a coordinator or a service "
+        f"provider as case manager: an authorized {s.setting} teacher is "
+        "needed"), needs_action=True)
 
 
 def _kind(s: Student) -> tuple[str, str, str | None, str]:
@@ -424,10 +555,13 @@ def _staffing(need: _Need, rules: RuleSet) -> tuple[StaffingRow, ...]:
         per_fte, source = caps_per_fte[service, grades]
         if not people and per_fte is None:
             known_cap = False
+        average = any(r.law == AVERAGE_LAW and r.source == source
+                      for r in rules.caseload_defaults)
         rows.append(StaffingRow(
             site, service, num_students, need.without[site, service],
             tuple(sorted(people)), round(fte, 2),
-            round(capacity, 1) if known_cap else None, per_fte, source))
+            round(capacity, 1) if known_cap else None, per_fte, source,
+            average))
     return tuple(rows)
 
 

@@ -78,14 +78,15 @@ def propose(conflict, structure: Structure, rules: RuleSet,
         staff = inst.staff[f.staff]
         new = f.count + short
         note = ""
-        law = rules.default_cap(staff)
-        if law is not None and law.max_with_waiver is not None:
-            if new > law.max_with_waiver:
+        # H6: the law's cap binds from what the person does (any RSP)
+        law = rules.legal_cap(staff)
+        if law is not None:
+            if new > law.ceiling:
                 continue  # beyond what the law allows
             if new > law.default_cap:
                 note = (f" (over {law.default_cap}: needs an "
                         f"{law.citation} waiver, at most "
-                        f"{law.max_with_waiver})")
+                        f"{law.ceiling})")
         candidates.append(Fix(
             "raise_cap", f"raise {staff.name} ({staff.staff_id})'s cap "
             f"from {f.count} to {new}{note}",

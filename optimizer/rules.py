@@ -11,13 +11,14 @@ model builder, the checker and the explanations, so they cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import floor
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.domain import Staff, Student
+from optimizer.domain import Instance, Staff, Student
 from optimizer.vocab import (
     COORDINATES,
     DISABILITY_NAME,
@@ -113,6 +114,14 @@ class AuthorizationRule(BaseModel):
     note: str = Field(default="", description="Limits, caveats")
 
 
+# What a caseload-table row is in law: a cap set by law that binds
+# anyone doing the work (``cap``), a district-wide average set by law
+# (``average``), or a district default (blank).
+CAP_LAW = "cap"
+AVERAGE_LAW = "average"
+CASELOAD_LAWS = ("", CAP_LAW, AVERAGE_LAW)
+
+
 class CaseloadDefault(BaseModel):
     """Default cap for a kind of provider (before FTE)."""
 
@@ -125,6 +134,10 @@ class CaseloadDefault(BaseModel):
     max_with_waiver: int | None = Field(
         default=None, ge=0, description="The most the law allows with a "
         "waiver (RSP: 32, EC 56362(c)); None: no statutory ceiling")
+    law: str = Field(
+        default="", description="cap: a cap set by law for anyone doing "
+        "the work, whatever else they do; average: a district-wide average "
+        "set by law (reported, warned when over); blank: district default")
     verified: bool
     source: str
 
@@ -132,6 +145,11 @@ class CaseloadDefault(BaseModel):
     def citation(self) -> str:
         """The statute or policy named first in ``source``."""
         return self.source.split(":")[0].strip()
+
+    @property
+    def ceiling(self) -> int:
+        """The most anyone may be given under this row (with a waiver)."""
+        return max(self.default_cap, self.max_with_waiver or 0)
 
 
 class RelatedServiceRule(BaseModel):
@@ -145,6 +163,18 @@ class RelatedServiceRule(BaseModel):
     verified: bool = Field(description="Backed by an official source")
     source: str = Field(description="Citation")
     note: str = Field(default="", description="Limits, caveats")
+
+
+class BestPracticeRule(BaseModel):
+    """A row of best_practice.csv: what S1 ranks, and on what basis."""
+
+    model_config = _FROZEN
+    rank: int = Field(description="1 = strongest")
+    provides: str = Field(description="INSTRUCTS or a service code")
+    description: str = ""
+    verified: bool = Field(default=False, description="Backed by an "
+                           "official source")
+    source: str = Field(default="", description="Citation")
 
 
 class RuleSet(BaseModel):
@@ -161,6 +191,9 @@ class RuleSet(BaseModel):
         default_factory=dict,
         description="Primary category -> the related services that address "
         "it under an alternate placement (alt_placement_services.csv)")
+    best_practice: tuple[BestPracticeRule, ...] = Field(
+        default=(), description="best_practice.csv as read (the ranks with "
+        "their sources)")
     source_hash: str = Field(default="", description="sha256 of the tables")
     authorization_mode: str = Field(
         default="all",
@@ -198,50 +231,106 @@ class RuleSet(BaseModel):
                 return row
         return next((r for r in rows if r.only_grades is None), None)
 
-    def effective_cap(self, staff: Staff) -> int:
-        """H6 cap: as given, else the table default times FTE, rounded down."""
-        if staff.max_caseload is not None:
-            return staff.max_caseload
-        row = self.default_cap(staff)
-        if row is None:
-            return 0
-        return floor(row.default_cap * staff.fte + 1e-9)
+    def legal_rows(self, staff: Staff) -> tuple[CaseloadDefault, ...]:
+        """Every cap set by law that binds this person, from what they do.
+
+        Law caps the person whatever the order of ``provides``: anyone
+        providing RSP is a resource specialist (EC 56362(c)); an SLP
+        whose grades lie within the row's grades (PK and TK: ages 3-5)
+        has the preschool cap (EC 56441.7(a)).
+        """
+        return tuple(r for r in self.caseload_defaults
+                     if r.law == CAP_LAW and r.provides in staff.provides
+                     and (r.only_grades is None
+                          or staff.grades <= r.only_grades))
 
     def legal_cap(self, staff: Staff) -> CaseloadDefault | None:
-        """The caseload-table row whose cap set by law binds this person.
+        """The caseload-table row whose cap set by law binds this person
+        (the lowest ceiling among ``legal_rows``), or None."""
+        return min(self.legal_rows(staff),
+                   key=lambda r: (r.ceiling, r.default_cap), default=None)
 
-        Rows with ``max_with_waiver`` are the law's: their ``default_cap``
-        is the cap and ``max_with_waiver`` the most a waiver allows. Law
-        caps the person whatever else they provide: anyone providing RSP
-        is a resource specialist (EC 56362(c)); an SLP whose grades lie
-        within the row's grades (PK and TK: ages 3-5) has the preschool cap
-        (EC 56441.7(a)). The lowest such ceiling binds.
+    def effective_cap(self, staff: Staff) -> int:
+        """H6 cap, from what the person does (never the order of
+        ``provides`` alone).
+
+        ``max_caseload`` as given, else the table default for the first
+        ``provides`` entry times FTE, rounded down; then held to every cap
+        set by law that binds the person (``legal_rows``): with a blank
+        ``max_caseload`` to the law's cap times FTE (28 for a resource
+        specialist, 40 for a preschool SLP), with an explicit one to the
+        most the law allows (32 with a waiver). An explicit cap above that
+        is refused when the roster is read (``legal_cap_issue``).
         """
-        rows = [r for r in self.caseload_defaults
-                if r.max_with_waiver is not None
-                and r.provides in staff.provides
-                and (r.only_grades is None or staff.grades <= r.only_grades)]
-        return min(rows, key=lambda r: r.max_with_waiver or 0, default=None)
+        laws = self.legal_rows(staff)
+        if staff.max_caseload is not None:
+            return min([staff.max_caseload, *(r.ceiling for r in laws)])
+        row = self.default_cap(staff)
+        caps = [_times_fte(r.default_cap, staff.fte) for r in laws]
+        if row is not None:
+            caps.append(_times_fte(row.default_cap, staff.fte))
+        return min(caps, default=0)
+
+    def cap_reason(self, staff: Staff) -> str:
+        """Where the person's H6 cap comes from, in plain words."""
+        cap = self.effective_cap(staff)
+        law = min(self.legal_rows(staff), key=lambda r: (
+            r.ceiling if staff.max_caseload is not None
+            else _times_fte(r.default_cap, staff.fte)), default=None)
+        if law is not None:
+            bound = (law.ceiling if staff.max_caseload is not None
+                     else _times_fte(law.default_cap, staff.fte))
+            if bound == cap:
+                who = _law_who(law)
+                if staff.max_caseload is not None:
+                    return (f"{who}: at most {law.ceiling} with a waiver "
+                            f"({law.citation})")
+                fte = "" if staff.fte == 1 else f" times FTE {staff.fte:g}"
+                return (f"{who}: {law.default_cap}{fte} ({law.citation})")
+        if staff.max_caseload is not None:
+            return "max_caseload as given"
+        row = self.default_cap(staff)
+        if row is None:
+            return f"no caseload-table row for {staff.kind}"
+        fte = "" if staff.fte == 1 else f" times FTE {staff.fte:g}"
+        return (f"the caseload table's default for {row.provides}: "
+                f"{row.default_cap}{fte}")
 
     def legal_cap_issue(self, staff: Staff) -> tuple[str, str] | None:
         """``("error" | "warning", why)`` when an explicit ``max_caseload``
-        passes a cap set by law (None when it does not, or is blank)."""
-        row = self.legal_cap(staff)
-        if row is None or staff.max_caseload is None:
+        passes a cap set by law, or a statutory average for the person's
+        kind of work (None when it does not, or is blank)."""
+        if staff.max_caseload is None:
             return None
-        given, cap = staff.max_caseload, row.default_cap
-        most = row.max_with_waiver or cap
-        who = ("a preschool speech-language pathologist (grades "
-               f"{describe_grades(row.only_grades)})" if row.only_grades
-               else f"anyone providing {row.provides}")
-        if given > most:
-            waiver = f", {most} with a waiver" if most > cap else ""
-            return ("error", f"{given} is above the cap set by law for "
-                    f"{who}: at most {cap}{waiver} ({row.citation})")
-        if given > cap:
-            return ("warning", f"{given} is above {cap} and needs a "
-                    f"waiver, allowed up to {most} ({row.citation})")
+        given = staff.max_caseload
+        row = self.legal_cap(staff)
+        if row is not None:
+            cap, most = row.default_cap, row.ceiling
+            who = _law_who(row)
+            if given > most:
+                waiver = f", {most} with a waiver" if most > cap else ""
+                return ("error", f"{given} is above the cap set by law for "
+                        f"{who}: at most {cap}{waiver} ({row.citation})")
+            if given > cap:
+                return ("warning", f"{given} is above {cap} and needs a "
+                        f"waiver, allowed up to {most} ({row.citation})")
+            return None
+        for avg in self.average_rows(staff):
+            if given > _times_fte(avg.default_cap, staff.fte):
+                return ("warning", f"{given} is above the average of "
+                        f"{avg.default_cap} per full-time "
+                        f"{_provider_name(avg.provides)} that "
+                        f"{avg.citation} sets district-wide: allowed for "
+                        "one person only while the district average stays "
+                        f"within {avg.default_cap} (the plan reports it), "
+                        "or the local plan gives the reasons")
         return None
+
+    def average_rows(self, staff: Staff) -> tuple[CaseloadDefault, ...]:
+        """Statutory averages (``law = average``) for what the person
+        does (the SLP 55 of EC 56363.3)."""
+        return tuple(r for r in self.caseload_defaults
+                     if r.law == AVERAGE_LAW and r.provides in staff.provides)
 
     def usable(self, rule: AuthorizationRule) -> bool:
         """Whether the authorization setting lets a plan rely on a row."""
@@ -281,6 +370,97 @@ class RuleSet(BaseModel):
             and _holds(r, held) and self.usable(r)
             and any(self.credentials[c].teaching_base
                     for c in r.credentials & held if c in self.credentials))
+
+
+def _times_fte(cap: int, fte: float) -> int:
+    return floor(cap * fte + 1e-9)
+
+
+def _provider_name(provides: str) -> str:
+    return {"RSP": "resource specialist",
+            "SPEECH": "speech-language pathologist"}.get(
+        provides, f"{provides} provider")
+
+
+def _law_who(row: CaseloadDefault) -> str:
+    """Whom a cap set by law binds, in plain words."""
+    if row.only_grades:
+        return (f"a preschool {_provider_name(row.provides)} (grades "
+                f"{describe_grades(row.only_grades)})")
+    return f"anyone providing {row.provides}"
+
+
+@dataclass(frozen=True)
+class CaseloadAverage:
+    """A district-wide average set by law (``law = average``), measured.
+
+    The SLP 55 of EC 56363.3 and 5 CCR 3051.1(b) is an average over the
+    district's full-time language, speech and hearing specialists, not a
+    per-person cap. ``students``: students with the service on the IEP;
+    ``fte``: the FTE of everyone who provides it; ``people``: per person,
+    ``(staff_id, name, fte, case-managed students in the plan)``.
+    """
+
+    provides: str
+    limit: int
+    source: str
+    verified: bool
+    students: int
+    fte: float
+    people: tuple[tuple[str, str, float, int], ...]
+
+    @property
+    def average(self) -> float | None:
+        return round(self.students / self.fte, 1) if self.fte else None
+
+    @property
+    def over(self) -> bool:
+        return self.average is not None and self.average > self.limit
+
+    @property
+    def citation(self) -> str:
+        return self.source.split(":")[0].strip()
+
+    def warning(self) -> str | None:
+        """The warning when the average is over the limit, else None."""
+        if not self.over:
+            return None
+        return (f"the district-wide average {self.provides} caseload is "
+                f"{self.average:g} students per full-time provider "
+                f"({self.students} students with {self.provides} on the "
+                f"IEP / {self.fte:g} FTE), above the {self.limit} of "
+                f"{self.citation}: the local plan must give the reasons "
+                "for a higher average, or staffing be added")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "provides": self.provides, "limit": self.limit,
+            "source": self.citation, "verified": self.verified,
+            "students": self.students, "fte": round(self.fte, 2),
+            "average": self.average, "over": self.over,
+            "per_person": [
+                {"staff_id": i, "name": n, "fte": f, "case_managed": c,
+                 "case_managed_per_fte": round(c / f, 1)}
+                for i, n, f, c in self.people]}
+
+
+def caseload_averages(instance: Instance, rules: RuleSet,
+                      case_managed: Mapping[str, int]
+                      ) -> tuple[CaseloadAverage, ...]:
+    """Every statutory average of the rules tables, measured on a roster
+    and a plan's caseloads (``case_managed``: staff_id -> students)."""
+    out = []
+    for row in rules.caseload_defaults:
+        if row.law != AVERAGE_LAW:
+            continue
+        staff = [c for c in instance.staff if row.provides in c.provides]
+        out.append(CaseloadAverage(
+            row.provides, row.default_cap, row.source, row.verified,
+            sum(1 for s in instance.students if row.provides in s.services),
+            sum(c.fte for c in staff),
+            tuple((c.staff_id, c.name, c.fte, case_managed.get(
+                c.staff_id, 0)) for c in staff)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -420,19 +600,23 @@ def check_pair(student: Student, staff: Staff, rules: RuleSet) -> PairCheck:
                 f"for {'/'.join(sorted(shared))} at grade {student.grade} "
                 f"for a student with {cats}{_why_not(misses)}"))
     held = set(staff.credentials)
-    codes = tuple(sorted({c for m in matched
-                          for c in m.rule.credentials & held}))
     verified = not matched or any(m.verified for m in matched)
+    # What the pair relies on: its verified rows where it has one (so
+    # AAAS on R3MM shows AAAS, not R3MM's unverified autism row), else
+    # every row that authorizes it.
+    relied = [m for m in matched if m.verified] or matched
+    codes = tuple(sorted({c for m in relied
+                          for c in m.rule.credentials & held}))
     top = best_practice_items(student, rules)
     wants = wants_language(student)
     return PairCheck(
         relation=rel,
         exclusions=tuple(out),
         authorized_by=codes,
-        rule_ids=tuple(m.rule.rule_id for m in matched),
+        rule_ids=tuple(m.rule.rule_id for m in relied),
         verified=verified,
         base_rule_ids=tuple(dict.fromkeys(
-            b.rule_id for m in matched for b in m.bases)),
+            b.rule_id for m in relied for b in m.bases)),
         unverified_rule_ids=() if verified else tuple(dict.fromkeys(
             r.rule_id for m in matched for r in (m.rule, *m.bases)
             if not r.verified)),

@@ -30,6 +30,7 @@ from optimizer.rules import (
     PairCheck,
     PairJudge,
     RuleSet,
+    caseload_averages,
     check_pair,
     wants_language,
 )
@@ -106,6 +107,13 @@ class Kpis:
     students_on_unverified_rows: int  # pairs resting on no verified row
     authorizations: str  # the setting: all or verified-only
     utilization_by_kind: dict[str, Utilization]
+    # issue 21: statutory averages (the SLP 55 of EC 56363.3), per person
+    # and district-wide, and per site the RSP students whose case manager
+    # does not provide RSP (H6 counts them against no resource specialist)
+    caseload_averages: list[dict[str, object]] = field(
+        default_factory=list)
+    rsp_case_managed_by_others: list[dict[str, object]] = field(
+        default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -312,8 +320,10 @@ def audit(instance: Instance, rules: RuleSet,
         if n > cap:
             violations.append(Violation(
                 "H6", None, c.staff_id, f"{c.name} has {n} students, over "
-                f"the cap of {cap}"))
+                f"the cap of {cap} ({rules.cap_reason(c)})"))
     terms = tally.terms(instance, caps, load_units)
+    averages = caseload_averages(instance, rules, caseload)
+    others = rsp_by_others(instance, assignment, staff, loads)
     meetings = None
     if has_meeting_dates(instance.students):
         calendar = calendar or Calendar()
@@ -327,9 +337,55 @@ def audit(instance: Instance, rules: RuleSet,
             reference_change(assignment.get(s.student_id) or None,
                              reference.get(s.student_id))
             for s in instance.students)
-    return Audit(violations, lines, terms,
-                 kpis(instance, rules, tally, loads), loads, meetings,
-                 calendar)
+    k = replace(kpis(instance, rules, tally, loads),
+                caseload_averages=[a.as_dict() for a in averages],
+                rsp_case_managed_by_others=others)
+    return Audit(violations, lines, terms, k, loads, meetings, calendar)
+
+
+def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
+                  staff: dict[str, Staff],
+                  loads: dict[str, tuple[int, float, int]]
+                  ) -> list[dict[str, object]]:
+    """Per site: students with RSP on the IEP whose case manager does not
+    provide RSP, against the places left on the caseloads of the
+    resource specialists who serve the site (EC 56362(c)).
+
+    H6 counts a resource specialist's case-managed students only: the
+    roster does not say who serves these students in RSP, so the plan
+    cannot count them against anyone. ``short`` is how many of them no
+    resource specialist at the site has room for even if every place
+    left went to them (an itinerant's places count at each site they
+    serve, so it is a lower bound on the real shortage).
+    """
+    by_site: dict[str, int] = defaultdict(int)
+    for s in instance.students:
+        cm = staff.get(assignment.get(s.student_id) or "")
+        if "RSP" in s.services and cm is not None \
+                and "RSP" not in cm.provides:
+            by_site[s.site] += 1
+    out = []
+    for site, n in sorted(by_site.items()):
+        spare = sum(max(0, loads[c.staff_id][2] - loads[c.staff_id][0])
+                    for c in instance.staff
+                    if "RSP" in c.provides and c.serves_site(site))
+        out.append({"site": site, "students": n, "spare_places": spare,
+                    "short": max(0, n - spare)})
+    return out
+
+
+def rsp_warning(row: dict[str, object]) -> str | None:
+    """The site warning when resource specialists lack room (H6)."""
+    if not row["short"]:
+        return None
+    return (f"site {row['site']}: {row['students']} student(s) with RSP on "
+            "the IEP are case-managed by someone who does not provide RSP, "
+            "so H6 counts them against no resource specialist; the "
+            f"resource specialists serving {row['site']} have "
+            f"{row['spare_places']} place(s) left under their caps "
+            f"(EC 56362(c)): at least {row['short']} cannot be on a "
+            "resource specialist's caseload. Confirm who serves them in "
+            "RSP")
 
 
 def _calendar(instance: Instance, assignment: dict[str, str | None],

@@ -50,11 +50,14 @@ def test_r3mm_never_instructs_autism_at_ex(rules):
     assert judge(rules, s, teacher("R3MM", "AAAS")).eligible
 
 
-def test_r3mm_sld_at_ex_is_unverified_and_at_mm_verified(rules):
+def test_r3mm_sld_at_mm_verified_and_never_at_ex(rules):
+    # Issue 21: I-MM-EX (a "modelling assumption" with no source) is gone;
+    # the Mild/Moderate credential instructs at mild-to-moderate support.
     mm = judge(rules, sdc(), teacher("R3MM"))
     ex = judge(rules, sdc(support_level="EX"), teacher("R3MM"))
     assert mm.eligible and mm.verified and mm.rule_ids == ("I-MM",)
-    assert ex.eligible and not ex.verified and ex.rule_ids == ("I-MM-EX",)
+    assert rules_hit(ex) == ["H4"]
+    assert "I-MM-EX" not in {r.rule_id for r in rules.authorizations}
 
 
 # -------------------------------------------- 2. added authorizations

@@ -62,10 +62,20 @@ def test_added_authorization_works_within_base_grade_band(rules):
 
 
 def test_unverified_rows_are_flagged(rules):
-    # R3MN resource service rests on the contract's decision, not a
-    # verified CTC statement; R3MM's does (CTC 2011).
+    # R3MN resource service rests on the contract's decision, R3MM's on a
+    # 2011 slide deck (issue 21: not a CTC page), so both are unverified;
+    # R3DH's rests on its CTC authorization text (TC3Q), for its own
+    # categories only.
     assert not check_pair(student(), staff(), rules).verified
-    assert check_pair(student(), staff(credentials=("R3MM",)), rules).verified
+    assert not check_pair(student(), staff(credentials=("R3MM",)),
+                          rules).verified
+    deaf = student(primary_disability="DEAF")
+    assert check_pair(deaf, staff(credentials=("R3DH",)), rules).verified
+    # never an autism-only or SLD student (the credential's categories)
+    for cat in ("AUT", "SLD"):
+        other = student(primary_disability=cat)
+        assert [e.rule for e in check_pair(
+            other, staff(credentials=("R3DH",)), rules).exclusions] == ["H5"]
 
 
 def test_legacy_credential_reaching_tk_is_unverified(rules):

@@ -3,6 +3,7 @@ item 8), and docs/authorizations.md is the tables, generated."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -19,7 +20,9 @@ SECONDARY = re.compile(
     r"university|program page|program-review|CSU|SDSU|Fresno Pacific|"
     r"La Verne|Cal State|Cal Lutheran|Lammersville|SELPA|handbook|"
     r"third-party|third party|\b3P\b|matrix|CSBA|quoted in|secondary|"
-    r"contract decision|not researched", re.IGNORECASE)
+    r"contract decision|not researched|presentation|slide|issuu|mirror|"
+    r"inference|assumption|definition only|district default|"
+    r"district policy|contract S1", re.IGNORECASE)
 
 
 def citations(source: str) -> list[str]:
@@ -41,6 +44,11 @@ def is_primary(citation: str) -> bool:
     ("5 CCR 3051.6, seen only as quoted in DMSELPA policies", False),
     ("code from a third-party matrix", False),
     ("contract decision", False),
+    # issue 21: a slide deck seen on a mirror is not a CTC page
+    ("CTC 2011 presentation seen only as an issuu mirror", False),
+    ("CTC 2011 presentation: all Education Specialist credentials", False),
+    ("CTC TC3Q (R3DH authorization text)", True),
+    ("district default (no statutory cap)", False),
 ])
 def test_citation_classifier(source, primary):
     # The classifier itself, so the table test below means what it says.
@@ -53,6 +61,51 @@ def test_every_verified_row_cites_a_regulation_or_ctc_page(rules):
         if r.verified and not any(is_primary(c)
                                   for c in citations(r.source))]
     assert offenders == []
+
+
+# Every table of data/rules and what its ``verified`` column speaks to;
+# credentials.csv makes no claim (its source cell says where each code
+# was seen). A new table fails until it is listed here.
+TABLES = {
+    "authorizations.csv": "verified",
+    "caseload_defaults.csv": "verified",
+    "best_practice.csv": "verified",
+    "alt_placement_services.csv": "verified",
+    "credentials.csv": None,
+}
+
+
+def test_every_rules_table_is_covered():
+    found = {p.name for p in (ROOT / "data" / "rules").glob("*.csv")}
+    assert found == set(TABLES)
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_verified_row_of_every_table_is_primary(name):
+    # Issue 21: verified = yes only with a statute, a regulation or a CTC
+    # page, in every rules table (read as the district edits it).
+    with (ROOT / "data" / "rules" / name).open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    column = TABLES[name]
+    assert all(r["source"].strip() for r in rows), name
+    if column is None:
+        assert "verified" not in rows[0]
+        return
+    offenders = [r["source"] for r in rows
+                 if r[column].strip().lower() == "yes"
+                 and not any(is_primary(c) for c in citations(r["source"]))]
+    assert offenders == []
+    assert {r[column].strip().lower() for r in rows} <= {"yes", "no"}
+
+
+def test_the_table_test_catches_a_slide_deck_row(tmp_path):
+    # Not vacuous: the pre-issue-21 S-RSP-LEGACY row (verified on a 2011
+    # slide deck) and the old best-practice rank 3 would fail it.
+    assert not any(is_primary(c) for c in citations(
+        "CTC 2011 presentation: all Education Specialist credentials "
+        "include a resource services authorization"))
+    assert not any(is_primary(c) for c in citations(
+        "contract S1 ranking (district-editable)"))
 
 
 def test_every_unverified_row_says_why(rules):
@@ -85,3 +138,34 @@ def test_docs_page_lists_every_row_with_its_status(rules):
         line = next(ln for ln in page.splitlines()
                     if ln.startswith(f"| `{r.rule_id}` |"))
         assert ("| yes |" if r.verified else "| **no** |") in line
+
+
+def test_docs_page_lists_every_rules_table(rules):
+    # Issue 21: caps (every row, with its law and status), best practice
+    # and alternate placement are on the page, not only authorizations.
+    page = render(rules)
+    for title in ("## Caseload caps", "## Best practice",
+                  "## Alternate placement", "## Documents"):
+        assert title in page
+    caps = page[page.index("## Caseload caps"):page.index("## Best")]
+    assert caps.count("\n| ") - 1 == len(rules.caseload_defaults)
+    assert "| SPEECH | always | 55 | - | average | yes |" in caps
+    best = page[page.index("## Best practice"):page.index("## Alternate")]
+    assert best.count("\n| ") - 1 == len(rules.best_practice) == 9
+    alt = page[page.index("## Alternate"):page.index("## Documents")]
+    assert alt.count("\n| ") - 1 == len(rules.related_services)
+    assert "| DEAF (Deaf) | DHH or AUD | yes |" in alt
+
+
+def test_review_page_covers_every_row(rules):
+    # Issue 21: docs/rules-review.md reviews every row of every table,
+    # with its status as the table has it.
+    page = (ROOT / "docs" / "rules-review.md").read_text(encoding="utf-8")
+    for r in rules.authorizations:
+        line = next(ln for ln in page.splitlines()
+                    if ln.startswith(f"| `{r.rule_id}` |"))
+        assert ("| yes |" if r.verified else "| **no** |") in line
+    for name in TABLES:
+        assert f"## {name}" in page
+    for code in rules.credentials:
+        assert f"| `{code}` |" in page

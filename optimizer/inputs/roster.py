@@ -447,6 +447,9 @@ def coverage_warnings(cov: Coverage, students_file: str,
     out += [Problem(students_file, rows.get(g.student_id),
                     "alt_placement_secondary", None, str(g))
             for g in cov.placement_gaps]
+    # issue 21: students nobody may instruct, EMD past 3-5, OI placements
+    out += [Problem(students_file, rows.get(f.student_id), f.column, None,
+                    str(f)) for f in cov.flags]
     return out
 
 

@@ -16,7 +16,11 @@ from optimizer.inputs.tables import (
     records,
 )
 from optimizer.rules import (
+    AVERAGE_LAW,
+    CAP_LAW,
+    CASELOAD_LAWS,
     AuthorizationRule,
+    BestPracticeRule,
     CaseloadDefault,
     CredentialInfo,
     RelatedServiceRule,
@@ -56,6 +60,7 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
     defaults = _rows_as_models(tables["caseload_defaults.csv"], problems,
                                _caseload_default)
     ranks = {}
+    best: list[BestPracticeRule] = []
     for row, rec in records(tables["best_practice.csv"]):
         try:
             ranks[rec["provides"].upper()] = int(rec["rank"])
@@ -63,13 +68,25 @@ def load_rules(path: Path | str | None = None) -> RuleSet:
             problems.append(Problem("best_practice.csv", row, "rank",
                                     rec.get("rank"), "expected a whole "
                                     "number"))
+            continue
+        try:
+            verified = _yes(rec.get("verified", ""))
+        except ValueError as exc:
+            problems.append(Problem("best_practice.csv", row, "verified",
+                                    rec.get("verified"), str(exc)))
+            continue
+        best.append(BestPracticeRule(
+            rank=int(rec["rank"]), provides=rec["provides"].upper(),
+            description=rec.get("description", ""), verified=verified,
+            source=rec.get("source", "")))
     related = _related_services(tables["alt_placement_services.csv"],
                                 problems)
     if problems:
         raise InputError(problems)
     return RuleSet(credentials=credentials, authorizations=tuple(auths),
                    caseload_defaults=tuple(defaults),
-                   best_practice_rank=ranks, related_services=related,
+                   best_practice_rank=ranks, best_practice=tuple(best),
+                   related_services=related,
                    source_hash=digest)
 
 
@@ -164,12 +181,20 @@ def _authorization(rec: dict[str, str]) -> AuthorizationRule:
 
 def _caseload_default(rec: dict[str, str]) -> CaseloadDefault:
     only = rec.get("only_grades", "")
+    most = (parse.non_negative_int(rec["max_with_waiver"])
+            if rec.get("max_with_waiver") else None)
+    # A row with a waiver limit is a cap set by law (as in tables older
+    # than the law column).
+    law = (rec.get("law", "").strip().lower()
+           or (CAP_LAW if most is not None else ""))
+    if law not in CASELOAD_LAWS:
+        raise ValueError(f'law "{rec["law"]}": expected "{CAP_LAW}", '
+                         f'"{AVERAGE_LAW}" or blank')
     return CaseloadDefault(
         provides=rec["provides"].upper(),
         only_grades=parse.grades(only) if only else None,
         default_cap=parse.non_negative_int(rec["default_cap"]),
-        max_with_waiver=(parse.non_negative_int(rec["max_with_waiver"])
-                         if rec.get("max_with_waiver") else None),
+        max_with_waiver=most, law=law,
         verified=_yes(rec["verified"]), source=rec["source"])
 
 

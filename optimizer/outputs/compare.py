@@ -36,6 +36,8 @@ def kpi_row(name: str, result, audit, instance: Instance,
         "language_matches": None, "changed_vs_base": None,
         "authorizations": rules.authorization_mode,
         "on_unverified_rows": None,
+        # issue 21: the SLP 55 of EC 56363.3 is a district average
+        "speech_average": None, "speech_most_per_fte": None,
         "runtime_seconds": round(result.runtime, 2),
         "diagnosis": diagnosis,
     }
@@ -48,6 +50,11 @@ def kpi_row(name: str, result, audit, instance: Instance,
                continuity_kept=k.continuity_kept,
                language_matches=k.language_matches,
                on_unverified_rows=k.students_on_unverified_rows)
+    for avg in k.caseload_averages:
+        if avg["provides"] == "SPEECH":
+            per_fte = [p["case_managed_per_fte"] for p in avg["per_person"]]
+            row.update(speech_average=avg["average"],
+                       speech_most_per_fte=max(per_fte, default=None))
     for kind, u in k.utilization_by_kind.items():
         row[f"{kind}_util_min"] = u.min
         row[f"{kind}_util_median"] = u.median
@@ -107,6 +114,8 @@ COMPARISON_COLUMNS = (
     ("services_shortfall", "services shortfall (students)"),
     ("authorizations", "authorizations"),
     ("on_unverified_rows", "on unverified rows"),
+    ("speech_average", "SLP average caseload (EC 56363.3: at most 55)"),
+    ("speech_most_per_fte", "SLP most case-managed per FTE"),
 )
 # The main kinds of provider, as the terminal table shows them.
 UTILIZATION_KINDS = ("RSP", "SDC", "SPEECH")

@@ -24,7 +24,7 @@ from optimizer.outputs.names import Names
 from optimizer.outputs.tables import product_version
 from optimizer.result import SolverParams
 from optimizer.rules import RuleSet, best_practice_items
-from optimizer.verify import Audit
+from optimizer.verify import Audit, rsp_warning
 from optimizer.vocab import (
     DISABILITY_ABBREVIATIONS,
     DISABILITY_NAME,
@@ -80,7 +80,21 @@ class PlanView:
     authorizations: str = "all"
     unverified: list[dict[str, Any]] = field(default_factory=list)
     unverified_students: int = 0
+    rules: dict[str, Any] = field(default_factory=dict)  # issue 21
     calendar: dict[str, Any] = field(default_factory=dict)  # issue 23
+
+
+def rules_view(audit: Audit) -> dict[str, Any]:
+    """What ``_rules.html.j2`` shows (issue 21): each statutory average
+    per person and district-wide, and RSP students case-managed by
+    someone who does not provide RSP, by site."""
+    k = audit.kpis
+    return {
+        "averages": [{**a, "warn": a["over"]} for a in k.caseload_averages
+                     if a["per_person"]],
+        "rsp_others": [{**r, "warning": rsp_warning(r)}
+                       for r in k.rsp_case_managed_by_others],
+    }
 
 
 def caseload_charts(audit: Audit, instance: Instance, rules: RuleSet,
@@ -239,6 +253,7 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
     view.unverified = unverified_rows(audit, rules, limit=20)
     view.unverified_students = audit.kpis.students_on_unverified_rows
     k = audit.kpis
+    view.rules = rules_view(audit)
     over = sum(u.over_90_percent
                for u in k.utilization_by_kind.values())
     view.cards = [
@@ -256,6 +271,9 @@ def plan_view(name: str, status: str, proof: str, audit: Audit | None,
         {"value": view.changes_total,
          "label": f"change case manager vs {against.words}"},
         {"value": over, "label": "case managers over 90% of their cap"},
+        {"value": k.students_on_unverified_rows,
+         "label": "students resting on unverified authorization rows "
+                  "(a district must confirm them)"},
     ]
     view.attention = attention(audit, rules, names, warnings or [])
     view.caseload_charts, view.caseload_note = caseload_charts(

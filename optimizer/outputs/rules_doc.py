@@ -16,7 +16,7 @@ HEADER = """\
 # Authorization rules: each reading and how sure it is
 
 <!-- Generated from data/rules by `caseload rules --out \
-docs/authorizations.md`. Do not edit by hand: tests/test_rules_doc.py \
+docs/authorizations.md`. Do not edit by hand: tests/test_rules_sources.py \
 fails when this page differs from the tables. -->
 
 Which credential lets a case manager *instruct* a student (rule H4) or
@@ -39,7 +39,11 @@ def render(rules: RuleSet) -> str:
     rows = rules.authorizations
     verified = sum(r.verified for r in rows)
     out = [HEADER,
-           f"{len(rows)} rows: {verified} verified, "
+           "Every rules table is on this page: authorizations (H4, H5), "
+           "caseload caps (H6), best practice (S1), alternate placement "
+           "and the documents. The row-by-row review, with each row's "
+           "evidence, is `docs/rules-review.md`.\n",
+           f"{len(rows)} authorization rows: {verified} verified, "
            f"{len(rows) - verified} unverified.\n",
            "## Instruction (H4)\n",
            _table([r for r in rows if r.activity == INSTRUCT], rules),
@@ -47,7 +51,8 @@ def render(rules: RuleSet) -> str:
            "A service row reaches a student through the primary or the "
            "secondary disability; `*` means every disability.\n",
            _table([r for r in rows if r.activity != INSTRUCT], rules),
-           _added(rules), _caps(rules), _documents(rules)]
+           _added(rules), _caps(rules), _best_practice(rules),
+           _alt_placement(rules), _documents(rules)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -106,24 +111,64 @@ def _added(rules: RuleSet) -> str:
 
 
 def _caps(rules: RuleSet) -> str:
-    lines = ["## Caps set by law (caseload_defaults.csv, rows with "
-             "`max_with_waiver`)\n",
-             "| provides | when | cap | with a waiver | source |",
-             "|---|---|---|---|---|"]
+    lines = ["## Caseload caps (caseload_defaults.csv, H6)\n",
+             "Every row. **Law: cap** binds anyone who does the work, "
+             "whatever the order of `provides` and whether or not "
+             "`max_caseload` is given (a blank cap is the law's cap times "
+             "FTE; an explicit one above the waiver limit is bad input, "
+             "between the cap and the limit a warning). **Law: average** is "
+             "a district-wide average: each person's default, reported per "
+             "person and as the average in the plan, and warned when over "
+             "(an explicit cap above it is a warning). The other rows are "
+             "district defaults for the first `provides` entry, times "
+             "FTE.\n",
+             "| provides | when | cap | with a waiver | law | verified | "
+             "source |",
+             "|---|---|---|---|---|---|---|"]
     for row in rules.caseload_defaults:
-        if row.max_with_waiver is None:
-            continue
         when = (f"grades within {describe_grades(row.only_grades)}"
                 if row.only_grades else "always")
+        waiver = ("-" if row.max_with_waiver is None else
+                  str(row.max_with_waiver)
+                  if row.max_with_waiver > row.default_cap else "no waiver")
         lines.append("| " + " | ".join(_cell(c) for c in [
-            row.provides, when, str(row.default_cap),
-            str(row.max_with_waiver)
-            if row.max_with_waiver > row.default_cap else "no waiver",
-            row.source]) + " |")
-    lines.append("\nAn explicit `max_caseload` above the cap (above the "
-                 "waiver limit where there is one) is bad input; between "
-                 "the cap and the waiver limit it is a warning.\n")
-    return "\n".join(lines)
+            row.provides, when, str(row.default_cap), waiver,
+            row.law or "district default",
+            "yes" if row.verified else "**no**", row.source]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _best_practice(rules: RuleSet) -> str:
+    lines = ["## Best practice (best_practice.csv, S1)\n",
+             "The case manager S1 prefers: the provider of the student's "
+             "most intensive item, rank 1 strongest. A ranking, never a "
+             "hard rule.\n",
+             "| rank | item | who | verified | source |",
+             "|---|---|---|---|---|"]
+    for row in sorted(rules.best_practice, key=lambda r: (r.rank,
+                                                          r.provides)):
+        lines.append("| " + " | ".join(_cell(c) for c in [
+            str(row.rank), row.provides, row.description,
+            "yes" if row.verified else "**no**", row.source]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _alt_placement(rules: RuleSet) -> str:
+    lines = ["## Alternate placement (alt_placement_services.csv)\n",
+             "A low-incidence student placed under the secondary "
+             "disability (`alt_placement_secondary`) still needs the "
+             "primary category's needs addressed by a related service "
+             "(CTC guidance). Any one service of the row does; a plan "
+             "without it lists the student under *needs action*.\n",
+             "| primary | services | verified | source | note |",
+             "|---|---|---|---|---|"]
+    for key in sorted(rules.related_services):
+        row = rules.related_services[key]
+        lines.append("| " + " | ".join(_cell(c) for c in [
+            f"{row.primary} ({DISABILITY_NAME[row.primary]})",
+            " or ".join(row.services), "yes" if row.verified else "**no**",
+            row.source, row.note]) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _documents(rules: RuleSet) -> str:

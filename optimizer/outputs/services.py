@@ -71,6 +71,10 @@ def summary(cov: Coverage, fixes: list,
              "primary_disability": g.primary, "services": list(g.services),
              "missing": g.missing, "mapping_verified": g.verified}
             for g in cov.placement_gaps],
+        "needs_action": list(cov.needs_action),
+        "rule_flags": [{"student_id": name(f.student_id), "site": f.site,
+                        "column": f.column, "needs_action": f.needs_action,
+                        "text": str(f)} for f in cov.flags],
         "shortfall_students": cov.shortfall,
         "shortfall_fte": cov.shortfall_fte,
         "short_rows": sum(1 for r in cov.staffing if r.shortfall > 0),
@@ -81,12 +85,17 @@ def summary(cov: Coverage, fixes: list,
 
 def text_lines(cov: Coverage, fixes: list, limit: int = 10) -> list[str]:
     """What ``caseload check`` prints about services (never a violation)."""
-    gaps = [str(g) for g in cov.gaps] + [str(g) for g in cov.placement_gaps]
-    lines = [f"IEP services nobody at the site may provide: {len(cov.gaps)}"
-             f"; alternate placements missing a related service: "
-             f"{len(cov.placement_gaps)}; staffing shortfall "
-             f"{_num(cov.shortfall)} student(s), "
-             f"{_num(cov.shortfall_fte, 2)} FTE"]
+    # Issue 21: what needs action comes first, every item of it.
+    act = cov.needs_action
+    lines = [f"Needs action: {len(act)}"]
+    lines += [f"  {a}" for a in act]
+    gaps = [str(g) for g in cov.gaps] + [
+        str(f) for f in cov.flags if not f.needs_action]
+    lines += [f"IEP services nobody at the site may provide: {len(cov.gaps)}"
+              f"; alternate placements missing a related service: "
+              f"{len(cov.placement_gaps)}; staffing shortfall "
+              f"{_num(cov.shortfall)} student(s), "
+              f"{_num(cov.shortfall_fte, 2)} FTE"]
     lines += [f"  Warning: {g}" for g in gaps[:limit]]
     if len(gaps) > limit:
         lines.append(f"  ... {len(gaps) - limit} more")
@@ -123,6 +132,7 @@ def html_view(cov: Coverage, fixes: list, rules: RuleSet
                                    "nobody at the site may provide it")}
                       for g in cov.placement_gaps],
         "fixes": [f.text for f in fixes],
+        "needs_action": list(cov.needs_action),
         "shortfall": _num(cov.shortfall),
         "shortfall_fte": _num(cov.shortfall_fte, 2),
         "speech_cap": cap("SPEECH", False),

@@ -10,7 +10,7 @@ from optimizer.explain import (
 )
 from optimizer.objectives import calendar_term
 from optimizer.result import Diagnosis, Result
-from optimizer.verify import Audit
+from optimizer.verify import Audit, rsp_warning
 from optimizer.vocab import COORDINATES
 
 
@@ -56,17 +56,62 @@ def text_summary(result: Result, audit: Audit | None) -> str:
         lines.append(f"  {kind:<11} {u.staff:>3} staff  "
                      f"{u.min:.0%} / {u.median:.0%} / {u.max:.0%}"
                      f"  ({u.over_90_percent} over 90%)")
+    lines += rules_lines(audit)
+    return "\n".join(lines)
+
+
+def unverified_line(audit: Audit) -> str:
+    """How many students rest on unverified authorization rows (issue
+    21: said by ``plan`` and ``check`` alike, also when none do)."""
+    k = audit.kpis
     unverified = k.unverified_authorizations_relied_on
     if unverified:
         rows = ", ".join(f"{r} x{c}" for r, c in unverified.items())
-        lines.append(f"{k.students_on_unverified_rows} student(s) rely "
-                     f"on unverified authorization rows: {rows} (see "
-                     "docs/authorizations.md; --authorizations "
-                     "verified-only never relies on them)")
-    elif k.authorizations != "all":
-        lines.append(f"Authorizations: {k.authorizations} (no row "
-                     "marked unverified is relied on)")
-    return "\n".join(lines)
+        return (f"{k.students_on_unverified_rows} student(s) rely on "
+                f"unverified authorization rows: {rows} (a district must "
+                "confirm these readings: see docs/authorizations.md; "
+                "--authorizations verified-only never relies on them)")
+    if k.authorizations != "all":
+        return (f"Authorizations: {k.authorizations} (no row marked "
+                "unverified is relied on)")
+    return "No student rests on an unverified authorization row."
+
+
+def rules_lines(audit: Audit) -> list[str]:
+    """The rules figures of issue 21: students on unverified rows, each
+    statutory average (per person and district-wide, warned when over)
+    and RSP students case-managed by someone who does not provide RSP."""
+    k = audit.kpis
+    lines = [unverified_line(audit)]
+    for avg in k.caseload_averages:
+        people = ", ".join(f"{p['staff_id']} {p['case_managed']}"
+                           + ("" if p["fte"] == 1 else
+                              f" ({p['case_managed_per_fte']:g}/FTE)")
+                           for p in avg["per_person"])
+        average = ("no provider" if avg["average"] is None
+                   else f"{avg['average']:g} per full-time provider "
+                   f"({avg['students']} students / {avg['fte']:g} FTE)")
+        lines.append(f"{avg['provides']} district average ({avg['source']}"
+                     f", at most {avg['limit']}): {average}; case-managed "
+                     f"per person: {people or 'none'}")
+        if avg["over"]:
+            lines.append(f"  Warning: the average {average} is above "
+                         f"{avg['limit']} ({avg['source']}): the local "
+                         "plan must give the reasons, or staffing be "
+                         "added")
+    others = k.rsp_case_managed_by_others
+    if others:
+        total = sum(int(r["students"]) for r in others)
+        sites = ", ".join(f"{r['site']} {r['students']} (room for "
+                          f"{r['spare_places']})" for r in others)
+        lines.append(f"RSP students case-managed by someone who does not "
+                     f"provide RSP (H6 counts them against no resource "
+                     f"specialist): {total}; by site: {sites}")
+        for r in others:
+            text = rsp_warning(r)
+            if text:
+                lines.append(f"  Warning: {text}")
+    return lines
 
 
 def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
