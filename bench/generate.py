@@ -17,7 +17,7 @@ with few distinct profiles), kept to compare against. The bundled
 ``sample`` is always made in the regional shape.
 
 Usage: python -m bench.generate SIZE OUT_DIR [--seed N] [--weighted]
-       [--shape connected|regional]
+       [--shape connected|regional] [--staffing slack|tight]
 """
 
 from __future__ import annotations
@@ -166,17 +166,27 @@ class _StaffMaker:
 SHAPES = ("connected", "regional")
 
 
+STAFFINGS = ("slack", "tight")
+
+
 def generate(size: str, seed: int = 7, weighted: bool = False,
-             shape: str = "connected") -> tuple[list[dict], list[dict]]:
-    """Students and staff rows for a roster of the given size and shape."""
+             shape: str = "connected", staffing: str = "slack"
+             ) -> tuple[list[dict], list[dict]]:
+    """Students and staff rows for a roster of the given size and shape;
+    ``staffing`` (connected shape only): ``slack`` or ``tight`` (see
+    ``bench.connected.STAFFING``)."""
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}")
+    if staffing not in STAFFINGS or (staffing != "slack"
+                                     and shape != "connected"):
+        raise ValueError(f"staffing {staffing!r} with shape {shape!r}")
     rng = random.Random(seed)
     num_sites, per_site, region = SIZES[size]
     if shape == "connected" and size != "sample":
         from bench import connected
 
-        return connected.generate(size, num_sites, per_site, rng, weighted)
+        return connected.generate(size, num_sites, per_site, rng, weighted,
+                                  staffing)
     sites: list[Site] = []
     levels = ["ELEM", "MID", "HIGH"]
     for i in range(num_sites):
@@ -361,9 +371,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--weighted", action="store_true")
     ap.add_argument("--shape", choices=SHAPES, default="connected")
+    ap.add_argument("--staffing", choices=STAFFINGS, default="slack")
     args = ap.parse_args()
     students, staff = generate(args.size, args.seed, args.weighted,
-                               args.shape)
+                               args.shape, args.staffing)
     write(students, staff, args.out)
     print(f"{len(students)} students, {len(staff)} staff -> {args.out}")
 

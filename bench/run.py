@@ -17,7 +17,11 @@ For each shape, size and variant it runs, on the same roster:
 
 The 1-minute load average is recorded with every run.
 
-Usage: python -m bench.run [--shapes connected regional]
+Shapes: ``connected`` (the default generator), ``tight`` (the same
+shape, tightly staffed: median case manager near 80% of cap, a third
+above 90%) and ``regional`` (the earlier generator).
+
+Usage: python -m bench.run [--shapes connected tight regional]
        [--sizes school district large] [--variants unit weighted]
        [--repeats 3] [--baseline DIR] [--results bench/RESULTS.md]
 """
@@ -25,6 +29,7 @@ Usage: python -m bench.run [--shapes connected regional]
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -46,13 +51,20 @@ from optimizer.verify import audit
 
 HERE = Path(__file__).parent
 ORDER = {"school": 0, "district": 1, "large": 2}
+SHAPES = ["connected", "tight", "regional"]
 
 
 def roster(shape: str, size: str, weighted: bool, root: Path) -> Path:
-    folder = root / (f"{size}-{shape}" + ("-weighted" if weighted else ""))
+    """The seeded roster of a case (made once); shape ``tight`` is the
+    connected shape with tight staffing (``bench.connected.STAFFING``)."""
+    staffing = "tight" if shape == "tight" else "slack"
+    shape = "connected" if shape == "tight" else shape
+    folder = root / (f"{size}-{shape}"
+                     + ("-tight" if staffing == "tight" else "")
+                     + ("-weighted" if weighted else ""))
     if not (folder / "students.csv").exists():
         students, staff = generate(size, seed=7, weighted=weighted,
-                                   shape=shape)
+                                   shape=shape, staffing=staffing)
         write(students, staff, folder)
     return folder
 
@@ -60,8 +72,13 @@ def roster(shape: str, size: str, weighted: bool, root: Path) -> Path:
 def run_plan(folder: Path, out: Path, extra: list[str],
              code: Path | None = None) -> dict:
     """One whole ``caseload plan`` process; ``code``: another checkout."""
-    cmd = [sys.executable, "-m", "optimizer.cli", "plan", str(folder),
-           "--out", str(out), *extra]
+    # Peak memory from /usr/bin/time: a child forked from this process
+    # (which holds the loaded roster) would report this process's peak
+    # too (Linux keeps the larger across fork and exec).
+    rss = out.parent / f"{out.name}.rss"
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable,
+           "-m", "optimizer.cli", "plan", str(folder), "--out", str(out),
+           *extra]
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code)
@@ -70,14 +87,14 @@ def run_plan(folder: Path, out: Path, extra: list[str],
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env,
                             cwd=code or None)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code_ = os.waitstatus_to_exitcode(status)
     if code_ != 0:
         raise RuntimeError(f"caseload plan exited {code_}: {cmd}")
     summary = json.loads((out / "summary.json").read_text())
-    return {"wall": wall, "mb": usage.ru_maxrss / 1024, "load": load,
-            "summary": summary}
+    return {"wall": wall, "mb": int(rss.read_text().split()[-1]) / 1024,
+            "load": load, "summary": summary}
 
 
 def _row(base: dict, method: str, runs: list[dict], inst, rules,
@@ -94,7 +111,17 @@ def _row(base: dict, method: str, runs: list[dict], inst, rules,
             "solve_seconds": summary["runtime_seconds"],
             "terms": checked.terms, "kpis": checked.kpis.as_dict(),
             "compliant": checked.compliant,
+            "utilization": _utilization(plan_dir / "caseloads.csv"),
             "plan_bytes": (plan_dir / "assignments.csv").read_bytes()}
+
+
+def _utilization(path: Path) -> dict:
+    """Median case manager's utilization and the share above 90%."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        used = [float(r["utilization"]) for r in csv.DictReader(fh)
+                if r["utilization"]]
+    return {"median": statistics.median(used) if used else 0.0,
+            "above_90": sum(u > 0.9 for u in used) / max(1, len(used))}
 
 
 def measure(shape: str, size: str, weighted: bool, args) -> list[dict]:
@@ -160,7 +187,8 @@ def measure(shape: str, size: str, weighted: bool, args) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shapes", nargs="+", default=["connected", "regional"])
+    ap.add_argument("--shapes", nargs="+",
+                    default=["connected", "tight", "regional"])
     ap.add_argument("--sizes", nargs="+",
                     default=["school", "district", "large"])
     ap.add_argument("--variants", nargs="+", default=["unit", "weighted"])
@@ -198,7 +226,7 @@ def main() -> None:
         old = [r for r in data["rows"]
                if (r["shape"], r["size"], r["variant"]) not in fresh]
         rows = sorted(old + rows, key=lambda r: (
-            r["shape"] != "connected", ORDER[r["size"]], r["variant"]))
+            SHAPES.index(r["shape"]), ORDER[r["size"]], r["variant"]))
         commands = data["commands"] + commands
     args.rosters.mkdir(parents=True, exist_ok=True)
     saved.write_text(json.dumps({"rows": rows, "commands": commands},

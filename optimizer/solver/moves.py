@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from optimizer.objectives import (
     balance_change,
     balance_coefficient,
     calendar_change,
     continuity_kept,
-    language_miss,
 )
 from optimizer.solver.calendar import calendar_view
+from optimizer.solver.flow import _view
 from optimizer.solver.structure import Component, Structure
 
 
@@ -26,57 +28,58 @@ def improve_by_moves(structure: Structure, component: Component,
     Used to give CP-SAT a better starting plan for weighted loads; any
     result satisfies H1-H7 as the input did.
     """
-    groups, caps = structure.groups, structure.caps
-    # The component's pairs, made once (the search reads them often).
-    pairs = {p: structure.pairs[p] for p in component.pairs}
-    inst = structure.instance
+    caps = structure.caps
     c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
     if "S1" in level:
         return counts
     cal = calendar_view(structure, component) if c5 else None
-    counts = dict(counts)
+    # The part's pairs as plain lists by position (the view's arrays:
+    # no Pair objects for a million pairs).
+    v = _view(structure, component)
+    pid = v.pairs.tolist()
+    staff = np.asarray(component.staff, dtype=np.int64)[v.staff].tolist()
+    units = v.units[v.group].tolist()
+    s1 = v.s1.tolist()
+    lang = v.s4.tolist()
+    prior = v.prior.tolist()
+    n = [counts.get(p, 0) for p in pid]
+    start = list(n)
     load: dict[int, int] = dict.fromkeys(component.staff, 0)
     size: dict[int, int] = dict.fromkeys(component.staff, 0)
     by_group: dict[int, list[int]] = {}
-    for p in component.pairs:
-        pair = pairs[p]
-        n = counts.get(p, 0)
-        load[pair.staff] += n * groups[pair.group].weight_units
-        size[pair.staff] += n
-        by_group.setdefault(pair.group, []).append(p)
+    for i, g in enumerate(v.group.tolist()):
+        load[staff[i]] += n[i] * units[i]
+        size[staff[i]] += n[i]
+        by_group.setdefault(g, []).append(i)
     a = {c: balance_coefficient(caps[c]) for c in component.staff}
-    # S5: meetings per staff member and period, and each group's periods.
+    # S5: meetings per staff member and period, and each (local) group's
+    # periods.
     held: dict[int, list[int]] = {}
     periods_of: dict[int, list[tuple[int, int]]] = {}
     if cal is not None:
-        for i, g in enumerate(component.groups):
-            periods_of[g] = [(int(t), int(cal.meet[i, t]))
-                             for t in cal.meet[i].nonzero()[0]]
+        for g in range(len(component.groups)):
+            periods_of[g] = [(int(t), int(cal.meet[g, t]))
+                             for t in cal.meet[g].nonzero()[0]]
         held = {c: [0] * cal.meet.shape[1] for c in component.staff}
-        for p in component.pairs:
-            n = counts.get(p, 0)
-            for t, k in periods_of[pairs[p].group] if n else ():
-                held[pairs[p].staff][t] += n * k
+        for i, g in enumerate(v.group.tolist()):
+            for t, k in periods_of[g] if n[i] else ():
+                held[staff[i]][t] += n[i] * k
 
-    def meetings_change(staff: int, g: int, sign: int) -> int:
-        return sum(calendar_change(held[staff][t], sign * k)
+    def meetings_change(c: int, g: int, sign: int) -> int:
+        return sum(calendar_change(held[c][t], sign * k)
                    for t, k in periods_of.get(g, ()))
-    prior = {p: groups[pairs[p].group].priors.get(
-        inst.staff[pairs[p].staff].staff_id, 0) for p in component.pairs}
-    lang = {p: language_miss(pairs[p].check) for p in component.pairs}
 
-    def kept_change(p: int, delta: int) -> int:
-        n = counts.get(p, 0)
-        return (continuity_kept(n + delta, prior[p])
-                - continuity_kept(n, prior[p]))
+    def kept_change(i: int, delta: int) -> int:
+        return (continuity_kept(n[i] + delta, prior[i])
+                - continuity_kept(n[i], prior[i]))
     for _ in range(max_passes):
         improved = False
         for g, ps in by_group.items():
-            w = groups[g].weight_units
+            w = units[ps[0]]
             for p in ps:
-                if counts.get(p, 0) == 0:
+                if n[p] == 0:
                     continue
-                src = pairs[p].staff
+                src = staff[p]
                 base = (c2 * balance_change(a[src], load[src], -w)
                         - c4 * lang[p]
                         - c3 * kept_change(p, -1)
@@ -84,10 +87,8 @@ def improve_by_moves(structure: Structure, component: Component,
                            else 0))
                 best, best_q = 0, None
                 for q in ps:
-                    dst = pairs[q].staff
-                    if q == p or size[dst] >= caps[dst] or (
-                            pairs[q].check.best_practice
-                            != pairs[p].check.best_practice):
+                    dst = staff[q]
+                    if q == p or size[dst] >= caps[dst] or s1[q] != s1[p]:
                         continue
                     delta = (base + c2 * balance_change(a[dst], load[dst], w)
                              + c4 * lang[q]
@@ -97,9 +98,9 @@ def improve_by_moves(structure: Structure, component: Component,
                     if delta < best:
                         best, best_q = delta, q
                 if best_q is not None:
-                    dst = pairs[best_q].staff
-                    counts[p] -= 1
-                    counts[best_q] = counts.get(best_q, 0) + 1
+                    dst = staff[best_q]
+                    n[p] -= 1
+                    n[best_q] += 1
                     load[src] -= w
                     load[dst] += w
                     size[src] -= 1
@@ -110,4 +111,8 @@ def improve_by_moves(structure: Structure, component: Component,
                     improved = True
         if not improved:
             break
+    counts = dict(counts)
+    for i, (now, was) in enumerate(zip(n, start)):
+        if now != was:
+            counts[pid[i]] = now
     return counts
