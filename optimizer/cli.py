@@ -13,7 +13,12 @@ from pathlib import Path
 import click
 
 from optimizer import workflow
-from optimizer.errors import OptimizerError, UsageError
+from optimizer.errors import (
+    OptimizerError,
+    UsageError,
+    printable,
+    terminal_text,
+)
 from optimizer.explain import explain_student, utilization_text
 from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.plans import (
@@ -46,6 +51,13 @@ EXIT_INFEASIBLE = 3
 EXIT_VIOLATIONS = 4
 
 
+def _echo(message: str = "", **kwargs) -> None:
+    """``click.echo`` with control characters escaped: roster values
+    and scenario names reach the terminal, which must show them, never
+    act on them (an escape sequence, a carriage return over a line)."""
+    click.echo(terminal_text(message), **kwargs)
+
+
 class _UsageError(click.ClickException):
     """A command line that cannot be carried out as given (exit 2)."""
 
@@ -65,9 +77,9 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise _UsageError(str(exc)) from None
+            raise _UsageError(terminal_text(str(exc))) from None
         except OptimizerError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(terminal_text(str(exc))) from None
 
 
 def default_out(roster: Path) -> Path:
@@ -140,10 +152,10 @@ def _warn(problems, limit: int = 3) -> None:
         kinds.setdefault((p.file, p.column), []).append(p)
     for items in kinds.values():
         for p in items[:limit]:
-            click.echo(f"Warning: {p}", err=True)
+            _echo(f"Warning: {p}", err=True)
         if len(items) > limit:
             rows = ", ".join(str(p.row) for p in items[limit:] if p.row)
-            click.echo(f"Warning: ... {len(items) - limit} more like this "
+            _echo(f"Warning: ... {len(items) - limit} more like this "
                        f"in {items[0].file}"
                        + (f" (rows {rows})" if rows else ""), err=True)
 
@@ -243,29 +255,29 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                                 roster_label=str(roster),
                                 assessments=pending)
     if run.changes is not None and not as_json:
-        click.echo(f"{len(run.changes) - 1} student(s) change case manager "
+        _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
         for row in run.changes[1:11]:
-            click.echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
+            _echo(f"  {row[0]}: {row[1] or '-'} -> {row[2]}: "
                        f"{row[3]}")
     write_plan_folder(out, run.files, protected=[roster, *loaded.files])
     if as_json:
-        click.echo(run.files["summary.json"], nl=False)
+        _echo(run.files["summary.json"], nl=False)
     else:
-        click.echo(text_summary(run.result, run.audit))
+        _echo(text_summary(run.result, run.audit))
         act = run.coverage.needs_action_students if run.coverage else ()
         if act:  # issue 21: named above as warnings; counted here
-            click.echo(f"Needs action before this plan is used: "
+            _echo(f"Needs action before this plan is used: "
                        f"{len(act)} student(s) (see the warnings above and "
                        f"the report): {', '.join(act[:20])}"
                        + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
-            click.echo(render_diagnosis(run.result.diagnosis))
-            click.echo(f"Diagnosis written to {out / 'diagnosis.json'}")
+            _echo(render_diagnosis(run.result.diagnosis))
+            _echo(f"Diagnosis written to {out / 'diagnosis.json'}")
         sys.exit(EXIT_INFEASIBLE)
     if not as_json:
-        click.echo(f"Plan written to {out}/ ({', '.join(sorted(run.files))})")
+        _echo(f"Plan written to {out}/ ({', '.join(sorted(run.files))})")
     if published is not None:
         _verify_against(published, run.files["assignments.csv"],
                         loaded.input_hash)
@@ -305,33 +317,34 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     done = workflow.place(loaded, rules, published_assignment(plan_dir), new,
                           replan=out is not None)
     if done.stale:
-        click.echo(f"Warning: the plan in {plan_dir} no longer satisfies "
+        _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "
                    "--from to re-plan.", err=True)
     for s, ranked in done.rankings:
-        click.echo(f"Student {s.student_id} at {s.site} (grade {s.grade}, "
-                   f"{s.primary_disability}): {len(ranked)} can take them "
-                   "without moving anyone")
+        _echo(f"Student {s.student_id} at {printable(s.site)} (grade "
+              f"{s.grade}, {s.primary_disability}): {len(ranked)} can take "
+              "them without moving anyone")
         for p in ranked[:top]:
             terms = ", ".join(
                 f"{t} {v:+d}" + (f" ({utilization_text(p.utilization)})"
                                  if t == "S2" else "")
                 for t, v in p.deltas.items())
-            click.echo(f"  {p.staff_id} {p.name} ({p.relation}"
+            _echo(f"  {printable(p.staff_id)} {printable(p.name)} "
+                  f"({p.relation}"
                        f"{', best practice' if p.best_practice else ''}; "
                        f"{p.room} place(s) left): {terms}")
     if done.run is None:
         return
     if not done.run.result.has_plan:
         # No diagnosis when time ran out before any plan (UNKNOWN).
-        click.echo(text_summary(done.run.result, None))
+        _echo(text_summary(done.run.result, None))
         if done.run.result.diagnosis is not None:
-            click.echo(render_diagnosis(done.run.result.diagnosis))
+            _echo(render_diagnosis(done.run.result.diagnosis))
         sys.exit(EXIT_INFEASIBLE)
     write_plan_folder(out, done.run.files,
                             protected=[roster, *loaded.files])
     roster_out = out / workflow.ROSTER_FOLDER
-    click.echo(f"Re-planned with {len(new.students)} new student(s); "
+    _echo(f"Re-planned with {len(new.students)} new student(s); "
                f"{done.moved} other student(s) moved. Written to {out}/, "
                f"with the updated roster in {roster_out}/ (check it with: "
                f"caseload check {roster_out} {out / 'assignments.csv'})")
@@ -340,10 +353,10 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
 def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
     found = workflow.verify_against(published, new_csv, input_hash)
     if found.same_input is False:
-        click.echo(f"The inputs differ from those of {published} "
+        _echo(f"The inputs differ from those of {published} "
                    "(input hash changed).")
     if not found.comparable:
-        click.echo(f"Cannot compare with {published}: it was written with "
+        _echo(f"Cannot compare with {published}: it was written with "
                    "--redact, and its student pseudonyms are keyed by its "
                    "own inputs, which differ from these. Verify against an "
                    "unredacted copy of that plan.")
@@ -352,11 +365,11 @@ def _verify_against(published: Path, new_csv: str, input_hash: str) -> None:
     by = (" (compared by pseudonym: it was written with --redact)"
           if found.redacted else "")
     if not differ:
-        click.echo(f"Verified: this plan matches the published plan in "
+        _echo(f"Verified: this plan matches the published plan in "
                    f"{published}{by}.")
         return
     shown = ", ".join(differ[:10]) + (" ..." if len(differ) > 10 else "")
-    click.echo(f"{len(differ)} student(s) differ from the published plan "
+    _echo(f"{len(differ)} student(s) differ from the published plan "
                f"in {published}: {shown}")
     sys.exit(EXIT_VIOLATIONS)
 
@@ -433,10 +446,10 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
         _warn(result.warnings)
     write_plan_folder(out, result.files)
     if as_json:
-        click.echo(json.dumps(result.rows, indent=2))
+        _echo(json.dumps(result.rows, indent=2))
         return
     _print_comparison(result.rows)
-    click.echo(f"Written to {out}/ (compare.csv, changes.csv, report.html, "
+    _echo(f"Written to {out}/ (compare.csv, changes.csv, report.html, "
                "one folder per scenario)")
 
 
@@ -475,6 +488,14 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+def _cell_text(value: str):
+    """A scenario name as a rich cell: text as written (no markup), its
+    control characters escaped."""
+    from rich.text import Text
+
+    return Text(printable(str(value)))
+
+
 def _print_comparison(rows: list[dict]) -> None:
     """Two tables that fit the terminal: the KPIs, then utilization."""
     from rich import box
@@ -505,7 +526,7 @@ def _print_comparison(rows: list[dict]) -> None:
     for r in rows:
         name = r["scenario"] if r["proven_optimal"] else \
             f"{r['scenario']} ({r['status']})"
-        kpis.add_row(name, *("-" if r.get(k) is None else str(r[k])
+        kpis.add_row(_cell_text(name), *("-" if r.get(k) is None else str(r[k])
                              for k, _ in columns))
     console.print(kpis)
     # The main kinds of provider only; compare.csv has them all.
@@ -519,7 +540,7 @@ def _print_comparison(rows: list[dict]) -> None:
         for kind in kinds:
             util.add_column(kind, justify="right", no_wrap=True)
         for r in rows:
-            util.add_row(r["scenario"], *(
+            util.add_row(_cell_text(r["scenario"]), *(
                 "-" if r.get(f"{k}_util_min") is None else
                 f"{r[k + '_util_min']:.0%} / {r[k + '_util_median']:.0%} / "
                 f"{r[k + '_util_max']:.0%} ({r[k + '_over_90']})"
@@ -527,7 +548,7 @@ def _print_comparison(rows: list[dict]) -> None:
         console.print(util)
     for r in rows:
         if r["diagnosis"]:
-            click.echo(f"\n{r['scenario']}: {r['diagnosis']}")
+            _echo(f"\n{printable(r['scenario'])}: {r['diagnosis']}")
 
 
 @main.command()
@@ -565,7 +586,7 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
             raise click.ClickException("no plan exists for this roster; "
                                        "run caseload plan for the diagnosis")
         assignment = result.assignment
-    click.echo(render_explanation(explain_student(
+    _echo(render_explanation(explain_student(
         loaded.instance, rules, assignment, student_id)))
 
 
@@ -623,9 +644,9 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                    sheet.duplicates, unknown,
                    calendar=weights.calendar(loaded.instance.students))
     for v in result.violations:
-        click.echo(str(v))
+        _echo(str(v))
     t = result.terms
-    click.echo(f"Soft objectives: S1 best-practice misses {t['S1']}, "
+    _echo(f"Soft objectives: S1 best-practice misses {t['S1']}, "
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}"
                + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
@@ -633,35 +654,35 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                   default=None)
     if busiest is not None:
         cm, (period, n) = busiest
-        click.echo(f"Busiest month: {n} IEP meetings held by {cm} in "
+        _echo(f"Busiest month: {n} IEP meetings held by {cm} in "
                    f"{period}")
     k = result.kpis
     # S1 counts misses among students with a case manager on the roster,
     # so "Best practice N/M" counts over the same students.
     placed = k.students_assigned
-    click.echo(f"Best practice {k.best_practice_matches}/{placed}"
+    _echo(f"Best practice {k.best_practice_matches}/{placed}"
                f", continuity kept {k.continuity_kept}/"
                f"{k.prior_case_manager_given}, language "
                f"{k.language_matches}/"
                f"{k.home_language_other_than_english}")
     if k.students > placed:
-        click.echo(f"{k.students - placed} student(s) without a case "
+        _echo(f"{k.students - placed} student(s) without a case "
                    "manager on the roster (H1); best practice and "
                    f"language count the {placed} with one")
     # Services are warnings (issue 13): they never change the exit code.
     for line in workflow.service_report(loaded.instance, rules):
-        click.echo(line)
+        _echo(line)
     # Issue 21: unverified rows, statutory averages, RSP by others.
     for line in rules_lines(result):
-        click.echo(line)
+        _echo(line)
     if result.violations:
         tally = Counter(v.rule for v in result.violations)
-        click.echo(f"{len(result.violations)} hard-rule violation(s):")
+        _echo(f"{len(result.violations)} hard-rule violation(s):")
         for rule, n in sorted(tally.items()):
-            click.echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
+            _echo(f"  {rule} ({RULE_TITLES[rule]}): {n}")
         sys.exit(EXIT_VIOLATIONS)
     n = k.students_on_unverified_rows
-    click.echo("Compliant: every hard rule (H1-H7"
+    _echo("Compliant: every hard rule (H1-H7"
                + (", H8" if result.calendar and
                   result.calendar.max_per_month else "")
                + ") holds" + (
@@ -687,10 +708,10 @@ def rules(rules_dir: Path | None, out: Path | None) -> None:
     """
     page = rules_doc.render(load_rules(rules_dir))
     if out is None:
-        click.echo(page, nl=False)
+        _echo(page, nl=False)
         return
     write_text_atomic(out, page)
-    click.echo(f"Written to {out}")
+    _echo(f"Written to {out}")
 
 
 @main.command()

@@ -1,23 +1,65 @@
-"""CSV text as the product writes it (assignments, changes, rosters)."""
+"""CSV text as the product writes it (assignments, changes, rosters).
+
+A spreadsheet opening a CSV file runs a cell that begins with ``=``,
+``+``, ``-`` or ``@`` as a formula (CWE-1236). Ids and codes that begin
+so are refused when the roster is read; free text (a name, a district's
+own column) is warned about then, and written here with an apostrophe
+in front (``'=HYPERLINK(...)``), which spreadsheets show as the text
+itself: so plan files opened in Excel never run a formula. Numbers
+(``-3``, ``+1.5``) are left as they are. A roster the product writes
+back (``place``'s updated roster) is the user's own input and is
+written as it is (``safe=False``), so reading it again gives the same
+roster.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
+# What a spreadsheet reads as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell that may begin so, found in the written text: most plans have
+# none, and are written once.
+_CELL_START = re.compile(r'(?:^|,)"?[=+\-@\t\r]', re.M)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
 
-def csv_text(rows: list[list[Any]]) -> str:
+
+def defused(cell: Any) -> Any:
+    """A cell as a plan CSV holds it: text a spreadsheet would run as
+    a formula gets an apostrophe in front; anything else unchanged."""
+    if (isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
+            and not _NUMBER.fullmatch(cell)):
+        return "'" + cell
+    return cell
+
+
+def undefused(cell: str) -> str:
+    """``defused`` undone: a plan's own cell as the roster wrote it."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def csv_text(rows: list[list[Any]], safe: bool = True) -> str:
     """``rows`` as CSV with ``\\n`` line ends, read back cell for cell.
 
     Python's writer quotes a cell holding ``\\n`` but not one holding a
     lone ``\\r``, which every reader then takes for a line break. A roster
     cell may hold one (quoted in the file the user gave), so a row with
-    one is written with every cell quoted.
+    one is written with every cell quoted. With ``safe`` (the default),
+    formula-like text is written as text (see the module's note).
     """
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     text = buf.getvalue()
+    if safe and _CELL_START.search(text):
+        rows = [[defused(x) for x in row] for row in rows]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        text = buf.getvalue()
     if "\r" not in text:
         return text
     buf = io.StringIO()

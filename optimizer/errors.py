@@ -10,6 +10,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a terminal acts on instead of showing: C0 and C1 controls (escape
+# sequences, carriage return, backspace), DEL, and the invisible marks
+# that reorder or hide text (bidirectional overrides, zero widths).
+_UNSHOWN = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+            0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+            *range(0x2060, 0x206A), 0xFEFF]
+
+
+def _escape(code: int) -> str:
+    return {10: "\\n", 9: "\\t", 13: "\\r"}.get(
+        code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+_CONTROL = {c: _escape(c) for c in _UNSHOWN}
+_CONTROL_OR_BREAK = {**_CONTROL, **{c: _escape(c) for c in (
+    0x09, 0x0A, 0x2028, 0x2029)}}
+
+
+def printable(text: str) -> str:
+    """One line of ``text`` as a terminal shows it: every control
+    character (line breaks and tabs included) written as an escape
+    (``\\x1b``, ``\\n``), so a value can neither move the cursor nor
+    fake a line of the product's own output."""
+    return text.translate(_CONTROL_OR_BREAK)
+
+
+def terminal_text(text: str) -> str:
+    """Output text (which may span lines) safe for a terminal: control
+    characters other than line breaks and tabs escaped."""
+    return text.translate(_CONTROL)
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -37,7 +68,7 @@ class Problem:
         text = ", ".join(where) + f": {self.message}"
         if self.value is not None and f'"{self.value}"' not in self.message:
             text += f' (got "{self.value}")'
-        return text
+        return printable(text)
 
 
 class OptimizerError(Exception):

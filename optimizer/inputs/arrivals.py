@@ -107,7 +107,8 @@ def updated_roster_files(roster: Roster, arrivals: Arrivals
     return {
         "students.csv": csv_text([students.header,
                                   *(cells for _, cells in students.rows),
-                                  *added]),
+                                  *added], safe=False),
         "staff.csv": csv_text([staff.header,
-                               *(cells for _, cells in staff.rows)]),
+                               *(cells for _, cells in staff.rows)],
+                              safe=False),
     }

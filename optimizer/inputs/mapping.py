@@ -28,7 +28,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -119,11 +118,7 @@ def load_mapping(path: Path | str) -> Mapping:
     """
     path = Path(path)
     raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(path.name, None, None, None,
-                                  f"not valid TOML: {exc}")]) from None
+    data = toml_text.read(path, raw)
     return mapping_from_dict(data, path.name,
                              hashlib.sha256(raw).hexdigest())
 

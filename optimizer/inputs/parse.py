@@ -10,6 +10,7 @@ import difflib
 import math
 import re
 
+from optimizer import csvtext
 from optimizer.vocab import (
     DISABILITIES,
     DISABILITY_ABBREVIATIONS,
@@ -64,17 +65,58 @@ def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 # What a spreadsheet reads as the start of a formula (CWE-1236).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = csvtext.FORMULA_STARTS
 
 
-def identifier(text: str) -> str:
-    """A student or staff id: any text that a spreadsheet will not take
-    for a formula (ids travel into the district's workbooks)."""
+# Ids and codes are short; a bound keeps every product cell that names
+# them (the plan's reason, say) within a spreadsheet cell.
+MAX_CODE_CHARS = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"
+
+
+def identifier(text: str, what: str = "ids") -> str:
+    """A student or staff id: one line of text that a spreadsheet will
+    not take for a formula (ids travel into the district's workbooks)."""
     if text.startswith(FORMULA_STARTS):
         raise ValueError(
             f'"{text}" begins with "{text[0]}", which spreadsheets read as '
-            "a formula; ids must not (remove the leading character)")
+            f"a formula; {what} must not (remove the leading character)")
+    if _CONTROL.search(text):
+        raise ValueError(
+            f"the value holds a line break or another control character "
+            f"({_CONTROL.search(text).group()!r}); {what} are one line "
+            "of text")
+    if len(text) > MAX_CODE_CHARS:
+        raise ValueError(f"{len(text):,} characters; {what} have at most "
+                         f"{MAX_CODE_CHARS}")
     return text
+
+
+def code(text: str) -> str:
+    """A site or language code, or a staff id given as a reference: as
+    an id (no formula, one line), and not wrapped in quotes (``'*'`` is
+    no site; ``*`` is every site)."""
+    text = identifier(text, "codes")
+    if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        raise ValueError(
+            f"{text} is wrapped in quotes; write it without them "
+            f"({text[1:-1].strip()})")
+    return text
+
+
+def code_list(text: str) -> list[str]:
+    """A ``;`` list of codes (a staff member's sites or languages)."""
+    items = split_list(text)
+    bad = []
+    for item in items:
+        try:
+            code(item)
+        except ValueError as exc:
+            bad.append((item, str(exc)))
+    if bad:
+        raise ItemErrors(bad)
+    return items
 
 
 class ItemErrors(ValueError):
@@ -245,14 +287,29 @@ def non_negative_int(text: str) -> int:
     return int(value)
 
 
+# Below this an FTE is no one's working time (an hour a month is 0.006):
+# ``0.8%`` meant 0.8 or 80%, ``1e-300`` is a slip; either would set the
+# cap to 0 without a word.
+MIN_FTE = 0.05
+
+
 def fte(text: str) -> float:
     _not_a_date(text)
+    percent = text.strip().endswith("%")
     value = finite_number(text.strip().rstrip("%"),
                           "a number with 0 < fte <= 1")
-    if text.strip().endswith("%"):
+    if percent:
         value /= 100
     if not 0 < value <= 1:
         raise ValueError(f'expected 0 < fte <= 1, got "{text}"')
+    if value < MIN_FTE:
+        number = float(text.strip().rstrip("%"))
+        hint = (f" (did you mean {number:g} as a fraction, or "
+                f"{number * 100:g}%?)" if percent else "")
+        raise ValueError(
+            f'an FTE of {value:.4g} is under {MIN_FTE} (two hours a '
+            f'week){hint}; write the FTE as a fraction from {MIN_FTE} to '
+            "1, e.g. 0.8 or 80%")
     return value
 
 

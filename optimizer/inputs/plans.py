@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optimizer.csvtext import undefused
 from optimizer.domain import Staff
 from optimizer.errors import InputError, Problem, UsageError
 from optimizer.inputs.tables import header_key, read_table
@@ -86,6 +87,7 @@ def name_mismatches(sheet: AssignmentFile, staff: dict[str, Staff]
     """Rows whose case_manager_name is not the name of the staff member
     the case_manager_id names: one of the two was edited, not both."""
     def same(a: str, b: str) -> bool:
+        a = undefused(a)  # a plan's own '=name (csvtext)
         return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
     out = []

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import parse
+from optimizer.inputs import limits, parse
 from optimizer.inputs.columns import clean_students
 from optimizer.inputs.tables import (
     Column,
@@ -21,6 +21,7 @@ from optimizer.inputs.tables import (
     check_unique,
     formula_cells,
     header_key,
+    overflow_problems,
     parse_rows,
     parse_rows_one_by_one,
     read_table,
@@ -33,7 +34,7 @@ from optimizer.vocab import INSTRUCTS, SERVICES
 
 STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("student_id", True, parse.identifier),
-    Column("site", True),
+    Column("site", True, parse.code),
     Column("grade", True, parse.grade),
     Column("primary_disability", True, parse.disability),
     Column("secondary_disability", False, parse.disability),
@@ -41,9 +42,9 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("setting", True, parse.setting),
     Column("services", False, parse.services),
     Column("alt_placement_secondary", False, parse.boolean),
-    Column("teacher_of_record", False),
-    Column("prior_case_manager", False),
-    Column("home_language", False),
+    Column("teacher_of_record", False, parse.code),
+    Column("prior_case_manager", False, parse.code),
+    Column("home_language", False, parse.code),
     Column("weight", False, parse.weight),
     Column("annual_review_date", False, parse.meeting_date),
     Column("reevaluation_date", False, parse.meeting_date),
@@ -51,13 +52,13 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
 STAFF_COLUMNS: tuple[Column, ...] = (
     Column("staff_id", True, parse.identifier),
     Column("name", True),
-    Column("sites", True, parse.split_list),
+    Column("sites", True, parse.code_list),
     Column("provides", True, parse.provides),
     Column("credentials", False),  # parsed against the rules table
     Column("max_caseload", False, parse.non_negative_int),
     Column("fte", False, parse.fte),
     Column("grades", False, parse.grades),
-    Column("languages", False, parse.split_list),
+    Column("languages", False, parse.code_list),
     Column("can_case_manage", False, parse.boolean),
 )
 
@@ -138,9 +139,11 @@ def _load_roster(path: Path | str, rules: RuleSet,
         raise InputError([Problem(student_table.file, None, None, None,
                                   f"{len(student_table.rows):,} rows; the "
                                   f"limit is {MAX_STUDENT_ROWS:,} students")])
-    problems: list[Problem] = []
+    problems: list[Problem] = [*overflow_problems(staff_table),
+                               *overflow_problems(student_table)]
     staff_found, _ = resolve_columns(staff_table, STAFF_COLUMNS, problems)
     student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
+    problems += _too_wide_for_plan(student_table, student_cols[1])
     if problems:  # rows read under unmatched headers would only cascade
         raise InputError(problems)
     staff = _build_staff(staff_table, staff_found, rules, problems)
@@ -206,7 +209,24 @@ def _repair_dropped_zeros(students: list[Student], table: Table,
     return notes
 
 
-MAX_STUDENT_ROWS = 250_000
+MAX_STUDENT_ROWS = limits.MAX_STUDENT_ROWS
+# assignments.csv's own columns around the roster's extra ones
+# (outputs.tables: ASSIGNMENT_COLUMNS and PRODUCT_COLUMNS; tested equal).
+PLAN_OWN_COLUMNS = 11
+
+
+def _too_wide_for_plan(table: Table, extra: list[int]) -> list[Problem]:
+    """plan.xlsx holds at most 16,384 columns: the plan's own and the
+    roster's extra columns must fit, or plan.xlsx would drop the last
+    ones (the plan's reason among them)."""
+    room = limits.MAX_COLUMNS - PLAN_OWN_COLUMNS
+    if len(extra) <= room:
+        return []
+    return [Problem(table.file, 1, table.header[extra[room]], None,
+                    f"{len(extra):,} columns of your own; a plan has room "
+                    f"for {room:,} beside its {PLAN_OWN_COLUMNS} columns "
+                    f"(a sheet holds {limits.MAX_COLUMNS:,}, Excel's "
+                    "limit): remove the columns the plan does not need")]
 
 
 def _check_size(path: Path) -> None:
@@ -319,7 +339,7 @@ def read_student_file(path: Path | str) -> tuple[
     """A CSV with the students.csv columns: its table (rows kept for
     messages), the students and their extra columns."""
     table = read_table(Path(path), [c.name for c in STUDENT_COLUMNS])
-    problems: list[Problem] = []
+    problems: list[Problem] = overflow_problems(table)
     columns = resolve_columns(table, STUDENT_COLUMNS, problems)
     if problems:
         raise InputError(problems)

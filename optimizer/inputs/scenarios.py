@@ -41,7 +41,6 @@ Example::
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from optimizer.domain import Instance, Staff, Student
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError, Problem, printable
+from optimizer.inputs import toml_text
 from optimizer.inputs.parse import suggest
 from optimizer.inputs.roster import (
     STAFF_COLUMNS,
@@ -91,11 +91,7 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and shape-check a scenario file (values checked by ``apply``)."""
     path = Path(path)
     file = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(file, None, None, None,
-                                  f"not valid TOML: {exc}")]) from None
+    data = toml_text.read(path)
     # Keys are matched like headers ("Remove Staff" is remove_staff);
     # an unknown key is reported, and the rest is still checked by apply.
     notes: list[Problem] = []
@@ -229,10 +225,10 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     problems: list[Problem] = list(scenario.notes)
     staff = {c.staff_id: c for c in base.staff}
     students = {s.student_id: s for s in base.students}
+    unknown = _Unknowns(file, base)
     for sid in data.get("remove_staff", []):
         if staff.pop(sid, None) is None:
-            problems.append(_unknown(file, "remove_staff", "staff_id", sid,
-                                     [c.staff_id for c in base.staff]))
+            unknown.add("remove_staff", "staff_id", sid)
     for record in data.get("update_staff", []):
         sid = str(next((v for k, v in record.items()
                         if match_key(k, ["staff_id"])[0]), ""))
@@ -241,8 +237,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                                "update_staff", problems, rules, refused)
         problems += _unknown_sites(file, "update_staff", values, base)
         if sid not in staff:  # its fields are checked all the same
-            problems.append(_unknown(file, "update_staff.staff_id",
-                                     "staff_id", sid, list(staff)))
+            unknown.add("update_staff.staff_id", "staff_id", sid)
             continue
         if refused:
             continue
@@ -275,8 +270,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         problems += _legal_cap(file, "add_staff", staff[sid], rules)
     for sid in data.get("remove_students", []):
         if students.pop(sid, None) is None:
-            problems.append(_unknown(file, "remove_students", "student_id",
-                                     sid, list(students)))
+            unknown.add("remove_students", "student_id", sid)
     for record in data.get("update_students", []):
         # e.g. a student's IEP meeting dates moved (S5, H8)
         sid = str(next((v for k, v in record.items()
@@ -284,8 +278,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         values = _parse_record(record, STUDENT_COLUMNS, file,
                                "update_students", problems)
         if sid not in students:
-            problems.append(_unknown(file, "update_students.student_id",
-                                     "student_id", sid, list(students)))
+            unknown.add("update_students.student_id", "student_id", sid)
             continue
         try:
             students[sid] = Student(**{**dict(students[sid]), **values})
@@ -313,13 +306,13 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="add_students")
     pins = dict(base.pins)
     for sid, cid in data.get("pins", {}).items():
-        problems += _known(file, "pins", sid, str(cid), students, staff)
+        unknown.known("pins", sid, str(cid), students, staff)
         pins[sid] = str(cid)
     forbidden = set(base.forbidden)
     for sid, cid in data.get("forbid", []):
-        problems += _known(file, "forbid", str(sid), str(cid), students,
-                           staff)
+        unknown.known("forbid", str(sid), str(cid), students, staff)
         forbidden.add((str(sid), str(cid)))
+    problems += unknown.problems()
     if problems:
         raise InputError(problems)
     kept = [students[s.student_id] for s in base.students
@@ -342,14 +335,51 @@ def _legal_cap(file: str, key: str, staff: Staff, rules: RuleSet
                     str(staff.max_caseload), issue[1])]
 
 
-def _known(file: str, key: str, sid: str, cid: str, students, staff
-           ) -> list[Problem]:
-    out = []
-    if sid not in students:
-        out.append(_unknown(file, key, "student_id", sid, list(students)))
-    if cid not in staff:
-        out.append(_unknown(file, key, "staff_id", cid, list(staff)))
-    return out
+class _Unknowns:
+    """Ids a scenario names that the roster does not have, reported by
+    key: the first ``SHOWN`` each with the closest id the roster has,
+    then one line with how many more (200,000 unknown ids are one
+    summary, not 200,000 lines, nor 200,000 searches of the roster)."""
+
+    SHOWN = 20
+
+    def __init__(self, file: str, base: Instance):
+        self.file = file
+        self.ids = {"student_id": [s.student_id for s in base.students],
+                    "staff_id": [c.staff_id for c in base.staff]}
+        self.found: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, key: str, kind: str, ident: str) -> None:
+        self.found.setdefault((key, kind), []).append(ident)
+
+    def known(self, key: str, sid: str, cid: str, students, staff) -> None:
+        if sid not in students:
+            self.add(key, "student_id", sid)
+        if cid not in staff:
+            self.add(key, "staff_id", cid)
+
+    def problems(self) -> list[Problem]:
+        out = []
+        for (key, kind), idents in self.found.items():
+            known = self.ids[kind]
+            by_bare: dict[str, list[str]] = {}
+            for k in known:
+                by_bare.setdefault(_bare(k), []).append(k)
+            out += [_unknown(self.file, key, kind, i, known, by_bare)
+                    for i in idents[:self.SHOWN]]
+            if len(idents) > self.SHOWN:
+                more = len(idents) - self.SHOWN
+                out.append(Problem(
+                    self.file, None, key, None,
+                    f"{len(idents):,} unknown {kind}s in all; "
+                    f"the first {self.SHOWN} are listed, {more:,} more "
+                    f"are not (first not listed: "
+                    f"{printable(str(idents[self.SHOWN]))[:40]})"))
+        return out
+
+
+def _bare(x: str) -> str:
+    return re.sub(r"(?<!\d)0+(?=\d)", "", x.strip().upper())
 
 
 def _unknown_sites(file: str, key: str, values: dict[str, Any],
@@ -366,13 +396,15 @@ def _unknown_sites(file: str, key: str, values: dict[str, Any],
 
 
 def _unknown(file: str, key: str, kind: str, ident: str,
-             known: list[str]) -> Problem:
+             known: list[str],
+             by_bare: dict[str, list[str]] | None = None) -> Problem:
     """An id the roster does not have, with the closest one it has: the
     same id but for leading zeros ("T001" -> "T0001") first."""
-    def bare(x: str) -> str:
-        return re.sub(r"(?<!\d)0+(?=\d)", "", x.strip().upper())
-
-    same = [k for k in known if bare(k) == bare(ident)]
+    if by_bare is None:
+        by_bare = {}
+        for k in known:
+            by_bare.setdefault(_bare(k), []).append(k)
+    same = by_bare.get(_bare(ident), [])
     hint = (f' (did you mean "{same[0]}"?)' if len(same) == 1
             else suggest(ident, known))
     return Problem(file, None, key, ident, f'unknown {kind} "{ident}"{hint}')

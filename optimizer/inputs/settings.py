@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from optimizer.errors import InputError, Problem
+from optimizer.inputs import toml_text
 from optimizer.inputs.tables import match_key, validation_problems
 from optimizer.objectives import ObjectiveWeights
 from optimizer.rules import AUTHORIZATION_MODES, RuleSet
@@ -25,11 +25,7 @@ CALENDAR_KEYS = {"period": "calendar_period",
 def load_weights_file(path: Path | str) -> dict[str, Any]:
     """Read an objective-settings TOML file (see data/rules/weights.toml)."""
     path = Path(path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(path.name, None, None, None,
-                                  f"not valid TOML: {exc}")]) from None
+    return toml_text.read(path)
 
 
 def load_weights(path: Path | None, mode: str | None,

@@ -15,11 +15,12 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import parse
+from optimizer.inputs import limits, parse
 from optimizer.inputs.columns import MISSING, parse_columns
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,13 @@ class Column:
 
 def _text(value: str) -> str:
     return value.strip()
+
+
+def clip(value: str, width: int = 60) -> str:
+    """A value as a message shows it: long ones cut, with their length."""
+    if len(value) <= width:
+        return value
+    return f"{value[:width]}... ({len(value):,} characters)"
 
 @dataclass
 class Table:
@@ -71,6 +79,12 @@ class Table:
 
 
 def _decode(raw: bytes, file: str, notes: list[Problem]) -> str | None:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark.
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
     if b"\x00" in raw[:4096]:
         return None
     try:
@@ -92,9 +106,23 @@ def _pick_delimiter(first_line: str, known: set[str]) -> str:
     return max([",", ";", "\t", "|"], key=score)
 
 
+def _refuse(file: str, row: int | None, message: str) -> InputError:
+    return InputError([Problem(file, row, None, None, message)])
+
+
 def read_table(path: Path, known: Iterable[str]) -> Table:
-    """Read a CSV file into text cells; raise ``InputError`` if unreadable."""
+    """Read a CSV file into text cells; raise ``InputError`` if unreadable.
+
+    The limits of ``limits`` hold while reading: the file's size before
+    it is read, rows and cells held as rows arrive. A cell longer than a
+    spreadsheet cell, or holding a NUL character, is a located problem.
+    """
     file = path.name
+    size = path.stat().st_size
+    if size > limits.MAX_FILE_BYTES:
+        limit = limits.size_text(limits.MAX_FILE_BYTES)
+        raise _refuse(file, None, f"the file is {limits.size_text(size)}; "
+                      f"the limit is {limit}")
     raw = path.read_bytes()
     notes: list[Problem] = []
     text = _decode(raw, file, notes)
@@ -110,18 +138,120 @@ def read_table(path: Path, known: Iterable[str]) -> Table:
     delimiter = _pick_delimiter(first, set(known))
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        # Interned while fresh: a roster repeats its sites, grades and
-        # codes, so equal cells become one string, hashed once.
-        records = [list(map(sys.intern, r)) for r in reader]
+        if text.count(delimiter) + text.count("\n") > limits.MAX_CELLS:
+            records = _counted_records(file, reader)
+        else:  # fewer delimiters than the limit: so are the cells
+            # Interned while fresh: a roster repeats its sites, grades
+            # and codes, so equal cells become one string, hashed once.
+            records = [list(map(sys.intern, r))
+                       for r in islice(reader, limits.MAX_ROWS + 2)]
     except csv.Error as exc:
         raise InputError([Problem(file, reader.line_num, None, None,
                                   f"cannot be read as CSV: {exc}")]) from None
+    if len(records) > limits.MAX_ROWS + 1:
+        raise _too_many(file, len(records))
     header = [h.strip() for h in records[0]]
     # A row is blank when every cell is only whitespace, which is when
     # its cells joined are (one strip per row, not one per cell).
     rows = [(i + 2, r) for i, r in enumerate(records[1:])
             if "".join(r).strip()]
-    return Table(file, header, rows, hashlib.sha256(raw).hexdigest(), notes)
+    table = Table(file, header, rows, hashlib.sha256(raw).hexdigest(),
+                  notes)
+    if "\x00" in text or (_may_hold_long_cells(text) and any(
+            max(map(len, cells), default=0) > limits.MAX_CELL_CHARS
+            for cells in (header, *table.cell_columns()))):
+        raise InputError(_bad_cells(file, header, records))
+    return table
+
+
+def _may_hold_long_cells(text: str) -> bool:
+    """Whether a cell may be longer than a spreadsheet's: without quotes
+    a cell is within one line, so lines are enough to tell."""
+    if len(text) <= limits.MAX_CELL_CHARS:
+        return False
+    return '"' in text or max(map(len, text.split("\n"))) > \
+        limits.MAX_CELL_CHARS
+
+
+def _too_many(file: str, row: int) -> InputError:
+    return _refuse(file, row, (
+        f"more than {limits.MAX_ROWS:,} rows or {limits.MAX_CELLS:,} cells "
+        f"(rows times their width); the limit is {limits.MAX_ROWS:,} rows "
+        f"and {limits.MAX_CELLS:,} cells"))
+
+
+def _counted_records(file: str, reader) -> list[list[str]]:
+    """The rows, each counted as it arrives against the limits."""
+    records: list[list[str]] = []
+    held = 0
+    for r in reader:
+        records.append(list(map(sys.intern, r)))
+        held += len(r)
+        if held > limits.MAX_CELLS or len(records) > limits.MAX_ROWS + 1:
+            raise _too_many(file, len(records))
+    return records
+
+
+def column_name(header: Sequence[str], pos: int) -> str:
+    """The header of column ``pos`` (from 0), or its spreadsheet letter
+    when it has none."""
+    if pos < len(header) and header[pos].strip():
+        return header[pos].strip()
+    return f"column {column_letter(pos + 1)}"
+
+
+def column_letter(index: int) -> str:
+    """1 -> ``A``, 27 -> ``AA``, 16384 -> ``XFD``."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _bad_cells(file: str, header: list[str], records: list[list[str]]
+               ) -> list[Problem]:
+    """Cells no spreadsheet holds: longer than a cell, or with NUL."""
+    out = []
+    for i, cells in enumerate(records):
+        for pos, cell in enumerate(cells):
+            if len(cell) > limits.MAX_CELL_CHARS:
+                out.append(Problem(
+                    file, i + 1, column_name(header, pos), clip(cell),
+                    f"the cell holds {len(cell):,} characters; a cell "
+                    f"holds at most {limits.MAX_CELL_CHARS:,} (Excel's "
+                    "limit: plan.xlsx would cut it)"))
+            elif "\x00" in cell:
+                out.append(Problem(
+                    file, i + 1, column_name(header, pos),
+                    clip(cell.replace("\x00", "\\0")),
+                    "the cell holds a NUL character (byte 0): the file is "
+                    "damaged or not text; export it again as CSV"))
+    return out
+
+
+def overflow_problems(table: Table) -> list[Problem]:
+    """Rows with a value past the header's last column: a value holding
+    the delimiter without quotes ("Ruiz, Ana" split in two), or a column
+    without a header. Never cut silently."""
+    width = len(table.header)
+    out: list[Problem] = []
+    if max(map(len, (c for _, c in table.rows)), default=0) <= width:
+        return out
+    for row, cells in table.rows:
+        if len(cells) > width:
+            pos = next((p for p in range(width, len(cells))
+                        if cells[p].strip()), None)
+            if pos is None:
+                continue
+            out.append(Problem(
+                table.file, row, column_name(table.header, pos),
+                clip(cells[pos].strip()),
+                f"a value past the header's last column "
+                f"({column_letter(width) or 'none'}): a column needs a "
+                "header, and in a CSV file a value holding the delimiter "
+                'needs quotes ("Ruiz, Ana")'))
+    return out
 
 
 # ------------------------------------------------------------ headers

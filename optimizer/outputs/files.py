@@ -43,7 +43,8 @@ def write_plan_folder(out: Path, files: dict[str, str | bytes],
     """Write a plan folder as a whole: build it beside, then swap it in.
 
     An existing ``out`` is replaced only if it is empty or holds a plan
-    (a ``summary.json``); a folder that holds the inputs is refused.
+    (a ``summary.json``); a folder that holds the inputs, or lies inside
+    a roster folder, is refused.
     """
     out = out.resolve()
     for p in protected:
@@ -52,6 +53,12 @@ def write_plan_folder(out: Path, files: dict[str, str | bytes],
             raise OutputError(
                 f"refusing to write the plan into {out}: it holds the "
                 "roster; choose another --out folder")
+        if p.is_dir() and p in out.parents:
+            raise OutputError(
+                f"refusing to write the plan into {out}: it is inside the "
+                f"roster folder {p}, which holds only the roster (a plan "
+                "there mixes outputs with inputs); choose an --out folder "
+                "outside it")
     if out.exists():
         if not out.is_dir():
             raise OutputError(f"--out {out} exists and is not a folder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optimizer.diagnosis import profile
+from optimizer.errors import printable
 from optimizer.explain import (
     Explanation,
     busiest_text,
@@ -173,7 +174,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
         out.append("No case manager in this plan (H1).")
     else:
         c = line.staff
-        out.append(f"Case manager: {c.name} ({c.staff_id}), {c.kind}; "
+        out.append(f"Case manager: {printable(c.name)} ({c.staff_id}), "
+                   f"{c.kind}; "
                    f"relation: {line.check.relation}")
         if line.check.relation == COORDINATES:
             out.append("  Authorization: none needed to coordinate (CTC "
@@ -206,7 +208,8 @@ def render_explanation(e: Explanation, limit: int = 40) -> str:
             for t, v in d.items())
         note = "; at the cap (H6): someone else would have to move" \
             if a.full else ""
-        out.append(f"  {a.staff_id} {a.name} ({a.relation}): {terms}{note}")
+        out.append(f"  {a.staff_id} {printable(a.name)} ({a.relation}): "
+                   f"{terms}{note}")
     out.append(f"Others who cannot ({len(excluded)}):")
     for a in excluded[:limit]:
         why = "; ".join(f"{r}: {m}" for r, m in a.reasons)

@@ -19,9 +19,15 @@ import csv
 import datetime as dt
 import io as _io
 import json
+import re
 
 import xlsxwriter
 
+from optimizer.csvtext import undefused
+from optimizer.errors import OutputError
+
+_DEFUSED = re.compile(r"""(?:^|,)"?'[=+\-@\t\r]""", re.M)
+MAX_CELL_CHARS = 32_767  # Excel's (inputs.limits holds roster cells to it)
 NUMERIC = {"caseload", "weighted_load", "max_caseload", "utilization"}
 # Any fixed date: the workbook's bytes must not depend on the clock.
 CREATED = dt.datetime(2000, 1, 1)
@@ -59,6 +65,8 @@ def plan_workbook(files: dict[str, str],
         table = rows.get(name)
         if table is None:
             table = list(csv.reader(_io.StringIO(files[name])))
+            if _DEFUSED.search(files[name]):  # text here, not '=...
+                table = [[undefused(c) for c in r] for r in table]
         _write_sheet(book.add_worksheet(sheet), table, formats,
                      highlight=sheet == "caseloads")
     summary = [["item", "value"],
@@ -85,7 +93,8 @@ def _write_sheet(ws, rows: list[list], formats: dict,
     numeric = [name in NUMERIC for name in header]
     util = header.index("utilization") if highlight else -1
     for c, text in enumerate(header):
-        ws.write_string(0, c, text, formats["bold"])
+        if ws.write_string(0, c, text, formats["bold"]):
+            _refuse(ws, 0, c, text)
     if typed or any(numeric):
         for r, row in enumerate(rows[1:], start=1):
             _write_cells(ws, r, row, numeric, util, formats, typed)
@@ -93,8 +102,10 @@ def _write_sheet(ws, rows: list[list], formats: dict,
     write_string = ws.write_string  # text only (assignments): fast path
     for r, row in enumerate(rows[1:], start=1):
         for c, text in enumerate(row):
-            if text:
-                write_string(r, c, text)
+            # XlsxWriter answers -1 past the last column and -2 for a
+            # string it cut: never silently (the reader refuses both).
+            if text and write_string(r, c, text):
+                _refuse(ws, r, c, text)
 
 
 def _write_cells(ws, r: int, row: list, numeric: list[bool], util: int,
@@ -110,8 +121,16 @@ def _write_cells(ws, r: int, row: list, numeric: list[bool], util: int,
             value = float(text)
             ws.write_number(r, c, value, _fill(value, formats)
                             if c == util else None)
-        else:
-            ws.write_string(r, c, text)
+        elif ws.write_string(r, c, text):
+            _refuse(ws, r, c, text)
+
+
+def _refuse(ws, r: int, c: int, text: str):
+    """A cell plan.xlsx cannot hold whole (input limits keep them out)."""
+    raise OutputError(
+        f"plan.xlsx cannot hold sheet {ws.name}, row {r + 1}, column "
+        f"{c + 1} ({len(text):,} characters; a sheet holds 16,384 "
+        "columns and a cell 32,767 characters): nothing was written")
 
 
 def _write_value(ws, r: int, c: int, value) -> None:
@@ -139,4 +158,11 @@ def _flatten(data, prefix: str = ""):
     else:
         value = data if isinstance(data, (int, float, str)) or data is None \
             else json.dumps(data)
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS \
+                and isinstance(data, list):
+            # A long list (the warnings): one row per item rather than
+            # one cell that plan.xlsx would have to cut.
+            for i, v in enumerate(data):
+                yield from _flatten(v, f"{prefix}{i}.")
+            return
         yield prefix.rstrip("."), value
