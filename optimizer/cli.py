@@ -198,7 +198,9 @@ def main() -> None:
 @click.option("--from", "from_dir",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Re-plan after roster changes, keeping this published "
-              "plan wherever it remains valid; writes changes.csv.")
+              "plan wherever it remains valid; writes changes.csv. Its "
+              "priorities are its own; --weights gives only the [calendar] "
+              "settings (H8 stays hard).")
 @click.option("--verify-against", "published",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
@@ -246,13 +248,15 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
                 from_dir), params=params, warnings=warnings,
                 redact=redact, xlsx=xlsx, source=str(from_dir),
                 published_names=published_names(from_dir),
-                roster_label=str(roster))
+                roster_label=str(roster), weights=weights,
+                assessments=pending)
         else:
             run = workflow.plan(loaded.instance, rules,
                                 input_hash=loaded.input_hash,
                                 weights=weights, warnings=warnings,
                                 redact=redact, xlsx=xlsx, params=params,
                                 roster_label=str(roster),
+                                district=loaded.headers,
                                 assessments=pending)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
@@ -267,10 +271,12 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _echo(text_summary(run.result, run.audit))
         act = run.coverage.needs_action_students if run.coverage else ()
         if act:  # issue 21: named above as warnings; counted here
-            _echo(f"Needs action before this plan is used: "
-                       f"{len(act)} student(s) (see the warnings above and "
-                       f"the report): {', '.join(act[:20])}"
-                       + (" ..." if len(act) > 20 else ""))
+            when = ("before this plan is used" if run.result.has_plan
+                    else "on this roster, with no plan yet")
+            _echo(f"Needs action {when}: {len(act)} student(s) (see "
+                  "the warnings above and the report): "
+                  f"{', '.join(act[:20])}"
+                  + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
             _echo(render_diagnosis(run.result.diagnosis))
@@ -650,7 +656,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}"
                + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
-    busiest = max(result.busiest().items(), key=lambda kv: kv[1][1],
+    busiest = max(result.busiest(months=True).items(),
+                  key=lambda kv: kv[1][1],
                   default=None)
     if busiest is not None:
         cm, (period, n) = busiest

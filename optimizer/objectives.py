@@ -228,19 +228,22 @@ def meetings_change(meetings: Mapping[str, int], periods: tuple[str, ...],
                for p, k in added.items())
 
 
+def busiest_period(meetings: Mapping[str, int]) -> tuple[str, int]:
+    """A case manager's busiest period (earliest of equals) and its
+    meetings (``("", 0)`` without any), from their meetings per period."""
+    return min(meetings.items(), key=lambda pn: (-pn[1], pn[0]),
+               default=("", 0))
+
+
 def busiest_after(meetings: Mapping[str, int], periods: tuple[str, ...],
                   sign: int) -> tuple[tuple[str, int], tuple[str, int]]:
-    """A case manager's busiest period (earliest of equals) and its
-    meetings, before and after a student with meetings in ``periods``
-    joins (``sign`` 1) or leaves (-1)."""
+    """A case manager's busiest period and its meetings
+    (``busiest_period``), before and after a student with meetings in
+    ``periods`` joins (``sign`` 1) or leaves (-1)."""
     after = dict(meetings)
     for p in periods:
         after[p] = after.get(p, 0) + sign
-
-    def top(m: Mapping[str, int]) -> tuple[str, int]:
-        return min(((p, n) for p, n in m.items()),
-                   key=lambda pn: (-pn[1], pn[0]), default=("", 0))
-    return top(meetings), top(after)
+    return busiest_period(meetings), busiest_period(after)
 
 
 def move_deltas(units: int, to: Seat, origin: Seat | None,

@@ -18,11 +18,13 @@ from optimizer.objectives import (
     Calendar,
     balance_term,
     best_practice_miss,
+    busiest_period,
     calendar_term,
     continuity_loss,
     has_meeting_dates,
     language_miss,
     meeting_counts,
+    period_of,
     reference_change,
 )
 from optimizer.rules import (
@@ -131,14 +133,23 @@ class Audit:
     # With meeting dates: meetings per (case manager, period), S5's counts.
     meetings: dict[tuple[str, str], int] | None = None
     calendar: Calendar | None = None
+    # The same per calendar month, whatever S5's period: the busiest-month
+    # KPI and H8 read these.
+    months: dict[tuple[str, str], int] | None = None
 
-    def busiest(self) -> dict[str, tuple[str, int]]:
+    def busiest(self, months: bool = False) -> dict[str, tuple[str, int]]:
         """Each case manager's busiest period (earliest of equals) and its
-        meetings; empty without dates."""
-        out: dict[str, tuple[str, int]] = {}
-        for (cm, period), n in sorted((self.meetings or {}).items()):
-            if cm not in out or n > out[cm][1]:
-                out[cm] = (period, n)
+        meetings, or with ``months`` their busiest calendar month; empty
+        without dates."""
+        return {cm: busiest_period(m)
+                for cm, m in self.held(months).items()}
+
+    def held(self, months: bool = False) -> dict[str, dict[str, int]]:
+        """Each case manager's meetings per period (or calendar month)."""
+        out: dict[str, dict[str, int]] = {}
+        for (cm, period), n in ((self.months if months else self.meetings)
+                                or {}).items():
+            out.setdefault(cm, {})[period] = n
         return out
 
     @property
@@ -324,10 +335,10 @@ def audit(instance: Instance, rules: RuleSet,
     terms = tally.terms(instance, caps, load_units)
     averages = caseload_averages(instance, rules, caseload)
     others = rsp_by_others(instance, assignment, staff, loads)
-    meetings = None
+    meetings = months = None
     if has_meeting_dates(instance.students):
         calendar = calendar or Calendar()
-        meetings, over = _calendar(instance, assignment, calendar)
+        meetings, months, over = _calendar(instance, assignment, calendar)
         terms[CALENDAR] = calendar_term(meetings.values())
         violations += over
     else:
@@ -340,7 +351,8 @@ def audit(instance: Instance, rules: RuleSet,
     k = replace(kpis(instance, rules, tally, loads),
                 caseload_averages=[a.as_dict() for a in averages],
                 rsp_case_managed_by_others=others)
-    return Audit(violations, lines, terms, k, loads, meetings, calendar)
+    return Audit(violations, lines, terms, k, loads, meetings, calendar,
+                 months)
 
 
 def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
@@ -390,23 +402,25 @@ def rsp_warning(row: dict[str, object]) -> str | None:
 
 def _calendar(instance: Instance, assignment: dict[str, str | None],
               calendar: Calendar
-              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
-    """S5's meetings per (case manager, period), and H8's violations."""
+              ) -> tuple[dict[tuple[str, str], int],
+                         dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), the same per calendar
+    month, and H8's violations."""
     staff = instance.staff_by_id()
     placed = [(assignment[s.student_id], s) for s in instance.students
               if assignment.get(s.student_id) in staff]
     meetings = meeting_counts(placed, calendar)
+    months = meeting_counts(placed, calendar, months=True)
     over: list[Violation] = []
     if calendar.max_per_month is not None:
         limit = calendar.max_per_month
-        for (cm, month), n in sorted(meeting_counts(
-                placed, calendar, months=True).items()):
+        for (cm, month), n in sorted(months.items()):
             if n > limit:
                 over.append(Violation(
                     "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
                     f"meetings in {month}, over the district's limit of "
                     f"{limit} a month"))
-    return meetings, over
+    return meetings, months, over
 
 
 class _Tally:
@@ -505,18 +519,22 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
 
 def audit_assessments(assessments, staff: tuple[Staff, ...],
                       assignment: dict[str, str], kinds: tuple[str, ...],
-                      max_difference: int) -> list[Violation]:
+                      max_difference: int,
+                      months: dict[tuple[str, str], int] | None = None,
+                      limit: int | None = None) -> list[Violation]:
     """AB 560's assignment checked from the files alone: each assessment
     with a person of the named kinds at its site and grade (A1), and at
     every site the people who may take its assessments within
-    ``max_difference`` of one another (A2)."""
+    ``max_difference`` of one another (A2). With ``limit`` (H8), no one's
+    meetings in a month, the plan's (``months``, per (staff id, month))
+    and each assessment's initial IEP meeting in the month it is due,
+    exceed it."""
     by_id = {c.staff_id: c for c in staff}
     out: list[Violation] = []
     count: Counter[str] = Counter(assignment.values())
     pools: dict[str, set[str]] = defaultdict(set)
     for a in assessments:
-        able = {c.staff_id for c in staff if c.kind in kinds
-                and c.serves_site(a.site) and a.grade in c.grades}
+        able = {c.staff_id for c in staff if a.may_be_taken_by(c, kinds)}
         pools[a.site] |= able
         who = assignment.get(a.assessment_id)
         if not able:
@@ -537,4 +555,17 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
             out.append(Violation(
                 "A2", None, None, f"at site {site} the assessments are "
                 f"shared {words}: more than {max_difference} apart"))
+    if limit is not None:
+        held = Counter(months or {})
+        for a in assessments:
+            who = assignment.get(a.assessment_id)
+            if who is not None:
+                held[who, period_of(a.due_date, "month")] += 1
+        for (who, month), n in sorted(held.items()):
+            if n > limit:
+                name = by_id[who].name if who in by_id else who
+                out.append(Violation(
+                    "H8", None, who, f"{name} holds {n} IEP meetings in "
+                    f"{month} with the initial assessments' meetings, "
+                    f"over the district's limit of {limit} a month"))
     return out

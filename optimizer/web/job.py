@@ -58,7 +58,7 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
         run = workflow.plan(loaded.instance, rules,
                             input_hash=loaded.input_hash,
                             weights=weights, params=params,
-                            warnings=warnings)
+                            warnings=warnings, district=loaded.headers)
     _stage(ws, jid, "Checking and writing the plan")
     write_plan_folder(ws.plan_folder(target), run.files,
                             protected=[ws.path("rosters", rid)])
