@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import shutil
@@ -69,11 +68,7 @@ class _Cli(click.Group):
     input, exit 2 for a folder that cannot serve (a usage error)."""
 
     def invoke(self, ctx: click.Context):
-        # A large roster builds millions of small objects that live until
-        # the command ends; the cyclic collector's repeated full passes over
-        # them cost about a quarter of a 70,000-student run (issue 11).
-        # Young objects are still collected; full passes become rare.
-        gc.set_threshold(100_000, 50, 100)
+        workflow.tune_gc_for_large_rosters()
         try:
             return super().invoke(ctx)
         except UsageError as exc:
@@ -243,21 +238,15 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
 
         pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
-        if from_dir is not None:
-            run = workflow.replan(loaded, rules, published_assignment(
-                from_dir), params=params, warnings=warnings,
-                redact=redact, xlsx=xlsx, source=str(from_dir),
-                published_names=published_names(from_dir),
-                roster_label=str(roster), weights=weights,
-                assessments=pending)
-        else:
-            run = workflow.plan(loaded.instance, rules,
-                                input_hash=loaded.input_hash,
-                                weights=weights, warnings=warnings,
-                                redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster),
-                                district=loaded.headers,
-                                assessments=pending)
+        run = workflow.plan_or_replan(
+            loaded, rules, weights=weights, params=params,
+            published=(None if from_dir is None
+                       else published_assignment(from_dir)),
+            warnings=warnings, redact=redact, xlsx=xlsx,
+            roster_label=str(roster), source=str(from_dir or ""),
+            published_names=(None if from_dir is None
+                             else published_names(from_dir)),
+            assessments=pending)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")

@@ -121,6 +121,16 @@ def balance_term(cap: int, load: int) -> int:
     return balance_coefficient(cap) * load * load if cap > 0 else 0
 
 
+def balance_increment(coefficient, place):
+    """S2 added by the ``place``-th unit of one case manager's load
+    (1-based): ``a * (k**2 - (k-1)**2) = a * (2k - 1)``, with ``a`` the
+    coefficient times the unit's size squared. The increments rise, so
+    filling places in order sums to ``balance_term``: the flow's place
+    arcs, the MIP's load segments, the token bound's places and CP-SAT's
+    tangent cuts all price S2 with it. Elementwise on numpy arrays."""
+    return coefficient * (2 * place - 1)
+
+
 def balance_change(coefficient: int, load: int, delta: int) -> int:
     """Change in a case manager's S2 term when its load moves by delta."""
     return coefficient * ((load + delta) ** 2 - load ** 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student, weight_scale
@@ -34,7 +35,6 @@ from optimizer.rules import (
     RuleSet,
     caseload_averages,
     check_pair,
-    wants_language,
 )
 
 
@@ -159,108 +159,33 @@ class Audit:
 
 def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
                   staff: dict[str, Staff],
-                  judge: PairJudge | None = None) -> bool:
-    """S3 applies: the prior case manager exists and may take the student."""
+                  judge: PairJudge | None = None, *,
+                  caps: dict[str, int] | None = None,
+                  eligible: Callable[[Staff], bool] | None = None) -> bool:
+    """S3 applies: the prior case manager exists, no pin or forbidden pair
+    rules them out, their cap is positive, and they may take the student.
+
+    The one definition (the checker, mid-year placement and the tests call
+    it). ``caps`` (staff id -> effective cap) and ``eligible`` (whether a
+    staff member may take this student) pass what a caller has already
+    computed; by default ``rules`` (or ``judge``) decides.
+    """
     prior = student.prior_case_manager
     if not prior or prior not in staff:
         return False
-    pin = instance.pins.get(student.student_id)
-    if (pin is not None and pin != prior) or (
-            (student.student_id, prior) in instance.forbidden):
+    sid = student.student_id
+    if instance.pins.get(sid, prior) != prior or (
+            (sid, prior) in instance.forbidden):
         return False
-    if rules.effective_cap(staff[prior]) <= 0:
+    cap = (caps[prior] if caps is not None
+           else rules.effective_cap(staff[prior]))
+    if cap <= 0:
         return False
+    if eligible is not None:
+        return eligible(staff[prior])
     if judge is not None:
         return judge.check(student, staff[prior]).eligible
     return check_pair(student, staff[prior], rules).eligible
-
-
-class Verdicts:
-    """``check_pair`` memoized on every fact of the pair it reads.
-
-    ``check_pair`` reads, of the student: grade, primary and secondary
-    disability, support level, setting, services and
-    ``alt_placement_secondary`` (the profile), the site only through
-    ``staff.serves_site``, the teacher of record only as "none" or "this
-    staff member", and the home language only through ``wants_language``
-    and ``staff.speaks``, which set ``PairCheck.wants_language`` and
-    ``language_match`` and nothing else; of the staff member:
-    ``provides``, ``credentials``, ``grades`` and ``can_case_manage`` (the
-    profile), the sites only through ``serves_site``, and the id, name
-    and sites otherwise only in exclusion messages. So the key below
-    determines whether a pair is eligible, and an eligible pair's whole
-    ``PairCheck`` up to the two language fields, which are then set as
-    ``check_pair`` sets them. An ineligible pair's full check (its
-    messages name the people) is always computed afresh. The keys are
-    built from the roster: the checker reads nothing the solver prepared.
-    ``tests/test_verify.py`` compares it with ``check_pair`` pair by pair.
-    """
-
-    def __init__(self, rules: RuleSet, staff: tuple[Staff, ...]):
-        self.rules = rules
-        self._judged: dict[tuple, PairCheck] = {}  # first pair of a key
-        self._variants: dict[tuple, PairCheck] = {}  # other languages
-        profiles: dict[tuple, int] = {}
-        self._staff: dict[str, tuple] = {}
-        for c in staff:
-            profile = profiles.setdefault(
-                (c.provides, c.credentials, c.grades, c.can_case_manage),
-                len(profiles))
-            self._staff[c.staff_id] = (
-                profile, "*" in c.sites, frozenset(c.sites),
-                frozenset(x.strip().casefold() for x in c.languages))
-        self._students: dict[tuple, int] = {}
-
-    def student_facts(self, s: Student) -> tuple:
-        """What the keys need of a student (computed once per student)."""
-        profile = self._students.setdefault(
-            (s.grade, s.primary_disability, s.secondary_disability,
-             s.support_level, s.setting, s.services,
-             s.alt_placement_secondary, s.teacher_of_record is None),
-            len(self._students))
-        wants = wants_language(s)
-        # staff.speaks: a blank language matches nobody
-        spoken = (s.home_language.strip().casefold()
-                  if wants and s.home_language else None)
-        return profile, s.site, s.teacher_of_record, wants, spoken
-
-    def _judge(self, student: Student, facts: tuple, staff: Staff
-               ) -> tuple[tuple, PairCheck, bool]:
-        """(key, the key's check, whether it was computed for this pair)."""
-        profile, site, tor, _, _ = facts
-        staff_profile, everywhere, sites, _ = self._staff[staff.staff_id]
-        key = (profile, staff_profile, everywhere or site in sites,
-               tor == staff.staff_id)
-        check = self._judged.get(key)
-        if check is not None:
-            return key, check, False
-        check = check_pair(student, staff, self.rules)
-        self._judged[key] = check
-        return key, check, True
-
-    def eligible(self, student: Student, facts: tuple,
-                 staff: Staff) -> bool:
-        """``check_pair(student, staff, rules).eligible``."""
-        return self._judge(student, facts, staff)[1].eligible
-
-    def check(self, student: Student, facts: tuple,
-              staff: Staff) -> PairCheck:
-        """``check_pair(student, staff, rules)``, messages included."""
-        key, check, fresh = self._judge(student, facts, staff)
-        if fresh:
-            return check
-        if not check.eligible:
-            return check_pair(student, staff, self.rules)
-        wants, spoken = facts[3], facts[4]
-        match = spoken in self._staff[staff.staff_id][3]
-        if check.wants_language == wants and check.language_match == match:
-            return check
-        variant = self._variants.get((key, wants, match))
-        if variant is None:
-            variant = replace(check, wants_language=wants,
-                              language_match=match)
-            self._variants[key, wants, match] = variant
-        return variant
 
 
 def audit(instance: Instance, rules: RuleSet,
@@ -293,20 +218,17 @@ def audit(instance: Instance, rules: RuleSet,
     load_units: Counter[str] = Counter()
     scale = weight_scale(instance)
     caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
-    verdicts = Verdicts(rules, instance.staff)
+    judge = PairJudge(rules)  # the keys read the roster, nothing solved
     tally = _Tally()
-    pins, forbidden = instance.pins, instance.forbidden
     for s in instance.students:
         sid = s.student_id
         cm = assignment.get(sid)
-        facts = verdicts.student_facts(s)
+        facts = judge.facts(s)
         prior = s.prior_case_manager
-        # as prior_allowed: the prior exists, no pin or forbidden pair
-        # rules them out, their cap is positive, and they may take them
-        allowed = bool(
-            prior and prior in staff and pins.get(sid, prior) == prior
-            and (sid, prior) not in forbidden and caps[prior] > 0
-            and verdicts.eligible(s, facts, staff[prior]))
+        allowed = prior_allowed(
+            s, instance, rules, staff, caps=caps,
+            eligible=lambda c, s=s, facts=facts: judge.eligible(
+                s, c, facts) is not None)
         placed = staff.get(cm) if cm else None
         if placed is None:
             violations.append(Violation(
@@ -316,7 +238,7 @@ def audit(instance: Instance, rules: RuleSet,
             tally.add(prior, allowed, None, None)
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        check = verdicts.check(s, facts, placed)
+        check = judge.check(s, placed, facts)
         for exc in check.exclusions:
             violations.append(Violation(exc.rule, sid, cm, exc.message))
         caseload[cm] += 1

@@ -28,8 +28,7 @@ from optimizer.inputs.tables import (
     resolve_columns,
     validation_problems,
 )
-from optimizer.rules import RuleSet, check_pair
-from optimizer.solver.eligibility import staff_profile, student_profile
+from optimizer.rules import PairJudge, RuleSet
 from optimizer.vocab import INSTRUCTS, SERVICES
 
 STUDENT_COLUMNS: tuple[Column, ...] = (
@@ -464,35 +463,21 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
 
 
 class _TeacherJudge:
-    """``check_pair`` on a student and their teacher of record, asked
-    once per (student profile, staff profile) of ``eligibility``.
-
-    The relation and H4 read no fact left out of those profiles (ids,
-    site, names, languages) except whether the teacher is the student's
-    own, which here they always are. ``tests/test_fast_reading.py``
-    checks every pair of a generated district against ``check_pair``.
+    """``check_pair`` on a student and their teacher of record, through
+    the one cache of judgements (``rules.PairJudge``): the relation and
+    whether H4 excludes the pair are the same for every pair of a key.
+    ``tests/test_fast_reading.py`` checks every pair of a generated
+    district against ``check_pair``.
     """
 
     def __init__(self, rules: RuleSet):
-        self.rules = rules
-        self._staff: dict[str, tuple] = {}
-        self._verdicts: dict[tuple, tuple[str, bool]] = {}
+        self._judge = PairJudge(rules)
 
     def __call__(self, student: Student, teacher: Staff
                  ) -> tuple[str, bool]:
         """(relation, whether H4 excludes the pair)."""
-        profile = self._staff.get(teacher.staff_id)
-        if profile is None:
-            profile = self._staff[teacher.staff_id] = staff_profile(
-                teacher)
-        key = (student_profile(student), profile)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            check = check_pair(student, teacher, self.rules)
-            verdict = self._verdicts[key] = (
-                check.relation,
-                any(e.rule == "H4" for e in check.exclusions))
-        return verdict
+        check = self._judge.verdict(student, teacher)
+        return check.relation, any(e.rule == "H4" for e in check.exclusions)
 
 
 def coverage_warnings(cov: Coverage, students_file: str,
