@@ -89,17 +89,64 @@ def _column_index(letters: str) -> int:
     return n
 
 
+class _Prolog:
+    """An ``XMLParser`` target that reads a part's prolog only: a
+    document type declaration (``<!DOCTYPE``) is refused before its
+    entities are declared, and the root element ends the watch.
+
+    No workbook holds one (the Open Packaging Conventions forbid DTDs in
+    a package's XML); its entities would be expanded into cell values
+    unseen, or, nested, expand a few bytes into gigabytes. Expat (the
+    parser under ``xml.etree``) fetches no external entity and stops
+    the worst expansions, but a part is refused here whatever it
+    declares. The prolog is parsed on the side, so the same bytes in any
+    encoding are seen as the real parser sees them."""
+
+    def __init__(self, book: Workbook, part: str):
+        self.book, self.part = book, part
+        self.done = False
+
+    def doctype(self, name, pubid, system) -> None:
+        raise _Refused(self.book._problem(
+            f"{self.part} declares a document type (<!DOCTYPE {name}>); "
+            "no workbook holds one (its entities could change cell values "
+            "or exhaust memory). Save the workbook again from Excel as "
+            ".xlsx, or export the sheets as CSV"))
+
+    def start(self, tag, attrib) -> None:
+        self.done = True
+
+    def end(self, tag) -> None:
+        return None
+
+    def data(self, text) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
 class _Counted:
-    """A part's stream that counts what is parsed against a budget."""
+    """A part's stream that counts what is parsed against a budget, and
+    refuses a document type declaration in its prolog (``_Prolog``)."""
 
     def __init__(self, raw, book: Workbook, part: str):
         self.raw, self.book, self.part = raw, book, part
+        self.prolog: _Prolog | None = _Prolog(book, part)
+        self.watch = XMLParser(target=self.prolog)
 
     def read(self, n: int = -1) -> bytes:
         data = self.raw.read(n if n and n > 0 else 1 << 16)
         self.book.inflated += len(data)
         if self.book.inflated > limits.MAX_XML_BYTES:
             raise _Refused(self.book.too_big(self.part))
+        if self.prolog is not None and data:
+            try:
+                self.watch.feed(data)
+            except ParseError:
+                self.prolog = None  # the real parser says why
+            if self.prolog is not None and self.prolog.done:
+                self.prolog = None
         return data
 
 
