@@ -65,3 +65,68 @@ def test_the_toml_round_trip_properties_have_no_deadline():
     assert len(tests) == 3
     for f in tests:
         assert f._hypothesis_internal_use_settings.deadline is None
+
+
+def _cell(ref, text):
+    r = f' r="{ref}"' if ref else ""
+    return f'<c{r} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+HEADER = '<row r="1">' + _cell("A1", "student_id") + _cell(
+    "B1", "name") + "</row>"
+
+
+def _one_sheet(tmp_path, body: str):
+    from optimizer.inputs.excel import Workbook
+
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
+           f'"{hostile.MAIN}"><sheetData>{body}</sheetData></worksheet>')
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(hostile.zip_bytes(hostile.workbook_parts({"s": xml})))
+    with Workbook(path) as book:
+        return book.table(book.sheets[0])
+
+
+@pytest.mark.parametrize("body, message", [
+    (HEADER + '<row r="-3">' + _cell("A2", "S1") + "</row>",
+     'x.xlsx [s], row 2: a row numbered "-3"; rows are numbered 1 to '
+     "1,048,576"),
+    (HEADER + '<row r="x7">' + _cell("A2", "S1") + "</row>",
+     'x.xlsx [s], row 2: a row numbered "x7"'),
+    ('<row r="0">' + _cell("A1", "x") + "</row>" + HEADER,
+     'x.xlsx [s], row 1: a row numbered "0"'),
+    (HEADER + '<row r="2">' + _cell("A2", "S1") + '</row><row r="2">'
+     + _cell("A2", "S2") + "</row>",
+     "x.xlsx [s], row 2: row 2 comes after row 2: rows repeated or out "
+     "of order"),
+    (HEADER + '<row r="3">' + _cell("A3", "S3") + '</row><row r="2">'
+     + _cell("A2", "S2") + "</row>",
+     "x.xlsx [s], row 2: row 2 comes after row 3"),
+    ('<row r="2">' + _cell("A2", "S1") + "</row>" + HEADER,
+     "x.xlsx [s], row 1: row 1 comes after row 2"),
+    (HEADER + '<row r="2">' + _cell("A2", "S1") + _cell("AAAA2", "far")
+     + "</row>", "x.xlsx [s], row 2: a cell past column XFD"),
+    (HEADER + '<row r="2">' + _cell("A2", "S1") + _cell("7B", "x")
+     + "</row>", 'x.xlsx [s], row 2, column "name": no cell reference'),
+    (HEADER + '<row r="2">' + _cell("A2", "S1") + _cell("A2", "S9")
+     + "</row>", 'x.xlsx [s], row 2, column "student_id": cell A2 comes '
+     "again"),
+])
+def test_damaged_row_and_cell_numbers_are_located_problems(tmp_path, body,
+                                                           message):
+    """Before (review2): a garbage or negative row number became the
+    next row, a repeated row gave two records one number, a row 1 after
+    the data left the sheet "empty", a cell AAAA2 or 7B became the next
+    column and a repeated cell replaced the first: all silently."""
+    with pytest.raises(InputError) as exc:
+        _one_sheet(tmp_path, body)
+    assert message in "\n".join(str(p) for p in exc.value.problems)
+
+
+def test_rows_and_cells_without_numbers_follow_on(tmp_path):
+    """A writer may leave out ``r``: rows and cells then follow on."""
+    table = _one_sheet(tmp_path, "<row>" + _cell(None, "student_id")
+                       + _cell(None, "name") + "</row><row>"
+                       + _cell(None, "S1") + _cell(None, "Ann") + "</row>")
+    assert table.header == ["student_id", "name"]
+    assert table.rows == [(2, ["S1", "Ann"])]
