@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import shutil
@@ -69,11 +68,7 @@ class _Cli(click.Group):
     input, exit 2 for a folder that cannot serve (a usage error)."""
 
     def invoke(self, ctx: click.Context):
-        # A large roster builds millions of small objects that live until
-        # the command ends; the cyclic collector's repeated full passes over
-        # them cost about a quarter of a 70,000-student run (issue 11).
-        # Young objects are still collected; full passes become rare.
-        gc.set_threshold(100_000, 50, 100)
+        workflow.tune_gc_for_large_rosters()
         try:
             return super().invoke(ctx)
         except UsageError as exc:
@@ -198,7 +193,9 @@ def main() -> None:
 @click.option("--from", "from_dir",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Re-plan after roster changes, keeping this published "
-              "plan wherever it remains valid; writes changes.csv.")
+              "plan wherever it remains valid; writes changes.csv. Its "
+              "priorities are its own; --weights gives only the [calendar] "
+              "settings (H8 stays hard).")
 @click.option("--verify-against", "published",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Confirm a published plan folder is still what these "
@@ -241,19 +238,15 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
 
         pending = load_assessments(assessments_file)
     with _status("Solving", quiet):
-        if from_dir is not None:
-            run = workflow.replan(loaded, rules, published_assignment(
-                from_dir), params=params, warnings=warnings,
-                redact=redact, xlsx=xlsx, source=str(from_dir),
-                published_names=published_names(from_dir),
-                roster_label=str(roster))
-        else:
-            run = workflow.plan(loaded.instance, rules,
-                                input_hash=loaded.input_hash,
-                                weights=weights, warnings=warnings,
-                                redact=redact, xlsx=xlsx, params=params,
-                                roster_label=str(roster),
-                                assessments=pending)
+        run = workflow.plan_or_replan(
+            loaded, rules, weights=weights, params=params,
+            published=(None if from_dir is None
+                       else published_assignment(from_dir)),
+            warnings=warnings, redact=redact, xlsx=xlsx,
+            roster_label=str(roster), source=str(from_dir or ""),
+            published_names=(None if from_dir is None
+                             else published_names(from_dir)),
+            assessments=pending)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
@@ -267,10 +260,12 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         _echo(text_summary(run.result, run.audit))
         act = run.coverage.needs_action_students if run.coverage else ()
         if act:  # issue 21: named above as warnings; counted here
-            _echo(f"Needs action before this plan is used: "
-                       f"{len(act)} student(s) (see the warnings above and "
-                       f"the report): {', '.join(act[:20])}"
-                       + (" ..." if len(act) > 20 else ""))
+            when = ("before this plan is used" if run.result.has_plan
+                    else "on this roster, with no plan yet")
+            _echo(f"Needs action {when}: {len(act)} student(s) (see "
+                  "the warnings above and the report): "
+                  f"{', '.join(act[:20])}"
+                  + (" ..." if len(act) > 20 else ""))
     if not run.result.has_plan:
         if run.result.diagnosis is not None and not as_json:
             _echo(render_diagnosis(run.result.diagnosis))
@@ -650,7 +645,8 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                f"S2 balance {t['S2']}, S3 continuity losses {t['S3']}, "
                f"S4 language misses {t['S4']}"
                + (f", S5 meeting calendar {t['S5']}" if "S5" in t else ""))
-    busiest = max(result.busiest().items(), key=lambda kv: kv[1][1],
+    busiest = max(result.busiest(months=True).items(),
+                  key=lambda kv: kv[1][1],
                   default=None)
     if busiest is not None:
         cm, (period, n) = busiest

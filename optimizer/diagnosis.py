@@ -24,7 +24,6 @@ from optimizer.result import (
     NoCandidate,
 )
 from optimizer.rules import RuleSet, best_practice_items, check_pair
-from optimizer.solver.diagnose import capacity_shortfalls, minimal_conflicts
 from optimizer.solver.structure import Structure, build_structure
 from optimizer.vocab import (
     COORDINATES,
@@ -248,6 +247,10 @@ def profile(s) -> str:
 
 def diagnose(structure: Structure) -> Diagnosis:
     """Exact feasibility test of H1-H7, with the reasons when it fails."""
+    # ortools loads only when a diagnosis is made: the outputs import
+    # this module (profile) and must load no solver.
+    from optimizer.solver.diagnose import capacity_shortfalls
+
     return Diagnosis(tuple(no_candidate_diagnosis(structure)),
                      tuple(capacity_shortfalls(structure)))
 
@@ -258,6 +261,8 @@ MAX_CONFLICT_FACTS = 4000
 def explain_infeasibility(instance: Instance, rules: RuleSet,
                           diagnosis: Diagnosis) -> Diagnosis:
     """Add minimal conflicts (pins included) and verified fixes."""
+    from optimizer.solver.diagnose import minimal_conflicts
+
     relaxed = build_structure(instance.replace(pins={}), rules)
     relaxed.pins = dict(instance.pins)
     relaxed.instance = instance

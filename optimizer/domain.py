@@ -158,6 +158,16 @@ class Assessment(BaseModel):
     areas: tuple[str, ...] = Field(default=(),
                                    description="Areas to assess")
 
+    def may_be_taken_by(self, staff: Staff, kinds: tuple[str, ...]) -> bool:
+        """Whether ``staff`` may take it: they provide one of ``kinds``
+        (in any place of ``provides``: a ``COORD;RSP`` person is a
+        resource specialist, as for the caps of issue 21), at its site
+        and grade. The one definition the assignment and the checker
+        read."""
+        return (any(k in staff.provides for k in kinds)
+                and staff.serves_site(self.site)
+                and self.grade in staff.grades)
+
 
 class Instance(BaseModel):
     """A whole planning problem: students, staff and planning decisions.

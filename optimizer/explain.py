@@ -120,9 +120,7 @@ def explain_student(instance: Instance, rules: RuleSet,
     elsewhere = 0
     calendar = checked.calendar
     periods = calendar.periods(s) if calendar is not None else None
-    held: dict[str, dict[str, int]] = {}
-    for (cm, period), n in (checked.meetings or {}).items():
-        held.setdefault(cm, {})[period] = n
+    held = checked.held()
     for c in instance.staff:
         if c.staff_id == current:
             continue

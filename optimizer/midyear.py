@@ -26,6 +26,17 @@ REPLAN_WEIGHTS = ObjectiveWeights(mode="priority",
                                   priority=("S1", "S3", "S2", "S4"))
 
 
+def replan_weights(weights: ObjectiveWeights | None) -> ObjectiveWeights:
+    """A re-plan's priorities (``REPLAN_WEIGHTS``) with the district's
+    meeting-calendar settings: the period S5 balances, the hard monthly
+    limit H8 and AB 560's settings are the district's, not the re-plan's
+    to drop."""
+    if weights is None:
+        return REPLAN_WEIGHTS
+    return REPLAN_WEIGHTS.model_copy(update={
+        f: getattr(weights, f) for f in ObjectiveWeights.CALENDAR_FIELDS})
+
+
 @dataclass(frozen=True)
 class Placement:
     """One staff member who could take a new student, and the cost."""
@@ -59,6 +70,11 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
     # the placed plan reports).
     scale = weight_scale(instance, student)
     units = round(student.weight * scale)
+    # With meeting dates, S5 as the checker counts it (``audit.held``):
+    # what the student's meetings add to each case manager's calendar.
+    periods = (audit.calendar.periods(student)
+               if audit.calendar is not None else None)
+    held = audit.held()
     out = []
     for c in instance.staff:
         n, wl, cap = audit.loads.get(c.staff_id, (0, 0.0, 0))
@@ -68,16 +84,17 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
         if not check.eligible:
             continue
         deltas = move_deltas(units, Seat(c.staff_id, check,
-                                         round(wl * scale), cap), None,
-                             student.prior_case_manager, allowed)
+                                         round(wl * scale), cap,
+                                         held.get(c.staff_id, {})), None,
+                             student.prior_case_manager, allowed, periods)
         out.append(Placement(c.staff_id, c.name, check.relation,
                              check.best_practice, deltas, cap - n,
                              ((c.staff_id, wl / cap,
                                (wl + student.weight) / cap),)))
     def cost(p: Placement) -> tuple:
         costs = weights.weighted_costs(p.deltas, scale)
-        return (p.deltas["S1"], costs["S2"] + costs["S3"] + costs["S4"],
-                p.staff_id)
+        return (p.deltas["S1"], sum(v for t, v in costs.items()
+                                    if t != "S1"), p.staff_id)
     return sorted(out, key=cost)
 
 

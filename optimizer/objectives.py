@@ -121,6 +121,16 @@ def balance_term(cap: int, load: int) -> int:
     return balance_coefficient(cap) * load * load if cap > 0 else 0
 
 
+def balance_increment(coefficient, place):
+    """S2 added by the ``place``-th unit of one case manager's load
+    (1-based): ``a * (k**2 - (k-1)**2) = a * (2k - 1)``, with ``a`` the
+    coefficient times the unit's size squared. The increments rise, so
+    filling places in order sums to ``balance_term``: the flow's place
+    arcs, the MIP's load segments, the token bound's places and CP-SAT's
+    tangent cuts all price S2 with it. Elementwise on numpy arrays."""
+    return coefficient * (2 * place - 1)
+
+
 def balance_change(coefficient: int, load: int, delta: int) -> int:
     """Change in a case manager's S2 term when its load moves by delta."""
     return coefficient * ((load + delta) ** 2 - load ** 2)
@@ -228,19 +238,22 @@ def meetings_change(meetings: Mapping[str, int], periods: tuple[str, ...],
                for p, k in added.items())
 
 
+def busiest_period(meetings: Mapping[str, int]) -> tuple[str, int]:
+    """A case manager's busiest period (earliest of equals) and its
+    meetings (``("", 0)`` without any), from their meetings per period."""
+    return min(meetings.items(), key=lambda pn: (-pn[1], pn[0]),
+               default=("", 0))
+
+
 def busiest_after(meetings: Mapping[str, int], periods: tuple[str, ...],
                   sign: int) -> tuple[tuple[str, int], tuple[str, int]]:
-    """A case manager's busiest period (earliest of equals) and its
-    meetings, before and after a student with meetings in ``periods``
-    joins (``sign`` 1) or leaves (-1)."""
+    """A case manager's busiest period and its meetings
+    (``busiest_period``), before and after a student with meetings in
+    ``periods`` joins (``sign`` 1) or leaves (-1)."""
     after = dict(meetings)
     for p in periods:
         after[p] = after.get(p, 0) + sign
-
-    def top(m: Mapping[str, int]) -> tuple[str, int]:
-        return min(((p, n) for p, n in m.items()),
-                   key=lambda pn: (-pn[1], pn[0]), default=("", 0))
-    return top(meetings), top(after)
+    return busiest_period(meetings), busiest_period(after)
 
 
 def move_deltas(units: int, to: Seat, origin: Seat | None,

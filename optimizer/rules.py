@@ -12,9 +12,10 @@ model builder, the checker and the explanations, so they cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from math import floor
+from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -703,60 +704,122 @@ def _why_not(misses: list[str]) -> str:
     return f": {'; '.join(dict.fromkeys(misses))}" if misses else ""
 
 
-class PairJudge:
-    """``check_pair`` memoized on the facts it reads, for large rosters.
+# The facts of a pair that ``check_pair`` reads only in a derived form,
+# or not at all (``tests/test_pair_facts.py`` pins what it reads): every
+# other field of the models is part of a judged pair's key, so a field
+# added to a model keeps pairs apart until it is shown no rule reads it.
+STUDENT_APART = ("student_id", "site", "teacher_of_record", "home_language",
+                 "prior_case_manager", "weight", "annual_review_date",
+                 "reevaluation_date")
+STAFF_APART = ("staff_id", "name", "sites", "languages", "max_caseload",
+               "fte")
+_student_profile = attrgetter(*(f for f in Student.model_fields
+                                if f not in STUDENT_APART))
+_staff_profile = attrgetter(*(f for f in Staff.model_fields
+                              if f not in STAFF_APART))
 
-    Eligibility depends on a student's profile and a staff member's
-    credentials, services, grades and languages, not on who they are
-    (except the teacher of record), so the judgement is cached on those
-    facts. Only eligible judgements are served from the cache: exclusion
-    messages name a particular person and are always computed afresh.
+
+class PairJudge:
+    """``check_pair`` memoized on the facts it reads: the one cache of
+    pair judgements (the checker, mid-year placement, the greedy
+    baseline; the solver judges in blocks, ``solver.eligibility``).
+
+    A pair's key: the student's profile (every field but
+    ``STUDENT_APART``) and whether they have a teacher of record; the
+    staff member's profile (every field but ``STAFF_APART``); whether the
+    person serves the student's site (H3, the only use of the sites);
+    whether they are the student's teacher of record. The key determines
+    whether the pair is eligible, and an eligible pair's whole
+    ``PairCheck`` up to the two language fields, which are then set as
+    ``check_pair`` sets them (``wants_language`` and ``Staff.speaks``, the
+    only use of the languages). An ineligible pair's full check (its
+    messages name the people) is computed afresh by ``check``. Build one
+    per roster: staff members are known by id.
+    ``tests/test_verify.py`` compares it with ``check_pair`` pair by pair.
     """
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
-        self._cache: dict[tuple, PairCheck | None] = {}
-        self._staff_keys: dict[str, tuple] = {}
+        self._judged: dict[tuple, PairCheck] = {}  # first pair of a key
+        self._variants: dict[tuple, PairCheck] = {}  # other languages
+        self._students: dict[tuple, int] = {}
+        self._profiles: dict[tuple, int] = {}
+        self._staff: dict[str, tuple] = {}
 
-    def _staff_key(self, staff: Staff) -> tuple:
-        key = self._staff_keys.get(staff.staff_id)
-        if key is None:
-            key = (staff.provides, staff.credentials, staff.grades,
-                   staff.can_case_manage,
-                   tuple(sorted(x.casefold() for x in staff.languages)))
-            self._staff_keys[staff.staff_id] = key
-        return key
+    def facts(self, student: Student) -> tuple:
+        """What the keys need of a student (compute once per student
+        when judging them against many staff members)."""
+        profile = self._students.setdefault(
+            (_student_profile(student), student.teacher_of_record is None),
+            len(self._students))
+        wants = wants_language(student)
+        # Staff.speaks: a blank language matches nobody
+        spoken = (student.home_language.strip().casefold()
+                  if wants and student.home_language else None)
+        return profile, student.site, student.teacher_of_record, wants, spoken
 
-    def check(self, student: Student, staff: Staff) -> PairCheck:
-        """Same result as ``check_pair`` (messages of exclusions included)."""
-        hit = self.eligible(student, staff)
-        return hit if hit is not None else check_pair(student, staff,
-                                                      self.rules)
+    def _staff_facts(self, staff: Staff) -> tuple:
+        found = self._staff.get(staff.staff_id)
+        if found is None:
+            profile = self._profiles.setdefault(_staff_profile(staff),
+                                                len(self._profiles))
+            found = self._staff[staff.staff_id] = (
+                profile, "*" in staff.sites, frozenset(staff.sites),
+                frozenset(x.strip().casefold() for x in staff.languages))
+        return found
 
-    @staticmethod
-    def student_key(student: Student) -> tuple:
-        """The facts of a student that eligibility reads (not the site)."""
-        return (student.grade, student.primary_disability,
-                student.secondary_disability, student.support_level,
-                student.setting, student.services,
-                student.alt_placement_secondary,
-                student.teacher_of_record is None,
-                (student.home_language or "").strip().casefold())
+    def _judge(self, student: Student, facts: tuple, staff: Staff
+               ) -> tuple[tuple, PairCheck, bool]:
+        """(key, the key's check, whether it was computed for this pair)."""
+        profile, site, tor, _, _ = facts
+        staff_profile, everywhere, sites, _ = self._staff_facts(staff)
+        key = (profile, staff_profile, everywhere or site in sites,
+               tor == staff.staff_id)
+        check = self._judged.get(key)
+        if check is not None:
+            return key, check, False
+        check = check_pair(student, staff, self.rules)
+        self._judged[key] = check
+        return key, check, True
 
     def eligible(self, student: Student, staff: Staff,
-                 student_key: tuple | None = None) -> PairCheck | None:
-        """The judgement if the pair is eligible, else None (fast path).
-
-        ``student_key`` may be passed when judging one student against
-        many staff members (it is ``student_key(student)``).
-        """
-        if not staff.serves_site(student.site):
+                 facts: tuple | None = None) -> PairCheck | None:
+        """The pair's check if it is eligible, else None (the fast path;
+        ``facts`` is ``self.facts(student)``, if at hand)."""
+        facts = facts or self.facts(student)
+        key, check, fresh = self._judge(student, facts, staff)
+        if not check.eligible:
             return None
-        key = (student_key or self.student_key(student),
-               student.teacher_of_record == staff.staff_id,
-               self._staff_key(staff))
-        if key in self._cache:
-            return self._cache[key]
-        check = check_pair(student, staff, self.rules)
-        self._cache[key] = check if check.eligible else None
-        return self._cache[key]
+        return check if fresh else self._language(key, check, facts, staff)
+
+    def check(self, student: Student, staff: Staff,
+              facts: tuple | None = None) -> PairCheck:
+        """``check_pair(student, staff, rules)``, messages included."""
+        facts = facts or self.facts(student)
+        key, check, fresh = self._judge(student, facts, staff)
+        if fresh:
+            return check
+        if not check.eligible:
+            return check_pair(student, staff, self.rules)
+        return self._language(key, check, facts, staff)
+
+    def verdict(self, student: Student, staff: Staff,
+                facts: tuple | None = None) -> PairCheck:
+        """The check of the pair's key, eligible or not: its relation,
+        eligibility and excluding rule ids are this pair's, its messages
+        and language facts may be another pair's of the same key."""
+        return self._judge(student, facts or self.facts(student), staff)[1]
+
+    def _language(self, key: tuple, check: PairCheck, facts: tuple,
+                  staff: Staff) -> PairCheck:
+        """The key's eligible check with this pair's language facts."""
+        wants, spoken = facts[3], facts[4]
+        match = spoken in self._staff[staff.staff_id][3]
+        if check.wants_language == wants and check.language_match == match:
+            return check
+        variant = self._variants.get((key, wants, match))
+        if variant is None:
+            variant = replace(check, wants_language=wants,
+                              language_match=match)
+            self._variants[key, wants, match] = variant
+        return variant

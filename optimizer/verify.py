@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from optimizer.domain import Instance, Staff, Student, weight_scale
@@ -18,11 +19,13 @@ from optimizer.objectives import (
     Calendar,
     balance_term,
     best_practice_miss,
+    busiest_period,
     calendar_term,
     continuity_loss,
     has_meeting_dates,
     language_miss,
     meeting_counts,
+    period_of,
     reference_change,
 )
 from optimizer.rules import (
@@ -32,7 +35,6 @@ from optimizer.rules import (
     RuleSet,
     caseload_averages,
     check_pair,
-    wants_language,
 )
 
 
@@ -131,14 +133,23 @@ class Audit:
     # With meeting dates: meetings per (case manager, period), S5's counts.
     meetings: dict[tuple[str, str], int] | None = None
     calendar: Calendar | None = None
+    # The same per calendar month, whatever S5's period: the busiest-month
+    # KPI and H8 read these.
+    months: dict[tuple[str, str], int] | None = None
 
-    def busiest(self) -> dict[str, tuple[str, int]]:
+    def busiest(self, months: bool = False) -> dict[str, tuple[str, int]]:
         """Each case manager's busiest period (earliest of equals) and its
-        meetings; empty without dates."""
-        out: dict[str, tuple[str, int]] = {}
-        for (cm, period), n in sorted((self.meetings or {}).items()):
-            if cm not in out or n > out[cm][1]:
-                out[cm] = (period, n)
+        meetings, or with ``months`` their busiest calendar month; empty
+        without dates."""
+        return {cm: busiest_period(m)
+                for cm, m in self.held(months).items()}
+
+    def held(self, months: bool = False) -> dict[str, dict[str, int]]:
+        """Each case manager's meetings per period (or calendar month)."""
+        out: dict[str, dict[str, int]] = {}
+        for (cm, period), n in ((self.months if months else self.meetings)
+                                or {}).items():
+            out.setdefault(cm, {})[period] = n
         return out
 
     @property
@@ -148,108 +159,33 @@ class Audit:
 
 def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
                   staff: dict[str, Staff],
-                  judge: PairJudge | None = None) -> bool:
-    """S3 applies: the prior case manager exists and may take the student."""
+                  judge: PairJudge | None = None, *,
+                  caps: dict[str, int] | None = None,
+                  eligible: Callable[[Staff], bool] | None = None) -> bool:
+    """S3 applies: the prior case manager exists, no pin or forbidden pair
+    rules them out, their cap is positive, and they may take the student.
+
+    The one definition (the checker, mid-year placement and the tests call
+    it). ``caps`` (staff id -> effective cap) and ``eligible`` (whether a
+    staff member may take this student) pass what a caller has already
+    computed; by default ``rules`` (or ``judge``) decides.
+    """
     prior = student.prior_case_manager
     if not prior or prior not in staff:
         return False
-    pin = instance.pins.get(student.student_id)
-    if (pin is not None and pin != prior) or (
-            (student.student_id, prior) in instance.forbidden):
+    sid = student.student_id
+    if instance.pins.get(sid, prior) != prior or (
+            (sid, prior) in instance.forbidden):
         return False
-    if rules.effective_cap(staff[prior]) <= 0:
+    cap = (caps[prior] if caps is not None
+           else rules.effective_cap(staff[prior]))
+    if cap <= 0:
         return False
+    if eligible is not None:
+        return eligible(staff[prior])
     if judge is not None:
         return judge.check(student, staff[prior]).eligible
     return check_pair(student, staff[prior], rules).eligible
-
-
-class Verdicts:
-    """``check_pair`` memoized on every fact of the pair it reads.
-
-    ``check_pair`` reads, of the student: grade, primary and secondary
-    disability, support level, setting, services and
-    ``alt_placement_secondary`` (the profile), the site only through
-    ``staff.serves_site``, the teacher of record only as "none" or "this
-    staff member", and the home language only through ``wants_language``
-    and ``staff.speaks``, which set ``PairCheck.wants_language`` and
-    ``language_match`` and nothing else; of the staff member:
-    ``provides``, ``credentials``, ``grades`` and ``can_case_manage`` (the
-    profile), the sites only through ``serves_site``, and the id, name
-    and sites otherwise only in exclusion messages. So the key below
-    determines whether a pair is eligible, and an eligible pair's whole
-    ``PairCheck`` up to the two language fields, which are then set as
-    ``check_pair`` sets them. An ineligible pair's full check (its
-    messages name the people) is always computed afresh. The keys are
-    built from the roster: the checker reads nothing the solver prepared.
-    ``tests/test_verify.py`` compares it with ``check_pair`` pair by pair.
-    """
-
-    def __init__(self, rules: RuleSet, staff: tuple[Staff, ...]):
-        self.rules = rules
-        self._judged: dict[tuple, PairCheck] = {}  # first pair of a key
-        self._variants: dict[tuple, PairCheck] = {}  # other languages
-        profiles: dict[tuple, int] = {}
-        self._staff: dict[str, tuple] = {}
-        for c in staff:
-            profile = profiles.setdefault(
-                (c.provides, c.credentials, c.grades, c.can_case_manage),
-                len(profiles))
-            self._staff[c.staff_id] = (
-                profile, "*" in c.sites, frozenset(c.sites),
-                frozenset(x.strip().casefold() for x in c.languages))
-        self._students: dict[tuple, int] = {}
-
-    def student_facts(self, s: Student) -> tuple:
-        """What the keys need of a student (computed once per student)."""
-        profile = self._students.setdefault(
-            (s.grade, s.primary_disability, s.secondary_disability,
-             s.support_level, s.setting, s.services,
-             s.alt_placement_secondary, s.teacher_of_record is None),
-            len(self._students))
-        wants = wants_language(s)
-        # staff.speaks: a blank language matches nobody
-        spoken = (s.home_language.strip().casefold()
-                  if wants and s.home_language else None)
-        return profile, s.site, s.teacher_of_record, wants, spoken
-
-    def _judge(self, student: Student, facts: tuple, staff: Staff
-               ) -> tuple[tuple, PairCheck, bool]:
-        """(key, the key's check, whether it was computed for this pair)."""
-        profile, site, tor, _, _ = facts
-        staff_profile, everywhere, sites, _ = self._staff[staff.staff_id]
-        key = (profile, staff_profile, everywhere or site in sites,
-               tor == staff.staff_id)
-        check = self._judged.get(key)
-        if check is not None:
-            return key, check, False
-        check = check_pair(student, staff, self.rules)
-        self._judged[key] = check
-        return key, check, True
-
-    def eligible(self, student: Student, facts: tuple,
-                 staff: Staff) -> bool:
-        """``check_pair(student, staff, rules).eligible``."""
-        return self._judge(student, facts, staff)[1].eligible
-
-    def check(self, student: Student, facts: tuple,
-              staff: Staff) -> PairCheck:
-        """``check_pair(student, staff, rules)``, messages included."""
-        key, check, fresh = self._judge(student, facts, staff)
-        if fresh:
-            return check
-        if not check.eligible:
-            return check_pair(student, staff, self.rules)
-        wants, spoken = facts[3], facts[4]
-        match = spoken in self._staff[staff.staff_id][3]
-        if check.wants_language == wants and check.language_match == match:
-            return check
-        variant = self._variants.get((key, wants, match))
-        if variant is None:
-            variant = replace(check, wants_language=wants,
-                              language_match=match)
-            self._variants[key, wants, match] = variant
-        return variant
 
 
 def audit(instance: Instance, rules: RuleSet,
@@ -282,20 +218,17 @@ def audit(instance: Instance, rules: RuleSet,
     load_units: Counter[str] = Counter()
     scale = weight_scale(instance)
     caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
-    verdicts = Verdicts(rules, instance.staff)
+    judge = PairJudge(rules)  # the keys read the roster, nothing solved
     tally = _Tally()
-    pins, forbidden = instance.pins, instance.forbidden
     for s in instance.students:
         sid = s.student_id
         cm = assignment.get(sid)
-        facts = verdicts.student_facts(s)
+        facts = judge.facts(s)
         prior = s.prior_case_manager
-        # as prior_allowed: the prior exists, no pin or forbidden pair
-        # rules them out, their cap is positive, and they may take them
-        allowed = bool(
-            prior and prior in staff and pins.get(sid, prior) == prior
-            and (sid, prior) not in forbidden and caps[prior] > 0
-            and verdicts.eligible(s, facts, staff[prior]))
+        allowed = prior_allowed(
+            s, instance, rules, staff, caps=caps,
+            eligible=lambda c, s=s, facts=facts: judge.eligible(
+                s, c, facts) is not None)
         placed = staff.get(cm) if cm else None
         if placed is None:
             violations.append(Violation(
@@ -305,7 +238,7 @@ def audit(instance: Instance, rules: RuleSet,
             tally.add(prior, allowed, None, None)
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        check = verdicts.check(s, facts, placed)
+        check = judge.check(s, placed, facts)
         for exc in check.exclusions:
             violations.append(Violation(exc.rule, sid, cm, exc.message))
         caseload[cm] += 1
@@ -324,10 +257,10 @@ def audit(instance: Instance, rules: RuleSet,
     terms = tally.terms(instance, caps, load_units)
     averages = caseload_averages(instance, rules, caseload)
     others = rsp_by_others(instance, assignment, staff, loads)
-    meetings = None
+    meetings = months = None
     if has_meeting_dates(instance.students):
         calendar = calendar or Calendar()
-        meetings, over = _calendar(instance, assignment, calendar)
+        meetings, months, over = _calendar(instance, assignment, calendar)
         terms[CALENDAR] = calendar_term(meetings.values())
         violations += over
     else:
@@ -340,7 +273,8 @@ def audit(instance: Instance, rules: RuleSet,
     k = replace(kpis(instance, rules, tally, loads),
                 caseload_averages=[a.as_dict() for a in averages],
                 rsp_case_managed_by_others=others)
-    return Audit(violations, lines, terms, k, loads, meetings, calendar)
+    return Audit(violations, lines, terms, k, loads, meetings, calendar,
+                 months)
 
 
 def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
@@ -390,23 +324,25 @@ def rsp_warning(row: dict[str, object]) -> str | None:
 
 def _calendar(instance: Instance, assignment: dict[str, str | None],
               calendar: Calendar
-              ) -> tuple[dict[tuple[str, str], int], list[Violation]]:
-    """S5's meetings per (case manager, period), and H8's violations."""
+              ) -> tuple[dict[tuple[str, str], int],
+                         dict[tuple[str, str], int], list[Violation]]:
+    """S5's meetings per (case manager, period), the same per calendar
+    month, and H8's violations."""
     staff = instance.staff_by_id()
     placed = [(assignment[s.student_id], s) for s in instance.students
               if assignment.get(s.student_id) in staff]
     meetings = meeting_counts(placed, calendar)
+    months = meeting_counts(placed, calendar, months=True)
     over: list[Violation] = []
     if calendar.max_per_month is not None:
         limit = calendar.max_per_month
-        for (cm, month), n in sorted(meeting_counts(
-                placed, calendar, months=True).items()):
+        for (cm, month), n in sorted(months.items()):
             if n > limit:
                 over.append(Violation(
                     "H8", None, cm, f"{staff[cm].name} holds {n} IEP "
                     f"meetings in {month}, over the district's limit of "
                     f"{limit} a month"))
-    return meetings, over
+    return meetings, months, over
 
 
 class _Tally:
@@ -505,18 +441,22 @@ def kpis(instance: Instance, rules: RuleSet, tally: _Tally,
 
 def audit_assessments(assessments, staff: tuple[Staff, ...],
                       assignment: dict[str, str], kinds: tuple[str, ...],
-                      max_difference: int) -> list[Violation]:
+                      max_difference: int,
+                      months: dict[tuple[str, str], int] | None = None,
+                      limit: int | None = None) -> list[Violation]:
     """AB 560's assignment checked from the files alone: each assessment
     with a person of the named kinds at its site and grade (A1), and at
     every site the people who may take its assessments within
-    ``max_difference`` of one another (A2)."""
+    ``max_difference`` of one another (A2). With ``limit`` (H8), no one's
+    meetings in a month, the plan's (``months``, per (staff id, month))
+    and each assessment's initial IEP meeting in the month it is due,
+    exceed it."""
     by_id = {c.staff_id: c for c in staff}
     out: list[Violation] = []
     count: Counter[str] = Counter(assignment.values())
     pools: dict[str, set[str]] = defaultdict(set)
     for a in assessments:
-        able = {c.staff_id for c in staff if c.kind in kinds
-                and c.serves_site(a.site) and a.grade in c.grades}
+        able = {c.staff_id for c in staff if a.may_be_taken_by(c, kinds)}
         pools[a.site] |= able
         who = assignment.get(a.assessment_id)
         if not able:
@@ -537,4 +477,17 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
             out.append(Violation(
                 "A2", None, None, f"at site {site} the assessments are "
                 f"shared {words}: more than {max_difference} apart"))
+    if limit is not None:
+        held = Counter(months or {})
+        for a in assessments:
+            who = assignment.get(a.assessment_id)
+            if who is not None:
+                held[who, period_of(a.due_date, "month")] += 1
+        for (who, month), n in sorted(held.items()):
+            if n > limit:
+                name = by_id[who].name if who in by_id else who
+                out.append(Violation(
+                    "H8", None, who, f"{name} holds {n} IEP meetings in "
+                    f"{month} with the initial assessments' meetings, "
+                    f"over the district's limit of {limit} a month"))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,18 @@ from optimizer.solver.dispatch import solve
 from optimizer.verify import Audit, audit
 
 
+def tune_gc_for_large_rosters() -> None:
+    """The collector setting of every run (the CLI's commands and the
+    workbench's jobs alike).
+
+    A large roster builds millions of small objects that live until the
+    run ends; the cyclic collector's repeated full passes over them cost
+    about a quarter of a 70,000-student run (issue 11). Young objects are
+    still collected; full passes become rare.
+    """
+    gc.set_threshold(100_000, 50, 100)
+
+
 @dataclass
 class PlanRun:
     """A finished ``plan``: the result, the checker's audit, the files."""
@@ -52,6 +65,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          solve_on: Instance | None = None, roster_label: str = "",
          against: report_html.Against | None = None,
          reference: dict[str, str] | None = None,
+         district: dict[str, str] | None = None,
          assessments: list[Assessment] | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
@@ -63,6 +77,9 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     case managers); ``roster_label`` names the roster in its header.
     With a ``reference`` plan, the plan is the one closest to it among
     equally good plans (objective R, recomputed by the checker).
+    With ``district`` (the export's own headers, ``Roster.headers``),
+    the files gain the change list in the export's terms
+    (``outputs.district``).
     """
     rename = tables.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
@@ -90,6 +107,11 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         meetings = tables.meetings_csv(checked, instance)
         if meetings is not None:  # with IEP meeting dates only
             files["meetings.csv"] = meetings
+        if district and not redact:
+            from optimizer.outputs import district as in_district
+
+            files[in_district.FILE] = tables.csv_text(
+                in_district.change_rows(checked, instance, district))
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
     summary = tables.summary(result, checked, input_hash=input_hash,
@@ -129,7 +151,7 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     after the plan, ``solver.assessments``), re-check it, and add each
     assessment's initial IEP meeting to the calendar (meetings.csv)."""
     from optimizer.objectives import Calendar, meeting_counts, period_of
-    from optimizer.solver.assessments import assign_assessments
+    from optimizer.solver.assessments import NotSolved, assign_assessments
     from optimizer.verify import audit_assessments
 
     calendar = checked.calendar or Calendar(
@@ -137,20 +159,24 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     kinds = weights.assessment_kinds
     placed = [(line.staff.staff_id, line.student) for line in checked.lines
               if line.staff is not None]
+    months = meeting_counts(placed, calendar, months=True)
     try:
         shared = assign_assessments(
             assessments, instance.staff, kinds,
             weights.assessment_max_difference, checked.meetings or {},
-            calendar.period, limit=calendar.max_per_month,
-            months=meeting_counts(placed, calendar, months=True))
+            calendar.period, limit=calendar.max_per_month, months=months)
     except ValueError as exc:
         raise InputError([Problem("assessments", None,
                                   "assessment_max_difference",
                                   str(weights.assessment_max_difference),
                                   str(exc))]) from None
+    except NotSolved as exc:
+        raise InputError([Problem("assessments", None, None, None,
+                                  str(exc))]) from None
     broken = audit_assessments(assessments, instance.staff,
                                shared.assignment, kinds,
-                               weights.assessment_max_difference)
+                               weights.assessment_max_difference,
+                               months, calendar.max_per_month)
     if broken:
         raise AssertionError("the assessments' assignment fails the "
                              "checker: " + "; ".join(map(str, broken)))
@@ -162,9 +188,12 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     for a in assessments:
         who = shared.assignment.get(a.assessment_id)
         if who is not None:
-            key = (who, period_of(a.due_date, calendar.period))
-            meetings[key] = meetings.get(key, 0) + 1
+            for counts, period in ((meetings, calendar.period),
+                                   (months, "month")):
+                key = (who, period_of(a.due_date, period))
+                counts[key] = counts.get(key, 0) + 1
     checked.meetings, checked.calendar = meetings, calendar
+    checked.months = months
     names = {c.staff_id: c.name for c in instance.staff}
     rows = [["assessment_id", "site", "grade", "due_date", "areas",
              "staff_id", "name"]]
@@ -430,17 +459,48 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     return outcome
 
 
+def plan_or_replan(roster: Roster, rules: RuleSet, *,
+                   weights: ObjectiveWeights, params: SolverParams,
+                   published: dict[str, str] | None = None,
+                   warnings: list[str] | None = None,
+                   redact: bool = False, xlsx: bool = True,
+                   roster_label: str = "", source: str = "",
+                   published_names: dict[str, str] | None = None,
+                   pins: dict[str, str] | None = None,
+                   assessments: list[Assessment] | None = None) -> PlanRun:
+    """What ``caseload plan`` and the workbench's plan job both run: a
+    yearly plan (``plan``, with the roster's export headers), or with a
+    ``published`` plan a re-plan from it (``replan``, under its own strict
+    priorities: of ``weights`` only the meeting-calendar settings apply)."""
+    if published is not None:
+        return replan(roster, rules, published, params=params,
+                      warnings=warnings, redact=redact, xlsx=xlsx,
+                      source=source, published_names=published_names,
+                      roster_label=roster_label, pins=pins,
+                      weights=weights, assessments=assessments)
+    if pins:
+        raise ValueError("pins apply to a re-plan only")
+    return plan(roster.instance, rules, input_hash=roster.input_hash,
+                weights=weights, warnings=warnings, redact=redact,
+                xlsx=xlsx, params=params, roster_label=roster_label,
+                district=roster.headers, assessments=assessments)
+
+
 def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
            params: SolverParams, warnings: list[str] | None = None,
            redact: bool = False, xlsx: bool = True,
            source: str = "", published_names: dict[str, str] | None = None,
            roster_label: str = "",
-           pins: dict[str, str] | None = None) -> PlanRun:
+           pins: dict[str, str] | None = None,
+           weights: ObjectiveWeights | None = None,
+           assessments: list[Assessment] | None = None) -> PlanRun:
     """Re-plan after roster changes, keeping a published plan wherever it
     remains valid (``caseload plan --from``).
 
     Strict priorities: best practice, then as few changes from the
-    published plan as possible, then balance and language. The run's
+    published plan as possible, then balance and language; ``weights``
+    gives only the district's meeting-calendar settings (H8, the period,
+    AB 560's: ``midyear.replan_weights``). The run's
     files gain ``changes.csv``: every student whose case manager differs
     from the published plan, with the reason; report.html counts its
     changes against the published plan too (``source`` names it).
@@ -451,11 +511,12 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
     """
     wanted = roster.instance.replace(
         pins={**roster.instance.pins, **(pins or {})})
+    weights = midyear.replan_weights(weights)
     run = plan(roster.instance, rules, input_hash=roster.input_hash,
-               weights=midyear.REPLAN_WEIGHTS, params=params,
+               weights=weights, params=params,
                warnings=warnings, redact=redact, xlsx=xlsx, html=False,
                solve_on=midyear.replan_instance(wanted, published),
-               reference=published)
+               reference=published, assessments=assessments)
     reasons: dict[str, str] = {}
     if run.audit is not None:
         run.changes = midyear.change_reasons(
@@ -469,7 +530,7 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
             reasons, f"the published plan in {source}" if source else "")
         run.files["report.html"] = _report(
             "Case-manager plan (re-planned)", run.result, run.audit,
-            roster.instance, rules, midyear.REPLAN_WEIGHTS, params,
+            roster.instance, rules, weights, params,
             roster_label, against, run.warnings,
             (run.coverage, run.coverage_fixes) if run.coverage else None)
     return run

@@ -13,6 +13,15 @@ import optimizer as cl
 from optimizer.rules import RuleSet
 
 
+def pytest_collection_modifyitems(items):
+    """Every hypothesis search is ``slow`` (it tries up to hundreds of
+    generated rosters); other slow tests and the ``browser`` ones are
+    marked where they are written."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
     """The bundled rules tables (data/rules)."""

@@ -46,11 +46,11 @@ def test_sixty_assessments_at_three_sites_within_one(dated, rules):
     per_site: dict[str, Counter] = {}
     for r in rows:
         person = staff[r["staff_id"]]
-        assert person.kind == "RSP" and person.serves_site(r["site"])
+        assert "RSP" in person.provides and person.serves_site(r["site"])
         per_site.setdefault(r["site"], Counter())[r["staff_id"]] += 1
     for site, counts in per_site.items():
         pool = [c.staff_id for c in dated.staff
-                if c.kind == "RSP" and c.serves_site(site)]
+                if "RSP" in c.provides and c.serves_site(site)]
         shares = [counts[p] for p in pool]
         assert max(shares) - min(shares) <= 1, (site, shares)
     # The initial IEP meetings join the calendar (meetings.csv).
@@ -120,3 +120,64 @@ def test_assessment_kinds_are_checked():
                             ).assessment_kinds == ("RSP", "SPEECH")
     with pytest.raises(ValidationError, match="assessment_kinds"):
         ObjectiveWeights(assessment_kinds=("psychologist",))
+
+
+def test_a_resource_specialist_listed_coord_first_takes_a_share(dated):
+    # Who takes assessments follows what a person does, not the order of
+    # ``provides`` (the bypass issue 21 closed for the caps): T0001 as
+    # COORD;RSP is still one of LIN's resource specialists.
+    staff = tuple(c.model_copy(update={"provides": ("COORD", "RSP")})
+                  if c.staff_id == "T0001" else c for c in dated.staff)
+    pending = load_assessments(PENDING)
+    plan = assign_assessments(pending, staff, ("RSP",), 1, {}, "month")
+    lin = Counter(plan.assignment[a.assessment_id] for a in pending
+                  if a.site == "LIN")
+    assert set(lin) == {"T0001", "T0002", "T0003"}
+    assert max(lin.values()) - min(lin.values()) <= 1
+    assert not audit_assessments(pending, staff, plan.assignment,
+                                 ("RSP",), 1)
+    # The checker reads the same definition: T0001 left out is A2.
+    moved = {a: ("T0002" if s == "T0001" else s)
+             for a, s in plan.assignment.items()}
+    assert "A2" in {v.rule for v in audit_assessments(
+        pending, staff, moved, ("RSP",), 1)}
+
+
+def test_checker_rechecks_h8_with_the_initial_meetings(dated):
+    # The assignment keeps H8 with the plan's meetings; the checker must
+    # re-check it from the files, not trust the solver.
+    pending = load_assessments(PENDING)
+    plan = assign_assessments(pending, dated.staff, ("RSP",), 1, {},
+                              "month")
+    aid, who = sorted(plan.assignment.items())[0]
+    due = next(a.due_date for a in pending if a.assessment_id == aid)
+    month = f"{due.year}-{due.month:02d}"
+    full = {(who, month): 4}
+    hit = [v for v in audit_assessments(pending, dated.staff,
+                                        plan.assignment, ("RSP",), 1,
+                                        full, limit=4)
+           if v.rule == "H8"]
+    assert hit and hit[0].staff_id == who and month in hit[0].message
+    assert not [v for v in audit_assessments(
+        pending, dated.staff, plan.assignment, ("RSP",), 1, full,
+        limit=40) if v.rule == "H8"]
+    # And the assignment itself keeps a limit it is given.
+    kept = assign_assessments(pending, dated.staff, ("RSP",), 1, {},
+                              "month", limit=4, months=full)
+    assert not audit_assessments(pending, dated.staff, kept.assignment,
+                                 ("RSP",), 1, full, limit=4)
+
+
+def test_out_of_time_is_not_called_impossible(dated):
+    # Feasible settings (the test above shares them within one) with no
+    # time to search: the user must not be told to loosen them.
+    from optimizer.solver.assessments import NotSolved
+
+    pending = load_assessments(PENDING)
+    with pytest.raises(NotSolved, match="does not show"):
+        assign_assessments(pending, dated.staff, ("RSP",), 1, {}, "month",
+                           time_limit=1e-9)
+    # Proven impossible is said so: 19 assessments at ROO cannot be
+    # shared equally (within 0) by its three resource specialists.
+    with pytest.raises(ValueError, match="raise assessment_max_difference"):
+        assign_assessments(pending, dated.staff, ("RSP",), 0, {}, "month")

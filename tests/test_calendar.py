@@ -401,9 +401,14 @@ def test_calendar_settings_are_read_and_checked(tmp_path):
     with pytest.raises(InputError) as err:
         load_weights(path, None, None, {})
     assert "calendar.max_meetings" in str(err.value.problems[0].column)
-    path.write_text('[calendar]\nperiod = "fortnight"\n', encoding="utf-8")
-    with pytest.raises(InputError):
+    path.write_text('[calendar]\nperiod = "fortnight"\n'
+                    'max_meetings_per_month = 0\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
         load_weights(path, None, None, {})
+    # Located as the file has them, not by the internal field names.
+    assert {(p.column, p.value) for p in err.value.problems} == {
+        ("calendar.period", "fortnight"),
+        ("calendar.max_meetings_per_month", "0")}
 
 
 def test_calendar_bound_never_exceeds_the_optimum(dated, rules):
@@ -425,3 +430,70 @@ def test_calendar_bound_never_exceeds_the_optimum(dated, rules):
     bound = sum(calendar_lower_bound(structure, c, {"S5": 1})
                 for c in structure.components)
     assert 0 < bound <= first.objective
+
+
+def test_replan_keeps_the_districts_monthly_limit(rules):
+    # ``plan --from`` re-plans with its own priorities (S1, S3, S2, S4),
+    # but H8 is a hard rule the district set: a re-plan must keep it and
+    # the checker must see it, not drop it with the other weights.
+    from optimizer import workflow
+
+    roster = load_roster(DATED, rules)
+    published = dict(solve(roster.instance, rules).assignment)
+    limit = ObjectiveWeights(max_meetings_per_month=6)
+    busiest = max(audit(roster.instance, rules, published,
+                        calendar=limit.calendar(
+                            roster.instance.students)).meetings.values())
+    assert busiest > 6  # the published plan breaks the new limit
+    run = workflow.replan(roster, rules, published, params=SolverParams(),
+                          xlsx=False, weights=limit)
+    assert run.result.has_plan
+    assert run.audit.calendar.max_per_month == 6
+    assert max(run.audit.meetings.values()) <= 6
+    assert not run.audit.violations
+
+
+def test_busiest_month_is_a_month_when_s5_balances_weeks(dated, rules):
+    # With [calendar] period = "week", S5 and meetings.csv count weeks,
+    # but "busiest month" (the plan summary, check, compare) must still
+    # count a calendar month, not report a week's count under its name.
+    from optimizer.outputs.compare import BUSIEST, kpi_row
+    from optimizer.outputs.text import text_summary
+
+    weekly = ObjectiveWeights(calendar_period="week")
+    result = solve(dated, rules, weekly)
+    checked = audit(dated, rules, dict(result.assignment),
+                    calendar=weekly.calendar(dated.students))
+    by_month: dict[tuple[str, str], int] = {}
+    for s in dated.students:
+        for d in {d for d in (s.annual_review_date, s.reevaluation_date)
+                  if d}:
+            key = (result.assignment[s.student_id], f"{d:%Y-%m}")
+            by_month[key] = by_month.get(key, 0) + 1
+    most = max(by_month.values())
+    assert most > max(checked.meetings.values())  # weeks hold fewer
+    assert f"busiest month {most} for one case manager" in text_summary(
+        result, checked)
+    assert kpi_row("w", result, checked, dated, None, rules)[BUSIEST] == most
+
+
+def test_midyear_ranking_prices_s5_as_the_checker(dated, rules):
+    # ``caseload place`` ranks who can take a new student: with dates,
+    # each candidate's S5 change is what the checker counts once the
+    # student is placed there, and it weighs in the order.
+    from optimizer.midyear import rank_placements
+
+    new = next(s for s in dated.students if len(
+        {s.annual_review_date, s.reevaluation_date} - {None}) == 2)
+    rest = dated.replace(students=tuple(
+        s for s in dated.students if s.student_id != new.student_id))
+    plan = dict(solve(rest, rules).assignment)
+    before = audit(rest, rules, plan)
+    ranked = rank_placements(new, rest, rules, before)
+    assert ranked
+    changes = set()
+    for p in ranked:
+        after = audit(dated, rules, {**plan, new.student_id: p.staff_id})
+        assert p.deltas["S5"] == after.terms["S5"] - before.terms["S5"]
+        changes.add(p.deltas["S5"])
+    assert len(changes) > 1  # the calendar tells the candidates apart

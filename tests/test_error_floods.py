@@ -73,10 +73,6 @@ def test_single_row_problems_keep_the_located_style(tmp_path, rules):
     # spelled-out service names
     (parse.services, "Speech and Language", "SPEECH"),
     (parse.services, "Speech-Language Pathology", "SPEECH"),
-    (parse.services, "Specialized Academic Instruction", "RSP"),
-    (parse.services, "Occupational Therapy", "OT"),
-    (parse.services, "Adapted Physical Education", "APE"),
-    (parse.services, "Orientation and Mobility", "OM"),
     # spelled-out settings
     (parse.setting, "General Education Classroom", "GENED"),
     (parse.setting, "Special Day Class (SDC)", "SDC"),
@@ -89,6 +85,20 @@ def test_spelled_out_names_get_a_suggestion(parser, text, hint):
     with pytest.raises(ValueError) as exc:
         parser(text)
     assert f'(did you mean "{hint}"?)' in str(exc.value), str(exc.value)
+
+
+@pytest.mark.parametrize("text, code", [
+    # SEIS/CALPADS service labels are read as they are (issue 19)
+    ("Occupational Therapy", "OT"), ("Adapted Physical Education", "APE"),
+    ("Orientation and Mobility", "OM")])
+def test_service_labels_of_the_code_sets_are_read(text, code):
+    assert parse.services(text) == [code]
+
+
+def test_specialized_academic_instruction_is_asked_not_guessed():
+    with pytest.raises(ValueError) as exc:
+        parse.services("Specialized Academic Instruction")
+    assert "choose RSP for it in the mapping" in str(exc.value)
 
 
 def test_problem_rows_render_as_ranges():

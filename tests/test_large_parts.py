@@ -12,6 +12,7 @@ from optimizer.inputs.rules_tables import load_rules
 from optimizer.result import SolverParams, SolveStatus
 from optimizer.verify import audit
 
+pytestmark = pytest.mark.slow
 # The dispatch module holds the threshold.
 solving = importlib.import_module("optimizer.solver.dispatch")
 

@@ -5,21 +5,22 @@ The tree shows the layers; these tests keep them:
 - the pure core (errors, vocab, domain, rules, objectives, result,
   csvtext, coverage) imports nothing of the project above it and no heavy
   library;
-- ``inputs/`` reads into the core and never reaches the solver or outputs
-  (one named exception below);
+- ``inputs/`` reads into the core and never reaches the solver or outputs;
 - ``solver/`` (the only home of ortools, highspy and numpy, and of the
   solver's input model: structure, groups, eligibility) imports no
   presentation: no outputs, explanations, workflow or CLI;
 - ``outputs/`` renders and never solves;
 - only ``cli.py`` imports click, and nothing imports ``cli``;
 - and at import time, in a fresh interpreter: importing the checker, the
-  core or the readers loads neither ortools nor highspy (nor numpy).
+  core, the readers or the reasons loads neither ortools nor highspy (nor
+  numpy), and importing the outputs no ortools or highspy.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +34,6 @@ CORE = {"errors", "vocab", "domain", "rules", "objectives", "result",
 # Imports across layers that are known and named, each with its reason.
 # Anything else across layers fails below.
 EXCEPTIONS = {
-    # The reader groups teachers of record by the solver's profiles to
-    # warn about them (roster warnings); to go with the warnings.
-    ("inputs/roster.py", "solver.eligibility"),
     # solve() returns infeasibility explained in words (diagnosis is a
     # reason people read); the dispatch should return the raw conflicts.
     ("solver/dispatch.py", "diagnosis"),
@@ -163,34 +161,40 @@ def test_libraries_stay_in_their_module(library, home):
 
 
 # Modules that must load no solver when imported (what they import,
-# at any depth, counts): the checker, the core, the readers.
+# at any depth, counts): the checker, the core, the readers, the reasons
+# and the outputs.
 LIGHT = ["optimizer", "optimizer.verify", "optimizer.domain",
          "optimizer.rules", "optimizer.objectives", "optimizer.result",
-         "optimizer.errors", "optimizer.inputs.roster",
-         "optimizer.inputs.rules_tables", "optimizer.inputs.plans",
-         "optimizer.inputs.settings", "optimizer.solver",
-         "optimizer.solver.structure"]
-# Of those, the ones that load no numpy either (the solver's input model
-# and, through eligibility, the roster reader hold arrays).
-NO_ARRAYS = ["optimizer", "optimizer.verify", "optimizer.domain",
-             "optimizer.rules", "optimizer.objectives", "optimizer.result",
-             "optimizer.errors", "optimizer.inputs.rules_tables",
-             "optimizer.inputs.settings"]
+         "optimizer.errors", "optimizer.inputs.rules_tables",
+         "optimizer.inputs.settings", "optimizer.inputs.roster",
+         "optimizer.inputs.plans", "optimizer.inputs.scenarios",
+         "optimizer.explain", "optimizer.midyear",
+         "optimizer.diagnosis", "optimizer.solver",
+         "optimizer.solver.structure",
+         *sorted(f"optimizer.outputs.{p.stem}"
+                 for p in (PACKAGE / "outputs").glob("*.py")
+                 if p.stem != "__init__")]
+# Of those, the ones that load no numpy either: all but the solver's input
+# model and what reaches it (diagnosis, and the outputs through it). They
+# come first in LIGHT, so what is loaded after each import is its own.
+NO_ARRAYS = LIGHT[:LIGHT.index("optimizer.diagnosis")]
 
 
-def _loaded_after_import(module: str) -> set[str]:
-    code = (f"import sys, {module}\n"
-            "print(' '.join(m for m in ('ortools', 'highspy', 'numpy')"
-            " if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], check=True,
-                         capture_output=True, text=True).stdout
-    return set(out.split())
-
-
-def test_importing_the_checker_core_and_readers_loads_no_solver():
-    loaded = {m: _loaded_after_import(m) for m in LIGHT}
-    assert not {m: s & {"ortools", "highspy"} for m, s in loaded.items()
-                if s & {"ortools", "highspy"}}
+def test_importing_the_checker_core_readers_and_outputs_loads_no_solver():
+    # One fresh interpreter imports them in order and says what was
+    # loaded after each (a module cannot unload what an earlier one
+    # loaded, so the ones that must not load numpy come first).
+    code = ("import importlib, json, sys\n"
+            f"out = {{}}\nfor m in {LIGHT!r}:\n"
+            "    importlib.import_module(m)\n"
+            "    out[m] = [x for x in ('ortools', 'highspy', 'numpy')"
+            " if x in sys.modules]\n"
+            "print(json.dumps(out))\n")
+    run = subprocess.run([sys.executable, "-c", code], check=True,
+                         capture_output=True, text=True)
+    loaded = json.loads(run.stdout)
+    assert not {m: s for m, s in loaded.items()
+                if {"ortools", "highspy"} & set(s)}
     assert not {m: s for m, s in loaded.items()
                 if m in NO_ARRAYS and "numpy" in s}
 

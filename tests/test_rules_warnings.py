@@ -200,3 +200,22 @@ def test_plan_summary_counts_what_needs_action(tmp_path):
     assert result.exit_code == 0
     assert ("Needs action before this plan is used: 1 student(s) (see the "
             "warnings above and the report): 100089") in result.stdout
+
+
+def test_needs_action_without_a_plan_speaks_of_the_roster(tmp_path):
+    # An impossible H8 limit on the dated sample: no plan, so the count
+    # of students that need action must not speak of "this plan".
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+    dated = Path(__file__).parent.parent / "data" / "sample-dates"
+    result = CliRunner().invoke(main, [
+        "plan", str(dated), "--out", str(tmp_path / "p"), "--no-xlsx",
+        "--weights", str(dated / "tight.toml")])
+    assert result.exit_code == 3
+    assert "this plan is used" not in result.stdout
+    assert ("Needs action on this roster, with no plan yet: 1 student(s) "
+            "(see the warnings above and the report): 100089"
+            ) in result.stdout

@@ -48,6 +48,7 @@ def test_time_limit_reports_status_honestly(sample, rules):
         assert result.status in (SolveStatus.FEASIBLE, SolveStatus.UNKNOWN)
 
 
+@pytest.mark.slow
 def test_every_path_reaches_the_same_optimum_on_the_sample(sample, rules):
     # Three independent methods, one objective: each proven optimal and
     # accepted by the checker, so the level values must agree exactly.

@@ -69,6 +69,7 @@ def test_interrupted_write_leaves_the_old_plan(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_killed_process_never_leaves_half_a_plan(tmp_path):
     # Kill real `caseload plan` runs at spread-out moments; whatever the
     # moment, the folder holds one whole plan, old or new.

@@ -1,10 +1,11 @@
 """The checker's memoized judgement equals ``check_pair`` pair by pair.
 
 ``verify.audit`` judges each distinct (student facts, staff facts) key
-once (``verify.Verdicts``). These tests recompute everything the slow,
-obvious way -- ``check_pair`` and ``prior_allowed`` on every pair, the
-terms and KPIs line by line -- and require the same audit, on plans and
-on assignments that break every hard rule.
+once (``rules.PairJudge``, the one cache of judgements). These tests
+recompute everything the slow, obvious way -- ``check_pair`` and
+``prior_allowed`` on every pair, the terms and KPIs line by line -- and
+require the same audit, on plans and on assignments that break every
+hard rule.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from optimizer.objectives import (
     language_miss,
 )
 from optimizer.result import SolverParams
-from optimizer.rules import check_pair
+from optimizer.rules import PairJudge, check_pair
 from optimizer.solver.dispatch import solve
-from optimizer.verify import Verdicts, audit, prior_allowed
+from optimizer.verify import audit, prior_allowed
 from optimizer.vocab import GRADES, LOW_INCIDENCE, SERVICES
 
 RULES = cl.load_rules()
@@ -215,18 +216,20 @@ def test_memoized_audit_equals_check_pair_on_any_roster(case):
     assert_same_audit(instance, RULES, assignment)
 
 
-def test_verdicts_serve_one_check_per_key(sample, rules):
-    # all 315 x 32 pairs of the sample, each equal to check_pair; the
-    # keys (so check_pair calls) are about a third of the pairs
+def test_the_judge_serves_one_check_per_key(sample, rules):
+    # all 315 x 32 pairs of the sample, each equal to check_pair, with
+    # and without the student's facts at hand; the keys (so check_pair
+    # calls) are about a third of the pairs
     inst = sample.instance
-    staff = inst.staff_by_id()
-    verdicts = Verdicts(rules, inst.staff)
+    judge = PairJudge(rules)
     pairs = 0
     for s in inst.students:
-        facts = verdicts.student_facts(s)
+        facts = judge.facts(s)
         for c in inst.staff:
             pairs += 1
-            assert verdicts.check(s, facts, c) == check_pair(s, c, rules)
-            assert verdicts.eligible(s, facts, staff[c.staff_id]) \
-                == check_pair(s, c, rules).eligible
-    assert len(verdicts._judged) < pairs / 2
+            plain = check_pair(s, c, rules)
+            assert judge.check(s, c, facts) == plain
+            assert judge.check(s, c) == plain
+            assert judge.eligible(s, c, facts) == (
+                plain if plain.eligible else None)
+    assert len(judge._judged) < pairs / 2

@@ -801,3 +801,41 @@ def read_plan_assignments(path: Path) -> list[list[str]]:
     width = len(table.header)
     return [table.header] + [cells + [""] * (width - len(cells))
                              for _row, cells in table.rows]
+
+
+# ---------------------------------------------- every sheet (exports.py)
+
+
+def sheet_states(path: Path) -> dict[str, str] | None:
+    """Sheet name -> "visible", "hidden" or "veryHidden"; None when the
+    file is no workbook (``read_workbook`` then says so)."""
+    try:
+        return {s.name: s.state for s in sheet_names(path)}
+    except InputError:
+        return None
+
+
+def read_sheets(path: Path) -> list[tuple[str, bool, Table]]:
+    """Every sheet as (title, hidden, table), read with every limit of
+    ``Workbook.table`` (header = row 1, or none when row 1 is blank and
+    every row kept, for ``exports.find_header`` to look below titles).
+
+    Raises
+    ------
+    InputError
+        When the file is no workbook, or a sheet holds a refused cell or
+        passes a limit (every sheet's problems at once).
+    """
+    out = []
+    problems: list[Problem] = []
+    with Workbook(path) as book:
+        for sheet in book.sheets:
+            try:
+                table = book.table(sheet)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            out.append((sheet.name, not sheet.visible, table))
+    if problems:
+        raise InputError(problems)
+    return out

@@ -85,6 +85,18 @@ class TableMapping:
     # Headers the district keeps as its own columns: carried through as
     # "x_" + header, the loader's mark for "not a contract column".
     own: tuple[str, ...] = ()
+    # Where the table is: a sheet (or a file, in a folder), its header
+    # row; for students, the SEIS services report to join. Empty: found
+    # by content (``exports``).
+    sheet: str = ""
+    header_row: int = 0
+    services: str = ""
+
+    @property
+    def layout(self) -> dict[str, Any]:
+        return {k: v for k, v in (("sheet", self.sheet),
+                                  ("header_row", self.header_row),
+                                  ("services", self.services)) if v}
 
 
 @dataclass(frozen=True)
@@ -101,8 +113,13 @@ class Mapping:
 
     @property
     def empty(self) -> bool:
-        return not any(p.columns or p.values or p.own
+        return not any(p.columns or p.values or p.own or p.layout
                        for p in (self.students, self.staff))
+
+    def layout(self) -> dict[str, dict[str, Any]]:
+        """Per table, the sheet, header row and services report named."""
+        return {w: self.part(w).layout for w in TABLES
+                if self.part(w).layout}
 
 
 def load_mapping(path: Path | str) -> Mapping:
@@ -146,10 +163,30 @@ def _table_part(data: Any, which: str, file: str,
         problems.append(Problem(file, None, which, None,
                                 "expected a table with columns and values"))
         return TableMapping()
-    for key in sorted(set(data) - {"columns", "values", "own_columns"}):
+    layout_keys = {"sheet", "header_row"} | (
+        {"services"} if which == "students" else set())
+    for key in sorted(set(data) - {"columns", "values", "own_columns"}
+                      - layout_keys):
         problems.append(Problem(file, None, f"{which}.{key}", None,
-                                "unknown key; expected columns, values or "
-                                "own_columns"))
+                                "unknown key; expected columns, values, "
+                                "own_columns, " + ", ".join(
+                                    sorted(layout_keys))))
+    layout: dict[str, Any] = {}
+    for key in sorted(layout_keys & set(data)):
+        value = data[key]
+        if key == "header_row":
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 1:
+                problems.append(Problem(file, None, f"{which}.{key}",
+                                        str(value), "expected a row "
+                                        "number (1 is the first row)"))
+                continue
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Problem(file, None, f"{which}.{key}",
+                                    str(value), "expected a sheet or "
+                                    "file name"))
+            continue
+        layout[key] = value.strip() if isinstance(value, str) else value
     own = data.get("own_columns", [])
     if not (isinstance(own, list) and all(isinstance(h, str) for h in own)):
         problems.append(Problem(file, None, f"{which}.own_columns", None,
@@ -225,7 +262,7 @@ def _table_part(data: Any, which: str, file: str,
                                 f'"{head}" is also mapped to '
                                 f'"{out_columns[head]}"; keep one'))
     return TableMapping(out_columns, out_values,
-                        tuple(h.strip() for h in own))
+                        tuple(h.strip() for h in own), **layout)
 
 
 def _value_key(text: str) -> str:
@@ -396,10 +433,14 @@ def to_toml(mapping: Mapping) -> str:
              "THIS_FILE", ""]
     for which in TABLES:
         part = mapping.part(which)
-        if part.own:
+        if part.own or part.layout:
             lines.append(f"[{which}]")
-            lines.append("own_columns = [" + ", ".join(
-                _quote(h) for h in part.own) + "]")
+            for key, value in part.layout.items():
+                lines.append(f"{key} = " + (str(value) if isinstance(
+                    value, int) else _quote(value)))
+            if part.own:
+                lines.append("own_columns = [" + ", ".join(
+                    _quote(h) for h in part.own) + "]")
             lines.append("")
         if part.columns:
             lines.append(f"[{which}.columns]")
@@ -426,29 +467,77 @@ def _quote(text: str) -> str:
 def mapped_roster(path, rules, mapping: Mapping, load):
     """``load`` (the roster loader) with ``mapping`` applied to its tables.
 
-    Problems and warnings name the district's headers; the input hash
-    covers the mapping file too, since it changes what the roster means.
+    An export's own headers (``exports.export_columns``) are read where
+    the mapping says nothing. Problems and warnings name the district's
+    headers; the input hash covers the mapping file too, since it changes
+    what the roster means.
     """
     seen: dict[str, Any] = {}
 
     def transform(students, staff):
         seen["tables"] = (students, staff)
-        return (apply_to_table(students, mapping.students),
-                apply_to_table(staff, mapping.staff))
+        eff = seen["mapping"] = effective(mapping, students, staff)
+        return (apply_to_table(students, eff.students),
+                apply_to_table(staff, eff.staff))
 
     try:
-        roster = load(path, rules, transform)
+        roster = load(path, rules, transform, mapping.layout())
     except InputError as exc:
         if "tables" not in seen:
             raise
         raise InputError(_relabel_both(exc.problems, seen["tables"],
-                                       mapping)) from None
-    notes = _unused_headers(seen["tables"], mapping)
+                                       seen["mapping"])) from None
+    notes = [*_unused_headers(seen["tables"], mapping),
+             *_export_headers_read(seen["tables"], mapping,
+                                   seen["mapping"])]
     warnings = _relabel_both([*notes, *roster.warnings], seen["tables"],
-                             mapping)
+                             seen["mapping"])
+    if mapping.empty and seen["mapping"].empty:
+        return roster
+    eff = seen["mapping"]
+    headers = {t: h for h, t in eff.staff.columns.items()
+               if t == "staff_id"}
+    headers.update({t: h for h, t in eff.students.columns.items()})
     digest = hashlib.sha256((roster.input_hash + mapping.digest).encode()
-                            ).hexdigest()
-    return replace(roster, warnings=tuple(warnings), input_hash=digest)
+                            ).hexdigest() if not mapping.empty else \
+        roster.input_hash
+    return replace(roster, warnings=tuple(warnings), input_hash=digest,
+                   headers=headers)
+
+
+def effective(mapping: Mapping, students, staff) -> Mapping:
+    """``mapping`` with an export's own headers read where it says
+    nothing (``exports.export_columns``)."""
+    from optimizer.inputs import exports
+
+    parts = {}
+    for which, table in zip(TABLES, (students, staff)):
+        part = mapping.part(which)
+        auto, own = exports.export_columns(table, which, part.columns)
+        if auto or own:
+            part = replace(part, columns={**auto, **part.columns},
+                           own=tuple(dict.fromkeys([*part.own, *own])))
+        parts[which] = part
+    return replace(mapping, students=parts["students"],
+                   staff=parts["staff"])
+
+
+def _export_headers_read(tables, mapping: Mapping, eff: Mapping
+                         ) -> list[Problem]:
+    """Says which of an export's headers were read as which column (the
+    mapping did not say; ``exports.export_columns`` did)."""
+    out = []
+    for which, table in zip(TABLES, tables):
+        auto = {h: c for h, c in eff.part(which).columns.items()
+                if h not in mapping.part(which).columns}
+        if auto:
+            out.append(Problem(table.file, None, None, None,
+                               "read as an export: " + ", ".join(
+                                   f'"{h}" = {c}' + (
+                                       " (last year's)" if
+                                       c == "prior_case_manager" else "")
+                                   for h, c in auto.items())))
+    return out
 
 
 def _relabel_both(problems, tables, mapping: Mapping) -> list[Problem]:
@@ -471,29 +560,33 @@ def _unused_headers(tables, mapping: Mapping) -> list[Problem]:
     return out
 
 
-def raw_tables(path: Path | str):
+def raw_tables(path: Path | str, layout: dict | None = None):
     """A roster's two tables as read, before any mapping or checking.
 
     Raises
     ------
     InputError
-        When the files cannot be read at all (missing, binary, empty).
+        When the files cannot be read at all (missing, binary, empty),
+        or which sheet is which must be asked.
     """
     from optimizer.inputs.roster import read_roster_tables
 
-    students, staff, _files = read_roster_tables(Path(path))
+    students, staff, _files = read_roster_tables(Path(path), layout)
     return students, staff
 
 
 def from_choices(columns: dict[str, dict[str, str]],
                  values: dict[str, list[tuple[str, str, str]]],
                  file: str = "mapping.toml",
-                 own: dict[str, list[str]] | None = None) -> Mapping:
+                 own: dict[str, list[str]] | None = None,
+                 layout: dict[str, dict[str, Any]] | None = None
+                 ) -> Mapping:
     """A mapping from a form: per table, contract column -> their header,
     and (column, their value, code) triples; checked like a file."""
     data: dict[str, Any] = {}
     for which in TABLES:
-        part: dict[str, Any] = {}
+        part: dict[str, Any] = {k: v for k, v in (layout or {}).get(
+            which, {}).items() if v}
         heads = {head: col for col, head in columns.get(which, {}).items()
                  if head and head.strip().lower() != col}
         if heads:

@@ -11,6 +11,7 @@ import math
 import re
 
 from optimizer import csvtext
+from optimizer.inputs import codesets
 from optimizer.vocab import (
     DISABILITIES,
     DISABILITY_ABBREVIATIONS,
@@ -175,6 +176,9 @@ def grade(text: str) -> str:
     m = _ORDINAL.match(up)
     if m and 1 <= int(m.group(1)) <= 12:
         return str(int(m.group(1)))
+    read = codesets.grade(text)
+    if read:
+        return read
     raise ValueError(
         f'expected PK, TK, K, 1-12 or A, got "{text}"'
     )
@@ -184,6 +188,12 @@ def disability(text: str) -> str:
     key = " ".join(text.strip().upper().split())
     if key in _DISABILITY_LOOKUP:
         return _DISABILITY_LOOKUP[key]
+    read = codesets.disability(text)
+    if read == "":
+        raise ValueError(f'"{text}" is CALPADS code 200 (None), which is '
+                         "for Disability 2 only")
+    if read:
+        return read
     choices = list(DISABILITIES) + list(DISABILITY_ABBREVIATIONS)
     hint = suggest_code(key, choices, _DISABILITY_LOOKUP)
     raise ValueError(
@@ -198,6 +208,9 @@ def support_level(text: str) -> str:
         return "MM"
     if up in ("EX", "EXTENSIVE", "ESN"):
         return "EX"
+    read = codesets.support_level(text)
+    if read:
+        return read
     raise ValueError(f'expected MM or EX, got "{text}"')
 
 
@@ -206,6 +219,9 @@ def setting(text: str) -> str:
     up = _SETTING_ALIASES.get(up, up)
     if up in SETTINGS:
         return up
+    read = codesets.setting(text)  # raises for a code to be decided
+    if read:
+        return read
     raise ValueError(
         f'expected GENED, SDC or DEPT, got "{text}"'
         f"{suggest_code(text, SETTINGS, _SETTING_ALIASES)}"
@@ -218,6 +234,12 @@ def _code_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     for item in split_list(text):
         up = item.upper()
         up = _SERVICE_ALIASES.get(up, up)
+        if up not in allowed:
+            try:
+                up = _calpads_item(item, allowed) or up
+            except codesets.Undecided as exc:
+                bad.append((item, str(exc)))
+                continue
         if up in allowed:
             if up not in out:
                 out.append(up)
@@ -228,6 +250,21 @@ def _code_list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     if bad:
         raise ItemErrors(bad)
     return out
+
+
+def _calpads_item(item: str, allowed: tuple[str, ...]) -> str | None:
+    """A service or position as SEIS/CALPADS write it, else None."""
+    read = codesets.service(item)
+    if read is None and "COORD" in allowed:  # a staff member's position
+        read = codesets.position(item)
+    return read
+
+
+def secondary_disability(text: str) -> str | None:
+    """Disability 2: as ``disability``; CALPADS 200 (None) is none."""
+    if codesets.disability(text) == "":
+        return None
+    return disability(text)
 
 
 def services(text: str) -> list[str]:

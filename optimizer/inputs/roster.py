@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from optimizer.coverage import Coverage, service_coverage
 from optimizer.domain import Instance, Staff, Student
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import limits, parse
+from optimizer.inputs import codesets, limits, parse
 from optimizer.inputs.columns import clean_students
 from optimizer.inputs.tables import (
     Column,
@@ -28,8 +28,7 @@ from optimizer.inputs.tables import (
     resolve_columns,
     validation_problems,
 )
-from optimizer.rules import RuleSet, check_pair
-from optimizer.solver.eligibility import staff_profile, student_profile
+from optimizer.rules import PairJudge, RuleSet
 from optimizer.vocab import INSTRUCTS, SERVICES
 
 STUDENT_COLUMNS: tuple[Column, ...] = (
@@ -37,7 +36,7 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     Column("site", True, parse.code),
     Column("grade", True, parse.grade),
     Column("primary_disability", True, parse.disability),
-    Column("secondary_disability", False, parse.disability),
+    Column("secondary_disability", False, parse.secondary_disability),
     Column("support_level", False, parse.support_level),
     Column("setting", True, parse.setting),
     Column("services", False, parse.services),
@@ -74,6 +73,9 @@ class Roster:
     files: tuple[Path, ...]
     rows: dict[str, int] = field(default_factory=dict)  # student -> row
     students_file: str = "students.csv"  # as problems name it
+    # Contract column -> the export's own header, when the roster came
+    # from a district's export (a mapping, or an export's headers).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------- reading
@@ -93,20 +95,39 @@ def _find_roster_files(path: Path) -> tuple[Path, Path]:
     return files["students.csv"], files["staff.csv"]
 
 
-def read_roster_tables(path: Path) -> tuple[Table, Table, tuple[Path, ...]]:
+def read_roster_tables(path: Path, layout: dict | None = None
+                       ) -> tuple[Table, Table, tuple[Path, ...]]:
     """The students and staff tables of a roster folder or workbook, as
-    text cells, and the files read."""
+    text cells, and the files read.
+
+    A folder or workbook as the district downloaded it (other file or
+    sheet names, title rows, SEIS's services report) is read by
+    ``exports.read_export``; ``layout`` is the mapping's word on sheets
+    and header rows.
+    """
+    from optimizer.inputs import exports
+
+    if exports.needs_export_reading(path, layout):
+        return exports.read_export(path, layout)
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         from optimizer.inputs.excel import read_workbook
 
-        student_table, staff_table = read_workbook(path)
+        try:
+            student_table, staff_table = read_workbook(path)
+        except InputError as exc:  # a blank first row: titles below?
+            return exports.read_export_or(path, layout, exc)
+        if layout or not all(exports.is_header(t.header)
+                             for t in (student_table, staff_table)):
+            # Title rows above the header: the sheets as they are.
+            return exports.read_export_or(path, layout, None)
         return student_table, staff_table, (path,)
     students_path, staff_path = _find_roster_files(path)
     _check_size(students_path)
     staff_table = read_table(staff_path, [c.name for c in STAFF_COLUMNS])
     student_table = read_table(students_path,
                                [c.name for c in STUDENT_COLUMNS])
-    return student_table, staff_table, (students_path, staff_path)
+    return (*exports.header_rows(student_table, staff_table, layout),
+            (students_path, staff_path))
 
 
 def load_roster(path: Path | str, rules: RuleSet,
@@ -115,24 +136,25 @@ def load_roster(path: Path | str, rules: RuleSet,
 
     ``mapping`` (an ``inputs.mapping.Mapping``) renames the district's
     headers and values to the contract's before anything is checked;
-    problems still name the district's own headers.
+    problems still name the district's own headers. An export's own
+    headers (SEIS, CALPADS, HR) are read without one.
 
     Raises
     ------
     InputError
         With every problem found in both files.
     """
-    if mapping is not None and not mapping.empty:
-        from optimizer.inputs.mapping import mapped_roster
+    from optimizer.inputs.mapping import Mapping, mapped_roster
 
-        return mapped_roster(path, rules, mapping, _load_roster)
-    return _load_roster(path, rules)
+    return mapped_roster(path, rules, mapping or Mapping(), _load_roster)
 
 
 def _load_roster(path: Path | str, rules: RuleSet,
-                 transform=None) -> Roster:
+                 transform=None, layout: dict | None = None) -> Roster:
+    from optimizer.inputs import exports
+
     path = Path(path)
-    student_table, staff_table, files = read_roster_tables(path)
+    student_table, staff_table, files = read_roster_tables(path, layout)
     if transform is not None:
         student_table, staff_table = transform(student_table, staff_table)
     if len(student_table.rows) > MAX_STUDENT_ROWS:
@@ -145,7 +167,13 @@ def _load_roster(path: Path | str, rules: RuleSet,
     student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
     problems += _too_wide_for_plan(student_table, student_cols[1])
     if problems:  # rows read under unmatched headers would only cascade
-        raise InputError(problems)
+        raise InputError(exports.at_header_rows(problems, student_table,
+                                                staff_table))
+    # Staff named where ids are expected; staff sites no student has.
+    student_table, problems, named = exports.resolve_names(student_table,
+                                                           staff_table)
+    nowhere: list[Problem] = []
+    problems += exports.site_problems(student_table, staff_table, nowhere)
     staff = _build_staff(staff_table, staff_found, rules, problems)
     students, extra_cols, extras = build_students(student_table,
                                                    student_cols, problems)
@@ -159,15 +187,21 @@ def _load_roster(path: Path | str, rules: RuleSet,
         raise InputError(validation_problems(
             path.name, None, exc.errors(), key="")) from None
     contract = {c.name for c in STUDENT_COLUMNS}
+    gone = {w.value for w in named}
     rows = {s.student_id: r for r, s in
             zip([r for r, _ in student_table.rows], students)}
-    warnings = [*staff_table.notes, *student_table.notes, *repairs,
+    warnings = [*staff_table.notes, *student_table.notes, *named,
+                *nowhere, *repairs,
                 *formula_cells(staff_table, {"name"}),
                 *formula_cells(student_table, {
                     h for h in student_table.header
                     if header_key(h) not in contract}),
-                *roster_warnings(instance, rules, student_table.file,
-                                 staff_table.file, rows)]
+                *(w for w in roster_warnings(instance, rules,
+                                             student_table.file,
+                                             staff_table.file, rows)
+                  # a name nobody has: warned once per name above
+                  if not (w.column == "prior_case_manager"
+                          and w.value in gone))]
     digest = hashlib.sha256(
         (student_table.digest + staff_table.digest).encode()).hexdigest()
     return Roster(instance, tuple(warnings), digest, path, files, rows,
@@ -252,6 +286,9 @@ def credential_codes(text: str, rules: RuleSet) -> tuple[str, ...]:
     bad = []
     for code in parse.split_list(text):
         canon = rules.alias_to_code.get(code.upper())
+        if canon is None:  # a CTC title in words
+            canon = codesets.credential_titles(rules.credentials).get(
+                codesets.credential_key(code))
         if canon is None:
             hint = parse.suggest(code, list(rules.alias_to_code))
             bad.append((code, f'unknown credential code "{code}"{hint}; '
@@ -426,35 +463,21 @@ def roster_warnings(instance: Instance, rules: RuleSet, students_file: str,
 
 
 class _TeacherJudge:
-    """``check_pair`` on a student and their teacher of record, asked
-    once per (student profile, staff profile) of ``eligibility``.
-
-    The relation and H4 read no fact left out of those profiles (ids,
-    site, names, languages) except whether the teacher is the student's
-    own, which here they always are. ``tests/test_fast_reading.py``
-    checks every pair of a generated district against ``check_pair``.
+    """``check_pair`` on a student and their teacher of record, through
+    the one cache of judgements (``rules.PairJudge``): the relation and
+    whether H4 excludes the pair are the same for every pair of a key.
+    ``tests/test_fast_reading.py`` checks every pair of a generated
+    district against ``check_pair``.
     """
 
     def __init__(self, rules: RuleSet):
-        self.rules = rules
-        self._staff: dict[str, tuple] = {}
-        self._verdicts: dict[tuple, tuple[str, bool]] = {}
+        self._judge = PairJudge(rules)
 
     def __call__(self, student: Student, teacher: Staff
                  ) -> tuple[str, bool]:
         """(relation, whether H4 excludes the pair)."""
-        profile = self._staff.get(teacher.staff_id)
-        if profile is None:
-            profile = self._staff[teacher.staff_id] = staff_profile(
-                teacher)
-        key = (student_profile(student), profile)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            check = check_pair(student, teacher, self.rules)
-            verdict = self._verdicts[key] = (
-                check.relation,
-                any(e.rule == "H4" for e in check.exclusions))
-        return verdict
+        check = self._judge.verdict(student, teacher)
+        return check.relation, any(e.rule == "H4" for e in check.exclusions)
 
 
 def coverage_warnings(cov: Coverage, students_file: str,

@@ -221,6 +221,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                         if match_key(k, ["staff_id"])[0]), ""))
         values = _parse_record(record, STAFF_COLUMNS, file,
                                "update_staff", problems, rules)
+        problems += _unknown_sites(file, "update_staff", values, base)
         if sid not in staff:  # its fields are checked all the same
             unknown.add("update_staff.staff_id", "staff_id", sid)
             continue
@@ -239,6 +240,7 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             problems.append(Problem(file, None, "add_staff.staff_id", sid,
                                     f'staff_id "{sid}" already exists'))
             continue
+        problems += _unknown_sites(file, "add_staff", values, base)
         try:
             staff[sid] = Staff(**values)
         except ValidationError as exc:
@@ -355,6 +357,19 @@ class _Unknowns:
 
 def _bare(x: str) -> str:
     return re.sub(r"(?<!\d)0+(?=\d)", "", x.strip().upper())
+
+
+def _unknown_sites(file: str, key: str, values: dict[str, Any],
+                   base: Instance) -> list[Problem]:
+    """A hire at a site that exists nowhere in the roster (a misspelt
+    "Jeferson High") would serve no one: refused, with the nearest."""
+    known = sorted({s.site for s in base.students}
+                   | {x for c in base.staff for x in c.sites} - {"*"})
+    return [Problem(file, None, f"{key}.sites", site,
+                    f'site "{site}" is not in the roster{suggest(site, known)}'
+                    '; use a site of its students or "*" for every site')
+            for site in values.get("sites", ()) if site != "*"
+            and site not in known]
 
 
 def _unknown(file: str, key: str, kind: str, ident: str,

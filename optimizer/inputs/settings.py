@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,12 @@ def load_weights(path: Path | None, mode: str | None,
         return ObjectiveWeights(**data)
     except ValidationError as exc:
         where = file if path is not None else "command line"
-        raise InputError(validation_problems(where, None, exc.errors(),
-                                             key="")) from None
+        # A [calendar] key is named as the file has it (calendar.period).
+        table = {f: f"calendar.{k}" for k, f in CALENDAR_KEYS.items()}
+        raise InputError([
+            replace(p, column=table.get(p.column, p.column))
+            for p in validation_problems(where, None, exc.errors(),
+                                         key="")]) from None
 
 
 def _calendar_table(table: Any, file: str) -> dict[str, Any]:

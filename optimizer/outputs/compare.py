@@ -64,7 +64,7 @@ def kpi_row(name: str, result, audit, instance: Instance,
         # The checker's R against the base plan (objectives.REFERENCE).
         row["changed_vs_base"] = audit.terms[REFERENCE]
     if audit.meetings is not None:
-        row[BUSIEST] = max(audit.meetings.values(), default=0)
+        row[BUSIEST] = max((audit.months or {}).values(), default=0)
     return row
 
 

@@ -45,10 +45,9 @@ def text_summary(result: Result, audit: Audit | None) -> str:
     rel = ", ".join(f"{r} {c}" for r, c in k.relations.items())
     lines.append(f"Relations: {rel}")
     if audit.meetings is not None:  # with IEP meeting dates only
-        busiest = audit.busiest().values()
-        most = max((n for _, n in busiest), default=0)
-        lines.append(f"IEP meetings: busiest month {most} for one case "
-                     f"manager; {sum(n >= 6 for n in audit.meetings.values())}"
+        months = (audit.months or {}).values()
+        lines.append(f"IEP meetings: busiest month {max(months, default=0)}"
+                     f" for one case manager; {sum(n >= 6 for n in months)}"
                      " case-manager months with 6 or more; sum of "
                      f"squares {calendar_term(audit.meetings.values())} "
                      "(meetings.csv)")

@@ -22,6 +22,10 @@ from optimizer.domain import Assessment, Staff
 from optimizer.objectives import period_of
 
 
+class NotSolved(Exception):
+    """No assignment found in the time given, none proven impossible."""
+
+
 @dataclass
 class AssessmentPlan:
     assignment: dict[str, str]  # assessment id -> staff id
@@ -32,10 +36,8 @@ class AssessmentPlan:
 
 def eligible_assessors(a: Assessment, staff: tuple[Staff, ...],
                        kinds: tuple[str, ...]) -> list[Staff]:
-    """Who may take an assessment: the named kinds, at its site and
-    grade (its first ``provides`` entry is a person's kind)."""
-    return [c for c in staff if c.kind in kinds and c.serves_site(a.site)
-            and a.grade in c.grades]
+    """Who may take an assessment (``Assessment.may_be_taken_by``)."""
+    return [c for c in staff if a.may_be_taken_by(c, kinds)]
 
 
 def assign_assessments(assessments: list[Assessment],
@@ -101,7 +103,15 @@ def assign_assessments(assessments: list[Assessment],
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     code = solver.solve(model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE,
+                    cp_model.INFEASIBLE):
+        # Out of time before any assignment: not a proof that the
+        # settings are impossible, so not said to be.
+        raise NotSolved(
+            f"no assignment of the {len(todo)} assessments was found in "
+            f"{time_limit:g} s; this does not show that the settings are "
+            "impossible")
+    if code == cp_model.INFEASIBLE:
         raise ValueError(
             "no assignment gives everyone at each site a share within "
             f"{max_difference} of the others (people who serve several "

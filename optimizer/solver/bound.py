@@ -17,6 +17,7 @@ from ortools.graph.python import min_cost_flow
 from optimizer.objectives import (
     TERMS,
     balance_coefficient,
+    balance_increment,
 )
 from optimizer.solver.flow import _View, _view
 from optimizer.solver.structure import Component, Structure
@@ -57,8 +58,8 @@ def _lambda(structure: Structure, component: Component, v: _View,
     """More than any one student can change the level by moving."""
     caps = structure.caps
     w = int(v.units.max())
-    top = max(balance_coefficient(caps[c]) * (2 * caps[c] * w + w) * w
-              for c in component.staff)
+    top = max(balance_increment(balance_coefficient(caps[c]) * w * w,
+                                caps[c] + 1) for c in component.staff)
     return (2 * level.get("S2", 0) * top + level.get("S3", 0)
             + level.get("S4", 0) + 1)
 
@@ -98,7 +99,7 @@ def _token_bound(structure: Structure, component: Component, v: _View,
                         np.asarray(caps, dtype=np.int64) * int(tokens.max()))
     a = [balance_coefficient(cap) * unit * unit for cap in caps]
     # Costs are int64 arrays: refuse (no bound) rather than wrap around.
-    top = max(scale * c2 * max(a) * (2 * int(places.max()) - 1),
+    top = max(scale * c2 * balance_increment(max(a), int(places.max())),
               scale * (abs(c1) + abs(c3) + abs(c4)))
     if top >= _INT64:
         return 0
@@ -109,7 +110,7 @@ def _token_bound(structure: Structure, component: Component, v: _View,
                            places))
     heads.append(np.full(len(k), sink, dtype=np.int64))
     capacity.append(np.ones(len(k), dtype=np.int64))
-    cost.append(scale * c2 * np.repeat(a, places) * (2 * k - 1))
+    cost.append(scale * c2 * balance_increment(np.repeat(a, places), k))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         *(np.concatenate(x).astype(np.int64)

@@ -31,6 +31,7 @@ from ortools.graph.python import min_cost_flow
 from optimizer.objectives import (
     REFERENCE,
     balance_coefficient,
+    balance_increment,
     balance_term,
     best_practice_miss,
     continuity_kept,
@@ -173,7 +174,7 @@ def _arcs(structure: Structure, component: Component, v: _View) -> _Arcs:
                                  np.ones(len(staff_of), dtype=np.int64)]),
         terms={"S1": v.s1[pair_of_arc], "S3": kept,
                "S4": v.s4[pair_of_arc], REFERENCE: r[pair_of_arc],
-               "S2": bal[staff_of] * (2 * k - 1)},
+               "S2": balance_increment(bal[staff_of], k)},
         pair_of_arc=v.pairs[pair_of_arc], local_pair=pair_of_arc,
         ranges={"S1": total, "S4": total, "S3": int(v.prior.sum()),
                 "S2": int((bal * places * places).sum()),

@@ -42,22 +42,35 @@ class Group:
         return len(self.members)
 
 
+# The student facts of ``group_key``: every field of ``Student`` but who
+# the student is, last year's case manager (priors are counts inside a
+# group) and the meeting dates (read only as the calendar's periods,
+# ``calendar.key``, when dates are planned), in the model's order. A
+# field added to the model keeps students apart until it is known to be
+# read by no rule or term.
+_FACT_NAMES = tuple(f for f in Student.model_fields
+                    if f not in ("student_id", "prior_case_manager",
+                                 "annual_review_date", "reevaluation_date"))
+_STUDENT_FACTS = attrgetter(*_FACT_NAMES)
+_SERVICES = _FACT_NAMES.index("services")
+_LANGUAGE = _FACT_NAMES.index("home_language")
+
+
 def group_key(student: Student, instance: Instance,
               reference: dict[str, str] | None = None,
               calendar: Calendar | None = None) -> tuple:
     """What makes students alike: the facts the rules and objectives
-    read, the planning decisions about them, their reference case
-    manager and (with meeting dates) their meetings' periods. Students
-    with equal keys form one group."""
+    read (services as a set, the language as it is compared), the
+    planning decisions about them, their reference case manager and
+    (with meeting dates) their meetings' periods. Students with equal
+    keys form one group."""
     forbidden = tuple(sorted(c for s, c in instance.forbidden
                              if s == student.student_id))
     meetings = (calendar.key(student),) if calendar is not None else ()
-    return (student.site, student.grade, student.primary_disability,
-            student.secondary_disability, student.support_level,
-            student.setting, tuple(sorted(student.services)),
-            student.alt_placement_secondary, student.teacher_of_record,
-            _language_key(student), student.weight,
-            instance.pins.get(student.student_id), forbidden,
+    facts = list(_STUDENT_FACTS(student))
+    facts[_SERVICES] = tuple(sorted(student.services))
+    facts[_LANGUAGE] = _language_key(student)
+    return (*facts, instance.pins.get(student.student_id), forbidden,
             (reference or {}).get(student.student_id), *meetings)
 
 
@@ -102,14 +115,6 @@ class GroupList(Sequence):
                         for m in sorted(members)) if p)
         return Group(i, members, students[members[0]],
                      int(self._units[i]), priors, self._reference[i])
-
-
-# The student facts of ``group_key``, as the roster gives them.
-_STUDENT_FACTS = attrgetter(
-    "site", "grade", "primary_disability", "secondary_disability",
-    "support_level", "setting", "services", "alt_placement_secondary",
-    "teacher_of_record", "home_language", "weight")
-_SERVICES, _LANGUAGE = 6, 9
 
 
 def _key_columns(instance: Instance, reference: dict[str, str] | None,

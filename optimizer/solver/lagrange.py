@@ -31,7 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from optimizer.objectives import TERMS, balance_coefficient
+from optimizer.objectives import (
+    TERMS,
+    balance_coefficient,
+    balance_increment,
+)
 from optimizer.solver.bound import _lambda
 from optimizer.solver.flow import _View, _view
 from optimizer.solver.structure import Component, Structure
@@ -109,7 +113,8 @@ def network(structure: Structure, component: Component, v: _View,
     capacity = np.concatenate([tok[has] * prior[has], upper,
                                np.ones(len(k), dtype=np.int64)])
     cost = np.concatenate([base[has] - per[has] * c3, base,
-                           scale * c2 * np.repeat(a, places) * (2 * k - 1)])
+                           scale * c2 * balance_increment(
+                               np.repeat(a, places), k)])
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[:n_groups] = (tokens * v.size)[active]
     supplies[sink] = -int(supplies.sum())

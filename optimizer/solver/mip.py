@@ -27,7 +27,12 @@ from functools import reduce
 import highspy
 import numpy as np
 
-from optimizer.objectives import balance_coefficient
+from optimizer.objectives import (
+    CALENDAR,
+    balance_coefficient,
+    balance_increment,
+)
+from optimizer.objectives import TERMS as SOFT_TERMS
 from optimizer.result import LevelOutcome
 from optimizer.solver.calendar import (
     calendar_view,
@@ -37,8 +42,9 @@ from optimizer.solver.calendar import (
 from optimizer.solver.flow import _view, term_values
 from optimizer.solver.structure import Component, Structure
 
-# Terms the program can express (R, the closeness term, is left to CP-SAT).
-TERMS = ("S1", "S2", "S3", "S4", "S5")
+# The program expresses S1-S4 and S5 (objectives.TERMS and CALENDAR); R,
+# the closeness term, is left to CP-SAT.
+TERMS = (*SOFT_TERMS, CALENDAR)
 # HiGHS's answer is a float: a count within this of an integer is that
 # integer (anything further off is refused, not rounded).
 _INTEGRAL = 1e-6
@@ -144,7 +150,8 @@ class _Program:
         # Each term as (columns, integer weights, constant).
         self.terms = {
             "S1": (self.x, v.s1, 0),
-            "S2": (self.y, a[seg_staff] * d * d * (2 * seg_k + 1), 0),
+            "S2": (self.y, balance_increment(a[seg_staff] * d * d,
+                                             seg_k + 1), 0),
             "S3": (self.keep, -np.ones(len(with_prior), dtype=np.int64),
                    int(v.prior.sum())),
             "S4": (self.x, v.s4, 0),

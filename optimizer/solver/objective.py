@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.objectives import (
     balance_coefficient,
+    balance_increment,
     best_practice_miss,
     group_reference_changes,
     language_miss,
@@ -110,7 +111,9 @@ def _square(model: cp_model.CpModel, expr, top: int, name: str,
     exact = None
     if top <= _MAX_CUTS:
         for k in range(top):
-            model.add(sq >= (2 * k + 1) * expr - k * (k + 1))
+            # the line through (k, k*k) and (k+1, (k+1)**2)
+            model.add(sq >= balance_increment(1, k + 1) * expr
+                      - k * (k + 1))
     else:
         exact = model.new_int_var(0, top, exact_name)
         model.add(exact == expr)

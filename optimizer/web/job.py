@@ -43,15 +43,11 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
            "stops early once the plan is proven best)")
     parent = spec.get("parent")
-    if parent:
-        published = published_assignment(ws.plan_folder(parent))
-        run = workflow.replan(loaded, rules, published, params=params,
-                              warnings=warnings, pins=spec.get("pins", {}))
-    else:
-        run = workflow.plan(loaded.instance, rules,
-                            input_hash=loaded.input_hash,
-                            weights=weights, params=params,
-                            warnings=warnings)
+    run = workflow.plan_or_replan(
+        loaded, rules, weights=weights, params=params,
+        published=(published_assignment(ws.plan_folder(parent))
+                   if parent else None),
+        warnings=warnings, pins=spec.get("pins", {}) if parent else None)
     _stage(ws, jid, "Checking and writing the plan")
     write_plan_folder(ws.plan_folder(target), run.files,
                             protected=[ws.path("rosters", rid)])
@@ -114,6 +110,7 @@ def safe_traceback(exc: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
+    workflow.tune_gc_for_large_rosters()  # as every CLI command
     ws = Workspace(Path(argv[0]))
     jid = argv[1]
     record = ws.record("jobs", jid)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs import mapping
+from optimizer.inputs import exports, mapping, vocabulary
 from optimizer.inputs.tables import (
     DEFAULT_SAMPLE_DIR,
     EXTRA_PREFIX,
@@ -40,7 +40,15 @@ async def upload(request: Request):
     problems: list[Problem] = []
     uploaded: dict[str, str] = {}  # stored name -> the user's file name
     book = form.get("workbook")
-    if book is not None and getattr(book, "filename", ""):
+    downloads = [f for f in form.getlist("files")
+                 if getattr(f, "filename", "")]
+    if downloads:  # the files as the systems gave them (SEIS, HR, ...)
+        for up in downloads:
+            fname = _safe_file_name(up.filename)
+            files[fname] = await up.read()
+            uploaded[fname] = up.filename
+        name = name or "Uploaded export"
+    elif book is not None and getattr(book, "filename", ""):
         fname = _safe_name(book.filename, ".xlsx")
         files[fname] = await book.read()
         name = name or book.filename
@@ -86,7 +94,8 @@ def roster_page(request: Request):
     needs_mapping = any(HEADER_PROBLEM.search(p.message) for p in problems) \
         or bool(state.mapping_problems) or any(
             p.column in mapping.CODES or p.column in
-            _mapped_headers(state.mapping) for p in problems)
+            _mapped_headers(state.mapping) or "in the mapping" in p.message
+            for p in problems)
     plans = [(pid, rec) for pid, rec in ws.records("plans")
              if rec.get("roster") == rid]
     counts = None
@@ -130,45 +139,85 @@ def _mapping_view(request: Request, rid: str, problems=None,
                   status_code: int = 200):
     ws = request.app.state.ws
     record = ws.record("rosters", rid)
+    mfile = ws.mapping_file(rid)
+    stamp = mfile.stat().st_mtime_ns if mfile.is_file() else 0
+    saved, saved_problems = _saved_mapping(mfile)
+    layout = saved.layout() if saved else {}
     try:
         tables = request.app.state.cache.keep(
-            ("raw", rid), lambda: mapping.raw_tables(ws.roster_input(rid)))
+            ("raw", rid, stamp), lambda: mapping.raw_tables(
+                ws.roster_input(rid), layout))
     except InputError as exc:
-        return render(request, "roster.html.j2", title=record["name"],
-                      rid=rid, record=record, state=None,
-                      problems=exc.problems, needs_mapping=False, plans=[],
-                      folded=[], folded_count=0,
-                      counts=None, warnings=[], has_mapping=False,
-                      nav_roster=rid, status_code=400)
-    mfile = ws.mapping_file(rid)
+        sheets = _sheet_question(ws.roster_input(rid), exc)
+        if sheets is None:
+            return render(request, "roster.html.j2", title=record["name"],
+                          rid=rid, record=record, state=None,
+                          problems=exc.problems, needs_mapping=False,
+                          plans=[], folded=[], folded_count=0,
+                          counts=None, warnings=[], has_mapping=False,
+                          nav_roster=rid, status_code=400)
+        # Which sheet is which must be asked before anything else.
+        return render(request, "mapping.html.j2", status_code=status_code,
+                      title="Match your columns and values", rid=rid,
+                      record=record, parts=[], problems=problems or [],
+                      question=exc.problems, sheets=sheets, layout=layout,
+                      missing=len(exc.problems),
+                      has_mapping=mfile.is_file(), nav_roster=rid,
+                      crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
+                                                 record["name"])])
     # Reading a 70,000-row export and testing every coded value takes
     # seconds: kept until the roster or its mapping changes.
-    parts, saved_problems = request.app.state.cache.keep(
-        ("mapping", rid, mfile.stat().st_mtime_ns if mfile.is_file()
-         else 0), lambda: _mapping_parts(tables, mfile))
+    parts = request.app.state.cache.keep(
+        ("mapping", rid, stamp), lambda: _mapping_parts(
+            tables, saved, request.app.state.rules))
     problems = [*(problems or []), *saved_problems]
+    missing = sum(len(p["unknown"]) + len(p["needed"]) for p in parts)
     return render(request, "mapping.html.j2", status_code=status_code,
                   title="Match your columns and values", rid=rid,
                   record=record, parts=parts, problems=problems or [],
+                  question=[], sheets=None, missing=missing,
+                  layout=exports.found_layout(*tables) | layout,
                   has_mapping=mfile.is_file(), nav_roster=rid,
                   crumbs=[("/", "Rosters"), (f"/rosters/{rid}",
                                              record["name"])])
 
 
-def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
+def _saved_mapping(mfile) -> tuple[mapping.Mapping | None, list[Problem]]:
+    if not mfile.is_file():
+        return None, []
+    try:
+        return mapping.load_mapping(mfile), []
+    except InputError as exc:
+        return None, list(exc.problems)
+
+
+def _sheet_question(path, exc: InputError) -> dict | None:
+    """The sheets or files to choose from, per table, when the reader
+    asks which is which (else None: another problem)."""
+    if not any("could be the" in p.message or "reads as the" in p.message
+               or "the mapping names" in p.message
+               or "the mapping says the header" in p.message
+               for p in exc.problems):
+        return None
+    try:
+        sources = exports.list_sources(path)
+    except InputError:
+        return None
+    return {"students": sources, "staff": sources, "services": sources}
+
+
+def _mapping_parts(tables, saved: mapping.Mapping | None,
+                   rules) -> list[dict]:
     """Per table: the contract columns with the header chosen for each
-    (saved, else proposed), and the values the loader would reject."""
-    saved = None
-    problems: list[Problem] = []
-    if mfile.is_file():
-        try:
-            saved = mapping.load_mapping(mfile)
-        except InputError as exc:
-            problems = list(exc.problems)
+    (saved, else an export's own, else proposed), the values the loader
+    reads (certain) and those it asks about (a guess, left unchosen)."""
     parts = []
     contract = mapping.contract_columns()
+    base = saved or mapping.Mapping()
+    eff = mapping.effective(base, *tables)
+    chosen_all = {}
     for which, table in zip(mapping.TABLES, tables):
-        part = saved.part(which) if saved else mapping.TableMapping()
+        part = eff.part(which)
         # Once a mapping is saved, a column left out stays out: only
         # exact names are proposed again.
         proposed = mapping.propose_columns(table.header, which,
@@ -178,9 +227,16 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
             by_saved = [h for h, t in part.columns.items() if t == col.name]
             chosen[col.name] = by_saved[0] if by_saved else \
                 proposed.get(col.name)
-        current = mapping.TableMapping(
-            {h: c for c, h in chosen.items() if h}, part.values)
-        unknown = mapping.unknown_values(table, current, which)
+        chosen_all[which] = chosen
+    current = mapping.Mapping(*(
+        mapping.TableMapping({h: c for c, h in chosen_all[w].items() if h},
+                             base.part(w).values, eff.part(w).own)
+        for w in mapping.TABLES))
+    found = vocabulary.readings(*tables, current, rules)
+    for which, table in zip(mapping.TABLES, tables):
+        chosen = chosen_all[which]
+        part = base.part(which)
+        readings, offers = found[which]
         known = [(col, their, code) for col, tm in part.values.items()
                  for their, code in tm.items()]
         names = [c.name for c in contract[which]]
@@ -193,10 +249,14 @@ def _mapping_parts(tables, mfile) -> tuple[list[dict], list[Problem]]:
                   and not header_key(h).startswith(EXTRA_PREFIX)]
         parts.append({"which": which, "file": table.file,
                       "headers": table.header, "columns": contract[which],
-                      "chosen": chosen, "unknown": unknown, "known": known,
-                      "codes": mapping.CODES, "others": others,
-                      "own": set(part.own)})
-    return parts, problems
+                      "chosen": chosen,
+                      "unknown": [r for r in readings if not r.certain],
+                      "certain": [r for r in readings if r.certain],
+                      "known": known, "codes": offers, "others": others,
+                      "own": set(part.own) | set(eff.part(which).own),
+                      "needed": [c.name for c in contract[which]
+                                 if c.required and not chosen[c.name]]})
+    return parts
 
 
 async def save_mapping(request: Request):
@@ -207,6 +267,7 @@ async def save_mapping(request: Request):
     columns: dict[str, dict[str, str]] = {}
     values: dict[str, list[tuple[str, str, str]]] = {}
     own: dict[str, list[str]] = {}
+    layout: dict[str, dict] = {}
     for which in mapping.TABLES:
         columns[which] = {
             key.split(":", 2)[2]: str(form[key]) for key in form
@@ -217,9 +278,17 @@ async def save_mapping(request: Request):
         values[which] = [(str(c), str(t), str(k))
                          for c, t, k in zip(cols, theirs, codes)]
         own[which] = [str(h) for h in form.getlist(f"{which}.own")]
+        layout[which] = {}
+        for key in ("sheet", "services", "header_row"):
+            text = str(form.get(f"layout:{which}:{key}", "")).strip()
+            if key == "header_row":
+                layout[which][key] = int(text) if text.isdigit() else 0
+            else:
+                layout[which][key] = text
     try:
         chosen = mapping.from_choices(columns, values,
-                                      ws.mapping_file(rid).name, own)
+                                      ws.mapping_file(rid).name, own,
+                                      layout)
     except InputError as exc:
         return _mapping_view(request, rid, exc.problems, 400)
     write_text_atomic(ws.mapping_file(rid), mapping.to_toml(chosen))
@@ -227,6 +296,16 @@ async def save_mapping(request: Request):
     if state.roster is None:
         return redirect(f"/rosters/{rid}/mapping?saved=1")
     return redirect(f"/rosters/{rid}?mapped=1")
+
+
+def _safe_file_name(name: str) -> str:
+    """A downloaded file's name as stored: its own suffix kept when it is
+    one a roster may be (.csv, .txt, .xlsx, .xlsm), else .csv."""
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", name.rsplit("/", 1)[-1]
+                  .rsplit("\\", 1)[-1]).strip(" .") or "export"
+    if not base.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+        base += ".csv"
+    return base[-80:]
 
 
 def _safe_name(name: str, default_suffix: str) -> str:

@@ -145,14 +145,21 @@ class Workspace:
         files = {p.name: p.read_bytes() for p in source.iterdir()
                  if p.is_file() and p.name.lower() in ("students.csv",
                                                        "staff.csv")}
+        if not files:  # a district's files as downloaded
+            files = {p.name: p.read_bytes() for p in source.iterdir()
+                     if p.is_file() and p.suffix.lower() in (
+                         ".csv", ".txt", ".xlsx", ".xlsm")}
         return self.add_roster(name, files, reuse=True)
 
     def roster_input(self, rid: str) -> Path:
         """What the loader reads: the folder, or its one workbook."""
         folder = self.path("rosters", rid)
-        books = sorted(p for p in folder.iterdir()
+        files = [p for p in folder.iterdir() if p.is_file()]
+        books = sorted(p for p in files
                        if p.suffix.lower() in (".xlsx", ".xlsm"))
-        return books[0] if books else folder
+        # A workbook alone is the roster; beside other files (a SEIS
+        # report and an HR workbook) the folder is.
+        return books[0] if books and len(files) == 1 else folder
 
     def mapping_file(self, rid: str) -> Path:
         """Beside the roster folder, never inside it (inputs stay as

@@ -31,6 +31,7 @@ from .district import (
 )
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.browser
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - dev extra not installed
