@@ -42,7 +42,8 @@ def prepare(size: str, folder: Path) -> tuple[Path, str, str]:
     rid = ws.add_roster_folder(f"generated {size}", roster)
     jid, pid = new_id("j"), new_id("p")
     ws.save_record("jobs", jid, {
-        "kind": "plan", "spec": {"roster": rid, "time_limit": 120},
+        "kind": "plan", "spec": {"roster": rid, "time_limit": 120,
+                                 "make_current": True},
         "target": pid, "state": "running", "stage": "", "created": now(),
         "started": time.time()})
     assert job.main([str(root), jid]) == 0, ws.record("jobs", jid)

@@ -23,22 +23,29 @@ from typing import Any
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A cell that may begin so, found in the written text: most plans have
 # none, and are written once.
-_CELL_START = re.compile(r'(?:^|,)"?[=+\-@\t\r]', re.M)
+_CELL_START = re.compile(r"""(?:^|,)"?'*[=+\-@\t\r]""", re.M)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def _formula_like(cell: str) -> bool:
+    """Text that begins like a formula, after any apostrophes: those get
+    one more, so ``undefused`` tells a roster's own ``'=x`` (written
+    ``''=x``) from a defused ``=x`` (written ``'=x``)."""
+    core = cell.lstrip("'")
+    return core.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(core)
 
 
 def defused(cell: Any) -> Any:
     """A cell as a plan CSV holds it: text a spreadsheet would run as
     a formula gets an apostrophe in front; anything else unchanged."""
-    if (isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
-            and not _NUMBER.fullmatch(cell)):
+    if isinstance(cell, str) and _formula_like(cell):
         return "'" + cell
     return cell
 
 
 def undefused(cell: str) -> str:
     """``defused`` undone: a plan's own cell as the roster wrote it."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+    if cell.startswith("'") and _formula_like(cell[1:]):
         return cell[1:]
     return cell
 

@@ -373,6 +373,11 @@ def test_12_formula_like_free_text_is_warned_and_written_as_text(
     result = run("plan", folder, "--out", tmp_path / "o")
     assert result.exit_code == 0, result.output
     assert "spreadsheets read as a formula" in result.output
+    # the warning says what the CSV files hold (review2: it said they
+    # carried the value as it is, while they write the apostrophe)
+    assert "the plan's CSV files with an apostrophe in front ('=...)" in \
+        result.output
+    assert "carry it as it is" not in result.output
     rows = list(csv.DictReader((tmp_path / "o" / "assignments.csv").open()))
     assert rows[0]["case_manager_name"] == "'" + name
     assert rows[0]["x_note"] == "'-not a sum"

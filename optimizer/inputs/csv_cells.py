@@ -540,8 +540,9 @@ def validation_problems(file: str, row: int | None,
 def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
     """Warnings for free-text cells a spreadsheet would take for a formula.
 
-    plan.xlsx writes every value as text; the CSV outputs carry values as
-    they are (they load into the IEP system), so the user is told.
+    plan.xlsx writes every value as text; the plan's CSV files write such
+    a value with an apostrophe in front (``csvtext.defused``), which a
+    system importing them keeps as part of the value: the user is told.
     """
     out = []
     keys = {header_key(c) for c in columns}  # "Name" is name
@@ -563,8 +564,10 @@ def formula_cells(table: Table, columns: set[str]) -> list[Problem]:
                     table.file, row, head, None,
                     f'the value begins with "{cell[0]}", which '
                     "spreadsheets read as a formula: plan.xlsx writes it "
-                    "as text; the CSV files carry it as it is, so open "
-                    "them with the spreadsheet's text import"))
+                    "as text, and the plan's CSV files with an apostrophe "
+                    f"in front ('{cell[0]}...), so a spreadsheet never "
+                    "runs it; a system importing those files (SEIS) keeps "
+                    "the apostrophe as part of the value"))
     return out
 
 

@@ -49,7 +49,7 @@ SHEETS = ("students", "staff")
 _REL = ("{http://schemas.openxmlformats.org/officeDocument/2006/"
         "relationships}id")
 _STRICT_REL = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)$")
 
 
 # What a damaged archive or part raises while read: the file is named
@@ -89,17 +89,64 @@ def _column_index(letters: str) -> int:
     return n
 
 
+class _Prolog:
+    """An ``XMLParser`` target that reads a part's prolog only: a
+    document type declaration (``<!DOCTYPE``) is refused before its
+    entities are declared, and the root element ends the watch.
+
+    No workbook holds one (the Open Packaging Conventions forbid DTDs in
+    a package's XML); its entities would be expanded into cell values
+    unseen, or, nested, expand a few bytes into gigabytes. Expat (the
+    parser under ``xml.etree``) fetches no external entity and stops
+    the worst expansions, but a part is refused here whatever it
+    declares. The prolog is parsed on the side, so the same bytes in any
+    encoding are seen as the real parser sees them."""
+
+    def __init__(self, book: Workbook, part: str):
+        self.book, self.part = book, part
+        self.done = False
+
+    def doctype(self, name, pubid, system) -> None:
+        raise _Refused(self.book._problem(
+            f"{self.part} declares a document type (<!DOCTYPE {name}>); "
+            "no workbook holds one (its entities could change cell values "
+            "or exhaust memory). Save the workbook again from Excel as "
+            ".xlsx, or export the sheets as CSV"))
+
+    def start(self, tag, attrib) -> None:
+        self.done = True
+
+    def end(self, tag) -> None:
+        return None
+
+    def data(self, text) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
 class _Counted:
-    """A part's stream that counts what is parsed against a budget."""
+    """A part's stream that counts what is parsed against a budget, and
+    refuses a document type declaration in its prolog (``_Prolog``)."""
 
     def __init__(self, raw, book: Workbook, part: str):
         self.raw, self.book, self.part = raw, book, part
+        self.prolog: _Prolog | None = _Prolog(book, part)
+        self.watch = XMLParser(target=self.prolog)
 
     def read(self, n: int = -1) -> bytes:
         data = self.raw.read(n if n and n > 0 else 1 << 16)
         self.book.inflated += len(data)
         if self.book.inflated > limits.MAX_XML_BYTES:
             raise _Refused(self.book.too_big(self.part))
+        if self.prolog is not None and data:
+            try:
+                self.watch.feed(data)
+            except ParseError:
+                self.prolog = None  # the real parser says why
+            if self.prolog is not None and self.prolog.done:
+                self.prolog = None
         return data
 
 
@@ -490,7 +537,24 @@ class _SheetReader:
                 self.is_tag, self.t_tag = f"{ns}is", f"{ns}t"
                 self.rph_tag = f"{ns}rPh"
             r = attrib.get("r")
-            self.row = int(r) if r and r.isdigit() else self.row + 1
+            if r is None:
+                row = self.row + 1
+            elif not r.isdigit() or int(r) < 1:
+                self._refuse(self.row + 1, (
+                    f'a row numbered "{clip(r, 20)}"; rows are numbered 1 '
+                    f"to {limits.MAX_SHEET_ROW:,} (the sheet is damaged; "
+                    "save the workbook again from Excel)"))
+            else:
+                row = int(r)
+            # Excel writes rows once each, in order; a repeated or
+            # earlier number would give two records one row's number
+            # (or put the header after the data).
+            if row <= self.row:
+                self._refuse(row, (
+                    f"row {row:,} comes after row {self.row:,}: rows "
+                    "repeated or out of order (the sheet is damaged; save "
+                    "the workbook again from Excel)"))
+            self.row = row
             if self.row > limits.MAX_SHEET_ROW:
                 self._refuse(self.row, (
                     f"row {self.row:,} is past Excel's last row "
@@ -550,7 +614,21 @@ class _SheetReader:
     def _cell(self) -> None:
         ref = self.ref
         m = _CELL_REF.match(ref) if ref else None
-        col = self.col = _column_index(m.group(1)) if m else self.col + 1
+        if ref is not None and m is None:
+            self._bad(self.row, self.col + 1, ref, (
+                "no cell reference (A1 to XFD1048576): the sheet is "
+                "damaged; save the workbook again from Excel"))
+            return
+        letters = m.group(1) if m else ""
+        col = (self.col + 1 if not m else limits.MAX_COLUMNS + 1
+               if len(letters) > 3 else _column_index(letters))
+        if col <= self.col and ref is not None:
+            self._bad(self.row, col, ref, (
+                f"cell {ref} comes again, or after a cell to its right "
+                "(the sheet is damaged; save the workbook again from "
+                "Excel)"))
+            return
+        self.col = col
         if col > limits.MAX_COLUMNS:
             self._refuse(self.row, (
                 f"a cell past column {column_letter(limits.MAX_COLUMNS)} "

@@ -184,9 +184,14 @@ def _cells(record: dict[str, Any], names: list[str], file: str, key: str,
 
 def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
                   file: str, key: str, problems: list[Problem],
-                  rules: RuleSet | None = None) -> dict[str, Any]:
+                  rules: RuleSet | None = None,
+                  refused: list[str] | None = None) -> dict[str, Any]:
+    """The record's values by field; a value refused is left out with
+    its problem listed, and its field named in ``refused`` (so the caller
+    does not add "Field required" for it)."""
     cells = _cells(record, [c.name for c in columns], file, key, problems)
     values: dict[str, Any] = {}
+    refused = refused if refused is not None else []
     for col in columns:
         if col.name not in cells or cells[col.name] == "":
             continue
@@ -197,8 +202,16 @@ def _parse_record(record: dict[str, Any], columns: tuple[Column, ...],
             else:
                 values[col.name] = (col.parse or str.strip)(raw)
         except ValueError as exc:
-            problems.append(Problem(file, None, f"{key}.{col.name}", raw,
-                                    str(exc)))
+            detail = exc.args[0] if exc.args else str(exc)
+            if isinstance(detail, list):  # credential_codes: (code, words)
+                problems += [Problem(file, None, f"{key}.{col.name}",
+                                     code, words) for code, words in detail]
+            else:
+                problems.append(Problem(file, None, f"{key}.{col.name}",
+                                        raw, str(exc)))
+            # Not left out silently: the record is already refused, and a
+            # "Field required" for the same field would only mislead.
+            refused.append(col.name)
     for name in ("sites", "provides", "languages", "credentials",
                  "services"):
         if isinstance(values.get(name), list):
@@ -219,11 +232,14 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
     for record in data.get("update_staff", []):
         sid = str(next((v for k, v in record.items()
                         if match_key(k, ["staff_id"])[0]), ""))
+        refused: list[str] = []
         values = _parse_record(record, STAFF_COLUMNS, file,
-                               "update_staff", problems, rules)
+                               "update_staff", problems, rules, refused)
         problems += _unknown_sites(file, "update_staff", values, base)
         if sid not in staff:  # its fields are checked all the same
             unknown.add("update_staff.staff_id", "staff_id", sid)
+            continue
+        if refused:
             continue
         try:
             staff[sid] = Staff(**{**dict(staff[sid]), **values})
@@ -233,8 +249,12 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
             continue
         problems += _legal_cap(file, "update_staff", staff[sid], rules)
     for record in data.get("add_staff", []):
+        refused = []
         values = _parse_record(record, STAFF_COLUMNS, file, "add_staff",
-                               problems, rules)
+                               problems, rules, refused)
+        if refused:  # its fields' problems are already listed
+            problems += _unknown_sites(file, "add_staff", values, base)
+            continue
         sid = values.get("staff_id", "")
         if sid in staff:
             problems.append(Problem(file, None, "add_staff.staff_id", sid,
@@ -267,8 +287,11 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                 file, None, exc.errors(), key="update_students")
     extras = dict(base.extras)
     for record in data.get("add_students", []):
+        refused = []
         values = _parse_record(record, STUDENT_COLUMNS, file,
-                               "add_students", problems)
+                               "add_students", problems, refused=refused)
+        if refused:
+            continue
         sid = values.get("student_id", "")
         if sid in students:
             problems.append(Problem(file, None, "add_students.student_id",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
@@ -109,12 +110,15 @@ class StudentRow:
     best_practice: bool
     changed: str  # vs last year's case manager: "yes" / "no" / "" (none)
     moved: bool  # vs the plan this one was re-planned from
+    name: str = ""  # the student's name from the roster's own columns
 
 
 def student_rows(audit: Audit,
-                 previous: dict[str, str] | None = None
+                 previous: dict[str, str] | None = None,
+                 names: Callable[[str], str | None] | None = None
                  ) -> list[StudentRow]:
-    """One row per student in roster order; ``moved`` vs ``previous``."""
+    """One row per student in roster order; ``moved`` vs ``previous``;
+    ``names`` gives a student's name (the roster's own columns)."""
     previous = previous or {}
     out = []
     for ln in audit.lines:
@@ -126,7 +130,8 @@ def student_rows(audit: Audit,
             c.kind if c else "", ln.check.relation if ln.check else "",
             bool(ln.check and ln.check.best_practice),
             {True: "no", False: "yes", None: ""}[ln.prior_kept],
-            bool(previous) and previous.get(s.student_id, cm) != cm))
+            bool(previous) and previous.get(s.student_id, cm) != cm,
+            (names(s.student_id) or "") if names else ""))
     return out
 
 
@@ -134,7 +139,7 @@ def student_rows(audit: Audit,
 class StudentFilter:
     """What the student table is narrowed to (blank = any)."""
 
-    query: str = ""  # part of a student id or case manager name/id
+    query: str = ""  # part of a student's id or name, or case manager's
     site: str = ""
     kind: str = ""
     case_manager: str = ""
@@ -163,6 +168,7 @@ def filter_students(rows: list[StudentRow], f: StudentFilter
         if f.changed in ("yes", "no") and r.changed != f.changed:
             continue
         if q and q not in r.student_id.casefold() and \
+                q not in r.name.casefold() and \
                 q not in r.case_manager_id.casefold() and \
                 q not in r.case_manager_name.casefold():
             continue

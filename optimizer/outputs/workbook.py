@@ -26,7 +26,7 @@ import xlsxwriter
 from optimizer.csvtext import undefused
 from optimizer.errors import OutputError
 
-_DEFUSED = re.compile(r"""(?:^|,)"?'[=+\-@\t\r]""", re.M)
+_DEFUSED = re.compile(r"""(?:^|,)"?'+[=+\-@\t\r]""", re.M)
 MAX_CELL_CHARS = 32_767  # Excel's (inputs.limits holds roster cells to it)
 NUMERIC = {"caseload", "weighted_load", "max_caseload", "utilization"}
 # Any fixed date: the workbook's bytes must not depend on the clock.

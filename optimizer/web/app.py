@@ -25,7 +25,12 @@ from starlette.templating import Jinja2Templates
 
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.outputs.report import template_environment
-from optimizer.web import routes_plan, routes_roster, routes_scenarios
+from optimizer.web import (
+    labels,
+    routes_plan,
+    routes_roster,
+    routes_scenarios,
+)
 from optimizer.web.jobs import Jobs
 from optimizer.web.pages import sid_segment
 from optimizer.web.security import Guard, new_secret
@@ -54,6 +59,7 @@ def create_app(workspace: Path, token: str, *, max_upload: int = MAX_UPLOAD,
     templates.env.filters["sid"] = sid_segment  # student ids in links
     templates.env.globals["csrf"] = csrf
     templates.env.filters["pct"] = _pct
+    labels.install(templates.env)
     jobs_holder: dict = {}
 
     @contextlib.asynccontextmanager

@@ -18,7 +18,7 @@ from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import apply_authorizations, load_weights
-from optimizer.objectives import ObjectiveWeights
+from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
 from optimizer.web.workspace import Workspace, now
@@ -32,9 +32,16 @@ def load(ws: Workspace, rid: str, rules):
 
 def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
-    rules = apply_authorizations(load_rules(), None,
-                                 spec.get("authorizations") or None)
-    weights = load_weights(None, spec.get("mode") or None,
+    # The settings file, when the form wrote one, is read exactly as
+    # ``caseload plan --weights FILE`` reads it.
+    settings = Path(spec["settings_file"]) if spec.get("settings_file") \
+        else None
+    rules = apply_authorizations(
+        load_rules(), settings,
+        None if settings else spec.get("authorizations") or None)
+    weights = load_weights(settings, None if settings else
+                           spec.get("mode") or None,
+                           None if settings else
                            spec.get("priority") or None, {})
     _stage(ws, jid, "Reading the roster")
     loaded, _ = load(ws, rid, rules)
@@ -51,20 +58,38 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     _stage(ws, jid, "Checking and writing the plan")
     write_plan_folder(ws.plan_folder(target), run.files,
                             protected=[ws.path("rosters", rid)])
+    result = run.result
     ws.save_record("plans", target, {
         "roster": rid, "parent": parent, "pins": spec.get("pins", {}),
-        "created": now(), "status": run.result.status.value,
-        "has_plan": run.result.has_plan, "note": spec.get("note", ""),
-        "authorizations": spec.get("authorizations") or "all",
-        "mode": spec.get("mode", ""), "priority": spec.get("priority", "")})
-    if run.result.has_plan:
-        ws.update_record("rosters", rid, current_plan=target)
+        "created": now(), "status": result.status.value,
+        "has_plan": result.has_plan, "note": spec.get("note", ""),
+        "proven_optimal": result.proven_optimal if result.has_plan
+        else False, "gap": result.gap if result.has_plan else None,
+        "authorizations": rules.authorization_mode,
+        "mode": weights.mode if not parent else "replan",
+        "priority": ",".join(weights.priority),
+        "weights": {t: getattr(weights, t) for t in TERMS},
+        "time_limit": params.time_limit,
+        "settings_file": str(settings) if settings else "",
+        "best_practice": [run.audit.kpis.best_practice_matches,
+                          run.audit.kpis.students]
+        if run.audit is not None else None,
+        "job": jid})
+    # The current plan changes only when the user said so.
+    if result.has_plan and spec.get("make_current"):
+        ws.update_record("rosters", rid, current_plan=target,
+                         current_how=spec.get("current_how")
+                         or "you asked for it when planning",
+                         current_since=now())
     return {"plan": target}
 
 
 def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     rid = spec["roster"]
-    rules = load_rules()
+    settings = Path(spec["settings_file"]) if spec.get("settings_file") \
+        else None
+    rules = apply_authorizations(load_rules(), settings, None)
+    weights = load_weights(settings, None, None, {})
     _stage(ws, jid, "Reading the roster and scenarios")
     mapping = ws.mapping(rid)
     paths = [ws.scenario_folder(rid) / f"{slug}.toml"
@@ -73,13 +98,17 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     def progress(i: int, n: int, name: str) -> None:
         _stage(ws, jid, f"Planning {name} ({i + 1} of {n})")
     result = workflow.compare(
-        paths, rules, weights=ObjectiveWeights(),
+        paths, rules, weights=weights,
         params=SolverParams(time_limit=float(spec.get("time_limit", 60))),
         progress=progress, mapping=mapping)
     _stage(ws, jid, "Writing the comparison")
     write_plan_folder(ws.path("compares", target), result.files)
     ws.save_record("compares", target, {
-        "roster": rid, "scenarios": spec["scenarios"], "created": now()})
+        "roster": rid, "scenarios": spec["scenarios"], "created": now(),
+        "settings": {"mode": weights.mode,
+                     "priority": ",".join(weights.priority),
+                     "weights": {t: getattr(weights, t) for t in TERMS},
+                     "authorizations": rules.authorization_mode}})
     return {"compare": target}
 
 

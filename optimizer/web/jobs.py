@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,11 +44,16 @@ class Jobs:
         finally:
             log.close()
         self.procs[jid] = proc
+        # Reaped as soon as it ends: no defunct process is left behind
+        # while the server runs (nobody may ever look at the run again).
+        threading.Thread(target=proc.wait, name=f"reap-{jid}",
+                         daemon=True).start()
         self.ws.update_record("jobs", jid, pid=proc.pid)
         return jid
 
     def status(self, jid: str) -> dict:
-        """The run's record; a run whose process is gone is "stopped"."""
+        """The run's record; a run whose process is gone is
+        "interrupted" (the server stopped, or the run crashed)."""
         data = self.ws.record("jobs", jid)
         if data["state"] != "running":
             return data
@@ -58,20 +64,18 @@ class Jobs:
             data = self.ws.record("jobs", jid)  # it may just have finished
             if data["state"] == "running":
                 data = self.ws.update_record(
-                    "jobs", jid, state="stopped",
-                    stage="The run stopped before it finished (the server "
-                    "was restarted or the run crashed).")
+                    "jobs", jid, state="interrupted", stage=GONE)
         return data
 
-    def cancel(self, jid: str) -> dict:
+    def cancel(self, jid: str, *, state: str = "cancelled",
+               stage: str = "Cancelled; nothing was written.") -> dict:
         """Stop a running run; its half-written files are discarded."""
         data = self.ws.record("jobs", jid)
         if data["state"] != "running":
             return data
         # Recorded first: a run checks its record before each stage and
         # before it says "done", so one we cannot stop still gives up.
-        data = self.ws.update_record("jobs", jid, state="cancelled",
-                                     stage="Cancelled; nothing was written.")
+        data = self.ws.update_record("jobs", jid, state=state, stage=stage)
         proc = self.procs.pop(jid, None)
         if proc is not None:
             proc.terminate()
@@ -86,9 +90,18 @@ class Jobs:
         return data
 
     def stop_all(self) -> None:
-        """On shutdown: runs do not outlive the server."""
+        """On shutdown: runs do not outlive the server. Nobody cancelled
+        them, so they are recorded as interrupted, not "Cancelled"."""
         for jid in list(self.procs):
-            self.cancel(jid)
+            self.cancel(jid, state="interrupted", stage=INTERRUPTED)
+
+
+INTERRUPTED = ("Interrupted: the workbench server stopped before the run "
+               "finished, so nothing was written. Start it again when you "
+               "are ready.")
+GONE = ("Interrupted: the run's process ended before it finished (the "
+        "server stopped, or the computer stopped the run), so nothing was "
+        "written. Start it again when you are ready.")
 
 
 def _pid_alive(pid: int | None) -> bool:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from optimizer.errors import Problem
-from optimizer.objectives import MODES
+from optimizer.errors import InputError, Problem
+from optimizer.inputs.settings import apply_authorizations, load_weights
+from optimizer.objectives import TERMS
 from optimizer.outputs import plan_tables
+from optimizer.outputs.files import write_text_atomic
 from optimizer.outputs.terminal import render_explanation
 from optimizer.reasons.explain import explain_student
 from optimizer.reasons.infeasible import profile
-from optimizer.rules import AUTHORIZATION_MODES
+from optimizer.web import labels, plansettings
 from optimizer.web.pages import ident, is_fragment, redirect, render
-from optimizer.web.workspace import new_id
+from optimizer.web.removal import delete_item
+from optimizer.web.workspace import NotFound, new_id, now
 
 PAGE_SIZE = 50
 EXCLUDED_SHOWN = 200  # a large district has thousands of staff
@@ -25,24 +29,43 @@ EXCLUDED_SHOWN = 200  # a large district has thousands of staff
 async def start_plan(request: Request):
     rid = ident(request, "rid")
     ws = request.app.state.ws
-    ws.record("rosters", rid)
+    record = ws.record("rosters", rid)
     form = await request.form()
     try:
-        limit = min(3600.0, max(1.0, float(form.get("time_limit") or 60)))
-    except ValueError:
-        limit = 60.0
-    # Checked by the library in the run (a bad priority is a located
-    # problem there); here only the choices the form offers pass.
-    mode = str(form.get("mode") or "")
-    auth = str(form.get("authorizations") or "all")
-    if mode not in ("", *MODES) or auth not in AUTHORIZATION_MODES:
-        raise HTTPException(400, "unknown setting")
+        settings = plansettings.from_form(form)
+    except plansettings.FormError:
+        raise HTTPException(400, "unknown setting") from None
     pid = new_id("p")
+    path = settings_file(ws, pid)
+    write_text_atomic(path, plansettings.to_toml(settings))
+    try:  # the library's own reader, as `caseload plan --weights`
+        load_weights(path, None, None, {})
+        apply_authorizations(request.app.state.rules, path, None)
+    except InputError as exc:
+        path.unlink()
+        from optimizer.web.routes_roster import roster_view
+        return roster_view(request, rid, settings=settings,
+                           settings_problems=exc.problems, status_code=400)
+    ws.update_record("rosters", rid, settings=settings)
+    # The new plan becomes current only when the user ticks the box (it
+    # is ticked for a roster's first plan, and says so).
+    make_current = form.get("make_current") == "1"
     jid = request.app.state.jobs.start(
-        "plan", {"roster": rid, "time_limit": limit, "mode": mode,
-                 "priority": str(form.get("priority") or ""),
-                 "authorizations": auth}, pid)
+        "plan", {"roster": rid, "time_limit": settings["time_limit"],
+                 "settings_file": str(path),
+                 "make_current": make_current,
+                 "current_how": "you asked for it when planning"
+                 if record.get("current_plan") else
+                 "the roster's first plan, as you asked when planning"},
+        pid)
     return redirect(f"/jobs/{jid}")
+
+
+def settings_file(ws, pid: str):
+    """Beside the plan folder (which stays exactly as the CLI writes
+    it): the settings file the run read."""
+    ws.path("plans", pid)  # validates
+    return ws.root / "plans" / f"{pid}-settings.toml"
 
 
 def job_page(request: Request):
@@ -57,13 +80,19 @@ def job_page(request: Request):
         response = render(request, "_job.html.j2", **context)
         response.headers.update(headers)
         return response
-    return render(request, "job.html.j2", title=context["heading"],
-                  nav_roster=data["spec"].get("roster"), **context)
+    rid = data["spec"].get("roster")
+    try:
+        name = request.app.state.ws.record("rosters", rid)["name"]
+    except NotFound:  # the roster was deleted since
+        name = "a deleted roster"
+    return render(request, "job.html.j2",
+                  title=f"{context['heading']} {name}", nav_roster=rid,
+                  **context)
 
 
 def _job_context(data: dict, jid: str) -> dict:
     problems = [Problem(*p) for p in data.get("problems") or []]
-    heading = {"plan": "Planning", "compare": "Comparing scenarios"}[
+    heading = {"plan": "Planning", "compare": "Comparing what-ifs of"}[
         data["kind"]]
     return {"job": data, "jid": jid, "problems": problems,
             "heading": heading, "shown_of": None,
@@ -91,7 +120,15 @@ def plan_page(request: Request):
     plan = _plan(request)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])
-    record = ws.record("plans", plan.pid)
+    record = labels.fill_outcome(ws.record("plans", plan.pid),
+                                 ws.plan_folder(plan.pid))
+    current = roster.get("current_plan")
+    current_title = None
+    if current and current != plan.pid:
+        try:
+            current_title = labels.plan_title(ws.record("plans", current))
+        except NotFound:
+            current_title = current
     rows = _sites(request, plan)
     changes = None
     if plan.parent_audit is not None:
@@ -104,8 +141,8 @@ def plan_page(request: Request):
                        plan.parent_audit, plan.audit),
                    "pins": record.get("pins", {})}
     files = sorted(p.name for p in ws.plan_folder(plan.pid).iterdir())
-    return render(request, "plan.html.j2", title=f"Plan: {roster['name']}",
-                  plan=plan,
+    return render(request, "plan.html.j2", title=labels.plan_title(record),
+                  plan=plan, current_title=current_title,
                   record=record, roster=roster, sites=rows,
                   changes=changes, files=files,
                   is_current=roster.get("current_plan") == plan.pid,
@@ -168,6 +205,10 @@ def students_page(request: Request):
     context = {"plan": plan, "rows": shown, "total": len(rows),
                "page": number, "pages": pages, "f": f, "query": query,
                "sites": [s.site for s in plan.sites],
+               # a picker for the case manager filter; a very large
+               # district types the id (the page stays small)
+               "staff": sorted(plan.names.items(), key=lambda x: x[1])
+               if len(plan.names) <= 2000 else [],
                "kinds": plan_tables.kinds(plan.students),
                "has_parent": plan.parent is not None}
     if is_fragment(request):
@@ -192,7 +233,8 @@ def student_page(request: Request):
                         sid, checked=plan.audit)
     ws = request.app.state.ws
     roster = ws.record("rosters", plan.record["roster"])
-    return render(request, "student.html.j2", title=f"Student {sid}",
+    return render(request, "student.html.j2",
+                  title=f"Student {plan.student(sid)}",
                   plan=plan, e=e, profile=profile(e.line.student),
                   text=render_explanation(e),
                   eligible=[a for a in e.alternatives if a.eligible],
@@ -222,11 +264,18 @@ async def assign(request: Request):
     record = ws.record("plans", plan.pid)
     pins = {**record.get("pins", {}), sid: staff_id}
     name = plan.names.get(staff_id, staff_id)
+    roster = ws.record("rosters", plan.record["roster"])
+    was_current = roster.get("current_plan") == plan.pid
     jid = request.app.state.jobs.start("plan", {
         "roster": plan.record["roster"], "parent": plan.pid, "pins": pins,
         "time_limit": 60,
         "authorizations": record.get("authorizations", "all"),
-        "note": f"student {sid} given to {name} ({staff_id})"}, new_id("p"))
+        # Choosing a case manager on the current plan is the user's
+        # edit of it: the re-made plan takes its place (Undo goes back).
+        "make_current": was_current,
+        "current_how": f"you chose {name} for {plan.student(sid)}",
+        "note": f"{plan.student(sid)} given to {name} ({staff_id})"},
+        new_id("p"))
     return redirect(f"/jobs/{jid}")
 
 
@@ -238,8 +287,15 @@ def undo(request: Request):
     parent = record.get("parent")
     if not parent:
         raise HTTPException(400, "this plan was not re-planned from another")
+    try:
+        ws.record("plans", parent)
+    except NotFound:
+        raise HTTPException(400, "the previous plan was deleted, so there "
+                            "is nothing to go back to") from None
     ws.update_record("plans", pid, undone=True)
-    ws.update_record("rosters", record["roster"], current_plan=parent)
+    ws.update_record("rosters", record["roster"], current_plan=parent,
+                     current_how="you undid a change",
+                     current_since=now())
     return redirect(f"/plans/{parent}?undone={pid}")
 
 
@@ -247,9 +303,95 @@ def make_current(request: Request):
     pid = ident(request, "pid")
     ws = request.app.state.ws
     record = ws.record("plans", pid)
-    ws.update_record("rosters", record["roster"], current_plan=pid)
-    return redirect(f"/plans/{pid}")
+    if not record.get("has_plan", True) or record.get("deleted"):
+        raise HTTPException(400, "this plan cannot be the current plan")
+    ws.update_record("rosters", record["roster"], current_plan=pid,
+                     current_how="you made it current",
+                     current_since=now())
+    return redirect(f"/plans/{pid}?current=1")
 
+
+def plan_settings(request: Request):
+    """Exactly what the plan was made with: the settings file, the
+    command line that makes the same plan, and the words for it."""
+    pid = ident(request, "pid")
+    ws = request.app.state.ws
+    record = labels.fill_outcome(ws.record("plans", pid),
+                                 ws.plan_folder(pid))
+    roster = ws.record("rosters", record["roster"])
+    path = settings_file(ws, pid)
+    text = path.read_text("utf-8") if path.is_file() else None
+    mapping = ws.mapping_file(record["roster"])
+    cmd = plansettings.command(
+        ws.roster_input(record["roster"]),
+        mapping if mapping.is_file() else None, path,
+        float(record.get("time_limit") or 60), Path(f"plan-{pid}")) \
+        if text is not None else None
+    parent = ws.record("plans", record["parent"]) \
+        if record.get("parent") else None
+    choices = []
+    if record.get("pins"):
+        plan = request.app.state.cache.plan(pid)
+        choices = [(plan.student(s), plan.names.get(c, c), c)
+                   for s, c in record["pins"].items()]
+    return render(request, "settings.html.j2", choices=choices,
+                  title=f"Settings of {labels.plan_title(record)}",
+                  pid=pid, record=record, roster=roster, text=text,
+                  command=cmd, parent=parent, terms=TERMS,
+                  nav_roster=record["roster"], nav_plan=pid,
+                  crumbs=[("/", "Rosters"),
+                          (f"/rosters/{record['roster']}", roster["name"]),
+                          (f"/plans/{pid}", "Plan")])
+
+
+def plan_edit(request: Request):
+    pid = ident(request, "pid")
+    ws = request.app.state.ws
+    record = ws.record("plans", pid)
+    roster = ws.record("rosters", record["roster"])
+    return render(request, "plan_edit.html.j2",
+                  title=f"Rename or delete: {labels.plan_title(record)}",
+                  pid=pid, record=record, roster=roster,
+                  is_current=roster.get("current_plan") == pid,
+                  nav_roster=record["roster"],
+                  crumbs=[("/", "Rosters"),
+                          (f"/rosters/{record['roster']}", roster["name"])])
+
+
+async def plan_rename(request: Request):
+    pid = ident(request, "pid")
+    ws = request.app.state.ws
+    record = ws.record("plans", pid)
+    form = await request.form()
+    title = " ".join(str(form.get("title") or "").split())[:120]
+    ws.update_record("plans", pid, title=title)
+    return redirect(f"/rosters/{record['roster']}#plans-h")
+
+
+async def plan_delete(request: Request):
+    """Delete a plan: its folder, settings file and record. The current
+    plan cannot be deleted (make another current first)."""
+    pid = ident(request, "pid")
+    ws = request.app.state.ws
+    record = ws.record("plans", pid)
+    roster = ws.record("rosters", record["roster"])
+    form = await request.form()
+    if roster.get("current_plan") == pid:
+        raise HTTPException(400, "the current plan cannot be deleted")
+    if form.get("confirm") != "1":
+        raise HTTPException(400, "tick the box to confirm")
+    delete_item(ws, "plans", pid)
+    settings_file(ws, pid).unlink(missing_ok=True)
+    return redirect(f"/rosters/{record['roster']}?deleted=plan")
+
+
+def dismiss_job(request: Request):
+    jid = ident(request, "jid")
+    ws = request.app.state.ws
+    data = request.app.state.jobs.status(jid)
+    if data["state"] != "running":
+        ws.update_record("jobs", jid, dismissed=True)
+    return redirect(f"/rosters/{data['spec']['roster']}")
 
 
 ROUTES = [
@@ -266,4 +408,9 @@ ROUTES = [
     Route("/plans/{pid}/students/{sid:sid}", student_page),
     Route("/plans/{pid}/undo", undo, methods=["POST"]),
     Route("/plans/{pid}/current", make_current, methods=["POST"]),
+    Route("/plans/{pid}/settings", plan_settings),
+    Route("/plans/{pid}/edit", plan_edit),
+    Route("/plans/{pid}/rename", plan_rename, methods=["POST"]),
+    Route("/plans/{pid}/delete", plan_delete, methods=["POST"]),
+    Route("/jobs/{jid}/dismiss", dismiss_job, methods=["POST"]),
 ]

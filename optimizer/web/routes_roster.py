@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -17,7 +19,9 @@ from optimizer.inputs.csv_cells import (
     header_key,
     near_name,
 )
+from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_text_atomic
+from optimizer.web import labels, plansettings, removal
 from optimizer.web.pages import ident, redirect, render
 
 HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
@@ -27,11 +31,13 @@ HEADER_PROBLEM = re.compile(r"required column|appears twice|not a "
 def home(request: Request):
     ws = request.app.state.ws
     rosters = ws.records("rosters")
-    plans = {}
+    plans: dict = {}
+    titles = {}
     for pid, rec in ws.records("plans"):
         plans.setdefault(rec.get("roster"), []).append((pid, rec))
+        titles[pid] = labels.plan_title(rec)
     return render(request, "home.html.j2", title="Rosters",
-                  rosters=rosters, plans=plans)
+                  rosters=rosters, plans=plans, titles=titles)
 
 
 async def upload(request: Request):
@@ -74,7 +80,7 @@ async def upload(request: Request):
     if problems:
         return render(request, "home.html.j2", status_code=400,
                       title="Rosters", rosters=ws.records("rosters"),
-                      plans={}, upload_problems=problems)
+                      plans={}, titles={}, upload_problems=problems)
     rid = ws.add_roster(name, files)
     ws.update_record("rosters", rid, uploaded=uploaded)
     if map_bytes is not None:
@@ -107,6 +113,11 @@ def use_sample(request: Request):
 
 def roster_page(request: Request):
     rid = ident(request, "rid")
+    return roster_view(request, rid)
+
+
+def roster_view(request: Request, rid: str, settings: dict | None = None,
+                settings_problems=None, status_code: int = 200):
     state = request.app.state.cache.roster(rid)
     ws = request.app.state.ws
     record = ws.record("rosters", rid)
@@ -116,13 +127,21 @@ def roster_page(request: Request):
             p.column in mapping.CODES or p.column in
             _mapped_headers(state.mapping) or "in the mapping" in p.message
             for p in problems)
-    plans = [(pid, rec) for pid, rec in ws.records("plans")
-             if rec.get("roster") == rid]
+    plans = roster_plans(ws, rid)
     counts = None
+    defaults = None
+    groups: list = []
     if state.roster is not None:
         inst = state.roster.instance
         counts = {"students": len(inst.students), "staff": len(inst.staff),
                   "sites": len({s.site for s in inst.students})}
+        # Kept with the roster (a large district's 5,000 staff and
+        # thousands of warnings take ~0.1 s to go through).
+        if "defaults" not in state.views:
+            state.views["defaults"] = (
+                roster_defaults(inst, request.app.state.rules),
+                group_problems(state.roster.warnings))
+        defaults, groups = state.views["defaults"]
     headers = [p for p in problems if HEADER_PROBLEM.search(p.message)]
     rest = [p for p in problems if p not in headers]
     if headers:
@@ -131,17 +150,90 @@ def roster_page(request: Request):
         problems, folded = headers, rest
     else:
         problems, folded = rest, []
+    warnings = list(state.roster.warnings) if state.roster else []
     return render(request, "roster.html.j2", title=record["name"],
+                  status_code=status_code,
                   rid=rid, record=record, state=state,
                   problems=problems[:500], shown_of=len(problems)
                   if len(problems) > 500 else None, folded=folded[:500],
                   folded_count=len(folded),
                   needs_mapping=needs_mapping, plans=plans, counts=counts,
-                  warnings=list(state.roster.warnings)[:300]
-                  if state.roster else [],
+                  warning_count=len(warnings),
+                  warning_groups=groups,
+                  defaults=defaults,
+                  settings=settings or record.get("settings")
+                  or plansettings.defaults(),
+                  settings_problems=settings_problems or [],
+                  term_words=labels.TERM_WORDS,
+                  term_sentences=labels.TERM_SENTENCES,
+                  mode_words=labels.MODE_WORDS, terms=TERMS,
+                  runs=unfinished_runs(request, rid),
                   has_mapping=ws.mapping_file(rid).is_file(),
                   nav_roster=rid, nav_plan=record.get("current_plan"),
                   crumbs=[("/", "Rosters")])
+
+
+def roster_plans(ws, rid: str) -> list[tuple[str, dict]]:
+    """The roster's plans, newest first, each with its outcome."""
+    return [(pid, labels.fill_outcome(rec, ws.plan_folder(pid)))
+            for pid, rec in ws.records("plans")
+            if rec.get("roster") == rid and not rec.get("deleted")]
+
+
+def unfinished_runs(request: Request, rid: str) -> list[tuple[str, dict]]:
+    """Runs of this roster that did not finish (interrupted by a stop of
+    the server, failed) and are not yet dismissed, plus running ones."""
+    jobs = request.app.state.jobs
+    out = []
+    for jid, rec in request.app.state.ws.records("jobs"):
+        if rec.get("spec", {}).get("roster") != rid or \
+                rec.get("dismissed"):
+            continue
+        if rec.get("state") == "running":
+            rec = jobs.status(jid)
+        if rec.get("state") in ("running", "interrupted", "failed"):
+            out.append((jid, rec))
+    return out[:10]
+
+
+_VALUE = re.compile(r'"[^"]*"|\'[^\']*\'|\b\d[\d.,%]*\b')
+
+
+def group_problems(problems) -> list[dict]:
+    """Warnings grouped by kind (file, column and the message with its
+    values left out), largest group first."""
+    groups: dict[tuple, dict] = {}
+    for p in problems:
+        key = (p.file, p.column or "", _VALUE.sub("\u2026", p.message))
+        g = groups.setdefault(key, {
+            "file": p.file, "column": p.column or "", "example": p.message,
+            "rows": [], "anchor": f"w{len(groups) + 1}"})
+        g["rows"].append(p)
+    return sorted(groups.values(), key=lambda g: -len(g["rows"]))
+
+
+def roster_defaults(inst, rules) -> dict:
+    """What the roster left to the tool, person by person: who may
+    case-manage (H2), caps from the table times FTE (H6), sites ``*``."""
+    may, may_not, caps, everywhere = [], [], [], []
+    for c in inst.staff:
+        if c.can_case_manage is None:
+            (may if rules.may_case_manage(c) else may_not).append(c)
+        if c.max_caseload is None:
+            caps.append((c, rules.effective_cap(c)))
+        if "*" in c.sites:
+            everywhere.append(c)
+    shown = may + may_not
+    return {"may": may, "may_not": may_not, "caps": caps,
+            "everywhere": everywhere,
+            "may_ids": {c.staff_id for c in may},
+            "people": shown[:DEFAULTS_SHOWN], "caps_shown":
+            caps[:DEFAULTS_SHOWN], "shown": DEFAULTS_SHOWN,
+            "by_kind": Counter(c.kind for c in may),
+            "any": bool(may or may_not or caps or everywhere)}
+
+
+DEFAULTS_SHOWN = 200  # rows of each table; a large district has 5,000
 
 
 def _mapped_headers(m: mapping.Mapping | None) -> set[str]:
@@ -318,6 +410,34 @@ async def save_mapping(request: Request):
     return redirect(f"/rosters/{rid}?mapped=1")
 
 
+async def rename_roster(request: Request):
+    rid = ident(request, "rid")
+    ws = request.app.state.ws
+    ws.record("rosters", rid)
+    form = await request.form()
+    name = " ".join(str(form.get("name") or "").split())[:120]
+    if name:
+        ws.update_record("rosters", rid, name=name)
+    return redirect(f"/rosters/{rid}")
+
+
+async def delete_roster(request: Request):
+    """The roster and everything made from it; not while a run of it is
+    going (cancel that first)."""
+    rid = ident(request, "rid")
+    ws = request.app.state.ws
+    ws.record("rosters", rid)
+    form = await request.form()
+    if form.get("confirm") != "1":
+        raise HTTPException(400, "tick the box to confirm")
+    if any(rec.get("state") == "running" for _j, rec in
+           unfinished_runs(request, rid)):
+        raise HTTPException(409, "a run of this roster is still going: "
+                            "cancel it first")
+    removal.delete_roster(ws, rid)
+    return redirect("/?deleted=roster")
+
+
 def _safe_file_name(name: str) -> str:
     """A downloaded file's name as stored: its own suffix kept when it is
     one a roster may be (.csv, .txt, .xlsx, .xlsm), else .csv."""
@@ -345,4 +465,6 @@ ROUTES = [
     Route("/rosters/{rid}", roster_page),
     Route("/rosters/{rid}/mapping", mapping_page),
     Route("/rosters/{rid}/mapping", save_mapping, methods=["POST"]),
+    Route("/rosters/{rid}/rename", rename_roster, methods=["POST"]),
+    Route("/rosters/{rid}/delete", delete_roster, methods=["POST"]),
 ]

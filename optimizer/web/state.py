@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
+from optimizer.inputs.csv_cells import EXTRA_PREFIX, header_key
 from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.outputs import plan_tables
+from optimizer.outputs.names import Names
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit, audit
 from optimizer.web.workspace import Workspace
@@ -34,6 +36,8 @@ class RosterState:
     problems: list[Problem]
     mapping: Mapping | None
     mapping_problems: list[Problem] = field(default_factory=list)
+    # what pages derive from it once (defaults, grouped warnings)
+    views: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +57,11 @@ class PlanState:
     parent_audit: Audit | None
     names: dict[str, str]  # staff id -> name
     rules: RuleSet  # under the plan's own authorizations setting
+    student_names: Names  # names beside ids (the roster's own columns)
+
+    def student(self, sid: str) -> str:
+        """``Garcia Noah (100002)``, or the id alone without a name."""
+        return self.student_names.of_student(sid)
 
 
 class Cache:
@@ -120,6 +129,7 @@ class Cache:
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
         checked = audit(instance, rules, assignment)
+        student_names = names_of(instance)
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
         parent_audit = None
@@ -132,14 +142,28 @@ class Cache:
         return PlanState(
             pid, record, state.roster, summary, assignment, checked,
             plan_tables.site_rows(checked, instance, rules),
-            plan_tables.student_rows(checked, parent_assignment),
+            plan_tables.student_rows(checked, parent_assignment,
+                                     student_names.student_name),
             parent, parent_assignment, parent_audit,
-            {c.staff_id: c.name for c in instance.staff}, rules)
+            {c.staff_id: c.name for c in instance.staff}, rules,
+            student_names)
 
     def plan_rules(self, record: dict) -> RuleSet:
         """The rules a plan was made under (``--authorizations``)."""
         return self.rules.with_authorization_mode(
             record.get("authorizations") or "all")
+
+
+def names_of(instance) -> Names:
+    """Names beside ids, with the roster's own headers compared as the
+    loader compares them: an export's "Last Name" / "First Name" (or
+    kept as its own columns, "x_last_name") are last_name / first_name."""
+    keys = tuple(header_key(c).removeprefix(EXTRA_PREFIX)
+                 for c in instance.extra_columns)
+    if keys != instance.extra_columns:
+        # a shallow copy: only the names of the columns differ
+        instance = instance.model_copy(update={"extra_columns": keys})
+    return Names(instance, {})
 
 
 def _stamp(path: Path) -> float:
