@@ -339,6 +339,23 @@ def test_services_are_the_union_of_the_service_rows(rules):
         assert set(by_id[sid].services) == want, sid
 
 
+def test_a_joined_service_problem_names_the_services_report(rules):
+    # An unknown service comes from SEIS's services report: the problem
+    # names that file and the rows where the value stands there (the
+    # student report has no service column to look in).
+    report = SHAPES["seis"] / "Special Education Services.csv"
+    with open(report, newline="", encoding="utf-8-sig") as fh:
+        where = [i for i, r in enumerate(csv.DictReader(fh), start=2)
+                 if r["Special Education Service Code"] == "Vision Services"]
+    assert len(where) > 1
+    with pytest.raises(InputError) as err:
+        load_roster(SHAPES["seis"], rules)
+    (p,) = [p for p in err.value.problems if p.value == "Vision Services"]
+    assert p.file == report.name
+    assert p.column == "Special Education Service Code"
+    assert list(p.rows) == where
+
+
 def test_service_rows_of_a_student_not_in_the_report_are_problems(
         tmp_path, rules):
     folder = tmp_path / "seis"

@@ -62,6 +62,11 @@ class Table:
     # Table: ``dataclasses.replace`` does not carry this over).
     _columns: list[tuple[str, ...]] | None = field(
         default=None, init=False, repr=False, compare=False)
+    # A student report with SEIS's services report joined in: the services
+    # file, the joined column, and (student row, service) -> the services
+    # report's row, so a problem with a joined service names where it is.
+    joined: tuple[str, str, dict[tuple[int, str], int]] | None = field(
+        default=None, repr=False, compare=False)
 
     def cell_columns(self) -> list[tuple[str, ...]]:
         """The cells column by column, one per header cell; a row that

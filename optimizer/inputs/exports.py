@@ -400,6 +400,7 @@ def join_services(students: Table, services: Table) -> Table:
     code = v_cols["services"]
     union: dict[str, list[str]] = {}
     first_row: dict[str, int] = {}
+    service_row: dict[tuple[str, str], int] = {}
     for row, cells in services.rows:
         sid = cells[vpos].strip() if vpos < len(cells) else ""
         value = cells[code].strip() if code < len(cells) else ""
@@ -409,6 +410,7 @@ def join_services(students: Table, services: Table) -> Table:
         first_row.setdefault(sid, row)
         if value and value not in items:
             items.append(value)
+            service_row[sid, value] = row
     ids = {cells[spos].strip() for _r, cells in students.rows
            if spos < len(cells)}
     problems = [Problem(services.file, first_row[sid],
@@ -424,15 +426,19 @@ def join_services(students: Table, services: Table) -> Table:
     if own is None:
         header.append(head)
     rows = []
+    origin: dict[tuple[int, str], int] = {}
     for row, cells in students.rows:
         cells = list(cells) + [""] * (len(header) - len(cells))
         sid = cells[spos].strip()
         got = union.get(sid, [])
+        mine: list[str] = []
         if own is not None:
             mine = [i for i in re.split(r"[;]", cells[own]) if i.strip()]
             cells[own] = ";".join(dict.fromkeys([*mine, *got]))
         else:
             cells[-1] = ";".join(got)
+        origin.update(((row, v), service_row[sid, v]) for v in got
+                      if v not in {m.strip() for m in mine})
         rows.append((row, cells))
     digest = hashlib.sha256((students.digest + services.digest).encode()
                             ).hexdigest()
@@ -441,7 +447,31 @@ def join_services(students: Table, services: Table) -> Table:
                    f"{services.header[vpos]} ({len(services.rows)} service "
                    f"rows, {len(union)} students)")
     return replace(students, header=header, rows=rows, digest=digest,
-                   notes=[*students.notes, *services.notes, note])
+                   notes=[*students.notes, *services.notes, note],
+                   joined=(services.file, head if own is None
+                           else students.header[own], origin))
+
+
+def at_service_rows(problems: list[Problem], students: Table
+                    ) -> list[Problem]:
+    """A problem with a service joined from SEIS's services report named
+    where the user can fix it: that report and its rows, not the student
+    report's row (which has no such cell)."""
+    if students.joined is None:
+        return problems
+    file, column, origin = students.joined
+    out = []
+    for p in problems:
+        rows = p.rows or ((p.row,) if p.row is not None else ())
+        found = [origin.get((r, p.value or "")) for r in rows]
+        if (p.file != students.file or p.column != column or not rows
+                or None in found):
+            out.append(p)
+            continue
+        where = sorted(set(found))
+        out.append(replace(p, file=file, row=where[0],
+                           rows=tuple(where) if len(where) > 1 else ()))
+    return out
 
 
 # ------------------------------------------------------ export headers

@@ -472,6 +472,8 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     headers; the input hash covers the mapping file too, since it changes
     what the roster means.
     """
+    from optimizer.inputs import exports
+
     seen: dict[str, Any] = {}
 
     def transform(students, staff):
@@ -485,13 +487,15 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     except InputError as exc:
         if "tables" not in seen:
             raise
-        raise InputError(_relabel_both(exc.problems, seen["tables"],
-                                       seen["mapping"])) from None
+        raise InputError(exports.at_service_rows(
+            _relabel_both(exc.problems, seen["tables"], seen["mapping"]),
+            seen["tables"][0])) from None
     notes = [*_unused_headers(seen["tables"], mapping),
              *_export_headers_read(seen["tables"], mapping,
                                    seen["mapping"])]
-    warnings = _relabel_both([*notes, *roster.warnings], seen["tables"],
-                             seen["mapping"])
+    warnings = exports.at_service_rows(
+        _relabel_both([*notes, *roster.warnings], seen["tables"],
+                      seen["mapping"]), seen["tables"][0])
     if mapping.empty and seen["mapping"].empty:
         return roster
     eff = seen["mapping"]
