@@ -17,9 +17,7 @@ from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
 from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import compare as comparing
-from optimizer.outputs import plan_files as tables
-from optimizer.outputs import report as report_html
-from optimizer.outputs import staffing as services
+from optimizer.outputs import plan_files, report, staffing
 from optimizer.outputs.terminal import proof_text, render_diagnosis
 from optimizer.reasons import midyear
 from optimizer.reasons.coverage import Coverage, service_coverage
@@ -64,7 +62,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          redact: bool = False, xlsx: bool = True, html: bool = True,
          title: str = "Case-manager plan",
          solve_on: Instance | None = None, roster_label: str = "",
-         against: report_html.Against | None = None,
+         against: report.Against | None = None,
          reference: dict[str, str] | None = None,
          district: dict[str, str] | None = None,
          assessments: list[Assessment] | None = None) -> PlanRun:
@@ -82,7 +80,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     the files gain the change list in the export's terms
     (``outputs.district``).
     """
-    rename = tables.pseudonymizer(input_hash) if redact else None
+    rename = plan_files.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
@@ -99,47 +97,48 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
             raise AssertionError(
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
-        rows = tables.assignments_rows(checked, instance, rules, rename)
-        files["assignments.csv"] = tables.csv_text(rows)
+        rows = plan_files.assignments_rows(checked, instance, rules, rename)
+        files["assignments.csv"] = plan_files.csv_text(rows)
         if assessments is not None:  # their meetings join the calendar
             files["assessments.csv"] = _assessments(
                 instance, weights, checked, assessments, warnings, rename)
-        files["caseloads.csv"] = tables.caseloads_csv(checked, instance)
-        meetings = tables.meetings_csv(checked, instance)
+        files["caseloads.csv"] = plan_files.caseloads_csv(checked, instance)
+        meetings = plan_files.meetings_csv(checked, instance)
         if meetings is not None:  # with IEP meeting dates only
             files["meetings.csv"] = meetings
         if district and not redact:
             from optimizer.outputs import district as in_district
 
-            files[in_district.FILE] = tables.csv_text(
+            files[in_district.FILE] = plan_files.csv_text(
                 in_district.change_rows(checked, instance, district))
     shown = ([f"{len(warnings)} warning(s) withheld (--redact)"]
              if redact and warnings else warnings)
-    summary = tables.summary(result, checked, input_hash=input_hash,
-                             rules=rules, weights=weights, warnings=shown,
-                             solver_versions=solver_versions())
+    summary = plan_files.summary(result, checked, input_hash=input_hash,
+                                 rules=rules, weights=weights,
+                                 warnings=shown,
+                                 solver_versions=solver_versions())
     summary["redacted"] = redact
     if result.diagnosis is not None:
-        diagnosis = tables.diagnosis_dict(result, rename)
+        diagnosis = plan_files.diagnosis_dict(result, rename)
         if not redact:
             summary["diagnosis"] = render_diagnosis(
                 result.diagnosis).splitlines()
-        files["diagnosis.json"] = tables.to_json(diagnosis)
+        files["diagnosis.json"] = plan_files.to_json(diagnosis)
     # Services never block a plan: coverage is reported, not enforced.
     cov = service_coverage(instance, rules)
     fixes = coverage_fixes(instance, rules, cov)
-    summary["services"] = services.summary(cov, fixes, rename)
-    files["staffing.csv"] = services.staffing_csv(cov)
-    files["summary.json"] = tables.to_json(summary)
+    summary["services"] = staffing.summary(cov, fixes, rename)
+    files["staffing.csv"] = staffing.staffing_csv(cov)
+    files["summary.json"] = plan_files.to_json(summary)
     if html and not redact:
         files["report.html"] = _report(
             title, result, checked, instance, rules, weights, params,
             roster_label, against, warnings, (cov, fixes))
     if xlsx and checked is not None:
-        from optimizer.outputs import workbook as xlsx
+        from optimizer.outputs import workbook
 
         # the rows as they are: the same workbook as from the CSV text
-        files["plan.xlsx"] = xlsx.plan_workbook(
+        files["plan.xlsx"] = workbook.plan_workbook(
             files, {"assignments.csv": rows})
     return PlanRun(result, checked, files, warnings, coverage=cov,
                    coverage_fixes=fixes)
@@ -203,36 +202,35 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
         rows.append([rename(a.assessment_id) if rename else a.assessment_id,
                      a.site, a.grade, a.due_date.isoformat(),
                      ";".join(a.areas), who, names.get(who, "")])
-    return tables.csv_text(rows)
+    return plan_files.csv_text(rows)
 
 
 def service_report(instance: Instance, rules: RuleSet) -> list[str]:
     """What ``caseload check`` says about services: gaps, alternate
     placements, the staffing shortfall and verified fixes (issue 13)."""
     cov = service_coverage(instance, rules)
-    return services.text_lines(cov, coverage_fixes(instance, rules, cov))
+    return staffing.text_lines(cov, coverage_fixes(instance, rules, cov))
 
 
 def _plan_view(name: str, result: Result, checked: Audit | None,
                instance: Instance, rules: RuleSet,
-               against: report_html.Against | None = None,
+               against: report.Against | None = None,
                warnings: list[str] | None = None,
                coverage: tuple[Coverage, list] | None = None):
     proof = proof_text(result) if result.has_plan else ""
     diagnosis = (render_diagnosis(result.diagnosis)
                  if result.diagnosis is not None else "")
-    view = report_html.plan_view(name, result.status.value, proof, checked,
-                                 instance, rules, against, diagnosis,
-                                 warnings)
+    view = report.plan_view(name, result.status.value, proof, checked,
+                            instance, rules, against, diagnosis, warnings)
     if coverage is not None:
-        view.services = services.html_view(*coverage, rules)
+        view.services = staffing.html_view(*coverage, rules)
     return view
 
 
 def _report(title: str, result: Result, checked: Audit | None,
             instance: Instance, rules: RuleSet, weights: ObjectiveWeights,
             params: SolverParams, roster_label: str,
-            against: report_html.Against | None,
+            against: report.Against | None,
             warnings: list[str],
             coverage: tuple[Coverage, list] | None = None) -> str:
     view = _plan_view(title, result, checked, instance, rules, against,
@@ -240,7 +238,7 @@ def _report(title: str, result: Result, checked: Audit | None,
     meta = _meta(roster_label, instance, weights, params,
                  against.words if against else "",
                  against.source if against else "")
-    return report_html.render(title, meta, [view])
+    return report.render(title, meta, [view])
 
 
 def _meta(roster_label: str, instance: Instance, weights: ObjectiveWeights,
@@ -251,7 +249,7 @@ def _meta(roster_label: str, instance: Instance, weights: ObjectiveWeights,
     roster = (f"{_label(Path(roster_label))}: " if roster_label else "") + (
         f"{len(instance.students)} students, {len(instance.staff)} staff")
     return {"Date": date.today().isoformat(), "Roster": roster,
-            "Settings": report_html.settings_text(weights, params, ties),
+            "Settings": report.settings_text(weights, params, ties),
             "Changes counted against": counted or (
                 "last year's case managers (prior_case_manager)")}
 
@@ -346,7 +344,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
         rows.append(row)
-        against = None if slug == "base" else report_html.Against(
+        against = None if slug == "base" else report.Against(
             "the base plan", base_assignment or {}, base_names)
         shown = [str(w) for w in base_roster.warnings] if slug == "base" \
             else None  # a scenario's roster warnings are the base's
@@ -362,15 +360,15 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             files[f"{slug}/{fname}"] = text
     frame = comparing.comparison_frame(rows)
     files["compare.csv"] = frame.to_csv(index=False, lineterminator="\n")
-    files["changes.csv"] = tables.csv_text(changes)
+    files["changes.csv"] = plan_files.csv_text(changes)
     meta = _meta(str(base_roster_path), base, weights, params,
                  "the base plan", "last year's case managers for the base "
                  "roster; the base plan for each scenario")
     meta["Scenarios"] = ", ".join(sc.path.name for sc in loaded)
-    files["report.html"] = report_html.render(
+    files["report.html"] = report.render(
         "Scenario comparison", meta, views,
         comparing.comparison_table(rows))
-    files["summary.json"] = tables.to_json(
+    files["summary.json"] = plan_files.to_json(
         {"kind": "comparison", "scenarios": rows})
     return Comparison(rows, files, runs, base_roster.warnings)
 
@@ -404,7 +402,7 @@ def verify_against(published: Path, new_csv: str, input_hash: str
     redacted = bool(summary.get("redacted"))
     if redacted and not same:
         return Verification([], same, True, comparable=False)
-    rename = tables.pseudonymizer(input_hash) if redacted else None
+    rename = plan_files.pseudonymizer(input_hash) if redacted else None
     differ, _ = compare_with_published(new_csv, published, rename)
     return Verification(differ, same, redacted)
 
@@ -523,10 +521,10 @@ def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,
         run.changes = midyear.change_reasons(
             roster.instance, rules, published, run.result.assignment,
             run.audit, chosen=pins)
-        run.files["changes.csv"] = tables.csv_text(run.changes)
+        run.files["changes.csv"] = plan_files.csv_text(run.changes)
         reasons = {row[0]: row[3] for row in run.changes[1:]}
     if not redact:
-        against = report_html.Against(
+        against = report.Against(
             "the published plan", published, published_names or {},
             reasons, f"the published plan in {source}" if source else "")
         run.files["report.html"] = _report(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import operations as workflow
+from optimizer import operations
 from optimizer.errors import InputError
 from optimizer.inputs.assessments import load_assessments
 from optimizer.inputs.roster import load_roster
@@ -29,7 +29,7 @@ def dated(rules):
 
 
 def _plan(instance, rules, weights=None):
-    return workflow.plan(instance, rules, input_hash="x",
+    return operations.plan(instance, rules, input_hash="x",
                          weights=weights or ObjectiveWeights(),
                          params=SolverParams(), xlsx=False, html=False,
                          assessments=load_assessments(PENDING))

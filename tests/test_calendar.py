@@ -135,9 +135,9 @@ def test_without_dates_nothing_changes(sample, rules):
     result = solve(sample.instance, rules, weights)
     assert all("S5" not in lv.terms for lv in result.levels)
     assert result.status is SolveStatus.OPTIMAL
-    from optimizer import operations as workflow
+    from optimizer import operations
 
-    run = workflow.plan(sample.instance, rules, input_hash="x",
+    run = operations.plan(sample.instance, rules, input_hash="x",
                         weights=ObjectiveWeights(), params=SolverParams(),
                         xlsx=False, html=False)
     assert "meetings.csv" not in run.files
@@ -260,9 +260,9 @@ def test_explanation_s5_is_the_checkers_change(dated, rules):
 
 
 def test_report_and_compare_show_the_calendar(dated, rules, tmp_path):
-    from optimizer import operations as workflow
+    from optimizer import operations
 
-    run = workflow.plan(dated, rules, input_hash="x",
+    run = operations.plan(dated, rules, input_hash="x",
                         weights=ObjectiveWeights(), params=SolverParams(),
                         xlsx=False)
     html = run.files["report.html"]
@@ -274,7 +274,7 @@ def test_report_and_compare_show_the_calendar(dated, rules, tmp_path):
 
     row = kpi_row("base", run.result, run.audit, dated, None, rules)
     assert row["busiest_month"] == max(run.audit.meetings.values())
-    plain = workflow.plan(_undated(dated), rules, input_hash="x",
+    plain = operations.plan(_undated(dated), rules, input_hash="x",
                           weights=ObjectiveWeights(),
                           params=SolverParams(), xlsx=False)
     assert "IEP meeting calendar" not in plain.files["report.html"]
@@ -436,7 +436,7 @@ def test_replan_keeps_the_districts_monthly_limit(rules):
     # ``plan --from`` re-plans with its own priorities (S1, S3, S2, S4),
     # but H8 is a hard rule the district set: a re-plan must keep it and
     # the checker must see it, not drop it with the other weights.
-    from optimizer import operations as workflow
+    from optimizer import operations
 
     roster = load_roster(DATED, rules)
     published = dict(solve(roster.instance, rules).assignment)
@@ -445,7 +445,7 @@ def test_replan_keeps_the_districts_monthly_limit(rules):
                         calendar=limit.calendar(
                             roster.instance.students)).meetings.values())
     assert busiest > 6  # the published plan breaks the new limit
-    run = workflow.replan(roster, rules, published, params=SolverParams(),
+    run = operations.replan(roster, rules, published, params=SolverParams(),
                           xlsx=False, weights=limit)
     assert run.result.has_plan
     assert run.audit.calendar.max_per_month == 6

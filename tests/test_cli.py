@@ -159,12 +159,12 @@ def test_a_weight_flag_changes_the_plan(tmp_path, run):
 
 def test_a_plan_the_checker_rejects_is_never_written(tmp_path, run,
                                                      monkeypatch):
-    # The checker gate of workflow.plan: a solver returning a broken plan
+    # The checker gate of operations.plan: a solver returning a broken plan
     # (every student given to one person, over cap and unauthorized)
     # ends the command non-zero and writes no file at all.
-    from optimizer import operations as workflow
+    from optimizer import operations
 
-    real = workflow.solve
+    real = operations.solve
 
     def broken(instance, *args, **kwargs):
         result = real(instance, *args, **kwargs)
@@ -172,7 +172,7 @@ def test_a_plan_the_checker_rejects_is_never_written(tmp_path, run,
         result.assignment = {s.student_id: first for s in instance.students}
         return result
 
-    monkeypatch.setattr(workflow, "solve", broken)
+    monkeypatch.setattr(operations, "solve", broken)
     out = tmp_path / "out"
     result = run("plan", "--out", out, "--quiet")
     assert result.exit_code != 0

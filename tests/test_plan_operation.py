@@ -1,6 +1,6 @@
 """One plan-or-re-plan operation for both faces (design review (d) 6):
 ``caseload plan`` and the workbench's plan job call
-``workflow.plan_or_replan`` with the same collector setting."""
+``operations.plan_or_replan`` with the same collector setting."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from optimizer import operations as workflow
+from optimizer import operations
 from optimizer.cli import main
 from optimizer.web import job
 from optimizer.web.workspace import Workspace
@@ -20,13 +20,13 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 def spy(monkeypatch):
     """Record each call of the operation and the collector's setting."""
     calls = []
-    real = workflow.plan_or_replan
+    real = operations.plan_or_replan
 
     def recording(roster, rules, **kwargs):
         calls.append((kwargs, gc.get_threshold()))
         return real(roster, rules, **kwargs)
 
-    monkeypatch.setattr(workflow, "plan_or_replan", recording)
+    monkeypatch.setattr(operations, "plan_or_replan", recording)
     return calls
 
 

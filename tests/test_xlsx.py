@@ -50,7 +50,7 @@ def test_same_files_give_the_same_bytes():
 
 
 def test_rows_in_hand_give_the_same_bytes_as_the_csv_text():
-    # workflow.plan passes assignments.csv's rows instead of its text
+    # operations.plan passes assignments.csv's rows instead of its text
     rows = {name: list(csv.reader(io.StringIO(FILES[name])))
             for name in ("assignments.csv", "caseloads.csv")}
     assert plan_workbook(FILES, rows) == plan_workbook(FILES)
@@ -61,7 +61,7 @@ def test_rows_in_hand_give_the_same_bytes_as_the_csv_text():
 def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
     # plan.xlsx is written from these rows, so they must be the CSV's
     # rows exactly: every value a string, the roster's columns included
-    from optimizer.outputs import plan_files as tables
+    from optimizer.outputs import plan_files
     from optimizer.result import SolverParams
     from optimizer.solver.dispatch import solve
     from optimizer.verify import audit
@@ -69,7 +69,7 @@ def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
     inst = sample.instance
     plan = solve(inst, rules, params=SolverParams())
     checked = audit(inst, rules, dict(plan.assignment))
-    rows = tables.assignments_rows(checked, inst, rules)
-    text = tables.assignments_csv(checked, inst, rules)
+    rows = plan_files.assignments_rows(checked, inst, rules)
+    text = plan_files.assignments_csv(checked, inst, rules)
     assert list(csv.reader(io.StringIO(text))) == rows
     assert all(isinstance(v, str) for row in rows for v in row)

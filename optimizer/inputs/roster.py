@@ -245,7 +245,7 @@ def _repair_dropped_zeros(students: list[Student], table: Table,
 
 MAX_STUDENT_ROWS = limits.MAX_STUDENT_ROWS
 # assignments.csv's own columns around the roster's extra ones
-# (outputs.tables: ASSIGNMENT_COLUMNS and PRODUCT_COLUMNS; tested equal).
+# (outputs.plan_files: ASSIGNMENT_COLUMNS and PRODUCT_COLUMNS; tested equal).
 PLAN_OWN_COLUMNS = 11
 
 

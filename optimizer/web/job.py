@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-from optimizer import operations as workflow
+from optimizer import operations
 from optimizer.errors import InputError, OptimizerError
 from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
@@ -50,7 +50,7 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
            "stops early once the plan is proven best)")
     parent = spec.get("parent")
-    run = workflow.plan_or_replan(
+    run = operations.plan_or_replan(
         loaded, rules, weights=weights, params=params,
         published=(published_assignment(ws.plan_folder(parent))
                    if parent else None),
@@ -97,7 +97,7 @@ def run_compare(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
 
     def progress(i: int, n: int, name: str) -> None:
         _stage(ws, jid, f"Planning {name} ({i + 1} of {n})")
-    result = workflow.compare(
+    result = operations.compare(
         paths, rules, weights=weights,
         params=SolverParams(time_limit=float(spec.get("time_limit", 60))),
         progress=progress, mapping=mapping)
@@ -139,7 +139,7 @@ def safe_traceback(exc: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
-    workflow.tune_gc_for_large_rosters()  # as every CLI command
+    operations.tune_gc_for_large_rosters()  # as every CLI command
     ws = Workspace(Path(argv[0]))
     jid = argv[1]
     record = ws.record("jobs", jid)
