@@ -10,6 +10,7 @@ plain pair-by-pair definition (tests/test_bound.py).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -64,11 +65,41 @@ def _lambda(structure: Structure, component: Component, v: _View,
             + level.get("S4", 0) + 1)
 
 
-def _token_bound(structure: Structure, component: Component, v: _View,
-                 level: dict[str, int], lam: int, s1_optimum: int) -> int:
+@dataclass(frozen=True)
+class _Tokens:
+    """The students' side of the token network, shared by
+    ``_token_bound`` and ``lagrange.network``: each student of weight w
+    is ``w / unit`` tokens; costs are per token, times ``scale`` so that
+    they stay integers."""
+
+    active: np.ndarray  # per local group: weight > 0
+    unit: int
+    tokens: np.ndarray  # per local group; 0 for zero weight
+    scale: int
+    c1: int  # S1's level coefficient plus lam
+    c2: int
+    c3: int
+    c4: int
+    g_node: np.ndarray  # node of each active group
+    n_groups: int
+    n_staff: int
+    sink: int
+    group: np.ndarray  # per kept pair
+    staff: np.ndarray
+    tok: np.ndarray
+    per: np.ndarray  # per-token share of a per-student cost
+    base: np.ndarray
+    prior: np.ndarray
+    upper: np.ndarray
+    has: np.ndarray  # pairs with prior-allowed students
+
+
+def _tokens(component: Component, v: _View, level: dict[str, int],
+            lam: int) -> _Tokens | None:
+    """None when no group has weight (nothing to bound)."""
     active = v.units > 0
     if not active.any():
-        return 0
+        return None
     unit = int(np.gcd.reduce(v.units[active]))
     tokens = v.units // unit  # per local group; 0 for zero weight
     scale = math.lcm(*{int(t) for t in tokens[active]})
@@ -86,42 +117,51 @@ def _token_bound(structure: Structure, component: Component, v: _View,
     base = per * (c1 * v.s1[keep] + c4 * v.s4[keep])
     prior = v.prior[keep]
     upper = tok * v.size[group]
-    has = prior > 0
-    tails = [g_node[group][has], g_node[group]]
-    heads = [n_groups + staff[has], n_groups + staff]
-    capacity = [tok[has] * prior[has], upper]
-    cost = [base[has] - per[has] * c3, base]
+    return _Tokens(active, unit, tokens, scale, c1, c2, c3, c4, g_node,
+                   n_groups, n_staff, sink, group, staff, tok, per, base,
+                   prior, upper, prior > 0)
+
+
+def _token_bound(structure: Structure, component: Component, v: _View,
+                 level: dict[str, int], lam: int, s1_optimum: int) -> int:
+    t = _tokens(component, v, level, lam)
+    if t is None:
+        return 0
+    tails = [t.g_node[t.group][t.has], t.g_node[t.group]]
+    heads = [t.n_groups + t.staff[t.has], t.n_groups + t.staff]
+    capacity = [t.tok[t.has] * t.prior[t.has], t.upper]
+    cost = [t.base[t.has] - t.per[t.has] * t.c3, t.base]
     # Each staff member's k-th token place costs the k-th increment of
     # a * load**2, up to what can reach them.
     caps = [structure.caps[c] for c in component.staff]
-    reach = np.bincount(staff, weights=upper, minlength=n_staff)
+    reach = np.bincount(t.staff, weights=t.upper, minlength=t.n_staff)
     places = np.minimum(reach.astype(np.int64),
-                        np.asarray(caps, dtype=np.int64) * int(tokens.max()))
-    a = [balance_coefficient(cap) * unit * unit for cap in caps]
+                        np.asarray(caps, dtype=np.int64) * int(t.tokens.max()))
+    a = [balance_coefficient(cap) * t.unit * t.unit for cap in caps]
     # Costs are int64 arrays: refuse (no bound) rather than wrap around.
-    top = max(scale * c2 * balance_increment(max(a), int(places.max())),
-              scale * (abs(c1) + abs(c3) + abs(c4)))
+    top = max(t.scale * t.c2 * balance_increment(max(a), int(places.max())),
+              t.scale * (abs(t.c1) + abs(t.c3) + abs(t.c4)))
     if top >= _INT64:
         return 0
     a = np.asarray(a, dtype=np.int64)
     k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(places) - places, places) + 1
-    tails.append(np.repeat(np.arange(n_staff, dtype=np.int64) + n_groups,
+    tails.append(np.repeat(np.arange(t.n_staff, dtype=np.int64) + t.n_groups,
                            places))
-    heads.append(np.full(len(k), sink, dtype=np.int64))
+    heads.append(np.full(len(k), t.sink, dtype=np.int64))
     capacity.append(np.ones(len(k), dtype=np.int64))
-    cost.append(scale * c2 * balance_increment(np.repeat(a, places), k))
+    cost.append(t.scale * t.c2 * balance_increment(np.repeat(a, places), k))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         *(np.concatenate(x).astype(np.int64)
           for x in (tails, heads, capacity, cost)))
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n_groups] = (tokens * v.size)[active]
-    supplies[sink] = -int(supplies.sum())
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    supplies = np.zeros(t.sink + 1, dtype=np.int64)
+    supplies[:t.n_groups] = (t.tokens * v.size)[t.active]
+    supplies[t.sink] = -int(supplies.sum())
+    flow.set_nodes_supplies(np.arange(t.sink + 1, dtype=np.int64), supplies)
     if flow.solve() != flow.OPTIMAL:
         return 0  # e.g. costs too large for the solver: no bound
     # Level >= flow cost / scale + c3 * allowed - lam * S1 optimum; the
     # level is an integer, so round up.
-    return -(-flow.optimal_cost() // scale) + c3 * int(prior.sum()) \
+    return -(-flow.optimal_cost() // t.scale) + t.c3 * int(t.prior.sum()) \
         - lam * s1_optimum

@@ -24,7 +24,6 @@ the most tokens of the whole part.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ from optimizer.objectives import (
     balance_coefficient,
     balance_increment,
 )
-from optimizer.solver.bound import _lambda
+from optimizer.solver.bound import _lambda, _tokens
 from optimizer.solver.flow import _View, _view
 from optimizer.solver.structure import Component, Structure
 
@@ -67,62 +66,46 @@ def network(structure: Structure, component: Component, v: _View,
     """The token network (as in ``bound._token_bound``, with per-staff
     token places); None when there is nothing to bound or the costs
     cannot fit in 64 bits."""
-    active = v.units > 0
-    if not active.any():
+    t = _tokens(component, v, level, lam)
+    if t is None:
         return None
-    unit = int(np.gcd.reduce(v.units[active]))
-    tokens = v.units // unit
-    scale = math.lcm(*{int(t) for t in tokens[active]})
-    c1, c2, c3, c4 = (level.get(t, 0) for t in TERMS)
-    c1 += lam
-    g_node = np.cumsum(active) - 1
-    n_groups, n_staff = int(active.sum()), len(component.staff)
-    sink = n_groups + n_staff
-    keep = active[v.group]
-    group, staff = v.group[keep], v.staff[keep]
-    tok = tokens[group]
-    per = scale // tok
-    base = per * (c1 * v.s1[keep] + c4 * v.s4[keep])
-    prior = v.prior[keep]
-    upper = tok * v.size[group]
-    has = prior > 0
     caps = np.array([structure.caps[c] for c in component.staff],
                     dtype=np.int64)
     # Tokens a staff member can hold: what reaches them, and at most the
     # cap times the heaviest student they may take.
-    heaviest = np.zeros(n_staff, dtype=np.int64)
-    np.maximum.at(heaviest, staff, tok)
-    reach = np.bincount(staff, weights=upper, minlength=n_staff)
+    heaviest = np.zeros(t.n_staff, dtype=np.int64)
+    np.maximum.at(heaviest, t.staff, t.tok)
+    reach = np.bincount(t.staff, weights=t.upper, minlength=t.n_staff)
     places = np.minimum(reach.astype(np.int64), caps * heaviest)
-    a = np.array([balance_coefficient(int(c)) * unit * unit if c > 0
+    a = np.array([balance_coefficient(int(c)) * t.unit * t.unit if c > 0
                   else 0 for c in caps], dtype=np.int64)
-    top = max(scale * c2 * int(a.max(initial=0))
+    top = max(t.scale * t.c2 * int(a.max(initial=0))
               * (2 * int(places.max(initial=0)) + 1),
-              scale * (abs(c1) + abs(c3) + abs(c4)))
-    if top * (sink + 2) >= _INT64:
+              t.scale * (abs(t.c1) + abs(t.c3) + abs(t.c4)))
+    if top * (t.sink + 2) >= _INT64:
         return None
     k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(places) - places, places) + 1
-    arc_staff = np.concatenate([staff[has], staff])
-    arc_per = np.concatenate([per[has], per])
-    tails = np.concatenate([g_node[group][has], g_node[group],
-                            np.repeat(np.arange(n_staff, dtype=np.int64)
-                                      + n_groups, places)])
-    heads = np.concatenate([n_groups + staff[has], n_groups + staff,
-                            np.full(len(k), sink, dtype=np.int64)])
-    capacity = np.concatenate([tok[has] * prior[has], upper,
+    arc_staff = np.concatenate([t.staff[t.has], t.staff])
+    arc_per = np.concatenate([t.per[t.has], t.per])
+    tails = np.concatenate([t.g_node[t.group][t.has], t.g_node[t.group],
+                            np.repeat(np.arange(t.n_staff, dtype=np.int64)
+                                      + t.n_groups, places)])
+    heads = np.concatenate([t.n_groups + t.staff[t.has], t.n_groups + t.staff,
+                            np.full(len(k), t.sink, dtype=np.int64)])
+    capacity = np.concatenate([t.tok[t.has] * t.prior[t.has], t.upper,
                                np.ones(len(k), dtype=np.int64)])
-    cost = np.concatenate([base[has] - per[has] * c3, base,
-                           scale * c2 * balance_increment(
+    cost = np.concatenate([t.base[t.has] - t.per[t.has] * t.c3, t.base,
+                           t.scale * t.c2 * balance_increment(
                                np.repeat(a, places), k)])
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n_groups] = (tokens * v.size)[active]
-    supplies[sink] = -int(supplies.sum())
-    headroom = (_INT64 // (sink + 2) - top) // max(1, scale)
+    supplies = np.zeros(t.sink + 1, dtype=np.int64)
+    supplies[:t.n_groups] = (t.tokens * v.size)[t.active]
+    supplies[t.sink] = -int(supplies.sum())
+    headroom = (_INT64 // (t.sink + 2) - top) // max(1, t.scale)
     return _Network(tails.astype(np.int64), heads.astype(np.int64),
                     capacity.astype(np.int64), cost.astype(np.int64),
-                    supplies, len(arc_staff), arc_staff, arc_per, scale,
-                    caps, c3 * int(prior.sum()) - lam * s1_optimum,
+                    supplies, len(arc_staff), arc_staff, arc_per, t.scale,
+                    caps, t.c3 * int(t.prior.sum()) - lam * s1_optimum,
                     max(0, headroom))
 
 
