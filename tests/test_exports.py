@@ -372,6 +372,21 @@ def test_service_rows_of_a_student_not_in_the_report_are_problems(
     assert problem.value == "999999" and problem.row == len(lines)
 
 
+def test_a_service_row_without_a_seis_id_is_a_problem(tmp_path, rules):
+    # Its service cannot be joined to anyone: never dropped silently.
+    folder = tmp_path / "seis"
+    shutil.copytree(SHAPES["seis"], folder)
+    services = folder / "Special Education Services.csv"
+    lines = services.read_text(encoding="utf-8-sig").splitlines()
+    lines.append("," + lines[1].split(",", 1)[1])
+    services.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules, load_mapping(EXPORTS / "seis.toml"))
+    (problem,) = err.value.problems
+    assert problem.file == "Special Education Services.csv"
+    assert problem.column == "SEIS ID" and problem.row == len(lines)
+
+
 # --------------------------------------------------------- staff side
 
 def test_all_sites_is_asked_and_a_misspelt_site_named(tmp_path, rules):

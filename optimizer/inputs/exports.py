@@ -401,10 +401,16 @@ def join_services(students: Table, services: Table) -> Table:
     union: dict[str, list[str]] = {}
     first_row: dict[str, int] = {}
     service_row: dict[tuple[str, str], int] = {}
+    unkeyed: list[Problem] = []
     for row, cells in services.rows:
         sid = cells[vpos].strip() if vpos < len(cells) else ""
         value = cells[code].strip() if code < len(cells) else ""
         if not sid:
+            if any(c.strip() for c in cells):  # a row, not a blank line
+                unkeyed.append(Problem(
+                    services.file, row, services.header[vpos], None,
+                    f"a service row without a {services.header[vpos]}: "
+                    "whose service it is cannot be told"))
             continue
         items = union.setdefault(sid, [])
         first_row.setdefault(sid, row)
@@ -418,6 +424,7 @@ def join_services(students: Table, services: Table) -> Table:
                         f"{services.header[vpos]} {sid} has services here "
                         f"but is not in {students.file}")
                 for sid in union if sid not in ids]
+    problems = sorted(unkeyed + problems, key=lambda p: p.row or 0)
     if problems:
         raise InputError(problems)
     head = services.header[code]
