@@ -138,8 +138,8 @@ class Guard:
         if given and _same(given, self.token):
             await self._set_cookie_and_redirect(scope, query, send, name)
             return
-        held = _cookie(headers.get("cookie", ""), name)
-        if not (held and _same(held, self.session)):
+        held = _cookies(headers.get("cookie", ""), name)
+        if not any(_same(h, self.session) for h in held if h):
             await _plain(send, 403, "Forbidden: open the workbench with the "
                          "address (with ?token=...) that `caseload serve` "
                          "printed.")
@@ -317,15 +317,18 @@ def _server_port(scope) -> int | None:
     return int(server[1]) if server and server[1] else None
 
 
-def _cookie(header: str, name: str) -> str:
-    """Cookie ``name`` from a Cookie header, read pair by pair: the
+def _cookies(header: str, name: str) -> list[str]:
+    """Every cookie ``name`` in a Cookie header, read pair by pair: the
     browser also sends other local programs' cookies, and one that
-    ``http.cookies`` finds malformed must not hide ours."""
+    ``http.cookies`` finds malformed must not hide ours, nor one of the
+    same name another port's program set (with a longer Path the
+    browser sends it first)."""
+    out = []
     for pair in header.split(";"):
         key, eq, value = pair.strip().partition("=")
         if eq and key.strip() == name:
-            return value.strip().strip('"')
-    return ""
+            out.append(value.strip().strip('"'))
+    return out
 
 
 def _from_here(headers: dict[str, str], port: int | None) -> bool:
