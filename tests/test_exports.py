@@ -387,6 +387,24 @@ def test_a_service_row_without_a_seis_id_is_a_problem(tmp_path, rules):
     assert problem.column == "SEIS ID" and problem.row == len(lines)
 
 
+def test_a_services_report_without_a_service_column_is_said(tmp_path,
+                                                           rules):
+    # Not read, and the user is told so (no services silently lost).
+    folder = tmp_path / "seis"
+    shutil.copytree(SHAPES["seis"], folder)
+    services = folder / "Special Education Services.csv"
+    with open(services, newline="", encoding="utf-8-sig") as fh:
+        rows = [[c for i, c in enumerate(r) if i != 11]
+                for r in csv.reader(fh)]
+    assert "Service Code" not in ",".join(rows[0])
+    with open(services, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    roster = load_roster(folder, rules, load_mapping(EXPORTS / "seis.toml"))
+    said = [str(w) for w in roster.warnings]
+    assert any("Special Education Services.csv" in w and "not read" in w
+               for w in said), said
+
+
 # --------------------------------------------------------- staff side
 
 def test_all_sites_is_asked_and_a_misspelt_site_named(tmp_path, rules):

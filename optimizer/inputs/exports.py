@@ -285,6 +285,13 @@ def read_export(path: Path, layout: dict[str, dict] | None = None
             continue
         fits = [s for s in sources if roles.get(s.label, (None,))[0] == role]
         if role == "services" and not fits:
+            notes.extend(Problem(
+                s.label, None, None, None,
+                "named like a services report but no column of it reads "
+                "as the service code; not read (no services joined "
+                "from it)")
+                for s in sources if "service" in sheet_key(s.name)
+                and all(s is not c for c in chosen.values()))
             continue
         problem = _choose(role, fits, sources, where, notes)
         if isinstance(problem, Problem):
