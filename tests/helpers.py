@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from optimizer.domain import Instance, Staff, Student
 
 HERE = Path(__file__).parent
+
+
+def chromium(*, playwright: bool = True,
+             module: bool = True) -> str:
+    """Debian's chromium (and Playwright, unless ``playwright=False``), or
+    skip: .ci/run installs both and sets CASELOAD_REQUIRE_BROWSER=1, so in
+    CI a missing browser fails rather than skips. ``module``: skip the
+    whole module (at import) rather than one test."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    missing = path is None
+    if playwright and not missing:
+        try:
+            import playwright.sync_api
+        except ImportError:
+            missing = True
+    if missing:
+        if os.environ.get("CASELOAD_REQUIRE_BROWSER") == "1":
+            raise RuntimeError("chromium and playwright are required "
+                               "(CASELOAD_REQUIRE_BROWSER)")
+        pytest.skip("chromium or playwright is not installed (.ci/run "
+                    "installs them)", allow_module_level=module)
+    return path
 
 
 def read(name: str) -> Path:

@@ -16,19 +16,15 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
+from tests.helpers import chromium
 
 ROOT = Path(__file__).parent.parent
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.browser
+BROWSER = chromium(playwright=False)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 
-if BROWSER is None:
-    if os.environ.get("CASELOAD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium is required (CASELOAD_REQUIRE_BROWSER)")
-    pytest.skip("chromium is not installed (.ci/run installs it)",
-                allow_module_level=True)
 
 
 def browse(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import chromium
 
 from .district import (
     SERVICE_WORDS,
@@ -33,19 +34,9 @@ from .district import (
     write_export,
 )
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.browser
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - dev extra not installed
-    sync_playwright = None
-
-if BROWSER is None or sync_playwright is None:
-    if os.environ.get("CASELOAD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium and playwright are required "
-                           "(CASELOAD_REQUIRE_BROWSER)")
-    pytest.skip("chromium or playwright is not installed (.ci/run installs "
-                "them)", allow_module_level=True)
+BROWSER = chromium()
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 expect.set_options(timeout=90_000)
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"

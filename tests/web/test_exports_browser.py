@@ -8,28 +8,19 @@ Skipped without chromium or playwright, unless CASELOAD_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import chromium
+
 from .test_exports_web import DECISIONS, EXPORTS
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - dev extra not installed
-    sync_playwright = None
-
-if BROWSER is None or sync_playwright is None:
-    if os.environ.get("CASELOAD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("chromium and playwright are required "
-                           "(CASELOAD_REQUIRE_BROWSER)")
-    pytest.skip("chromium or playwright is not installed",
-                allow_module_level=True)
+pytestmark = pytest.mark.browser
+BROWSER = chromium()
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 expect.set_options(timeout=90_000)
 

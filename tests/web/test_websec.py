@@ -14,7 +14,6 @@ import hmac
 import http.client
 import os
 import re
-import shutil
 import stat
 import threading
 import time
@@ -29,6 +28,7 @@ from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
 from optimizer.web.app import create_app
 from optimizer.web.pages import sid_segment
 from optimizer.web.workspace import Workspace
+from tests.helpers import chromium
 
 from .conftest import BASE, CSRF, TOKEN, client_for, post, wait
 
@@ -542,17 +542,10 @@ def test_a_page_on_another_port_cannot_use_the_login_in_a_browser(
     page then tries to frame the workbench and to post to it, once with
     the CSRF token the old code let anyone derive from the cookie, once
     with the real one (as if leaked). Nothing reaches the workbench."""
-    browser_path = shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if browser_path is None or sync_playwright is None:
-        if os.environ.get("CASELOAD_REQUIRE_BROWSER") == "1":
-            raise RuntimeError("chromium and playwright are required")
-        pytest.skip("chromium or playwright is not installed")
+    browser_path = chromium(module=False)
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
 
     harvested: list[str] = []
 
