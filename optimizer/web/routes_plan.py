@@ -280,7 +280,8 @@ async def assign(request: Request):
 
 
 def undo(request: Request):
-    """Go back to the plan this one was re-planned from."""
+    """Go back to the plan this one was re-planned from: it becomes
+    the current plan again if this one is the current plan."""
     pid = ident(request, "pid")
     ws = request.app.state.ws
     record = ws.record("plans", pid)
@@ -292,6 +293,12 @@ def undo(request: Request):
     except NotFound:
         raise HTTPException(400, "the previous plan was deleted, so there "
                             "is nothing to go back to") from None
+    roster = ws.record("rosters", record["roster"])
+    if roster.get("current_plan") != pid:
+        # Not the current plan (a change made on another plan, or a
+        # stale page after an undo or a later choice): the current plan
+        # stays as the user left it; Undo only opens the previous plan.
+        return redirect(f"/plans/{parent}")
     ws.update_record("plans", pid, undone=True)
     ws.update_record("rosters", record["roster"], current_plan=parent,
                      current_how="you undid a change",
