@@ -74,3 +74,39 @@ def test_a_stale_undo_does_not_take_back_a_later_choice(planned):
     post(c, f"/plans/{new}/undo")  # the stale page's button
     assert _current(c, rid) == planned["other"]
     post(c, f"/plans/{base}/current")  # as it was, for the next tests
+
+
+def test_upload_with_files_in_two_fields_is_refused_not_half_read(
+        tmp_path):
+    # The SEIS reports in the "files as your systems gave them" field and
+    # the HR workbook in the "Excel workbook" field: the workbook was
+    # dropped without a word (only the first field was read).
+    c = client_for(tmp_path)
+    seis = EXPORTS / "seis"
+    book = seis / "HR Staff Roster.xlsx"
+    r = post(c, "/rosters", data={"name": "two fields"}, files=[
+        ("workbook", (book.name, book.read_bytes(), "application/xlsx")),
+        *[("files", (p.name, p.read_bytes(), "text/csv"))
+          for p in sorted(seis.glob("*.csv"))]])
+    assert r.status_code == 400
+    assert "Nothing was uploaded" in r.text
+    assert "Excel workbook" in r.text
+    assert not c.app.state.ws.records("rosters")
+
+
+def test_two_uploaded_files_with_the_same_stored_name_are_both_kept(
+        tmp_path):
+    # "Staff (1).csv" and "Staff [1].csv" are both stored as
+    # "Staff _1_.csv": the second replaced the first, silently.
+    c = client_for(tmp_path)
+    students = (SAMPLE / "students.csv").read_bytes()
+    staff = (SAMPLE / "staff.csv").read_bytes()
+    r = post(c, "/rosters", data={"name": "same names"}, files=[
+        ("files", ("Roster (1).csv", students, "text/csv")),
+        ("files", ("Roster [1].csv", staff, "text/csv"))])
+    rid = str(r.url).rsplit("/", 1)[1]
+    folder = c.app.state.ws.path("rosters", rid)
+    stored = sorted(p.read_bytes() for p in folder.iterdir())
+    assert stored == sorted([students, staff])
+    uploaded = c.app.state.ws.record("rosters", rid)["uploaded"]
+    assert sorted(uploaded.values()) == ["Roster (1).csv", "Roster [1].csv"]
