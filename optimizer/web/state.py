@@ -157,13 +157,24 @@ class Cache:
 def names_of(instance) -> Names:
     """Names beside ids, with the roster's own headers compared as the
     loader compares them: an export's "Last Name" / "First Name" (or
-    kept as its own columns, "x_last_name") are last_name / first_name."""
-    keys = tuple(header_key(c).removeprefix(EXTRA_PREFIX)
+    kept as its own columns, "x_last_name") are last_name / first_name,
+    and so are SEIS's "Student Legal Last Name" / "... First Name"."""
+    keys = tuple(_name_key(header_key(c).removeprefix(EXTRA_PREFIX))
                  for c in instance.extra_columns)
     if keys != instance.extra_columns:
         # a shallow copy: only the names of the columns differ
         instance = instance.model_copy(update={"extra_columns": keys})
     return Names(instance, {})
+
+
+def _name_key(key: str) -> str:
+    """``student_legal_first_name`` (SEIS), ``student_first_name``,
+    ``legal_last_name``: first_name / last_name."""
+    for part in ("first_name", "last_name"):
+        if key in (f"student_{part}", f"legal_{part}",
+                   f"student_legal_{part}"):
+            return part
+    return key
 
 
 def _stamp(path: Path) -> float:

@@ -3,6 +3,8 @@ defect found, pinned by a test that fails on the code before its fix."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,31 @@ def test_two_uploaded_files_with_the_same_stored_name_are_both_kept(
     assert stored == sorted([students, staff])
     uploaded = c.app.state.ws.record("rosters", rid)["uploaded"]
     assert sorted(uploaded.values()) == ["Roster (1).csv", "Roster [1].csv"]
+
+
+def test_a_seis_exports_students_are_found_by_name(tmp_path):
+    # SEIS's Student Information report names students in "Student Legal
+    # First Name" / "Student Legal Last Name": the workbench showed ids
+    # alone and found nobody by name.
+    c = client_for(tmp_path)
+    seis = EXPORTS / "seis"
+    r = post(c, "/rosters", data={"name": "SEIS"}, files=[
+        *[("files", (p.name, p.read_bytes(), "application/octet-stream"))
+          for p in sorted(seis.iterdir())],
+        ("mapping", ("seis.toml", (EXPORTS / "seis.toml").read_bytes(),
+                     "text/plain"))])
+    rid = str(r.url).rsplit("/", 1)[1]
+    page = wait(c, post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30", "make_current": "1"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    found = _words(c.get(f"/plans/{pid}/students?q=garcia"))
+    assert "21 students match" in found
+    assert "Noah Garcia (100002)" in found
+    assert "Student Noah Garcia (100002)" in _words(
+        c.get(f"/plans/{pid}/students/100002"))
+
+
+def _words(response) -> str:
+    """The page's words, tags taken out, spaces as one."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", response.text))
+    return re.sub(r"\s+", " ", text).replace(" )", ")")
