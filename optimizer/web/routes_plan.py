@@ -53,6 +53,7 @@ async def start_plan(request: Request):
     jid = request.app.state.jobs.start(
         "plan", {"roster": rid, "time_limit": settings["time_limit"],
                  "settings_file": str(path),
+                 "mapping_file": ws.snapshot_mapping(rid, pid),
                  "make_current": make_current,
                  "current_how": "you asked for it when planning"
                  if record.get("current_plan") else
@@ -266,8 +267,10 @@ async def assign(request: Request):
     name = plan.names.get(staff_id, staff_id)
     roster = ws.record("rosters", plan.record["roster"])
     was_current = roster.get("current_plan") == plan.pid
+    new = new_id("p")
     jid = request.app.state.jobs.start("plan", {
         "roster": plan.record["roster"], "parent": plan.pid, "pins": pins,
+        "mapping_file": ws.snapshot_mapping(plan.record["roster"], new),
         "time_limit": 60,
         "authorizations": record.get("authorizations", "all"),
         # Choosing a case manager on the current plan is the user's
@@ -275,7 +278,7 @@ async def assign(request: Request):
         "make_current": was_current,
         "current_how": f"you chose {name} for {plan.student(sid)}",
         "note": f"{plan.student(sid)} given to {name} ({staff_id})"},
-        new_id("p"))
+        new)
     return redirect(f"/jobs/{jid}")
 
 
@@ -328,10 +331,10 @@ def plan_settings(request: Request):
     roster = ws.record("rosters", record["roster"])
     path = settings_file(ws, pid)
     text = path.read_text("utf-8") if path.is_file() else None
-    mapping = ws.mapping_file(record["roster"])
+    mapping = ws.mapping_of_plan(pid, record)
     cmd = plansettings.command(
         ws.roster_input(record["roster"]),
-        mapping if mapping.is_file() else None, path,
+        mapping if mapping and mapping.is_file() else None, path,
         float(record.get("time_limit") or 60), Path(f"plan-{pid}")) \
         if text is not None else None
     parent = ws.record("plans", record["parent"]) \
@@ -389,6 +392,7 @@ async def plan_delete(request: Request):
         raise HTTPException(400, "tick the box to confirm")
     delete_item(ws, "plans", pid)
     settings_file(ws, pid).unlink(missing_ok=True)
+    ws.plan_mapping_file(pid).unlink(missing_ok=True)
     return redirect(f"/rosters/{record['roster']}?deleted=plan")
 
 

@@ -181,6 +181,42 @@ class Workspace:
     def plan_folder(self, pid: str) -> Path:
         return self.path("plans", pid)
 
+    def plan_mapping_file(self, pid: str) -> Path:
+        """Beside the plan folder: the roster's mapping as the plan's run
+        read it (a later mapping is the roster's, not this plan's)."""
+        self.path("plans", pid)  # validates
+        return self.root / "plans" / f"{pid}-mapping.toml"
+
+    def snapshot_mapping(self, rid: str, pid: str) -> str:
+        """Copy the roster's mapping for plan ``pid`` to read; the copy's
+        path ("" when the roster has no mapping)."""
+        source = self.mapping_file(rid)
+        try:
+            data = source.read_bytes()
+        except FileNotFoundError:
+            return ""
+        target = self.plan_mapping_file(pid)
+        write_text_atomic(target, data)
+        return str(target)
+
+    def mapping_of_plan(self, pid: str, record: dict) -> Path | None:
+        """The mapping file plan ``pid`` was made with: its copy (the
+        roster's own file while that still holds the same), none (made
+        without one), or, for a plan made before copies were kept, the
+        roster's."""
+        roster = self.mapping_file(record["roster"])
+        if "mapping_file" not in record:
+            return roster
+        if not record["mapping_file"]:
+            return None
+        copy = self.plan_mapping_file(pid)
+        try:
+            if roster.read_bytes() == copy.read_bytes():
+                return roster  # one roster read, kept once, serves both
+        except FileNotFoundError:
+            pass
+        return copy
+
     def discard_staging(self, kind: str, ident: str) -> None:
         """The half-built folders (``.IDENT.xxxx``) a cancelled run of
         ``ident`` left; other runs' folders are theirs to finish."""

@@ -4,6 +4,7 @@ defect found, pinned by a test that fails on the code before its fix."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -140,3 +141,50 @@ def _words(response) -> str:
     """The page's words, tags taken out, spaces as one."""
     text = html.unescape(re.sub(r"<[^>]+>", " ", response.text))
     return re.sub(r"\s+", " ", text).replace(" )", ")")
+
+
+def _upload_seis(c) -> str:
+    seis = EXPORTS / "seis"
+    r = post(c, "/rosters", data={"name": "SEIS"}, files=[
+        *[("files", (p.name, p.read_bytes(), "application/octet-stream"))
+          for p in sorted(seis.iterdir())],
+        ("mapping", ("seis.toml", (EXPORTS / "seis.toml").read_bytes(),
+                     "text/plain"))])
+    return str(r.url).rsplit("/", 1)[1]
+
+
+def test_a_plan_keeps_the_mapping_it_was_made_with(tmp_path):
+    # The mapping saved again after a plan was made (a code now read as
+    # DEPT, not SDC): the plan page re-read the roster with the new
+    # mapping and showed "proven best" beside figures that were no longer
+    # the plan's (best practice 261 of 315 against the files' 313), and
+    # its settings page gave a command line that no longer made the plan.
+    c = client_for(tmp_path)
+    rid = _upload_seis(c)
+    page = wait(c, post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30", "make_current": "1"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    ws = c.app.state.ws
+    summary = json.loads((ws.plan_folder(pid) / "summary.json").read_text())
+    made = summary["kpis"]["best_practice_matches"]
+    assert f"best practice: {made} of 315" in _words(page)
+    mfile = ws.mapping_file(rid)
+    before = mfile.read_text()
+    mfile.write_text(before.replace('"203 - Separate Class" = "SDC"',
+                                    '"203 - Separate Class" = "DEPT"'))
+    assert mfile.read_text() != before
+    again = _words(c.get(f"/plans/{pid}"))
+    assert f"best practice: {made} of 315" in again
+    assert c.app.state.cache.plan(pid).audit.kpis.best_practice_matches \
+        == made
+    # The command on the settings page names the mapping the plan read.
+    settings = _words(c.get(f"/plans/{pid}/settings"))
+    used = re.search(r"--mapping (\S+)", settings).group(1)
+    assert Path(used).read_text() == before
+    # A new plan reads the mapping as it is now.
+    newer = wait(c, post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30"}))
+    nid = str(newer.url).rsplit("/", 1)[1]
+    assert c.app.state.cache.plan(nid).audit.kpis.best_practice_matches \
+        == json.loads((ws.plan_folder(nid) / "summary.json").read_text(
+        ))["kpis"]["best_practice_matches"] != made
