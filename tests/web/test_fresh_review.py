@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,39 @@ def test_a_plan_keeps_the_mapping_it_was_made_with(tmp_path):
     assert c.app.state.cache.plan(nid).audit.kpis.best_practice_matches \
         == json.loads((ws.plan_folder(nid) / "summary.json").read_text(
         ))["kpis"]["best_practice_matches"] != made
+
+
+def test_a_cancel_that_comes_after_the_plan_was_written_says_so(planned):
+    # Cancel pressed while the run was writing: the plan was written
+    # (listed, maybe made current) and the page said "Cancelled; nothing
+    # was written." Here the run has written its plan and not yet ended.
+    import subprocess
+    import sys
+    import time
+
+    c, rid = planned["c"], planned["rid"]
+    ws, jobs = c.app.state.ws, c.app.state.jobs
+    target = "p-written-before-cancel"
+    jid = "j-cancel-late"
+    ws.save_record("jobs", jid, {
+        "kind": "plan", "spec": {"roster": rid}, "target": target,
+        "state": "running", "stage": "Checking and writing the plan",
+        "created": "now", "started": time.time()})
+    jobs.procs[jid] = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"])
+    # what the run wrote: a plan folder and its record
+    shutil.copytree(ws.plan_folder(planned["current"]),
+                    ws.plan_folder(target))
+    ws.save_record("plans", target, ws.record("plans", planned["current"]))
+    try:
+        r = post(c, f"/jobs/{jid}/cancel")
+        assert "nothing was written" not in r.text
+        assert jobs.status(jid)["state"] == "done"
+        assert str(r.url).endswith(f"/plans/{target}")
+    finally:
+        proc = jobs.procs.pop(jid, None)
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        (ws.root / "plans" / f"{target}.json").unlink(missing_ok=True)
+        shutil.rmtree(ws.plan_folder(target), ignore_errors=True)
