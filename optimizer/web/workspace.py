@@ -22,6 +22,7 @@ nothing; a second tab sees the same state.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,13 +30,20 @@ import re
 import secrets
 import shutil
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from optimizer.inputs.mapping import Mapping, load_mapping
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 from optimizer.outputs.files import write_text_atomic
 
+_THREAD_LOCK = threading.RLock()
 KINDS = ("rosters", "plans", "scenarios", "compares", "jobs")
 # A write (roster, record, plan folder) takes seconds at most: a hidden
 # entry unchanged for this long is left over from an interrupted one.
@@ -97,10 +105,30 @@ class Workspace:
                           json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def update_record(self, kind: str, ident: str, **changes) -> dict:
-        data = self.record(kind, ident)
-        data.update(changes)
-        self.save_record(kind, ident, data)
+        """Change some keys of a record. A run's process and the server
+        both update records (a roster's current plan, a run's stage and
+        its Cancel): read and write happen under one lock, so neither
+        writes back a copy read before the other's change."""
+        with self._records_lock():
+            data = self.record(kind, ident)
+            data.update(changes)
+            self.save_record(kind, ident, data)
         return data
+
+    @contextlib.contextmanager
+    def _records_lock(self):
+        """The workspace's lock on records, across processes (a lock file
+        at its top, never inside an item's folder)."""
+        if fcntl is None:  # no flock: this process's threads only
+            with _THREAD_LOCK:
+                yield
+            return
+        with open(self.root / ".records.lock", "ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def records(self, kind: str) -> list[tuple[str, dict]]:
         """Every record of a kind, newest first."""

@@ -225,3 +225,31 @@ def test_a_cancel_that_comes_after_the_plan_was_written_says_so(planned):
             proc.wait()
         (ws.root / "plans" / f"{target}.json").unlink(missing_ok=True)
         shutil.rmtree(ws.plan_folder(target), ignore_errors=True)
+
+
+def test_records_updated_by_two_processes_lose_nothing(tmp_path):
+    # A run's process and the server both update a record (the roster's
+    # current plan when a run ends, its name or settings from a page; a
+    # run's stage and a Cancel): each read the record, changed it and
+    # wrote it back, so one could write back a copy read before the
+    # other's change and drop it.
+    import subprocess
+    import sys
+
+    from optimizer.web.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    ws.save_record("rosters", "r1", {"name": "x"})
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from optimizer.web.workspace import Workspace\n"
+            "ws = Workspace(Path(sys.argv[1]))\n"
+            "for i in range(150):\n"
+            "    ws.update_record('rosters', 'r1',\n"
+            "                     **{f'{sys.argv[2]}{i}': i})\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(ws.root),
+                               who]) for who in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    record = ws.record("rosters", "r1")
+    missing = [f"{w}{i}" for w in "ab" for i in range(150)
+               if f"{w}{i}" not in record]
+    assert not missing, f"{len(missing)} updates lost"
