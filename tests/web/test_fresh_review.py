@@ -253,3 +253,19 @@ def test_records_updated_by_two_processes_lose_nothing(tmp_path):
     missing = [f"{w}{i}" for w in "ab" for i in range(150)
                if f"{w}{i}" not in record]
     assert not missing, f"{len(missing)} updates lost"
+
+
+def test_buttons_names_hold_their_visible_words(planned):
+    # WCAG 2.5.3 (label in name; axe-core's label-content-name-mismatch,
+    # "serious"): the roster page's "Make current" button was named
+    # "Make Plan, ... the current plan", which someone using voice control
+    # cannot call by the words they see.
+    c, rid = planned["c"], planned["rid"]
+    page = c.get(f"/rosters/{rid}").text
+    named = re.findall(r'<(?:button|a)\b[^>]*aria-label="([^"]*)"[^>]*>'
+                       r'([^<]+)<', page)
+    assert any(words.strip() == "Make current" for _, words in named)
+    for label, words in named:
+        visible = html.unescape(words).strip().strip("\u2190\u2192 ")
+        assert visible.casefold() in html.unescape(label).casefold(), (
+            label, words)
