@@ -273,6 +273,11 @@ async def assign(request: Request):
         "mapping_file": ws.snapshot_mapping(plan.record["roster"], new),
         "time_limit": 60,
         "authorizations": record.get("authorizations", "all"),
+        # The settings file the plan was made with: a re-plan keeps its
+        # calendar settings (H8's monthly limit, S5's period).
+        **({"settings_file": record["settings_file"]}
+           if record.get("settings_file")
+           and Path(record["settings_file"]).is_file() else {}),
         # Choosing a case manager on the current plan is the user's
         # edit of it: the re-made plan takes its place (Undo goes back).
         "make_current": was_current,

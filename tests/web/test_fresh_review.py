@@ -269,3 +269,65 @@ def test_buttons_names_hold_their_visible_words(planned):
         visible = html.unescape(words).strip().strip("\u2190\u2192 ")
         assert visible.casefold() in html.unescape(label).casefold(), (
             label, words)
+
+
+def test_a_reassignment_keeps_the_plans_monthly_meeting_limit(tmp_path):
+    # A re-plan after "Choose" keeps the district's calendar settings
+    # (H8, the monthly limit on IEP meetings: midyear.replan_weights),
+    # but the workbench started it without the plan's settings file, so
+    # the limit the plan was made under was dropped.
+    from optimizer.objectives import ObjectiveWeights
+    from optimizer.verify import audit
+
+    dates = SAMPLE.parent / "sample-dates"
+    c = client_for(tmp_path)
+    r = post(c, "/rosters", data={"name": "dated"}, files={
+        "students": ("students.csv", (dates / "students.csv").read_bytes(),
+                     "text/csv"),
+        "staff": ("staff.csv", (dates / "staff.csv").read_bytes(),
+                  "text/csv")})
+    rid = str(r.url).rsplit("/", 1)[1]
+    ws, jobs = c.app.state.ws, c.app.state.jobs
+    # The plan made with the district's limit (a settings file as
+    # `caseload plan --weights` reads; the form's calendar settings
+    # write the same file).
+    pid = "p-limited"
+    limit = 6
+    settings = ws.root / "plans" / f"{pid}-settings.toml"
+    settings.write_text(f"[calendar]\nmax_meetings_per_month = {limit}\n",
+                        encoding="utf-8")
+    jid = jobs.start("plan", {"roster": rid, "time_limit": 30,
+                              "settings_file": str(settings),
+                              "make_current": True}, pid)
+    wait(c, c.get(f"/jobs/{jid}"))
+    plan = c.app.state.cache.plan(pid)
+    inst = plan.roster.instance
+    cal = ObjectiveWeights(max_meetings_per_month=limit).calendar(
+        inst.students)
+    months = audit(inst, plan.rules, plan.assignment, calendar=cal).meetings
+    assert max(months.values()) <= limit
+    # A student whose move alone puts a case manager over the limit.
+    from optimizer.rules import check_pair
+
+    full = {cm for (cm, _m), n in months.items() if n == limit}
+    staff_by_id = inst.staff_by_id()
+    choice = None
+    for s in inst.students:
+        if choice or not (s.annual_review_date or s.reevaluation_date):
+            continue
+        for cm in sorted(full - {plan.assignment[s.student_id]}):
+            if not check_pair(s, staff_by_id[cm], plan.rules).eligible:
+                continue
+            moved = {**plan.assignment, s.student_id: cm}
+            after = audit(inst, plan.rules, moved, calendar=cal)
+            if {v.rule for v in after.violations} == {"H8"}:
+                choice = (s.student_id, cm)
+                break
+    assert choice, "no move breaks the limit: the test needs one"
+    sid, staff_id = choice
+    page = wait(c, post(c, f"/plans/{pid}/students/{sid}/assign",
+                        data={"staff_id": staff_id}))
+    new = c.app.state.cache.plan(str(page.url).rsplit("/", 1)[1])
+    assert new.assignment[sid] == staff_id
+    checked = audit(inst, new.rules, new.assignment, calendar=cal)
+    assert not [v for v in checked.violations if v.rule == "H8"]
