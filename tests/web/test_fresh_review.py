@@ -331,3 +331,30 @@ def test_a_reassignment_keeps_the_plans_monthly_meeting_limit(tmp_path):
     assert new.assignment[sid] == staff_id
     checked = audit(inst, new.rules, new.assignment, calendar=cal)
     assert not [v for v in checked.violations if v.rule == "H8"]
+
+
+def test_a_comparison_uses_the_current_plans_settings_after_a_choice(
+        tmp_path):
+    # The current plan re-made after "Choose" has no settings file of its
+    # own: the comparison then ran with the defaults (every rules row,
+    # the default weights) instead of the settings the plan was made with
+    # (here: never rely on unverified rows), while saying it used "the
+    # same settings as the roster as it is".
+    c = client_for(tmp_path)
+    rid = str(post(c, "/rosters/sample").url).rsplit("/", 1)[1]
+    first = wait(c, post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30", "make_current": "1",
+        "authorizations": "verified-only", "mode": "weights"}))
+    pid = str(first.url).rsplit("/", 1)[1]
+    new = _reassign(c, pid)
+    assert _current(c, rid) == new
+    post(c, f"/rosters/{rid}/scenarios", data={
+        "name": "Nobody leaves", "description": "as it is",
+        "remove_students": "100001"})
+    slug = c.app.state.ws.scenario_files(rid)[0].stem
+    page = wait(c, post(c, f"/rosters/{rid}/compare",
+                        data={"scenario": slug}))
+    cid = str(page.url).rsplit("/", 1)[1]
+    settings = c.app.state.ws.record("compares", cid)["settings"]
+    assert settings["authorizations"] == "verified-only"
+    assert settings["mode"] == "weights"
