@@ -76,8 +76,13 @@ def job_page(request: Request):
         return redirect(_target_url(data))
     context = _job_context(data, jid)
     if is_fragment(request):
+        # A running run's poll swaps its progress line alone; an ended
+        # run's answer replaces the whole block (Cancel goes with it).
         headers = {"HX-Redirect": _target_url(data)} \
-            if data["state"] == "done" else {}
+            if data["state"] == "done" else {} \
+            if data["state"] == "running" else {
+                "HX-Retarget": "#job", "HX-Reswap": "outerHTML",
+                "HX-Reselect": "#job"}
         response = render(request, "_job.html.j2", **context)
         response.headers.update(headers)
         return response
