@@ -15,6 +15,8 @@ nothing; a second tab sees the same state.
       rosters/R/../R-mapping.toml
       plans/P/             a plan folder (assignments.csv, ...)
       plans/P.json         {"roster", "parent", "pins", "created", ...}
+      plans/P-settings.toml, plans/P-mapping.toml
+                           the settings and mapping the plan's run read
       scenarios/R/S.toml   what-ifs on roster R
       compares/C/          a comparison folder; compares/C.json
       jobs/J.json          a background run and its progress
