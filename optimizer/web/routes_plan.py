@@ -276,7 +276,8 @@ async def assign(request: Request):
     jid = request.app.state.jobs.start("plan", {
         "roster": plan.record["roster"], "parent": plan.pid, "pins": pins,
         "mapping_file": ws.snapshot_mapping(plan.record["roster"], new),
-        "time_limit": 60,
+        # the time the plan was given (a large district's may be more)
+        "time_limit": float(record.get("time_limit") or 60),
         "authorizations": record.get("authorizations", "all"),
         # The settings file the plan was made with: a re-plan keeps its
         # calendar settings (H8's monthly limit, S5's period).

@@ -358,3 +358,14 @@ def test_a_comparison_uses_the_current_plans_settings_after_a_choice(
     settings = c.app.state.ws.record("compares", cid)["settings"]
     assert settings["authorizations"] == "verified-only"
     assert settings["mode"] == "weights"
+
+
+def test_a_choice_re_plans_with_the_plans_own_time_limit(planned):
+    # The plan was given 45 s (a large district gives more than the
+    # default); the re-plan after "Choose" was always given 60 s.
+    c, rid = planned["c"], planned["rid"]
+    page = wait(c, post(c, f"/rosters/{rid}/plan",
+                        data={"time_limit": "45"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    new = _reassign(c, pid)
+    assert c.app.state.ws.record("plans", new)["time_limit"] == 45
