@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from optimizer import operations
@@ -22,6 +21,7 @@ from optimizer.inputs.settings import apply_authorizations, load_weights
 from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
+from optimizer.web.security import safe_traceback
 from optimizer.web.workspace import Workspace, now
 
 
@@ -136,15 +136,6 @@ def _stage(ws: Workspace, jid: str, text: str) -> None:
 
 
 INTERNAL_ERROR = "An internal error stopped this run; please report it."
-
-
-def safe_traceback(exc: BaseException) -> str:
-    """The exception's type and where it was raised, file and line only:
-    its message and the variables may hold student data (FERPA)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = [f"  {Path(f.filename).name}:{f.lineno} in {f.name}"
-             for f in frames]
-    return "\n".join([f"internal error: {type(exc).__name__}", *lines])
 
 
 def main(argv: list[str]) -> int:

@@ -369,3 +369,29 @@ def test_a_choice_re_plans_with_the_plans_own_time_limit(planned):
     pid = str(page.url).rsplit("/", 1)[1]
     new = _reassign(c, pid)
     assert c.app.state.ws.record("plans", new)["time_limit"] == 45
+
+
+def test_a_page_that_fails_logs_no_student_data(tmp_path, monkeypatch,
+                                                capfd):
+    # An unexpected error on a page went on to the server (uvicorn),
+    # which logs it with its message, and messages hold student data
+    # (a KeyError names the student). Runs already logged only where it
+    # happened (job.safe_traceback); pages now do the same.
+    from starlette.testclient import TestClient
+
+    from optimizer.web.state import Cache
+
+    from .conftest import TOKEN
+
+    def broken(self, pid):
+        raise KeyError("Noah Garcia 100002")
+
+    monkeypatch.setattr(Cache, "plan", broken)
+    c = TestClient(client_for(tmp_path).app, base_url="http://127.0.0.1:8765",
+                   raise_server_exceptions=True)
+    assert c.get(f"/?token={TOKEN}").status_code == 200
+    r = c.get("/plans/p20260101-000000-abcdef")
+    assert r.status_code == 500
+    out, err = capfd.readouterr()
+    assert "Noah Garcia" not in out + err + r.text
+    assert "KeyError" in err and "plan_page" in err
