@@ -406,3 +406,49 @@ def test_a_page_that_fails_logs_no_student_data(tmp_path, monkeypatch,
     out, err = capfd.readouterr()
     assert "Noah Garcia" not in out + err + r.text
     assert "KeyError" in err and "plan_page" in err
+
+
+def test_a_plan_that_no_longer_keeps_the_rules_says_so(planned):
+    # The plan's pages re-check its assignments.csv, but never showed
+    # what the re-check found: a plan whose file was changed by hand (or
+    # checked under changed rules tables) was shown with its cards and
+    # "every hard rule was re-checked" and not a word of the broken rule.
+    c, rid = planned["c"], planned["rid"]
+    ws = c.app.state.ws
+    page = wait(c, post(c, f"/rosters/{rid}/plan",
+                        data={"time_limit": "30"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    assert "hard rule" not in _words(page).split("Every hard rule")[0]
+    file = ws.plan_folder(pid) / "assignments.csv"
+    lines = file.read_text("utf-8").splitlines()
+    head = lines[0].split(",")
+    at = head.index("case_manager_id")
+    # a student given to someone at a site they do not serve (H3)
+    row = next(i for i, x in enumerate(lines[1:], 1)
+               if x.split(",")[1] == "LIN")
+    cells = lines[row].split(",")
+    cells[at] = "T0008"  # Grace Alvarez serves Roosevelt only
+    lines[row] = ",".join(cells)
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import os
+    os.utime(ws.plan_folder(pid) / "summary.json")  # as a new write
+    words = _words(c.get(f"/plans/{pid}"))
+    assert "breaks a hard rule" in words
+    assert "(H3)" in words and "T0008" in words
+
+
+def test_a_roster_without_a_plan_is_not_said_to_break_rules(tmp_path):
+    # ... and a run that found no plan (nothing assigned) is shown with
+    # its diagnosis only, not as a plan breaking H1 for every student.
+    c = client_for(tmp_path)
+    r = post(c, "/rosters", data={"name": "no plan"}, files={
+        "students": ("students.csv", b"student_id,site,grade,"
+                     b"primary_disability,setting,services\n"
+                     b"S1,Z,3,SLD,GENED,RSP\n"),
+        "staff": ("staff.csv", b"staff_id,name,sites,provides,credentials\n"
+                  b"T1,Ann Lee,A,RSP,R3MN\n")})
+    rid = str(r.url).rsplit("/", 1)[1]
+    page = wait(c, post(c, f"/rosters/{rid}/plan",
+                        data={"time_limit": "10"}))
+    assert "No plan satisfies the hard rules" in page.text
+    assert "breaks a hard rule" not in page.text
