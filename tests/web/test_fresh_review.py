@@ -435,6 +435,7 @@ def test_a_plan_that_no_longer_keeps_the_rules_says_so(planned):
     words = _words(c.get(f"/plans/{pid}"))
     assert "breaks a hard rule" in words
     assert "(H3)" in words and "T0008" in words
+    assert "(1000" in words  # the student, by name and id
 
 
 def test_a_roster_without_a_plan_is_not_said_to_break_rules(tmp_path):
