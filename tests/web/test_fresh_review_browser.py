@@ -16,10 +16,10 @@ BROWSER = chromium()
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     """``caseload serve`` on a free port; its URL and workspace."""
-    workspace = tmp_path / "workspace"
+    workspace = tmp_path_factory.mktemp("serve") / "workspace"
     proc = subprocess.Popen(
         [sys.executable, "-m", "optimizer.cli", "serve", "--no-browser",
          "--port", "0", "--workspace", str(workspace)],
