@@ -238,7 +238,9 @@ class Workspace:
         if "mapping_file" not in record:
             return roster
         if not record["mapping_file"]:
-            return None
+            # made without one: the roster's path while it has none
+            # either (one roster read, kept once, serves both)
+            return None if roster.exists() else roster
         copy = self.plan_mapping_file(pid)
         try:
             if roster.read_bytes() == copy.read_bytes():
