@@ -1,0 +1,76 @@
+"""Follow-ups in the readers and exports (after issue 19): each test
+fails on the code before its fix. Nothing a district gave is dropped or
+guessed silently: it is read and said, or asked where it stands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import InputError
+from optimizer.inputs.roster import load_roster
+from optimizer.inputs.rules_tables import load_rules
+from tests.test_exports import HEAD, _roster
+from tests.test_exports import STAFF as BASE_STAFF
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules()
+
+
+# The issue-19 tests' roster writer and staff, with one Maria Garcia.
+STAFF = [*BASE_STAFF, ["T5", "Maria Garcia", "A", "RSP", "R3MN"]]
+
+
+# ------------------------------------------------ one-word staff names
+
+def test_one_word_staff_name_is_read_when_unambiguous_and_said(tmp_path,
+                                                               rules):
+    # "Garcia" is the last name of one staff member only (Maria Garcia,
+    # T5); "Ms. Park" and "Ito" likewise. Each is read as that person and
+    # said once, where it stands.
+    folder = _roster(tmp_path / "r", [
+        HEAD,
+        ["S1", "A", "3", "SLD", "GENED", "RSP", "", "Garcia"],
+        ["S2", "A", "3", "SLD", "GENED", "RSP", "", "Garcia"],
+        ["S3", "A", "3", "SLD", "SDC", "RSP", "Ito", "Ms. Park"]], STAFF)
+    roster = load_roster(folder, rules)
+    got = {s.student_id: (s.teacher_of_record, s.prior_case_manager)
+           for s in roster.instance.students}
+    assert got == {"S1": (None, "T5"), "S2": (None, "T5"),
+                   "S3": ("T2", "T1")}
+    said = {(w.file, w.row, w.column, w.value): w.message
+            for w in roster.warnings if "read as" in w.message}
+    garcia = said[("students.csv", 2, "prior_case_manager", "Garcia")]
+    assert '"Maria Garcia" (T5)' in garcia and "2 student(s)" in garcia
+    assert '"Rosa Park" (T1)' in said[
+        ("students.csv", 4, "prior_case_manager", "Ms. Park")]
+    assert '"David Ito" (T2)' in said[
+        ("students.csv", 4, "teacher_of_record", "Ito")]
+    # Never also called an unknown staff id.
+    assert not [w for w in roster.warnings if "is not in" in w.message]
+
+
+@pytest.mark.parametrize("column", ["teacher_of_record",
+                                    "prior_case_manager"])
+def test_one_word_name_of_several_staff_is_asked(tmp_path, rules, column):
+    # Two staff are called Garcia (Maria's last name, Garcia Lopez's
+    # first name): which one is meant is asked, naming both.
+    staff = [*STAFF, ["T6", "Garcia Lopez", "A", "SDC", "R3EN"]]
+    cells = {"teacher_of_record": "", "prior_case_manager": ""}
+    cells[column] = "Garcia"
+    folder = _roster(tmp_path / "r", [
+        HEAD, ["S1", "A", "3", "SLD", "SDC", "RSP",
+               cells["teacher_of_record"], cells["prior_case_manager"]]],
+        staff)
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == \
+        ("students.csv", 2, column, "Garcia")
+    assert '"Maria Garcia" (T5)' in problem.message
+    assert '"Garcia Lopez" (T6)' in problem.message
