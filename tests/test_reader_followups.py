@@ -74,3 +74,25 @@ def test_one_word_name_of_several_staff_is_asked(tmp_path, rules, column):
         ("students.csv", 2, column, "Garcia")
     assert '"Maria Garcia" (T5)' in problem.message
     assert '"Garcia Lopez" (T6)' in problem.message
+
+
+# ------------------------------------------------- empty services report
+
+def test_a_services_report_with_a_header_and_no_rows_is_refused(tmp_path,
+                                                                rules):
+    # The district exported the wrong report (or filtered it to nothing):
+    # planning on with no services for anyone would go unnoticed.
+    import shutil
+
+    from optimizer.inputs.mapping import load_mapping
+
+    folder = tmp_path / "seis"
+    shutil.copytree(EXPORTS / "seis", folder)
+    services = folder / "Special Education Services.csv"
+    header = services.read_text(encoding="utf-8-sig").splitlines()[0]
+    services.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules, load_mapping(EXPORTS / "seis.toml"))
+    (problem,) = err.value.problems
+    assert problem.file == "Special Education Services.csv"
+    assert "a header and no service rows" in problem.message

@@ -432,6 +432,13 @@ def join_services(students: Table, services: Table) -> Table:
                         f"but is not in {students.file}")
                 for sid in union if sid not in ids]
     problems = sorted(unkeyed + problems, key=lambda p: p.row or 0)
+    if not union and not unkeyed:  # a header and no rows
+        problems.append(Problem(
+            services.file, None, None, None,
+            "the services report has a header and no service rows, so "
+            "no student's services can be read from it (the wrong report "
+            "exported, or a filter that left nothing?); export it again "
+            "with its rows, or leave it out to plan without services"))
     if problems:
         raise InputError(problems)
     head = services.header[code]
