@@ -96,3 +96,69 @@ def test_a_services_report_with_a_header_and_no_rows_is_refused(tmp_path,
     (problem,) = err.value.problems
     assert problem.file == "Special Education Services.csv"
     assert "a header and no service rows" in problem.message
+
+
+# ---------------------------------------------- the change list's names
+
+def _seis_with(tmp_path: Path, header: str, before: str, fill) -> Path:
+    """The SEIS shape with one more column in its student report, placed
+    before ``before``, filled by ``fill(row)`` (the row as a dict)."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "seis"
+    shutil.copytree(EXPORTS / "seis", folder)
+    report = folder / "Student Information.csv"
+    with open(report, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(before)
+    out = [[*rows[0][:at], header, *rows[0][at:]]]
+    for r in rows[1:]:
+        out.append([*r[:at], fill(dict(zip(rows[0], r))), *r[at:]])
+    with open(report, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(out)
+    return folder
+
+
+def _changes(folder: Path, tmp_path: Path) -> tuple[list[dict], str]:
+    import csv
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [
+        "plan", str(folder), "--mapping", str(EXPORTS / "seis.toml"),
+        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out / "changes_for_district.csv", newline="") as fh:
+        return list(csv.DictReader(fh)), result.output
+
+
+def test_change_list_names_the_student_not_a_parent(tmp_path):
+    # A parent's first name stands before the student's own: the change
+    # list names the student (Sofia Johnson, SEIS ID 100003), as the
+    # issue-19 test has it, never "Johnson, Parent".
+    folder = _seis_with(tmp_path, "Parent/Guardian First Name",
+                        "Student Legal First Name", lambda r: "Parent")
+    rows, _output = _changes(folder, tmp_path)
+    row = next(r for r in rows if r["SEIS ID"] == "100003")
+    assert row["Student"] == "Johnson, Sofia"
+
+
+def test_two_columns_that_could_be_the_first_name_are_asked(tmp_path):
+    # "First Name" (a nickname column, say) and "Student Legal First
+    # Name": which is meant cannot be told, so neither is taken, and
+    # the run says so naming both.
+    folder = _seis_with(tmp_path, "First Name", "Student Legal First Name",
+                        lambda r: "Nick")
+    rows, output = _changes(folder, tmp_path)
+    row = next(r for r in rows if r["SEIS ID"] == "100003")
+    assert row["Student"] == "Johnson"
+    said = [line for line in output.splitlines()
+            if "could be the student's first name" in line]
+    assert len(said) == 1
+    assert '"First Name"' in said[0]
+    assert '"Student Legal First Name"' in said[0]
+    assert "Student Information.csv" in said[0]

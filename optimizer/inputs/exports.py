@@ -30,7 +30,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.csv_cells import _SYNONYMS, Table, header_key, read_table
+from optimizer.inputs.csv_cells import (
+    _SYNONYMS,
+    EXTRA_PREFIX,
+    Table,
+    header_key,
+    read_table,
+)
 
 ROLES = ("students", "staff")
 MAX_TITLE_ROWS = 25
@@ -716,6 +722,59 @@ def _closest(cell: str, names: dict[str, str], cutoff: float = 0.6,
     hits = difflib.get_close_matches(name_key(cell), list(keyed), n=n,
                                      cutoff=cutoff)
     return ", ".join(f'"{names[keyed[h]]}" ({keyed[h]})' for h in hits)
+
+
+# ----------------------------------------------------- student names
+
+# The columns holding the student's own name, as exports and rosters
+# write them (keys as ``export_key`` gives them, a leading "x_" left
+# out): a parent's, a teacher's or a preferred name is not it.
+STUDENT_NAMES = {
+    "student_name": ("student_name", "name", "student",
+                     "student_full_name", "full_name"),
+    "last_name": ("last_name", "lastname", "student_last_name",
+                  "legal_last_name", "student_legal_last_name"),
+    "first_name": ("first_name", "firstname", "student_first_name",
+                   "legal_first_name", "student_legal_first_name"),
+}
+_NAME_WORDS = {"last_name": "last name", "first_name": "first name",
+               "student_name": "name"}
+
+
+def student_name_columns(file: str, columns: tuple[str, ...]
+                         ) -> tuple[dict[str, str], list[Problem]]:
+    """The roster's own columns that hold the student's name (for the
+    change list): ``student_name``, else ``last_name`` and
+    ``first_name`` -> the column, and what cannot be told said (two
+    columns that could be one of them: neither is taken; a first or
+    last name column that is someone else's is not read as it).
+    """
+    keys = [export_key(c).removeprefix(EXTRA_PREFIX) for c in columns]
+    out: dict[str, str] = {}
+    said: list[Problem] = []
+    for part, names in STUDENT_NAMES.items():
+        if part != "student_name" and "student_name" in out:
+            break  # the full name is the student's name
+        fits = [c for c, k in zip(columns, keys) if k in names]
+        word = _NAME_WORDS[part]
+        if len(fits) == 1:
+            out[part] = fits[0]
+        elif fits:
+            said.append(Problem(
+                file, None, None, None,
+                f"{len(fits)} columns could be the student's {word} ("
+                + ", ".join(f'"{c}"' for c in fits) + "); the change "
+                f"list (changes_for_district.csv) leaves the {word} out: "
+                "keep one of them (rename or remove the others)"))
+        elif part != "student_name":
+            others = [c for c, k in zip(columns, keys) if part in k]
+            if others:
+                said.append(Problem(
+                    file, None, None, None,
+                    "no column is the student's own " + word + " ("
+                    + ", ".join(f'"{c}"' for c in others) + " not read "
+                    "as it); the change list leaves it out"))
+    return out, said
 
 
 # ------------------------------------------------------- staff sites

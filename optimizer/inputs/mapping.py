@@ -502,6 +502,12 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     headers = {t: h for h, t in eff.staff.columns.items()
                if t == "staff_id"}
     headers.update({t: h for h, t in eff.students.columns.items()})
+    # The student's name in the change list: the columns chosen here,
+    # once, and said where it cannot be told.
+    names, said = exports.student_name_columns(
+        roster.students_file, roster.instance.extra_columns)
+    headers.update(names)
+    warnings += said
     digest = hashlib.sha256((roster.input_hash + mapping.digest).encode()
                             ).hexdigest() if not mapping.empty else \
         roster.input_hash
