@@ -162,3 +162,33 @@ def test_two_columns_that_could_be_the_first_name_are_asked(tmp_path):
     assert '"First Name"' in said[0]
     assert '"Student Legal First Name"' in said[0]
     assert "Student Information.csv" in said[0]
+
+
+# ------------------------------------------- other silent drops (item 4)
+
+def test_a_mapping_naming_a_services_table_without_service_codes(tmp_path,
+                                                                 rules):
+    # The mapping names, as the services report, a table that has the
+    # join id but no service code column: a located error, not a
+    # KeyError traceback.
+    import csv
+    import shutil
+
+    from optimizer.inputs.mapping import load_mapping
+
+    folder = tmp_path / "seis"
+    shutil.copytree(EXPORTS / "seis", folder)
+    with open(folder / "Special Education Services.csv", newline="",
+              encoding="utf-8-sig") as fh:
+        rows = [[c for i, c in enumerate(r) if i != 11]
+                for r in csv.reader(fh)]
+    with open(folder / "Notes.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[students]\nservices = "Notes.csv"\n'
+                       + (EXPORTS / "seis.toml").read_text())
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules, load_mapping(mapping))
+    (problem,) = err.value.problems
+    assert problem.file == "Notes.csv"
+    assert "no column of it reads as the service code" in problem.message

@@ -409,6 +409,14 @@ def join_services(students: Table, services: Table) -> Table:
             services.file, None, None, None,
             "the services report and the student report share no SEIS "
             "ID or SSID column to join them on")])
+    if "services" not in v_cols:  # only a mapping names such a table
+        raise InputError([Problem(
+            services.file, None, None, None,
+            "named as the services report in the mapping, but no column "
+            "of it reads as the service code (" + ", ".join(
+                f'"{h}"' for h in ("Special Education Service Code",
+                                   "Service Code", "services"))
+            + "); name the report that lists each student's services")])
     spos, vpos = keys.index(on), vkeys.index(on)
     code = v_cols["services"]
     union: dict[str, list[str]] = {}
