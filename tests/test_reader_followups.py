@@ -192,3 +192,40 @@ def test_a_mapping_naming_a_services_table_without_service_codes(tmp_path,
     (problem,) = err.value.problems
     assert problem.file == "Notes.csv"
     assert "no column of it reads as the service code" in problem.message
+
+
+def test_the_student_report_is_not_said_to_be_unread(rules):
+    # SEIS's services report was said to be "named like it but holding
+    # no services table, not read: Student Information.csv", of the
+    # student report that is read (as the students).
+    from optimizer.inputs.mapping import load_mapping
+
+    roster = load_roster(EXPORTS / "seis", rules,
+                         load_mapping(EXPORTS / "seis.toml"))
+    said = [str(w) for w in roster.warnings if "read as the" in str(w)]
+    assert sorted(said) == [
+        "HR Staff Roster.xlsx [Staff Roster]: read as the staff",
+        "Special Education Services.csv: read as the services",
+        "Student Information.csv: read as the students"]
+
+
+def test_a_sheet_named_like_the_services_report_and_not_read_is_named(
+        tmp_path, rules):
+    # Beside the services report, another "services" sheet holding no
+    # such table is named as not read (the word is "service", not
+    # "student").
+    from tests.test_exports import _book
+
+    students = [[*HEAD, "SSID"],
+                ["S1", "A", "3", "SLD", "GENED", "", "", "T1", "7001"]]
+    services = [["SSID", "Service Code"], ["7001", "RSP"]]
+    path = _book(tmp_path / "r.xlsx", {
+        "staff": BASE_STAFF, "Caseload 2026": students,
+        "Services 2026": services, "services (old)": [["notes only"]]})
+    roster = load_roster(path, rules)
+    said = [str(w) for w in roster.warnings if "read as the services" in
+            str(w)]
+    assert said == ['r.xlsx [Services 2026]: read as the services; named '
+                    'like it but holding no services table, not read: '
+                    '"r.xlsx [services (old)]"']
+    assert roster.instance.students[0].services == ("RSP",)

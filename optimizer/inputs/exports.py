@@ -299,7 +299,9 @@ def read_export(path: Path, layout: dict[str, dict] | None = None
                 for s in sources if "service" in sheet_key(s.name)
                 and all(s is not c for c in chosen.values()))
             continue
-        problem = _choose(role, fits, sources, where, notes)
+        tables_read = {s.label for s in sources
+                       if roles.get(s.label, (None,))[0] is not None}
+        problem = _choose(role, fits, sources, where, notes, tables_read)
         if isinstance(problem, Problem):
             problems.append(problem)
         elif problem is not None:
@@ -321,8 +323,10 @@ def read_export(path: Path, layout: dict[str, dict] | None = None
 
 
 def _choose(role: str, fits: list[Source], sources: list[Source],
-            where: str, notes: list[Problem]) -> Source | Problem | None:
-    """The one table for ``role``, or the question to ask."""
+            where: str, notes: list[Problem], tables_read: set[str]
+            ) -> Source | Problem | None:
+    """The one table for ``role``, or the question to ask
+    (``tables_read``: the labels of the tables that read as one)."""
     visible = [s for s in fits if not s.hidden]
     hidden = [s for s in fits if s.hidden]
     named = [s for s in sources if sheet_key(s.name) == role or sheet_key(
@@ -345,9 +349,11 @@ def _choose(role: str, fits: list[Source], sources: list[Source],
                            f'"{took.label}" and the hidden sheet(s) '
                            + ", ".join(f'"{s.label}"' for s in also)
                            + f" could be the {role}; {how}")
-        word = "staff" if role == "staff" else "student"
+        word = {"staff": "staff", "students": "student"}.get(role,
+                                                             "service")
         alike = [s for s in sources if s is not took
-                 and word in sheet_key(s.name)]
+                 and word in sheet_key(s.name)
+                 and s.label not in tables_read]
         if alike or not (len(named) == 1 and named[0] is took):
             notes.append(Problem(
                 took.label, None, None, None, f"read as the {role}" + (
