@@ -4,6 +4,7 @@ guessed silently: it is read and said, or asked where it stands."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,33 @@ def test_a_sheet_named_like_the_services_report_and_not_read_is_named(
                     'like it but holding no services table, not read: '
                     '"r.xlsx [services (old)]"']
     assert roster.instance.students[0].services == ("RSP",)
+
+
+@pytest.mark.parametrize("shape", ["folder", "workbook"])
+def test_a_services_report_beside_a_plain_roster_is_joined(tmp_path, rules,
+                                                           shape):
+    # students.csv and staff.csv (or sheets students and staff) with
+    # SEIS's services report beside them: the report was passed over
+    # without a word (the student's speech service lost).
+    from tests.test_exports import _book
+
+    students = [["student_id", "site", "grade", "primary_disability",
+                 "setting", "SSID"], ["S1", "A", "3", "SLD", "GENED",
+                                      "7001"]]
+    services = [["SSID", "Service Code"], ["7001", "415"]]
+    if shape == "folder":
+        path = _roster(tmp_path / "r", students, BASE_STAFF)
+        with open(path / "Special Education Services.csv", "w",
+                  newline="") as fh:
+            csv.writer(fh).writerows(services)
+        joined = "Special Education Services.csv"
+    else:
+        path = _book(tmp_path / "r.xlsx", {
+            "students": students, "staff": BASE_STAFF,
+            "Services": services})
+        joined = "r.xlsx [Services]"
+    roster = load_roster(path, rules)
+    (student,) = roster.instance.students
+    assert student.services == ("SPEECH",)
+    assert any(f"services joined from {joined}" in w.message
+               for w in roster.warnings)

@@ -40,6 +40,8 @@ from optimizer.inputs.csv_cells import (
 
 ROLES = ("students", "staff")
 MAX_TITLE_ROWS = 25
+# The files of a folder read as tables.
+_TABLE_FILES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 # Headers of SEIS reports, CALPADS files and HR spreadsheets, by the
 # contract column each means (keys compared as ``header_key`` gives them,
@@ -180,7 +182,9 @@ def header_rows(students: Table, staff: Table, layout: dict | None
 def needs_export_reading(path: Path, layout: dict | None) -> bool:
     """Whether ``path`` is not a plain roster (students.csv and staff.csv,
     or a workbook with sheets students and staff and no look-alike), or
-    the mapping names its sheets: then ``read_export`` picks by content.
+    holds a file or sheet named like a services report (joined, or said
+    why not; never passed over), or the mapping names its sheets: then
+    ``read_export`` picks by content.
     """
     layout = layout or {}
     if any(layout.get(r, {}).get(k) for r in ROLES
@@ -195,6 +199,8 @@ def needs_export_reading(path: Path, layout: dict | None) -> bool:
         if states is None:  # the workbook reader words the problem
             return False
         keys = [sheet_key(n) for n in states]
+        if any("service" in k for k in keys):
+            return True
         like = [k for k in keys if "student" in k or "staff" in k]
         plain = sorted(like) == ["staff", "students"] and all(
             states[n] == "visible" for n in states
@@ -203,6 +209,8 @@ def needs_export_reading(path: Path, layout: dict | None) -> bool:
     if not path.is_dir():
         return False
     names = {p.name.lower() for p in path.iterdir() if p.is_file()}
+    if any("service" in n for n in names if n.endswith(_TABLE_FILES)):
+        return True
     return not {"students.csv", "staff.csv"} <= names
 
 
@@ -373,8 +381,7 @@ def _sources(path: Path) -> tuple[list[Source], tuple[Path, ...]]:
     if path.is_file():
         return _book_sources(path), (path,)
     files = sorted(p for p in path.iterdir() if p.is_file()
-                   and p.suffix.lower() in (".csv", ".txt", ".xlsx",
-                                            ".xlsm"))
+                   and p.suffix.lower() in _TABLE_FILES)
     out: list[Source] = []
     for f in files:
         if f.suffix.lower() in (".xlsx", ".xlsm"):
@@ -524,7 +531,21 @@ def export_columns(table: Table, role: str, taken: dict[str, str]
     and the headers to keep as the district's own (SSID beside SEIS ID).
 
     ``taken``: the mapping's own choices (header -> column), which win.
+    The services joined from a services report are read as ``services``
+    whatever the student report's headers (it may have the contract's).
     """
+    out, own = _export_columns(table, role, taken)
+    if role == "students" and table.joined is not None:
+        head = table.joined[1]
+        said = {*taken.values(), *out.values(),
+                *(header_key(h) for h in table.header)}
+        if head not in taken and "services" not in said:
+            out[head] = "services"
+    return out, own
+
+
+def _export_columns(table: Table, role: str, taken: dict[str, str]
+                    ) -> tuple[dict[str, str], list[str]]:
     from optimizer.inputs.roster import STAFF_COLUMNS, STUDENT_COLUMNS
 
     columns = STUDENT_COLUMNS if role == "students" else STAFF_COLUMNS
