@@ -260,3 +260,30 @@ def test_a_services_report_beside_a_plain_roster_is_joined(tmp_path, rules,
     assert student.services == ("SPEECH",)
     assert any(f"services joined from {joined}" in w.message
                for w in roster.warnings)
+
+
+def test_two_headers_read_as_one_column_are_asked(tmp_path, rules):
+    # "Case Manager 2025-26" and "Case Manager 2024-25" both read as
+    # last year's case manager; the first by position was taken (here
+    # this year's), silently. It is asked; the mapping's answer is taken
+    # and the other column kept as the district's own.
+    from optimizer.inputs.mapping import load_mapping
+
+    folder = _roster(tmp_path / "r", [
+        ["SEIS ID", "School of Attendance", "Grade", "Disability 1",
+         "Program Setting", "Case Manager 2025-26", "Case Manager 2024-25"],
+        ["S1", "A", "3", "SLD", "400", "Rosa Park", "David Ito"]],
+        BASE_STAFF)
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row) == ("students.csv", 1)
+    assert '"Case Manager 2025-26", "Case Manager 2024-25"' in \
+        problem.message and "prior_case_manager" in problem.message
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[students.columns]\n"Case Manager 2024-25" = '
+                       '"prior_case_manager"\n')
+    roster = load_roster(folder, rules, load_mapping(mapping))
+    (student,) = roster.instance.students
+    assert student.prior_case_manager == "T2"  # David Ito
+    assert "x_Case Manager 2025-26" in roster.instance.extra_columns

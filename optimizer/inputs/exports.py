@@ -226,20 +226,26 @@ class Source:
     hidden: bool = False
 
 
+def _positions(header: list[str], role: str) -> dict[str, list[int]]:
+    """Contract column -> the positions of the headers read as it: its
+    exact name, else the first export header in ``EXPORT_HEADERS`` order
+    the table has (two positions when the table has that header twice,
+    as "Case Manager 2024-25" and "Case Manager 2025-26")."""
+    keys = [export_key(h) for h in header]
+    out: dict[str, list[int]] = {}
+    for col, names in EXPORT_HEADERS[role].items():
+        for name in (col, *names):
+            at = [i for i, k in enumerate(keys) if k == name]
+            if at:
+                out[col] = at
+                break
+    return out
+
+
 def recognised(header: list[str], role: str) -> dict[str, int]:
     """Contract column -> position, by exact name or an export's header
     (the first in ``EXPORT_HEADERS`` order when several)."""
-    keys = [export_key(h) for h in header]
-    out: dict[str, int] = {}
-    for col, names in EXPORT_HEADERS[role].items():
-        if col in keys:
-            out[col] = keys.index(col)
-            continue
-        for name in names:
-            if name in keys:
-                out[col] = keys.index(name)
-                break
-    return out
+    return {col: at[0] for col, at in _positions(header, role).items()}
 
 
 def role_of(header: list[str]) -> str | None:
@@ -531,10 +537,12 @@ def export_columns(table: Table, role: str, taken: dict[str, str]
     and the headers to keep as the district's own (SSID beside SEIS ID).
 
     ``taken``: the mapping's own choices (header -> column), which win.
-    The services joined from a services report are read as ``services``
-    whatever the student report's headers (it may have the contract's).
+    Two headers that read as one column are left for the mapping to
+    choose (``export_questions`` asks). The services joined from a
+    services report are read as ``services`` whatever the student
+    report's headers (it may have the contract's).
     """
-    out, own = _export_columns(table, role, taken)
+    out, own, _asked = _export_columns(table, role, taken)
     if role == "students" and table.joined is not None:
         head = table.joined[1]
         said = {*taken.values(), *out.values(),
@@ -544,33 +552,55 @@ def export_columns(table: Table, role: str, taken: dict[str, str]
     return out, own
 
 
+def export_questions(table: Table, role: str, taken: dict[str, str]
+                     ) -> list[Problem]:
+    """Two headers of an export that read as one column ("Case Manager
+    2024-25" and "Case Manager 2025-26" both as last year's case
+    manager): which one is meant is asked, never taken by position."""
+    return _export_columns(table, role, taken)[2]
+
+
 def _export_columns(table: Table, role: str, taken: dict[str, str]
-                    ) -> tuple[dict[str, str], list[str]]:
+                    ) -> tuple[dict[str, str], list[str], list[Problem]]:
     from optimizer.inputs.roster import STAFF_COLUMNS, STUDENT_COLUMNS
 
     columns = STUDENT_COLUMNS if role == "students" else STAFF_COLUMNS
     keys = [header_key(h) for h in table.header]
     have = {c for c in taken.values()} | {
         k for k in keys if k in {c.name for c in columns}}
-    found = recognised(table.header, role)
+    found = _positions(table.header, role)
     if not set(_SIGNATURE[role]) & {export_key(h) for h in table.header}:
-        return {}, []
+        return {}, [], []
     missing_required = [c.name for c in columns
                         if c.required and c.name not in have]
     if not missing_required or not all(c in found
                                        for c in missing_required):
-        return {}, []
+        return {}, [], []
     out = {}
-    for col, pos in found.items():
-        head = table.header[pos]
-        if col in have or head in taken or keys[pos] == col:
+    asked: list[Problem] = []
+    left: set[str] = set()
+    for col, at in found.items():
+        heads = [table.header[p] for p in at]
+        if col in have or any(h in taken for h in heads):
             continue
-        out[head] = col
-    used = set(out) | set(taken)
+        if len(heads) > 1:
+            left.update(heads)
+            what = " (last year's case manager)" if \
+                col == "prior_case_manager" else ""
+            asked.append(Problem(
+                table.file, 1, None, None,
+                f"{len(heads)} columns read as {col}{what}: " + ", ".join(
+                    f'"{h}"' for h in heads) + "; say which in the "
+                f'mapping file ([{role}.columns] "..." = "{col}") or on '
+                "the workbench mapping page"))
+            continue
+        if keys[at[0]] != col:
+            out[heads[0]] = col
+    used = set(out) | set(taken) | left
     own = [h for h in table.header if h.strip() and h not in used
            and export_key(h) in _BY_KEY[role]
            and header_key(h) not in {c.name for c in columns}]
-    return out, own
+    return out, own, asked
 
 
 # ------------------------------------------------------- staff names

@@ -479,6 +479,11 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     def transform(students, staff):
         seen["tables"] = (students, staff)
         eff = seen["mapping"] = effective(mapping, students, staff)
+        asked = [p for which, table in zip(TABLES, (students, staff))
+                 for p in exports.export_questions(
+                     table, which, mapping.part(which).columns)]
+        if asked:
+            raise InputError(asked)
         return (apply_to_table(students, eff.students),
                 apply_to_table(staff, eff.staff))
 
