@@ -287,3 +287,29 @@ def test_two_headers_read_as_one_column_are_asked(tmp_path, rules):
     (student,) = roster.instance.students
     assert student.prior_case_manager == "T2"  # David Ito
     assert "x_Case Manager 2025-26" in roster.instance.extra_columns
+
+
+def test_mapping_keys_that_are_one_as_compared_are_asked(tmp_path):
+    # "Speech" and "speech " are one value to the loader (case and spaces
+    # do not matter), as "School" and "SCHOOL" are one header: given two
+    # answers, the last won silently. Each is named; so is a header kept
+    # as the district's own and also mapped ("school" vs "School").
+    from optimizer.inputs.mapping import load_mapping
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[students]\nown_columns = ["school"]\n'
+        '[students.columns]\n"School" = "site"\n"SCHOOL" = "grade"\n'
+        '[students.values.services]\n"Speech" = "SPEECH"\n'
+        '"speech " = "OT"\n"OT" = "OT"\n"ot" = "OT"\n')
+    with pytest.raises(InputError) as err:
+        load_mapping(mapping)
+    said = {(p.column, p.value): p.message for p in err.value.problems}
+    assert '"School" and "SCHOOL" are one header' in said[
+        ("students.columns", "School")]
+    assert '"site" and "grade"' in said[("students.columns", "School")]
+    assert '"Speech" and "speech" are one value' in said[
+        ("students.values.services", "Speech")]
+    assert "also mapped" in said[("students.own_columns", "school")]
+    # "OT" and "ot" agree: nothing to ask.
+    assert len(said) == 3

@@ -214,6 +214,8 @@ def _table_part(data: Any, which: str, file: str,
                 + ", ".join(columns)))
             continue
         out_columns[head.strip()] = name
+    problems += _one_per_key(file, f"{which}.columns", out_columns,
+                             normalize_header, "header")
     for name, n in Counter(out_columns.values()).items():
         if n > 1:
             heads_for = [h for h, t in out_columns.items() if t == name]
@@ -255,18 +257,41 @@ def _table_part(data: Any, which: str, file: str,
                         f'"{their}" is mapped to an invalid code: {exc}'))
                     continue
             good[their.strip()] = code.strip()
+        problems += _one_per_key(file, where, good, _value_key, "value")
         out_values[name] = good
-    clash = sorted(set(own) & set(out_columns))
-    for head in clash:
-        problems.append(Problem(file, None, f"{which}.own_columns", head,
-                                f'"{head}" is also mapped to '
-                                f'"{out_columns[head]}"; keep one'))
+    by_key = {normalize_header(h): h for h in out_columns}
+    for head in own:
+        mapped = by_key.get(normalize_header(head))
+        if mapped is not None:
+            problems.append(Problem(file, None, f"{which}.own_columns", head,
+                                    f'"{head}" is also mapped to '
+                                    f'"{out_columns[mapped]}"; keep one'))
     return TableMapping(out_columns, out_values,
                         tuple(h.strip() for h in own), **layout)
 
 
 def _value_key(text: str) -> str:
     return " ".join(text.strip().casefold().split())
+
+
+def _one_per_key(file: str, where: str, pairs: dict[str, str], key,
+                 what: str) -> list[Problem]:
+    """Keys that are one as the loader compares them (case, spaces) but
+    given different answers: the last would win silently, so both are
+    named and one is asked for."""
+    groups: dict[str, list[str]] = {}
+    for theirs in pairs:
+        groups.setdefault(key(theirs), []).append(theirs)
+    out = []
+    for same in groups.values():
+        answers = list(dict.fromkeys(pairs[t] for t in same))
+        if len(answers) > 1:
+            out.append(Problem(
+                file, None, where, same[0],
+                " and ".join(f'"{t}"' for t in same) + f" are one {what} "
+                "as compared (case and spaces do not matter), given "
+                + " and ".join(f'"{a}"' for a in answers) + "; keep one"))
+    return out
 
 
 # ---------------------------------------------------------------- apply
