@@ -313,3 +313,40 @@ def test_mapping_keys_that_are_one_as_compared_are_asked(tmp_path):
     assert "also mapped" in said[("students.own_columns", "school")]
     # "OT" and "ot" agree: nothing to ask.
     assert len(said) == 3
+
+
+@pytest.mark.parametrize("reader, value", [
+    ("services", "450 - Language and Speech"),  # 450 is OT
+    ("disability", "Autism (SLD)"),              # AUT or SLD
+    ("setting", "400 - Separate Class"),         # GENED or 203
+    ("grade", "03 - Eighth grade"),              # 3 or 8
+])
+def test_a_code_and_a_label_that_disagree_are_asked(reader, value):
+    # The code alone was taken, the label passed over without a word.
+    from optimizer.inputs import parse
+
+    with pytest.raises(ValueError, match="read differently"):
+        getattr(parse, reader)(value)
+
+
+def test_codes_and_labels_that_agree_read_as_before():
+    from optimizer.inputs import parse
+
+    assert parse.services("415 - Language and Speech") == ["SPEECH"]
+    assert parse.disability("Autism (AUT)") == "AUT"
+    assert parse.setting("400 - Regular Classroom/Public Day School") == \
+        "GENED"
+    assert parse.grade("08 - Eighth grade") == "8"
+    assert parse.secondary_disability("200 - None") is None
+
+
+def test_a_disagreeing_code_is_a_located_problem(tmp_path, rules):
+    folder = _roster(tmp_path / "r", [
+        HEAD, ["S1", "A", "3", "SLD", "GENED", "450 - Language and Speech",
+               "", ""]], BASE_STAFF)
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == \
+        ("students.csv", 2, "services", "450 - Language and Speech")
+    assert "read differently" in problem.message
