@@ -350,3 +350,15 @@ def test_a_disagreeing_code_is_a_located_problem(tmp_path, rules):
     assert (problem.file, problem.row, problem.column, problem.value) == \
         ("students.csv", 2, "services", "450 - Language and Speech")
     assert "read differently" in problem.message
+
+
+def test_a_spreadsheet_in_a_format_not_read_is_said(tmp_path, rules):
+    # students.csv and staff.csv with the services report saved as .xls:
+    # it was passed over without a word (its services lost).
+    folder = _roster(tmp_path / "r", [
+        HEAD, ["S1", "A", "3", "SLD", "GENED", "", "", ""]], BASE_STAFF)
+    (folder / "Special Education Services.xls").write_bytes(b"\xd0\xcf")
+    roster = load_roster(folder, rules)
+    (said,) = [w for w in roster.warnings
+               if w.file == "Special Education Services.xls"]
+    assert "not read" in said.message and ".xlsx or CSV" in said.message

@@ -40,8 +40,11 @@ from optimizer.inputs.csv_cells import (
 
 ROLES = ("students", "staff")
 MAX_TITLE_ROWS = 25
-# The files of a folder read as tables.
+# The files of a folder read as tables, and spreadsheets in formats
+# not read here (said, never passed over: a district's report saved as
+# .xls would otherwise vanish from the plan without a word).
 _TABLE_FILES = (".csv", ".txt", ".xlsx", ".xlsm")
+_UNREAD_FILES = (".xls", ".xlsb", ".ods", ".numbers")
 
 # Headers of SEIS reports, CALPADS files and HR spreadsheets, by the
 # contract column each means (keys compared as ``header_key`` gives them,
@@ -209,7 +212,8 @@ def needs_export_reading(path: Path, layout: dict | None) -> bool:
     if not path.is_dir():
         return False
     names = {p.name.lower() for p in path.iterdir() if p.is_file()}
-    if any("service" in n for n in names if n.endswith(_TABLE_FILES)):
+    if any("service" in n for n in names if n.endswith(_TABLE_FILES)) \
+            or any(n.endswith(_UNREAD_FILES) for n in names):
         return True
     return not {"students.csv", "staff.csv"} <= names
 
@@ -320,6 +324,13 @@ def read_export(path: Path, layout: dict[str, dict] | None = None
             problems.append(problem)
         elif problem is not None:
             chosen[role] = problem
+    if not path.is_file():
+        notes.extend(Problem(
+            p.name, None, None, None,
+            f"not read: {p.suffix.lower()} spreadsheets are not read "
+            "here; if it holds roster data, save it as .xlsx or CSV")
+            for p in sorted(path.iterdir())
+            if p.is_file() and p.suffix.lower() in _UNREAD_FILES)
     if problems:
         raise InputError(problems)
     for role, src in chosen.items():
