@@ -362,3 +362,35 @@ def test_a_spreadsheet_in_a_format_not_read_is_said(tmp_path, rules):
     (said,) = [w for w in roster.warnings
                if w.file == "Special Education Services.xls"]
     assert "not read" in said.message and ".xlsx or CSV" in said.message
+
+
+def test_a_sheet_the_workbook_lists_without_its_part_is_refused(tmp_path):
+    # A damaged workbook: a sheet listed in workbook.xml with no
+    # relationship to its part was passed over (sheet_names left it out,
+    # the export reader never saw it).
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from optimizer.inputs import excel
+
+    book = Workbook()
+    book.active.title = "staff"
+    book.create_sheet("students")
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                text = data.decode()
+                at = text.rindex("<Relationship ", 0,
+                                 text.index('Id="rId2"'))
+                data = (text[:at] + text[text.index("/>", at) + 2:]).encode()
+            out.writestr(item, data)
+    with pytest.raises(InputError) as err:
+        excel.sheet_names(damaged)
+    (problem,) = err.value.problems
+    assert problem.file == "damaged.xlsx"
+    assert '"students"' in problem.message and "damaged" in problem.message

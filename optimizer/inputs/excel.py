@@ -220,8 +220,11 @@ class Workbook:
                 continue
             rid = elem.get(_REL) or elem.get(_STRICT_REL)
             target = rels.get(rid or "")
-            if target is None:
-                continue
+            if target is None:  # never passed over: it may be a roster
+                raise _Refused(self._problem(
+                    f'the workbook lists the sheet "{elem.get("name", "")}"'
+                    " but holds no part for it (the file is damaged); save "
+                    "the workbook again from Excel"))
             sheets.append(SheetInfo(elem.get("name", ""),
                                     elem.get("state", "visible"), target))
         self.sheets = sheets
