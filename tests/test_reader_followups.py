@@ -394,3 +394,23 @@ def test_a_sheet_the_workbook_lists_without_its_part_is_refused(tmp_path):
     (problem,) = err.value.problems
     assert problem.file == "damaged.xlsx"
     assert '"students"' in problem.message and "damaged" in problem.message
+
+
+def test_two_students_with_one_join_id_are_asked(tmp_path, rules):
+    # The services report is joined on SSID; two students of the student
+    # report carry the same SSID: both were given that SSID's services,
+    # silently.
+    folder = _roster(tmp_path / "r", [
+        [*HEAD, "SSID"],
+        ["S1", "A", "3", "SLD", "GENED", "", "", "", "7001"],
+        ["S2", "A", "3", "SLD", "GENED", "", "", "", "7001"]], BASE_STAFF)
+    with open(folder / "Special Education Services.csv", "w",
+              newline="") as fh:
+        csv.writer(fh).writerows([["SSID", "Service Code"],
+                                  ["7001", "415"]])
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == \
+        ("students.csv", 2, "SSID", "7001")
+    assert "rows 2, 3" in problem.message

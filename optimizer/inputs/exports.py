@@ -468,13 +468,22 @@ def join_services(students: Table, services: Table) -> Table:
         if value and value not in items:
             items.append(value)
             service_row[sid, value] = row
-    ids = {cells[spos].strip() for _r, cells in students.rows
-           if spos < len(cells)}
+    on_rows: dict[str, list[int]] = {}
+    for r, cells in students.rows:
+        if spos < len(cells) and cells[spos].strip():
+            on_rows.setdefault(cells[spos].strip(), []).append(r)
     problems = [Problem(services.file, first_row[sid],
                         services.header[vpos], sid,
                         f"{services.header[vpos]} {sid} has services here "
                         f"but is not in {students.file}")
-                for sid in union if sid not in ids]
+                for sid in union if sid not in on_rows]
+    if s_cols.get("student_id") != spos:  # else: a duplicate student id
+        problems += [Problem(
+            students.file, on_rows[sid][0], students.header[spos], sid,
+            f"{students.header[spos]} {sid} is on {len(on_rows[sid])} rows "
+            f"(rows {', '.join(map(str, on_rows[sid]))}): whose services "
+            f"in {services.file} these are cannot be told")
+            for sid in union if len(on_rows.get(sid, ())) > 1]
     problems = sorted(unkeyed + problems, key=lambda p: p.row or 0)
     if not union and not unkeyed:  # a header and no rows
         problems.append(Problem(
