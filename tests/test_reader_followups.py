@@ -414,3 +414,27 @@ def test_two_students_with_one_join_id_are_asked(tmp_path, rules):
     assert (problem.file, problem.row, problem.column, problem.value) == \
         ("students.csv", 2, "SSID", "7001")
     assert "rows 2, 3" in problem.message
+
+
+def test_a_service_row_with_no_service_code_is_said(tmp_path, rules):
+    # A row of the services report with a SEIS ID and a blank service
+    # code gave its student nothing, without a word.
+    import shutil
+
+    from optimizer.inputs.mapping import load_mapping
+
+    folder = tmp_path / "seis"
+    shutil.copytree(EXPORTS / "seis", folder)
+    report = folder / "Special Education Services.csv"
+    with open(report, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    code = rows[0].index("Special Education Service Code")
+    rows[5][code] = ""
+    with open(report, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    roster = load_roster(folder, rules, load_mapping(EXPORTS / "seis.toml"))
+    (said,) = [w for w in roster.warnings if "no service code" in w.message]
+    assert (said.file, said.row, said.column) == (
+        "Special Education Services.csv", 6,
+        "Special Education Service Code")
+    assert rows[5][0] in said.message  # the SEIS ID

@@ -453,6 +453,7 @@ def join_services(students: Table, services: Table) -> Table:
     first_row: dict[str, int] = {}
     service_row: dict[tuple[str, str], int] = {}
     unkeyed: list[Problem] = []
+    uncoded: list[Problem] = []
     for row, cells in services.rows:
         sid = cells[vpos].strip() if vpos < len(cells) else ""
         value = cells[code].strip() if code < len(cells) else ""
@@ -465,7 +466,12 @@ def join_services(students: Table, services: Table) -> Table:
             continue
         items = union.setdefault(sid, [])
         first_row.setdefault(sid, row)
-        if value and value not in items:
+        if not value:
+            uncoded.append(Problem(
+                services.file, row, services.header[code], None,
+                f"a service row of {services.header[vpos]} {sid} with no "
+                "service code: no service read from it"))
+        elif value not in items:
             items.append(value)
             service_row[sid, value] = row
     on_rows: dict[str, list[int]] = {}
@@ -521,7 +527,7 @@ def join_services(students: Table, services: Table) -> Table:
                    f"{services.header[vpos]} ({len(services.rows)} service "
                    f"rows, {len(union)} students)")
     return replace(students, header=header, rows=rows, digest=digest,
-                   notes=[*students.notes, *services.notes, note],
+                   notes=[*students.notes, *services.notes, note, *uncoded],
                    joined=(services.file, head if own is None
                            else students.header[own], origin))
 
