@@ -92,7 +92,8 @@ def sheet_states(path: Path) -> dict[str, str] | None:
 def read_sheets(path: Path) -> list[tuple[str, bool, Table]]:
     """Every sheet as (title, hidden, table), read with every limit of
     ``Workbook.table`` (header = row 1, or none when row 1 is blank and
-    every row kept, for ``exports.find_header`` to look below titles).
+    every row kept, for ``export_headers.find_header`` to look below
+    titles).
 
     Raises
     ------

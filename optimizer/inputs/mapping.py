@@ -492,12 +492,12 @@ def _quote(text: str) -> str:
 def mapped_roster(path, rules, mapping: Mapping, load):
     """``load`` (the roster loader) with ``mapping`` applied to its tables.
 
-    An export's own headers (``exports.export_columns``) are read where
+    An export's own headers (``export_headers.export_columns``) are read where
     the mapping says nothing. Problems and warnings name the district's
     headers; the input hash covers the mapping file too, since it changes
     what the roster means.
     """
-    from optimizer.inputs import exports
+    from optimizer.inputs import export_headers, services_join
 
     seen: dict[str, Any] = {}
 
@@ -505,7 +505,7 @@ def mapped_roster(path, rules, mapping: Mapping, load):
         seen["tables"] = (students, staff)
         eff = seen["mapping"] = effective(mapping, students, staff)
         asked = [p for which, table in zip(TABLES, (students, staff))
-                 for p in exports.export_questions(
+                 for p in export_headers.export_questions(
                      table, which, mapping.part(which).columns)]
         if asked:
             raise InputError(asked)
@@ -517,13 +517,13 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     except InputError as exc:
         if "tables" not in seen:
             raise
-        raise InputError(exports.at_service_rows(
+        raise InputError(services_join.at_service_rows(
             _relabel_both(exc.problems, seen["tables"], seen["mapping"]),
             seen["tables"][0])) from None
     notes = [*_unused_headers(seen["tables"], mapping),
              *_export_headers_read(seen["tables"], mapping,
                                    seen["mapping"])]
-    warnings = exports.at_service_rows(
+    warnings = services_join.at_service_rows(
         _relabel_both([*notes, *roster.warnings], seen["tables"],
                       seen["mapping"]), seen["tables"][0])
     if mapping.empty and seen["mapping"].empty:
@@ -534,7 +534,7 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     headers.update({t: h for h, t in eff.students.columns.items()})
     # The student's name in the change list: the columns chosen here,
     # once, and said where it cannot be told.
-    names, said = exports.student_name_columns(
+    names, said = export_headers.student_name_columns(
         roster.students_file, roster.instance.extra_columns)
     headers.update(names)
     warnings += said
@@ -547,13 +547,14 @@ def mapped_roster(path, rules, mapping: Mapping, load):
 
 def effective(mapping: Mapping, students, staff) -> Mapping:
     """``mapping`` with an export's own headers read where it says
-    nothing (``exports.export_columns``)."""
-    from optimizer.inputs import exports
+    nothing (``export_headers.export_columns``)."""
+    from optimizer.inputs import export_headers
 
     parts = {}
     for which, table in zip(TABLES, (students, staff)):
         part = mapping.part(which)
-        auto, own = exports.export_columns(table, which, part.columns)
+        auto, own = export_headers.export_columns(table, which,
+                                                  part.columns)
         if auto or own:
             part = replace(part, columns={**auto, **part.columns},
                            own=tuple(dict.fromkeys([*part.own, *own])))
@@ -565,7 +566,7 @@ def effective(mapping: Mapping, students, staff) -> Mapping:
 def _export_headers_read(tables, mapping: Mapping, eff: Mapping
                          ) -> list[Problem]:
     """Says which of an export's headers were read as which column (the
-    mapping did not say; ``exports.export_columns`` did)."""
+    mapping did not say; ``export_headers.export_columns`` did)."""
     out = []
     for which, table in zip(TABLES, tables):
         auto = {h: c for h, c in eff.part(which).columns.items()
