@@ -438,3 +438,28 @@ def test_a_service_row_with_no_service_code_is_said(tmp_path, rules):
         "Special Education Services.csv", 6,
         "Special Education Service Code")
     assert rows[5][0] in said.message  # the SEIS ID
+
+
+def test_a_sheet_the_mapping_names_in_two_workbooks_is_asked(tmp_path,
+                                                             rules):
+    # A folder with two workbooks that both have a sheet "students": the
+    # mapping's `sheet = "students"` took the first, silently. It is
+    # asked, listing both; a label as listed answers it.
+    from optimizer.inputs.mapping import load_mapping
+    from tests.test_exports import STUDENTS, _book
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    _book(folder / "a 2025.xlsx", {"students": STUDENTS})
+    _book(folder / "b 2026.xlsx", {"students": STUDENTS,
+                                   "staff": BASE_STAFF})
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[students]\nsheet = "students"\n')
+    with pytest.raises(InputError) as err:
+        load_roster(folder, rules, load_mapping(mapping))
+    (problem,) = err.value.problems
+    assert '"a 2025.xlsx [students]", "b 2026.xlsx [students]"' in \
+        problem.message
+    mapping.write_text('[students]\nsheet = "b 2026.xlsx [students]"\n')
+    roster = load_roster(folder, rules, load_mapping(mapping))
+    assert len(roster.instance.students) == 1

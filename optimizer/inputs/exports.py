@@ -146,7 +146,16 @@ def read_export(path: Path, layout: dict[str, dict] | None = None
                     "is not there; its sheets/files: " + ", ".join(
                         f'"{s.name}"' for s in sources)))
                 continue
-            chosen[role] = hit[0]
+            exact = [s for s in hit if s.label == named]
+            if len(hit) > 1 and len(exact) != 1:
+                problems.append(Problem(
+                    where, None, None, named,
+                    f'the mapping names "{named}" for the {role}, which '
+                    f"{len(hit)} sheets/files are called: " + ", ".join(
+                        f'"{s.label}"' for s in hit) + "; name it as "
+                    "listed here"))
+                continue
+            chosen[role] = (exact or hit)[0]
             continue
         fits = [s for s in sources if roles.get(s.label, (None,))[0] == role]
         if role == "services" and not fits:
