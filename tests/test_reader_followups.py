@@ -463,3 +463,20 @@ def test_a_sheet_the_mapping_names_in_two_workbooks_is_asked(tmp_path,
     mapping.write_text('[students]\nsheet = "b 2026.xlsx [students]"\n')
     roster = load_roster(folder, rules, load_mapping(mapping))
     assert len(roster.instance.students) == 1
+
+
+def test_joined_services_keep_a_comma_list_of_the_students_own(tmp_path,
+                                                               rules):
+    # The student table's own services, "RSP, OT" (a "," list, read as
+    # such alone), with SEIS's services joined: the join split it on ";"
+    # only, so "RSP, OT" became one unknown service.
+    folder = _roster(tmp_path / "r", [
+        ["student_id", "site", "grade", "primary_disability", "setting",
+         "services", "SSID"],
+        ["S1", "A", "3", "SLD", "GENED", "RSP, OT", "7001"]], BASE_STAFF)
+    with open(folder / "Special Education Services.csv", "w",
+              newline="") as fh:
+        csv.writer(fh).writerows([["SSID", "Service Code"],
+                                  ["7001", "415"]])
+    (student,) = load_roster(folder, rules).instance.students
+    assert student.services == ("RSP", "OT", "SPEECH")

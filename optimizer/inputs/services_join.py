@@ -12,12 +12,12 @@ the user can fix it: the services report and its rows.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import replace
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.csv_cells import Table
 from optimizer.inputs.export_headers import export_key, recognised
+from optimizer.inputs.parse import split_list
 
 
 def join_services(students: Table, services: Table) -> Table:
@@ -113,7 +113,7 @@ def join_services(students: Table, services: Table) -> Table:
         got = union.get(sid, [])
         mine: list[str] = []
         if own is not None:
-            mine = [i for i in re.split(r"[;]", cells[own]) if i.strip()]
+            mine = split_list(cells[own])  # as the loader splits it
             cells[own] = ";".join(dict.fromkeys([*mine, *got]))
         else:
             cells[-1] = ";".join(got)
