@@ -27,6 +27,23 @@ def rules():
 STAFF = [*BASE_STAFF, ["T5", "Maria Garcia", "A", "RSP", "R3MN"]]
 
 
+def _one_problem(path: Path, rules, mapping=None):
+    """The one problem loading ``path`` raises."""
+    with pytest.raises(InputError) as err:
+        load_roster(path, rules, mapping)
+    (problem,) = err.value.problems
+    return problem
+
+
+def _speech_for_7001(folder: Path) -> Path:
+    """SEIS's services report beside a roster: SSID 7001 has speech."""
+    with open(folder / "Special Education Services.csv", "w",
+              newline="") as fh:
+        csv.writer(fh).writerows([["SSID", "Service Code"],
+                                  ["7001", "415"]])
+    return folder
+
+
 # ------------------------------------------------ one-word staff names
 
 def test_one_word_staff_name_is_read_when_unambiguous_and_said(tmp_path,
@@ -68,9 +85,7 @@ def test_one_word_name_of_several_staff_is_asked(tmp_path, rules, column):
         HEAD, ["S1", "A", "3", "SLD", "SDC", "RSP",
                cells["teacher_of_record"], cells["prior_case_manager"]]],
         staff)
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules)
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules)
     assert (problem.file, problem.row, problem.column, problem.value) == \
         ("students.csv", 2, column, "Garcia")
     assert '"Maria Garcia" (T5)' in problem.message
@@ -92,9 +107,7 @@ def test_a_services_report_with_a_header_and_no_rows_is_refused(tmp_path,
     services = folder / "Special Education Services.csv"
     header = services.read_text(encoding="utf-8-sig").splitlines()[0]
     services.write_text(header + "\n", encoding="utf-8")
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules, load_mapping(EXPORTS / "seis.toml"))
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules, load_mapping(EXPORTS / "seis.toml"))
     assert problem.file == "Special Education Services.csv"
     assert "a header and no service rows" in problem.message
 
@@ -188,9 +201,7 @@ def test_a_mapping_naming_a_services_table_without_service_codes(tmp_path,
     mapping = tmp_path / "m.toml"
     mapping.write_text('[students]\nservices = "Notes.csv"\n'
                        + (EXPORTS / "seis.toml").read_text())
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules, load_mapping(mapping))
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules, load_mapping(mapping))
     assert problem.file == "Notes.csv"
     assert "no column of it reads as the service code" in problem.message
 
@@ -245,10 +256,8 @@ def test_a_services_report_beside_a_plain_roster_is_joined(tmp_path, rules,
                                       "7001"]]
     services = [["SSID", "Service Code"], ["7001", "415"]]
     if shape == "folder":
-        path = _roster(tmp_path / "r", students, BASE_STAFF)
-        with open(path / "Special Education Services.csv", "w",
-                  newline="") as fh:
-            csv.writer(fh).writerows(services)
+        path = _speech_for_7001(_roster(tmp_path / "r", students,
+                                        BASE_STAFF))
         joined = "Special Education Services.csv"
     else:
         path = _book(tmp_path / "r.xlsx", {
@@ -274,9 +283,7 @@ def test_two_headers_read_as_one_column_are_asked(tmp_path, rules):
          "Program Setting", "Case Manager 2025-26", "Case Manager 2024-25"],
         ["S1", "A", "3", "SLD", "400", "Rosa Park", "David Ito"]],
         BASE_STAFF)
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules)
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules)
     assert (problem.file, problem.row) == ("students.csv", 1)
     assert '"Case Manager 2025-26", "Case Manager 2024-25"' in \
         problem.message and "prior_case_manager" in problem.message
@@ -344,9 +351,7 @@ def test_a_disagreeing_code_is_a_located_problem(tmp_path, rules):
     folder = _roster(tmp_path / "r", [
         HEAD, ["S1", "A", "3", "SLD", "GENED", "450 - Language and Speech",
                "", ""]], BASE_STAFF)
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules)
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules)
     assert (problem.file, problem.row, problem.column, problem.value) == \
         ("students.csv", 2, "services", "450 - Language and Speech")
     assert "read differently" in problem.message
@@ -404,13 +409,8 @@ def test_two_students_with_one_join_id_are_asked(tmp_path, rules):
         [*HEAD, "SSID"],
         ["S1", "A", "3", "SLD", "GENED", "", "", "", "7001"],
         ["S2", "A", "3", "SLD", "GENED", "", "", "", "7001"]], BASE_STAFF)
-    with open(folder / "Special Education Services.csv", "w",
-              newline="") as fh:
-        csv.writer(fh).writerows([["SSID", "Service Code"],
-                                  ["7001", "415"]])
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules)
-    (problem,) = err.value.problems
+    _speech_for_7001(folder)
+    problem = _one_problem(folder, rules)
     assert (problem.file, problem.row, problem.column, problem.value) == \
         ("students.csv", 2, "SSID", "7001")
     assert "rows 2, 3" in problem.message
@@ -455,9 +455,7 @@ def test_a_sheet_the_mapping_names_in_two_workbooks_is_asked(tmp_path,
                                    "staff": BASE_STAFF})
     mapping = tmp_path / "m.toml"
     mapping.write_text('[students]\nsheet = "students"\n')
-    with pytest.raises(InputError) as err:
-        load_roster(folder, rules, load_mapping(mapping))
-    (problem,) = err.value.problems
+    problem = _one_problem(folder, rules, load_mapping(mapping))
     assert '"a 2025.xlsx [students]", "b 2026.xlsx [students]"' in \
         problem.message
     mapping.write_text('[students]\nsheet = "b 2026.xlsx [students]"\n')
@@ -474,9 +472,6 @@ def test_joined_services_keep_a_comma_list_of_the_students_own(tmp_path,
         ["student_id", "site", "grade", "primary_disability", "setting",
          "services", "SSID"],
         ["S1", "A", "3", "SLD", "GENED", "RSP, OT", "7001"]], BASE_STAFF)
-    with open(folder / "Special Education Services.csv", "w",
-              newline="") as fh:
-        csv.writer(fh).writerows([["SSID", "Service Code"],
-                                  ["7001", "415"]])
+    _speech_for_7001(folder)
     (student,) = load_roster(folder, rules).instance.students
     assert student.services == ("RSP", "OT", "SPEECH")
