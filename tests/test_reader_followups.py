@@ -475,3 +475,27 @@ def test_joined_services_keep_a_comma_list_of_the_students_own(tmp_path,
     _speech_for_7001(folder)
     (student,) = load_roster(folder, rules).instance.students
     assert student.services == ("RSP", "OT", "SPEECH")
+
+
+def test_rows_hidden_in_excel_are_read_and_said(tmp_path, rules):
+    # A district filters its sheet to one school and saves: the hidden
+    # rows are still part of the sheet and were read without a word,
+    # though the user may think them left out.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    students = book.active
+    students.title = "students"
+    for row in [HEAD, *[[f"S{i}", "A", "3", "SLD", "GENED", "RSP", "", ""]
+                        for i in range(1, 5)]]:
+        students.append(row)
+    students.row_dimensions[3].hidden = True  # S2
+    students.row_dimensions[5].hidden = True  # S4
+    staff = book.create_sheet("staff")
+    for row in BASE_STAFF:
+        staff.append(row)
+    book.save(tmp_path / "r.xlsx")
+    roster = load_roster(tmp_path / "r.xlsx", rules)
+    assert len(roster.instance.students) == 4
+    (said,) = [w for w in roster.warnings if "hidden in Excel" in w.message]
+    assert (said.file, said.rows) == ("r.xlsx [students]", (3, 5))

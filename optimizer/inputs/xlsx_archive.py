@@ -32,7 +32,11 @@ from xml.etree.ElementTree import ParseError, XMLParser
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import limits
 from optimizer.inputs.csv_cells import Table
-from optimizer.inputs.xlsx_cells import SheetReader, date_styles
+from optimizer.inputs.xlsx_cells import (
+    SheetReader,
+    date_styles,
+    hidden_note,
+)
 from optimizer.inputs.xlsx_parts import (
     Counted,
     Refused,
@@ -307,7 +311,9 @@ class Workbook:
             header.pop()
         digest = hashlib.sha256(
             (self.digest_base + sheet.name).encode()).hexdigest()
-        return Table(file, header, rows, digest)
+        note = hidden_note(file, reader.hidden_rows)
+        return Table(file, header, rows, digest,
+                     notes=[note] if note is not None else [])
 
 
 def _int(text: str | None) -> int:

@@ -70,6 +70,10 @@ class SheetReader:
         self.problems = problems
         self.header: list[str] = []
         self.rows: list[tuple[int, list[str]]] = []
+        # Rows Excel hides (a filter, or hidden by hand): read like the
+        # others, and said, since the user may think them left out.
+        self.hidden_rows: list[int] = []
+        self.row_hidden = False
         self.cells: list[str] = []
         self.held = self.data_rows = self.row = self.col = 0
         self.row_tag: str | None = None
@@ -146,6 +150,7 @@ class SheetReader:
                     f"row {self.row:,} is past Excel's last row "
                     f"({limits.MAX_SHEET_ROW:,})"))
             self.cells, self.col = [], 0
+            self.row_hidden = attrib.get("hidden") in ("1", "true")
 
     c_tag = v_tag = f_tag = is_tag = t_tag = rph_tag = "\0"
 
@@ -191,6 +196,8 @@ class SheetReader:
                         "Split the roster by SELPA or region and plan each "
                         "part"))
             self.rows.append((self.row, self.cells))
+            if self.row_hidden and self.row > 1:
+                self.hidden_rows.append(self.row)
             self.cells = []
 
     def close(self) -> None:
@@ -325,3 +332,15 @@ class SheetReader:
 
 def _is_integer_text(text: str) -> bool:
     return text.lstrip("-").isdigit()
+
+
+def hidden_note(file: str, rows: list[int]) -> Problem | None:
+    """What is said of rows Excel hides: they are read like the others
+    (a filter in Excel does not leave rows out of the roster)."""
+    if not rows:
+        return None
+    return Problem(file, rows[0], None, None,
+                   "hidden in Excel (a filter, or hidden by hand), and read "
+                   "like every other row; delete the rows that are not "
+                   "part of the roster", tuple(rows) if len(rows) > 1
+                   else ())
