@@ -74,7 +74,9 @@ class Roster:
     rows: dict[str, int] = field(default_factory=dict)  # student -> row
     students_file: str = "students.csv"  # as problems name it
     # Contract column -> the export's own header, when the roster came
-    # from a district's export (a mapping, or an export's headers).
+    # from a district's export (a mapping, or an export's headers); and
+    # the student's name columns the reader chose for the change list
+    # (first_name, last_name, student_name -> the column).
     headers: dict[str, str] = field(default_factory=dict)
 
 
