@@ -499,3 +499,17 @@ def test_rows_hidden_in_excel_are_read_and_said(tmp_path, rules):
     assert len(roster.instance.students) == 4
     (said,) = [w for w in roster.warnings if "hidden in Excel" in w.message]
     assert (said.file, said.rows) == ("r.xlsx [students]", (3, 5))
+
+
+def test_one_header_chosen_for_two_columns_is_asked():
+    # On the mapping page, "School" chosen for both site and grade: the
+    # form's choices became {"School": "grade"}, the site choice dropped
+    # without a word.
+    from optimizer.inputs.mapping import from_choices
+
+    with pytest.raises(InputError) as err:
+        from_choices({"students": {"site": "School", "grade": "School",
+                                   "student_id": "Student Number"}}, {})
+    (problem,) = err.value.problems
+    assert (problem.column, problem.value) == ("students.columns", "School")
+    assert "site, grade" in problem.message

@@ -625,11 +625,21 @@ def from_choices(columns: dict[str, dict[str, str]],
     """A mapping from a form: per table, contract column -> their header,
     and (column, their value, code) triples; checked like a file."""
     data: dict[str, Any] = {}
+    problems: list[Problem] = []
     for which in TABLES:
         part: dict[str, Any] = {k: v for k, v in (layout or {}).get(
             which, {}).items() if v}
-        heads = {head: col for col, head in columns.get(which, {}).items()
-                 if head and head.strip().lower() != col}
+        chosen = {col: head for col, head in columns.get(which, {}).items()
+                  if head and head.strip()}
+        for head, n in Counter(h.strip() for h in chosen.values()).items():
+            if n > 1:  # one header for two columns: the last would win
+                problems.append(Problem(
+                    file, None, f"{which}.columns", head,
+                    f'"{head}" is chosen for {n} columns (' + ", ".join(
+                        c for c, h in chosen.items() if h.strip() == head)
+                    + "); choose one header per column"))
+        heads = {head: col for col, head in chosen.items()
+                 if head.strip().lower() != col}
         if heads:
             part["columns"] = heads
         table_values: dict[str, dict[str, str]] = {}
@@ -643,4 +653,6 @@ def from_choices(columns: dict[str, dict[str, str]],
             part["own_columns"] = keep
         if part:
             data[which] = part
+    if problems:
+        raise InputError(problems)
     return mapping_from_dict(data, file)
