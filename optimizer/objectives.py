@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from math import gcd
 from typing import ClassVar, Literal, get_args
 
@@ -155,6 +155,34 @@ def period_of(day: date, period: str) -> str:
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     return f"{day.year}-{day.month:02d}"
+
+
+def period_range(periods: Iterable[str]) -> list[str]:
+    """Every month (``2026-09``) or ISO week (``2026-W37``) from the
+    first of ``periods`` to the last, in order: a calendar with no gap
+    where nobody has a meeting (a quiet week is shown as 0)."""
+    found = sorted(set(periods))
+    if not found:
+        return []
+    if "-W" in found[0]:
+        def day(p: str) -> date:
+            year, week = p.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        out, d, last = [], day(found[0]), day(found[-1])
+        while d <= last:
+            out.append(period_of(d, "week"))
+            d += timedelta(days=7)
+        return out
+    (y, m), (y1, m1) = (map(int, found[0].split("-")),
+                        map(int, found[-1].split("-")))
+    out = []
+    while (y, m) <= (y1, m1):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+PERIOD_WORDS = {"month": ("month", "months"), "week": ("week", "weeks")}
 
 
 def meeting_periods(student, period: str = "month") -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
+from optimizer.objectives import period_range
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit
 
@@ -221,7 +222,7 @@ def calendar_rows(audit, staff: list[tuple[str, str]]) -> dict | None:
     without meeting dates (issue 23)."""
     if audit.meetings is None:
         return None
-    periods = sorted({p for _, p in audit.meetings})
+    periods = period_range(p for _, p in audit.meetings)
     busiest = audit.busiest()
     rows = []
     for sid, name in staff:
@@ -232,5 +233,6 @@ def calendar_rows(audit, staff: list[tuple[str, str]]) -> dict | None:
                          "cells": [(n, (p, n) == top)
                                    for p, n in zip(periods, counts)],
                          "total": sum(counts)})
-    return {"periods": periods, "rows": rows,
+    unit = audit.calendar.period if audit.calendar else "month"
+    return {"periods": periods, "rows": rows, "unit": unit,
             "most": max(audit.meetings.values(), default=0)}

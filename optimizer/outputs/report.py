@@ -18,7 +18,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
-from optimizer.objectives import ObjectiveWeights, calendar_term
+from optimizer.objectives import (
+    ObjectiveWeights,
+    calendar_term,
+    period_range,
+)
 from optimizer.outputs.names import Names
 from optimizer.outputs.plan_files import product_version
 from optimizer.reasons.explain import short_reason
@@ -310,7 +314,7 @@ def calendar_heat_map(audit: Audit, instance: Instance, names: Names
     outlined. Empty without meeting dates."""
     if audit.meetings is None:
         return {}
-    periods = sorted({p for _, p in audit.meetings})
+    periods = period_range(p for _, p in audit.meetings)
     top = max(audit.meetings.values(), default=0) or 1
     busiest = audit.busiest()
     rows = []
@@ -342,6 +346,8 @@ def calendar_heat_map(audit: Audit, instance: Instance, names: Names
         "total_x": _LABEL_W + len(periods) * _CELL_W + 8,
         "most": max(audit.meetings.values(), default=0),
         "s5": calendar_term(audit.meetings.values()),
+        # the legend's words follow the [calendar] period setting
+        "unit": audit.calendar.period if audit.calendar else "month",
     }
 
 
