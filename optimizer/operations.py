@@ -151,6 +151,7 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     after the plan, ``solver.assessments``), re-check it, and add each
     assessment's initial IEP meeting to the calendar (meetings.csv)."""
     from optimizer.objectives import Calendar, meeting_counts, period_of
+    from optimizer.reasons.assessments import why_unassigned
     from optimizer.solver.assessments import NotSolved, assign_assessments
     from optimizer.verify import audit_assessments
 
@@ -180,10 +181,11 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     if broken:
         raise AssertionError("the assessments' assignment fails the "
                              "checker: " + "; ".join(map(str, broken)))
+    why = {a.assessment_id: why_unassigned(a, instance.staff, kinds)
+           for a in shared.unassignable}
     for a in shared.unassignable:
-        warnings.append(f"assessment {a.assessment_id}: nobody of the "
-                        f"kinds {', '.join(kinds)} serves site {a.site}, "
-                        f"grade {a.grade}; it is left unassigned")
+        warnings.append(f"assessment {a.assessment_id} is left "
+                        f"unassigned: {why[a.assessment_id]}")
     meetings = dict(checked.meetings or {})
     for a in assessments:
         who = shared.assignment.get(a.assessment_id)
@@ -196,12 +198,13 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     checked.months = months
     names = {c.staff_id: c.name for c in instance.staff}
     rows = [["assessment_id", "site", "grade", "due_date", "areas",
-             "staff_id", "name"]]
+             "staff_id", "name", "why_unassigned"]]
     for a in assessments:
         who = shared.assignment.get(a.assessment_id, "")
         rows.append([rename(a.assessment_id) if rename else a.assessment_id,
                      a.site, a.grade, a.due_date.isoformat(),
-                     ";".join(a.areas), who, names.get(who, "")])
+                     ";".join(a.areas), who, names.get(who, ""),
+                     why.get(a.assessment_id, "")])
     return plan_files.csv_text(rows)
 
 

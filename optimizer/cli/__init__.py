@@ -236,7 +236,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     if assessments_file is not None:
         from optimizer.inputs.assessments import load_assessments
 
-        pending = load_assessments(assessments_file)
+        pending = load_assessments(assessments_file, loaded.instance,
+                                   weights.assessment_kinds)
     with _status("Solving", quiet):
         run = operations.plan_or_replan(
             loaded, rules, weights=weights, params=params,
@@ -247,6 +248,9 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
             published_names=(None if from_dir is None
                              else published_names(from_dir)),
             assessments=pending)
+    if not quiet:  # the plan's own, e.g. an assessment left unassigned
+        for line in run.warnings[len(warnings):]:
+            _echo(f"Warning: {printable(line)}", err=True)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")

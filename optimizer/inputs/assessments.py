@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer.domain import Assessment
+from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
 from optimizer.inputs.csv_cells import (
@@ -25,6 +25,7 @@ from optimizer.inputs.csv_cells import (
     resolve_columns,
     validation_problems,
 )
+from optimizer.inputs.parse import suggest
 
 ASSESSMENT_COLUMNS: tuple[Column, ...] = (
     Column("assessment_id", True, parse.identifier),
@@ -37,8 +38,15 @@ _IDS = ("student_id", "referral_id")
 MAX_ASSESSMENT_ROWS = 50_000
 
 
-def load_assessments(path: Path | str) -> list[Assessment]:
-    """The pending assessments of a CSV file, in file order."""
+def load_assessments(path: Path | str, instance: Instance | None = None,
+                     kinds: tuple[str, ...] = ("RSP",)
+                     ) -> list[Assessment]:
+    """The pending assessments of a CSV file, in file order.
+
+    With ``instance`` (the roster), an assessment at a site the roster
+    does not have, that no one of ``kinds`` serves either (a staff
+    member serving ``*``), is a located error: it could never be
+    assigned, and a misspelt site would otherwise only be a warning."""
     path = Path(path)
     table = read_table(path, [c.name for c in ASSESSMENT_COLUMNS])
     if len(table.rows) > MAX_ASSESSMENT_ROWS:
@@ -62,6 +70,8 @@ def load_assessments(path: Path | str) -> list[Assessment]:
                                    problems)
     check_unique(table, parsed, "assessment_id", problems)
     out = []
+    if instance is not None:
+        problems += _unknown_sites(table.file, parsed, instance, kinds)
     for row, values in parsed:
         if "areas" in values:
             values["areas"] = tuple(values["areas"])
@@ -78,4 +88,31 @@ def load_assessments(path: Path | str) -> list[Assessment]:
                                 "header"))
     if problems:
         raise InputError(problems)
+    return out
+
+
+def _unknown_sites(file: str, parsed: list[tuple[int, dict]],
+                   instance: Instance, kinds: tuple[str, ...]
+                   ) -> list[Problem]:
+    """Rows at a site no staff member serves (a site the roster does not
+    have, or only its students have): located (file, row, column,
+    value). A site someone serves is planned; if none of them may take
+    the assessment, the plan says why it is left unassigned."""
+    served = {x for c in instance.staff for x in c.sites} - {"*"}
+    students = {s.site for s in instance.students}
+    known = sorted(served | students)
+    anywhere = any("*" in c.sites and any(k in c.provides for k in kinds)
+                   for c in instance.staff)
+    out = []
+    for row, values in parsed:
+        site = values.get("site")
+        if site is None or site in served or anywhere:
+            continue
+        why = ("the roster's students are there, but no staff member "
+               "serves it" if site in students else
+               f"it is not in the roster{suggest(site, known)}")
+        out.append(Problem(
+            file, row, "site", site,
+            f'site "{site}": {why}, so the assessment could never be '
+            f"assigned; staffed sites: {', '.join(sorted(served))}"))
     return out
