@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,110 @@ def test_a_site_served_by_nobody_of_the_kinds_says_why(tmp_path, dated,
     assert "RSP staff at site LIN" in why and "grade 9" in why
     assert "T0001 grades TK-5" in why
     assert any("R2 is left unassigned" in w for w in run.warnings)
+
+
+# ------------------------- item 2: check under the plan's own settings
+
+def _cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def limited_plan(tmp_path_factory):
+    """A plan made under max_meetings_per_month = 9, with the 60
+    pending assessments."""
+    out = tmp_path_factory.mktemp("limited")
+    done = _cli("plan", DATED, "--weights", DATED / "calendar.toml",
+                "--assessments", PENDING, "--out", out, "--no-xlsx",
+                "--quiet")
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def test_check_keeps_the_limit_the_plan_was_made_under(limited_plan,
+                                                      tmp_path):
+    ok = _cli("check", DATED, limited_plan / "assignments.csv")
+    assert ok.exit_code == 0, ok.output
+    assert "at most 9 a month (H8)" in ok.stdout
+    assert "(H1-H7, H8) holds" in ok.stdout
+    # The same folder with a plan made without the limit (its busiest
+    # month is over 9): check must find H8 broken without --weights.
+    free = tmp_path / "free"
+    assert _cli("plan", DATED, "--out", free, "--no-xlsx",
+                "--quiet").exit_code == 0
+    folder = tmp_path / "swapped"
+    folder.mkdir()
+    (folder / "summary.json").write_bytes(
+        (limited_plan / "summary.json").read_bytes())
+    (folder / "assignments.csv").write_bytes(
+        (free / "assignments.csv").read_bytes())
+    broken = _cli("check", DATED, folder / "assignments.csv")
+    assert broken.exit_code == 4, broken.output
+    assert "H8" in broken.stdout and "over the district's limit of 9" \
+        in broken.stdout
+    # --weights still overrides the plan's own settings
+    lax = tmp_path / "lax.toml"
+    lax.write_text("[calendar]\nmax_meetings_per_month = 30\n")
+    assert _cli("check", DATED, folder / "assignments.csv", "--weights",
+                lax).exit_code == 0
+
+
+def test_check_reads_a_summary_with_bad_settings_as_located(limited_plan,
+                                                             tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    data = json.loads((limited_plan / "summary.json").read_text())
+    data["parameters"]["objective"]["max_meetings_per_month"] = "nine"
+    (folder / "summary.json").write_text(json.dumps(data))
+    (folder / "assignments.csv").write_bytes(
+        (limited_plan / "assignments.csv").read_bytes())
+    done = _cli("check", DATED, folder / "assignments.csv")
+    assert done.exit_code == 1
+    assert "summary.json" in done.output and "nine" in done.output
+    assert "Traceback" not in done.output
+
+
+def _rows(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_check_audits_an_assessments_file(limited_plan, tmp_path, dated):
+    good = _cli("check", DATED, limited_plan / "assignments.csv",
+                "--assessments", limited_plan / "assessments.csv")
+    assert good.exit_code == 0, good.output
+    assert "60 of 60 assigned" in good.stdout and "(A2) kept" in good.stdout
+    rows = _rows(limited_plan / "assessments.csv")
+    # A2: two assessments at LIN moved to one resource specialist
+    lin = [r for r in rows if r["site"] == "LIN"]
+    taker = lin[0]["staff_id"]
+    moved = [r for r in lin if r["staff_id"] != taker][:2]
+    for r in moved:
+        r["staff_id"] = taker
+    _write_rows(tmp_path / "a2.csv", rows)
+    a2 = _cli("check", DATED, limited_plan / "assignments.csv",
+              "--assessments", tmp_path / "a2.csv")
+    assert a2.exit_code == 4, a2.output
+    assert "A2" in a2.stdout and "at site LIN" in a2.stdout
+    # A1: an assessment given to someone who is not a resource specialist
+    rows = _rows(limited_plan / "assessments.csv")
+    sdc = next(c.staff_id for c in dated.staff if c.provides == ("SDC",)
+               and c.serves_site(rows[0]["site"]))
+    rows[0]["staff_id"] = sdc
+    _write_rows(tmp_path / "a1.csv", rows)
+    a1 = _cli("check", DATED, limited_plan / "assignments.csv",
+              "--assessments", tmp_path / "a1.csv")
+    assert a1.exit_code == 4 and "A1" in a1.stdout
+    # an unknown staff id: located, exit 1
+    rows[0]["staff_id"] = "T9999"
+    _write_rows(tmp_path / "unknown.csv", rows)
+    bad = _cli("check", DATED, limited_plan / "assignments.csv",
+               "--assessments", tmp_path / "unknown.csv")
+    assert bad.exit_code == 1
+    assert "unknown.csv, row 2" in bad.output and "T9999" in bad.output

@@ -30,7 +30,11 @@ from optimizer.inputs.plans import (
 )
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.settings import apply_authorizations, load_weights
+from optimizer.inputs.settings import (
+    apply_authorizations,
+    load_weights,
+    settings_for,
+)
 from optimizer.outputs import rules_doc
 from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.terminal import (
@@ -615,11 +619,20 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings (TOML): its [calendar] table sets "
-              "the meeting period and the monthly limit (H8).")
+              "the meeting period and the monthly limit (H8). Default: "
+              "the settings the plan was made with (summary.json beside "
+              "ASSIGNMENTS).")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An assessments.csv (plan --assessments): each "
+              "assessment checked against AB 560's rules (A1 kind, site "
+              "and grade; A2 shares at each site; H8 with the initial "
+              "meetings).")
 def check(roster: Path, assignments: Path, rules_dir: Path | None,
           authorizations: str | None,
           mapping_file: Path | None,
-          weights_file: Path | None = None) -> None:
+          weights_file: Path | None = None,
+          assessments_file: Path | None = None) -> None:
     """Audit an assignment (the optimizer's or a hand-made one) vs H1-H8.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
@@ -638,10 +651,21 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
            *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in sheet.assignment if s not in known)
-    weights = load_weights(weights_file, None, None, {})
+    # H8's limit, the period and AB 560's settings: --weights, else the
+    # plan's own (summary.json beside the assignments), else defaults.
+    weights, source = settings_for(assignments.parent, weights_file)
+    calendar = weights.calendar(loaded.instance.students)
+    if calendar is not None:
+        limit = calendar.max_per_month
+        _echo(f"Calendar settings from {source}: meetings per "
+              f"{calendar.period}, "
+              + (f"at most {limit} a month (H8)" if limit is not None
+                 else "no monthly limit (H8 off)"))
     result = audit(loaded.instance, rules, sheet.assignment,
-                   sheet.duplicates, unknown,
-                   calendar=weights.calendar(loaded.instance.students))
+                   sheet.duplicates, unknown, calendar=calendar)
+    if assessments_file is not None:
+        result.violations.extend(_check_assessments(
+            assessments_file, loaded.instance, weights, result))
     for v in result.violations:
         _echo(str(v))
     t = result.terms
@@ -690,6 +714,37 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                    "rows, which a district must confirm." if n else
                    "; no student rests on an unverified authorization "
                    "row."))
+
+
+def _check_assessments(path: Path, instance, weights, result) -> list:
+    """AB 560's rules on an assessments.csv (A1, A2, and H8 with the
+    initial meetings): the violations, and the shares said."""
+    from optimizer.inputs.assessments import load_assessment_assignment
+    from optimizer.verify import audit_assessments
+
+    kinds = weights.assessment_kinds
+    pending, taken = load_assessment_assignment(path, instance, kinds)
+    calendar = result.calendar
+    broken = audit_assessments(
+        pending, instance.staff, taken, kinds,
+        weights.assessment_max_difference, result.months or {},
+        calendar.max_per_month if calendar is not None else
+        weights.max_meetings_per_month)
+    # A month over the limit without the assessments is already said.
+    over = {v.staff_id for v in result.violations if v.rule == "H8"}
+    broken = [v for v in broken if v.rule != "H8" or v.staff_id not in over]
+    unassigned = [a.assessment_id for a in pending
+                  if a.assessment_id not in taken]
+    shares = Counter(taken.values())
+    _echo(f"Assessments ({path.name}): {len(taken)} of {len(pending)} "
+          f"assigned, to {len(shares)} staff member(s) of the kinds "
+          f"{', '.join(kinds)}; shares within "
+          f"{weights.assessment_max_difference} at each site (A2) "
+          + ("broken" if any(v.rule == "A2" for v in broken) else "kept"))
+    if unassigned:
+        _echo(f"Unassigned: {', '.join(unassigned[:20])}"
+              + (" ..." if len(unassigned) > 20 else ""))
+    return broken
 
 
 @main.command()

@@ -43,12 +43,39 @@ def load_assessments(path: Path | str, instance: Instance | None = None,
                      ) -> list[Assessment]:
     """The pending assessments of a CSV file, in file order.
 
-    With ``instance`` (the roster), an assessment at a site the roster
-    does not have, that no one of ``kinds`` serves either (a staff
-    member serving ``*``), is a located error: it could never be
-    assigned, and a misspelt site would otherwise only be a warning."""
+    With ``instance`` (the roster), an assessment at a site no staff
+    member serves (not in the roster, or only its students there) is a
+    located error: it could never be assigned, and a misspelt site would
+    otherwise only be a warning."""
+    return _load(path, instance, kinds)[0]
+
+
+def load_assessment_assignment(path: Path | str, instance: Instance,
+                               kinds: tuple[str, ...] = ("RSP",)
+                               ) -> tuple[list[Assessment], dict[str, str]]:
+    """An assessments.csv as ``plan --assessments`` writes it: the
+    assessments and who takes each (``staff_id``; empty: unassigned).
+    A staff id the roster does not have is a located error."""
+    out, table, taken = _load(path, instance, kinds, with_staff=True)
+    staff = instance.staff_by_id()
+    problems = [Problem(table.file, row, "staff_id", who,
+                        f'staff_id "{who}" is not on the staff roster'
+                        f"{suggest(who, sorted(staff))}")
+                for row, (_aid, who) in taken.items()
+                if who and who not in staff]
+    if problems:
+        raise InputError(problems)
+    return out, {aid: who for aid, who in taken.values() if who}
+
+
+def _load(path: Path | str, instance: Instance | None,
+          kinds: tuple[str, ...], with_staff: bool = False):
+    """The assessments, their table, and (``with_staff``) each row's
+    (assessment id, staff id)."""
     path = Path(path)
-    table = read_table(path, [c.name for c in ASSESSMENT_COLUMNS])
+    columns = ASSESSMENT_COLUMNS + ((Column("staff_id", True),)
+                                    if with_staff else ())
+    table = read_table(path, [c.name for c in columns])
     if len(table.rows) > MAX_ASSESSMENT_ROWS:
         raise InputError([Problem(table.file, None, None, None,
                                   f"{len(table.rows):,} rows; the limit is "
@@ -63,12 +90,20 @@ def load_assessments(path: Path | str, instance: Instance | None = None,
                 break
     table = replace(table, header=header)
     problems: list[Problem] = []
-    found, _extra = resolve_columns(table, ASSESSMENT_COLUMNS, problems)
+    found, _extra = resolve_columns(table, columns, problems)
     if problems:
         raise InputError(problems)
-    parsed = parse_rows_one_by_one(table, ASSESSMENT_COLUMNS, found,
-                                   problems)
+    if with_staff:  # an empty staff_id is an unassigned assessment
+        columns = ASSESSMENT_COLUMNS
+        at = found.pop("staff_id")
+    parsed = parse_rows_one_by_one(table, columns, found, problems)
     check_unique(table, parsed, "assessment_id", problems)
+    taken = {}
+    if with_staff:
+        cells = dict(table.rows)
+        taken = {row: (values.get("assessment_id", ""),
+                       cells[row][at].strip() if at < len(cells[row])
+                       else "") for row, values in parsed}
     out = []
     if instance is not None:
         problems += _unknown_sites(table.file, parsed, instance, kinds)
@@ -88,7 +123,7 @@ def load_assessments(path: Path | str, instance: Instance | None = None,
                                 "header"))
     if problems:
         raise InputError(problems)
-    return out
+    return out, table, taken
 
 
 def _unknown_sites(file: str, parsed: list[tuple[int, dict]],
