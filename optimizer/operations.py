@@ -421,7 +421,8 @@ class Placing:
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
-          new: list | Arrivals, *, replan: bool) -> Placing:
+          new: list | Arrivals, *, replan: bool,
+          weights: ObjectiveWeights | None = None) -> Placing:
     """Rank who can take each new student; optionally re-plan with every
     published assignment pinned (so nobody else moves).
 
@@ -437,9 +438,15 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     if clash:
         raise InputError([Problem("student file", None, "student_id", sid,
                                   "already on the roster") for sid in clash])
-    current = audit(instance, rules, published)
+    # The plan's settings (``weights``): its weights order the
+    # candidates, and its monthly limit (H8) holds for them and the
+    # re-plan, as ``plan`` keeps it.
+    weights = weights or ObjectiveWeights()
+    current = audit(instance, rules, published,
+                    calendar=weights.calendar(instance.students))
     outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
-                                                   current)) for s in new],
+                                                   current, weights))
+                       for s in new],
                       stale=bool(current.violations))
     if not replan:
         return outcome
@@ -449,7 +456,7 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
         extras={**instance.extras,
                 **{s.student_id: ("",) * width for s in new}})
     outcome.run = plan(combined, rules, input_hash=roster.input_hash,
-                       weights=ObjectiveWeights(), params=SolverParams(),
+                       weights=weights, params=SolverParams(),
                        solve_on=midyear.pin_published(combined, published))
     outcome.moved = sum(1 for sid, cm in published.items()
                         if outcome.run.result.assignment.get(sid)

@@ -219,3 +219,60 @@ def test_check_audits_an_assessments_file(limited_plan, tmp_path, dated):
                "--assessments", tmp_path / "unknown.csv")
     assert bad.exit_code == 1
     assert "unknown.csv, row 2" in bad.output and "T9999" in bad.output
+
+
+# ------------------ item 3: place under the plan's H8 and weights
+
+def test_place_keeps_the_monthly_limit_and_the_plans_weights(
+        limited_plan, rules, tmp_path):
+    from optimizer.inputs.arrivals import load_arrivals
+    from optimizer.inputs.plans import published_assignment
+    from optimizer.inputs.settings import plan_settings
+    from optimizer.verify import audit
+
+    roster = load_roster(DATED, rules)
+    published = published_assignment(limited_plan)
+    weights = plan_settings(limited_plan)
+    assert weights.max_meetings_per_month == 9
+    months = audit(roster.instance, rules, published,
+                   calendar=weights.calendar(roster.instance.students)
+                   ).months
+    # a month where a case manager already holds the limit
+    full_cm, full_month = next(k for k, n in sorted(months.items())
+                               if n == 9)
+    base = next(s for s in roster.instance.students
+                if published[s.student_id] == full_cm
+                and s.annual_review_date is not None
+                and f"{s.annual_review_date:%Y-%m}" == full_month)
+    header = (DATED / "students.csv").read_text().splitlines()[0]
+    line = next(x for x in (DATED / "students.csv").read_text().splitlines()
+                if x.startswith(base.student_id + ","))
+    new = tmp_path / "new.csv"
+    new.write_text(header + "\n" + line.replace(base.student_id, "NEW1", 1)
+                   .replace(",T0", ",X0") + "\n")
+    arrivals = load_arrivals(new, roster)
+    free = operations.place(roster, rules, published, arrivals,
+                            replan=False)
+    kept = operations.place(roster, rules, published, arrivals,
+                            replan=True, weights=weights)
+    [(_, ranked_free)] = free.rankings
+    [(_, ranked)] = kept.rankings
+    assert full_cm in {p.staff_id for p in ranked_free}
+    assert full_cm not in {p.staff_id for p in ranked}
+    assert kept.run.audit.calendar.max_per_month == 9
+    assert max(kept.run.audit.months.values()) <= 9
+    assert not kept.run.audit.violations
+    # the plan's weights order the candidates: with S5 weighed heavily
+    # the first is the one whose calendar grows least
+    heavy = weights.model_copy(update={"S5": 1000.0})
+    [(_, by_s5)] = operations.place(roster, rules, published, arrivals,
+                                    replan=False, weights=heavy).rankings
+    top = by_s5[0]
+    assert top.deltas["S5"] == min(p.deltas["S5"] for p in by_s5
+                                   if p.deltas["S1"] == top.deltas["S1"])
+    # the command line reads the plan's settings from its folder
+    done = _cli("place", DATED, "--plan", limited_plan, "--student-file",
+                new)
+    assert done.exit_code == 0, done.output
+    assert "at most 9 IEP meetings a month (H8)" in done.stdout
+    assert f"  {full_cm} " not in done.stdout

@@ -298,13 +298,19 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
               help="Also re-plan with everyone else kept and write here.")
 @click.option("--top", type=click.IntRange(min=1), default=5,
               show_default=True, help="Candidates shown per student.")
+@click.option("--weights", "weights_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Objective settings (TOML). Default: the settings the "
+              "plan was made with (its summary.json): its weights order "
+              "the candidates and its monthly limit (H8) holds.")
 @rules_option
 @authorizations_option
 @mapping_option
 def place(roster: Path, plan_dir: Path, student_file: Path,
           out: Path | None, top: int, rules_dir: Path | None,
           authorizations: str | None,
-          mapping_file: Path | None) -> None:
+          mapping_file: Path | None,
+          weights_file: Path | None = None) -> None:
     """Rank who can take new students mid-year, moving nobody else.
 
     Example:
@@ -317,8 +323,15 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     loaded = _load(roster, rules, mapping_file)
     _warn(loaded.warnings)
     new = load_arrivals(student_file, loaded)
+    weights, source = settings_for(plan_dir, weights_file)
+    limit = weights.max_meetings_per_month
+    if weights.calendar([*loaded.instance.students,
+                         *new.students]) is not None:
+        _echo(f"Settings from {source}"
+              + (f"; at most {limit} IEP meetings a month (H8)"
+                 if limit is not None else ""))
     done = operations.place(loaded, rules, published_assignment(plan_dir), new,
-                          replan=out is not None)
+                            replan=out is not None, weights=weights)
     if done.stale:
         _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "
