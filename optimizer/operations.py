@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import gc
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -277,8 +279,13 @@ class Comparison:
 
 def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             params: SolverParams, xlsx: bool = True,
-            progress=None, mapping=None) -> Comparison:
+            progress=None, mapping=None,
+            assessments: Path | None = None) -> Comparison:
     """Plan the base roster and every scenario with the same settings.
+
+    ``assessments`` (a CSV of pending initial assessments) is shared by
+    the base and every scenario; a scenario may replace, add, remove or
+    change them (``scenarios.apply_assessments``).
 
     An infeasible scenario is a row with its diagnosis, not an error.
     ``mapping`` (an ``inputs.mapping.Mapping``) is applied to the base roster.
@@ -306,8 +313,17 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_roster_path = rosters.pop()
     base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance
+    pending = None
+    if assessments is not None:
+        from optimizer.inputs.assessments import load_assessments
+
+        try:
+            pending = load_assessments(assessments, base,
+                                       weights.assessment_kinds)
+        except InputError as exc:
+            problems += exc.problems
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
-             rules)]
+             rules, pending)]
     for sc in loaded:
         sc_rules = scenario_rules(rules, sc)  # its authorizations setting
         try:
@@ -320,10 +336,21 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             problems += exc.problems
         if problems:
             continue
+        try:
+            own = scenarios.apply_assessments(pending, sc, instance,
+                                              changed.assessment_kinds)
+        except InputError as exc:
+            problems += exc.problems
+            continue
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules))
+        if own is not None and "assessments" in sc.data:
+            digest = hashlib.sha256(
+                digest.encode() + (sc.path.parent / sc.data["assessments"])
+                .read_bytes()).hexdigest()
+        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules,
+                     own))
     if problems:
         raise InputError(problems)
     files: dict[str, str | bytes] = {}
@@ -332,13 +359,14 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_names = {c.staff_id: c.name for c in base.staff}
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
-    for i, (slug, name, instance, w, digest, run_rules) in enumerate(todo):
+    for i, (slug, name, instance, w, digest, run_rules, own) in \
+            enumerate(todo):
         if progress:
             progress(i, len(todo), name)
         # Scenarios: the plan closest to the base among equally good ones.
         run = plan(instance, run_rules, input_hash=digest, weights=w,
                    params=params, xlsx=xlsx, html=False,
-                   reference=base_assignment)
+                   reference=base_assignment, assessments=own)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
@@ -346,6 +374,13 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                 base_assignment, run_rules, diag)
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
+        if own is not None and "assessments.csv" in run.files:
+            shared = run.files["assessments.csv"]
+            assert isinstance(shared, str)
+            row["assessments"] = len(own)
+            row["assessments_unassigned"] = sum(
+                1 for r in csv.DictReader(io.StringIO(shared))
+                if not r["staff_id"])
         rows.append(row)
         against = None if slug == "base" else report.Against(
             "the base plan", base_assignment or {}, base_names)

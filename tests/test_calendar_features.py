@@ -276,3 +276,132 @@ def test_place_keeps_the_monthly_limit_and_the_plans_weights(
     assert done.exit_code == 0, done.output
     assert "at most 9 IEP meetings a month (H8)" in done.stdout
     assert f"  {full_cm} " not in done.stdout
+
+
+# ----------------- item 1: scenarios move dates and change assessments
+
+def _scenario(tmp_path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nroster = "{DATED.as_posix()}"\n'
+                    + body, encoding="utf-8")
+    return path
+
+
+def test_moved_dates_reach_s5_and_meetings_csv(tmp_path, dated, rules):
+    from optimizer.verify import audit
+
+    student = next(s for s in dated.students
+                   if s.annual_review_date is not None
+                   and s.reevaluation_date is not None)
+    sid = student.student_id
+    path = _scenario(tmp_path, "move", f'''
+[[update_students]]
+student_id = "{sid}"
+annual_review_date = "2026-12-15"
+reevaluation_date = ""
+''')
+    done = operations.compare([path], rules, weights=ObjectiveWeights(),
+                              params=SolverParams(), xlsx=False)
+    run = done.runs["move"]
+    after = run.audit
+    moved = dict(run.result.assignment)
+    by_id = {s.student_id: s for s in dated.students}
+    changed = dated.replace(students=tuple(
+        s.model_copy(update={"annual_review_date":
+                             __import__("datetime").date(2026, 12, 15),
+                             "reevaluation_date": None})
+        if s.student_id == sid else s for s in dated.students))
+    # S5 and the meeting counts are the checker's on the moved dates
+    expect = audit(changed, rules, moved,
+                   calendar=ObjectiveWeights().calendar(changed.students))
+    assert after.terms["S5"] == expect.terms["S5"]
+    assert after.meetings == expect.meetings
+    assert by_id[sid].reevaluation_date is not None  # base untouched
+    table = list(csv.reader(io.StringIO(run.files["meetings.csv"])))
+    december = table[0].index("2026-12")
+    cm = moved[sid]
+    row = next(r for r in table if r[0] == cm)
+    assert int(row[december]) == expect.meetings[cm, "2026-12"] >= 1
+    assert sum(int(r[-1]) for r in table[1:]) == sum(
+        expect.meetings.values())
+    summary = json.loads(run.files["summary.json"])
+    assert summary["objective"]["terms"]["S5_meeting_calendar"] == \
+        expect.terms["S5"]
+
+
+def test_scenarios_add_remove_and_change_assessments(tmp_path, rules):
+    good = _scenario(tmp_path, "more", '''
+remove_assessments = ["R0001"]
+
+[[add_assessments]]
+assessment_id = "N1"
+site = "ROO"
+grade = "7"
+due_date = "2027-03-01"
+areas = ["speech and language"]
+
+[[update_assessments]]
+assessment_id = "R0002"
+due_date = "2027-06-01"
+''')
+    none = _scenario(tmp_path, "same", "")
+    done = operations.compare([good, none], rules,
+                              weights=ObjectiveWeights(),
+                              params=SolverParams(), xlsx=False,
+                              assessments=PENDING)
+    files = {slug: {r["assessment_id"]: r for r in csv.DictReader(
+        io.StringIO(run.files["assessments.csv"]))}
+        for slug, run in done.runs.items()}
+    assert len(files["base"]) == len(files["same"]) == 60
+    more = files["more"]
+    assert len(more) == 60 and "R0001" not in more and "N1" in more
+    assert more["N1"]["site"] == "ROO" and more["N1"]["staff_id"]
+    assert more["R0002"]["due_date"] == "2027-06-01"
+    rows = {r["scenario"]: r for r in done.rows}
+    assert rows["more"]["assessments"] == 60
+    assert rows["more"]["assessments_unassigned"] == 0
+    # every bad value of the file at once, located by key and value
+    bad = _scenario(tmp_path, "bad", '''
+remove_assessments = ["R9999"]
+assessments = "missing.csv"
+
+[[add_assessments]]
+assessment_id = "R0005"
+site = "ROO"
+grade = "2"
+due_date = "2027-03-01"
+
+[[add_assessments]]
+assessment_id = "N2"
+site = "RO0"
+grade = "14"
+due_date = "2027-02-30"
+
+[[update_assessments]]
+assessment_id = "R0003"
+due_dat = "2027-05-01"
+''')
+    from optimizer.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        operations.compare([bad], rules, weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False,
+                           assessments=PENDING)
+    found = {(p.file, p.column, p.value) for p in err.value.problems}
+    # the file's shape is checked first (as a missing roster is)
+    assert ("bad.toml", "assessments", "missing.csv") in found
+    (tmp_path / "missing.csv").write_bytes(PENDING.read_bytes())
+    with pytest.raises(InputError) as err:
+        operations.compare([bad], rules, weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False)
+    found = {(p.column, p.value) for p in err.value.problems}
+    assert ("remove_assessments", "R9999") in found
+    assert ("add_assessments.assessment_id", "R0005") in found
+    assert ("add_assessments.grade", "14") in found
+    assert ("add_assessments.due_date", "2027-02-30") in found
+    assert ("update_assessments.due_dat", "2027-05-01") in found
+    # and on the command line: exit 1, located, no traceback
+    out = _cli("compare", bad, "--out", tmp_path / "o", "--no-xlsx",
+               "--quiet")
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert "bad.toml" in out.output and "R9999" in out.output

@@ -433,12 +433,17 @@ class _status:
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the comparison rows as JSON.")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pending initial assessments (CSV) for the base and "
+              "every scenario; a scenario may add, remove or change them.")
 def compare(scenario_files: tuple[Path, ...], out: Path,
             rules_dir: Path | None, authorizations: str | None,
             mapping_file: Path | None,
             weights_file: Path | None,
             time_limit: float, seed: int, workers: int, xlsx: bool,
-            quiet: bool, as_json: bool) -> None:
+            quiet: bool, as_json: bool,
+            assessments_file: Path | None = None) -> None:
     """Plan the base roster and each what-if scenario; compare them.
 
     Example:
@@ -457,7 +462,7 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
             mapping=mapping,
             params=SolverParams(time_limit, seed, workers),
-            progress=progress)
+            progress=progress, assessments=assessments_file)
     if not quiet:
         _warn(result.warnings)
     write_plan_folder(out, result.files)
