@@ -209,19 +209,59 @@ def calendar_change(meetings: int, delta: int) -> int:
     return (meetings + delta) ** 2 - meetings ** 2
 
 
+def school_year(name: str) -> tuple[date, date]:
+    """``2026-27`` -> (2026-07-01, 2027-06-30): a California school year
+    (EC 37200: July 1 to June 30)."""
+    first = int(name[:4])
+    return date(first, 7, 1), date(first + 1, 6, 30)
+
+
+def school_year_of(day: date) -> str:
+    """The school year (``2026-27``) a date falls in."""
+    first = day.year if day.month >= 7 else day.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def default_planning_year(students: Iterable) -> str | None:
+    """The planning year when the district names none: the school year
+    holding the most annual reviews (every student has one a year), else
+    the most meeting dates; the earlier on a tie. None without dates."""
+    for pick in (lambda s: (s.annual_review_date,), meeting_dates):
+        years: dict[str, int] = {}
+        for s in students:
+            for d in pick(s):
+                if d is not None:
+                    y = school_year_of(d)
+                    years[y] = years.get(y, 0) + 1
+        if years:
+            return min(years, key=lambda y: (-years[y], y))
+    return None
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """How S5 and H8 read the dates: the balancing period and the
-    district's monthly limit (None: no limit)."""
+    """How S5 and H8 read the dates: the balancing period, the
+    district's monthly limit (None: no limit) and the planning year
+    (first and last day; None: every date counts). A meeting outside the
+    planning year is not this year's work: S5 and H8 do not count it."""
 
     period: str = "month"
     max_per_month: int | None = None
+    year: tuple[date, date] | None = None
 
     def periods(self, student) -> tuple[str, ...]:
-        return meeting_periods(student, self.period)
+        return tuple(period_of(d, self.period) for d in self.dates(student))
 
     def months(self, student) -> tuple[str, ...]:
-        return meeting_periods(student, "month")
+        return tuple(period_of(d, "month") for d in self.dates(student))
+
+    def dates(self, student) -> tuple[date, ...]:
+        """The student's meetings in the planning year."""
+        days = meeting_dates(student)
+        if self.year is None:
+            return days
+        first, last = self.year
+        return tuple(d for d in days if first <= d <= last)
 
     def key(self, student) -> tuple:
         """What makes two students alike for S5 and H8."""
@@ -350,6 +390,20 @@ class ObjectiveWeights(BaseModel):
         default=1, ge=0,
         description="AB 560: most assessments one person at a site may "
         "have beyond another (1: equal shares, within one)")
+    planning_year: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}$",
+        description="The school year planned, e.g. 2026-27 (July 1 to "
+        "June 30); default: the year of most annual reviews")
+
+    @field_validator("planning_year")
+    @classmethod
+    def _year_is_a_school_year(cls, v: str | None):
+        if v is not None and (int(v[:4]) + 1) % 100 != int(v[5:]):
+            raise ValueError(
+                f"planning_year {v} is not a school year: write the first "
+                f"year and the next, e.g. {v[:4]}-"
+                f"{(int(v[:4]) + 1) % 100:02d}")
+        return v
 
     @field_validator("priority")
     @classmethod
@@ -379,13 +433,16 @@ class ObjectiveWeights(BaseModel):
     # The settings of S5 and H8, left out of summary.json without dates.
     CALENDAR_FIELDS: ClassVar[tuple[str, ...]] = (
         "S5", "calendar_period", "max_meetings_per_month",
-        "assessment_kinds", "assessment_max_difference")
+        "assessment_kinds", "assessment_max_difference", "planning_year")
 
     def calendar(self, students: Iterable) -> Calendar | None:
         """S5 and H8's settings when the roster has meeting dates."""
+        students = list(students)
         if not has_meeting_dates(students):
             return None
-        return Calendar(self.calendar_period, self.max_meetings_per_month)
+        year = self.planning_year or default_planning_year(students)
+        return Calendar(self.calendar_period, self.max_meetings_per_month,
+                        school_year(year) if year else None)
 
     def weighted_costs(self, deltas: dict[str, int],
                        weight_scale: int) -> dict[str, float]:

@@ -14,6 +14,7 @@ from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
+from optimizer.inputs.dates import planning_year_problems
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
@@ -313,6 +314,8 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_roster_path = rosters.pop()
     base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance
+    errors, notes = planning_year_problems(base_roster, weights)
+    problems += errors
     pending = None
     if assessments is not None:
         from optimizer.inputs.assessments import load_assessments
@@ -408,7 +411,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         comparing.comparison_table(rows))
     files["summary.json"] = plan_files.to_json(
         {"kind": "comparison", "scenarios": rows})
-    return Comparison(rows, files, runs, base_roster.warnings)
+    return Comparison(rows, files, runs, (*base_roster.warnings, *notes))
 
 
 ROSTER_FOLDER = "roster"  # in a plan folder that place --out writes
@@ -515,7 +518,16 @@ def plan_or_replan(roster: Roster, rules: RuleSet, *,
     """What ``caseload plan`` and the workbench's plan job both run: a
     yearly plan (``plan``, with the roster's export headers), or with a
     ``published`` plan a re-plan from it (``replan``, under its own strict
-    priorities: of ``weights`` only the meeting-calendar settings apply)."""
+    priorities: of ``weights`` only the meeting-calendar settings apply).
+
+    The roster's meeting dates are checked against the planning year
+    first: a date that cannot be this year's is a located error, one
+    outside the year a located warning (``inputs.dates``)."""
+    errors, notes = planning_year_problems(roster, weights)
+    if errors:
+        raise InputError(errors)
+    if notes:
+        warnings = [*(warnings or []), *map(str, notes)]
     if published is not None:
         return replan(roster, rules, published, params=params,
                       warnings=warnings, redact=redact, xlsx=xlsx,

@@ -405,3 +405,81 @@ due_dat = "2027-05-01"
                "--quiet")
     assert out.exit_code == 1 and "Traceback" not in out.output
     assert "bad.toml" in out.output and "R9999" in out.output
+
+
+# ------------------------------------------- item 6: the planning year
+
+def _dated_copy(tmp_path, changes: dict[tuple[int, str], str]) -> Path:
+    """data/sample-dates with some cells changed: {(row, column): value}
+    (row as a spreadsheet numbers it, the header being row 1)."""
+    folder = tmp_path / "roster"
+    folder.mkdir()
+    (folder / "staff.csv").write_bytes((DATED / "staff.csv").read_bytes())
+    rows = list(csv.reader(io.StringIO((DATED / "students.csv")
+                                       .read_text())))
+    for (row, column), value in changes.items():
+        rows[row - 1][rows[0].index(column)] = value
+    with (folder / "students.csv").open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return folder
+
+
+def test_planning_year_default_and_setting(dated):
+    from optimizer.objectives import default_planning_year, school_year
+
+    assert default_planning_year(dated.students) == "2026-27"
+    cal = ObjectiveWeights().calendar(dated.students)
+    assert cal.year == school_year("2026-27")
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a school year"):
+        ObjectiveWeights(planning_year="2026-28")
+
+
+def test_dates_outside_the_planning_year(tmp_path, rules):
+    roster = _dated_copy(tmp_path, {(4, "annual_review_date"): "2062-05-10",
+                                    (6, "reevaluation_date"): "2028-03-10"})
+    typo = _cli("plan", roster, "--out", tmp_path / "o", "--no-xlsx")
+    assert typo.exit_code == 1 and "Traceback" not in typo.output
+    assert ('students.csv, row 4, column "annual_review_date"'
+            in typo.output and "2062-05-10" in typo.output
+            and "planning year 2026-27" in typo.output)
+    # a reevaluation due in a later year is real, but not this year's
+    # work: a located warning, and S5/H8/meetings.csv leave it out
+    fixed = tmp_path / "roster" / "students.csv"
+    fixed.write_text(fixed.read_text().replace("2062-05-10", "2027-05-10"))
+    done = _cli("plan", roster, "--out", tmp_path / "o", "--no-xlsx")
+    assert done.exit_code == 0, done.output
+    assert ('students.csv, row 6, column "reevaluation_date"'
+            in done.stderr and "2028-03-10" in done.stderr
+            and "not counted" in done.stderr)
+    header = (tmp_path / "o" / "meetings.csv").read_text().splitlines()[0]
+    assert "2028" not in header and header.split(",")[-2] == "2027-06"
+    # the district names another year: every 2026-27 date falls outside
+    other = tmp_path / "other.toml"
+    other.write_text('[calendar]\nplanning_year = "2027-28"\n')
+    moved = _cli("plan", roster, "--weights", other, "--out",
+                 tmp_path / "p", "--no-xlsx")
+    assert moved.exit_code == 0
+    assert "more meeting date(s) outside the planning year 2027-28" \
+        in moved.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[calendar]\nplanning_year = "2026-2027"\n')
+    refused = _cli("plan", roster, "--weights", bad, "--out",
+                   tmp_path / "q", "--no-xlsx")
+    assert refused.exit_code == 1 and "calendar.planning_year" \
+        in refused.output
+
+
+def test_assessments_due_outside_the_planning_year(tmp_path, dated):
+    from optimizer.errors import InputError
+    from optimizer.inputs.assessments import load_assessments
+    from optimizer.objectives import school_year
+
+    path = _pending(tmp_path, ["R1,LIN,K,2027-04-16,",
+                               "R2,LIN,K,2027-09-01,"])
+    assert len(load_assessments(path, dated)) == 2  # no year: lenient
+    with pytest.raises(InputError) as err:
+        load_assessments(path, dated, year=school_year("2026-27"))
+    [p] = err.value.problems
+    assert (p.row, p.column, p.value) == (3, "due_date", "2027-09-01")

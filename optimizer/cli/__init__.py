@@ -13,6 +13,7 @@ import click
 
 from optimizer import operations
 from optimizer.errors import (
+    InputError,
     OptimizerError,
     UsageError,
     printable,
@@ -20,6 +21,7 @@ from optimizer.errors import (
 )
 from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.dates import planning_year_problems
 from optimizer.inputs.plans import (
     load_assignment_file,
     name_mismatches,
@@ -240,8 +242,10 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     if assessments_file is not None:
         from optimizer.inputs.assessments import load_assessments
 
-        pending = load_assessments(assessments_file, loaded.instance,
-                                   weights.assessment_kinds)
+        calendar = weights.calendar(loaded.instance.students)
+        pending = load_assessments(
+            assessments_file, loaded.instance, weights.assessment_kinds,
+            calendar.year if calendar is not None else None)
     with _status("Solving", quiet):
         run = operations.plan_or_replan(
             loaded, rules, weights=weights, params=params,
@@ -672,6 +676,10 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
     # H8's limit, the period and AB 560's settings: --weights, else the
     # plan's own (summary.json beside the assignments), else defaults.
     weights, source = settings_for(assignments.parent, weights_file)
+    errors, notes = planning_year_problems(loaded, weights)
+    if errors:
+        raise InputError(errors)
+    _warn(notes)
     calendar = weights.calendar(loaded.instance.students)
     if calendar is not None:
         limit = calendar.max_per_month

@@ -9,6 +9,7 @@ value) and reported at once.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from optimizer.inputs.csv_cells import (
     resolve_columns,
     validation_problems,
 )
+from optimizer.inputs.dates import due_date_problems
 from optimizer.inputs.parse import suggest
 
 ASSESSMENT_COLUMNS: tuple[Column, ...] = (
@@ -39,15 +41,17 @@ MAX_ASSESSMENT_ROWS = 50_000
 
 
 def load_assessments(path: Path | str, instance: Instance | None = None,
-                     kinds: tuple[str, ...] = ("RSP",)
+                     kinds: tuple[str, ...] = ("RSP",),
+                     year: tuple[date, date] | None = None
                      ) -> list[Assessment]:
     """The pending assessments of a CSV file, in file order.
 
     With ``instance`` (the roster), an assessment at a site no staff
     member serves (not in the roster, or only its students there) is a
     located error: it could never be assigned, and a misspelt site would
-    otherwise only be a warning."""
-    return _load(path, instance, kinds)[0]
+    otherwise only be a warning. With ``year`` (the planning year's
+    first and last day), a due date outside it is a located error."""
+    return _load(path, instance, kinds, year=year)[0]
 
 
 def load_assessment_assignment(path: Path | str, instance: Instance,
@@ -69,7 +73,8 @@ def load_assessment_assignment(path: Path | str, instance: Instance,
 
 
 def _load(path: Path | str, instance: Instance | None,
-          kinds: tuple[str, ...], with_staff: bool = False):
+          kinds: tuple[str, ...], with_staff: bool = False,
+          year: tuple[date, date] | None = None):
     """The assessments, their table, and (``with_staff``) each row's
     (assessment id, staff id)."""
     path = Path(path)
@@ -107,6 +112,7 @@ def _load(path: Path | str, instance: Instance | None,
     out = []
     if instance is not None:
         problems += _unknown_sites(table.file, parsed, instance, kinds)
+    problems += due_date_problems(table.file, parsed, year)
     for row, values in parsed:
         if "areas" in values:
             values["areas"] = tuple(values["areas"])

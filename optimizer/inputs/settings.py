@@ -20,7 +20,8 @@ SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations",
 CALENDAR_KEYS = {"period": "calendar_period",
                  "max_meetings_per_month": "max_meetings_per_month",
                  "assessment_kinds": "assessment_kinds",
-                 "assessment_max_difference": "assessment_max_difference"}
+                 "assessment_max_difference": "assessment_max_difference",
+                 "planning_year": "planning_year"}
 
 
 def load_weights_file(path: Path | str) -> dict[str, Any]:
