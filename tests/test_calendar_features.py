@@ -60,7 +60,8 @@ def test_weekly_calendar_says_week_everywhere(dated, rules):
     from optimizer.web.app import HERE  # the workbench's table
 
     env = template_environment(HERE / "templates")
-    text = env.get_template("_calendar.html.j2").render(calendar=table)
+    text = env.get_template("_calendar.html.j2").render(
+        calendar=table, plan={"pid": "p1"})
     assert "per week" in text and "month" not in text
 
 
@@ -483,3 +484,28 @@ def test_assessments_due_outside_the_planning_year(tmp_path, dated):
         load_assessments(path, dated, year=school_year("2026-27"))
     [p] = err.value.problems
     assert (p.row, p.column, p.value) == (3, "due_date", "2027-09-01")
+
+
+# ------------------------------------- item 8: the README's real output
+
+def test_readme_calendar_check_block(tmp_path, monkeypatch):
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- real-output: calendar-check -->\s*\n```\n"
+                      r"(.*?)\n```", text, re.S).group(1).splitlines()
+    monkeypatch.chdir(tmp_path)
+    made = _cli("plan", DATED, "--weights", DATED / "calendar.toml",
+                "--assessments", PENDING, "--out", "out/cal", "--no-xlsx",
+                "--quiet")
+    assert made.exit_code == 0, made.output
+    done = _cli("check", DATED, "out/cal/assignments.csv", "--assessments",
+                "out/cal/assessments.csv")
+    assert done.exit_code == 0
+    lines = done.stdout.splitlines()
+    at = 0
+    for quoted in block:
+        if quoted.startswith("$ ") or quoted == "...":
+            continue
+        assert quoted in lines[at:], quoted
+        at = lines.index(quoted, at) + 1
