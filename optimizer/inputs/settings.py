@@ -158,14 +158,17 @@ def plan_settings(folder: Path) -> ObjectiveWeights | None:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        objective = data["parameters"]["objective"]
-        if not isinstance(objective, dict):
-            raise TypeError
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
         raise InputError([Problem(
-            str(path), None, "parameters.objective", None,
-            "not a summary.json caseload plan wrote (no objective "
-            "settings): give the settings with --weights")]) from None
+            str(path), None, None, None,
+            "not a summary.json caseload plan wrote (not JSON): give the "
+            "settings with --weights")]) from None
+    # Another summary (a comparison's, or not ours): no plan settings.
+    params = data.get("parameters") if isinstance(data, dict) else None
+    objective = params.get("objective") if isinstance(params, dict) \
+        else None
+    if not isinstance(objective, dict):
+        return None
     try:
         return ObjectiveWeights(**objective)
     except ValidationError as exc:
