@@ -36,6 +36,7 @@ a comparison, the published plan of ``plan --from``):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -225,17 +226,18 @@ def school_year_of(day: date) -> str:
 def default_planning_year(students: Iterable) -> str | None:
     """The planning year when the district names none: the school year
     holding the most annual reviews (every student has one a year), else
-    the most meeting dates; the earlier on a tie. None without dates."""
-    for pick in (lambda s: (s.annual_review_date,), meeting_dates):
-        years: dict[str, int] = {}
-        for s in students:
-            for d in pick(s):
-                if d is not None:
-                    y = school_year_of(d)
-                    years[y] = years.get(y, 0) + 1
-        if years:
-            return min(years, key=lambda y: (-years[y], y))
-    return None
+    the most reevaluations; the earlier on a tie. None without dates."""
+    students = list(students)
+    # a school year by its first calendar year (July on: that year's)
+    years = Counter(d.year - (d.month < 7) for d in
+                    (s.annual_review_date for s in students) if d)
+    if not years:
+        years = Counter(d.year - (d.month < 7) for d in
+                        (s.reevaluation_date for s in students) if d)
+    if not years:
+        return None
+    first = min(years, key=lambda y: (-years[y], y))
+    return f"{first}-{(first + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)
