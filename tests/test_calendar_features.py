@@ -509,3 +509,30 @@ def test_readme_calendar_check_block(tmp_path, monkeypatch):
             continue
         assert quoted in lines[at:], quoted
         at = lines.index(quoted, at) + 1
+
+
+def test_explain_counts_s5_as_the_plan_did(tmp_path, dated, rules):
+    # A plan that balanced weeks: explain's S5 changes are the weekly
+    # ones the checker counts, read from the plan's own settings.
+    from optimizer.inputs.plans import published_assignment
+    from optimizer.outputs.terminal import render_explanation
+    from optimizer.reasons.explain import explain_student
+    from optimizer.verify import audit
+
+    weekly = tmp_path / "weekly.toml"
+    weekly.write_text('[calendar]\nperiod = "week"\n')
+    out = tmp_path / "plan"
+    assert _cli("plan", DATED, "--weights", weekly, "--out", out,
+                "--no-xlsx", "--quiet").exit_code == 0
+    plan = published_assignment(out)
+    w = ObjectiveWeights(calendar_period="week")
+    sid = "100001"
+    expect = render_explanation(explain_student(
+        dated, rules, plan, sid, weights=w,
+        checked=audit(dated, rules, plan,
+                      calendar=w.calendar(dated.students))))
+    monthly = render_explanation(explain_student(dated, rules, plan, sid))
+    assert expect != monthly  # weeks and months price moves differently
+    done = _cli("explain", DATED, "--student", sid, "--plan", out)
+    assert done.exit_code == 0
+    assert done.stdout.strip() == expect.strip()

@@ -37,6 +37,7 @@ from optimizer.inputs.settings import (
     load_weights,
     settings_for,
 )
+from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import rules_doc
 from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.terminal import (
@@ -603,16 +604,24 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
     if student_id not in ids:
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
+    weights = ObjectiveWeights()
     if plan_dir is not None:
         assignment, _ = read_assignment(plan_assignments(plan_dir))
+        # S5's changes counted as the plan counts them (its period and
+        # planning year): the plan's own settings.
+        weights = settings_for(plan_dir, None)[0]
     else:
         result = solve(loaded.instance, rules)
         if not result.has_plan:
             raise click.ClickException("no plan exists for this roster; "
                                        "run caseload plan for the diagnosis")
         assignment = result.assignment
+    instance = loaded.instance
+    checked = audit(instance, rules, dict(assignment),
+                    calendar=weights.calendar(instance.students))
     _echo(render_explanation(explain_student(
-        loaded.instance, rules, assignment, student_id)))
+        instance, rules, assignment, student_id, weights=weights,
+        checked=checked)))
 
 
 def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
