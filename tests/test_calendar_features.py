@@ -536,3 +536,37 @@ def test_explain_counts_s5_as_the_plan_did(tmp_path, dated, rules):
     done = _cli("explain", DATED, "--student", sid, "--plan", out)
     assert done.exit_code == 0
     assert done.stdout.strip() == expect.strip()
+
+
+def test_explain_names_h8_for_a_move_over_the_limit(limited_plan, dated,
+                                                    rules):
+    from optimizer.inputs.plans import published_assignment
+    from optimizer.inputs.settings import plan_settings
+    from optimizer.reasons.explain import explain_student
+    from optimizer.verify import audit
+
+    plan = published_assignment(limited_plan)
+    w = plan_settings(limited_plan)
+    cal = w.calendar(dated.students)
+    checked = audit(dated, rules, plan, calendar=cal)
+    full = {(cm, m) for (cm, m), n in checked.months.items() if n == 9}
+    student = next(s for s in dated.students
+                   if any((cm, m) in full and cm != plan[s.student_id]
+                          for cm, m in ((c, m) for c, _ in full
+                                        for m in cal.months(s))))
+    e = explain_student(dated, rules, plan, student.student_id, weights=w,
+                        checked=checked)
+    flagged = [a for a in e.alternatives
+               if any(r == "H8" for r, _ in a.reasons)]
+    assert flagged
+    for a in flagged:
+        assert not a.eligible
+        moved = audit(dated, rules, {**plan, student.student_id: a.staff_id},
+                      calendar=cal)
+        assert any(v.rule == "H8" for v in moved.violations)
+    for a in e.alternatives:
+        if a.eligible:
+            moved = audit(dated, rules,
+                          {**plan, student.student_id: a.staff_id},
+                          calendar=cal)
+            assert not any(v.rule == "H8" for v in moved.violations)
