@@ -86,3 +86,44 @@ def test_the_default_form_writes_no_calendar_table(tmp_path):
     old = plansettings.defaults()
     del old["calendar"]
     assert plansettings.to_toml(old) == text
+
+
+def test_choosing_a_case_manager_keeps_the_plans_limit(tmp_path):
+    # The workbench's re-plan after a chosen case manager keeps the
+    # parent plan's calendar settings (H8), and the student page names
+    # H8 for a case manager the student's meetings would put over it.
+    import json
+
+    c = client_for(tmp_path / "ws")
+    rid = _dated_roster(c)
+    page = wait(c, post(c, f"/rosters/{rid}/plan", data={
+        "time_limit": "30", "cal_max": "9"}))
+    pid = str(page.url).rsplit("/", 1)[1]
+    plan = c.app.state.cache.plan(pid)
+    assert plan.audit.calendar.max_per_month == 9
+    cal = plan.audit.calendar
+    full = {(cm, m) for (cm, m), n in plan.audit.months.items() if n == 9}
+    assert full  # the limit binds somewhere
+    from optimizer.reasons.explain import explain_student
+
+    sid, why = next(
+        (s.student_id, msg) for s in plan.roster.instance.students
+        if any(m in cal.months(s) for _, m in full)
+        for a in explain_student(plan.roster.instance, plan.rules,
+                                 plan.assignment, s.student_id,
+                                 checked=plan.audit).alternatives
+        for rule, msg in a.reasons if rule == "H8")
+    student = c.get(f"/plans/{pid}/students/{sid}").text
+    assert "over the district&#39;s limit of 9 a month" in student \
+        or "over the district's limit of 9 a month" in student, why
+
+    e = explain_student(plan.roster.instance, plan.rules, plan.assignment,
+                        "100002", checked=plan.audit)
+    choice = next(a for a in e.alternatives if a.eligible and not a.full)
+    page = wait(c, post(c, f"/plans/{pid}/students/100002/assign",
+                        data={"staff_id": choice.staff_id}))
+    new = str(page.url).rsplit("/", 1)[1]
+    summary = json.loads((c.app.state.ws.plan_folder(new)
+                          / "summary.json").read_text())
+    assert summary["parameters"]["objective"]["max_meetings_per_month"] == 9
+    assert c.app.state.cache.plan(new).audit.calendar.max_per_month == 9
