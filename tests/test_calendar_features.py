@@ -570,3 +570,13 @@ def test_explain_names_h8_for_a_move_over_the_limit(limited_plan, dated,
                           {**plan, student.student_id: a.staff_id},
                           calendar=cal)
             assert not any(v.rule == "H8" for v in moved.violations)
+
+
+def test_replan_from_a_plan_keeps_its_limit(limited_plan, tmp_path):
+    out = tmp_path / "again"
+    done = _cli("plan", DATED, "--from", limited_plan, "--out", out,
+                "--no-xlsx", "--quiet")
+    assert done.exit_code == 0, done.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["parameters"]["objective"]["max_meetings_per_month"] == 9
+    assert _cli("check", DATED, out / "assignments.csv").exit_code == 0

@@ -35,6 +35,7 @@ from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import (
     apply_authorizations,
     load_weights,
+    plan_settings,
     settings_for,
 )
 from optimizer.objectives import ObjectiveWeights
@@ -238,6 +239,14 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     if not quiet:
         _warn(loaded.warnings)
     weights = load_weights(weights_file, mode, priority, overrides)
+    if from_dir is not None and weights_file is None:
+        # A re-plan keeps the published plan's meeting-calendar settings
+        # (H8's limit, the period, the planning year) unless --weights
+        # gives the district's anew.
+        found = plan_settings(from_dir)
+        if found is not None:  # --weight S5=... still applies
+            weights = load_weights(None, None, None, {
+                **found.model_dump(), **overrides})
     params = SolverParams(time_limit, seed, workers)
     pending = None
     if assessments_file is not None:
