@@ -49,6 +49,8 @@ def test_weekly_calendar_says_week_everywhere(dated, rules):
     legend = legend[:legend.index("</svg>")]
     assert "per week" in legend and "busiest week" in legend
     assert "month" not in legend
+    # a week's column label fits its narrow column (the title has it all)
+    assert "<title>2026-W37</title>W37<" in legend
     header = next(csv.reader(io.StringIO(run.files["meetings.csv"])))
     weeks = header[2:-1]
     # every week from the first to the last, a quiet one too

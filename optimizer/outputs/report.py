@@ -299,10 +299,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 
 
 def _short_period(period: str) -> str:
-    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37 26``."""
+    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37`` (a week's
+    column is narrow; its title holds the year)."""
     year, _, rest = period.partition("-")
     if rest.startswith("W"):
-        return f"{rest} {year[2:]}"
+        return rest
     return f"{_MONTHS[int(rest) - 1]} {year[2:]}"
 
 
