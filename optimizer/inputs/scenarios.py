@@ -17,6 +17,10 @@ Example::
     pins = { "100001" = "T0003" }
     forbid = [["100002", "T0004"]]
     authorizations = "verified-only"
+    # pending initial assessments (AB 560): the base's (compare
+    # --assessments) or this file's own (relative to it), then changed
+    assessments = "pending.csv"
+    remove_assessments = ["R0003"]
 
     [[add_staff]]
     staff_id = "NEW-SLP"
@@ -32,11 +36,6 @@ Example::
     [[update_students]]
     student_id = "100001"
     annual_review_date = "2026-11-10"    # "" clears a date
-
-    # pending initial assessments (AB 560): the base's (compare
-    # --assessments), or this file's own, then changed
-    assessments = "pending.csv"
-    remove_assessments = ["R0003"]
 
     [[add_assessments]]
     assessment_id = "R0100"
