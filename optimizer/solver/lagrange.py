@@ -58,6 +58,7 @@ class _Network:
     caps: np.ndarray  # per local staff
     constant: int  # added to flow cost / scale
     headroom: int  # largest multiplier that keeps costs in int64
+    arc_pair: np.ndarray  # view position of each pair arc
 
 
 def network(structure: Structure, component: Component, v: _View,
@@ -86,6 +87,8 @@ def network(structure: Structure, component: Component, v: _View,
         return None
     k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(places) - places, places) + 1
+    kept = np.flatnonzero(t.active[v.group])
+    arc_pair = np.concatenate([kept[t.has], kept])
     arc_staff = np.concatenate([t.staff[t.has], t.staff])
     arc_per = np.concatenate([t.per[t.has], t.per])
     tails = np.concatenate([t.g_node[t.group][t.has], t.g_node[t.group],
@@ -106,7 +109,7 @@ def network(structure: Structure, component: Component, v: _View,
                     capacity.astype(np.int64), cost.astype(np.int64),
                     supplies, len(arc_staff), arc_staff, arc_per, t.scale,
                     caps, t.c3 * int(t.prior.sum()) - lam * s1_optimum,
-                    max(0, headroom))
+                    max(0, headroom), arc_pair)
 
 
 def evaluate(net: _Network, mu: np.ndarray
@@ -138,6 +141,26 @@ def cap_bound(structure: Structure, component: Component,
               level: dict[str, int], s1_optimum: int | None,
               counts: dict[int, int], upper: int, deadline: float,
               steps: int = 10_000, min_steps: int = 1) -> int | None:
+    """The best Lagrangian bound of ``level`` found by subgradient steps
+    (``cap_search``'s bound)."""
+    return cap_search(structure, component, level, s1_optimum, counts,
+                      upper, deadline, steps, min_steps).bound
+
+
+@dataclass
+class Search:
+    """The best bound of the subgradient steps and what it came from."""
+
+    bound: int | None  # None: no bound (costs beyond 64 bits)
+    net: _Network | None = None
+    mu: np.ndarray | None = None  # the best bound's multipliers (ints)
+    flows: int = 0  # min-cost flows solved
+
+
+def cap_search(structure: Structure, component: Component,
+               level: dict[str, int], s1_optimum: int | None,
+               counts: dict[int, int], upper: int, deadline: float,
+               steps: int = 10_000, min_steps: int = 1) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -146,8 +169,7 @@ def cap_bound(structure: Structure, component: Component,
     Steps go on until the bound reaches ``upper`` (nothing is left to
     prove), ``steps`` flows were solved, or the next step would end after
     ``deadline`` (monotonic clock; the first ``min_steps`` are always
-    solved). None when no bound could be computed (costs beyond 64
-    bits).
+    solved).
     """
     v = _view(structure, component)
     lam = 0
@@ -157,15 +179,17 @@ def cap_bound(structure: Structure, component: Component,
         s1_optimum = 0
     net = network(structure, component, v, level, lam, s1_optimum)
     if net is None:
-        return None
+        return Search(None)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
                                      n), net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
+    flows = 0
     for step in range(steps):
         began = time.monotonic()
         got = evaluate(net, np.rint(mu).astype(np.int64))
+        flows += 1
         if got is None:
             break
         bound, students = got
@@ -188,7 +212,99 @@ def cap_bound(structure: Structure, component: Component,
             break  # the relaxation keeps every cap: no better multipliers
         mu = np.clip(mu + theta * max(upper - bound, 1) / norm * g, 0,
                      net.headroom)
-    return best
+    if best is None:
+        return Search(None, flows=flows)
+    return Search(best, net, np.rint(best_mu).astype(np.int64), flows)
+
+
+# Rounds of Bellman-Ford for the flow's node potentials (reduced-cost
+# fixing): beyond them no pair is fixed, which is always safe.
+_MAX_ROUNDS = 2_000
+
+
+def pair_limits(search: Search, n_pairs: int, upper: int
+                ) -> np.ndarray | None:
+    """Reduced-cost fixing: the most students each pair (position in the
+    part's view) can take in a plan whose level is at most ``upper``.
+
+    For multipliers ``mu`` the penalised level of a plan is at least the
+    cost of its token flow ``x`` (over ``scale``, plus the constant),
+    and for any node potentials ``pi`` and the optimal flow ``x*``,
+    ``cost(x) = cost(x*) + sum_a rc_a (x_a - x*_a)`` with reduced costs
+    ``rc_a = cost_a + pi_tail - pi_head`` (flow conservation: the
+    potentials' terms add up to a constant). With ``pi`` the shortest
+    distances of ``x*``'s residual network (no negative cycle: ``x*`` is
+    optimal), ``rc_a >= 0`` on every arc ``x*`` leaves empty and
+    ``rc_a <= 0`` on every arc it fills, so every term is >= 0 and a
+    plan with ``k`` students (``k * tok`` tokens) on a pair whose arcs
+    ``x*`` leaves empty has a level of at least
+    ``(cost(x*) + k * tok * rc) / scale + constant``. The pair may keep
+    only the ``k`` for which that is at most ``upper``: no plan at most
+    ``upper`` (none of the optimal ones when ``upper`` is a plan's
+    value) is removed. None when nothing can be said (no bound, or the
+    potentials did not settle).
+    """
+    net, mu = search.net, search.mu
+    if net is None or mu is None:
+        return None
+    cost = net.cost.copy()
+    cost[:net.pair_arcs] += net.arc_per * mu[net.arc_staff]
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        net.tails, net.heads, net.capacity, cost)
+    flow.set_nodes_supplies(np.arange(len(net.supplies), dtype=np.int64),
+                            net.supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    used = flow.flows(ids)
+    constant = net.constant - sum(int(m) * int(c)
+                                  for m, c in zip(mu, net.caps) if m)
+    # The level of a plan kept must satisfy
+    # cost(x*) + k * tok * rc <= (upper - constant) * scale.
+    slack = (upper - constant) * net.scale - int(flow.optimal_cost())
+    if slack < 0 or slack > 2**58:
+        return None
+    pi = _potentials(len(net.supplies), net.tails, net.heads, cost,
+                     net.capacity, used)
+    if pi is None:
+        return None
+    p = slice(0, net.pair_arcs)
+    rc = cost[p] + pi[net.tails[p]] - pi[net.heads[p]]
+    tok = net.scale // net.arc_per
+    limits = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    # A pair whose arcs carry flow keeps every count; otherwise its
+    # cheapest arc's reduced cost (>= 0) per token.
+    carried = np.zeros(n_pairs, dtype=bool)
+    carried[net.arc_pair[used[p] > 0]] = True
+    least = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(least, net.arc_pair, np.minimum(rc, slack + 1) * tok)
+    fix = ~carried & (least > 0) & (least < np.iinfo(np.int64).max)
+    limits[fix] = slack // least[fix]
+    return limits
+
+
+def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
+                cost: np.ndarray, capacity: np.ndarray, used: np.ndarray
+                ) -> np.ndarray | None:
+    """Shortest distances in the residual network of an optimal flow
+    from a root joined to every node at no cost (Bellman-Ford, all arcs
+    at once per round); None if they have not settled in
+    ``_MAX_ROUNDS`` rounds."""
+    fwd, bwd = used < capacity, used > 0
+    tail = np.concatenate([tails[fwd], heads[bwd]])
+    head = np.concatenate([heads[fwd], tails[bwd]])
+    arc = np.concatenate([cost[fwd], -cost[bwd]])
+    order = np.argsort(head, kind="stable")
+    tail, head, arc = tail[order], head[order], arc[order]
+    nodes, starts = np.unique(head, return_index=True)
+    d = np.zeros(n_nodes, dtype=np.int64)
+    for _ in range(_MAX_ROUNDS):
+        best = np.minimum.reduceat(d[tail] + arc, starts)
+        better = best < d[nodes]
+        if not better.any():
+            return d
+        d[nodes[better]] = best[better]
+    return None
 
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
