@@ -244,6 +244,22 @@ def pair_limits(search: Search, n_pairs: int, upper: int
     value) is removed. None when nothing can be said (no bound, or the
     potentials did not settle).
     """
+    got = reduced_costs(search, n_pairs, upper)
+    if got is None:
+        return None
+    least, slack = got
+    limits = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    fix = least > 0
+    limits[fix] = slack // least[fix]
+    return limits
+
+
+def reduced_costs(search: Search, n_pairs: int, upper: int
+                  ) -> tuple[np.ndarray, int] | None:
+    """Per pair, what one more student on it adds at least to the
+    penalised level times ``scale`` (0 for pairs the relaxation uses;
+    at most ``slack + 1``), and ``slack``: ``upper``'s distance from the
+    bound, times ``scale`` (see ``pair_limits``)."""
     net, mu = search.net, search.mu
     if net is None or mu is None:
         return None
@@ -271,16 +287,14 @@ def pair_limits(search: Search, n_pairs: int, upper: int
     p = slice(0, net.pair_arcs)
     rc = cost[p] + pi[net.tails[p]] - pi[net.heads[p]]
     tok = net.scale // net.arc_per
-    limits = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
-    # A pair whose arcs carry flow keeps every count; otherwise its
-    # cheapest arc's reduced cost (>= 0) per token.
-    carried = np.zeros(n_pairs, dtype=bool)
-    carried[net.arc_pair[used[p] > 0]] = True
-    least = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    # A pair whose arcs carry flow: 0; otherwise its cheapest arc's
+    # reduced cost (>= 0) per token, times its tokens. Pairs outside the
+    # network (students of no weight): 0.
+    least = np.full(n_pairs, slack + 1, dtype=np.int64)
+    least[np.setdiff1d(np.arange(n_pairs), net.arc_pair)] = 0
     np.minimum.at(least, net.arc_pair, np.minimum(rc, slack + 1) * tok)
-    fix = ~carried & (least > 0) & (least < np.iinfo(np.int64).max)
-    limits[fix] = slack // least[fix]
-    return limits
+    least[net.arc_pair[used[p] > 0]] = 0
+    return least, slack
 
 
 def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
