@@ -123,3 +123,57 @@ def test_fixing_removes_most_pairs_where_caps_bind(tight_schools):  # noqa
             assert whole.optimal and cut.optimal
             assert cut.levels[1].objective == whole.levels[1].objective
     assert total and removed / total > 0.3, (removed, total)
+
+
+def _least_s1_using(st_, comp, pair: int) -> int | None:
+    """The least S1 of a plan with at least one student on ``pair``
+    (position in the view), by a min-cost flow of its own: the pair's
+    first student rides an arc far cheaper than any other; None if no
+    plan may use the pair."""
+    from ortools.graph.python import min_cost_flow
+
+    v = _view(st_, comp)
+    n_groups, n_staff = len(v.size), len(comp.staff)
+    caps = np.array([st_.caps[c] for c in comp.staff], dtype=np.int64)
+    upper = np.minimum(v.size[v.group], caps[v.staff])
+    sink = n_groups + n_staff
+    big = 10 * (int(v.size.sum()) + 1)
+    tails = [*v.group.tolist(), int(v.group[pair]),
+             *(n_groups + np.arange(n_staff)).tolist()]
+    heads = [*(n_groups + v.staff).tolist(), n_groups + int(v.staff[pair]),
+             *[sink] * n_staff]
+    capacity = [*upper.tolist(), 1, *caps.tolist()]
+    capacity[pair] -= 1
+    cost = [*v.s1.tolist(), int(v.s1[pair]) - big, *[0] * n_staff]
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails), np.array(heads), np.array(capacity),
+        np.array(cost))
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:n_groups] = v.size
+    supplies[sink] = -int(v.size.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1), supplies)
+    if flow.solve() != flow.OPTIMAL or flow.flow(ids[len(v.group)]) < 1:
+        return None
+    return flow.optimal_cost() + big
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_instances())
+def test_pairs_ruled_out_by_best_practice_cost_best_practice(inst):
+    """Every pair ``best_practice_pairs`` rules out is one no plan with
+    the least S1 uses: forcing a student onto it costs S1 (or is
+    impossible); and the pairs it keeps include every pair of the
+    level's proven optimum."""
+    st_, levels, parts = _parts(inst)
+    assume(parts)
+    for comp, s1, hint in parts:
+        allowed = lagrange.best_practice_pairs(st_, comp, hint)
+        assert allowed is not None
+        for p in np.flatnonzero(~allowed).tolist():
+            least = _least_s1_using(st_, comp, p)
+            assert least is None or least > s1
+        exact = _exact(st_, comp, levels, s1, hint)
+        if exact.optimal:
+            assert (_counts(comp, exact.counts)[~allowed] == 0).all()

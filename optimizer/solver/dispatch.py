@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+
 from optimizer.domain import Instance
 from optimizer.objectives import ObjectiveWeights
 from optimizer.reasons.infeasible import diagnose, explain_infeasibility
@@ -23,7 +25,12 @@ from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
 from optimizer.solver.groups import GroupList
-from optimizer.solver.lagrange import cap_bound, cap_search, pair_limits
+from optimizer.solver.lagrange import (
+    best_practice_pairs,
+    cap_bound,
+    cap_search,
+    pair_limits,
+)
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.structure import PairCounts, Structure, build_structure
@@ -223,6 +230,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     limited = (structure.calendar is not None
                and structure.calendar.max_per_month is not None)
     fits = _cpsat_fits(comp, method)
+    allowed = None  # the pairs a plan with the least S1 may use
     if method == "mip":
         return _mip_outcome(structure, comp, mip.solve_levels(
             structure, comp, levels, [], hint, share, params.seed),
@@ -230,6 +238,10 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     if method == "auto" and levels[0] == {"S1": 1} and len(levels) > 1 \
             and not limited:  # H8 may cost best practice: S1 is re-solved
         solved = [LevelOutcome(levels[0], s1, s1, True)]
+        # The flow's plan has the least S1: its reduced costs rule out
+        # most pairs for every later level (on the tight 70,000-student
+        # roster 489,000 of 696,000), exactly.
+        allowed = best_practice_pairs(structure, comp, hint)
         # A better start for weighted loads: single-student moves. With
         # dates the MIP does better from the flow's plan, except on parts
         # too large for it, where the moves (S5 included) make the plan.
@@ -243,7 +255,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
             limits = None
             if len(solved) == 1 and not dated and not limited:
                 limits, proven = _fixing(structure, comp, leading[1], solved,
-                                         hint)
+                                         hint, allowed)
                 if proven is not None:  # the moves plan, proven optimal
                     solved = [*solved, proven]
             found = (mip.solve_levels(structure, comp, leading, solved,
@@ -252,10 +264,12 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                      else mip.MipOutcome(hint, solved))
             if not found.counts or not found.optimal or len(leading) == len(
                     levels):
-                return _mip_outcome(structure, comp, found, len(levels))
+                return _mip_outcome(structure, comp, found, len(levels),
+                                    allowed)
             solved, hint = found.levels, found.counts
     elif len(solved) == 1 and len(levels) == 2 and not fits:
-        return _bounded(structure, comp, levels, hint, solved, deadline)
+        return _bounded(structure, comp, levels, hint, solved, deadline,
+                        allowed)
     # CP-SAT (and pandas, which it imports) load only when needed.
     from optimizer.solver.model import AssignmentModel
 
@@ -273,34 +287,42 @@ FIX_STEPS = 5
 
 
 def _fixing(structure: Structure, comp, level: dict[str, int],
-            solved: list[LevelOutcome], counts: dict[int, int]
-            ) -> tuple[object, LevelOutcome | None]:
+            solved: list[LevelOutcome], counts: dict[int, int],
+            allowed: np.ndarray | None
+            ) -> tuple[np.ndarray | None, LevelOutcome | None]:
     """Reduced-cost fixing for the level after S1 (``lagrange.
     pair_limits``): the most students each pair can take in a plan no
-    worse than ``counts``, or the level proven at ``counts``'s value
-    when the bound reaches it (then no limits)."""
+    worse than ``counts`` (0 off ``allowed``), or the level proven at
+    ``counts``'s value when the bound reaches it (then no limits)."""
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
     search = cap_search(structure, comp, level, solved[0].objective,
-                        counts, value, math.inf, FIX_STEPS, FIX_STEPS)
+                        counts, value, math.inf, FIX_STEPS, FIX_STEPS,
+                        allowed)
     if search.bound is not None and search.bound >= value:
         return None, LevelOutcome(level, value, value, True)
-    return pair_limits(search, len(comp.pairs), value), None
+    limits = pair_limits(search, len(comp.pairs), value)
+    if allowed is not None:
+        limits = np.where(allowed, np.iinfo(np.int64).max if limits is None
+                          else limits, 0)
+    return limits, None
 
 
 def _mip_outcome(structure: Structure, comp, found: mip.MipOutcome,
-                 num_levels: int) -> ComponentOutcome:
+                 num_levels: int, allowed: np.ndarray | None = None
+                 ) -> ComponentOutcome:
     """The MIP's outcome: no plan (H8 proven impossible, or none found in
     time), or its plan with each unproven level's token bound."""
     if not found.counts:
         return ComponentOutcome(
             SolveStatus.INFEASIBLE if found.infeasible
             else SolveStatus.UNKNOWN, {}, found.levels)
-    return _proven_or_bounded(structure, comp, found, num_levels)
+    return _proven_or_bounded(structure, comp, found, num_levels, allowed)
 
 
 def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
-                       num_levels: int) -> ComponentOutcome:
+                       num_levels: int, allowed: np.ndarray | None = None
+                       ) -> ComponentOutcome:
     """The MIP's plan; each unproven level also gets the token bound."""
     if found.optimal and len(found.levels) == num_levels:
         return ComponentOutcome(SolveStatus.OPTIMAL, found.counts,
@@ -315,7 +337,7 @@ def _proven_or_bounded(structure: Structure, comp, found: mip.MipOutcome,
             # (0.1 s each at 50,000 pairs) beyond the MIP's time.
             bound = min(max(lv.bound, _token_bound(
                 structure, comp, lv.terms, s1, found.counts, lv.objective,
-                time.monotonic(), MIP_BOUND_STEPS)), lv.objective)
+                time.monotonic(), MIP_BOUND_STEPS, allowed)), lv.objective)
             lv = LevelOutcome(lv.terms, lv.objective, bound,
                               bound >= lv.objective)
         levels.append(lv)
@@ -339,7 +361,8 @@ MIP_BOUND_STEPS = 8
 
 def _token_bound(structure: Structure, comp, level: dict[str, int],
                  s1: int | None, counts: dict[int, int], value: int,
-                 deadline: float, min_steps: int = 1) -> int:
+                 deadline: float, min_steps: int = 1,
+                 allowed: np.ndarray | None = None) -> int:
     """The token bound with Lagrangian multipliers on the caps (at least
     ``min_steps`` flows, more until ``deadline`` or ``value`` is proven);
     the token bound without them if those costs do not fit 64 bits. Both
@@ -347,7 +370,7 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
     the sum of the least of each)."""
     calendar = calendar_lower_bound(structure, comp, level)
     bound = cap_bound(structure, comp, level, s1, counts, value - calendar,
-                      deadline, min_steps=min_steps)
+                      deadline, min_steps=min_steps, allowed=allowed)
     if bound is None:
         bound = weighted_lower_bound(structure, comp, level, s1)
     return bound + calendar
@@ -358,15 +381,15 @@ def _cpsat_fits(comp, method: str) -> bool:
 
 
 def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
-             solved: list[LevelOutcome], deadline: float
-             ) -> ComponentOutcome:
+             solved: list[LevelOutcome], deadline: float,
+             allowed: np.ndarray | None = None) -> ComponentOutcome:
     """The plan ``counts`` with the weight-token bound as its proof, its
     multipliers on the caps improved until ``deadline`` or the proof."""
     level = levels[1]
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
     bound = _token_bound(structure, comp, level, solved[0].objective,
-                         counts, value, deadline)
+                         counts, value, deadline, allowed=allowed)
     optimal = bound >= value
     return ComponentOutcome(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, counts,

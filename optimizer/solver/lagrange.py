@@ -62,12 +62,13 @@ class _Network:
 
 
 def network(structure: Structure, component: Component, v: _View,
-            level: dict[str, int], lam: int, s1_optimum: int
-            ) -> _Network | None:
+            level: dict[str, int], lam: int, s1_optimum: int,
+            allowed: np.ndarray | None = None) -> _Network | None:
     """The token network (as in ``bound._token_bound``, with per-staff
-    token places); None when there is nothing to bound or the costs
+    token places), of the ``allowed`` pairs only if given (see
+    ``bound._tokens``); None when there is nothing to bound or the costs
     cannot fit in 64 bits."""
-    t = _tokens(component, v, level, lam)
+    t = _tokens(component, v, level, lam, allowed)
     if t is None:
         return None
     caps = np.array([structure.caps[c] for c in component.staff],
@@ -87,8 +88,7 @@ def network(structure: Structure, component: Component, v: _View,
         return None
     k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(places) - places, places) + 1
-    kept = np.flatnonzero(t.active[v.group])
-    arc_pair = np.concatenate([kept[t.has], kept])
+    arc_pair = np.concatenate([t.kept[t.has], t.kept])
     arc_staff = np.concatenate([t.staff[t.has], t.staff])
     arc_per = np.concatenate([t.per[t.has], t.per])
     tails = np.concatenate([t.g_node[t.group][t.has], t.g_node[t.group],
@@ -108,7 +108,7 @@ def network(structure: Structure, component: Component, v: _View,
     return _Network(tails.astype(np.int64), heads.astype(np.int64),
                     capacity.astype(np.int64), cost.astype(np.int64),
                     supplies, len(arc_staff), arc_staff, arc_per, t.scale,
-                    caps, t.c3 * int(t.prior.sum()) - lam * s1_optimum,
+                    caps, t.c3 * t.prior_total - lam * s1_optimum,
                     max(0, headroom), arc_pair)
 
 
@@ -140,11 +140,12 @@ def evaluate(net: _Network, mu: np.ndarray
 def cap_bound(structure: Structure, component: Component,
               level: dict[str, int], s1_optimum: int | None,
               counts: dict[int, int], upper: int, deadline: float,
-              steps: int = 10_000, min_steps: int = 1) -> int | None:
+              steps: int = 10_000, min_steps: int = 1,
+              allowed: np.ndarray | None = None) -> int | None:
     """The best Lagrangian bound of ``level`` found by subgradient steps
     (``cap_search``'s bound)."""
     return cap_search(structure, component, level, s1_optimum, counts,
-                      upper, deadline, steps, min_steps).bound
+                      upper, deadline, steps, min_steps, allowed).bound
 
 
 @dataclass
@@ -160,7 +161,8 @@ class Search:
 def cap_search(structure: Structure, component: Component,
                level: dict[str, int], s1_optimum: int | None,
                counts: dict[int, int], upper: int, deadline: float,
-               steps: int = 10_000, min_steps: int = 1) -> Search:
+               steps: int = 10_000, min_steps: int = 1,
+               allowed: np.ndarray | None = None) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -169,7 +171,9 @@ def cap_search(structure: Structure, component: Component,
     Steps go on until the bound reaches ``upper`` (nothing is left to
     prove), ``steps`` flows were solved, or the next step would end after
     ``deadline`` (monotonic clock; the first ``min_steps`` are always
-    solved).
+    solved). ``allowed`` (per pair of the part's view, with S1 solved
+    first): the pairs a plan with the least S1 may use
+    (``best_practice_pairs``); the others are left out of the flows.
     """
     v = _view(structure, component)
     lam = 0
@@ -177,12 +181,14 @@ def cap_search(structure: Structure, component: Component,
         lam = _lambda(structure, component, v, level)
     else:
         s1_optimum = 0
-    net = network(structure, component, v, level, lam, s1_optimum)
+        allowed = None  # S1 not held at its optimum: every pair may serve
+    net = network(structure, component, v, level, lam, s1_optimum, allowed)
     if net is None:
         return Search(None)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
-                                     n), net.headroom).astype(np.float64)
+                                     n, allowed),
+                    net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
     flows = 0
@@ -322,8 +328,8 @@ def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
 
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
-                     level: dict[str, int], lam: int, counts: np.ndarray
-                     ) -> np.ndarray:
+                     level: dict[str, int], lam: int, counts: np.ndarray,
+                     allowed: np.ndarray | None = None) -> np.ndarray:
     """Multipliers read off a plan (students per pair of the view): for
     a case manager at cap, what moving one more student to them would
     save, the most over every student who may go there (0 for those
@@ -363,8 +369,43 @@ def plan_multipliers(structure: Structure, component: Component, v: _View,
                                                     reps)
     dst = order[np.repeat(start[v.group[used]], reps) + offset]
     keep = (v.staff[src] != v.staff[dst]) & full[v.staff[dst]]
+    if allowed is not None:
+        keep &= allowed[dst]
     src, dst = src[keep], dst[keep]
     gain = (leave[src] - join[dst]).astype(np.float64)
     mu = np.zeros(n_staff, dtype=np.float64)
     np.maximum.at(mu, v.staff[dst], gain)
     return np.rint(mu).astype(np.int64)
+
+
+def best_practice_pairs(structure: Structure, component: Component,
+                        counts: dict[int, int]) -> np.ndarray | None:
+    """Which pairs (positions in the part's view) some plan with the
+    least S1 may use, read off ``counts``, a plan with the least S1.
+
+    S1 is a min-cost flow of its own (groups to staff at each pair's S1,
+    staff to the sink within the caps), and ``counts`` an optimal flow
+    of it. With node potentials from its residual network (as in
+    ``pair_limits``), ``S1(x) = S1(x*) + sum_a rc_a (x_a - x*_a)`` with
+    every term >= 0, so a plan with the same S1 uses no pair whose
+    reduced cost is positive (and that ``counts`` leaves empty). Those
+    pairs are False; None if the potentials did not settle."""
+    v = _view(structure, component)
+    n_groups, n_staff = len(v.size), len(component.staff)
+    caps = np.array([structure.caps[c] for c in component.staff],
+                    dtype=np.int64)
+    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
+    upper = np.minimum(v.size[v.group], caps[v.staff])
+    sink = n_groups + n_staff
+    tails = np.concatenate([v.group, n_groups + np.arange(n_staff)])
+    heads = np.concatenate([n_groups + v.staff, np.full(n_staff, sink)])
+    cost = np.concatenate([v.s1, np.zeros(n_staff, dtype=np.int64)])
+    capacity = np.concatenate([upper, caps])
+    used = np.concatenate([n, np.bincount(v.staff, weights=n,
+                                          minlength=n_staff)
+                           .astype(np.int64)])
+    pi = _potentials(sink + 1, tails, heads, cost, capacity, used)
+    if pi is None:
+        return None
+    rc = v.s1 + pi[v.group] - pi[n_groups + v.staff]
+    return (rc <= 0) | (n > 0)
