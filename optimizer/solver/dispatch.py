@@ -246,7 +246,8 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # dates the MIP does better from the flow's plan, except on parts
         # too large for it, where the moves (S5 included) make the plan.
         if not dated or not fits:
-            hint = improve_by_moves(structure, comp, hint, levels[1])
+            hint = improve_by_moves(structure, comp, hint, levels[1],
+                                    allowed=allowed)
     if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
