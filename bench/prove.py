@@ -56,19 +56,36 @@ def _prepared(folder: Path):
     s1 = flow.levels[0].objective
     del flow
     structure.groups = list(structure.groups)
-    hint = improve_by_moves(structure, comp, hint, levels[1])
-    return rules, roster, structure, comp, levels, s1, hint
+    allowed = lagrange.best_practice_pairs(structure, comp, hint)
+    hint = improve_by_moves(structure, comp, hint, levels[1],
+                            allowed=allowed)
+    return rules, roster, structure, comp, levels, s1, hint, allowed
 
 
-def prove(folder: Path, time_limit: float) -> dict:
+def prove(folder: Path, time_limit: float, steps: int) -> dict:
+    """HiGHS on the product's program, exactly: only the pairs a plan
+    with the least S1 may use (``lagrange.best_practice_pairs``), each
+    within its reduced-cost limit after ``steps`` flows of the cap-aware
+    bound (``lagrange.pair_limits``), both exact, with HiGHS's presolve.
+    Its bound, capped at the plan's value, bounds the whole."""
     start = time.monotonic()
-    _, roster, structure, comp, levels, s1, hint = _prepared(folder)
+    _, roster, structure, comp, levels, s1, hint, allowed = _prepared(
+        folder)
+    values = term_values(structure, comp, hint)
+    upper = sum(c * values[t] for t, c in levels[1].items())
+    search = lagrange.cap_search(structure, comp, levels[1], s1, hint,
+                                 upper, math.inf, steps, steps, allowed)
+    limits = lagrange.pair_limits(search, len(comp.pairs), upper)
+    limits = np.where(allowed, np.iinfo(np.int64).max if limits is None
+                      else limits, 0)
     solved = [LevelOutcome(levels[0], s1, s1, True)]
     found = mip.solve_levels(structure, comp, levels, solved, hint,
-                             time_limit)
+                             time_limit, limits=limits, presolve="choose")
     level = found.levels[1]
     return {"roster": str(folder), "input_hash": roster.input_hash,
-            "level": level.terms, "s1": s1,
+            "level": level.terms, "s1": s1, "product_plan": upper,
+            "pairs": int((limits > 0).sum()), "of_pairs": len(comp.pairs),
+            "bound_flows": steps, "lagrangian_bound": search.bound,
             "objective": level.objective, "bound": level.bound,
             "proven_optimal": level.optimal,
             "seconds": round(time.monotonic() - start, 1),
@@ -90,15 +107,17 @@ def restricted(folder: Path, time_limit: float, pairs: int, steps: int,
     true gap is at least their difference. The record also gives the
     bound after ``steps`` flows (a lower bound on the optimum)."""
     start = time.monotonic()
-    rules, roster, structure, comp, levels, s1, hint = _prepared(folder)
+    rules, roster, structure, comp, levels, s1, hint, allowed = _prepared(
+        folder)
     values = term_values(structure, comp, hint)
     upper = sum(c * values[t] for t, c in levels[1].items())
     search = lagrange.cap_search(structure, comp, levels[1], s1, hint,
-                                 upper, math.inf, steps, steps)
+                                 upper, math.inf, steps, steps, allowed)
     got = lagrange.reduced_costs(search, len(comp.pairs), upper)
     if got is None:
         raise SystemExit("no reduced costs (potentials did not settle)")
     least, _ = got
+    least = np.where(allowed, least, np.iinfo(np.int64).max)
     used = np.array([hint.get(int(p), 0) > 0 for p in comp.pairs])
     keep = used.copy()
     keep[np.argsort(least, kind="stable")[:pairs]] = True
@@ -144,7 +163,7 @@ def main() -> None:
     args = ap.parse_args()
     record = (restricted(args.roster, args.time_limit, args.restrict,
                          args.steps, args.plan_out) if args.restrict
-              else prove(args.roster, args.time_limit))
+              else prove(args.roster, args.time_limit, args.steps))
     print(json.dumps(record, indent=1))
     old = json.loads(args.out.read_text()) if args.out.exists() else []
     args.out.write_text(json.dumps([*old, record], indent=1) + "\n")

@@ -323,8 +323,8 @@ def _split(keys: np.ndarray, n: int) -> list[np.ndarray]:
 def solve_levels(structure: Structure, component: Component,
                  levels: list[dict[str, int]], solved: list[LevelOutcome],
                  hint: dict[int, int], time_limit: float,
-                 seed: int = 0, limits: np.ndarray | None = None
-                 ) -> MipOutcome:
+                 seed: int = 0, limits: np.ndarray | None = None,
+                 presolve: str | None = None) -> MipOutcome:
     """Solve ``levels`` after the proven ``solved`` ones, from ``hint``.
 
     Each level is minimised with HiGHS (one thread, fixed seed: the same
@@ -348,7 +348,8 @@ def solve_levels(structure: Structure, component: Component,
     # A program cut down by fixing is small: HiGHS's presolve took 1-1.4 s
     # of a 1.6-4 s solve of the tight 5,000-student roster's, without it
     # the root node proves the optimum in 0.5 s.
-    presolve = "off" if limits is not None else "choose"
+    if presolve is None:
+        presolve = "off" if limits is not None else "choose"
     for option, value in (("output_flag", False), ("threads", 1),
                           ("mip_rel_gap", 0.0), ("random_seed", seed),
                           ("presolve", presolve)):
