@@ -162,7 +162,8 @@ def cap_search(structure: Structure, component: Component,
                level: dict[str, int], s1_optimum: int | None,
                counts: dict[int, int], upper: int, deadline: float,
                steps: int = 10_000, min_steps: int = 1,
-               allowed: np.ndarray | None = None) -> Search:
+               allowed: np.ndarray | None = None,
+               trace: list | None = None) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -174,6 +175,7 @@ def cap_search(structure: Structure, component: Component,
     solved). ``allowed`` (per pair of the part's view, with S1 solved
     first): the pairs a plan with the least S1 may use
     (``best_practice_pairs``); the others are left out of the flows.
+    ``trace`` (for benchmarks) gets the best bound after each flow.
     """
     v = _view(structure, component)
     lam = 0
@@ -205,6 +207,8 @@ def cap_search(structure: Structure, component: Component,
             since += 1
             if since >= 2:
                 theta, since = theta / 2, 0
+        if trace is not None:
+            trace.append(best)
         now = time.monotonic()
         if best >= upper or (step + 1 >= min_steps
                              and now + (now - began) > deadline):
