@@ -59,7 +59,7 @@ def _counts(comp, counts):
                     dtype=np.int64)
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(_instances(), st.integers(1, 8), st.randoms())
 def test_fixing_never_removes_an_optimal_plan(inst, steps, rnd):
@@ -158,20 +158,21 @@ def _least_s1_using(st_, comp, pair: int) -> int | None:
     return flow.optimal_cost() + big
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(_instances())
-def test_pairs_ruled_out_by_best_practice_cost_best_practice(inst):
+@given(_instances(), st.randoms())
+def test_pairs_ruled_out_by_best_practice_cost_best_practice(inst, rnd):
     """Every pair ``best_practice_pairs`` rules out is one no plan with
     the least S1 uses: forcing a student onto it costs S1 (or is
-    impossible); and the pairs it keeps include every pair of the
-    level's proven optimum."""
+    impossible; a dozen of them drawn per part); and the pairs it keeps
+    include every pair of the level's proven optimum."""
     st_, levels, parts = _parts(inst)
     assume(parts)
     for comp, s1, hint in parts:
         allowed = lagrange.best_practice_pairs(st_, comp, hint)
         assert allowed is not None
-        for p in np.flatnonzero(~allowed).tolist():
+        out = np.flatnonzero(~allowed).tolist()
+        for p in rnd.sample(out, min(len(out), 12)):
             least = _least_s1_using(st_, comp, p)
             assert least is None or least > s1
         exact = _exact(st_, comp, levels, s1, hint)
