@@ -141,11 +141,13 @@ def cap_bound(structure: Structure, component: Component,
               level: dict[str, int], s1_optimum: int | None,
               counts: dict[int, int], upper: int, deadline: float,
               steps: int = 10_000, min_steps: int = 1,
-              allowed: np.ndarray | None = None) -> int | None:
+              allowed: np.ndarray | None = None, stall: int = 0
+              ) -> int | None:
     """The best Lagrangian bound of ``level`` found by subgradient steps
     (``cap_search``'s bound)."""
     return cap_search(structure, component, level, s1_optimum, counts,
-                      upper, deadline, steps, min_steps, allowed).bound
+                      upper, deadline, steps, min_steps, allowed,
+                      stall=stall).bound
 
 
 @dataclass
@@ -163,7 +165,7 @@ def cap_search(structure: Structure, component: Component,
                counts: dict[int, int], upper: int, deadline: float,
                steps: int = 10_000, min_steps: int = 1,
                allowed: np.ndarray | None = None,
-               trace: list | None = None) -> Search:
+               trace: list | None = None, stall: int = 0) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -176,6 +178,9 @@ def cap_search(structure: Structure, component: Component,
     first): the pairs a plan with the least S1 may use
     (``best_practice_pairs``); the others are left out of the flows.
     ``trace`` (for benchmarks) gets the best bound after each flow.
+    ``stall``: also stop once the best bound has risen by less than a
+    tenth of its distance to ``upper`` over that many flows (it has
+    levelled off).
     """
     v = _view(structure, component)
     lam = 0
@@ -194,6 +199,7 @@ def cap_search(structure: Structure, component: Component,
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
     flows = 0
+    history: list[int] = []
     for step in range(steps):
         began = time.monotonic()
         got = evaluate(net, np.rint(mu).astype(np.int64))
@@ -209,9 +215,13 @@ def cap_search(structure: Structure, component: Component,
                 theta, since = theta / 2, 0
         if trace is not None:
             trace.append(best)
+        history.append(best)
         now = time.monotonic()
         if best >= upper or (step + 1 >= min_steps
                              and now + (now - began) > deadline):
+            break
+        if stall and len(history) > stall and (
+                best - history[-1 - stall] < 0.1 * (upper - best)):
             break
         if theta < 0.01:  # steps too short to matter: from the best again
             mu, bound, students, theta = best_mu, best, best_students, 0.25

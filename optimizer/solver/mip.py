@@ -91,8 +91,11 @@ class _Program:
     """
 
     def __init__(self, structure: Structure, component: Component,
-                 limits: np.ndarray | None = None):
+                 limits: np.ndarray | None = None,
+                 sizes: np.ndarray | None = None):
         v = _view(structure, component)
+        if sizes is not None:  # part of each group (neighbourhoods)
+            v = dataclasses.replace(v, size=sizes)
         prior_total = int(v.prior.sum())
         caps = np.array([structure.caps[c] for c in component.staff],
                         dtype=np.int64)
