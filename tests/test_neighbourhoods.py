@@ -27,6 +27,7 @@ def test_neighbourhoods_only_improve_the_plan(tight_schools,  # noqa: F811
     never rises, S1 stays the least, and on at least one school the
     moves plan gets strictly better."""
     monkeypatch.setattr(neighbourhoods, "SIZE", 20)
+    monkeypatch.setattr(neighbourhoods, "FUTILE", 10**6)
     improved = False
     for inst, result in tight_schools:
         st_ = build_structure(inst, RULES)
@@ -77,3 +78,21 @@ def test_a_part_too_large_for_the_mip_gets_a_checked_better_plan(
     assert level.bound <= best <= level.objective
     assert sum(c * checked.terms[t] for t, c in level.terms.items()) == (
         level.objective)
+
+
+def test_the_search_gives_up_on_an_optimal_plan(tight_schools):  # noqa
+    """From a proven optimum nothing improves: the search stops after
+    ``FUTILE`` neighbourhoods, long before its deadline, with the plan
+    unchanged."""
+    inst, proven = tight_schools[0]
+    st_ = build_structure(inst, RULES)
+    st_.groups = list(st_.groups)
+    levels = ObjectiveWeights().levels(st_.weight_scale)
+    (comp,) = st_.components
+    counts = dict(proven.counts.items())
+    began = time.monotonic()
+    out = neighbourhoods.improve_by_neighbourhoods(
+        st_, comp, counts, levels[1], None, began + 60, seed=0)
+    assert time.monotonic() - began < 30
+    assert {p: k for p, k in out.items() if k} == {
+        p: k for p, k in counts.items() if k}
