@@ -37,7 +37,7 @@ ROUND_SECONDS = 3.0
 # (the slack 70,000-student weighted roster: 24 of 24 improved nothing in
 # 10 s, its gap being the bound's; the tight one improves about every
 # other round).
-FUTILE = 20
+FUTILE = 8
 
 
 def improve_by_neighbourhoods(structure: Structure, component: Component,
