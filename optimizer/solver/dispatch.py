@@ -17,6 +17,7 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.calbound import calendar_bound
 from optimizer.solver.calendar import calendar_active, calendar_lower_bound
 from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
@@ -311,6 +312,11 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
     the token bound without them if those costs do not fit 64 bits. Both
     leave S5 out: its own bound is added (the least of a sum is at least
     the sum of the least of each)."""
+    if "S5" in level:  # S5 priced per case manager and month
+        bound = calendar_bound(structure, comp, level, s1, counts, value,
+                               deadline, min_steps=min_steps)
+        if bound is not None:
+            return bound
     calendar = calendar_lower_bound(structure, comp, level)
     bound = cap_bound(structure, comp, level, s1, counts, value - calendar,
                       deadline, min_steps=min_steps)
