@@ -44,7 +44,6 @@ from optimizer.solver.flow import _view
 from optimizer.solver.structure import Component, Structure
 
 _INT64 = 2**62
-_TRACE = False
 
 
 def cell_minimum(c5: int, pi: np.ndarray, top: np.ndarray
@@ -132,7 +131,6 @@ def calendar_bound(structure: Structure, component: Component,
         if got is None:
             break
         bound, students, meetings, m_star = got
-        if _TRACE: print("step", step, bound, round(time.monotonic() - began, 2), theta)
         if best is None or bound > best:
             best, best_point, since = bound, (mu, pi), 0
             best_grad = (students, meetings, m_star)

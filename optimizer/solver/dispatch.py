@@ -19,6 +19,7 @@ from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
 from optimizer.solver.calbound import calendar_bound
 from optimizer.solver.calendar import calendar_active, calendar_lower_bound
+from optimizer.solver.calplan import calendar_plan
 from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
@@ -235,6 +236,9 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # too large for it, where the moves (S5 included) make the plan.
         if not dated or not fits:
             hint = improve_by_moves(structure, comp, hint, levels[1])
+        if dated and not fits:  # S5 routed through a flow (calplan.py)
+            hint = calendar_plan(structure, comp, hint, levels[1],
+                                 params.time_limit)
     if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
