@@ -117,9 +117,14 @@ def calendar_bound(structure: Structure, component: Component,
     room = max(0, net.headroom // 2)
     most_meet = max(1, int(cal.meet.sum(axis=1).max(initial=1)))
     pi_room = room // most_meet
-    mu = np.minimum(lagrange.plan_multipliers(
-        structure, component, v, rest, lam, n), room).astype(np.float64)
     pi = np.clip(pi, 0, pi_room)
+    # The caps' multipliers as the plan prices them, meetings included
+    # (without, a cap-bound case manager's empty month looks free).
+    prices = (cal.meet[v.group] * np.rint(pi).astype(np.int64)[v.staff]
+              ).sum(axis=1)
+    mu = np.minimum(lagrange.plan_multipliers(
+        structure, component, v, rest, lam, n, prices),
+        room).astype(np.float64)
     best = None
     best_point = (mu, pi)
     theta, since = 1.0, 0
