@@ -69,6 +69,114 @@ def _cells_top(cal: CalendarView, v, caps: np.ndarray) -> np.ndarray:
     return np.minimum(reach, caps[:, None] * most)
 
 
+class Relaxation:
+    """The Lagrangian relaxation of one level with S5 on one part: the
+    token flow (built once) and the cells; ``evaluate`` gives the bound
+    at any multipliers."""
+
+    def __init__(self, structure: Structure, component: Component,
+                 level: dict[str, int], s1_optimum: int | None):
+        cal = calendar_view(structure, component)
+        self.c5 = level.get("S5", 0)
+        self.net = None
+        if cal is None or self.c5 <= 0:
+            return
+        rest = {t: c for t, c in level.items() if t != "S5"}
+        v = _view(structure, component)
+        lam = 0
+        if s1_optimum is not None and "S1" not in level:
+            lam = _lambda(structure, component, v, rest)
+        else:
+            s1_optimum = 0
+        t = _tokens(component, v, rest, lam)
+        net = lagrange.network(structure, component, v, rest, lam,
+                               s1_optimum)
+        if net is None or t is None:
+            return
+        self.net, self.cal, self.v, self.rest, self.lam = (net, cal, v, rest,
+                                                            lam)
+        self.periods = cal.meet.shape[1]
+        self.top = _cells_top(cal, v, net.caps)
+        # The pair (of the view) each pair arc carries: continuity arcs
+        # of the kept pairs with priors, then every kept pair (as
+        # lagrange.network lays them out).
+        kept = np.flatnonzero(t.active[v.group])
+        self.arc_pair = np.concatenate([kept[t.has], kept])
+        self.arc_meet = cal.meet[v.group[self.arc_pair]]  # per student
+        # Zero-weight groups are no tokens: their meetings are placed at
+        # the cheapest of their pairs (caps relaxed for them too).
+        self.idle = np.flatnonzero(~t.active[v.group])
+        # Multipliers stay where their costs fit OR-Tools' 64 bits.
+        self.room = max(0, net.headroom // 2)
+        most = max(1, int(cal.meet.sum(axis=1).max(initial=1)))
+        self.pi_room = self.room // most
+
+    def start(self, structure: Structure, component: Component,
+              counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Multipliers read off a plan: each cell's marginal cost
+        ``c5 * 2 * meetings``, and the caps' worth as that plan prices
+        them, meetings included (without, a case manager's empty month
+        looks free)."""
+        v, cal = self.v, self.cal
+        n = np.array([counts.get(int(p), 0) for p in v.pairs],
+                     dtype=np.int64)
+        held = np.zeros((len(component.staff), self.periods),
+                        dtype=np.int64)
+        np.add.at(held, v.staff, n[:, None] * cal.meet[v.group])
+        pi = np.clip(2 * self.c5 * held, 0, self.pi_room)
+        prices = (cal.meet[v.group] * pi[v.staff]).sum(axis=1)
+        mu = np.minimum(lagrange.plan_multipliers(
+            structure, component, v, self.rest, self.lam, n, prices),
+            self.room)
+        return mu.astype(np.float64), pi.astype(np.float64)
+
+    def evaluate(self, mu: np.ndarray, pi: np.ndarray):
+        """The bound at ``mu >= 0`` (per local staff) and ``pi`` (per
+        local staff and period), integers; with the relaxation's students
+        per staff member, its meetings per cell and the cells'
+        minimisers (the subgradient). None if the flow does not finish
+        or its costs would not fit 64 bits."""
+        net, v, cal = self.net, self.v, self.cal
+        arc_staff = net.arc_staff
+        # What one student on each pair arc pays for its meetings.
+        price = (self.arc_meet * pi[arc_staff]).sum(axis=1)
+        cost = net.cost.copy()
+        cost[:net.pair_arcs] += net.arc_per * (mu[arc_staff] + price)
+        if np.abs(cost).max(initial=0) * (len(net.supplies) + 1) >= _INT64:
+            return None
+        flow = min_cost_flow.SimpleMinCostFlow()
+        ids = flow.add_arcs_with_capacity_and_unit_cost(
+            net.tails, net.heads, net.capacity, cost)
+        flow.set_nodes_supplies(
+            np.arange(len(net.supplies), dtype=np.int64), net.supplies)
+        if flow.solve() != flow.OPTIMAL:
+            return None
+        cells, m_star = cell_minimum(self.c5, pi, self.top)
+        idle_cost = 0
+        if len(self.idle):
+            idle = self.idle
+            p_price = (cal.meet[v.group[idle]] * pi[v.staff[idle]]).sum(
+                axis=1)
+            cheapest = np.full(len(v.size), np.iinfo(np.int64).max,
+                               dtype=np.int64)
+            np.minimum.at(cheapest, v.group[idle], p_price)
+            groups = np.unique(v.group[idle])
+            idle_cost = int((cheapest[groups] * v.size[groups]).sum())
+        # The penalised level is an integer on every plan: round up.
+        bound = (-(-flow.optimal_cost() // net.scale) + net.constant
+                 - sum(int(m) * int(c) for m, c in zip(mu, net.caps) if m)
+                 + idle_cost + cells)
+        used = flow.flows(ids[:net.pair_arcs]) * net.arc_per / net.scale
+        n_staff = len(net.caps)
+        students = np.bincount(arc_staff, weights=used, minlength=n_staff)
+        meetings = np.zeros((n_staff, self.periods))
+        for t in range(self.periods):
+            meetings[:, t] = np.bincount(
+                arc_staff, weights=used * self.arc_meet[:, t],
+                minlength=n_staff)
+        return bound, students, meetings, m_star
+
+
 def calendar_bound(structure: Structure, component: Component,
                    level: dict[str, int], s1_optimum: int | None,
                    counts: dict[int, int], upper: int, deadline: float,
@@ -83,56 +191,17 @@ def calendar_bound(structure: Structure, component: Component,
     first ``min_steps`` always run). None when there is no calendar, S5
     is not in the level, or the costs would not fit 64 bits.
     """
-    cal = calendar_view(structure, component)
-    c5 = level.get("S5", 0)
-    if cal is None or c5 <= 0:
+    rel = Relaxation(structure, component, level, s1_optimum)
+    if rel.net is None:
         return None
-    rest = {t: c for t, c in level.items() if t != "S5"}
-    v = _view(structure, component)
-    lam = 0
-    if s1_optimum is not None and "S1" not in level:
-        lam = _lambda(structure, component, v, rest)
-    else:
-        s1_optimum = 0
-    net = lagrange.network(structure, component, v, rest, lam, s1_optimum)
-    t = _tokens(component, v, rest, lam)
-    if net is None or t is None:
-        return None
-    n_staff, periods = len(component.staff), cal.meet.shape[1]
-    caps = net.caps
-    top = _cells_top(cal, v, caps)
-    # The pair (of the view) each pair arc carries: continuity arcs of
-    # the kept pairs with priors, then every kept pair (lagrange.network).
-    kept = np.flatnonzero(t.active[v.group])
-    arc_pair = np.concatenate([kept[t.has], kept])
-    arc_meet = cal.meet[v.group[arc_pair]]  # meetings per student
-    # Zero-weight groups are no tokens: their meetings are placed at the
-    # cheapest of their pairs (caps relaxed for them too).
-    idle = np.flatnonzero(~t.active[v.group])
-    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
-    held = np.zeros((n_staff, periods), dtype=np.int64)
-    np.add.at(held, v.staff, n[:, None] * cal.meet[v.group])
-    pi = (2 * c5 * held).astype(np.float64)
-    # Multipliers stay where their costs fit OR-Tools' 64 bits.
-    room = max(0, net.headroom // 2)
-    most_meet = max(1, int(cal.meet.sum(axis=1).max(initial=1)))
-    pi_room = room // most_meet
-    pi = np.clip(pi, 0, pi_room)
-    # The caps' multipliers as the plan prices them, meetings included
-    # (without, a cap-bound case manager's empty month looks free).
-    prices = (cal.meet[v.group] * np.rint(pi).astype(np.int64)[v.staff]
-              ).sum(axis=1)
-    mu = np.minimum(lagrange.plan_multipliers(
-        structure, component, v, rest, lam, n, prices),
-        room).astype(np.float64)
-    best = None
-    best_point = (mu, pi)
+    caps = rel.net.caps
+    mu, pi = rel.start(structure, component, counts)
+    best, best_point, best_grad = None, (mu, pi), None
     theta, since = 1.0, 0
     for step in range(steps):
         began = time.monotonic()
-        got = _evaluate(net, arc_pair, arc_meet, v, cal, idle, c5, top,
-                        np.rint(mu).astype(np.int64),
-                        np.rint(pi).astype(np.int64), periods)
+        got = rel.evaluate(np.rint(mu).astype(np.int64),
+                           np.rint(pi).astype(np.int64))
         if got is None:
             break
         bound, students, meetings, m_star = got
@@ -151,56 +220,13 @@ def calendar_bound(structure: Structure, component: Component,
             (mu, pi), theta = best_point, 0.25
             students, meetings, m_star = best_grad
         g_mu = students - caps
-        g_mu[(mu <= 0) & (g_mu < 0)] = 0
+        g_mu[(mu <= 0) & (g_mu < 0)] = 0  # a multiplier stays at zero
         g_pi = meetings - m_star
         g_pi[(pi <= 0) & (g_pi < 0)] = 0
         norm = float(g_mu @ g_mu) + float((g_pi * g_pi).sum())
         if norm < 1e-9:
-            break
-        step_size = theta * max(upper - bound, 1) / norm
-        mu = np.clip(mu + step_size * g_mu, 0, room)
-        pi = np.clip(pi + step_size * g_pi, 0, pi_room)
+            break  # the relaxation keeps every cap and cell
+        size = theta * max(upper - bound, 1) / norm
+        mu = np.clip(mu + size * g_mu, 0, rel.room)
+        pi = np.clip(pi + size * g_pi, 0, rel.pi_room)
     return best
-
-
-def _evaluate(net, arc_pair, arc_meet, v, cal: CalendarView, idle, c5: int,
-              top: np.ndarray, mu: np.ndarray, pi: np.ndarray,
-              periods: int):
-    """The bound at ``(mu, pi)``, the students per staff member and the
-    meetings per cell of the relaxation, and the cells' minimisers; None
-    if the flow does not finish."""
-    arc_staff = net.arc_staff
-    # What one student on each pair arc pays for its meetings.
-    price = (arc_meet * pi[arc_staff]).sum(axis=1)
-    cost = net.cost.copy()
-    cost[:net.pair_arcs] += net.arc_per * (mu[arc_staff] + price)
-    if np.abs(cost).max(initial=0) * (len(net.supplies) + 1) >= _INT64:
-        return None
-    flow = min_cost_flow.SimpleMinCostFlow()
-    ids = flow.add_arcs_with_capacity_and_unit_cost(
-        net.tails, net.heads, net.capacity, cost)
-    flow.set_nodes_supplies(np.arange(len(net.supplies), dtype=np.int64),
-                            net.supplies)
-    if flow.solve() != flow.OPTIMAL:
-        return None
-    cells, m_star = cell_minimum(c5, pi, top)
-    idle_cost = 0
-    if len(idle):
-        # Zero-weight students: each at its cheapest pair's meetings.
-        p_price = (cal.meet[v.group[idle]] * pi[v.staff[idle]]).sum(axis=1)
-        cheapest = np.full(len(v.size), np.iinfo(np.int64).max,
-                           dtype=np.int64)
-        np.minimum.at(cheapest, v.group[idle], p_price)
-        groups = np.unique(v.group[idle])
-        idle_cost = int((cheapest[groups] * v.size[groups]).sum())
-    bound = (-(-flow.optimal_cost() // net.scale) + net.constant
-             - sum(int(m) * int(c) for m, c in zip(mu, net.caps) if m)
-             + idle_cost + cells)
-    used = flow.flows(ids[:net.pair_arcs]) * net.arc_per / net.scale
-    students = np.bincount(arc_staff, weights=used,
-                           minlength=len(net.caps))
-    meetings = np.zeros((len(net.caps), periods))
-    for t in range(periods):
-        meetings[:, t] = np.bincount(arc_staff, weights=used * arc_meet[:, t],
-                                     minlength=len(net.caps))
-    return bound, students, meetings, m_star
