@@ -234,11 +234,11 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # A better start for weighted loads: single-student moves. With
         # dates the MIP does better from the flow's plan, except on parts
         # too large for it, where the moves (S5 included) make the plan.
-        if not dated or not fits:
-            hint = improve_by_moves(structure, comp, hint, levels[1])
         if dated and not fits:  # S5 routed through a flow (calplan.py)
             hint = calendar_plan(structure, comp, hint, levels[1],
                                  params.time_limit)
+        elif not dated:
+            hint = improve_by_moves(structure, comp, hint, levels[1])
     if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
         # proves what CP-SAT's bound does not (issue 11).
