@@ -232,12 +232,13 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
             and not limited:  # H8 may cost best practice: S1 is re-solved
         solved = [LevelOutcome(levels[0], s1, s1, True)]
         # A better start for weighted loads: single-student moves. With
-        # dates the MIP does better from the flow's plan, except on parts
-        # too large for it, where the moves (S5 included) make the plan.
-        if dated and not fits:  # S5 routed through a flow (calplan.py)
+        # dates, a flow that routes meetings through each case manager's
+        # months, then the moves (calplan.py): the plan of a part too
+        # large for the MIP, the MIP's start otherwise.
+        if dated:
             hint = calendar_plan(structure, comp, hint, levels[1],
                                  params.time_limit)
-        elif not dated:
+        else:
             hint = improve_by_moves(structure, comp, hint, levels[1])
     if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
         # Balance with weights as a convex piecewise-linear MIP: HiGHS
