@@ -126,7 +126,7 @@ class Relaxation:
         pi = np.clip(2 * self.c5 * held, 0, self.pi_room)
         prices = (cal.meet[v.group] * pi[v.staff]).sum(axis=1)
         mu = np.minimum(lagrange.plan_multipliers(
-            structure, component, v, self.rest, self.lam, n, prices),
+            structure, component, v, self.rest, self.lam, n, extra=prices),
             self.room)
         return mu.astype(np.float64), pi.astype(np.float64)
 

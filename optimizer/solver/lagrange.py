@@ -194,7 +194,7 @@ def cap_search(structure: Structure, component: Component,
         return Search(None)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
-                                     n, allowed),
+                                     n, allowed=allowed),
                     net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
@@ -343,7 +343,7 @@ def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
                      level: dict[str, int], lam: int, counts: np.ndarray,
-                     allowed: np.ndarray | None = None,
+                     *, allowed: np.ndarray | None = None,
                      extra: np.ndarray | None = None) -> np.ndarray:
     """Multipliers read off a plan (students per pair of the view): for
     a case manager at cap, what moving one more student to them would
