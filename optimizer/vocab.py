@@ -6,6 +6,8 @@ may edit live in ``data/rules`` instead.
 
 from __future__ import annotations
 
+import re
+
 GRADES: tuple[str, ...] = (
     "PK", "TK", "K", *(str(g) for g in range(1, 13)), "A",
 )
@@ -135,3 +137,35 @@ def describe_grades(grades: frozenset[str]) -> str:
         if i is not None:
             start = prev = i
     return ";".join(parts)
+
+
+def header_key(text: str) -> str:
+    """The comparable form of a header.
+
+    Case, spaces, hyphens, dots and underscores do not matter:
+    ``"Can Case-Manage"`` and ``"can_case_manage"`` give the same key.
+    """
+    return re.sub(r"[\s\-_.]+", "_", text.strip().lower()).strip("_")
+
+
+# The columns holding the student's own name, as exports and rosters
+# write them (keys as ``header_key`` gives them, a leading "x_" left
+# out): a parent's, a teacher's or a preferred name is not it. One list
+# for the reader (the change list's name), the report and the workbench.
+STUDENT_NAME_HEADERS: dict[str, tuple[str, ...]] = {
+    "student_name": ("student_name", "name", "student",
+                     "student_full_name", "full_name"),
+    "last_name": ("last_name", "lastname", "student_last_name",
+                  "legal_last_name", "student_legal_last_name"),
+    "first_name": ("first_name", "firstname", "student_first_name",
+                   "legal_first_name", "student_legal_first_name"),
+}
+_NAME_PART = {k: part for part, keys in STUDENT_NAME_HEADERS.items()
+              for k in keys}
+
+
+def student_name_part(key: str) -> str | None:
+    """``"student_name"``, ``"last_name"`` or ``"first_name"`` when the
+    header key (``header_key``, a leading "x_" left out) is a column of
+    the student's own name, else None."""
+    return _NAME_PART.get(key.removeprefix("x_"))

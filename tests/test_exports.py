@@ -51,6 +51,11 @@ def test_each_shape_plans_with_the_samples_figures(shape, tmp_path):
         == (185, 244)
     assert (kpis["language_matches"],
             kpis["home_language_other_than_english"]) == (57, 115)
+    # The report names students as the export does (SEIS's "Student
+    # Legal First Name", the workbook's "First Name"; CALPADS has none),
+    # as the workbench and the change list do.
+    report = (out / "report.html").read_text()
+    assert ("Sofia Garcia (100124)" in report) == (shape != "calpads")
     # The same plan as the sample's own, student by student.
     sample = tmp_path / "sample"
     CliRunner().invoke(main, ["plan", "data/sample", "--out", str(sample)])

@@ -11,7 +11,6 @@ import csv
 import difflib
 import hashlib
 import io as _io
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import limits, parse
 from optimizer.inputs.columns import MISSING, parse_columns
+from optimizer.vocab import header_key
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_RULES_DIR = PACKAGE_ROOT / "data" / "rules"
@@ -299,15 +299,6 @@ HEADER_ALIASES = {
     "date_of_next_annual_plan_review": "annual_review_date",
     "date_of_next_reevaluation": "reevaluation_date",
 }
-
-
-def header_key(text: str) -> str:
-    """The comparable form of a header.
-
-    Case, spaces, hyphens, dots and underscores do not matter:
-    ``"Can Case-Manage"`` and ``"can_case_manage"`` give the same key.
-    """
-    return re.sub(r"[\s\-_.]+", "_", text.strip().lower()).strip("_")
 
 
 def _shares_a_word(header: str, name: str) -> int:

@@ -28,6 +28,7 @@ from optimizer.inputs.csv_cells import (
     Table,
     header_key,
 )
+from optimizer.vocab import STUDENT_NAME_HEADERS
 
 MAX_TITLE_ROWS = 25
 
@@ -276,17 +277,6 @@ def _export_columns(table: Table, role: str, taken: dict[str, str]
 
 # ----------------------------------------------------- student names
 
-# The columns holding the student's own name, as exports and rosters
-# write them (keys as ``export_key`` gives them, a leading "x_" left
-# out): a parent's, a teacher's or a preferred name is not it.
-STUDENT_NAMES = {
-    "student_name": ("student_name", "name", "student",
-                     "student_full_name", "full_name"),
-    "last_name": ("last_name", "lastname", "student_last_name",
-                  "legal_last_name", "student_legal_last_name"),
-    "first_name": ("first_name", "firstname", "student_first_name",
-                   "legal_first_name", "student_legal_first_name"),
-}
 _NAME_WORDS = {"last_name": "last name", "first_name": "first name",
                "student_name": "name"}
 
@@ -302,7 +292,7 @@ def student_name_columns(file: str, columns: tuple[str, ...]
     keys = [export_key(c).removeprefix(EXTRA_PREFIX) for c in columns]
     out: dict[str, str] = {}
     said: list[Problem] = []
-    for part, names in STUDENT_NAMES.items():
+    for part, names in STUDENT_NAME_HEADERS.items():
         if part != "student_name" and "student_name" in out:
             break  # the full name is the student's name
         fits = [c for c, k in zip(columns, keys) if k in names]

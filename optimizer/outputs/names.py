@@ -8,10 +8,9 @@ managers' names. The report shows ``Name (id)`` wherever one is known.
 from __future__ import annotations
 
 from optimizer.domain import Instance
+from optimizer.vocab import header_key, student_name_part
 
 # Columns a roster may carry (not in the contract) that the report shows.
-STUDENT_NAME_COLUMNS = (("first_name", "last_name"), ("name",),
-                        ("student_name",))
 SITE_NAME_COLUMNS = ("site_name", "school_name", "school")
 
 
@@ -25,11 +24,7 @@ class Names:
         self._extras = instance.extras
         # the name columns' positions; names are joined when asked for
         # (a report shows a few hundred of 70,000 students)
-        self._name_at: list[int] | None = None
-        for wanted in STUDENT_NAME_COLUMNS:
-            if all(c in cols for c in wanted):
-                self._name_at = [cols.index(c) for c in wanted]
-                break
+        self._name_at = _name_columns(cols)
         self.site: dict[str, str] = {}
         col = next((c for c in SITE_NAME_COLUMNS if c in cols), None)
         if col is not None:
@@ -62,3 +57,22 @@ class Names:
             return "every site"
         name = self.site.get(site)
         return f"{name} ({site})" if name else site
+
+
+def _name_columns(columns: tuple[str, ...]) -> list[int] | None:
+    """Positions of the student's own first and last name (else full
+    name) among the roster's extra columns, as the reader tells them
+    (``vocab.STUDENT_NAME_HEADERS``: an export's "Last Name", SEIS's
+    "Student Legal First Name"); a part that two columns could be is
+    neither (the reader says so)."""
+    found: dict[str, list[int]] = {}
+    for i, column in enumerate(columns):
+        part = student_name_part(header_key(column))
+        if part is not None:
+            found.setdefault(part, []).append(i)
+    one = {part: at[0] for part, at in found.items() if len(at) == 1}
+    if "first_name" in one and "last_name" in one:
+        return [one["first_name"], one["last_name"]]
+    if "student_name" in one:
+        return [one["student_name"]]
+    return None

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
-from optimizer.inputs.csv_cells import EXTRA_PREFIX, header_key
 from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
@@ -171,26 +170,9 @@ class Cache:
 
 
 def names_of(instance) -> Names:
-    """Names beside ids, with the roster's own headers compared as the
-    loader compares them: an export's "Last Name" / "First Name" (or
-    kept as its own columns, "x_last_name") are last_name / first_name,
-    and so are SEIS's "Student Legal Last Name" / "... First Name"."""
-    keys = tuple(_name_key(header_key(c).removeprefix(EXTRA_PREFIX))
-                 for c in instance.extra_columns)
-    if keys != instance.extra_columns:
-        # a shallow copy: only the names of the columns differ
-        instance = instance.model_copy(update={"extra_columns": keys})
+    """Names beside ids, the student's name columns told as the reader
+    and the report tell them (``vocab.STUDENT_NAME_HEADERS``)."""
     return Names(instance, {})
-
-
-def _name_key(key: str) -> str:
-    """``student_legal_first_name`` (SEIS), ``student_first_name``,
-    ``legal_last_name``: first_name / last_name."""
-    for part in ("first_name", "last_name"):
-        if key in (f"student_{part}", f"legal_{part}",
-                   f"student_legal_{part}"):
-            return part
-    return key
 
 
 def _stamp(path: Path) -> float:
