@@ -3,15 +3,23 @@ summaries) give exactly what the plain definitions give."""
 
 from __future__ import annotations
 
+import os
+import time
+import zipfile
 from collections import defaultdict
 
 import pytest
+from click.testing import CliRunner
 
 from bench.generate import generate, write
+from optimizer import operations
+from optimizer.cli import main
+from optimizer.errors import OutputError
 from optimizer.inputs.roster import load_roster
+from optimizer.outputs.aside import Aside, can_fork
 from optimizer.result import SolverParams
 from optimizer.solver.dispatch import solve
-from optimizer.verify import audit, rsp_by_others
+from optimizer.verify import Violation, audit, rsp_by_others
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +63,85 @@ def test_rsp_places_are_summed_as_defined(tight, rules):
         want.append({"site": site, "students": n, "spare_places": spare,
                      "short": max(0, n - spare)})
     assert got == want and got  # the roster has such students
+
+
+# ------------------------------------------- the write pipeline (aside)
+
+RUNTIME = b'"runtime_seconds"'
+
+
+def _plan(folder, out, env=None):
+    return CliRunner().invoke(main, ["plan", str(folder), "--out",
+                                     str(out), "--quiet"], env=env or {})
+
+
+def _parts(path) -> dict[str, bytes]:
+    """plan.xlsx's parts, the summary sheet without its runtime row."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()
+                if n != "xl/worksheets/sheet3.xml"}
+
+
+def test_the_workbook_made_aside_is_the_one_made_in_line(tight, tmp_path):
+    folder = tight[0]
+    forked, serial = tmp_path / "forked", tmp_path / "serial"
+    assert _plan(folder, forked).exit_code == 0
+    assert _plan(folder, serial, {"CASELOAD_NO_FORK": "1"}).exit_code == 0
+    names = sorted(os.listdir(forked))
+    assert names == sorted(os.listdir(serial)) and "plan.xlsx" in names
+    for name in names:
+        a, b = (forked / name).read_bytes(), (serial / name).read_bytes()
+        if name == "plan.xlsx":
+            assert _parts(forked / name) == _parts(serial / name)
+        elif name == "summary.json":  # the run's time differs, only it
+            strip = [x for x in a.splitlines() if RUNTIME not in x]
+            assert strip == [x for x in b.splitlines() if RUNTIME not in x]
+        else:
+            assert a == b, name
+
+
+def test_nothing_is_published_when_the_checker_fails(tight, tmp_path,
+                                                     monkeypatch):
+    real = operations.audit
+
+    def failing(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        checked.violations.append(Violation("H6", None, "T0001", "planted"))
+        return checked
+
+    monkeypatch.setattr(operations, "audit", failing)
+    out = tmp_path / "plan"
+    done = _plan(tight[0], out)
+    assert isinstance(done.exception, AssertionError)
+    assert "fails the checker" in str(done.exception)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # no staging folder left
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+def test_a_child_that_fails_fails_the_parent_the_same_way():
+    def make() -> bytes:
+        raise OutputError("plan.xlsx cannot hold it")
+
+    with Aside(make) as book:
+        assert book.forked and book.pid is not None
+        with pytest.raises(OutputError, match="cannot hold it"):
+            book.result()
+    with Aside(lambda: b"made aside") as book:
+        assert book.result() == b"made aside"
+    assert Aside(lambda: b"in line", fork=False).result() == b"in line"
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+def test_leaving_early_stops_the_child():
+    def slow() -> bytes:
+        time.sleep(60)
+        return b""
+
+    start = time.monotonic()
+    with pytest.raises(RuntimeError), Aside(slow) as book:
+        pid = book.pid
+        raise RuntimeError("the report failed")
+    assert time.monotonic() - start < 30
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no such child left
