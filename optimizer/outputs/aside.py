@@ -48,9 +48,15 @@ class Aside:
         # closed by result() or __exit__
         self.tmp = tempfile.TemporaryFile(prefix="caseload-")  # noqa: SIM115
         gc.freeze()  # the child's collector must not touch (copy) it all
-        with warnings.catch_warnings():  # 3.12+: fork with other threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():  # 3.12+: fork with threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:  # no memory or processes left: make it in line
+            gc.unfreeze()
+            self.tmp.close()
+            self.forked = False
+            return
         if pid == 0:  # the child: make, write, leave without cleanup
             code = 1
             try:
