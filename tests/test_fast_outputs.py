@@ -145,3 +145,13 @@ def test_leaving_early_stops_the_child():
     assert time.monotonic() - start < 30
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no such child left
+
+
+def test_a_fork_that_fails_makes_it_in_line(monkeypatch):
+    def no_fork():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with Aside(lambda: b"in line", fork=True) as book:
+        assert not book.forked and book.pid is None
+        assert book.result() == b"in line"
