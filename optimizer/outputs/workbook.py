@@ -399,9 +399,9 @@ _STYLES = (
 
 def _theme() -> str:
     """Office's default theme (the fonts' theme colour refers to it)."""
-    from xlsxwriter.theme import THEME_XML_2007
+    from optimizer.outputs.office_theme import THEME_XML
 
-    return THEME_XML_2007
+    return THEME_XML
 
 
 def _core() -> str:
