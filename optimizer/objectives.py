@@ -36,9 +36,10 @@ a comparison, the published plan of ``plan --from``):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from math import gcd
 from typing import ClassVar, Literal, get_args
 
@@ -157,6 +158,34 @@ def period_of(day: date, period: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+def period_range(periods: Iterable[str]) -> list[str]:
+    """Every month (``2026-09``) or ISO week (``2026-W37``) from the
+    first of ``periods`` to the last, in order: a calendar with no gap
+    where nobody has a meeting (a quiet week is shown as 0)."""
+    found = sorted(set(periods))
+    if not found:
+        return []
+    if "-W" in found[0]:
+        def day(p: str) -> date:
+            year, week = p.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        out, d, last = [], day(found[0]), day(found[-1])
+        while d <= last:
+            out.append(period_of(d, "week"))
+            d += timedelta(days=7)
+        return out
+    (y, m), (y1, m1) = (map(int, found[0].split("-")),
+                        map(int, found[-1].split("-")))
+    out = []
+    while (y, m) <= (y1, m1):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+PERIOD_WORDS = {"month": ("month", "months"), "week": ("week", "weeks")}
+
+
 def meeting_periods(student, period: str = "month") -> tuple[str, ...]:
     """The period of each of the student's meetings (a period twice when
     two meetings fall in it)."""
@@ -181,19 +210,60 @@ def calendar_change(meetings: int, delta: int) -> int:
     return (meetings + delta) ** 2 - meetings ** 2
 
 
+def school_year(name: str) -> tuple[date, date]:
+    """``2026-27`` -> (2026-07-01, 2027-06-30): a California school year
+    (EC 37200: July 1 to June 30)."""
+    first = int(name[:4])
+    return date(first, 7, 1), date(first + 1, 6, 30)
+
+
+def school_year_of(day: date) -> str:
+    """The school year (``2026-27``) a date falls in."""
+    first = day.year if day.month >= 7 else day.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def default_planning_year(students: Iterable) -> str | None:
+    """The planning year when the district names none: the school year
+    holding the most annual reviews (every student has one a year), else
+    the most reevaluations; the earlier on a tie. None without dates."""
+    students = list(students)
+    # a school year by its first calendar year (July on: that year's)
+    years = Counter(d.year - (d.month < 7) for d in
+                    (s.annual_review_date for s in students) if d)
+    if not years:
+        years = Counter(d.year - (d.month < 7) for d in
+                        (s.reevaluation_date for s in students) if d)
+    if not years:
+        return None
+    first = min(years, key=lambda y: (-years[y], y))
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
 @dataclass(frozen=True)
 class Calendar:
-    """How S5 and H8 read the dates: the balancing period and the
-    district's monthly limit (None: no limit)."""
+    """How S5 and H8 read the dates: the balancing period, the
+    district's monthly limit (None: no limit) and the planning year
+    (first and last day; None: every date counts). A meeting outside the
+    planning year is not this year's work: S5 and H8 do not count it."""
 
     period: str = "month"
     max_per_month: int | None = None
+    year: tuple[date, date] | None = None
 
     def periods(self, student) -> tuple[str, ...]:
-        return meeting_periods(student, self.period)
+        return tuple(period_of(d, self.period) for d in self.dates(student))
 
     def months(self, student) -> tuple[str, ...]:
-        return meeting_periods(student, "month")
+        return tuple(period_of(d, "month") for d in self.dates(student))
+
+    def dates(self, student) -> tuple[date, ...]:
+        """The student's meetings in the planning year."""
+        days = meeting_dates(student)
+        if self.year is None:
+            return days
+        first, last = self.year
+        return tuple(d for d in days if first <= d <= last)
 
     def key(self, student) -> tuple:
         """What makes two students alike for S5 and H8."""
@@ -322,6 +392,20 @@ class ObjectiveWeights(BaseModel):
         default=1, ge=0,
         description="AB 560: most assessments one person at a site may "
         "have beyond another (1: equal shares, within one)")
+    planning_year: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}$",
+        description="The school year planned, e.g. 2026-27 (July 1 to "
+        "June 30); default: the year of most annual reviews")
+
+    @field_validator("planning_year")
+    @classmethod
+    def _year_is_a_school_year(cls, v: str | None):
+        if v is not None and (int(v[:4]) + 1) % 100 != int(v[5:]):
+            raise ValueError(
+                f"planning_year {v} is not a school year: write the first "
+                f"year and the next, e.g. {v[:4]}-"
+                f"{(int(v[:4]) + 1) % 100:02d}")
+        return v
 
     @field_validator("priority")
     @classmethod
@@ -351,13 +435,16 @@ class ObjectiveWeights(BaseModel):
     # The settings of S5 and H8, left out of summary.json without dates.
     CALENDAR_FIELDS: ClassVar[tuple[str, ...]] = (
         "S5", "calendar_period", "max_meetings_per_month",
-        "assessment_kinds", "assessment_max_difference")
+        "assessment_kinds", "assessment_max_difference", "planning_year")
 
     def calendar(self, students: Iterable) -> Calendar | None:
         """S5 and H8's settings when the roster has meeting dates."""
+        students = list(students)
         if not has_meeting_dates(students):
             return None
-        return Calendar(self.calendar_period, self.max_meetings_per_month)
+        year = self.planning_year or default_planning_year(students)
+        return Calendar(self.calendar_period, self.max_meetings_per_month,
+                        school_year(year) if year else None)
 
     def weighted_costs(self, deltas: dict[str, int],
                        weight_scale: int) -> dict[str, float]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import gc
 import hashlib
+<<<<<<< HEAD
 from contextlib import contextmanager
+=======
+import io
+>>>>>>> main
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,6 +18,7 @@ from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
+from optimizer.inputs.dates import planning_year_problems
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
@@ -173,6 +179,7 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     after the plan, ``solver.assessments``), re-check it, and add each
     assessment's initial IEP meeting to the calendar (meetings.csv)."""
     from optimizer.objectives import Calendar, meeting_counts, period_of
+    from optimizer.reasons.assessments import why_unassigned
     from optimizer.solver.assessments import NotSolved, assign_assessments
     from optimizer.verify import audit_assessments
 
@@ -202,10 +209,11 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     if broken:
         raise AssertionError("the assessments' assignment fails the "
                              "checker: " + "; ".join(map(str, broken)))
+    why = {a.assessment_id: why_unassigned(a, instance.staff, kinds)
+           for a in shared.unassignable}
     for a in shared.unassignable:
-        warnings.append(f"assessment {a.assessment_id}: nobody of the "
-                        f"kinds {', '.join(kinds)} serves site {a.site}, "
-                        f"grade {a.grade}; it is left unassigned")
+        warnings.append(f"assessment {a.assessment_id} is left "
+                        f"unassigned: {why[a.assessment_id]}")
     meetings = dict(checked.meetings or {})
     for a in assessments:
         who = shared.assignment.get(a.assessment_id)
@@ -218,12 +226,13 @@ def _assessments(instance: Instance, weights: ObjectiveWeights,
     checked.months = months
     names = {c.staff_id: c.name for c in instance.staff}
     rows = [["assessment_id", "site", "grade", "due_date", "areas",
-             "staff_id", "name"]]
+             "staff_id", "name", "why_unassigned"]]
     for a in assessments:
         who = shared.assignment.get(a.assessment_id, "")
         rows.append([rename(a.assessment_id) if rename else a.assessment_id,
                      a.site, a.grade, a.due_date.isoformat(),
-                     ";".join(a.areas), who, names.get(who, "")])
+                     ";".join(a.areas), who, names.get(who, ""),
+                     why.get(a.assessment_id, "")])
     return plan_files.csv_text(rows)
 
 
@@ -296,8 +305,13 @@ class Comparison:
 
 def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             params: SolverParams, xlsx: bool = True,
-            progress=None, mapping=None) -> Comparison:
+            progress=None, mapping=None,
+            assessments: Path | None = None) -> Comparison:
     """Plan the base roster and every scenario with the same settings.
+
+    ``assessments`` (a CSV of pending initial assessments) is shared by
+    the base and every scenario; a scenario may replace, add, remove or
+    change them (``scenarios.apply_assessments``).
 
     An infeasible scenario is a row with its diagnosis, not an error.
     ``mapping`` (an ``inputs.mapping.Mapping``) is applied to the base roster.
@@ -325,8 +339,19 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_roster_path = rosters.pop()
     base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance
+    errors, notes = planning_year_problems(base_roster, weights)
+    problems += errors
+    pending = None
+    if assessments is not None:
+        from optimizer.inputs.assessments import load_assessments
+
+        try:
+            pending = load_assessments(assessments, base,
+                                       weights.assessment_kinds)
+        except InputError as exc:
+            problems += exc.problems
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
-             rules)]
+             rules, pending)]
     for sc in loaded:
         sc_rules = scenario_rules(rules, sc)  # its authorizations setting
         try:
@@ -339,10 +364,21 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             problems += exc.problems
         if problems:
             continue
+        try:
+            own = scenarios.apply_assessments(pending, sc, instance,
+                                              changed.assessment_kinds)
+        except InputError as exc:
+            problems += exc.problems
+            continue
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
-        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules))
+        if own is not None and "assessments" in sc.data:
+            digest = hashlib.sha256(
+                digest.encode() + (sc.path.parent / sc.data["assessments"])
+                .read_bytes()).hexdigest()
+        todo.append((sc.slug, sc.name, instance, changed, digest, sc_rules,
+                     own))
     if problems:
         raise InputError(problems)
     files: dict[str, str | bytes] = {}
@@ -351,13 +387,14 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     base_names = {c.staff_id: c.name for c in base.staff}
     changes = [["student_id", "scenario", "base_case_manager",
                 "scenario_case_manager"]]
-    for i, (slug, name, instance, w, digest, run_rules) in enumerate(todo):
+    for i, (slug, name, instance, w, digest, run_rules, own) in \
+            enumerate(todo):
         if progress:
             progress(i, len(todo), name)
         # Scenarios: the plan closest to the base among equally good ones.
         run = plan(instance, run_rules, input_hash=digest, weights=w,
                    params=params, xlsx=xlsx, html=False,
-                   reference=base_assignment)
+                   reference=base_assignment, assessments=own)
         runs[slug] = run
         diag = (render_diagnosis(run.result.diagnosis)
                 if run.result.diagnosis is not None else "")
@@ -365,6 +402,13 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                 base_assignment, run_rules, diag)
         assert run.coverage is not None
         row["services_shortfall"] = run.coverage.shortfall
+        if own is not None and "assessments.csv" in run.files:
+            shared = run.files["assessments.csv"]
+            assert isinstance(shared, str)
+            row["assessments"] = len(own)
+            row["assessments_unassigned"] = sum(
+                1 for r in csv.DictReader(io.StringIO(shared))
+                if not r["staff_id"])
         rows.append(row)
         against = None if slug == "base" else report.Against(
             "the base plan", base_assignment or {}, base_names)
@@ -392,7 +436,7 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
         comparing.comparison_table(rows))
     files["summary.json"] = plan_files.to_json(
         {"kind": "comparison", "scenarios": rows})
-    return Comparison(rows, files, runs, base_roster.warnings)
+    return Comparison(rows, files, runs, (*base_roster.warnings, *notes))
 
 
 ROSTER_FOLDER = "roster"  # in a plan folder that place --out writes
@@ -440,7 +484,8 @@ class Placing:
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
-          new: list | Arrivals, *, replan: bool) -> Placing:
+          new: list | Arrivals, *, replan: bool,
+          weights: ObjectiveWeights | None = None) -> Placing:
     """Rank who can take each new student; optionally re-plan with every
     published assignment pinned (so nobody else moves).
 
@@ -456,9 +501,15 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     if clash:
         raise InputError([Problem("student file", None, "student_id", sid,
                                   "already on the roster") for sid in clash])
-    current = audit(instance, rules, published)
+    # The plan's settings (``weights``): its weights order the
+    # candidates, and its monthly limit (H8) holds for them and the
+    # re-plan, as ``plan`` keeps it.
+    weights = weights or ObjectiveWeights()
+    current = audit(instance, rules, published,
+                    calendar=weights.calendar(instance.students))
     outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
-                                                   current)) for s in new],
+                                                   current, weights))
+                       for s in new],
                       stale=bool(current.violations))
     if not replan:
         return outcome
@@ -468,7 +519,7 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
         extras={**instance.extras,
                 **{s.student_id: ("",) * width for s in new}})
     outcome.run = plan(combined, rules, input_hash=roster.input_hash,
-                       weights=ObjectiveWeights(), params=SolverParams(),
+                       weights=weights, params=SolverParams(),
                        solve_on=midyear.pin_published(combined, published))
     outcome.moved = sum(1 for sid, cm in published.items()
                         if outcome.run.result.assignment.get(sid)
@@ -492,7 +543,16 @@ def plan_or_replan(roster: Roster, rules: RuleSet, *,
     """What ``caseload plan`` and the workbench's plan job both run: a
     yearly plan (``plan``, with the roster's export headers), or with a
     ``published`` plan a re-plan from it (``replan``, under its own strict
-    priorities: of ``weights`` only the meeting-calendar settings apply)."""
+    priorities: of ``weights`` only the meeting-calendar settings apply).
+
+    The roster's meeting dates are checked against the planning year
+    first: a date that cannot be this year's is a located error, one
+    outside the year a located warning (``inputs.dates``)."""
+    errors, notes = planning_year_problems(roster, weights)
+    if errors:
+        raise InputError(errors)
+    if notes:
+        warnings = [*(warnings or []), *map(str, notes)]
     if published is not None:
         return replan(roster, rules, published, params=params,
                       warnings=warnings, redact=redact, xlsx=xlsx,

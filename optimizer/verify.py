@@ -22,11 +22,13 @@ from optimizer.objectives import (
     busiest_period,
     calendar_term,
     continuity_loss,
+    default_planning_year,
     has_meeting_dates,
     language_miss,
     meeting_counts,
     period_of,
     reference_change,
+    school_year,
 )
 from optimizer.rules import (
     RULE_SOURCES,
@@ -259,7 +261,9 @@ def audit(instance: Instance, rules: RuleSet,
     others = rsp_by_others(instance, assignment, staff, loads)
     meetings = months = None
     if has_meeting_dates(instance.students):
-        calendar = calendar or Calendar()
+        # the default settings: months, no limit, the default year
+        calendar = calendar or Calendar(year=school_year(
+            default_planning_year(instance.students) or "2000-01"))
         meetings, months, over = _calendar(instance, assignment, calendar)
         terms[CALENDAR] = calendar_term(meetings.values())
         violations += over

@@ -79,7 +79,7 @@ HEADER = '<row r="1">' + _cell("A1", "student_id") + _cell(
 
 
 def _one_sheet(tmp_path, body: str):
-    from optimizer.inputs.excel import Workbook
+    from optimizer.inputs.xlsx_archive import Workbook
 
     xml = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
            f'"{hostile.MAIN}"><sheetData>{body}</sheetData></worksheet>')

@@ -174,7 +174,7 @@ SOLVER = {ids(p) for p in (PACKAGE / "solver").glob("*.py")}
 @pytest.mark.parametrize("library, home", [
     ("pandas", {"outputs/compare.py"}),
     ("jinja2", {"outputs/report.py"}),
-    ("openpyxl", {"inputs/excel.py"}),
+    ("openpyxl", {"inputs/xlsx_cells.py"}),
     ("rich", {"cli/__init__.py"}),
     ("ortools", SOLVER),
     ("highspy", SOLVER),

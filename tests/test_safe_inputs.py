@@ -24,7 +24,7 @@ from helpers import HERE, crow, srow, write_roster
 import optimizer as cl
 from optimizer.cli import main
 from optimizer.errors import InputError, printable
-from optimizer.inputs import excel, limits, toml_text
+from optimizer.inputs import excel, limits, toml_text, xlsx_parts
 from optimizer.inputs.roster import PLAN_OWN_COLUMNS
 from optimizer.outputs.plan_files import ASSIGNMENT_COLUMNS, PRODUCT_COLUMNS
 
@@ -136,8 +136,8 @@ def test_2_uncompressed_size_is_checked_before_inflating(tmp_path,
     path = hostile.roster_workbook(tmp_path / "r.xlsx")
     monkeypatch.setattr(limits, "MAX_XML_BYTES", 10_000)
     seen = []
-    real = excel._Counted.read
-    monkeypatch.setattr(excel._Counted, "read",
+    real = xlsx_parts.Counted.read
+    monkeypatch.setattr(xlsx_parts.Counted, "read",
                         lambda self, n=-1: seen.append(self.part)
                         or real(self, n))
     with pytest.raises(InputError) as exc:

@@ -13,6 +13,7 @@ import click
 
 from optimizer import operations
 from optimizer.errors import (
+    InputError,
     OptimizerError,
     UsageError,
     printable,
@@ -20,6 +21,7 @@ from optimizer.errors import (
 )
 from optimizer.inputs.arrivals import load_arrivals
 from optimizer.inputs.csv_cells import DEFAULT_SAMPLE_DIR
+from optimizer.inputs.dates import planning_year_problems
 from optimizer.inputs.plans import (
     load_assignment_file,
     name_mismatches,
@@ -30,7 +32,13 @@ from optimizer.inputs.plans import (
 )
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.settings import apply_authorizations, load_weights
+from optimizer.inputs.settings import (
+    apply_authorizations,
+    load_weights,
+    plan_settings,
+    settings_for,
+)
+from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import rules_doc
 from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.terminal import (
@@ -231,12 +239,23 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     if not quiet:
         _warn(loaded.warnings)
     weights = load_weights(weights_file, mode, priority, overrides)
+    if from_dir is not None and weights_file is None:
+        # A re-plan keeps the published plan's meeting-calendar settings
+        # (H8's limit, the period, the planning year) unless --weights
+        # gives the district's anew.
+        found = plan_settings(from_dir)
+        if found is not None:  # --weight S5=... still applies
+            weights = load_weights(None, None, None, {
+                **found.model_dump(), **overrides})
     params = SolverParams(time_limit, seed, workers)
     pending = None
     if assessments_file is not None:
         from optimizer.inputs.assessments import load_assessments
 
-        pending = load_assessments(assessments_file)
+        calendar = weights.calendar(loaded.instance.students)
+        pending = load_assessments(
+            assessments_file, loaded.instance, weights.assessment_kinds,
+            calendar.year if calendar is not None else None)
     with _status("Solving", quiet):
         run = operations.plan_or_replan(
             loaded, rules, weights=weights, params=params,
@@ -247,6 +266,9 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
             published_names=(None if from_dir is None
                              else published_names(from_dir)),
             assessments=pending)
+    if not quiet:  # the plan's own, e.g. an assessment left unassigned
+        for line in run.warnings[len(warnings):]:
+            _echo(f"Warning: {printable(line)}", err=True)
     if run.changes is not None and not as_json:
         _echo(f"{len(run.changes) - 1} student(s) change case manager "
                    f"from the plan in {from_dir} (changes.csv):")
@@ -290,13 +312,19 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
               help="Also re-plan with everyone else kept and write here.")
 @click.option("--top", type=click.IntRange(min=1), default=5,
               show_default=True, help="Candidates shown per student.")
+@click.option("--weights", "weights_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Objective settings (TOML). Default: the settings the "
+              "plan was made with (its summary.json): its weights order "
+              "the candidates and its monthly limit (H8) holds.")
 @rules_option
 @authorizations_option
 @mapping_option
 def place(roster: Path, plan_dir: Path, student_file: Path,
           out: Path | None, top: int, rules_dir: Path | None,
           authorizations: str | None,
-          mapping_file: Path | None) -> None:
+          mapping_file: Path | None,
+          weights_file: Path | None = None) -> None:
     """Rank who can take new students mid-year, moving nobody else.
 
     Example:
@@ -309,8 +337,15 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
     loaded = _load(roster, rules, mapping_file)
     _warn(loaded.warnings)
     new = load_arrivals(student_file, loaded)
+    weights, source = settings_for(plan_dir, weights_file)
+    limit = weights.max_meetings_per_month
+    if weights.calendar([*loaded.instance.students,
+                         *new.students]) is not None:
+        _echo(f"Settings from {source}"
+              + (f"; at most {limit} IEP meetings a month (H8)"
+                 if limit is not None else ""))
     done = operations.place(loaded, rules, published_assignment(plan_dir), new,
-                          replan=out is not None)
+                            replan=out is not None, weights=weights)
     if done.stale:
         _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "
@@ -412,12 +447,17 @@ class _status:
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the comparison rows as JSON.")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pending initial assessments (CSV) for the base and "
+              "every scenario; a scenario may add, remove or change them.")
 def compare(scenario_files: tuple[Path, ...], out: Path,
             rules_dir: Path | None, authorizations: str | None,
             mapping_file: Path | None,
             weights_file: Path | None,
             time_limit: float, seed: int, workers: int, xlsx: bool,
-            quiet: bool, as_json: bool) -> None:
+            quiet: bool, as_json: bool,
+            assessments_file: Path | None = None) -> None:
     """Plan the base roster and each what-if scenario; compare them.
 
     Example:
@@ -436,7 +476,7 @@ def compare(scenario_files: tuple[Path, ...], out: Path,
             list(scenario_files), rules, weights=weights, xlsx=xlsx,
             mapping=mapping,
             params=SolverParams(time_limit, seed, workers),
-            progress=progress)
+            progress=progress, assessments=assessments_file)
     if not quiet:
         _warn(result.warnings)
     write_plan_folder(out, result.files)
@@ -573,16 +613,24 @@ def explain(roster: Path, student_id: str, plan_dir: Path | None,
     if student_id not in ids:
         raise click.BadParameter(f'no student "{student_id}" in the roster',
                                  param_hint="--student")
+    weights = ObjectiveWeights()
     if plan_dir is not None:
         assignment, _ = read_assignment(plan_assignments(plan_dir))
+        # S5's changes counted as the plan counts them (its period and
+        # planning year): the plan's own settings.
+        weights = settings_for(plan_dir, None)[0]
     else:
         result = solve(loaded.instance, rules)
         if not result.has_plan:
             raise click.ClickException("no plan exists for this roster; "
                                        "run caseload plan for the diagnosis")
         assignment = result.assignment
+    instance = loaded.instance
+    checked = audit(instance, rules, dict(assignment),
+                    calendar=weights.calendar(instance.students))
     _echo(render_explanation(explain_student(
-        loaded.instance, rules, assignment, student_id)))
+        instance, rules, assignment, student_id, weights=weights,
+        checked=checked)))
 
 
 def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -611,11 +659,20 @@ def _parse_weight_pairs(pairs: tuple[str, ...]) -> dict[str, float]:
 @click.option("--weights", "weights_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Objective settings (TOML): its [calendar] table sets "
-              "the meeting period and the monthly limit (H8).")
+              "the meeting period and the monthly limit (H8). Default: "
+              "the settings the plan was made with (summary.json beside "
+              "ASSIGNMENTS).")
+@click.option("--assessments", "assessments_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An assessments.csv (plan --assessments): each "
+              "assessment checked against AB 560's rules (A1 kind, site "
+              "and grade; A2 shares at each site; H8 with the initial "
+              "meetings).")
 def check(roster: Path, assignments: Path, rules_dir: Path | None,
           authorizations: str | None,
           mapping_file: Path | None,
-          weights_file: Path | None = None) -> None:
+          weights_file: Path | None = None,
+          assessments_file: Path | None = None) -> None:
     """Audit an assignment (the optimizer's or a hand-made one) vs H1-H8.
 
     Exits 0 when every hard rule holds, 4 when any is broken.
@@ -634,10 +691,25 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
            *name_mismatches(sheet, loaded.instance.staff_by_id())])
     known = {s.student_id for s in loaded.instance.students}
     unknown = sorted(s for s in sheet.assignment if s not in known)
-    weights = load_weights(weights_file, None, None, {})
+    # H8's limit, the period and AB 560's settings: --weights, else the
+    # plan's own (summary.json beside the assignments), else defaults.
+    weights, source = settings_for(assignments.parent, weights_file)
+    errors, notes = planning_year_problems(loaded, weights)
+    if errors:
+        raise InputError(errors)
+    _warn(notes)
+    calendar = weights.calendar(loaded.instance.students)
+    if calendar is not None:
+        limit = calendar.max_per_month
+        _echo(f"Calendar settings from {source}: meetings per "
+              f"{calendar.period}, "
+              + (f"at most {limit} a month (H8)" if limit is not None
+                 else "no monthly limit (H8 off)"))
     result = audit(loaded.instance, rules, sheet.assignment,
-                   sheet.duplicates, unknown,
-                   calendar=weights.calendar(loaded.instance.students))
+                   sheet.duplicates, unknown, calendar=calendar)
+    if assessments_file is not None:
+        result.violations.extend(_check_assessments(
+            assessments_file, loaded.instance, weights, result))
     for v in result.violations:
         _echo(str(v))
     t = result.terms
@@ -686,6 +758,37 @@ def check(roster: Path, assignments: Path, rules_dir: Path | None,
                    "rows, which a district must confirm." if n else
                    "; no student rests on an unverified authorization "
                    "row."))
+
+
+def _check_assessments(path: Path, instance, weights, result) -> list:
+    """AB 560's rules on an assessments.csv (A1, A2, and H8 with the
+    initial meetings): the violations, and the shares said."""
+    from optimizer.inputs.assessments import load_assessment_assignment
+    from optimizer.verify import audit_assessments
+
+    kinds = weights.assessment_kinds
+    pending, taken = load_assessment_assignment(path, instance, kinds)
+    calendar = result.calendar
+    broken = audit_assessments(
+        pending, instance.staff, taken, kinds,
+        weights.assessment_max_difference, result.months or {},
+        calendar.max_per_month if calendar is not None else
+        weights.max_meetings_per_month)
+    # A month over the limit without the assessments is already said.
+    over = {v.staff_id for v in result.violations if v.rule == "H8"}
+    broken = [v for v in broken if v.rule != "H8" or v.staff_id not in over]
+    unassigned = [a.assessment_id for a in pending
+                  if a.assessment_id not in taken]
+    shares = Counter(taken.values())
+    _echo(f"Assessments ({path.name}): {len(taken)} of {len(pending)} "
+          f"assigned, to {len(shares)} staff member(s) of the kinds "
+          f"{', '.join(kinds)}; shares within "
+          f"{weights.assessment_max_difference} at each site (A2) "
+          + ("broken" if any(v.rule == "A2" for v in broken) else "kept"))
+    if unassigned:
+        _echo(f"Unassigned: {', '.join(unassigned[:20])}"
+              + (" ..." if len(unassigned) > 20 else ""))
+    return broken
 
 
 @main.command()

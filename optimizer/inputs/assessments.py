@@ -9,11 +9,12 @@ value) and reported at once.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer.domain import Assessment
+from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import parse
 from optimizer.inputs.csv_cells import (
@@ -25,6 +26,8 @@ from optimizer.inputs.csv_cells import (
     resolve_columns,
     validation_problems,
 )
+from optimizer.inputs.dates import due_date_problems
+from optimizer.inputs.parse import suggest
 
 ASSESSMENT_COLUMNS: tuple[Column, ...] = (
     Column("assessment_id", True, parse.identifier),
@@ -37,10 +40,47 @@ _IDS = ("student_id", "referral_id")
 MAX_ASSESSMENT_ROWS = 50_000
 
 
-def load_assessments(path: Path | str) -> list[Assessment]:
-    """The pending assessments of a CSV file, in file order."""
+def load_assessments(path: Path | str, instance: Instance | None = None,
+                     kinds: tuple[str, ...] = ("RSP",),
+                     year: tuple[date, date] | None = None
+                     ) -> list[Assessment]:
+    """The pending assessments of a CSV file, in file order.
+
+    With ``instance`` (the roster), an assessment at a site no staff
+    member serves (not in the roster, or only its students there) is a
+    located error: it could never be assigned, and a misspelt site would
+    otherwise only be a warning. With ``year`` (the planning year's
+    first and last day), a due date outside it is a located error."""
+    return _load(path, instance, kinds, year=year)[0]
+
+
+def load_assessment_assignment(path: Path | str, instance: Instance,
+                               kinds: tuple[str, ...] = ("RSP",)
+                               ) -> tuple[list[Assessment], dict[str, str]]:
+    """An assessments.csv as ``plan --assessments`` writes it: the
+    assessments and who takes each (``staff_id``; empty: unassigned).
+    A staff id the roster does not have is a located error."""
+    out, table, taken = _load(path, instance, kinds, with_staff=True)
+    staff = instance.staff_by_id()
+    problems = [Problem(table.file, row, "staff_id", who,
+                        f'staff_id "{who}" is not on the staff roster'
+                        f"{suggest(who, sorted(staff))}")
+                for row, (_aid, who) in taken.items()
+                if who and who not in staff]
+    if problems:
+        raise InputError(problems)
+    return out, {aid: who for aid, who in taken.values() if who}
+
+
+def _load(path: Path | str, instance: Instance | None,
+          kinds: tuple[str, ...], with_staff: bool = False,
+          year: tuple[date, date] | None = None):
+    """The assessments, their table, and (``with_staff``) each row's
+    (assessment id, staff id)."""
     path = Path(path)
-    table = read_table(path, [c.name for c in ASSESSMENT_COLUMNS])
+    columns = ASSESSMENT_COLUMNS + ((Column("staff_id", True),)
+                                    if with_staff else ())
+    table = read_table(path, [c.name for c in columns])
     if len(table.rows) > MAX_ASSESSMENT_ROWS:
         raise InputError([Problem(table.file, None, None, None,
                                   f"{len(table.rows):,} rows; the limit is "
@@ -55,13 +95,24 @@ def load_assessments(path: Path | str) -> list[Assessment]:
                 break
     table = replace(table, header=header)
     problems: list[Problem] = []
-    found, _extra = resolve_columns(table, ASSESSMENT_COLUMNS, problems)
+    found, _extra = resolve_columns(table, columns, problems)
     if problems:
         raise InputError(problems)
-    parsed = parse_rows_one_by_one(table, ASSESSMENT_COLUMNS, found,
-                                   problems)
+    if with_staff:  # an empty staff_id is an unassigned assessment
+        columns = ASSESSMENT_COLUMNS
+        at = found.pop("staff_id")
+    parsed = parse_rows_one_by_one(table, columns, found, problems)
     check_unique(table, parsed, "assessment_id", problems)
+    taken = {}
+    if with_staff:
+        cells = dict(table.rows)
+        taken = {row: (values.get("assessment_id", ""),
+                       cells[row][at].strip() if at < len(cells[row])
+                       else "") for row, values in parsed}
     out = []
+    if instance is not None:
+        problems += _unknown_sites(table.file, parsed, instance, kinds)
+    problems += due_date_problems(table.file, parsed, year)
     for row, values in parsed:
         if "areas" in values:
             values["areas"] = tuple(values["areas"])
@@ -78,4 +129,31 @@ def load_assessments(path: Path | str) -> list[Assessment]:
                                 "header"))
     if problems:
         raise InputError(problems)
+    return out, table, taken
+
+
+def _unknown_sites(file: str, parsed: list[tuple[int, dict]],
+                   instance: Instance, kinds: tuple[str, ...]
+                   ) -> list[Problem]:
+    """Rows at a site no staff member serves (a site the roster does not
+    have, or only its students have): located (file, row, column,
+    value). A site someone serves is planned; if none of them may take
+    the assessment, the plan says why it is left unassigned."""
+    served = {x for c in instance.staff for x in c.sites} - {"*"}
+    students = {s.site for s in instance.students}
+    known = sorted(served | students)
+    anywhere = any("*" in c.sites and any(k in c.provides for k in kinds)
+                   for c in instance.staff)
+    out = []
+    for row, values in parsed:
+        site = values.get("site")
+        if site is None or site in served or anywhere:
+            continue
+        why = ("the roster's students are there, but no staff member "
+               "serves it" if site in students else
+               f"it is not in the roster{suggest(site, known)}")
+        out.append(Problem(
+            file, row, "site", site,
+            f'site "{site}": {why}, so the assessment could never be '
+            f"assigned; staffed sites: {', '.join(sorted(served))}"))
     return out

@@ -48,14 +48,29 @@ def _read(text: str, codes: dict[str, str], labels: dict[str, str]
     if found is None:
         m = _CODE_LABEL.match(text)
         if m and m.group(1).upper() in codes:
-            found = codes[m.group(1).upper()]
+            found = _agreed(text, m.group(1), codes[m.group(1).upper()],
+                            m.group(2), labels.get(_key(m.group(2))))
     if found is None:
         m = _LABEL_ABBR.match(text)
         if m:
             found = codes.get(m.group(2).upper())
-            if found is None:
-                found = labels.get(_key(m.group(1)))
+            label = labels.get(_key(m.group(1)))
+            found = label if found is None else _agreed(
+                text, m.group(2), found, m.group(1), label)
     return found
+
+
+def _agreed(text: str, code: str, by_code: str, label: str,
+            by_label: str | None) -> str:
+    """What a code and its label both read as; when the label reads as
+    something else ("450 - Language and Speech": 450 is OT), which one
+    is meant is asked, never taken from the code alone."""
+    if by_label is None or by_label == by_code:
+        return by_code
+    raise Undecided(
+        f'"{text}": the code {code} and the label "{label.strip()}" read '
+        "differently (one of them is wrong in the export); choose the "
+        "one meant for it in the mapping")
 
 
 # ------------------------------------------------------------ disability

@@ -214,6 +214,8 @@ def _table_part(data: Any, which: str, file: str,
                 + ", ".join(columns)))
             continue
         out_columns[head.strip()] = name
+    problems += _one_per_key(file, f"{which}.columns", out_columns,
+                             normalize_header, "header")
     for name, n in Counter(out_columns.values()).items():
         if n > 1:
             heads_for = [h for h, t in out_columns.items() if t == name]
@@ -255,18 +257,41 @@ def _table_part(data: Any, which: str, file: str,
                         f'"{their}" is mapped to an invalid code: {exc}'))
                     continue
             good[their.strip()] = code.strip()
+        problems += _one_per_key(file, where, good, _value_key, "value")
         out_values[name] = good
-    clash = sorted(set(own) & set(out_columns))
-    for head in clash:
-        problems.append(Problem(file, None, f"{which}.own_columns", head,
-                                f'"{head}" is also mapped to '
-                                f'"{out_columns[head]}"; keep one'))
+    by_key = {normalize_header(h): h for h in out_columns}
+    for head in own:
+        mapped = by_key.get(normalize_header(head))
+        if mapped is not None:
+            problems.append(Problem(file, None, f"{which}.own_columns", head,
+                                    f'"{head}" is also mapped to '
+                                    f'"{out_columns[mapped]}"; keep one'))
     return TableMapping(out_columns, out_values,
                         tuple(h.strip() for h in own), **layout)
 
 
 def _value_key(text: str) -> str:
     return " ".join(text.strip().casefold().split())
+
+
+def _one_per_key(file: str, where: str, pairs: dict[str, str], key,
+                 what: str) -> list[Problem]:
+    """Keys that are one as the loader compares them (case, spaces) but
+    given different answers: the last would win silently, so both are
+    named and one is asked for."""
+    groups: dict[str, list[str]] = {}
+    for theirs in pairs:
+        groups.setdefault(key(theirs), []).append(theirs)
+    out = []
+    for same in groups.values():
+        answers = list(dict.fromkeys(pairs[t] for t in same))
+        if len(answers) > 1:
+            out.append(Problem(
+                file, None, where, same[0],
+                " and ".join(f'"{t}"' for t in same) + f" are one {what} "
+                "as compared (case and spaces do not matter), given "
+                + " and ".join(f'"{a}"' for a in answers) + "; keep one"))
+    return out
 
 
 # ---------------------------------------------------------------- apply
@@ -467,18 +492,23 @@ def _quote(text: str) -> str:
 def mapped_roster(path, rules, mapping: Mapping, load):
     """``load`` (the roster loader) with ``mapping`` applied to its tables.
 
-    An export's own headers (``exports.export_columns``) are read where
+    An export's own headers (``export_headers.export_columns``) are read where
     the mapping says nothing. Problems and warnings name the district's
     headers; the input hash covers the mapping file too, since it changes
     what the roster means.
     """
-    from optimizer.inputs import exports
+    from optimizer.inputs import export_headers, services_join
 
     seen: dict[str, Any] = {}
 
     def transform(students, staff):
         seen["tables"] = (students, staff)
         eff = seen["mapping"] = effective(mapping, students, staff)
+        asked = [p for which, table in zip(TABLES, (students, staff))
+                 for p in export_headers.export_questions(
+                     table, which, mapping.part(which).columns)]
+        if asked:
+            raise InputError(asked)
         return (apply_to_table(students, eff.students),
                 apply_to_table(staff, eff.staff))
 
@@ -487,13 +517,13 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     except InputError as exc:
         if "tables" not in seen:
             raise
-        raise InputError(exports.at_service_rows(
+        raise InputError(services_join.at_service_rows(
             _relabel_both(exc.problems, seen["tables"], seen["mapping"]),
             seen["tables"][0])) from None
     notes = [*_unused_headers(seen["tables"], mapping),
              *_export_headers_read(seen["tables"], mapping,
                                    seen["mapping"])]
-    warnings = exports.at_service_rows(
+    warnings = services_join.at_service_rows(
         _relabel_both([*notes, *roster.warnings], seen["tables"],
                       seen["mapping"]), seen["tables"][0])
     if mapping.empty and seen["mapping"].empty:
@@ -502,6 +532,12 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     headers = {t: h for h, t in eff.staff.columns.items()
                if t == "staff_id"}
     headers.update({t: h for h, t in eff.students.columns.items()})
+    # The student's name in the change list: the columns chosen here,
+    # once, and said where it cannot be told.
+    names, said = export_headers.student_name_columns(
+        roster.students_file, roster.instance.extra_columns)
+    headers.update(names)
+    warnings += said
     digest = hashlib.sha256((roster.input_hash + mapping.digest).encode()
                             ).hexdigest() if not mapping.empty else \
         roster.input_hash
@@ -511,13 +547,14 @@ def mapped_roster(path, rules, mapping: Mapping, load):
 
 def effective(mapping: Mapping, students, staff) -> Mapping:
     """``mapping`` with an export's own headers read where it says
-    nothing (``exports.export_columns``)."""
-    from optimizer.inputs import exports
+    nothing (``export_headers.export_columns``)."""
+    from optimizer.inputs import export_headers
 
     parts = {}
     for which, table in zip(TABLES, (students, staff)):
         part = mapping.part(which)
-        auto, own = exports.export_columns(table, which, part.columns)
+        auto, own = export_headers.export_columns(table, which,
+                                                  part.columns)
         if auto or own:
             part = replace(part, columns={**auto, **part.columns},
                            own=tuple(dict.fromkeys([*part.own, *own])))
@@ -529,7 +566,7 @@ def effective(mapping: Mapping, students, staff) -> Mapping:
 def _export_headers_read(tables, mapping: Mapping, eff: Mapping
                          ) -> list[Problem]:
     """Says which of an export's headers were read as which column (the
-    mapping did not say; ``exports.export_columns`` did)."""
+    mapping did not say; ``export_headers.export_columns`` did)."""
     out = []
     for which, table in zip(TABLES, tables):
         auto = {h: c for h, c in eff.part(which).columns.items()
@@ -588,11 +625,21 @@ def from_choices(columns: dict[str, dict[str, str]],
     """A mapping from a form: per table, contract column -> their header,
     and (column, their value, code) triples; checked like a file."""
     data: dict[str, Any] = {}
+    problems: list[Problem] = []
     for which in TABLES:
         part: dict[str, Any] = {k: v for k, v in (layout or {}).get(
             which, {}).items() if v}
-        heads = {head: col for col, head in columns.get(which, {}).items()
-                 if head and head.strip().lower() != col}
+        chosen = {col: head for col, head in columns.get(which, {}).items()
+                  if head and head.strip()}
+        for head, n in Counter(h.strip() for h in chosen.values()).items():
+            if n > 1:  # one header for two columns: the last would win
+                problems.append(Problem(
+                    file, None, f"{which}.columns", head,
+                    f'"{head}" is chosen for {n} columns (' + ", ".join(
+                        c for c, h in chosen.items() if h.strip() == head)
+                    + "); choose one header per column"))
+        heads = {head: col for col, head in chosen.items()
+                 if head.strip().lower() != col}
         if heads:
             part["columns"] = heads
         table_values: dict[str, dict[str, str]] = {}
@@ -606,4 +653,6 @@ def from_choices(columns: dict[str, dict[str, str]],
             part["own_columns"] = keep
         if part:
             data[which] = part
+    if problems:
+        raise InputError(problems)
     return mapping_from_dict(data, file)

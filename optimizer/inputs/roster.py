@@ -74,7 +74,9 @@ class Roster:
     rows: dict[str, int] = field(default_factory=dict)  # student -> row
     students_file: str = "students.csv"  # as problems name it
     # Contract column -> the export's own header, when the roster came
-    # from a district's export (a mapping, or an export's headers).
+    # from a district's export (a mapping, or an export's headers); and
+    # the student's name columns the reader chose for the change list
+    # (first_name, last_name, student_name -> the column).
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,7 +107,7 @@ def read_roster_tables(path: Path, layout: dict | None = None
     ``exports.read_export``; ``layout`` is the mapping's word on sheets
     and header rows.
     """
-    from optimizer.inputs import exports
+    from optimizer.inputs import export_headers, exports
 
     if exports.needs_export_reading(path, layout):
         return exports.read_export(path, layout)
@@ -116,7 +118,7 @@ def read_roster_tables(path: Path, layout: dict | None = None
             student_table, staff_table = read_workbook(path)
         except InputError as exc:  # a blank first row: titles below?
             return exports.read_export_or(path, layout, exc)
-        if layout or not all(exports.is_header(t.header)
+        if layout or not all(export_headers.is_header(t.header)
                              for t in (student_table, staff_table)):
             # Title rows above the header: the sheets as they are.
             return exports.read_export_or(path, layout, None)
@@ -151,7 +153,7 @@ def load_roster(path: Path | str, rules: RuleSet,
 
 def _load_roster(path: Path | str, rules: RuleSet,
                  transform=None, layout: dict | None = None) -> Roster:
-    from optimizer.inputs import exports
+    from optimizer.inputs import export_headers, staff_names
 
     path = Path(path)
     student_table, staff_table, files = read_roster_tables(path, layout)
@@ -167,13 +169,14 @@ def _load_roster(path: Path | str, rules: RuleSet,
     student_cols = resolve_columns(student_table, STUDENT_COLUMNS, problems)
     problems += _too_wide_for_plan(student_table, student_cols[1])
     if problems:  # rows read under unmatched headers would only cascade
-        raise InputError(exports.at_header_rows(problems, student_table,
-                                                staff_table))
+        raise InputError(export_headers.at_header_rows(
+            problems, student_table, staff_table))
     # Staff named where ids are expected; staff sites no student has.
-    student_table, problems, named = exports.resolve_names(student_table,
-                                                           staff_table)
+    student_table, problems, named = staff_names.resolve_names(
+        student_table, staff_table)
     nowhere: list[Problem] = []
-    problems += exports.site_problems(student_table, staff_table, nowhere)
+    problems += staff_names.site_problems(student_table, staff_table,
+                                          nowhere)
     staff = _build_staff(staff_table, staff_found, rules, problems)
     students, extra_cols, extras = build_students(student_table,
                                                    student_cols, problems)

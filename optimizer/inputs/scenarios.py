@@ -2,7 +2,8 @@
 
 A scenario names a base roster (relative to the file) and changes: add,
 remove or update staff; add, remove or update students (e.g. move a
-student's IEP meeting dates); pin a student to a case
+student's IEP meeting dates); add, remove or update pending initial
+assessments (AB 560); pin a student to a case
 manager; forbid a pair; change objective settings or the
 ``authorizations`` setting (``all`` or ``verified-only``). Every problem in a
 scenario file is reported at once, naming the file, the key and the value.
@@ -16,6 +17,10 @@ Example::
     pins = { "100001" = "T0003" }
     forbid = [["100002", "T0004"]]
     authorizations = "verified-only"
+    # pending initial assessments (AB 560): the base's (compare
+    # --assessments) or this file's own (relative to it), then changed
+    assessments = "pending.csv"
+    remove_assessments = ["R0003"]
 
     [[add_staff]]
     staff_id = "NEW-SLP"
@@ -30,7 +35,18 @@ Example::
 
     [[update_students]]
     student_id = "100001"
-    annual_review_date = "2026-11-10"
+    annual_review_date = "2026-11-10"    # "" clears a date
+
+    [[add_assessments]]
+    assessment_id = "R0100"
+    site = "LIN"
+    grade = "2"
+    due_date = "2027-03-01"
+    areas = ["speech and language"]
+
+    [[update_assessments]]
+    assessment_id = "R0001"
+    due_date = "2027-05-03"
 
     [objective]
     mode = "priority"
@@ -47,7 +63,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from optimizer.domain import Instance, Staff, Student
+from optimizer.domain import Assessment, Instance, Staff, Student
 from optimizer.errors import InputError, Problem, printable
 from optimizer.inputs import toml_text
 from optimizer.inputs.csv_cells import Column, match_key, validation_problems
@@ -62,7 +78,10 @@ from optimizer.rules import RuleSet
 
 KEYS = {"name", "description", "roster", "add_staff", "remove_staff",
         "update_staff", "add_students", "remove_students", "pins", "forbid",
-        "objective", "authorizations", "update_students"}
+        "objective", "authorizations", "update_students", "assessments",
+        "add_assessments", "remove_assessments", "update_assessments"}
+# A student's meeting dates a scenario may clear with "" (no meeting).
+CLEARABLE = ("annual_review_date", "reevaluation_date")
 OBJECTIVE_KEYS = {"mode", "priority", "weights"}
 
 
@@ -107,12 +126,12 @@ def load_scenario(path: Path | str) -> Scenario:
                                 "expected [objective] with mode, priority "
                                 "and a weights table { S3 = 2.0 }"))
     for key in ("add_staff", "update_staff", "add_students",
-                "update_students"):
+                "update_students", "add_assessments", "update_assessments"):
         if key in data and not (isinstance(data[key], list) and all(
                 isinstance(x, dict) for x in data[key])):
             problems.append(Problem(file, None, key, None,
                                     f"expected [[{key}]] tables"))
-    for key in ("remove_staff", "remove_students"):
+    for key in ("remove_staff", "remove_students", "remove_assessments"):
         if key in data and not (isinstance(data[key], list) and all(
                 isinstance(x, str) for x in data[key])):
             problems.append(Problem(file, None, key, str(data[key]),
@@ -128,6 +147,16 @@ def load_scenario(path: Path | str) -> Scenario:
         bad = authorization_problem(file, "authorizations",
                                     data["authorizations"])
         problems += [bad] if bad is not None else []
+    if "assessments" in data:  # a file of pending assessments
+        own = data["assessments"]
+        if not isinstance(own, str):
+            problems.append(Problem(file, None, "assessments", str(own),
+                                    "expected the path of a CSV of pending "
+                                    "assessments (relative to this file)"))
+        elif not (path.parent / own).is_file():
+            problems.append(Problem(file, None, "assessments", own,
+                                    "no such file: "
+                                    f"{(path.parent / own).resolve()}"))
     roster = data.get("roster")
     if not isinstance(roster, str):
         problems.append(Problem(file, None, "roster", None,
@@ -277,6 +306,9 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
                         if match_key(k, ["student_id"])[0]), ""))
         values = _parse_record(record, STUDENT_COLUMNS, file,
                                "update_students", problems)
+        # "" clears a meeting date (the meeting is not held this year)
+        values.update({name: None for name in CLEARABLE if any(
+            match_key(k, [name])[0] and v == "" for k, v in record.items())})
         if sid not in students:
             unknown.add("update_students.student_id", "student_id", sid)
             continue
@@ -408,3 +440,99 @@ def _unknown(file: str, key: str, kind: str, ident: str,
     hint = (f' (did you mean "{same[0]}"?)' if len(same) == 1
             else suggest(ident, known))
     return Problem(file, None, key, ident, f'unknown {kind} "{ident}"{hint}')
+
+
+def apply_assessments(base: list[Assessment] | None, scenario: Scenario,
+                      instance: Instance,
+                      kinds: tuple[str, ...] = ("RSP",)
+                      ) -> list[Assessment] | None:
+    """The pending assessments of a scenario: its own file
+    (``assessments``) or the base's, with ``remove_assessments``,
+    ``[[update_assessments]]`` and ``[[add_assessments]]`` applied; None
+    when there are none at all. Every problem located (file, key,
+    value) and reported at once; a site no staff member of the scenario's
+    roster serves is refused, as in a pending file."""
+    from optimizer.inputs.assessments import (
+        ASSESSMENT_COLUMNS,
+        load_assessments,
+    )
+
+    file, data = scenario.path.name, scenario.data
+    keys = ("assessments", "add_assessments", "remove_assessments",
+            "update_assessments")
+    if not any(k in data for k in keys):
+        return base
+    problems: list[Problem] = []
+    pending = base or []
+    if "assessments" in data:
+        try:
+            pending = load_assessments(scenario.path.parent
+                                       / data["assessments"])
+        except InputError as exc:
+            problems += exc.problems
+    found = {a.assessment_id: a for a in pending}
+    ids = list(found)
+    origin: dict[str, str] = {}  # the key an assessment was last set by
+    for aid in data.get("remove_assessments", []):
+        if found.pop(aid, None) is None:
+            problems.append(_unknown(file, "remove_assessments",
+                                     "assessment_id", aid, ids))
+    for record in data.get("update_assessments", []):
+        aid = str(next((v for k, v in record.items()
+                        if match_key(k, ["assessment_id"])[0]), ""))
+        refused: list[str] = []
+        values = _parse_record(record, ASSESSMENT_COLUMNS, file,
+                               "update_assessments", problems,
+                               refused=refused)
+        if aid not in found:
+            problems.append(_unknown(file, "update_assessments."
+                                     "assessment_id", "assessment_id", aid,
+                                     ids))
+            continue
+        if refused:
+            continue
+        values["areas"] = tuple(values.get("areas", found[aid].areas))
+        try:
+            found[aid] = Assessment(**{**dict(found[aid]), **values})
+            origin[aid] = "update_assessments"
+        except ValidationError as exc:
+            problems += validation_problems(file, None, exc.errors(),
+                                            key="update_assessments")
+    for record in data.get("add_assessments", []):
+        refused = []
+        values = _parse_record(record, ASSESSMENT_COLUMNS, file,
+                               "add_assessments", problems, refused=refused)
+        if refused:
+            continue
+        aid = values.get("assessment_id", "")
+        if aid in found:
+            problems.append(Problem(file, None,
+                                    "add_assessments.assessment_id", aid,
+                                    f'assessment_id "{aid}" already exists'))
+            continue
+        values["areas"] = tuple(values.get("areas", ()))
+        try:
+            found[aid] = Assessment(**values)
+            origin[aid] = "add_assessments"
+        except ValidationError as exc:
+            problems += validation_problems(file, None, exc.errors(),
+                                            key="add_assessments")
+    served = _served_sites(instance)
+    anywhere = any("*" in c.sites and any(k in c.provides for k in kinds)
+                   for c in instance.staff)
+    if not anywhere:
+        problems += [Problem(file, None, origin.get(a.assessment_id,
+                                                    "assessments") + ".site",
+                             a.site,
+                             f'assessment {a.assessment_id}: no staff '
+                             f'member of this scenario serves site '
+                             f'"{a.site}"{suggest(a.site, sorted(served))}, '
+                             "so it could never be assigned")
+                     for a in found.values() if a.site not in served]
+    if problems:
+        raise InputError(problems)
+    return list(found.values())
+
+
+def _served_sites(instance: Instance) -> set[str]:
+    return {x for c in instance.staff for x in c.sites} - {"*"}

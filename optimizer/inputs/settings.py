@@ -20,7 +20,8 @@ SETTINGS_KEYS = ["mode", "priority", "weights", "authorizations",
 CALENDAR_KEYS = {"period": "calendar_period",
                  "max_meetings_per_month": "max_meetings_per_month",
                  "assessment_kinds": "assessment_kinds",
-                 "assessment_max_difference": "assessment_max_difference"}
+                 "assessment_max_difference": "assessment_max_difference",
+                 "planning_year": "planning_year"}
 
 
 def load_weights_file(path: Path | str) -> dict[str, Any]:
@@ -142,3 +143,48 @@ def scenario_rules(base: RuleSet, sc) -> RuleSet:
     """The base rules with a scenario's ``authorizations`` key applied."""
     mode = sc.data.get("authorizations")
     return base if mode is None else base.with_authorization_mode(mode)
+
+
+def plan_settings(folder: Path) -> ObjectiveWeights | None:
+    """The objective settings a plan folder was made with (its
+    summary.json's ``parameters.objective``), so ``check`` and ``place``
+    keep the district's limit (H8), period and weights as the plan did;
+    None when the folder has no summary.json. A summary whose settings
+    no longer read is a located error, never ignored."""
+    path = Path(folder) / "summary.json"
+    if not path.is_file():
+        return None
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise InputError([Problem(
+            str(path), None, None, None,
+            "not a summary.json caseload plan wrote (not JSON): give the "
+            "settings with --weights")]) from None
+    # Another summary (a comparison's, or not ours): no plan settings.
+    params = data.get("parameters") if isinstance(data, dict) else None
+    objective = params.get("objective") if isinstance(params, dict) \
+        else None
+    if not isinstance(objective, dict):
+        return None
+    try:
+        return ObjectiveWeights(**objective)
+    except ValidationError as exc:
+        raise InputError(validation_problems(
+            str(path), None, exc.errors(),
+            key="parameters.objective")) from None
+
+
+def settings_for(folder: Path, weights_file: Path | None
+                 ) -> tuple[ObjectiveWeights, str]:
+    """The settings ``check`` and ``place`` use, and where they came
+    from: ``--weights`` when given, else the plan's own (summary.json
+    beside its assignments), else the defaults."""
+    if weights_file is not None:
+        return load_weights(weights_file, None, None, {}), str(weights_file)
+    found = plan_settings(folder)
+    if found is not None:
+        return found, str(Path(folder) / "summary.json")
+    return ObjectiveWeights(), "the defaults"

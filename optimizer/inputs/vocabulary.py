@@ -18,7 +18,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from optimizer.inputs import codesets, parse
-from optimizer.inputs.exports import ALL_SITES
 from optimizer.inputs.mapping import (
     CODES,
     LIST_COLUMNS,
@@ -29,6 +28,7 @@ from optimizer.inputs.mapping import (
     effective,
     normalize_header,
 )
+from optimizer.inputs.staff_names import ALL_SITES
 
 
 @dataclass(frozen=True)

@@ -9,39 +9,31 @@ manager by name, and the new case manager's name and id.
 
 from __future__ import annotations
 
-import re
-
 from optimizer.domain import Instance
 from optimizer.verify import Audit
 
 FILE = "changes_for_district.csv"
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[\s\-_.]+", "_", header.strip().lower()).strip("_")
+def _name_columns(extra: tuple[str, ...], headers: dict[str, str]
+                  ) -> tuple[int | None, int | None, int | None]:
+    """Positions of the first-name, last-name and full-name columns the
+    reader chose (``inputs.exports.student_name_columns``)."""
+    def at(part: str) -> int | None:
+        column = headers.get(part)
+        return extra.index(column) if column in extra else None
 
-
-def _name_columns(extra: tuple[str, ...]) -> tuple[int | None, int | None,
-                                                    int | None]:
-    """Positions of the first-name, last-name and full-name columns."""
-    first = last = full = None
-    for i, head in enumerate(extra):
-        key = _key(head).replace("x_", "", 1)
-        if "first_name" in key and first is None:
-            first = i
-        elif "last_name" in key and last is None:
-            last = i
-        elif key in ("student_name", "name", "student") and full is None:
-            full = i
-    return first, last, full
+    return at("first_name"), at("last_name"), at("student_name")
 
 
 def change_rows(audit: Audit, instance: Instance,
                 headers: dict[str, str]) -> list[list[str]]:
     """The change list's rows, header first (``headers``: contract
-    column -> the export's own header)."""
+    column -> the export's own header, and the student's name columns
+    as ``Roster.headers`` holds them)."""
     staff = instance.staff_by_id()
-    first, last, full = _name_columns(instance.extra_columns)
+    first, last, full = _name_columns(instance.extra_columns,
+                                      headers)
     rows = [[headers.get("student_id", "student_id"), "Student",
              headers.get("site", "site"), "Last year's case manager",
              "New case manager",

@@ -16,7 +16,7 @@ from typing import Any
 
 from optimizer.csvtext import csv_text
 from optimizer.domain import Instance
-from optimizer.objectives import TERM_NAMES, ObjectiveWeights
+from optimizer.objectives import TERM_NAMES, ObjectiveWeights, period_range
 from optimizer.reasons.explain import short_reason
 from optimizer.result import Result
 from optimizer.rules import RuleSet
@@ -126,7 +126,7 @@ def meetings_csv(audit: Audit, instance: Instance) -> str | None:
     and month or week (columns, in order); None without meeting dates."""
     if audit.meetings is None:
         return None
-    periods = sorted({p for _, p in audit.meetings})
+    periods = period_range(p for _, p in audit.meetings)
     rows: list[list[Any]] = [["staff_id", "name", *periods, "total"]]
     for c in instance.staff:
         counts = [audit.meetings.get((c.staff_id, p), 0) for p in periods]

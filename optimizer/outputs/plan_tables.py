@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.domain import Instance
+from optimizer.objectives import period_range
 from optimizer.rules import RuleSet
 from optimizer.verify import Audit
 
@@ -221,7 +222,7 @@ def calendar_rows(audit, staff: list[tuple[str, str]]) -> dict | None:
     without meeting dates (issue 23)."""
     if audit.meetings is None:
         return None
-    periods = sorted({p for _, p in audit.meetings})
+    periods = period_range(p for _, p in audit.meetings)
     busiest = audit.busiest()
     rows = []
     for sid, name in staff:
@@ -232,5 +233,58 @@ def calendar_rows(audit, staff: list[tuple[str, str]]) -> dict | None:
                          "cells": [(n, (p, n) == top)
                                    for p, n in zip(periods, counts)],
                          "total": sum(counts)})
-    return {"periods": periods, "rows": rows,
+    unit = audit.calendar.period if audit.calendar else "month"
+    return {"periods": periods, "rows": rows, "unit": unit,
             "most": max(audit.meetings.values(), default=0)}
+
+
+def person_calendar(audit, staff_id: str, names: dict[str, str] | None = None
+                    ) -> dict | None:
+    """One case manager's IEP meetings per period, for the workbench's
+    heat strip beside their caseload: every period of the plan (so two
+    people's strips line up), each cell's count and the students whose
+    meetings fall in it, the busiest period, and H8's limit (per month)
+    when set. None without meeting dates or for someone with no
+    caseload."""
+    if audit.meetings is None or staff_id not in audit.loads:
+        return None
+    calendar = audit.calendar
+    unit = calendar.period if calendar else "month"
+    periods = period_range(p for _, p in audit.meetings)
+    names = names or {}
+    who: dict[str, list[str]] = {p: [] for p in periods}
+    for line in audit.lines:
+        if line.staff is not None and line.staff.staff_id == staff_id:
+            s = line.student
+            for p in (calendar.periods(s) if calendar else ()):
+                shown = names.get(s.student_id) or s.student_id
+                who.setdefault(p, []).append(shown)
+    counts = [audit.meetings.get((staff_id, p), 0) for p in periods]
+    most = max(counts, default=0)
+    top = max(audit.meetings.values(), default=0) or 1
+    limit = calendar.max_per_month if calendar else None
+    months = audit.months or {}
+    width = 46 if unit == "month" else 30
+    return {
+        "unit": unit, "limit": limit, "most": most, "total": sum(counts),
+        "width": width * len(periods) + 2, "cell_w": width,
+        "busiest_month": max((n for (c, _), n in months.items()
+                              if c == staff_id), default=0),
+        "cells": [{"x": i * width + 1, "period": p, "n": n,
+                   "label": _short(p),
+                   "opacity": round(0.08 + 0.92 * n / top, 3),
+                   "dark": n / top > 0.55,
+                   "busiest": n == most and n > 0,
+                   "students": who.get(p, [])}
+                  for i, (p, n) in enumerate(zip(periods, counts))]}
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+           "Oct", "Nov", "Dec")
+
+
+def _short(period: str) -> str:
+    """``2026-09`` -> ``Sep``; ``2026-W37`` -> ``W37`` (the full period
+    is in each cell's title)."""
+    rest = period.partition("-")[2]
+    return rest if rest.startswith("W") else _MONTHS[int(rest) - 1]

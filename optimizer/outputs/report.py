@@ -18,7 +18,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from optimizer.domain import Instance
-from optimizer.objectives import ObjectiveWeights, calendar_term
+from optimizer.objectives import (
+    ObjectiveWeights,
+    calendar_term,
+    period_range,
+)
 from optimizer.outputs.names import Names
 from optimizer.outputs.plan_files import product_version
 from optimizer.reasons.explain import short_reason
@@ -295,10 +299,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 
 
 def _short_period(period: str) -> str:
-    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37 26``."""
+    """``2026-09`` -> ``Sep 26``; ``2026-W37`` -> ``W37`` (a week's
+    column is narrow; its title holds the year)."""
     year, _, rest = period.partition("-")
     if rest.startswith("W"):
-        return f"{rest} {year[2:]}"
+        return rest
     return f"{_MONTHS[int(rest) - 1]} {year[2:]}"
 
 
@@ -310,7 +315,7 @@ def calendar_heat_map(audit: Audit, instance: Instance, names: Names
     outlined. Empty without meeting dates."""
     if audit.meetings is None:
         return {}
-    periods = sorted({p for _, p in audit.meetings})
+    periods = period_range(p for _, p in audit.meetings)
     top = max(audit.meetings.values(), default=0) or 1
     busiest = audit.busiest()
     rows = []
@@ -342,6 +347,8 @@ def calendar_heat_map(audit: Audit, instance: Instance, names: Names
         "total_x": _LABEL_W + len(periods) * _CELL_W + 8,
         "most": max(audit.meetings.values(), default=0),
         "s5": calendar_term(audit.meetings.values()),
+        # the legend's words follow the [calendar] period setting
+        "unit": audit.calendar.period if audit.calendar else "month",
     }
 
 

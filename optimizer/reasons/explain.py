@@ -128,6 +128,7 @@ def explain_student(instance: Instance, rules: RuleSet,
         reasons = [(e.rule, e.message) for e in check.exclusions]
         if rules.effective_cap(c) == 0:
             reasons.append(("H6", f"{c.name} has a caseload cap of 0"))
+        reasons += _monthly_limit(s, c, checked)
         if "H3" in {r for r, _ in reasons} and check.relation == \
                 COORDINATES:
             elsewhere += 1
@@ -163,6 +164,24 @@ def explain_student(instance: Instance, rules: RuleSet,
                                         weight_scale(instance),
                                         frozenset(instance.staff_by_id())),
                        _language_text(line), tuple(alternatives), elsewhere)
+
+
+def _monthly_limit(student, staff, checked: Audit
+                   ) -> list[tuple[str, str]]:
+    """H8: the months in which taking ``student`` would put ``staff``
+    over the district's monthly limit (as the checker counts them)."""
+    calendar = checked.calendar
+    if calendar is None or calendar.max_per_month is None:
+        return []
+    limit, months = calendar.max_per_month, checked.months or {}
+    adds: dict[str, int] = {}
+    for m in calendar.months(student):
+        adds[m] = adds.get(m, 0) + 1
+    return [("H8", f"{staff.name} would hold "
+             f"{months.get((staff.staff_id, m), 0) + k} IEP meetings in "
+             f"{m}, over the district's limit of {limit} a month")
+            for m, k in sorted(adds.items())
+            if months.get((staff.staff_id, m), 0) + k > limit]
 
 
 def _utilization(staff_id, loads, units: int) -> tuple[str, float, float]:

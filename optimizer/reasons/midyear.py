@@ -58,7 +58,9 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
 
     Nobody else moves: the cost is what adding this one student changes
     in each term; the order is best practice first, then the weighted sum
-    of the other terms.
+    of the other terms (``weights``: the plan's own settings). With the
+    district's monthly limit (``audit.calendar``, H8), a case manager the
+    student's meetings would put over it cannot take them.
     """
     weights = weights or ObjectiveWeights()
     # S3 counts only a prior who could take the student, as the checker
@@ -75,10 +77,23 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
     periods = (audit.calendar.periods(student)
                if audit.calendar is not None else None)
     held = audit.held()
+    # H8 as the plan keeps it: nobody takes the student if one of the
+    # student's meetings would put them over the monthly limit.
+    limit = (audit.calendar.max_per_month if audit.calendar is not None
+             else None)
+    over: set[str] = set()
+    if limit is not None:
+        adds: dict[str, int] = {}
+        for m in audit.calendar.months(student):
+            adds[m] = adds.get(m, 0) + 1
+        months = audit.months or {}
+        over = {c.staff_id for c in instance.staff
+                if any(months.get((c.staff_id, m), 0) + k > limit
+                       for m, k in adds.items())}
     out = []
     for c in instance.staff:
         n, wl, cap = audit.loads.get(c.staff_id, (0, 0.0, 0))
-        if n >= cap or not rules.may_case_manage(c):
+        if n >= cap or not rules.may_case_manage(c) or c.staff_id in over:
             continue
         check = check_pair(student, c, rules)
         if not check.eligible:

@@ -17,7 +17,11 @@ from optimizer.errors import InputError, OptimizerError
 from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
-from optimizer.inputs.settings import apply_authorizations, load_weights
+from optimizer.inputs.settings import (
+    apply_authorizations,
+    load_weights,
+    plan_settings,
+)
 from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
@@ -43,13 +47,18 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
                            spec.get("mode") or None,
                            None if settings else
                            spec.get("priority") or None, {})
+    parent = spec.get("parent")
+    if parent and settings is None:
+        # A re-plan from the workbench (a chosen case manager) keeps the
+        # parent plan's meeting-calendar settings: H8's limit, the
+        # period, the planning year (issue 23).
+        weights = plan_settings(ws.plan_folder(parent)) or weights
     _stage(ws, jid, "Reading the roster")
     loaded, _ = load(ws, rid, rules)
     params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
     warnings = [str(w) for w in loaded.warnings]
     _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
            "stops early once the plan is proven best)")
-    parent = spec.get("parent")
     run = operations.plan_or_replan(
         loaded, rules, weights=weights, params=params,
         published=(published_assignment(ws.plan_folder(parent))

@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 from optimizer.inputs.toml_text import quote
-from optimizer.objectives import MODES, TERMS, ObjectiveWeights
+from optimizer.objectives import MODES, PERIODS, TERMS, ObjectiveWeights
 from optimizer.rules import AUTHORIZATION_MODES
 
 DEFAULT = ObjectiveWeights()
@@ -23,7 +23,16 @@ def defaults() -> dict:
     """The settings a new roster starts with (the CLI's defaults)."""
     return {"mode": DEFAULT.mode, "priority": list(DEFAULT.priority),
             "weights": {t: getattr(DEFAULT, t) for t in TERMS},
-            "authorizations": "all", "time_limit": 60.0}
+            "authorizations": "all", "time_limit": 60.0,
+            "calendar": calendar_defaults()}
+
+
+def calendar_defaults() -> dict:
+    """The meeting calendar's controls (S5's weight, its period, H8's
+    limit, the planning year); "" is the library's default. Settings
+    saved before these controls existed read as these."""
+    return {"S5": DEFAULT.S5, "period": DEFAULT.calendar_period,
+            "max_meetings_per_month": "", "planning_year": ""}
 
 
 class FormError(ValueError):
@@ -49,8 +58,17 @@ def from_form(form) -> dict:
         limit = min(3600.0, max(1.0, float(form.get("time_limit") or 60)))
     except ValueError:
         limit = 60.0
+    period = str(form.get("cal_period") or DEFAULT.calendar_period)
+    if period not in PERIODS:
+        raise FormError("unknown setting")
+    s5 = str(form.get("w_S5") or "").strip()
+    calendar = {"S5": s5 if s5 else DEFAULT.S5, "period": period,
+                "max_meetings_per_month":
+                    str(form.get("cal_max") or "").strip(),
+                "planning_year": str(form.get("cal_year") or "").strip()}
     return {"mode": mode, "priority": order, "weights": weights,
-            "authorizations": auth, "time_limit": limit}
+            "authorizations": auth, "time_limit": limit,
+            "calendar": calendar}
 
 
 def to_toml(settings: dict) -> str:
@@ -65,7 +83,30 @@ def to_toml(settings: dict) -> str:
     for t in TERMS:
         w = settings["weights"][t]
         lines.append(f"{t} = {_number(w)}")
+    # The meeting calendar (used only with IEP meeting dates): written
+    # only where it differs from the defaults, so a file without it
+    # reads as before.
+    cal = {**calendar_defaults(), **settings.get("calendar", {})}
+    if str(cal["S5"]) != str(DEFAULT.S5):
+        lines.append(f"S5 = {_number(cal['S5'])}")
+    table = []
+    if cal["period"] != DEFAULT.calendar_period:
+        table.append(f"period = {quote(cal['period'])}")
+    if str(cal["max_meetings_per_month"]).strip():
+        table.append("max_meetings_per_month = "
+                     + _integer(cal["max_meetings_per_month"]))
+    if str(cal["planning_year"]).strip():
+        table.append(f"planning_year = {quote(str(cal['planning_year']))}")
+    if table:
+        lines += ["", "[calendar]", *table]
     return "\n".join(lines) + "\n"
+
+
+def _integer(v) -> str:
+    """A whole number as TOML, else a quoted string the library's reader
+    refuses with a located message ("calendar.max_meetings_per_month")."""
+    text = str(v).strip()
+    return text if text.isdigit() else quote(text)
 
 
 def _number(w) -> str:

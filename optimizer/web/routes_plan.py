@@ -210,7 +210,8 @@ def students_page(request: Request):
                "staff": sorted(plan.names.items(), key=lambda x: x[1])
                if len(plan.names) <= 2000 else [],
                "kinds": plan_tables.kinds(plan.students),
-               "has_parent": plan.parent is not None}
+               "has_parent": plan.parent is not None,
+               **_cm_calendar(plan, f.case_manager)}
     if is_fragment(request):
         return render(request, "_students.html.j2", **context)
     ws = request.app.state.ws
@@ -221,6 +222,16 @@ def students_page(request: Request):
                           (f"/rosters/{plan.record['roster']}",
                            roster["name"]), (f"/plans/{plan.pid}", "Plan")],
                   **context)
+
+
+def _cm_calendar(plan, staff_id: str) -> dict:
+    """The case manager's meeting calendar beside their caseload (the
+    students page filtered to one case manager), with meeting dates."""
+    found = plan_tables.person_calendar(plan.audit, staff_id.strip())
+    if found is None:
+        return {}
+    return {"cm_calendar": found, "cm_id": staff_id.strip(),
+            "cm_name": plan.names.get(staff_id.strip(), "")}
 
 
 def student_page(request: Request):

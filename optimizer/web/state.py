@@ -19,6 +19,7 @@ from optimizer.inputs.csv_cells import EXTRA_PREFIX, header_key
 from optimizer.inputs.mapping import Mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
+from optimizer.inputs.settings import plan_settings
 from optimizer.outputs import plan_tables
 from optimizer.outputs.names import Names
 from optimizer.rules import RuleSet
@@ -128,7 +129,12 @@ class Cache:
         if (folder / "assignments.csv").is_file():
             raw, _ = read_assignment(folder / "assignments.csv")
             assignment = {k: v for k, v in raw.items() if v}
-        checked = audit(instance, rules, assignment)
+        # The calendar as the plan was made (its period, H8's limit,
+        # the planning year), not the defaults (issue 23).
+        weights = plan_settings(folder)
+        checked = audit(instance, rules, assignment,
+                        calendar=weights.calendar(instance.students)
+                        if weights is not None else None)
         student_names = names_of(instance)
         parent = record.get("parent")
         parent_assignment: dict[str, str] = {}
