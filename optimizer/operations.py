@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-<<<<<<< HEAD
-from contextlib import contextmanager
-=======
 import io
->>>>>>> main
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
