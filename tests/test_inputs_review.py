@@ -173,3 +173,18 @@ def test_a_name_beginning_with_an_apostrophe_survives_the_plan(tmp_path):
                                         str(out / "assignments.csv")])
     assert checked.exit_code == 0, checked.output
     assert "is not the name" not in checked.output
+
+
+def test_load_roster_of_a_missing_path_is_a_located_input_error(tmp_path):
+    """The library API a notebook calls: a roster path that does not exist
+    is an InputError naming it (as every other input problem), not a bare
+    FileNotFoundError from deep in the reader."""
+    import optimizer as cl
+    from optimizer.errors import InputError
+
+    missing = tmp_path / "no-such-roster"
+    with pytest.raises(InputError) as caught:
+        cl.load_roster(missing, cl.load_rules())
+    (problem,) = caught.value.problems
+    assert problem.file == str(missing)
+    assert "no such file or folder" in problem.message

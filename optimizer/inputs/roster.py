@@ -109,6 +109,9 @@ def read_roster_tables(path: Path, layout: dict | None = None
     """
     from optimizer.inputs import export_headers, exports
 
+    if not path.exists():
+        raise InputError([Problem(str(path), None, None, None,
+                                  "no such file or folder")])
     if exports.needs_export_reading(path, layout):
         return exports.read_export(path, layout)
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):

@@ -92,11 +92,16 @@ class _Tokens:
     prior: np.ndarray
     upper: np.ndarray
     has: np.ndarray  # pairs with prior-allowed students
+    prior_total: int  # students with a prior among the active groups
+    kept: np.ndarray  # view position of each kept pair
 
 
 def _tokens(component: Component, v: _View, level: dict[str, int],
-            lam: int) -> _Tokens | None:
-    """None when no group has weight (nothing to bound)."""
+            lam: int, allowed: np.ndarray | None = None) -> _Tokens | None:
+    """None when no group has weight (nothing to bound). ``allowed``
+    (per pair of the view) leaves out pairs no plan of the level uses
+    (``lagrange.best_practice_pairs``); S3's constant still counts their
+    priors, which no such plan keeps."""
     active = v.units > 0
     if not active.any():
         return None
@@ -111,6 +116,9 @@ def _tokens(component: Component, v: _View, level: dict[str, int],
     n_groups, n_staff = int(active.sum()), len(component.staff)
     sink = n_groups + n_staff
     keep = active[v.group]
+    prior_total = int(v.prior[keep].sum())
+    if allowed is not None:
+        keep = keep & allowed
     group, staff = v.group[keep], v.staff[keep]
     tok = tokens[group]
     per = scale // tok  # per-token share of a per-student cost
@@ -119,7 +127,8 @@ def _tokens(component: Component, v: _View, level: dict[str, int],
     upper = tok * v.size[group]
     return _Tokens(active, unit, tokens, scale, c1, c2, c3, c4, g_node,
                    n_groups, n_staff, sink, group, staff, tok, per, base,
-                   prior, upper, prior > 0)
+                   prior, upper, prior > 0, prior_total,
+                   np.flatnonzero(keep))
 
 
 def _token_bound(structure: Structure, component: Component, v: _View,
@@ -163,5 +172,5 @@ def _token_bound(structure: Structure, component: Component, v: _View,
         return 0  # e.g. costs too large for the solver: no bound
     # Level >= flow cost / scale + c3 * allowed - lam * S1 optimum; the
     # level is an integer, so round up.
-    return -(-flow.optimal_cost() // t.scale) + t.c3 * int(t.prior.sum()) \
+    return -(-flow.optimal_cost() // t.scale) + t.c3 * t.prior_total \
         - lam * s1_optimum

@@ -58,15 +58,17 @@ class _Network:
     caps: np.ndarray  # per local staff
     constant: int  # added to flow cost / scale
     headroom: int  # largest multiplier that keeps costs in int64
+    arc_pair: np.ndarray  # view position of each pair arc
 
 
 def network(structure: Structure, component: Component, v: _View,
-            level: dict[str, int], lam: int, s1_optimum: int
-            ) -> _Network | None:
+            level: dict[str, int], lam: int, s1_optimum: int,
+            allowed: np.ndarray | None = None) -> _Network | None:
     """The token network (as in ``bound._token_bound``, with per-staff
-    token places); None when there is nothing to bound or the costs
+    token places), of the ``allowed`` pairs only if given (see
+    ``bound._tokens``); None when there is nothing to bound or the costs
     cannot fit in 64 bits."""
-    t = _tokens(component, v, level, lam)
+    t = _tokens(component, v, level, lam, allowed)
     if t is None:
         return None
     caps = np.array([structure.caps[c] for c in component.staff],
@@ -86,6 +88,7 @@ def network(structure: Structure, component: Component, v: _View,
         return None
     k = np.arange(places.sum(), dtype=np.int64) - np.repeat(
         np.cumsum(places) - places, places) + 1
+    arc_pair = np.concatenate([t.kept[t.has], t.kept])
     arc_staff = np.concatenate([t.staff[t.has], t.staff])
     arc_per = np.concatenate([t.per[t.has], t.per])
     tails = np.concatenate([t.g_node[t.group][t.has], t.g_node[t.group],
@@ -105,8 +108,8 @@ def network(structure: Structure, component: Component, v: _View,
     return _Network(tails.astype(np.int64), heads.astype(np.int64),
                     capacity.astype(np.int64), cost.astype(np.int64),
                     supplies, len(arc_staff), arc_staff, arc_per, t.scale,
-                    caps, t.c3 * int(t.prior.sum()) - lam * s1_optimum,
-                    max(0, headroom))
+                    caps, t.c3 * t.prior_total - lam * s1_optimum,
+                    max(0, headroom), arc_pair)
 
 
 def evaluate(net: _Network, mu: np.ndarray
@@ -137,7 +140,32 @@ def evaluate(net: _Network, mu: np.ndarray
 def cap_bound(structure: Structure, component: Component,
               level: dict[str, int], s1_optimum: int | None,
               counts: dict[int, int], upper: int, deadline: float,
-              steps: int = 10_000, min_steps: int = 1) -> int | None:
+              steps: int = 10_000, min_steps: int = 1,
+              allowed: np.ndarray | None = None, stall: int = 0
+              ) -> int | None:
+    """The best Lagrangian bound of ``level`` found by subgradient steps
+    (``cap_search``'s bound)."""
+    return cap_search(structure, component, level, s1_optimum, counts,
+                      upper, deadline, steps, min_steps, allowed,
+                      stall=stall).bound
+
+
+@dataclass
+class Search:
+    """The best bound of the subgradient steps and what it came from."""
+
+    bound: int | None  # None: no bound (costs beyond 64 bits)
+    net: _Network | None = None
+    mu: np.ndarray | None = None  # the best bound's multipliers (ints)
+    flows: int = 0  # min-cost flows solved
+
+
+def cap_search(structure: Structure, component: Component,
+               level: dict[str, int], s1_optimum: int | None,
+               counts: dict[int, int], upper: int, deadline: float,
+               steps: int = 10_000, min_steps: int = 1,
+               allowed: np.ndarray | None = None,
+               trace: list | None = None, stall: int = 0) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -146,8 +174,13 @@ def cap_bound(structure: Structure, component: Component,
     Steps go on until the bound reaches ``upper`` (nothing is left to
     prove), ``steps`` flows were solved, or the next step would end after
     ``deadline`` (monotonic clock; the first ``min_steps`` are always
-    solved). None when no bound could be computed (costs beyond 64
-    bits).
+    solved). ``allowed`` (per pair of the part's view, with S1 solved
+    first): the pairs a plan with the least S1 may use
+    (``best_practice_pairs``); the others are left out of the flows.
+    ``trace`` (for benchmarks) gets the best bound after each flow.
+    ``stall``: also stop once the best bound has risen by less than a
+    tenth of its distance to ``upper`` over that many flows (it has
+    levelled off).
     """
     v = _view(structure, component)
     lam = 0
@@ -155,17 +188,22 @@ def cap_bound(structure: Structure, component: Component,
         lam = _lambda(structure, component, v, level)
     else:
         s1_optimum = 0
-    net = network(structure, component, v, level, lam, s1_optimum)
+        allowed = None  # S1 not held at its optimum: every pair may serve
+    net = network(structure, component, v, level, lam, s1_optimum, allowed)
     if net is None:
-        return None
+        return Search(None)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
-                                     n), net.headroom).astype(np.float64)
+                                     n, allowed),
+                    net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
     theta, since = 1.0, 0
+    flows = 0
+    history: list[int] = []
     for step in range(steps):
         began = time.monotonic()
         got = evaluate(net, np.rint(mu).astype(np.int64))
+        flows += 1
         if got is None:
             break
         bound, students = got
@@ -175,9 +213,15 @@ def cap_bound(structure: Structure, component: Component,
             since += 1
             if since >= 2:
                 theta, since = theta / 2, 0
+        if trace is not None:
+            trace.append(best)
+        history.append(best)
         now = time.monotonic()
         if best >= upper or (step + 1 >= min_steps
                              and now + (now - began) > deadline):
+            break
+        if stall and len(history) > stall and (
+                best - history[-1 - stall] < 0.1 * (upper - best)):
             break
         if theta < 0.01:  # steps too short to matter: from the best again
             mu, bound, students, theta = best_mu, best, best_students, 0.25
@@ -188,12 +232,118 @@ def cap_bound(structure: Structure, component: Component,
             break  # the relaxation keeps every cap: no better multipliers
         mu = np.clip(mu + theta * max(upper - bound, 1) / norm * g, 0,
                      net.headroom)
-    return best
+    if best is None:
+        return Search(None, flows=flows)
+    return Search(best, net, np.rint(best_mu).astype(np.int64), flows)
+
+
+# Rounds of Bellman-Ford for the flow's node potentials (reduced-cost
+# fixing): beyond them no pair is fixed, which is always safe.
+_MAX_ROUNDS = 2_000
+
+
+def pair_limits(search: Search, n_pairs: int, upper: int
+                ) -> np.ndarray | None:
+    """Reduced-cost fixing: the most students each pair (position in the
+    part's view) can take in a plan whose level is at most ``upper``.
+
+    For multipliers ``mu`` the penalised level of a plan is at least the
+    cost of its token flow ``x`` (over ``scale``, plus the constant),
+    and for any node potentials ``pi`` and the optimal flow ``x*``,
+    ``cost(x) = cost(x*) + sum_a rc_a (x_a - x*_a)`` with reduced costs
+    ``rc_a = cost_a + pi_tail - pi_head`` (flow conservation: the
+    potentials' terms add up to a constant). With ``pi`` the shortest
+    distances of ``x*``'s residual network (no negative cycle: ``x*`` is
+    optimal), ``rc_a >= 0`` on every arc ``x*`` leaves empty and
+    ``rc_a <= 0`` on every arc it fills, so every term is >= 0 and a
+    plan with ``k`` students (``k * tok`` tokens) on a pair whose arcs
+    ``x*`` leaves empty has a level of at least
+    ``(cost(x*) + k * tok * rc) / scale + constant``. The pair may keep
+    only the ``k`` for which that is at most ``upper``: no plan at most
+    ``upper`` (none of the optimal ones when ``upper`` is a plan's
+    value) is removed. None when nothing can be said (no bound, or the
+    potentials did not settle).
+    """
+    got = reduced_costs(search, n_pairs, upper)
+    if got is None:
+        return None
+    least, slack = got
+    limits = np.full(n_pairs, np.iinfo(np.int64).max, dtype=np.int64)
+    fix = least > 0
+    limits[fix] = slack // least[fix]
+    return limits
+
+
+def reduced_costs(search: Search, n_pairs: int, upper: int
+                  ) -> tuple[np.ndarray, int] | None:
+    """Per pair, what one more student on it adds at least to the
+    penalised level times ``scale`` (0 for pairs the relaxation uses;
+    at most ``slack + 1``), and ``slack``: ``upper``'s distance from the
+    bound, times ``scale`` (see ``pair_limits``)."""
+    net, mu = search.net, search.mu
+    if net is None or mu is None:
+        return None
+    cost = net.cost.copy()
+    cost[:net.pair_arcs] += net.arc_per * mu[net.arc_staff]
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        net.tails, net.heads, net.capacity, cost)
+    flow.set_nodes_supplies(np.arange(len(net.supplies), dtype=np.int64),
+                            net.supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    used = flow.flows(ids)
+    constant = net.constant - sum(int(m) * int(c)
+                                  for m, c in zip(mu, net.caps) if m)
+    # The level of a plan kept must satisfy
+    # cost(x*) + k * tok * rc <= (upper - constant) * scale.
+    slack = (upper - constant) * net.scale - int(flow.optimal_cost())
+    if slack < 0 or slack > 2**58:
+        return None
+    pi = _potentials(len(net.supplies), net.tails, net.heads, cost,
+                     net.capacity, used)
+    if pi is None:
+        return None
+    p = slice(0, net.pair_arcs)
+    rc = cost[p] + pi[net.tails[p]] - pi[net.heads[p]]
+    tok = net.scale // net.arc_per
+    # A pair whose arcs carry flow: 0; otherwise its cheapest arc's
+    # reduced cost (>= 0) per token, times its tokens. Pairs outside the
+    # network (students of no weight): 0.
+    least = np.full(n_pairs, slack + 1, dtype=np.int64)
+    least[np.setdiff1d(np.arange(n_pairs), net.arc_pair)] = 0
+    np.minimum.at(least, net.arc_pair, np.minimum(rc, slack + 1) * tok)
+    least[net.arc_pair[used[p] > 0]] = 0
+    return least, slack
+
+
+def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
+                cost: np.ndarray, capacity: np.ndarray, used: np.ndarray
+                ) -> np.ndarray | None:
+    """Shortest distances in the residual network of an optimal flow
+    from a root joined to every node at no cost (Bellman-Ford, all arcs
+    at once per round); None if they have not settled in
+    ``_MAX_ROUNDS`` rounds."""
+    fwd, bwd = used < capacity, used > 0
+    tail = np.concatenate([tails[fwd], heads[bwd]])
+    head = np.concatenate([heads[fwd], tails[bwd]])
+    arc = np.concatenate([cost[fwd], -cost[bwd]])
+    order = np.argsort(head, kind="stable")
+    tail, head, arc = tail[order], head[order], arc[order]
+    nodes, starts = np.unique(head, return_index=True)
+    d = np.zeros(n_nodes, dtype=np.int64)
+    for _ in range(_MAX_ROUNDS):
+        best = np.minimum.reduceat(d[tail] + arc, starts)
+        better = best < d[nodes]
+        if not better.any():
+            return d
+        d[nodes[better]] = best[better]
+    return None
 
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
-                     level: dict[str, int], lam: int, counts: np.ndarray
-                     ) -> np.ndarray:
+                     level: dict[str, int], lam: int, counts: np.ndarray,
+                     allowed: np.ndarray | None = None) -> np.ndarray:
     """Multipliers read off a plan (students per pair of the view): for
     a case manager at cap, what moving one more student to them would
     save, the most over every student who may go there (0 for those
@@ -233,8 +383,43 @@ def plan_multipliers(structure: Structure, component: Component, v: _View,
                                                     reps)
     dst = order[np.repeat(start[v.group[used]], reps) + offset]
     keep = (v.staff[src] != v.staff[dst]) & full[v.staff[dst]]
+    if allowed is not None:
+        keep &= allowed[dst]
     src, dst = src[keep], dst[keep]
     gain = (leave[src] - join[dst]).astype(np.float64)
     mu = np.zeros(n_staff, dtype=np.float64)
     np.maximum.at(mu, v.staff[dst], gain)
     return np.rint(mu).astype(np.int64)
+
+
+def best_practice_pairs(structure: Structure, component: Component,
+                        counts: dict[int, int]) -> np.ndarray | None:
+    """Which pairs (positions in the part's view) some plan with the
+    least S1 may use, read off ``counts``, a plan with the least S1.
+
+    S1 is a min-cost flow of its own (groups to staff at each pair's S1,
+    staff to the sink within the caps), and ``counts`` an optimal flow
+    of it. With node potentials from its residual network (as in
+    ``pair_limits``), ``S1(x) = S1(x*) + sum_a rc_a (x_a - x*_a)`` with
+    every term >= 0, so a plan with the same S1 uses no pair whose
+    reduced cost is positive (and that ``counts`` leaves empty). Those
+    pairs are False; None if the potentials did not settle."""
+    v = _view(structure, component)
+    n_groups, n_staff = len(v.size), len(component.staff)
+    caps = np.array([structure.caps[c] for c in component.staff],
+                    dtype=np.int64)
+    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
+    upper = np.minimum(v.size[v.group], caps[v.staff])
+    sink = n_groups + n_staff
+    tails = np.concatenate([v.group, n_groups + np.arange(n_staff)])
+    heads = np.concatenate([n_groups + v.staff, np.full(n_staff, sink)])
+    cost = np.concatenate([v.s1, np.zeros(n_staff, dtype=np.int64)])
+    capacity = np.concatenate([upper, caps])
+    used = np.concatenate([n, np.bincount(v.staff, weights=n,
+                                          minlength=n_staff)
+                           .astype(np.int64)])
+    pi = _potentials(sink + 1, tails, heads, cost, capacity, used)
+    if pi is None:
+        return None
+    rc = v.s1 + pi[v.group] - pi[n_groups + v.staff]
+    return (rc <= 0) | (n > 0)

@@ -17,7 +17,8 @@ from optimizer.solver.structure import Component, Structure
 
 def improve_by_moves(structure: Structure, component: Component,
                      counts: dict[int, int], level: dict[str, int],
-                     max_passes: int = 20) -> dict[int, int]:
+                     max_passes: int = 20,
+                     allowed: np.ndarray | None = None) -> dict[int, int]:
     """Local search on one level: move single students while it helps.
 
     A move takes one student of a group from one eligible case manager to
@@ -26,7 +27,11 @@ def improve_by_moves(structure: Structure, component: Component,
     S5 by each staff member's meetings per period; H8 is not checked, so
     the caller uses them only without a monthly limit).
     Used to give CP-SAT a better starting plan for weighted loads; any
-    result satisfies H1-H7 as the input did.
+    result satisfies H1-H7 as the input did. ``allowed`` (per pair of the
+    part's view): the only pairs a student may move to (those a plan with
+    the input's S1 may use, ``lagrange.best_practice_pairs``: the moves
+    keep S1, so they would never reach another; leaving them out saves
+    their looking).
     """
     caps = structure.caps
     c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
@@ -50,7 +55,8 @@ def improve_by_moves(structure: Structure, component: Component,
     for i, g in enumerate(v.group.tolist()):
         load[staff[i]] += n[i] * units[i]
         size[staff[i]] += n[i]
-        by_group.setdefault(g, []).append(i)
+        if allowed is None or allowed[i] or n[i]:
+            by_group.setdefault(g, []).append(i)
     a = {c: balance_coefficient(caps[c]) for c in component.staff}
     # S5: meetings per staff member and period, and each (local) group's
     # periods.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from optimizer import operations
 from optimizer.errors import InputError, OptimizerError
+from optimizer.inputs.mapping import load_mapping
 from optimizer.inputs.plans import published_assignment
 from optimizer.inputs.roster import load_roster
 from optimizer.inputs.rules_tables import load_rules
@@ -25,12 +25,19 @@ from optimizer.inputs.settings import (
 from optimizer.objectives import TERMS
 from optimizer.outputs.files import write_plan_folder
 from optimizer.result import SolverParams
+from optimizer.web.security import safe_traceback
 from optimizer.web.workspace import Workspace, now
 
 
-def load(ws: Workspace, rid: str, rules):
-    """The roster of ``rid`` with its mapping, as the CLI would load it."""
-    mapping = ws.mapping(rid)
+def load(ws: Workspace, rid: str, rules, mapping_file: str | None = None):
+    """The roster of ``rid`` with its mapping, as the CLI would load it:
+    the copy the run was given (``mapping_file``, "" for none), else the
+    roster's own."""
+    if mapping_file is None:
+        mapping = ws.mapping(rid)
+    else:
+        mapping = load_mapping(Path(mapping_file)) if mapping_file \
+            else None
     return load_roster(ws.roster_input(rid), rules, mapping), mapping
 
 
@@ -54,7 +61,7 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
         # period, the planning year (issue 23).
         weights = plan_settings(ws.plan_folder(parent)) or weights
     _stage(ws, jid, "Reading the roster")
-    loaded, _ = load(ws, rid, rules)
+    loaded, _ = load(ws, rid, rules, spec.get("mapping_file"))
     params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
     warnings = [str(w) for w in loaded.warnings]
     _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
@@ -80,6 +87,8 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
         "weights": {t: getattr(weights, t) for t in TERMS},
         "time_limit": params.time_limit,
         "settings_file": str(settings) if settings else "",
+        **({"mapping_file": spec["mapping_file"]}
+           if "mapping_file" in spec else {}),
         "best_practice": [run.audit.kpis.best_practice_matches,
                           run.audit.kpis.students]
         if run.audit is not None else None,
@@ -136,15 +145,6 @@ def _stage(ws: Workspace, jid: str, text: str) -> None:
 
 
 INTERNAL_ERROR = "An internal error stopped this run; please report it."
-
-
-def safe_traceback(exc: BaseException) -> str:
-    """The exception's type and where it was raised, file and line only:
-    its message and the variables may hold student data (FERPA)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = [f"  {Path(f.filename).name}:{f.lineno} in {f.name}"
-             for f in frames]
-    return "\n".join([f"internal error: {type(exc).__name__}", *lines])
 
 
 def main(argv: list[str]) -> int:

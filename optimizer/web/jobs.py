@@ -86,7 +86,14 @@ class Jobs:
                 proc.wait()
         else:  # started before a restart: stop it if it is still ours
             _stop_pid(data.get("pid"), jid)
-        self.ws.discard_staging(STAGING_KIND[data["kind"]], data["target"])
+        kind = STAGING_KIND[data["kind"]]
+        self.ws.discard_staging(kind, data["target"])
+        if (self.ws.root / kind / f"{data['target']}.json").is_file():
+            # It wrote its result (and made it current, if asked) before
+            # it stopped: that is what happened, not "nothing written".
+            data = self.ws.update_record(
+                "jobs", jid, state="done", stage=TOO_LATE,
+                finished=time.time(), **{data["kind"]: data["target"]})
         return data
 
     def stop_all(self) -> None:
@@ -99,6 +106,8 @@ class Jobs:
 INTERRUPTED = ("Interrupted: the workbench server stopped before the run "
                "finished, so nothing was written. Start it again when you "
                "are ready.")
+TOO_LATE = ("Done: the run had finished writing before it could be "
+            "cancelled.")
 GONE = ("Interrupted: the run's process ended before it finished (the "
         "server stopped, or the computer stopped the run), so nothing was "
         "written. Start it again when you are ready.")

@@ -28,8 +28,9 @@ def delete_roster(ws: Workspace, rid: str) -> None:
         for ident, rec in ws.records(kind):
             if rec.get("roster") == rid:
                 delete_item(ws, kind, ident)
-                (ws.root / kind / f"{ident}-settings.toml").unlink(
-                    missing_ok=True)
+                for sidecar in ("settings", "mapping"):
+                    (ws.root / kind / f"{ident}-{sidecar}.toml").unlink(
+                        missing_ok=True)
     scenarios = ws.path("scenarios", rid)
     if scenarios.is_dir():
         shutil.rmtree(scenarios)

@@ -53,6 +53,7 @@ async def start_plan(request: Request):
     jid = request.app.state.jobs.start(
         "plan", {"roster": rid, "time_limit": settings["time_limit"],
                  "settings_file": str(path),
+                 "mapping_file": ws.snapshot_mapping(rid, pid),
                  "make_current": make_current,
                  "current_how": "you asked for it when planning"
                  if record.get("current_plan") else
@@ -75,8 +76,13 @@ def job_page(request: Request):
         return redirect(_target_url(data))
     context = _job_context(data, jid)
     if is_fragment(request):
+        # A running run's poll swaps its progress line alone; an ended
+        # run's answer replaces the whole block (Cancel goes with it).
         headers = {"HX-Redirect": _target_url(data)} \
-            if data["state"] == "done" else {}
+            if data["state"] == "done" else {} \
+            if data["state"] == "running" else {
+                "HX-Retarget": "#job", "HX-Reswap": "outerHTML",
+                "HX-Reselect": "#job"}
         response = render(request, "_job.html.j2", **context)
         response.headers.update(headers)
         return response
@@ -277,21 +283,30 @@ async def assign(request: Request):
     name = plan.names.get(staff_id, staff_id)
     roster = ws.record("rosters", plan.record["roster"])
     was_current = roster.get("current_plan") == plan.pid
+    new = new_id("p")
     jid = request.app.state.jobs.start("plan", {
         "roster": plan.record["roster"], "parent": plan.pid, "pins": pins,
-        "time_limit": 60,
+        "mapping_file": ws.snapshot_mapping(plan.record["roster"], new),
+        # the time the plan was given (a large district's may be more)
+        "time_limit": float(record.get("time_limit") or 60),
         "authorizations": record.get("authorizations", "all"),
+        # The settings file the plan was made with: a re-plan keeps its
+        # calendar settings (H8's monthly limit, S5's period).
+        **({"settings_file": record["settings_file"]}
+           if record.get("settings_file")
+           and Path(record["settings_file"]).is_file() else {}),
         # Choosing a case manager on the current plan is the user's
         # edit of it: the re-made plan takes its place (Undo goes back).
         "make_current": was_current,
         "current_how": f"you chose {name} for {plan.student(sid)}",
         "note": f"{plan.student(sid)} given to {name} ({staff_id})"},
-        new_id("p"))
+        new)
     return redirect(f"/jobs/{jid}")
 
 
 def undo(request: Request):
-    """Go back to the plan this one was re-planned from."""
+    """Go back to the plan this one was re-planned from: it becomes
+    the current plan again if this one is the current plan."""
     pid = ident(request, "pid")
     ws = request.app.state.ws
     record = ws.record("plans", pid)
@@ -303,6 +318,12 @@ def undo(request: Request):
     except NotFound:
         raise HTTPException(400, "the previous plan was deleted, so there "
                             "is nothing to go back to") from None
+    roster = ws.record("rosters", record["roster"])
+    if roster.get("current_plan") != pid:
+        # Not the current plan (a change made on another plan, or a
+        # stale page after an undo or a later choice): the current plan
+        # stays as the user left it; Undo only opens the previous plan.
+        return redirect(f"/plans/{parent}")
     ws.update_record("plans", pid, undone=True)
     ws.update_record("rosters", record["roster"], current_plan=parent,
                      current_how="you undid a change",
@@ -332,10 +353,10 @@ def plan_settings(request: Request):
     roster = ws.record("rosters", record["roster"])
     path = settings_file(ws, pid)
     text = path.read_text("utf-8") if path.is_file() else None
-    mapping = ws.mapping_file(record["roster"])
+    mapping = ws.mapping_of_plan(pid, record)
     cmd = plansettings.command(
         ws.roster_input(record["roster"]),
-        mapping if mapping.is_file() else None, path,
+        mapping if mapping and mapping.is_file() else None, path,
         float(record.get("time_limit") or 60), Path(f"plan-{pid}")) \
         if text is not None else None
     parent = ws.record("plans", record["parent"]) \
@@ -393,6 +414,7 @@ async def plan_delete(request: Request):
         raise HTTPException(400, "tick the box to confirm")
     delete_item(ws, "plans", pid)
     settings_file(ws, pid).unlink(missing_ok=True)
+    ws.plan_mapping_file(pid).unlink(missing_ok=True)
     return redirect(f"/rosters/{record['roster']}?deleted=plan")
 
 

@@ -50,9 +50,21 @@ async def upload(request: Request):
     book = form.get("workbook")
     downloads = [f for f in form.getlist("files")
                  if getattr(f, "filename", "")]
-    if downloads:  # the files as the systems gave them (SEIS, HR, ...)
+    ways = [words for words, given in (
+        ("the Excel workbook", book is not None
+         and getattr(book, "filename", "")),
+        ("the two CSV files", any(getattr(form.get(f), "filename", "")
+                                  for f in ("students", "staff"))),
+        ("the files as your systems gave them", downloads)) if given]
+    if len(ways) > 1:  # only one would be read: the others dropped
+        problems.append(Problem(
+            "upload", None, None, None, "files were chosen in more than "
+            f"one way ({' and '.join(ways)}); only one way is read, so "
+            "choose the files in one field (an HR workbook given with "
+            "SEIS or CALPADS reports goes with them, in the last field)"))
+    elif downloads:  # the files as the systems gave them (SEIS, HR, ...)
         for up in downloads:
-            fname = _safe_file_name(up.filename)
+            fname = _unused(_safe_file_name(up.filename), files)
             files[fname] = await up.read()
             uploaded[fname] = up.filename
         name = name or "Uploaded export"
@@ -446,6 +458,18 @@ def _safe_file_name(name: str) -> str:
     if not base.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
         base += ".csv"
     return base[-80:]
+
+
+def _unused(fname: str, taken) -> str:
+    """``fname``, or ``name-2.csv``, ... when another uploaded file is
+    already stored under it (two names may differ only in characters a
+    stored name cannot hold)."""
+    stem, dot, suffix = fname.rpartition(".")
+    n = 2
+    while fname.lower() in {t.lower() for t in taken}:
+        fname = f"{stem[:70]}-{n}{dot}{suffix}"
+        n += 1
+    return fname
 
 
 def _safe_name(name: str, default_suffix: str) -> str:

@@ -6,6 +6,7 @@ import csv
 import io as _io
 import os
 import re
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -521,6 +522,14 @@ async def start_compare(request: Request):
     current = ws.record("rosters", rid).get("current_plan")
     source = ws.root / "plans" / f"{current}-settings.toml" \
         if current and valid_id(current) else None
+    if source is not None and not source.is_file():
+        # A plan re-made after a choice has none of its own: the file
+        # its run read (its parent's) holds its settings.
+        try:
+            read = ws.record("plans", current).get("settings_file")
+        except NotFound:
+            read = None
+        source = Path(read) if read else None
     limit = 60.0
     if source is not None and source.is_file():
         write_text_atomic(path, source.read_bytes())

@@ -49,6 +49,9 @@ import os
 import secrets
 import socket
 import struct
+import sys
+import traceback
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
@@ -188,6 +191,13 @@ class Guard:
             # Raised where the app does not answer HTTP errors itself.
             if not started:
                 await _plain(send, 413, _too_large(self.max_body))
+        except Exception as exc:  # a bug: logged here, without its message
+            # The server would log it with its message, and messages hold
+            # student data (FERPA): where it happened is logged instead.
+            print(safe_traceback(exc), file=sys.stderr, flush=True)
+            if not started:
+                await _plain(send, 500, "Internal error: this page could "
+                             "not be shown; please report it.")
 
     async def _set_cookie_and_redirect(self, scope, query, send, name):
         rest = {k: v for k, v in query.items() if k != "token"}
@@ -200,6 +210,15 @@ class Guard:
                                 (b"set-cookie", cookie.encode()),
                                 (b"content-length", b"0")]})
         await send({"type": "http.response.body", "body": b""})
+
+
+def safe_traceback(exc: BaseException) -> str:
+    """The exception's type and where it was raised, file and line only:
+    its message and the variables may hold student data (FERPA)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"  {Path(f.filename).name}:{f.lineno} in {f.name}"
+             for f in frames]
+    return "\n".join([f"internal error: {type(exc).__name__}", *lines])
 
 
 def local_path(path: str) -> str:

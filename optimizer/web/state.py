@@ -16,7 +16,7 @@ from pathlib import Path
 
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.csv_cells import EXTRA_PREFIX, header_key
-from optimizer.inputs.mapping import Mapping
+from optimizer.inputs.mapping import Mapping, load_mapping
 from optimizer.inputs.plans import read_assignment
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import plan_settings
@@ -92,16 +92,23 @@ class Cache:
         """``build()``'s value, kept under ``key`` (ids and file times)."""
         return self._get(key, build)
 
-    def roster(self, rid: str) -> RosterState:
+    def roster(self, rid: str, mfile: Path | bool | None = True
+               ) -> RosterState:
+        """The roster read with its mapping, or with ``mfile`` (a plan's
+        copy; None: without a mapping)."""
         record = self.ws.record("rosters", rid)
-        mfile = self.ws.mapping_file(rid)
+        if mfile is True:
+            mfile = self.ws.mapping_file(rid)
         key = ("roster", rid, _stamp(self.ws.path("rosters", rid)),
-               _stamp(mfile))
-        return self._get(key, lambda: self._load_roster(rid, record))
+               str(mfile), _stamp(mfile) if mfile else 0)
+        return self._get(key, lambda: self._load_roster(rid, record,
+                                                        mfile))
 
-    def _load_roster(self, rid: str, record: dict) -> RosterState:
+    def _load_roster(self, rid: str, record: dict,
+                     mfile: Path | None) -> RosterState:
         try:
-            mapping = self.ws.mapping(rid)
+            mapping = load_mapping(mfile) if mfile and mfile.is_file() \
+                else None
         except InputError as exc:
             return RosterState(rid, record, None, [], None, exc.problems)
         try:
@@ -114,12 +121,15 @@ class Cache:
     def plan(self, pid: str) -> PlanState:
         record = self.ws.record("plans", pid)
         folder = self.ws.plan_folder(pid)
-        key = ("plan", pid, _stamp(folder / "summary.json"),
-               _stamp(self.ws.mapping_file(record["roster"])))
-        return self._get(key, lambda: self._load_plan(pid, record, folder))
+        mfile = self.ws.mapping_of_plan(pid, record)
+        key = ("plan", pid, _stamp(folder / "summary.json"), str(mfile),
+               _stamp(mfile) if mfile else 0)
+        return self._get(key, lambda: self._load_plan(pid, record, folder,
+                                                      mfile))
 
-    def _load_plan(self, pid: str, record: dict, folder: Path) -> PlanState:
-        state = self.roster(record["roster"])
+    def _load_plan(self, pid: str, record: dict, folder: Path,
+                   mfile: Path | None) -> PlanState:
+        state = self.roster(record["roster"], mfile)
         if state.roster is None:
             raise InputError(state.problems or state.mapping_problems)
         instance = state.roster.instance
@@ -163,13 +173,24 @@ class Cache:
 def names_of(instance) -> Names:
     """Names beside ids, with the roster's own headers compared as the
     loader compares them: an export's "Last Name" / "First Name" (or
-    kept as its own columns, "x_last_name") are last_name / first_name."""
-    keys = tuple(header_key(c).removeprefix(EXTRA_PREFIX)
+    kept as its own columns, "x_last_name") are last_name / first_name,
+    and so are SEIS's "Student Legal Last Name" / "... First Name"."""
+    keys = tuple(_name_key(header_key(c).removeprefix(EXTRA_PREFIX))
                  for c in instance.extra_columns)
     if keys != instance.extra_columns:
         # a shallow copy: only the names of the columns differ
         instance = instance.model_copy(update={"extra_columns": keys})
     return Names(instance, {})
+
+
+def _name_key(key: str) -> str:
+    """``student_legal_first_name`` (SEIS), ``student_first_name``,
+    ``legal_last_name``: first_name / last_name."""
+    for part in ("first_name", "last_name"):
+        if key in (f"student_{part}", f"legal_{part}",
+                   f"student_legal_{part}"):
+            return part
+    return key
 
 
 def _stamp(path: Path) -> float:

@@ -15,6 +15,8 @@ nothing; a second tab sees the same state.
       rosters/R/../R-mapping.toml
       plans/P/             a plan folder (assignments.csv, ...)
       plans/P.json         {"roster", "parent", "pins", "created", ...}
+      plans/P-settings.toml, plans/P-mapping.toml
+                           the settings and mapping the plan's run read
       scenarios/R/S.toml   what-ifs on roster R
       compares/C/          a comparison folder; compares/C.json
       jobs/J.json          a background run and its progress
@@ -22,6 +24,7 @@ nothing; a second tab sees the same state.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,13 +32,20 @@ import re
 import secrets
 import shutil
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from optimizer.inputs.mapping import Mapping, load_mapping
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 from optimizer.outputs.files import write_text_atomic
 
+_THREAD_LOCK = threading.RLock()
 KINDS = ("rosters", "plans", "scenarios", "compares", "jobs")
 # A write (roster, record, plan folder) takes seconds at most: a hidden
 # entry unchanged for this long is left over from an interrupted one.
@@ -97,10 +107,30 @@ class Workspace:
                           json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def update_record(self, kind: str, ident: str, **changes) -> dict:
-        data = self.record(kind, ident)
-        data.update(changes)
-        self.save_record(kind, ident, data)
+        """Change some keys of a record. A run's process and the server
+        both update records (a roster's current plan, a run's stage and
+        its Cancel): read and write happen under one lock, so neither
+        writes back a copy read before the other's change."""
+        with self._records_lock():
+            data = self.record(kind, ident)
+            data.update(changes)
+            self.save_record(kind, ident, data)
         return data
+
+    @contextlib.contextmanager
+    def _records_lock(self):
+        """The workspace's lock on records, across processes (a lock file
+        at its top, never inside an item's folder)."""
+        if fcntl is None:  # no flock: this process's threads only
+            with _THREAD_LOCK:
+                yield
+            return
+        with open(self.root / ".records.lock", "ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def records(self, kind: str) -> list[tuple[str, dict]]:
         """Every record of a kind, newest first."""
@@ -180,6 +210,44 @@ class Workspace:
 
     def plan_folder(self, pid: str) -> Path:
         return self.path("plans", pid)
+
+    def plan_mapping_file(self, pid: str) -> Path:
+        """Beside the plan folder: the roster's mapping as the plan's run
+        read it (a later mapping is the roster's, not this plan's)."""
+        self.path("plans", pid)  # validates
+        return self.root / "plans" / f"{pid}-mapping.toml"
+
+    def snapshot_mapping(self, rid: str, pid: str) -> str:
+        """Copy the roster's mapping for plan ``pid`` to read; the copy's
+        path ("" when the roster has no mapping)."""
+        source = self.mapping_file(rid)
+        try:
+            data = source.read_bytes()
+        except FileNotFoundError:
+            return ""
+        target = self.plan_mapping_file(pid)
+        write_text_atomic(target, data)
+        return str(target)
+
+    def mapping_of_plan(self, pid: str, record: dict) -> Path | None:
+        """The mapping file plan ``pid`` was made with: its copy (the
+        roster's own file while that still holds the same), none (made
+        without one), or, for a plan made before copies were kept, the
+        roster's."""
+        roster = self.mapping_file(record["roster"])
+        if "mapping_file" not in record:
+            return roster
+        if not record["mapping_file"]:
+            # made without one: the roster's path while it has none
+            # either (one roster read, kept once, serves both)
+            return None if roster.exists() else roster
+        copy = self.plan_mapping_file(pid)
+        try:
+            if roster.read_bytes() == copy.read_bytes():
+                return roster  # one roster read, kept once, serves both
+        except FileNotFoundError:
+            pass
+        return copy
 
     def discard_staging(self, kind: str, ident: str) -> None:
         """The half-built folders (``.IDENT.xxxx``) a cancelled run of

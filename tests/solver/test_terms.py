@@ -124,3 +124,25 @@ def test_s4_language_match_is_preferred(rules, path):
     swapped = [staff("B"), staff("A", languages=("spanish",))]
     again, _ = solved(instance([s], swapped), rules, path)
     assert again.assignment == {"S0": "A"}
+
+
+def test_s4_outranks_balance_when_put_before_it(rules, path):
+    # Every path starts from the flow's plan, which (unit weights) is
+    # already optimal: a path that lost S4 kept it whenever no other term
+    # pulled the student away, so the test above passed on a MIP without
+    # S4. Here balance pulls: A already holds the two students at site
+    # A2 (B does not serve it), so balance alone puts the Spanish
+    # speaker with B; S4 before S2 keeps them with A.
+    students = [student("X0", site="A2"), student("X1", site="A2"),
+                student("S0", home_language="Spanish")]
+    staff_ = [staff("A", sites=("A", "A2"), languages=("spanish",)),
+              staff("B")]
+    inst = instance(students, staff_)
+    balance_first, checked = solved(inst, rules, path, ObjectiveWeights(
+        mode="priority", priority=("S1", "S2", "S4", "S3")))
+    assert balance_first.assignment["S0"] == "B"
+    assert checked.terms["S4"] == 1
+    result, checked = solved(inst, rules, path, ObjectiveWeights(
+        mode="priority", priority=("S1", "S4", "S2", "S3")))
+    assert result.assignment["S0"] == "A"
+    assert checked.terms["S4"] == 0

@@ -1,0 +1,98 @@
+"""Neighbourhood re-planning (solver/neighbourhoods.py, issue 24): the
+plan of a part too large for the MIP only gets better, keeps the least
+S1, and passes the checker; the part's reported bound stays below the
+proven optimum."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import SolverParams, SolveStatus
+from optimizer.solver import dispatch, lagrange, neighbourhoods
+from optimizer.solver.dispatch import solve
+from optimizer.solver.flow import solve_flow, term_values
+from optimizer.solver.moves import improve_by_moves
+from optimizer.solver.structure import build_structure
+from optimizer.verify import audit
+from tests.test_lagrange import tight_schools  # noqa: F401
+from tests.test_properties import RULES
+
+
+def test_neighbourhoods_only_improve_the_plan(tight_schools,  # noqa: F811
+                                              monkeypatch):
+    """Small neighbourhoods (20 students) on tight schools: the level
+    never rises, S1 stays the least, and on at least one school the
+    moves plan gets strictly better."""
+    monkeypatch.setattr(neighbourhoods, "SIZE", 20)
+    monkeypatch.setattr(neighbourhoods, "FUTILE", 10**6)
+    improved = False
+    for inst, result in tight_schools:
+        st_ = build_structure(inst, RULES)
+        st_.groups = list(st_.groups)
+        levels = ObjectiveWeights().levels(st_.weight_scale)
+        for comp in st_.components:
+            flow = solve_flow(st_, comp, levels)
+            hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+            allowed = lagrange.best_practice_pairs(st_, comp, hint)
+            hint = improve_by_moves(st_, comp, hint, levels[1],
+                                    allowed=allowed)
+            before = term_values(st_, comp, hint)
+            after_counts = neighbourhoods.improve_by_neighbourhoods(
+                st_, comp, hint, levels[1], allowed,
+                time.monotonic() + 1.5, seed=0)
+            after = term_values(st_, comp, after_counts)
+
+            def value(t, level=levels[1]):
+                return sum(c * t[k] for k, c in level.items())
+            assert after["S1"] == before["S1"]
+            assert value(after) <= value(before)
+            improved |= value(after) < value(before)
+            # Every group keeps its students, on its own pairs.
+            groups = np.zeros(len(st_.groups), dtype=np.int64)
+            for p, k in after_counts.items():
+                groups[st_.arrays.group[p]] += k
+            for g in comp.groups:
+                assert groups[g] == st_.arrays.size[g]
+    assert improved
+
+
+def test_a_part_too_large_for_the_mip_gets_a_checked_better_plan(
+        tight_schools, monkeypatch):  # noqa: F811
+    """With the MIP's size limit at 0, a tight school takes the path of
+    the 70,000-student districts (moves, bound, neighbourhoods): its plan
+    passes the checker, its terms are the checker's, its value is at
+    least the optimum the MIP proves and its bound at most that."""
+    inst, proven = tight_schools[0]
+    monkeypatch.setattr(neighbourhoods, "SIZE", 20)
+    monkeypatch.setattr(dispatch, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(dispatch, "BOUND_STALL", 1)
+    result = solve(inst, RULES, ObjectiveWeights(),
+                   SolverParams(time_limit=3))
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    checked = audit(inst, RULES, result.assignment)
+    assert checked.compliant, checked.violations
+    level, best = result.levels[1], proven.levels[1].objective
+    assert level.bound <= best <= level.objective
+    assert sum(c * checked.terms[t] for t, c in level.terms.items()) == (
+        level.objective)
+
+
+def test_the_search_gives_up_on_an_optimal_plan(tight_schools):  # noqa
+    """From a proven optimum nothing improves: the search stops after
+    ``FUTILE`` neighbourhoods, long before its deadline, with the plan
+    unchanged."""
+    inst, proven = tight_schools[0]
+    st_ = build_structure(inst, RULES)
+    st_.groups = list(st_.groups)
+    levels = ObjectiveWeights().levels(st_.weight_scale)
+    (comp,) = st_.components
+    counts = dict(proven.counts.items())
+    began = time.monotonic()
+    out = neighbourhoods.improve_by_neighbourhoods(
+        st_, comp, counts, levels[1], None, began + 60, seed=0)
+    assert time.monotonic() - began < 30
+    assert {p: k for p, k in out.items() if k} == {
+        p: k for p, k in counts.items() if k}
