@@ -20,7 +20,9 @@ from optimizer.result import (
 from optimizer.rules import RuleSet
 from optimizer.solver import mip
 from optimizer.solver.bound import weighted_lower_bound
+from optimizer.solver.calbound import calendar_bound
 from optimizer.solver.calendar import calendar_active, calendar_lower_bound
+from optimizer.solver.calplan import calendar_plan
 from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
 from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
@@ -244,9 +246,13 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # roster 489,000 of 696,000), exactly.
         allowed = best_practice_pairs(structure, comp, hint)
         # A better start for weighted loads: single-student moves. With
-        # dates the MIP does better from the flow's plan, except on parts
-        # too large for it, where the moves (S5 included) make the plan.
-        if not dated or not fits:
+        # dates, a flow that routes meetings through each case manager's
+        # months, then the moves (calplan.py): the plan of a part too
+        # large for the MIP, the MIP's start otherwise.
+        if dated:
+            hint = calendar_plan(structure, comp, hint, levels[1],
+                                 params.time_limit)
+        else:
             hint = improve_by_moves(structure, comp, hint, levels[1],
                                     allowed=allowed)
     if method == "auto" and (fits or limited):  # H8: only the MIP keeps it
@@ -370,6 +376,11 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
     the token bound without them if those costs do not fit 64 bits. Both
     leave S5 out: its own bound is added (the least of a sum is at least
     the sum of the least of each)."""
+    if "S5" in level:  # S5 priced per case manager and month
+        bound = calendar_bound(structure, comp, level, s1, counts, value,
+                               deadline, min_steps=min_steps)
+        if bound is not None:
+            return bound
     calendar = calendar_lower_bound(structure, comp, level)
     bound = cap_bound(structure, comp, level, s1, counts, value - calendar,
                       deadline, min_steps=min_steps, allowed=allowed,

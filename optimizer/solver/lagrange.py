@@ -343,7 +343,8 @@ def _potentials(n_nodes: int, tails: np.ndarray, heads: np.ndarray,
 
 def plan_multipliers(structure: Structure, component: Component, v: _View,
                      level: dict[str, int], lam: int, counts: np.ndarray,
-                     allowed: np.ndarray | None = None) -> np.ndarray:
+                     allowed: np.ndarray | None = None,
+                     extra: np.ndarray | None = None) -> np.ndarray:
     """Multipliers read off a plan (students per pair of the view): for
     a case manager at cap, what moving one more student to them would
     save, the most over every student who may go there (0 for those
@@ -366,6 +367,8 @@ def plan_multipliers(structure: Structure, component: Component, v: _View,
     a = np.array([c2 * balance_coefficient(int(c)) if c > 0 else 0
                   for c in caps], dtype=np.int64)
     other = c1 * v.s1 + c4 * v.s4
+    if extra is not None:  # one more cost per student and pair (S5)
+        other = other + extra
     # One student of the pair's group leaving it, or joining it.
     ld = load[v.staff]
     leave = a[v.staff] * (2 * ld * w - w * w) + other + c3 * (

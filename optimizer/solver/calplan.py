@@ -1,0 +1,148 @@
+"""A plan that sees the meeting calendar (S5), for parts too large for the
+MIP: one min-cost flow that carries most of S5 exactly, then moves.
+
+The plan flow (``flow.py``) cannot price S5: a case manager's meetings in
+a month are a convex cost of the students of many groups, and a student's
+meetings fall in different months. But most students have one meeting
+(an annual review; a reevaluation for about a third), and a student's
+*first* meeting can be routed: each pair arc ends at the case manager's
+cell for that month, whose k-th unit costs the k-th increment of
+``meetings**2`` (1, 3, 5, ...), and the cell's arcs lead on to the case
+manager, whose places carry S2's increments as in ``flow.py``. So a
+student's flow pays both convex terms on its way, exactly for the
+first meeting; a second meeting is priced on its pair arc at the
+marginal cost of the month it falls in, read off the plan given
+(``2 * meetings + 1``). S1 comes first (its cost is scaled above the
+whole range of the rest, so the flow's S1 is the optimum), caps are the
+places, so the flow's plan keeps H1-H7. Weighted loads are priced as in
+``flow.py`` (the places of the heaviest student): single-student moves,
+which count every term exactly (``moves.improve_by_moves``), polish it.
+
+Measured on the 5,000-student tight weighted district with dates
+(``bench/dates.py``): the moves alone end 2.3% above the proven optimum,
+this flow and the moves 0.68% above it (on the 70,000-student one, 1.5%
+below the moves alone).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from optimizer.objectives import balance_coefficient, balance_increment
+from optimizer.solver.calendar import calendar_view
+from optimizer.solver.flow import _view
+from optimizer.solver.moves import improve_by_moves
+from optimizer.solver.structure import Component, Structure
+
+_MAX_COST = 2**62
+# Seconds per eligible pair of the calendar flow, measured on the tight
+# 70,000-student weighted district with dates (945,000 pairs: 12.8 s at
+# a load of 4.7 on 2 cores, about 9 s on a quiet machine).
+SECONDS_PER_PAIR = 1e-5
+
+
+def calendar_plan(structure: Structure, component: Component,
+                  counts: dict[int, int], level: dict[str, int],
+                  time_limit: float) -> dict[int, int]:
+    """A plan for a part too large for the MIP, from the flow's plan
+    ``counts`` (S1 optimal, S5 unseen): the calendar flow's plan polished
+    by single-student moves, or the moves alone when the time limit does
+    not cover the flow's expected time (a setting, not the clock: the
+    same settings give the same plan) or S5 is not in ``level``."""
+    found = None
+    if len(component.pairs) * SECONDS_PER_PAIR <= time_limit:
+        found = calendar_flow(structure, component, level, counts)
+    return improve_by_moves(structure, component,
+                            counts if found is None else found, level)
+
+
+def calendar_flow(structure: Structure, component: Component,
+                  level: dict[str, int], counts: dict[int, int]
+                  ) -> dict[int, int] | None:
+    """The flow's plan (students per pair, every pair of the part), or
+    None without S5 in ``level`` or when the costs do not fit 64 bits.
+    ``counts`` (a plan) prices each student's second meeting."""
+    cal = calendar_view(structure, component)
+    c5 = level.get("S5", 0)
+    if cal is None or c5 <= 0 or "S1" in level:
+        return None
+    c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
+    v = _view(structure, component)
+    caps = np.array([structure.caps[c] for c in component.staff],
+                    dtype=np.int64)
+    n_groups, n_staff = len(v.size), len(caps)
+    periods = cal.meet.shape[1]
+    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
+    held = np.zeros((n_staff, periods), dtype=np.int64)
+    np.add.at(held, v.staff, n[:, None] * cal.meet[v.group])
+    # A student's first meeting goes through a cell; the rest are priced.
+    has = cal.meet.sum(axis=1) > 0
+    first = np.argmax(cal.meet > 0, axis=1)
+    extra = cal.meet.copy()
+    extra[np.flatnonzero(has), first[has]] -= 1
+    upper = np.minimum(v.size[v.group], caps[v.staff])
+    price = c5 * (extra[v.group] * (2 * held[v.staff] + 1)).sum(axis=1)
+    # Cells: (staff, first month) of the pairs of groups with meetings.
+    dated = has[v.group]
+    cell_key = v.staff * periods + first[v.group]
+    keys, cell_of = np.unique(cell_key[dated], return_inverse=True)
+    n_cells = len(keys)
+    cell_staff = keys // periods
+    cell_reach = np.bincount(cell_of, weights=upper[dated],
+                             minlength=n_cells).astype(np.int64)
+    cell_places = np.minimum(cell_reach, caps[cell_staff])
+    # Nodes: groups, cells, staff, sink.
+    cell0, staff0 = n_groups, n_groups + n_cells
+    sink = staff0 + n_staff
+    head = staff0 + v.staff
+    head[dated] = cell0 + cell_of
+    # Pair arcs: a continuity arc (students whose prior this is) before
+    # the ordinary one, as in flow.py.
+    pairs = len(v.pairs)
+    with_prior = v.prior > 0
+    local = np.concatenate([np.flatnonzero(with_prior), np.arange(pairs)])
+    kept = np.concatenate([np.full(int(with_prior.sum()), -1), np.zeros(
+        pairs, dtype=np.int64)])
+    p_cap = np.concatenate([np.minimum(v.prior, upper)[with_prior], upper])
+    # Staff places: S2's increments, the heaviest student's load each.
+    w = int(v.units.max())
+    reach = np.bincount(v.staff, weights=v.size[v.group],
+                        minlength=n_staff).astype(np.int64)
+    places = np.minimum(caps, reach)
+    bal = np.array([balance_coefficient(int(c)) * w * w if c > 0 else 0
+                    for c in caps], dtype=np.int64)
+    s_of = np.repeat(np.arange(n_staff), places)
+    s_k = np.arange(len(s_of)) - np.repeat(np.cumsum(places) - places,
+                                           places) + 1
+    c_of = np.repeat(np.arange(n_cells), cell_places)
+    c_k = np.arange(len(c_of)) - np.repeat(
+        np.cumsum(cell_places) - cell_places, cell_places) + 1
+    second = (c3 * kept + c4 * v.s4[local] + price[local])
+    place_cost = c2 * balance_increment(bal[s_of], s_k)
+    cell_cost = c5 * (2 * c_k - 1)
+    # S1 above everything else the flow can change.
+    span = (int(np.abs(second).max(initial=0)) * int(v.size.sum())
+            + int(place_cost.sum()) + int(cell_cost.sum()) + 1)
+    s1_cost = v.s1[local] * span
+    top = max(int(np.abs(s1_cost + second).max(initial=0)),
+              int(place_cost.max(initial=0)), int(cell_cost.max(initial=0)))
+    if top * (sink + 2) >= _MAX_COST:
+        return None
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate([v.group[local], cell0 + c_of, staff0 + s_of]),
+        np.concatenate([head[local], staff0 + cell_staff[c_of],
+                        np.full(len(s_of), sink)]),
+        np.concatenate([p_cap, np.ones(len(c_of) + len(s_of),
+                                       dtype=np.int64)]),
+        np.concatenate([s1_cost + second, cell_cost, place_cost]))
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:n_groups] = v.size
+    supplies[sink] = -int(v.size.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    got = np.bincount(local, weights=flow.flows(ids[:len(local)]),
+                      minlength=pairs).astype(np.int64)
+    return dict(zip(v.pairs.tolist(), got.tolist()))
