@@ -6,6 +6,7 @@ import csv
 import gc
 import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,7 +102,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
                 "the solver's plan fails the checker: "
                 + "; ".join(map(str, checked.violations[:5])))
         rows = plan_files.assignments_rows(checked, instance, rules, rename)
-        files["assignments.csv"] = plan_files.csv_text(rows)
+        # its text below, while plan.xlsx is made aside (same order)
+        files["assignments.csv"] = ""
         if assessments is not None:  # their meetings join the calendar
             files["assessments.csv"] = _assessments(
                 instance, weights, checked, assessments, warnings, rename)
@@ -133,18 +135,38 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     summary["services"] = staffing.summary(cov, fixes, rename)
     files["staffing.csv"] = staffing.staffing_csv(cov)
     files["summary.json"] = plan_files.to_json(summary)
-    if html and not redact:
-        files["report.html"] = _report(
-            title, result, checked, instance, rules, weights, params,
-            roster_label, against, warnings, (cov, fixes))
-    if xlsx and checked is not None:
-        from optimizer.outputs import workbook
-
-        # the rows as they are: the same workbook as from the CSV text
-        files["plan.xlsx"] = workbook.plan_workbook(
-            files, {"assignments.csv": rows})
+    with _workbook_aside(files, rows if checked is not None else None,
+                         xlsx) as book:
+        if checked is not None:
+            files["assignments.csv"] = plan_files.csv_text(rows)
+        if html and not redact:
+            files["report.html"] = _report(
+                title, result, checked, instance, rules, weights, params,
+                roster_label, against, warnings, (cov, fixes))
+        if book is not None:
+            files["plan.xlsx"] = book.result()
     return PlanRun(result, checked, files, warnings, coverage=cov,
                    coverage_fixes=fixes)
+
+
+@contextmanager
+def _workbook_aside(files: dict[str, str | bytes],
+                    rows: list[list[str]] | None, xlsx: bool):
+    """plan.xlsx made by a child process (``outputs.aside``) while the
+    caller writes the rest; None without a checked plan or ``xlsx``.
+    The checker has passed: the workbook is made of its rows."""
+    if not xlsx or rows is None:
+        yield None
+        return
+    from optimizer.outputs import workbook
+    from optimizer.outputs.aside import Aside
+
+    ready = {name: files[name] for name in ("caseloads.csv",
+                                            "summary.json")}
+    # the rows as they are: the same workbook as from the CSV text
+    with Aside(lambda: workbook.plan_workbook(
+            ready, {"assignments.csv": rows})) as book:
+        yield book
 
 
 def _assessments(instance: Instance, weights: ObjectiveWeights,

@@ -302,11 +302,22 @@ def rsp_by_others(instance: Instance, assignment: dict[str, str | None],
         if "RSP" in s.services and cm is not None \
                 and "RSP" not in cm.provides:
             by_site[s.site] += 1
+    # places left per site: each resource specialist's counts at every
+    # site they serve (``Staff.serves_site``), summed once, not per site
+    everywhere = 0
+    at_site: dict[str, int] = defaultdict(int)
+    for c in instance.staff:
+        if "RSP" not in c.provides:
+            continue
+        left = max(0, loads[c.staff_id][2] - loads[c.staff_id][0])
+        if "*" in c.sites:
+            everywhere += left
+        else:
+            for site in set(c.sites):
+                at_site[site] += left
     out = []
     for site, n in sorted(by_site.items()):
-        spare = sum(max(0, loads[c.staff_id][2] - loads[c.staff_id][0])
-                    for c in instance.staff
-                    if "RSP" in c.provides and c.serves_site(site))
+        spare = everywhere + at_site.get(site, 0)
         out.append({"site": site, "students": n, "spare_places": spare,
                     "short": max(0, n - spare)})
     return out

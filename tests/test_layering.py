@@ -175,7 +175,6 @@ SOLVER = {ids(p) for p in (PACKAGE / "solver").glob("*.py")}
     ("pandas", {"outputs/compare.py"}),
     ("jinja2", {"outputs/report.py"}),
     ("openpyxl", {"inputs/xlsx_cells.py"}),
-    ("xlsxwriter", {"outputs/workbook.py"}),
     ("rich", {"cli/__init__.py"}),
     ("ortools", SOLVER),
     ("highspy", SOLVER),

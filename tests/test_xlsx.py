@@ -73,3 +73,44 @@ def test_assignment_rows_are_what_the_csv_reads_back(sample, rules):
     text = plan_files.assignments_csv(checked, inst, rules)
     assert list(csv.reader(io.StringIO(text))) == rows
     assert all(isinstance(v, str) for row in rows for v in row)
+
+
+def test_hard_text_reads_back_as_written(tmp_path):
+    # plan.xlsx is written as XML parts by the product itself: text
+    # with XML's special characters, surrounding spaces, a literal
+    # Excel escape, and a non-finite number in the summary all read back
+    # as what they were (openpyxl and the product's own reader alike).
+    from optimizer.inputs.excel import read_plan_assignments
+
+    hard = ["  lead and trail  ", "_x0041_ stays", "\"q\" & 'a' <b>",
+            "line\nbreak", "tab\there", "ñ café 学生"]
+    rows = [["student_id", "note"]] + [[f"S{i}", t]
+                                        for i, t in enumerate(hard)]
+    files = dict(FILES, **{"summary.json": json.dumps(
+        {"status": "FEASIBLE", "gap": float("inf"), "n": 10 ** 12})})
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(plan_workbook(files, {"assignments.csv": rows}))
+    book = load_workbook(path)
+    got = [list(r) for r in book["assignments"].iter_rows(
+        values_only=True)]
+    assert got == rows
+    # The product's reader (inputs.excel, not this module) does not undo
+    # Excel's _x005F_ escape of a literal "_x0041_" (as with XlsxWriter):
+    # every other text reads back as written.
+    assert read_plan_assignments(path) == [
+        *rows[:2], ["S1", "_x005F_x0041_ stays"], *rows[3:]]
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["gap"] == "inf" and summary["n"] == 10 ** 12
+
+
+def test_a_large_plan_is_every_cell_it_was_given(tmp_path):
+    # The fast path for text-only sheets: every cell in its place, blank
+    # cells left out, the shared strings shared across rows and sheets.
+    rows = [["student_id", "site", "case_manager_id", "note"]]
+    rows += [[f"S{i}", f"T{i % 7}", "" if i % 5 == 0 else f"C{i % 13}",
+              "x" * (i % 3)] for i in range(3000)]
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(plan_workbook(FILES, {"assignments.csv": rows}))
+    got = [[v if v is not None else "" for v in r] for r in load_workbook(
+        path)["assignments"].iter_rows(values_only=True)]
+    assert got == rows

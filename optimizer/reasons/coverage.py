@@ -287,16 +287,21 @@ def _service_coverage(instance: Instance, rules: RuleSet) -> Coverage:
         else:
             entry[0] += 1
     need = _Need()
-    for (site, kind, services), (num, first) in kinds.items():
+    # kind -> its services nobody may provide (in the services' order)
+    unserved: dict[tuple, list[str]] = {}
+    for key, (num, first) in kinds.items():
+        site, kind, services = key
         for service in dict.fromkeys(services):
-            need.add((site, service), kind[0], num,
-                     providers.ok(site, service, kind, first))
+            ok = providers.ok(site, service, kind, first)
+            need.add((site, service), kind[0], num, ok)
+            if not ok:
+                unserved.setdefault(key, []).append(service)
     gaps: list[ServiceGap] = []
-    if need.without:  # some student has a gap: find them, in order
+    if unserved:  # some student has a gap: find them, in order
         for s in instance.students:
-            for service in dict.fromkeys(s.services):
-                if not providers.ok(s.site, service, _kind(s), s):
-                    gaps.append(_service_gap(s, service, providers))
+            for service in unserved.get((s.site, _kind(s), s.services),
+                                        ()):
+                gaps.append(_service_gap(s, service, providers))
     placement = [gap for s in instance.students
                  if s.alt_placement_secondary
                  and (gap := _placement_gap(s, rules, providers))

@@ -1,0 +1,97 @@
+"""Work done aside: a forked child makes one output while the run goes on.
+
+The run has two cores to use and, once the checker has passed, outputs
+that do not depend on one another: plan.xlsx is made in a child process
+(``os.fork``: the rows are shared, nothing is copied or pickled) while
+the parent writes the CSV text and report.html. The child hands its
+bytes back through an anonymous temporary file, never a file under
+--out: the parent publishes everything together (``files``), so nothing
+appears before the checker has passed and the whole plan is written.
+
+The child's result is the function's own: a child that fails (or a
+system without ``fork``: Windows, and macOS where forking is unsafe) has
+the parent make it itself, so an error is raised as a serial run raises
+it, and the bytes are the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import signal
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform.startswith("linux") \
+        and os.environ.get("CASELOAD_NO_FORK") is None
+
+
+class Aside:
+    """``make()`` run in a child process; ``result()`` its return value.
+
+    Use as a context manager: leaving it early (an error in the parent)
+    stops the child.
+    """
+
+    def __init__(self, make: Callable[[], bytes], fork: bool | None = None):
+        self.make = make
+        self.pid: int | None = None
+        self.value: bytes | None = None
+        self.forked = can_fork() if fork is None else fork
+        if not self.forked:
+            return
+        # closed by result() or __exit__
+        self.tmp = tempfile.TemporaryFile(prefix="caseload-")  # noqa: SIM115
+        gc.freeze()  # the child's collector must not touch (copy) it all
+        try:
+            with warnings.catch_warnings():  # 3.12+: fork with threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:  # no memory or processes left: make it in line
+            gc.unfreeze()
+            self.tmp.close()
+            self.forked = False
+            return
+        if pid == 0:  # the child: make, write, leave without cleanup
+            code = 1
+            try:
+                gc.disable()
+                self.tmp.write(make())
+                self.tmp.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        self.pid = pid
+
+    def result(self) -> bytes:
+        if self.value is not None:
+            return self.value
+        if self.pid is None:
+            self.value = self.make()
+            return self.value
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if os.waitstatus_to_exitcode(status) == 0:
+            self.tmp.seek(0)
+            self.value = self.tmp.read()
+        self.tmp.close()
+        if self.value is None:  # the child failed: fail here, as serial
+            self.value = self.make()
+        return self.value
+
+    def __enter__(self) -> Aside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pid is not None:  # left before result(): stop the child
+            with contextlib.suppress(ProcessLookupError):  # it ended
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            self.tmp.close()
