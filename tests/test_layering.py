@@ -115,7 +115,7 @@ def test_core_imports_only_core(name):
 def test_pure_core_uses_stdlib_and_pydantic_only(name):
     allowed = {"__future__", "pydantic", "optimizer", "typing", "math",
                "dataclasses", "functools", "collections", "enum",
-               "itertools", "operator", "datetime"}
+               "itertools", "operator", "datetime", "re"}
     assert imports(PACKAGE / f"{name}.py") <= allowed
 
 
