@@ -65,3 +65,39 @@ def test_the_child_ends_when_its_parent_is_stopped():
         if child is not None and not _gone(child):
             os.kill(child, signal.SIGKILL)
 
+
+def test_a_districts_own_column_named_like_a_number_column(tmp_path):
+    """A roster column of the district's own named "caseload" (a
+    program's name, say) made plan.xlsx read the assignments sheet's
+    text as numbers: float("RSP-A") failed the whole plan."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from optimizer.cli import main
+
+    sample = ROOT / "data" / "sample"
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    (roster / "staff.csv").write_bytes((sample / "staff.csv").read_bytes())
+    rows = list(csv.reader(io.StringIO((sample / "students.csv")
+                                       .read_text(encoding="utf-8"))))
+    rows[0].append("caseload")
+    for i, row in enumerate(rows[1:]):
+        row.append("RSP-A" if i % 2 else "12")
+    with (roster / "students.csv").open("w", newline="",
+                                        encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["plan", str(roster), "--out",
+                                     str(out), "--quiet"])
+    assert done.exit_code == 0, done.output
+    sheet = load_workbook(out / "plan.xlsx")["assignments"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    column = header.index("caseload")
+    values = [r[column] for r in sheet.iter_rows(min_row=2,
+                                                 values_only=True)]
+    # the district's text as it was given: text, never a number
+    assert values[:2] == ["12", "RSP-A"]
