@@ -15,7 +15,10 @@ from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
-from optimizer.inputs.dates import planning_year_problems
+from optimizer.inputs.dates import (
+    planning_year_problems,
+    scenario_date_problems,
+)
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
@@ -359,6 +362,13 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             changed = scenario_weights(weights, sc)
         except InputError as exc:
             problems += exc.problems
+        if problems:
+            continue
+        # the meeting dates it moves or adds, as the roster's are judged
+        errors, moved = scenario_date_problems(
+            sc.path.name, base.students, instance.students, changed)
+        problems += errors
+        notes += moved
         if problems:
             continue
         try:

@@ -1,0 +1,64 @@
+"""Fresh review of issue 23's calendar features: the planning year and
+the assessments' rules hold on every path (compare and its scenarios,
+check --assessments) as they do on ``caseload plan``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer import operations
+from optimizer.errors import InputError
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import SolverParams
+
+ROOT = Path(__file__).parent.parent
+DATED = ROOT / "data" / "sample-dates"
+PENDING = ROOT / "tests" / "data" / "assessments" / "pending.csv"
+
+
+def _scenario(tmp_path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nroster = "{DATED.as_posix()}"\n'
+                    + body, encoding="utf-8")
+    return path
+
+
+def _first_dated(rules) -> str:
+    from optimizer.inputs.roster import load_roster
+
+    return next(s.student_id for s in load_roster(DATED, rules)
+                .instance.students if s.annual_review_date is not None)
+
+
+def test_a_scenarios_moved_date_is_judged_against_the_planning_year(
+        tmp_path, rules):
+    """A date a scenario moves out of the planning year was not counted
+    by S5/H8 without a word; a mistyped one was planned as if absent."""
+    sid = _first_dated(rules)
+    typo = _scenario(tmp_path, "typo", f'''
+[[update_students]]
+student_id = "{sid}"
+annual_review_date = "2062-05-10"
+''')
+    with pytest.raises(InputError) as err:
+        operations.compare([typo], rules, weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False)
+    [p] = err.value.problems
+    assert (p.file, p.column, p.value) == (
+        "typo.toml", "update_students.annual_review_date", "2062-05-10")
+    assert sid in p.message and "planning year 2026-27" in p.message
+    later = _scenario(tmp_path, "later", f'''
+[[update_students]]
+student_id = "{sid}"
+annual_review_date = "2027-08-16"
+''')
+    done = operations.compare([later], rules, weights=ObjectiveWeights(),
+                              params=SolverParams(time_limit=5),
+                              xlsx=False)
+    said = [p for p in done.warnings if p.file == "later.toml"]
+    assert [(p.column, p.value) for p in said] == [
+        ("update_students.annual_review_date", "2027-08-16")]
+    assert "not counted" in said[0].message
+
