@@ -62,3 +62,41 @@ annual_review_date = "2027-08-16"
         ("update_students.annual_review_date", "2027-08-16")]
     assert "not counted" in said[0].message
 
+
+# ------------------------------------------------ check --assessments
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def free_plan(tmp_path_factory):
+    """data/sample-dates planned with no monthly limit."""
+    out = tmp_path_factory.mktemp("free")
+    done = _cli("plan", DATED, "--out", out, "--no-xlsx", "--quiet")
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def _assessment_file(path: Path, rows: list[str]) -> Path:
+    path.write_text("assessment_id,site,grade,due_date,areas,staff_id\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_check_assessments_says_every_problem_at_once(free_plan,
+                                                      tmp_path):
+    """An unknown staff id was said only once the rest of the file
+    read: a file with a bad grade too showed the grade alone."""
+    path = _assessment_file(tmp_path / "a.csv", [
+        "Z1,LIN,K,2027-03-15,,T9999", "Z2,LIN,14,2027-03-15,,"])
+    done = _cli("check", DATED, free_plan / "assignments.csv",
+                "--assessments", path)
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "a.csv, row 2" in done.output and "T9999" in done.output
+    assert "a.csv, row 3" in done.output and "14" in done.output
+
