@@ -100,3 +100,40 @@ def test_check_assessments_says_every_problem_at_once(free_plan,
     assert "a.csv, row 2" in done.output and "T9999" in done.output
     assert "a.csv, row 3" in done.output and "14" in done.output
 
+
+def test_check_assessments_h8_in_another_month_is_said(free_plan,
+                                                       tmp_path, rules):
+    """A case manager over the limit in one month on the plan alone had
+    every H8 of the assessments dropped, also a month only the
+    assessments put over the limit."""
+    from collections import defaultdict
+
+    from optimizer.inputs.plans import published_assignment
+    from optimizer.inputs.roster import load_roster
+    from optimizer.verify import audit
+
+    instance = load_roster(DATED, rules).instance
+    plan = published_assignment(free_plan)
+    months = audit(instance, rules, plan, calendar=ObjectiveWeights()
+                   .calendar(instance.students)).months
+    per_staff = defaultdict(dict)
+    for (who, month), n in months.items():
+        per_staff[who][month] = n
+    who, counts = next((w, c) for w, c in sorted(per_staff.items())
+                       if len(set(c.values())) > 1)
+    low = min(counts.values())
+    busy = next(m for m, n in sorted(counts.items()) if n > low)
+    quiet = next(m for m, n in sorted(counts.items()) if n == low)
+    student = next(s for s in instance.students if plan.get(s.student_id)
+                   == who)
+    limit = tmp_path / "limit.toml"
+    limit.write_text(f"[calendar]\nmax_meetings_per_month = {low}\n")
+    path = _assessment_file(tmp_path / "a.csv", [
+        f"Z1,{student.site},{student.grade},{quiet}-15,,{who}"])
+    done = _cli("check", DATED, free_plan / "assignments.csv",
+                "--weights", limit, "--assessments", path)
+    assert done.exit_code == 4, done.output
+    assert f"holds {counts[busy]} IEP meetings in {busy}" in done.stdout
+    assert f"holds {low + 1} IEP meetings in {quiet} with the initial " \
+        "assessments' meetings" in done.stdout
+

@@ -769,14 +769,16 @@ def _check_assessments(path: Path, instance, weights, result) -> list:
     kinds = weights.assessment_kinds
     pending, taken = load_assessment_assignment(path, instance, kinds)
     calendar = result.calendar
+    limit = calendar.max_per_month if calendar is not None else \
+        weights.max_meetings_per_month
+    months = result.months or {}
+    # A month over the limit without the assessments is already said
+    # (that month only: another the assessments put over is not).
+    said = {k for k, n in months.items() if limit is not None
+            and n > limit}
     broken = audit_assessments(
         pending, instance.staff, taken, kinds,
-        weights.assessment_max_difference, result.months or {},
-        calendar.max_per_month if calendar is not None else
-        weights.max_meetings_per_month)
-    # A month over the limit without the assessments is already said.
-    over = {v.staff_id for v in result.violations if v.rule == "H8"}
-    broken = [v for v in broken if v.rule != "H8" or v.staff_id not in over]
+        weights.assessment_max_difference, months, limit, said)
     unassigned = [a.assessment_id for a in pending
                   if a.assessment_id not in taken]
     shares = Counter(taken.values())
