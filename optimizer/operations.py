@@ -347,7 +347,8 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
 
         try:
             pending = load_assessments(assessments, base,
-                                       weights.assessment_kinds)
+                                       weights.assessment_kinds,
+                                       _year(weights, base))
         except InputError as exc:
             problems += exc.problems
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
@@ -373,7 +374,8 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
             continue
         try:
             own = scenarios.apply_assessments(pending, sc, instance,
-                                              changed.assessment_kinds)
+                                              changed.assessment_kinds,
+                                              _year(changed, instance))
         except InputError as exc:
             problems += exc.problems
             continue
@@ -444,6 +446,12 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     files["summary.json"] = plan_files.to_json(
         {"kind": "comparison", "scenarios": rows})
     return Comparison(rows, files, runs, (*base_roster.warnings, *notes))
+
+
+def _year(weights: ObjectiveWeights, instance: Instance):
+    """The planning year's first and last day; None without dates."""
+    calendar = weights.calendar(instance.students)
+    return calendar.year if calendar is not None else None
 
 
 ROSTER_FOLDER = "roster"  # in a plan folder that place --out writes

@@ -137,3 +137,42 @@ def test_check_assessments_h8_in_another_month_is_said(free_plan,
     assert f"holds {low + 1} IEP meetings in {quiet} with the initial " \
         "assessments' meetings" in done.stdout
 
+
+# ------------------------------- compare: assessments' due dates
+
+def test_compare_refuses_due_dates_outside_the_planning_year(tmp_path,
+                                                             rules):
+    """plan --assessments refuses a due date outside the planning year;
+    compare --assessments and a scenario's added or moved assessments
+    took it without a word."""
+    pending = tmp_path / "pending.csv"
+    pending.write_text(PENDING.read_text().replace(
+        "R0002,LIN,3,2027-05-26", "R0002,LIN,3,2027-09-01"))
+    same = _scenario(tmp_path, "same", "")
+    with pytest.raises(InputError) as err:
+        operations.compare([same], rules, weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False,
+                           assessments=pending)
+    assert [(p.file, p.row, p.column, p.value)
+            for p in err.value.problems] == [
+        ("pending.csv", 3, "due_date", "2027-09-01")]
+    moved = _scenario(tmp_path, "moved", '''
+[[update_assessments]]
+assessment_id = "R0003"
+due_date = "2027-07-02"
+
+[[add_assessments]]
+assessment_id = "N1"
+site = "ROO"
+grade = "7"
+due_date = "2026-06-30"
+''')
+    with pytest.raises(InputError) as err:
+        operations.compare([moved], rules, weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False,
+                           assessments=PENDING)
+    found = {(p.file, p.column, p.value) for p in err.value.problems}
+    assert found == {
+        ("moved.toml", "update_assessments.due_date", "2027-07-02"),
+        ("moved.toml", "add_assessments.due_date", "2026-06-30")}
+
