@@ -355,30 +355,36 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
              rules, pending)]
     for sc in loaded:
         sc_rules = scenario_rules(rules, sc)  # its authorizations setting
+        # This scenario's problems, all of them whatever another file
+        # (the base's, another scenario's) holds: reported in one pass.
+        mine: list[Problem] = []
+        instance = changed = own = None
         try:
             instance = scenarios.apply(base, sc, sc_rules)
         except InputError as exc:
-            problems += exc.problems
+            mine += exc.problems
         try:
             changed = scenario_weights(weights, sc)
         except InputError as exc:
-            problems += exc.problems
+            mine += exc.problems
+        if instance is not None and changed is not None:
+            # the meeting dates it moves or adds, as the roster's are
+            errors, moved = scenario_date_problems(
+                sc.path.name, base.students, instance.students, changed)
+            mine += errors
+            notes += moved
+            # (a base file that did not read leaves nothing to change)
+            if assessments is None or pending is not None:
+                try:
+                    own = scenarios.apply_assessments(
+                        pending, sc, instance, changed.assessment_kinds,
+                        _year(changed, instance))
+                except InputError as exc:
+                    mine += exc.problems
+        problems += mine
         if problems:
             continue
-        # the meeting dates it moves or adds, as the roster's are judged
-        errors, moved = scenario_date_problems(
-            sc.path.name, base.students, instance.students, changed)
-        problems += errors
-        notes += moved
-        if problems:
-            continue
-        try:
-            own = scenarios.apply_assessments(pending, sc, instance,
-                                              changed.assessment_kinds,
-                                              _year(changed, instance))
-        except InputError as exc:
-            problems += exc.problems
-            continue
+        assert instance is not None and changed is not None
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()

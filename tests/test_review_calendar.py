@@ -176,3 +176,21 @@ due_date = "2026-06-30"
         ("moved.toml", "update_assessments.due_date", "2027-07-02"),
         ("moved.toml", "add_assessments.due_date", "2026-06-30")}
 
+
+def test_compare_says_every_scenarios_problems_at_once(tmp_path, rules):
+    """A problem in one scenario file hid the assessments' and the
+    dates' problems of every scenario after it."""
+    first = _scenario(tmp_path, "first", '''
+remove_students = ["NOBODY"]
+''')
+    second = _scenario(tmp_path, "second", '''
+remove_assessments = ["R9999"]
+''')
+    with pytest.raises(InputError) as err:
+        operations.compare([first, second], rules,
+                           weights=ObjectiveWeights(),
+                           params=SolverParams(), xlsx=False,
+                           assessments=PENDING)
+    found = {(p.file, p.value) for p in err.value.problems}
+    assert ("first.toml", "NOBODY") in found
+    assert ("second.toml", "R9999") in found
