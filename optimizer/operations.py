@@ -502,6 +502,8 @@ class Placing:
     stale: bool  # the published plan breaks a hard rule on this roster
     run: PlanRun | None = None
     moved: int = 0
+    # per new student: who could take them but for the monthly limit (H8)
+    held_back: dict[str, list[str]] = field(default_factory=dict)
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
@@ -531,7 +533,9 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
                                                    current, weights))
                        for s in new],
-                      stale=bool(current.violations))
+                      stale=bool(current.violations),
+                      held_back={s.student_id: midyear.held_back_by_h8(
+                          s, instance, rules, current) for s in new})
     if not replan:
         return outcome
     width = len(instance.extra_columns)

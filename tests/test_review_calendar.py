@@ -194,3 +194,44 @@ remove_assessments = ["R9999"]
     found = {(p.file, p.value) for p in err.value.problems}
     assert ("first.toml", "NOBODY") in found
     assert ("second.toml", "R9999") in found
+
+
+# ------------------------------------------------ place and H8
+
+def test_place_says_who_the_monthly_limit_holds_back(free_plan, tmp_path,
+                                                     rules):
+    """place left the case managers H8 rules out off its list without a
+    word ('3 can take them'), as if they could not take the student."""
+    from optimizer.inputs.arrivals import load_arrivals
+    from optimizer.inputs.plans import published_assignment
+    from optimizer.inputs.roster import load_roster
+
+    roster = load_roster(DATED, rules)
+    published = published_assignment(free_plan)
+    base = next(s for s in roster.instance.students
+                if s.annual_review_date is not None)
+    text = (DATED / "students.csv").read_text().splitlines()
+    line = next(x for x in text if x.startswith(base.student_id + ","))
+    new = tmp_path / "new.csv"
+    new.write_text(text[0] + "\n" + line.replace(base.student_id, "NEW1", 1)
+                   .replace(",T0", ",X0") + "\n")
+    arrivals = load_arrivals(new, roster)
+    [(_, every)] = operations.place(roster, rules, published, arrivals,
+                                    replan=False).rankings
+    kept = operations.place(roster, rules, published, arrivals,
+                            replan=False,
+                            weights=ObjectiveWeights(
+                                max_meetings_per_month=1))
+    [(_, ranked)] = kept.rankings
+    held = kept.held_back["NEW1"]
+    assert held and not set(held) & {p.staff_id for p in ranked}
+    assert {p.staff_id for p in ranked} | set(held) == {
+        p.staff_id for p in every}
+    limit = tmp_path / "limit.toml"
+    limit.write_text("[calendar]\nmax_meetings_per_month = 1\n")
+    done = _cli("place", DATED, "--plan", free_plan, "--student-file", new,
+                "--weights", limit)
+    assert done.exit_code == 0, done.output
+    assert (f"{len(held)} more could, but the student's meetings would "
+            "put them over the limit of 1 IEP meetings a month (H8)"
+            in done.stdout) and held[0] in done.stdout

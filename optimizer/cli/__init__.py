@@ -354,6 +354,11 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
         _echo(f"Student {s.student_id} at {printable(s.site)} (grade "
               f"{s.grade}, {s.primary_disability}): {len(ranked)} can take "
               "them without moving anyone")
+        held = done.held_back.get(s.student_id)
+        if held:  # left out by H8, said: not fewer names without a word
+            _echo(f"  {len(held)} more could, but the student's meetings "
+                  f"would put them over the limit of {limit} IEP meetings "
+                  f"a month (H8): {printable(', '.join(held))}")
         for p in ranked[:top]:
             terms = ", ".join(
                 f"{t} {v:+d}" + (f" ({utilization_text(p.utilization)})"
