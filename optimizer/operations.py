@@ -16,6 +16,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
 from optimizer.inputs.dates import (
+    arrival_date_problems,
     planning_year_problems,
     scenario_date_problems,
 )
@@ -504,6 +505,8 @@ class Placing:
     moved: int = 0
     # per new student: who could take them but for the monthly limit (H8)
     held_back: dict[str, list[str]] = field(default_factory=dict)
+    # meeting dates outside the planning year (not counted by S5 or H8)
+    warnings: list[str] = field(default_factory=list)
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
@@ -528,6 +531,13 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     # candidates, and its monthly limit (H8) holds for them and the
     # re-plan, as ``plan`` keeps it.
     weights = weights or ObjectiveWeights()
+    # The planning year, as plan judges it: a mistyped year is an error,
+    # a date outside the year a warning (the roster's and the new ones')
+    errors, notes = (arrival_date_problems(arrivals, roster, weights)
+                     if arrivals is not None
+                     else planning_year_problems(roster, weights))
+    if errors:
+        raise InputError(errors)
     current = audit(instance, rules, published,
                     calendar=weights.calendar(instance.students))
     outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
@@ -535,7 +545,8 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
                        for s in new],
                       stale=bool(current.violations),
                       held_back={s.student_id: midyear.held_back_by_h8(
-                          s, instance, rules, current) for s in new})
+                          s, instance, rules, current) for s in new},
+                      warnings=[str(p) for p in notes])
     if not replan:
         return outcome
     width = len(instance.extra_columns)

@@ -235,3 +235,29 @@ def test_place_says_who_the_monthly_limit_holds_back(free_plan, tmp_path,
     assert (f"{len(held)} more could, but the student's meetings would "
             "put them over the limit of 1 IEP meetings a month (H8)"
             in done.stdout) and held[0] in done.stdout
+
+
+def test_place_judges_meeting_dates_against_the_planning_year(
+        free_plan, tmp_path, rules):
+    """plan refuses a mistyped meeting year and warns of a date outside
+    the planning year; place took both without a word (H8 and S5 then
+    left the meeting out of the new student's ranking)."""
+    from optimizer.inputs.roster import load_roster
+
+    base = next(s for s in load_roster(DATED, rules).instance.students
+                if s.annual_review_date is not None)
+    text = (DATED / "students.csv").read_text().splitlines()
+    line = next(x for x in text if x.startswith(base.student_id + ","))
+    day = base.annual_review_date.isoformat()
+    new = tmp_path / "new.csv"
+    new.write_text(text[0] + "\n" + line.replace(base.student_id, "NEW1", 1)
+                   .replace(",T0", ",X0").replace(day, "2062-05-10")
+                   + "\n")
+    typo = _cli("place", DATED, "--plan", free_plan, "--student-file", new)
+    assert typo.exit_code == 1 and "Traceback" not in typo.output
+    assert 'new.csv, row 2, column "annual_review_date"' in typo.output
+    assert "2062-05-10" in typo.output
+    new.write_text(new.read_text().replace("2062-05-10", "2027-08-16"))
+    later = _cli("place", DATED, "--plan", free_plan, "--student-file", new)
+    assert later.exit_code == 0, later.output
+    assert "2027-08-16" in later.stderr and "not counted" in later.stderr

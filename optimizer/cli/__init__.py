@@ -346,6 +346,8 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
                  if limit is not None else ""))
     done = operations.place(loaded, rules, published_assignment(plan_dir), new,
                             replan=out is not None, weights=weights)
+    for line in done.warnings:  # dates outside the planning year
+        _echo(f"Warning: {printable(line)}", err=True)
     if done.stale:
         _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "

@@ -83,6 +83,29 @@ def scenario_date_problems(file: str, base: tuple, students: tuple,
     return errors, _counted(notes, file, calendar.year)
 
 
+def arrival_date_problems(arrivals, roster, weights: ObjectiveWeights
+                          ) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of the roster's meeting dates and the new
+    students' (``place``: ``inputs.arrivals.Arrivals``, located in their
+    own file) against the roster's planning year, as ``plan`` judges
+    a roster's."""
+    errors, notes = planning_year_problems(roster, weights)
+    calendar = weights.calendar(roster.instance.students)
+    if calendar is None or calendar.year is None:
+        return errors, notes
+    file = arrivals.table.file
+    more: list[Problem] = []
+    for (row, _cells), s in zip(arrivals.table.rows, arrivals.students):
+        for column in _REACH:
+            day = getattr(s, column)
+            found = _outside(day, column, calendar.year, weights)
+            if found is not None:
+                is_error, message = found
+                (errors if is_error else more).append(Problem(
+                    file, row, column, day.isoformat(), message))
+    return errors, [*notes, *_counted(more, file, calendar.year)]
+
+
 def _outside(day: date | None, column: str, year: tuple[date, date],
              weights: ObjectiveWeights) -> tuple[bool, str] | None:
     """None for a date in the planning year (or none); else (whether it
