@@ -261,3 +261,22 @@ def test_place_judges_meeting_dates_against_the_planning_year(
     later = _cli("place", DATED, "--plan", free_plan, "--student-file", new)
     assert later.exit_code == 0, later.output
     assert "2027-08-16" in later.stderr and "not counted" in later.stderr
+
+
+def test_a_summary_from_another_tool_says_what_to_do(free_plan, tmp_path):
+    """A summary.json whose settings do not read (another version's or
+    tool's) was refused with pydantic's words alone ('Extra inputs are
+    not permitted'): the user was not told to give --weights."""
+    import json
+
+    folder = tmp_path / "other"
+    folder.mkdir()
+    data = json.loads((free_plan / "summary.json").read_text())
+    data["parameters"]["objective"] = {"weights": {"S1": 1}}
+    (folder / "summary.json").write_text(json.dumps(data))
+    (folder / "assignments.csv").write_bytes(
+        (free_plan / "assignments.csv").read_bytes())
+    done = _cli("check", DATED, folder / "assignments.csv")
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "parameters.objective.weights" in done.output
+    assert "give the settings with --weights" in done.output
