@@ -101,3 +101,25 @@ def test_a_districts_own_column_named_like_a_number_column(tmp_path):
                                                  values_only=True)]
     # the district's text as it was given: text, never a number
     assert values[:2] == ["12", "RSP-A"]
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+def test_a_process_that_ignores_sigchld_still_gets_its_workbook():
+    """With SIGCHLD ignored (inherited from whatever started the run),
+    the kernel reaps the child itself and waitpid raised
+    ChildProcessError: a traceback instead of plan.xlsx."""
+    script = textwrap.dedent("""
+        import signal
+        from optimizer.outputs.aside import Aside
+
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        with Aside(lambda: b"the workbook") as book:
+            assert book.forked
+            print(book.result().decode())
+        with Aside(lambda: b"") as book:
+            pass  # left before result(): stopped and reaped quietly
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "the workbook"

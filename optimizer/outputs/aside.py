@@ -93,9 +93,12 @@ class Aside:
         if self.pid is None:
             self.value = self.make()
             return self.value
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored: reaped unseen
+            status = None
         self.pid = None
-        if os.waitstatus_to_exitcode(status) == 0:
+        if status is not None and os.waitstatus_to_exitcode(status) == 0:
             self.tmp.seek(0)
             self.value = self.tmp.read()
         self.tmp.close()
@@ -110,6 +113,7 @@ class Aside:
         if self.pid is not None:  # left before result(): stop the child
             with contextlib.suppress(ProcessLookupError):  # it ended
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped unseen
+                os.waitpid(self.pid, 0)
             self.pid = None
             self.tmp.close()
