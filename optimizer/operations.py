@@ -15,7 +15,11 @@ from optimizer.domain import Assessment, Instance
 from optimizer.errors import InputError, Problem
 from optimizer.inputs import scenarios
 from optimizer.inputs.arrivals import Arrivals, updated_roster_files
-from optimizer.inputs.dates import planning_year_problems
+from optimizer.inputs.dates import (
+    arrival_date_problems,
+    planning_year_problems,
+    scenario_date_problems,
+)
 from optimizer.inputs.plans import compare_with_published, published_summary
 from optimizer.inputs.roster import Roster, load_roster
 from optimizer.inputs.settings import scenario_rules, scenario_weights
@@ -344,29 +348,44 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
 
         try:
             pending = load_assessments(assessments, base,
-                                       weights.assessment_kinds)
+                                       weights.assessment_kinds,
+                                       _year(weights, base))
         except InputError as exc:
             problems += exc.problems
     todo = [("base", "Base roster", base, weights, base_roster.input_hash,
              rules, pending)]
     for sc in loaded:
         sc_rules = scenario_rules(rules, sc)  # its authorizations setting
+        # This scenario's problems, all of them whatever another file
+        # (the base's, another scenario's) holds: reported in one pass.
+        mine: list[Problem] = []
+        instance = changed = own = None
         try:
             instance = scenarios.apply(base, sc, sc_rules)
         except InputError as exc:
-            problems += exc.problems
+            mine += exc.problems
         try:
             changed = scenario_weights(weights, sc)
         except InputError as exc:
-            problems += exc.problems
+            mine += exc.problems
+        if instance is not None and changed is not None:
+            # the meeting dates it moves or adds, as the roster's are
+            errors, moved = scenario_date_problems(
+                sc.path.name, base.students, instance.students, changed)
+            mine += errors
+            notes += moved
+            # (a base file that did not read leaves nothing to change)
+            if assessments is None or pending is not None:
+                try:
+                    own = scenarios.apply_assessments(
+                        pending, sc, instance, changed.assessment_kinds,
+                        _year(changed, instance))
+                except InputError as exc:
+                    mine += exc.problems
+        problems += mine
         if problems:
             continue
-        try:
-            own = scenarios.apply_assessments(pending, sc, instance,
-                                              changed.assessment_kinds)
-        except InputError as exc:
-            problems += exc.problems
-            continue
+        assert instance is not None and changed is not None
         # A scenario's inputs are the roster and the scenario file.
         digest = hashlib.sha256(base_roster.input_hash.encode()
                                 + sc.path.read_bytes()).hexdigest()
@@ -436,6 +455,12 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
     return Comparison(rows, files, runs, (*base_roster.warnings, *notes))
 
 
+def _year(weights: ObjectiveWeights, instance: Instance):
+    """The planning year's first and last day; None without dates."""
+    calendar = weights.calendar(instance.students)
+    return calendar.year if calendar is not None else None
+
+
 ROSTER_FOLDER = "roster"  # in a plan folder that place --out writes
 
 
@@ -478,6 +503,10 @@ class Placing:
     stale: bool  # the published plan breaks a hard rule on this roster
     run: PlanRun | None = None
     moved: int = 0
+    # per new student: who could take them but for the monthly limit (H8)
+    held_back: dict[str, list[str]] = field(default_factory=dict)
+    # meeting dates outside the planning year (not counted by S5 or H8)
+    warnings: list[str] = field(default_factory=list)
 
 
 def place(roster: Roster, rules: RuleSet, published: dict[str, str],
@@ -502,12 +531,22 @@ def place(roster: Roster, rules: RuleSet, published: dict[str, str],
     # candidates, and its monthly limit (H8) holds for them and the
     # re-plan, as ``plan`` keeps it.
     weights = weights or ObjectiveWeights()
+    # The planning year, as plan judges it: a mistyped year is an error,
+    # a date outside the year a warning (the roster's and the new ones')
+    errors, notes = (arrival_date_problems(arrivals, roster, weights)
+                     if arrivals is not None
+                     else planning_year_problems(roster, weights))
+    if errors:
+        raise InputError(errors)
     current = audit(instance, rules, published,
                     calendar=weights.calendar(instance.students))
     outcome = Placing([(s, midyear.rank_placements(s, instance, rules,
                                                    current, weights))
                        for s in new],
-                      stale=bool(current.violations))
+                      stale=bool(current.violations),
+                      held_back={s.student_id: midyear.held_back_by_h8(
+                          s, instance, rules, current) for s in new},
+                      warnings=[str(p) for p in notes])
     if not replan:
         return outcome
     width = len(instance.extra_columns)

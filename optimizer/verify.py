@@ -458,14 +458,17 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
                       assignment: dict[str, str], kinds: tuple[str, ...],
                       max_difference: int,
                       months: dict[tuple[str, str], int] | None = None,
-                      limit: int | None = None) -> list[Violation]:
+                      limit: int | None = None,
+                      said: frozenset | set = frozenset()
+                      ) -> list[Violation]:
     """AB 560's assignment checked from the files alone: each assessment
     with a person of the named kinds at its site and grade (A1), and at
     every site the people who may take its assessments within
     ``max_difference`` of one another (A2). With ``limit`` (H8), no one's
     meetings in a month, the plan's (``months``, per (staff id, month))
     and each assessment's initial IEP meeting in the month it is due,
-    exceed it."""
+    exceed it; a (staff id, month) in ``said`` is over without the
+    assessments, already a violation of the plan's own H8."""
     by_id = {c.staff_id: c for c in staff}
     out: list[Violation] = []
     count: Counter[str] = Counter(assignment.values())
@@ -499,7 +502,7 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
             if who is not None:
                 held[who, period_of(a.due_date, "month")] += 1
         for (who, month), n in sorted(held.items()):
-            if n > limit:
+            if n > limit and (who, month) not in said:
                 name = by_id[who].name if who in by_id else who
                 out.append(Violation(
                     "H8", None, who, f"{name} holds {n} IEP meetings in "

@@ -346,6 +346,8 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
                  if limit is not None else ""))
     done = operations.place(loaded, rules, published_assignment(plan_dir), new,
                             replan=out is not None, weights=weights)
+    for line in done.warnings:  # dates outside the planning year
+        _echo(f"Warning: {printable(line)}", err=True)
     if done.stale:
         _echo(f"Warning: the plan in {plan_dir} no longer satisfies "
                    "the hard rules for this roster; use caseload plan "
@@ -354,6 +356,11 @@ def place(roster: Path, plan_dir: Path, student_file: Path,
         _echo(f"Student {s.student_id} at {printable(s.site)} (grade "
               f"{s.grade}, {s.primary_disability}): {len(ranked)} can take "
               "them without moving anyone")
+        held = done.held_back.get(s.student_id)
+        if held:  # left out by H8, said: not fewer names without a word
+            _echo(f"  {len(held)} more could, but the student's meetings "
+                  f"would put them over the limit of {limit} IEP meetings "
+                  f"a month (H8): {printable(', '.join(held))}")
         for p in ranked[:top]:
             terms = ", ".join(
                 f"{t} {v:+d}" + (f" ({utilization_text(p.utilization)})"
@@ -769,14 +776,16 @@ def _check_assessments(path: Path, instance, weights, result) -> list:
     kinds = weights.assessment_kinds
     pending, taken = load_assessment_assignment(path, instance, kinds)
     calendar = result.calendar
+    limit = calendar.max_per_month if calendar is not None else \
+        weights.max_meetings_per_month
+    months = result.months or {}
+    # A month over the limit without the assessments is already said
+    # (that month only: another the assessments put over is not).
+    said = {k for k, n in months.items() if limit is not None
+            and n > limit}
     broken = audit_assessments(
         pending, instance.staff, taken, kinds,
-        weights.assessment_max_difference, result.months or {},
-        calendar.max_per_month if calendar is not None else
-        weights.max_meetings_per_month)
-    # A month over the limit without the assessments is already said.
-    over = {v.staff_id for v in result.violations if v.rule == "H8"}
-    broken = [v for v in broken if v.rule != "H8" or v.staff_id not in over]
+        weights.assessment_max_difference, months, limit, said)
     unassigned = [a.assessment_id for a in pending
                   if a.assessment_id not in taken]
     shares = Counter(taken.values())

@@ -60,15 +60,7 @@ def load_assessment_assignment(path: Path | str, instance: Instance,
     """An assessments.csv as ``plan --assessments`` writes it: the
     assessments and who takes each (``staff_id``; empty: unassigned).
     A staff id the roster does not have is a located error."""
-    out, table, taken = _load(path, instance, kinds, with_staff=True)
-    staff = instance.staff_by_id()
-    problems = [Problem(table.file, row, "staff_id", who,
-                        f'staff_id "{who}" is not on the staff roster'
-                        f"{suggest(who, sorted(staff))}")
-                for row, (_aid, who) in taken.items()
-                if who and who not in staff]
-    if problems:
-        raise InputError(problems)
+    out, _table, taken = _load(path, instance, kinds, with_staff=True)
     return out, {aid: who for aid, who in taken.values() if who}
 
 
@@ -112,6 +104,13 @@ def _load(path: Path | str, instance: Instance | None,
     out = []
     if instance is not None:
         problems += _unknown_sites(table.file, parsed, instance, kinds)
+    if with_staff and instance is not None:  # with the rest, at once
+        staff = instance.staff_by_id()
+        problems += [Problem(table.file, row, "staff_id", who,
+                             f'staff_id "{who}" is not on the staff roster'
+                             f"{suggest(who, sorted(staff))}")
+                     for row, (_aid, who) in taken.items()
+                     if who and who not in staff]
     problems += due_date_problems(table.file, parsed, year)
     for row, values in parsed:
         if "areas" in values:

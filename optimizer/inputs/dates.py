@@ -36,39 +36,108 @@ def planning_year_problems(roster, weights: ObjectiveWeights
     calendar = weights.calendar(students)
     if calendar is None or calendar.year is None:
         return [], []
-    first, last = calendar.year
-    name = f"{first.year}-{(first.year + 1) % 100:02d}"
-    how = ("[calendar] planning_year" if weights.planning_year else
-           "the year of most annual reviews; set [calendar] planning_year "
-           "to choose another")
     errors: list[Problem] = []
     notes: list[Problem] = []
     for s in students:
         row = roster.rows.get(s.student_id)
-        for column, (before, after) in _REACH.items():
+        for column in _REACH:
             day = getattr(s, column)
-            if day is None or first <= day <= last:
+            found = _outside(day, column, calendar.year, weights)
+            if found is None:
                 continue
-            shown = roster.headers.get(column, column)
-            if not _shift(first, -before) <= day <= _shift(last, after):
-                errors.append(Problem(
-                    roster.students_file, row, shown, day.isoformat(),
-                    f"not a date of a next {_WORDS[column]} for the "
-                    f"planning year {name} ({first} to {last}; {how}): "
-                    "a mistyped year?"))
-            else:
-                notes.append(Problem(
-                    roster.students_file, row, shown, day.isoformat(),
-                    f"outside the planning year {name} ({first} to "
-                    f"{last}; {how}): this meeting is not counted in "
-                    "the meeting calendar (S5, H8, meetings.csv)"))
-    if len(notes) > SHOWN:
-        more = len(notes) - SHOWN
-        notes = [*notes[:SHOWN], Problem(
-            roster.students_file, None, None, None,
-            f"{more:,} more meeting date(s) outside the planning year "
-            f"{name}, not counted either")]
-    return errors, notes
+            is_error, message = found
+            (errors if is_error else notes).append(Problem(
+                roster.students_file, row, roster.headers.get(column, column),
+                day.isoformat(), message))
+    return errors, _counted(notes, roster.students_file, calendar.year)
+
+
+def scenario_date_problems(file: str, base: tuple, students: tuple,
+                           weights: ObjectiveWeights
+                           ) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of the meeting dates a scenario sets (a date
+    moved by ``[[update_students]]``, or an added student's) against the
+    scenario's planning year, as ``planning_year_problems`` judges a
+    roster's: located by the scenario file, key and value. Dates the
+    base roster already had were judged with it."""
+    calendar = weights.calendar(students)
+    if calendar is None or calendar.year is None:
+        return [], []
+    before = {s.student_id: s for s in base}
+    errors: list[Problem] = []
+    notes: list[Problem] = []
+    for s in students:
+        old = before.get(s.student_id)
+        key = "add_students" if old is None else "update_students"
+        for column in _REACH:
+            day = getattr(s, column)
+            if old is not None and getattr(old, column) == day:
+                continue
+            found = _outside(day, column, calendar.year, weights)
+            if found is None:
+                continue
+            is_error, message = found
+            (errors if is_error else notes).append(Problem(
+                file, None, f"{key}.{column}", day.isoformat(),
+                f"student {s.student_id}: {message}"))
+    return errors, _counted(notes, file, calendar.year)
+
+
+def arrival_date_problems(arrivals, roster, weights: ObjectiveWeights
+                          ) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of the roster's meeting dates and the new
+    students' (``place``: ``inputs.arrivals.Arrivals``, located in their
+    own file) against the roster's planning year, as ``plan`` judges
+    a roster's."""
+    errors, notes = planning_year_problems(roster, weights)
+    calendar = weights.calendar(roster.instance.students)
+    if calendar is None or calendar.year is None:
+        return errors, notes
+    file = arrivals.table.file
+    more: list[Problem] = []
+    for (row, _cells), s in zip(arrivals.table.rows, arrivals.students):
+        for column in _REACH:
+            day = getattr(s, column)
+            found = _outside(day, column, calendar.year, weights)
+            if found is not None:
+                is_error, message = found
+                (errors if is_error else more).append(Problem(
+                    file, row, column, day.isoformat(), message))
+    return errors, [*notes, *_counted(more, file, calendar.year)]
+
+
+def _outside(day: date | None, column: str, year: tuple[date, date],
+             weights: ObjectiveWeights) -> tuple[bool, str] | None:
+    """None for a date in the planning year (or none); else (whether it
+    is an error, the words)."""
+    first, last = year
+    if day is None or first <= day <= last:
+        return None
+    before, after = _REACH[column]
+    name = f"{first.year}-{(first.year + 1) % 100:02d}"
+    how = ("[calendar] planning_year" if weights.planning_year else
+           "the year of most annual reviews; set [calendar] planning_year "
+           "to choose another")
+    if not _shift(first, -before) <= day <= _shift(last, after):
+        return True, (f"not a date of a next {_WORDS[column]} for the "
+                      f"planning year {name} ({first} to {last}; {how}): "
+                      "a mistyped year?")
+    return False, (f"outside the planning year {name} ({first} to "
+                   f"{last}; {how}): this meeting is not counted in "
+                   "the meeting calendar (S5, H8, meetings.csv)")
+
+
+def _counted(notes: list[Problem], file: str,
+             year: tuple[date, date]) -> list[Problem]:
+    """The first ``SHOWN`` warnings, the rest counted on one line."""
+    if len(notes) <= SHOWN:
+        return notes
+    name = f"{year[0].year}-{(year[0].year + 1) % 100:02d}"
+    more = len(notes) - SHOWN
+    return [*notes[:SHOWN], Problem(
+        file, None, None, None,
+        f"{more:,} more meeting date(s) outside the planning year "
+        f"{name}, not counted either")]
 
 
 _WORDS = {"annual_review_date": "annual review",

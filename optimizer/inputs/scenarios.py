@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -444,14 +445,16 @@ def _unknown(file: str, key: str, kind: str, ident: str,
 
 def apply_assessments(base: list[Assessment] | None, scenario: Scenario,
                       instance: Instance,
-                      kinds: tuple[str, ...] = ("RSP",)
+                      kinds: tuple[str, ...] = ("RSP",),
+                      year: tuple[date, date] | None = None
                       ) -> list[Assessment] | None:
     """The pending assessments of a scenario: its own file
     (``assessments``) or the base's, with ``remove_assessments``,
     ``[[update_assessments]]`` and ``[[add_assessments]]`` applied; None
     when there are none at all. Every problem located (file, key,
     value) and reported at once; a site no staff member of the scenario's
-    roster serves is refused, as in a pending file."""
+    roster serves is refused, as in a pending file, and so is a due
+    date outside the planning year (``year``: its first and last day)."""
     from optimizer.inputs.assessments import (
         ASSESSMENT_COLUMNS,
         load_assessments,
@@ -467,7 +470,7 @@ def apply_assessments(base: list[Assessment] | None, scenario: Scenario,
     if "assessments" in data:
         try:
             pending = load_assessments(scenario.path.parent
-                                       / data["assessments"])
+                                       / data["assessments"], year=year)
         except InputError as exc:
             problems += exc.problems
     found = {a.assessment_id: a for a in pending}
@@ -517,6 +520,15 @@ def apply_assessments(base: list[Assessment] | None, scenario: Scenario,
         except ValidationError as exc:
             problems += validation_problems(file, None, exc.errors(),
                                             key="add_assessments")
+    if year is not None:  # those it adds or changes; a file's: above
+        first, last = year
+        name = f"{first.year}-{(first.year + 1) % 100:02d}"
+        problems += [Problem(
+            file, None, f"{key}.due_date", found[aid].due_date.isoformat(),
+            f"assessment {aid}: outside the planning year {name} ({first} "
+            f"to {last}); set [calendar] planning_year if another year is "
+            "meant") for aid, key in origin.items()
+            if not first <= found[aid].due_date <= last]
     served = _served_sites(instance)
     anywhere = any("*" in c.sites and any(k in c.provides for k in kinds)
                    for c in instance.staff)

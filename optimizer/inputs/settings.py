@@ -172,9 +172,13 @@ def plan_settings(folder: Path) -> ObjectiveWeights | None:
     try:
         return ObjectiveWeights(**objective)
     except ValidationError as exc:
-        raise InputError(validation_problems(
-            str(path), None, exc.errors(),
-            key="parameters.objective")) from None
+        # made by another version or tool: say what to do about it
+        raise InputError([replace(p, message=(
+            f"{p.message}: the settings this summary.json records do not "
+            "read (made by another version or tool?); give the settings "
+            "with --weights")) for p in validation_problems(
+                str(path), None, exc.errors(),
+                key="parameters.objective")]) from None
 
 
 def settings_for(folder: Path, weights_file: Path | None

@@ -31,6 +31,22 @@ def can_fork() -> bool:
         and os.environ.get("CASELOAD_NO_FORK") is None
 
 
+def _die_with(parent: int) -> None:
+    """The child ends when its parent does: a parent stopped by a signal
+    (the workbench's Cancel sends SIGTERM to the run; a closed terminal
+    SIGHUP) never reaches ``__exit__``, and the child would go on making
+    a workbook nobody will read, on a core the next run needs. Linux's
+    parent-death signal (prctl PR_SET_PDEATHSIG), then a check that the
+    parent has not already gone before it was set."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 class Aside:
     """``make()`` run in a child process; ``result()`` its return value.
 
@@ -48,6 +64,7 @@ class Aside:
         # closed by result() or __exit__
         self.tmp = tempfile.TemporaryFile(prefix="caseload-")  # noqa: SIM115
         gc.freeze()  # the child's collector must not touch (copy) it all
+        parent = os.getpid()
         try:
             with warnings.catch_warnings():  # 3.12+: fork with threads
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -60,6 +77,7 @@ class Aside:
         if pid == 0:  # the child: make, write, leave without cleanup
             code = 1
             try:
+                _die_with(parent)
                 gc.disable()
                 self.tmp.write(make())
                 self.tmp.flush()
@@ -75,9 +93,12 @@ class Aside:
         if self.pid is None:
             self.value = self.make()
             return self.value
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored: reaped unseen
+            status = None
         self.pid = None
-        if os.waitstatus_to_exitcode(status) == 0:
+        if status is not None and os.waitstatus_to_exitcode(status) == 0:
             self.tmp.seek(0)
             self.value = self.tmp.read()
         self.tmp.close()
@@ -92,6 +113,7 @@ class Aside:
         if self.pid is not None:  # left before result(): stop the child
             with contextlib.suppress(ProcessLookupError):  # it ended
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped unseen
+                os.waitpid(self.pid, 0)
             self.pid = None
             self.tmp.close()

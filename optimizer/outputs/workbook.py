@@ -65,7 +65,10 @@ def plan_workbook(files: dict[str, str],
             table = list(csv.reader(_io.StringIO(files[name])))
             if _DEFUSED.search(files[name]):  # text here, not '=...
                 table = [[undefused(c) for c in r] for r in table]
-        book.sheet(sheet, table, highlight=sheet == "caseloads")
+        # numbers in the caseloads' own columns only: the assignments
+        # carry the district's columns, whose names may be anything
+        book.sheet(sheet, table, highlight=sheet == "caseloads",
+                   numbers=sheet == "caseloads")
     summary = [["item", "value"],
                *[[k, v] for k, v in _flatten(json.loads(
                    files["summary.json"]))]]
@@ -129,7 +132,7 @@ class _Package:
         self.sheets: list[tuple[str, str]] = []  # (name, sheet XML)
 
     def sheet(self, name: str, rows: list[list], highlight: bool = False,
-              typed: bool = False) -> None:
+              typed: bool = False, numbers: bool = False) -> None:
         if len(rows) > MAX_ROWS:
             raise OutputError(
                 f"plan.xlsx cannot hold sheet {name}: {len(rows):,} rows "
@@ -141,7 +144,7 @@ class _Package:
         letters = _letters(width)
         strings = self.strings
         header = rows[0] if rows else []
-        numeric = [h in NUMERIC for h in header]
+        numeric = [numbers and h in NUMERIC for h in header]
         util = header.index("utilization") if highlight \
             and "utilization" in header else -1
         out = [_sheet_head(name, rows, width, first=not self.sheets)]

@@ -77,19 +77,7 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
     periods = (audit.calendar.periods(student)
                if audit.calendar is not None else None)
     held = audit.held()
-    # H8 as the plan keeps it: nobody takes the student if one of the
-    # student's meetings would put them over the monthly limit.
-    limit = (audit.calendar.max_per_month if audit.calendar is not None
-             else None)
-    over: set[str] = set()
-    if limit is not None:
-        adds: dict[str, int] = {}
-        for m in audit.calendar.months(student):
-            adds[m] = adds.get(m, 0) + 1
-        months = audit.months or {}
-        over = {c.staff_id for c in instance.staff
-                if any(months.get((c.staff_id, m), 0) + k > limit
-                       for m, k in adds.items())}
+    over = _over_limit(student, instance, audit)
     out = []
     for c in instance.staff:
         n, wl, cap = audit.loads.get(c.staff_id, (0, 0.0, 0))
@@ -111,6 +99,38 @@ def rank_placements(student: Student, instance: Instance, rules: RuleSet,
         return (p.deltas["S1"], sum(v for t, v in costs.items()
                                     if t != "S1"), p.staff_id)
     return sorted(out, key=cost)
+
+
+def _over_limit(student: Student, instance: Instance, audit: Audit
+                ) -> set[str]:
+    """H8 as the plan keeps it: the case managers one of the student's
+    meetings would put over the district's monthly limit."""
+    limit = (audit.calendar.max_per_month if audit.calendar is not None
+             else None)
+    if limit is None:
+        return set()
+    adds: dict[str, int] = {}
+    for m in audit.calendar.months(student):
+        adds[m] = adds.get(m, 0) + 1
+    months = audit.months or {}
+    return {c.staff_id for c in instance.staff
+            if any(months.get((c.staff_id, m), 0) + k > limit
+                   for m, k in adds.items())}
+
+
+def held_back_by_h8(student: Student, instance: Instance, rules: RuleSet,
+                    audit: Audit) -> list[str]:
+    """Who could take ``student`` (eligible, with room) but for the
+    monthly limit (H8): ``rank_placements`` leaves them out, and the
+    user is told so rather than shown fewer candidates without a word."""
+    over = _over_limit(student, instance, audit)
+    out = []
+    for c in instance.staff:
+        n, _wl, cap = audit.loads.get(c.staff_id, (0, 0.0, 0))
+        if c.staff_id in over and n < cap and rules.may_case_manage(c) \
+                and check_pair(student, c, rules).eligible:
+            out.append(c.staff_id)
+    return out
 
 
 def pin_published(instance: Instance, published: dict[str, str]
