@@ -34,7 +34,7 @@ from optimizer.result import Result, SolverParams
 from optimizer.rules import RuleSet
 from optimizer.solver import solver_versions
 from optimizer.solver.dispatch import solve
-from optimizer.verify import Audit, audit
+from optimizer.verify import Audit, RosterPass, audit
 
 
 def tune_gc_for_large_rosters() -> None:
@@ -64,6 +64,45 @@ class PlanRun:
     coverage_fixes: list = field(default_factory=list)
 
 
+class SolveAhead:
+    """The plan of a roster solved in a forked child (``outputs.aside``)
+    while the caller goes on: ``caseload plan`` judges and prints the
+    roster's warnings meanwhile, and ``plan`` prepares the checker's
+    roster pass. The result is the one ``solve`` returns in line (the
+    same settings, the same seed; a system without fork, or a child
+    that fails, solves in line). Use as a context manager: leaving it
+    early stops the child.
+    """
+
+    def __init__(self, instance: Instance, rules: RuleSet,
+                 weights: ObjectiveWeights, params: SolverParams):
+        import pickle
+
+        from optimizer.outputs.aside import Aside
+
+        self.key = (instance, rules, weights, params)
+        self._aside = Aside(lambda: pickle.dumps(
+            solve(instance, rules, weights, params),
+            pickle.HIGHEST_PROTOCOL), collect=True)
+
+    def made_for(self, instance: Instance, rules: RuleSet,
+                 weights: ObjectiveWeights, params: SolverParams) -> bool:
+        i, r, w, p = self.key
+        return i is instance and r is rules and w == weights \
+            and p == params
+
+    def result(self) -> Result:
+        import pickle
+
+        return pickle.loads(self._aside.result())
+
+    def __enter__(self) -> SolveAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._aside.__exit__(*exc)
+
+
 def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          weights: ObjectiveWeights, params: SolverParams,
          warnings: list[str] | None = None,
@@ -73,7 +112,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
          against: report.Against | None = None,
          reference: dict[str, str] | None = None,
          district: dict[str, str] | None = None,
-         assessments: list[Assessment] | None = None) -> PlanRun:
+         assessments: list[Assessment] | None = None,
+         ahead: SolveAhead | None = None) -> PlanRun:
     """Solve, re-verify with the checker, and render the plan files.
 
     A plan the checker rejects is a bug and raises ``AssertionError``: it
@@ -86,21 +126,36 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     equally good plans (objective R, recomputed by the checker).
     With ``district`` (the export's own headers, ``Roster.headers``),
     the files gain the change list in the export's terms
-    (``outputs.district``).
+    (``outputs.district``). ``ahead``: the plan already being solved
+    (``SolveAhead``, for ``instance`` as it is, without a reference);
+    the checker's roster pass is prepared while it finishes.
     """
     rename = plan_files.pseudonymizer(input_hash) if redact else None
     warnings = list(warnings or [])
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
     # describe and check the real roster.
-    result = solve(solve_on or instance, rules, weights, params,
-                   reference=reference)
+    roster_pass = fixes = None
+    cov = service_coverage(instance, rules)  # (judged at loading: kept)
+    if ahead is not None:
+        if solve_on is not None or reference is not None \
+                or not ahead.made_for(instance, rules, weights, params):
+            raise ValueError("the plan solved ahead is another roster's "
+                             "or settings'")
+        # what reads the roster alone, while the plan is solved aside
+        roster_pass = RosterPass.prepare(instance, rules)
+        fixes = coverage_fixes(instance, rules, cov)
+        result = ahead.result()
+    else:
+        result = solve(solve_on or instance, rules, weights, params,
+                       reference=reference)
     files: dict[str, str | bytes] = {}
     checked = None
     if result.has_plan:
         checked = audit(instance, rules, dict(result.assignment),
                         reference=reference,
-                        calendar=weights.calendar(instance.students))
+                        calendar=weights.calendar(instance.students),
+                        roster_pass=roster_pass)
         if checked.violations:
             raise AssertionError(
                 "the solver's plan fails the checker: "
@@ -134,8 +189,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
                 result.diagnosis).splitlines()
         files["diagnosis.json"] = plan_files.to_json(diagnosis)
     # Services never block a plan: coverage is reported, not enforced.
-    cov = service_coverage(instance, rules)
-    fixes = coverage_fixes(instance, rules, cov)
+    if fixes is None:
+        fixes = coverage_fixes(instance, rules, cov)
     summary["services"] = staffing.summary(cov, fixes, rename)
     files["staffing.csv"] = staffing.staffing_csv(cov)
     files["summary.json"] = plan_files.to_json(summary)
@@ -575,7 +630,8 @@ def plan_or_replan(roster: Roster, rules: RuleSet, *,
                    roster_label: str = "", source: str = "",
                    published_names: dict[str, str] | None = None,
                    pins: dict[str, str] | None = None,
-                   assessments: list[Assessment] | None = None) -> PlanRun:
+                   assessments: list[Assessment] | None = None,
+                   ahead: SolveAhead | None = None) -> PlanRun:
     """What ``caseload plan`` and the workbench's plan job both run: a
     yearly plan (``plan``, with the roster's export headers), or with a
     ``published`` plan a re-plan from it (``replan``, under its own strict
@@ -590,6 +646,8 @@ def plan_or_replan(roster: Roster, rules: RuleSet, *,
     if notes:
         warnings = [*(warnings or []), *map(str, notes)]
     if published is not None:
+        if ahead is not None:
+            raise ValueError("a re-plan is not solved ahead")
         return replan(roster, rules, published, params=params,
                       warnings=warnings, redact=redact, xlsx=xlsx,
                       source=source, published_names=published_names,
@@ -600,7 +658,8 @@ def plan_or_replan(roster: Roster, rules: RuleSet, *,
     return plan(roster.instance, rules, input_hash=roster.input_hash,
                 weights=weights, warnings=warnings, redact=redact,
                 xlsx=xlsx, params=params, roster_label=roster_label,
-                district=roster.headers, assessments=assessments)
+                district=roster.headers, assessments=assessments,
+                ahead=ahead)
 
 
 def replan(roster: Roster, rules: RuleSet, published: dict[str, str], *,

@@ -190,12 +190,47 @@ def prior_allowed(student: Student, instance: Instance, rules: RuleSet,
     return check_pair(student, staff[prior], rules).eligible
 
 
+@dataclass(frozen=True)
+class RosterPass:
+    """What the checker reads of the roster alone, before any plan: the
+    one cache of pair judgements, each student's facts for it, and
+    whether S3 applies to them (``prior_allowed``). ``prepare`` makes it;
+    ``audit`` makes its own unless given one for the same roster and
+    rules (a run prepares it while the plan is being solved)."""
+
+    instance: Instance
+    rules: RuleSet
+    staff: dict[str, Staff]
+    caps: dict[str, int]
+    judge: PairJudge
+    facts: list[tuple]
+    allowed: list[bool]
+
+    @staticmethod
+    def prepare(instance: Instance, rules: RuleSet) -> RosterPass:
+        staff = instance.staff_by_id()
+        caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
+        judge = PairJudge(rules)  # the keys read the roster, nothing solved
+        facts: list[tuple] = []
+        allowed: list[bool] = []
+        for s in instance.students:
+            f = judge.facts(s)
+            facts.append(f)
+            allowed.append(prior_allowed(
+                s, instance, rules, staff, caps=caps,
+                eligible=lambda c, s=s, f=f: judge.eligible(
+                    s, c, f) is not None))
+        return RosterPass(instance, rules, staff, caps, judge, facts,
+                          allowed)
+
+
 def audit(instance: Instance, rules: RuleSet,
           assignment: dict[str, str | None],
           duplicates: dict[str, int] | None = None,
           unknown_students: list[str] | None = None,
           reference: dict[str, str] | None = None,
-          calendar: Calendar | None = None) -> Audit:
+          calendar: Calendar | None = None,
+          roster_pass: RosterPass | None = None) -> Audit:
     """Check ``assignment`` (student_id -> staff_id) against H1-H8.
 
     ``duplicates`` and ``unknown_students`` describe problems of a
@@ -203,9 +238,13 @@ def audit(instance: Instance, rules: RuleSet,
     plan (student -> case manager), the terms include R: the students
     whose case manager differs from it. With meeting dates, the terms
     include S5 (counted per ``calendar``'s period, by month when None)
-    and H8 is checked when ``calendar`` sets a limit.
+    and H8 is checked when ``calendar`` sets a limit. ``roster_pass``:
+    the roster's side, prepared beforehand (``RosterPass``).
     """
-    staff = instance.staff_by_id()
+    if roster_pass is None or roster_pass.instance is not instance \
+            or roster_pass.rules is not rules:
+        roster_pass = RosterPass.prepare(instance, rules)
+    staff = roster_pass.staff
     violations: list[Violation] = []
     lines: list[StudentLine] = []
     for sid in unknown_students or []:
@@ -219,18 +258,14 @@ def audit(instance: Instance, rules: RuleSet,
     caseload: Counter[str] = Counter()
     load_units: Counter[str] = Counter()
     scale = weight_scale(instance)
-    caps = {c.staff_id: rules.effective_cap(c) for c in instance.staff}
-    judge = PairJudge(rules)  # the keys read the roster, nothing solved
+    caps = roster_pass.caps
+    judge = roster_pass.judge
     tally = _Tally()
-    for s in instance.students:
+    for s, facts, allowed in zip(instance.students, roster_pass.facts,
+                                 roster_pass.allowed):
         sid = s.student_id
         cm = assignment.get(sid)
-        facts = judge.facts(s)
         prior = s.prior_case_manager
-        allowed = prior_allowed(
-            s, instance, rules, staff, caps=caps,
-            eligible=lambda c, s=s, facts=facts: judge.eligible(
-                s, c, facts) is not None)
         placed = staff.get(cm) if cm else None
         if placed is None:
             violations.append(Violation(

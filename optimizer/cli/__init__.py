@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -30,7 +31,7 @@ from optimizer.inputs.plans import (
     published_names,
     read_assignment,
 )
-from optimizer.inputs.roster import Roster, load_roster
+from optimizer.inputs.roster import Roster, load_roster, with_warnings
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import (
     apply_authorizations,
@@ -141,11 +142,13 @@ def mapping_option(f):
         "values to the roster contract; see docs/roster-format.md.")(f)
 
 
-def _load(roster: Path, rules, mapping_file: Path | None) -> Roster:
+def _load(roster: Path, rules, mapping_file: Path | None, *,
+          defer_warnings: bool = False) -> Roster:
     from optimizer.inputs.mapping import load_mapping
 
     mapping = load_mapping(mapping_file) if mapping_file else None
-    return load_roster(roster, rules, mapping)
+    return load_roster(roster, rules, mapping,
+                       defer_warnings=defer_warnings)
 
 
 def _warn(problems, limit: int = 3) -> None:
@@ -234,10 +237,10 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
     out = out or default_out(roster)
     rules = apply_authorizations(load_rules(rules_dir), weights_file,
                                  authorizations)
-    loaded = _load(roster, rules, mapping_file)
-    warnings = [str(w) for w in loaded.warnings]
-    if not quiet:
-        _warn(loaded.warnings)
+    # A yearly plan is solved by a second process (``SolveAhead``) while
+    # this one judges the roster for its warnings.
+    yearly = from_dir is None
+    loaded = _load(roster, rules, mapping_file, defer_warnings=yearly)
     weights = load_weights(weights_file, mode, priority, overrides)
     if from_dir is not None and weights_file is None:
         # A re-plan keeps the published plan's meeting-calendar settings
@@ -256,16 +259,23 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         pending = load_assessments(
             assessments_file, loaded.instance, weights.assessment_kinds,
             calendar.year if calendar is not None else None)
-    with _status("Solving", quiet):
-        run = operations.plan_or_replan(
-            loaded, rules, weights=weights, params=params,
-            published=(None if from_dir is None
-                       else published_assignment(from_dir)),
-            warnings=warnings, redact=redact, xlsx=xlsx,
-            roster_label=str(roster), source=str(from_dir or ""),
-            published_names=(None if from_dir is None
-                             else published_names(from_dir)),
-            assessments=pending)
+    with contextlib.ExitStack() as stack:
+        ahead = stack.enter_context(operations.SolveAhead(
+            loaded.instance, rules, weights, params)) if yearly else None
+        loaded = with_warnings(loaded)
+        warnings = [str(w) for w in loaded.warnings]
+        if not quiet:
+            _warn(loaded.warnings)
+        with _status("Solving", quiet):
+            run = operations.plan_or_replan(
+                loaded, rules, weights=weights, params=params,
+                published=(None if yearly
+                           else published_assignment(from_dir)),
+                warnings=warnings, redact=redact, xlsx=xlsx,
+                roster_label=str(roster), source=str(from_dir or ""),
+                published_names=(None if yearly
+                                 else published_names(from_dir)),
+                assessments=pending, ahead=ahead)
     if not quiet:  # the plan's own, e.g. an assessment left unassigned
         for line in run.warnings[len(warnings):]:
             _echo(f"Warning: {printable(line)}", err=True)

@@ -529,6 +529,15 @@ def mapped_roster(path, rules, mapping: Mapping, load):
     if mapping.empty and seen["mapping"].empty:
         return roster
     eff = seen["mapping"]
+    later = {}
+    if roster.later is not None:  # judged later, named the same way
+        tables, judged = seen["tables"], roster.later
+
+        def named(tables=tables, eff=eff, judged=judged):
+            return services_join.at_service_rows(
+                _relabel_both(judged(), tables, eff), tables[0])
+
+        later = {"later_at": len(notes) + roster.later_at, "later": named}
     headers = {t: h for h, t in eff.staff.columns.items()
                if t == "staff_id"}
     headers.update({t: h for h, t in eff.students.columns.items()})
@@ -542,7 +551,7 @@ def mapped_roster(path, rules, mapping: Mapping, load):
                             ).hexdigest() if not mapping.empty else \
         roster.input_hash
     return replace(roster, warnings=tuple(warnings), input_hash=digest,
-                   headers=headers)
+                   headers=headers, **later)
 
 
 def effective(mapping: Mapping, students, staff) -> Mapping:

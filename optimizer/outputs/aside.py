@@ -1,8 +1,10 @@
-"""Work done aside: a forked child makes one output while the run goes on.
+"""Work done aside: a forked child does one piece while the run goes on.
 
-The run has two cores to use and, once the checker has passed, outputs
-that do not depend on one another: plan.xlsx is made in a child process
-(``os.fork``: the rows are shared, nothing is copied or pickled) while
+The run has two cores to use and pieces of work that do not depend on
+one another. The plan is solved in a child (``operations.SolveAhead``)
+while the parent judges the roster's service coverage and prepares the
+checker's roster pass; once the checker has passed, plan.xlsx is made
+in a child (``os.fork``: the rows are shared, nothing is copied) while
 the parent writes the CSV text and report.html. The child hands its
 bytes back through an anonymous temporary file, never a file under
 --out: the parent publishes everything together (``files``), so nothing
@@ -54,7 +56,11 @@ class Aside:
     stops the child.
     """
 
-    def __init__(self, make: Callable[[], bytes], fork: bool | None = None):
+    def __init__(self, make: Callable[[], bytes], fork: bool | None = None,
+                 *, collect: bool = False):
+        """``collect``: the child keeps Python's cyclic garbage collector
+        (a long piece of work, such as a solve, makes garbage); without
+        it the child never collects (a short one need not)."""
         self.make = make
         self.pid: int | None = None
         self.value: bytes | None = None
@@ -78,7 +84,8 @@ class Aside:
             code = 1
             try:
                 _die_with(parent)
-                gc.disable()
+                if not collect:
+                    gc.disable()
                 self.tmp.write(make())
                 self.tmp.flush()
                 code = 0

@@ -1,0 +1,133 @@
+"""A yearly plan solved by a second process while the first judges the
+roster (issue 24: the 70,000-student run on two cores).
+
+``caseload plan`` loads the roster with its judged warnings deferred,
+starts the solve in a forked child (``operations.SolveAhead``), judges
+and prints the warnings, prepares the checker's roster pass
+(``verify.RosterPass``), then takes the child's plan. These tests hold
+each piece to the serial run it replaces: the same warnings in the same
+order, the same checker verdicts, the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer import operations
+from optimizer.cli import main
+from optimizer.inputs.mapping import load_mapping
+from optimizer.inputs.roster import load_roster, with_warnings
+from optimizer.inputs.settings import load_weights
+from optimizer.result import SolverParams
+from optimizer.verify import RosterPass, audit
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+ROSTERS = {
+    "sample": (Path("data/sample"), None),
+    "dates": (Path("data/sample-dates"), None),
+    "seis": (EXPORTS / "seis", EXPORTS / "seis.toml"),
+    "calpads": (EXPORTS / "calpads", EXPORTS / "calpads.toml"),
+    "district": (EXPORTS / "district.xlsx", EXPORTS / "district.toml"),
+}
+
+
+@pytest.mark.parametrize("name", list(ROSTERS))
+def test_deferred_warnings_are_the_eager_ones_in_order(name, rules):
+    path, mapping_file = ROSTERS[name]
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    eager = load_roster(path, rules, mapping)
+    deferred = load_roster(path, rules, mapping, defer_warnings=True)
+    # Deferred for real: the judged warnings (the sample's student
+    # 100089, whom nobody may instruct) are not there yet ...
+    assert len(deferred.warnings) < len(eager.warnings)
+    done = with_warnings(deferred)
+    # ... and once judged they are the eager ones, named and ordered as
+    # the eager load names them (a mapping's headers, SEIS's service
+    # report rows).
+    assert done.warnings == eager.warnings
+    assert done.later is None and with_warnings(done) is done
+    assert with_warnings(eager) is eager
+
+
+def test_an_audit_uses_the_roster_pass_it_is_given(rules, sample):
+    sample = sample.instance
+    weights = load_weights(None, None, None, {})
+    run = operations.plan(sample, rules, input_hash="h", weights=weights,
+                          params=SolverParams(), xlsx=False, html=False)
+    plan = dict(run.result.assignment)
+    fresh = audit(sample, rules, plan)
+    prepared = RosterPass.prepare(sample, rules)
+    same = audit(sample, rules, plan, roster_pass=prepared)
+    assert (same.violations, same.terms, same.kpis, same.loads) == (
+        fresh.violations, fresh.terms, fresh.kpis, fresh.loads)
+    assert [(x.student.student_id, x.prior_allowed) for x in same.lines] \
+        == [(x.student.student_id, x.prior_allowed) for x in fresh.lines]
+    # It is read, not recomputed: a pass saying S3 applies to nobody
+    # changes the continuity term ...
+    nobody = replace(prepared, allowed=[False] * len(prepared.allowed))
+    assert audit(sample, rules, plan, roster_pass=nobody).terms["S3"] \
+        != fresh.terms["S3"]
+    # ... and one prepared for another roster is not used.
+    other = sample.replace(pins={})
+    assert audit(other, rules, plan, roster_pass=nobody).terms == \
+        audit(other, rules, plan).terms
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for p in sorted(folder.iterdir()):
+        data = p.read_bytes()
+        if p.name == "summary.json":
+            summary = json.loads(data)
+            summary.pop("runtime_seconds")
+            data = json.dumps(summary, sort_keys=True).encode()
+        out[p.name] = data
+    return out
+
+
+@pytest.mark.parametrize("roster, extra", [
+    ("data/sample", []),
+    ("data/sample-dates", ["--weights",
+                           "data/sample-dates/calendar.toml"]),
+])
+def test_the_cli_plan_solved_ahead_is_the_serial_plan(roster, extra,
+                                                      tmp_path,
+                                                      monkeypatch):
+    args = ["plan", roster, "--no-xlsx", *extra]
+    ahead = CliRunner().invoke(
+        main, [*args, "--out", str(tmp_path / "ahead")])
+    assert ahead.exit_code == 0, ahead.output
+    monkeypatch.setenv("CASELOAD_NO_FORK", "1")
+    serial = CliRunner().invoke(
+        main, [*args, "--out", str(tmp_path / "serial")])
+    assert serial.exit_code == 0, serial.output
+    assert _files(tmp_path / "ahead") == _files(tmp_path / "serial")
+    # the warnings, printed while the plan was solved, are all there
+    assert ahead.stderr == serial.stderr
+    assert "Warning:" in ahead.stderr
+
+
+def test_a_plan_solved_ahead_for_other_settings_is_refused(rules, sample):
+    sample = sample.instance
+    weights = load_weights(None, None, None, {})
+    other = load_weights(None, None, None, {"S3": 7})
+    with operations.SolveAhead(sample, rules, weights,
+                               SolverParams()) as ahead:
+        with pytest.raises(ValueError, match="another roster's"):
+            operations.plan(sample, rules, input_hash="h", weights=other,
+                            params=SolverParams(), ahead=ahead)
+        with pytest.raises(ValueError, match="another roster's"):
+            operations.plan(sample, rules, input_hash="h", weights=weights,
+                            params=SolverParams(seed=3), ahead=ahead)
+        run = operations.plan(sample, rules, input_hash="h",
+                              weights=weights, params=SolverParams(),
+                              ahead=ahead, xlsx=False, html=False)
+    serial = operations.plan(sample, rules, input_hash="h", weights=weights,
+                             params=SolverParams(), xlsx=False, html=False)
+    assert run.result.assignment == serial.result.assignment
+    assert run.result.status == serial.result.status
