@@ -43,6 +43,7 @@ from optimizer.objectives import ObjectiveWeights
 from optimizer.outputs import rules_doc
 from optimizer.outputs.files import write_plan_folder, write_text_atomic
 from optimizer.outputs.terminal import (
+    listed,
     render_diagnosis,
     render_explanation,
     rules_lines,
@@ -160,7 +161,8 @@ def _warn(problems, limit: int = 3) -> None:
         for p in items[:limit]:
             _echo(f"Warning: {p}", err=True)
         if len(items) > limit:
-            rows = ", ".join(str(p.row) for p in items[limit:] if p.row)
+            rows = listed([str(p.row) for p in items[limit:] if p.row],
+                         "summary.json")
             _echo(f"Warning: ... {len(items) - limit} more like this "
                        f"in {items[0].file}"
                        + (f" (rows {rows})" if rows else ""), err=True)

@@ -84,10 +84,10 @@ def rules_lines(audit: Audit) -> list[str]:
     k = audit.kpis
     lines = [unverified_line(audit)]
     for avg in k.caseload_averages:
-        people = ", ".join(f"{p['staff_id']} {p['case_managed']}"
-                           + ("" if p["fte"] == 1 else
-                              f" ({p['case_managed_per_fte']:g}/FTE)")
-                           for p in avg["per_person"])
+        people = listed([f"{p['staff_id']} {p['case_managed']}"
+                        + ("" if p["fte"] == 1 else
+                           f" ({p['case_managed_per_fte']:g}/FTE)")
+                        for p in avg["per_person"]], "caseloads.csv")
         average = ("no provider" if avg["average"] is None
                    else f"{avg['average']:g} per full-time provider "
                    f"({avg['students']} students / {avg['fte']:g} FTE)")
@@ -102,16 +102,32 @@ def rules_lines(audit: Audit) -> list[str]:
     others = k.rsp_case_managed_by_others
     if others:
         total = sum(int(r["students"]) for r in others)
-        sites = ", ".join(f"{r['site']} {r['students']} (room for "
-                          f"{r['spare_places']})" for r in others)
+        sites = listed([f"{r['site']} {r['students']} (room for "
+                       f"{r['spare_places']})" for r in others],
+                      "report.html")
         lines.append(f"RSP students case-managed by someone who does not "
                      f"provide RSP (H6 counts them against no resource "
                      f"specialist): {total}; by site: {sites}")
-        for r in others:
-            text = rsp_warning(r)
-            if text:
-                lines.append(f"  Warning: {text}")
+        texts = [t for t in map(rsp_warning, others) if t]
+        lines += [f"  Warning: {text}" for text in texts[:TERMINAL_ITEMS]]
+        if len(texts) > TERMINAL_ITEMS:
+            lines.append(f"  Warning: ... {len(texts) - TERMINAL_ITEMS} "
+                         "more site(s) like this (report.html, "
+                         "summary.json)")
     return lines
+
+
+# A terminal line lists at most this many people, sites or rows; the
+# files hold them all (a 70,000-student district has 700 sites).
+TERMINAL_ITEMS = 20
+
+
+def listed(items: list[str], where: str) -> str:
+    """The first ``TERMINAL_ITEMS`` of ``items``, joined, then how many
+    more and which file has them all."""
+    shown = ", ".join(items[:TERMINAL_ITEMS])
+    more = len(items) - TERMINAL_ITEMS
+    return shown + (f" and {more} more ({where})" if more > 0 else "")
 
 
 def render_diagnosis(d: Diagnosis, max_ids: int = 12) -> str:
