@@ -203,3 +203,46 @@ def test_the_calendar_flow_plans_better_than_moves_alone(dated_optimum):
     checked = audit(inst, RULES, dict(disaggregate(structure, routed)),
                     calendar=weights.calendar(inst.students))
     assert not checked.violations
+
+
+def _one_student_with_a_trade(folder):
+    """One student whose best-practice case manager (T1, RSP) misses
+    their home language and is not their prior, while T0 (SDC) keeps
+    both: at the default weights T1 costs 500 (S3) + 300 (S4) more,
+    above the calendar flow's old S1 scale, the largest pair cost plus
+    every place's and cell's cost (500 + 2 * 36 + 2 * 100 + 1 = 773 at
+    caps of 28)."""
+    (folder / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials,max_caseload,languages\n"
+        "T0,N0,A,SDC,R3MN,28,Spanish\n"
+        "T1,N1,A,RSP,R3MN,28,\n")
+    (folder / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "prior_case_manager,home_language,annual_review_date\n"
+        "S0,A,3,SLD,GENED,RSP,T0,Spanish,2026-10-05\n")
+    return load_roster(folder, RULES).instance
+
+
+def test_the_calendar_flow_keeps_the_least_best_practice_misses(tmp_path):
+    """The calendar flow scales S1 above the spread of everything else a
+    student's route changes: a kept prior (below zero) and a language
+    miss or second meeting (above it) are the spread of the pair costs,
+    not the largest of them. With only the largest, the flow traded a
+    best-practice miss for S3 and S4 (S1 1 where 0 is the optimum), the
+    MIP was started from that plan and kept it, and the run called the
+    plan optimal with S1 = 0 while the checker counted 1."""
+    inst = _one_student_with_a_trade(tmp_path)
+    weights = ObjectiveWeights()
+    structure = _structure(inst, weights)
+    levels = weights.levels(structure.weight_scale, calendar=True)
+    (comp,) = structure.components
+    flow = solve_flow(structure, comp, [{"S1": 1}])
+    assert flow.levels[0].objective == 0
+    start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    routed = calendar_flow(structure, comp, levels[1], start)
+    assert routed is not None
+    assert term_values(structure, comp, routed)["S1"] == 0
+    result = dispatch.solve(inst, RULES, weights, SolverParams(time_limit=10))
+    checked = audit(inst, RULES, dict(result.assignment),
+                    calendar=weights.calendar(inst.students))
+    assert result.levels[0].objective == checked.terms["S1"] == 0
