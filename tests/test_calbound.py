@@ -203,3 +203,108 @@ def test_the_calendar_flow_plans_better_than_moves_alone(dated_optimum):
     checked = audit(inst, RULES, dict(disaggregate(structure, routed)),
                     calendar=weights.calendar(inst.students))
     assert not checked.violations
+
+
+def _one_student_with_a_trade(folder):
+    """One student whose best-practice case manager (T1, RSP) misses
+    their home language and is not their prior, while T0 (SDC) keeps
+    both: at the default weights T1 costs 500 (S3) + 300 (S4) more,
+    above the calendar flow's old S1 scale, the largest pair cost plus
+    every place's and cell's cost (500 + 2 * 36 + 2 * 100 + 1 = 773 at
+    caps of 28)."""
+    (folder / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials,max_caseload,languages\n"
+        "T0,N0,A,SDC,R3MN,28,Spanish\n"
+        "T1,N1,A,RSP,R3MN,28,\n")
+    (folder / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "prior_case_manager,home_language,annual_review_date\n"
+        "S0,A,3,SLD,GENED,RSP,T0,Spanish,2026-10-05\n")
+    return load_roster(folder, RULES).instance
+
+
+def test_the_calendar_flow_keeps_the_least_best_practice_misses(tmp_path):
+    """The calendar flow scales S1 above the spread of everything else a
+    student's route changes: a kept prior (below zero) and a language
+    miss or second meeting (above it) are the spread of the pair costs,
+    not the largest of them. With only the largest, the flow traded a
+    best-practice miss for S3 and S4 (S1 1 where 0 is the optimum), the
+    MIP was started from that plan and kept it, and the run called the
+    plan optimal with S1 = 0 while the checker counted 1."""
+    inst = _one_student_with_a_trade(tmp_path)
+    weights = ObjectiveWeights()
+    structure = _structure(inst, weights)
+    levels = weights.levels(structure.weight_scale, calendar=True)
+    (comp,) = structure.components
+    flow = solve_flow(structure, comp, [{"S1": 1}])
+    assert flow.levels[0].objective == 0
+    start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    routed = calendar_flow(structure, comp, levels[1], start)
+    assert routed is not None
+    assert term_values(structure, comp, routed)["S1"] == 0
+    result = dispatch.solve(inst, RULES, weights, SolverParams(time_limit=10))
+    checked = audit(inst, RULES, dict(result.assignment),
+                    calendar=weights.calendar(inst.students))
+    assert result.levels[0].objective == checked.terms["S1"] == 0
+
+
+@pytest.fixture(scope="module")
+def one_month(tmp_path_factory):
+    """40 alike students (one group: few nodes, so large multipliers
+    fit OR-Tools' per-arc range) with their reviews in one month, two
+    case managers of 28: cells of up to 28 meetings; its proven
+    optimum (the MIP)."""
+    folder = tmp_path_factory.mktemp("one-month")
+    (folder / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials,max_caseload\n"
+        "T0,N0,A,RSP,R3MN,28\n"
+        "T1,N1,A,RSP,R3MN,28\n")
+    (folder / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "annual_review_date\n" + "".join(
+            f"S{i},A,3,SLD,GENED,RSP,2026-10-{i % 28 + 1:02d}\n"
+            for i in range(40)))
+    inst = load_roster(folder, RULES).instance
+    weights = ObjectiveWeights()
+    result = dispatch.solve(inst, RULES, weights,
+                            SolverParams(time_limit=10), method="mip")
+    assert result.status is SolveStatus.OPTIMAL
+    structure = _structure(inst, weights)
+    levels = [lv.terms for lv in result.levels]
+    (comp,) = structure.components
+    rel = calbound.Relaxation(structure, comp, levels[1],
+                              _s1(structure, comp, levels))
+    return rel, comp, result.levels[1].objective
+
+
+def test_the_largest_cell_prices_give_a_valid_bound(one_month):
+    """At the largest cell multipliers the steps may reach (``pi_room``)
+    the bound is still at most the optimum. ``pi_room`` was sized for
+    the flow's costs only: each cell's ``pi * m`` then passed int64 and
+    numpy wrapped it, and the bound came out at 1.8e18 against an
+    optimum of 108,800."""
+    rel, comp, optimum = one_month
+    assert rel.pi_room > 0
+    mu = np.zeros(len(comp.staff), dtype=np.int64)
+    pi = np.full((len(comp.staff), rel.periods), rel.pi_room,
+                 dtype=np.int64)
+    got = rel.evaluate(mu, pi)
+    assert got is not None
+    assert got[0] <= optimum
+    # A step past the room is refused, not wrapped.
+    assert rel.evaluate(mu, pi + 1) is None
+
+
+def test_the_largest_cap_prices_are_priced_exactly(one_month):
+    """The same price ``m`` on every cap adds ``m`` for each of the 40
+    students and takes ``m`` for each of the 56 places: the bound at
+    ``m = room`` is the bound at 0 less ``16 * room``, exactly. The
+    room was sized for one arc's cost, not for the flow's total (40
+    students at that cost), which OR-Tools summed past int64."""
+    rel, comp, _ = one_month
+    pi = np.zeros((len(comp.staff), rel.periods), dtype=np.int64)
+    zero = rel.evaluate(np.zeros(len(comp.staff), dtype=np.int64), pi)
+    full = rel.evaluate(np.full(len(comp.staff), rel.room,
+                                dtype=np.int64), pi)
+    assert rel.room > 0 and zero is not None and full is not None
+    assert full[0] == zero[0] - 16 * rel.room

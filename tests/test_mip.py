@@ -180,3 +180,63 @@ def test_levels_after_an_unproven_one_are_still_minimised(school):
         assert lv.objective == sum(c * values[t]
                                    for t, c in lv.terms.items())
         assert lv.bound <= lv.objective
+
+
+def _traded_start(tmp_path):
+    """One student whose best-practice case manager (T1) misses their
+    home language and is not their prior, and the start plan that gives
+    them to T0 instead: S1 1 where 0 is proven, but lower in the next
+    level (S3 and S4 kept: 36 against the optimum's 836)."""
+    (tmp_path / "staff.csv").write_text(
+        "staff_id,name,sites,provides,credentials,max_caseload,languages\n"
+        "T0,N0,A,SDC,R3MN,28,Spanish\n"
+        "T1,N1,A,RSP,R3MN,28,\n")
+    (tmp_path / "students.csv").write_text(
+        "student_id,site,grade,primary_disability,setting,services,"
+        "prior_case_manager,home_language\n"
+        "S0,A,3,SLD,GENED,RSP,T0,Spanish\n")
+    inst = load_roster(tmp_path, RULES).instance
+    st_ = build_structure(inst, RULES)
+    st_.groups = list(st_.groups)
+    levels = ObjectiveWeights().levels(st_.weight_scale)
+    (comp,) = st_.components
+    flow = solve_flow(st_, comp, levels[:1])
+    s1 = flow.levels[0].objective
+    assert s1 == 0
+    best = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    start = {p: 1 - n for p, n in best.items()}  # the other case manager
+    assert term_values(st_, comp, start)["S1"] == 1
+    return st_, comp, levels, [LevelOutcome(levels[0], s1, s1, True)], start
+
+
+def test_a_start_worse_in_a_held_level_is_not_kept(tmp_path):
+    """The MIP held S1 at its proven 0 but kept a start plan with S1 1
+    as its best, since the start was lower in the next level than
+    HiGHS's plan (which keeps S1): the part's plan broke the held level
+    and was called optimal at a value no plan keeping it reaches. The
+    start is now no incumbent; HiGHS's plan is the answer."""
+    st_, comp, levels, solved, start = _traded_start(tmp_path)
+    found = mip.solve_levels(st_, comp, levels, solved, start, 10)
+    values = term_values(st_, comp, found.counts)
+    assert values["S1"] == 0
+    assert found.optimal
+    assert found.levels[1].objective == sum(
+        c * values[t] for t, c in levels[1].items()) == 836
+
+
+def test_a_start_worse_in_a_held_level_is_never_called_optimal(
+        tmp_path, monkeypatch):
+    """When HiGHS finds no plan (out of time), a start that breaks a
+    held level is the answer with its own values: the level it breaks
+    unproven (the proven value its bound), the later ones too."""
+    st_, comp, levels, solved, start = _traded_start(tmp_path)
+    monkeypatch.setattr(mip, "_run", lambda *a: mip._Run(
+        None, float("inf"), False, 0))
+    found = mip.solve_levels(st_, comp, levels, solved, start, 10)
+    assert found.counts == start
+    values = term_values(st_, comp, start)
+    assert [lv.objective for lv in found.levels] == [
+        sum(c * values[t] for t, c in lv.items()) for lv in levels]
+    assert found.levels[0].bound == 0 < found.levels[0].objective == 1
+    assert not any(lv.optimal for lv in found.levels)
+    assert all(lv.bound <= lv.objective for lv in found.levels)

@@ -106,10 +106,24 @@ class Relaxation:
         # Zero-weight groups are no tokens: their meetings are placed at
         # the cheapest of their pairs (caps relaxed for them too).
         self.idle = np.flatnonzero(~t.active[v.group])
-        # Multipliers stay where their costs fit OR-Tools' 64 bits.
-        self.room = max(0, net.headroom // 2)
+        # Multipliers stay where every product fits 64 bits (numpy and
+        # OR-Tools wrap around silently: a wrapped bound can exceed the
+        # optimum). Each pair arc adds ``arc_per * (mu + price)``, at
+        # most ``scale * (room + most * pi_room) <= 2 * scale * room``;
+        # an arc's cost must stay within OR-Tools' range (times nodes +
+        # 1) and the flow's total (each unit crosses a pair arc and a
+        # place arc: at most twice the supply times the largest cost).
+        # A cell adds ``c5 * m**2 - pi * m`` (m at most its top), the
+        # zero-weight groups their students' meetings at ``pi``.
+        supply = int(net.supplies[net.supplies > 0].sum())
+        per_arc = _INT64 // max(len(net.supplies) + 1, 2 * supply)
+        base = int(np.abs(net.cost).max(initial=0))
+        self.room = max(0, (per_arc - base) // max(1, net.scale) // 2)
         most = max(1, int(cal.meet.sum(axis=1).max(initial=1)))
-        self.pi_room = self.room // most
+        top = max(1, int(self.top.max(initial=0)))
+        cells = (_INT64 // max(1, self.top.size) - self.c5 * top * top) // top
+        idle = _INT64 // (most * max(1, int(v.size.sum())))
+        self.pi_room = max(0, min(self.room // most, cells, idle))
 
     def start(self, structure: Structure, component: Component,
               counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +149,12 @@ class Relaxation:
         local staff and period), integers; with the relaxation's students
         per staff member, its meetings per cell and the cells'
         minimisers (the subgradient). None if the flow does not finish
-        or its costs would not fit 64 bits."""
+        or a multiplier is beyond ``room`` (``mu``) or ``pi_room``
+        (``|pi|``), where the products would not fit 64 bits."""
         net, v, cal = self.net, self.v, self.cal
+        if (int(mu.max(initial=0)) > self.room
+                or int(np.abs(pi).max(initial=0)) > self.pi_room):
+            return None
         arc_staff = net.arc_staff
         # What one student on each pair arc pays for its meetings.
         price = (self.arc_meet * pi[arc_staff]).sum(axis=1)
@@ -201,8 +219,10 @@ def calendar_bound(structure: Structure, component: Component,
     theta, since = 1.0, 0
     for step in range(steps):
         began = time.monotonic()
-        got = rel.evaluate(np.rint(mu).astype(np.int64),
-                           np.rint(pi).astype(np.int64))
+        # Rounded within the rooms (a float next to one rounds past it).
+        got = rel.evaluate(
+            np.clip(np.rint(mu).astype(np.int64), 0, rel.room),
+            np.clip(np.rint(pi).astype(np.int64), 0, rel.pi_room))
         if got is None:
             break
         bound, students, meetings, m_star = got

@@ -121,14 +121,23 @@ def calendar_flow(structure: Structure, component: Component,
     second = (c3 * kept + c4 * v.s4[local] + price[local])
     place_cost = c2 * balance_increment(bal[s_of], s_k)
     cell_cost = c5 * (2 * c_k - 1)
-    # S1 above everything else the flow can change.
-    span = (int(np.abs(second).max(initial=0)) * int(v.size.sum())
-            + int(place_cost.sum()) + int(cell_cost.sum()) + 1)
-    s1_cost = v.s1[local] * span
-    top = max(int(np.abs(s1_cost + second).max(initial=0)),
-              int(place_cost.max(initial=0)), int(cell_cost.max(initial=0)))
+    # S1 above everything else the flow can change: each student's pair
+    # arc between the cheapest and the dearest (a kept prior is below
+    # zero, a language miss and a second meeting above it: the spread,
+    # not the largest size), and any choice of the unit place and cell
+    # arcs.
+    spread = int(second.max(initial=0)) - int(second.min(initial=0))
+    span = (spread * int(v.size.sum()) + int(np.abs(place_cost).sum())
+            + int(np.abs(cell_cost).sum()) + 1)
+    # The largest cost in Python's integers, before numpy's int64 forms
+    # (and would silently wrap) the scaled ones.
+    top = max(int(v.s1.max(initial=0)) * span
+              + int(np.abs(second).max(initial=0)),
+              int(np.abs(place_cost).max(initial=0)),
+              int(np.abs(cell_cost).max(initial=0)))
     if top * (sink + 2) >= _MAX_COST:
         return None
+    s1_cost = v.s1[local] * span
     flow = min_cost_flow.SimpleMinCostFlow()
     ids = flow.add_arcs_with_capacity_and_unit_cost(
         np.concatenate([v.group[local], cell0 + c_of, staff0 + s_of]),

@@ -363,6 +363,15 @@ def solve_levels(structure: Structure, component: Component,
     counts = dict(hint)
     if not program.within_limit(counts):
         counts = {}  # the flow's plan breaks H8: no plan yet
+    # A start worse than a held level is no incumbent: a later level's
+    # best plan must keep the levels held above it. It is the answer
+    # only if HiGHS finds none, its levels then as they are.
+    unheld = None
+    if counts and solved:
+        values = term_values(structure, component, counts)
+        if any(sum(c * values[t] for t, c in done.terms.items())
+               > done.objective for done in solved):
+            unheld, counts = counts, {}
     outcomes = list(solved)
     for level in levels[len(solved):]:
         weights, constant = program.level(level)
@@ -371,6 +380,8 @@ def solve_levels(structure: Structure, component: Component,
                          weights.astype(float))
         h.changeObjectiveOffset(float(constant))
         run = _run(h, program, weights, constant, counts, end)
+        if not counts and run.found is None and unheld is not None:
+            return _unheld(structure, component, unheld, levels, solved)
         if not counts and run.found is None:
             # No plan at all: HiGHS proved there is none (H8 with the
             # rest), or ran out of time before finding one.
@@ -388,6 +399,27 @@ def solve_levels(structure: Structure, component: Component,
         outcomes.append(LevelOutcome(level, current, bound,
                                      bound >= current))
         _fix(h, program, level, current)
+    return MipOutcome(counts, outcomes)
+
+
+def _unheld(structure: Structure, component: Component,
+            counts: dict[int, int], levels: list[dict[str, int]],
+            solved: list[LevelOutcome]) -> MipOutcome:
+    """A plan worse than a held level, when HiGHS found no other: each
+    level at the plan's own value. The held levels it keeps stay proven;
+    the first it breaks keeps its proven bound, unmet; the later ones get
+    0 (no term is below zero): their bounds held only with the levels
+    above at their values."""
+    outcomes, kept = [], True
+    for k, level in enumerate(levels):
+        value = _value(structure, component, counts, level)
+        if kept and k < len(solved) and value == solved[k].objective:
+            outcomes.append(solved[k])
+            continue
+        bound = min(solved[k].bound, value) if kept and k < len(
+            solved) else 0
+        kept = False
+        outcomes.append(LevelOutcome(level, value, bound, False))
     return MipOutcome(counts, outcomes)
 
 
