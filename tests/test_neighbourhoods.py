@@ -96,3 +96,73 @@ def test_the_search_gives_up_on_an_optimal_plan(tight_schools):  # noqa
     assert time.monotonic() - began < 30
     assert {p: k for p, k in out.items() if k} == {
         p: k for p, k in counts.items() if k}
+
+
+def test_the_bound_resumes_after_the_plan_improves(tight_schools,  # noqa
+                                                    monkeypatch):
+    """A part too large for the MIP shares its time: when the bound has
+    levelled off, neighbourhoods improve the plan, and the bound's steps
+    then go on from their best multipliers, aimed at the better plan.
+    The bound reported is the best of all searches (never above the
+    proven optimum), the plan the better one."""
+    monkeypatch.setattr(neighbourhoods, "SIZE", 20)
+    monkeypatch.setattr(neighbourhoods, "FUTILE", 40)
+    monkeypatch.setattr(dispatch, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(dispatch, "BOUND_STALL", 1)
+    calls: list = []
+    search = lagrange.cap_search
+
+    def spy(*args, **kwargs):
+        found = search(*args, **kwargs)
+        calls.append((args[5], kwargs.get("start"), found))
+        return found
+
+    monkeypatch.setattr(dispatch, "cap_search", spy)
+    resumed = 0
+    for inst, proven in tight_schools:
+        calls.clear()
+        result = solve(inst, RULES, ObjectiveWeights(),
+                       SolverParams(time_limit=3))
+        level, best = result.levels[1], proven.levels[1].objective
+        assert level.bound <= best <= level.objective
+        assert audit(inst, RULES, result.assignment).compliant
+        assert calls[0][1] is None  # the first starts from the plan
+        if len(calls) < 2:
+            continue
+        resumed += 1
+        (first_aim, _, first), (aim, start, _) = calls[:2]
+        # from the first search's best multipliers, aimed at the plan as
+        # the neighbourhoods left it; the best bound of all is reported
+        assert start is first.mu and aim <= first_aim
+        assert level.bound >= max(c[2].bound for c in calls)
+    assert resumed, "no part's bound was resumed"
+
+
+def test_a_resumed_search_starts_from_the_multipliers_given(
+        tight_schools):  # noqa: F811
+    """``cap_search(start=mu)`` evaluates ``mu`` first: one flow from an
+    earlier search's best multipliers gives that search's best bound
+    again (from the plan's own multipliers it is another)."""
+    for inst, _ in tight_schools:
+        st_ = build_structure(inst, RULES)
+        st_.groups = list(st_.groups)
+        levels = ObjectiveWeights().levels(st_.weight_scale)
+        (comp,) = st_.components
+        flow = solve_flow(st_, comp, levels)
+        hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+        values = term_values(st_, comp, hint)
+        upper = sum(c * values[t] for t, c in levels[1].items())
+        s1 = flow.levels[0].objective
+        first = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
+                                    time.monotonic() + 5, steps=6)
+        if first.flows < 2 or first.bound >= upper:
+            continue
+        again = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
+                                    time.monotonic() + 5, steps=1,
+                                    start=first.mu)
+        fresh = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
+                                    time.monotonic() + 5, steps=1)
+        assert again.bound == first.bound
+        if fresh.bound != first.bound:
+            return
+    raise AssertionError("no school where the start mattered")

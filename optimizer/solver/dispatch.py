@@ -396,6 +396,52 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
 BOUND_STALL = 3
 
 
+def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
+                    s1: int | None, counts: dict[int, int], value: int,
+                    deadline: float, allowed: np.ndarray | None,
+                    seed: int) -> tuple[dict[int, int], int, int]:
+    """A part too large for the MIP, without meeting dates: the plan
+    ``counts`` (worth ``value`` in ``level``), the time up to
+    ``deadline`` shared between the cap-aware bound and the plan.
+
+    The bound's subgradient steps go on until it levels off, then
+    neighbourhoods re-plan until they stop improving; the steps then go
+    on from their best multipliers, aimed at the better plan (Polyak's
+    step is only as good as its target), and so on while either side
+    still gains and time is left. Returns the plan, its value and the
+    best bound (every bound found is valid: the best is kept)."""
+    calendar = calendar_lower_bound(structure, comp, level)
+    search = cap_search(structure, comp, level, s1, counts,
+                        value - calendar, deadline, allowed=allowed,
+                        stall=BOUND_STALL)
+    if search.bound is None:  # costs beyond 64 bits: no multipliers
+        bound = weighted_lower_bound(structure, comp, level, s1) + calendar
+    else:
+        bound = search.bound + calendar
+    rounds = 0
+    while bound < value and time.monotonic() + 1 < deadline:
+        better = improve_by_neighbourhoods(structure, comp, counts, level,
+                                           allowed, deadline, seed + rounds)
+        values = term_values(structure, comp, better)
+        new_value = sum(c * values[t] for t, c in level.items())
+        planned = new_value < value
+        if new_value <= value:  # (never worse, same S1: kept as is)
+            counts, value = better, new_value
+        if search.mu is None or bound >= value \
+                or time.monotonic() + 1 >= deadline:
+            break
+        again = cap_search(structure, comp, level, s1, counts,
+                           value - calendar, deadline, allowed=allowed,
+                           stall=BOUND_STALL, start=search.mu)
+        raised = again.bound is not None and again.bound + calendar > bound
+        if raised:
+            bound, search = again.bound + calendar, again
+        if not (planned or raised):
+            break
+        rounds += 1
+    return counts, value, bound
+
+
 def _cpsat_fits(comp, method: str) -> bool:
     return method == "cpsat" or len(comp.pairs) <= CPSAT_MAX_PAIRS
 
@@ -412,15 +458,13 @@ def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
     level = levels[1]
     values = term_values(structure, comp, counts)
     value = sum(c * values[t] for t, c in level.items())
-    dated = calendar_active(structure, levels)
-    bound = _token_bound(structure, comp, level, solved[0].objective,
-                         counts, value, deadline, allowed=allowed,
-                         stall=0 if dated else BOUND_STALL)
-    if bound < value and not dated and time.monotonic() + 1 < deadline:
-        counts = improve_by_neighbourhoods(structure, comp, counts, level,
-                                           allowed, deadline, seed)
-        values = term_values(structure, comp, counts)
-        value = sum(c * values[t] for t, c in level.items())
+    if calendar_active(structure, levels):
+        bound = _token_bound(structure, comp, level, solved[0].objective,
+                             counts, value, deadline, allowed=allowed)
+    else:
+        counts, value, bound = _plan_and_bound(
+            structure, comp, level, solved[0].objective, counts, value,
+            deadline, allowed, seed)
     optimal = bound >= value
     return ComponentOutcome(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, counts,

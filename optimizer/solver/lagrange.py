@@ -165,7 +165,8 @@ def cap_search(structure: Structure, component: Component,
                counts: dict[int, int], upper: int, deadline: float,
                steps: int = 10_000, min_steps: int = 1,
                allowed: np.ndarray | None = None,
-               trace: list | None = None, stall: int = 0) -> Search:
+               trace: list | None = None, stall: int = 0,
+               start: np.ndarray | None = None) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -180,7 +181,8 @@ def cap_search(structure: Structure, component: Component,
     ``trace`` (for benchmarks) gets the best bound after each flow.
     ``stall``: also stop once the best bound has risen by less than a
     tenth of its distance to ``upper`` over that many flows (it has
-    levelled off).
+    levelled off). ``start``: multipliers to go on from (an earlier
+    search's best, with a better plan since), in shorter steps.
     """
     v = _view(structure, component)
     lam = 0
@@ -192,12 +194,19 @@ def cap_search(structure: Structure, component: Component,
     net = network(structure, component, v, level, lam, s1_optimum, allowed)
     if net is None:
         return Search(None)
-    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
-    mu = np.minimum(plan_multipliers(structure, component, v, level, lam,
-                                     n, allowed=allowed),
-                    net.headroom).astype(np.float64)
+    theta = 1.0
+    if start is not None and len(start) == len(net.caps):
+        mu = np.minimum(start, net.headroom).astype(np.float64)
+        theta = 0.25
+    else:
+        n = np.array([counts.get(int(p), 0) for p in v.pairs],
+                     dtype=np.int64)
+        mu = np.minimum(plan_multipliers(structure, component, v, level,
+                                         lam, n, allowed=allowed),
+                        net.headroom).astype(np.float64)
     best, best_mu, best_students = None, mu, None
-    theta, since = 1.0, 0
+    since = 0
+    aim = upper  # Polyak's target: halved toward the best bound at resets
     flows = 0
     history: list[int] = []
     for step in range(steps):
@@ -223,14 +232,18 @@ def cap_search(structure: Structure, component: Component,
         if stall and len(history) > stall and (
                 best - history[-1 - stall] < 0.1 * (upper - best)):
             break
-        if theta < 0.01:  # steps too short to matter: from the best again
+        if theta < 0.01:  # steps too short to matter: from the best
+            # again, aiming lower: a target above the dual's optimum
+            # (the plan's value always is) overshoots, and the same
+            # steps from the same multipliers would only repeat
             mu, bound, students, theta = best_mu, best, best_students, 0.25
+            aim = best + max((aim - best) // 2, 1)
         g = students - net.caps
         g[(mu <= 0) & (g < 0)] = 0  # a multiplier stays at zero
         norm = float(g @ g)
         if norm < 1e-9:
             break  # the relaxation keeps every cap: no better multipliers
-        mu = np.clip(mu + theta * max(upper - bound, 1) / norm * g, 0,
+        mu = np.clip(mu + theta * max(aim - bound, 1) / norm * g, 0,
                      net.headroom)
     if best is None:
         return Search(None, flows=flows)
