@@ -25,7 +25,7 @@ from optimizer.solver import calbound, dispatch
 from optimizer.solver.calendar import calendar_lower_bound
 from optimizer.solver.calplan import calendar_flow
 from optimizer.solver.flow import solve_flow, term_values
-from optimizer.solver.lagrange import cap_bound
+from optimizer.solver.lagrange import best_practice_pairs, cap_bound
 from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.structure import build_structure
 from optimizer.verify import audit
@@ -63,6 +63,14 @@ def _structure(inst, weights):
     return structure
 
 
+def _allowed(structure, comp):
+    """The pairs a plan with the least S1 may use (as ``solve`` finds
+    them: reduced costs of the S1 flow)."""
+    flow = solve_flow(structure, comp, [{"S1": 1}])
+    hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    return best_practice_pairs(structure, comp, hint)
+
+
 def _s1(structure, comp, levels):
     if levels[0] != {"S1": 1} or len(levels) != 2:
         return None
@@ -86,7 +94,7 @@ def test_the_calendar_bound_never_exceeds_a_proven_optimum(inst, weights,
     level, optimum = levels[-1], result.levels[-1].objective
     assume("S5" in level)
     counts = dict(result.counts.items())
-    found = drawn = 0
+    found = drawn = found_fixed = 0
     for comp in structure.components:
         s1 = _s1(structure, comp, levels)
         b = calbound.calendar_bound(structure, comp, level, s1, counts,
@@ -101,9 +109,25 @@ def test_the_calendar_bound_never_exceeds_a_proven_optimum(inst, weights,
                         range(rel.periods)] for _ in comp.staff],
                       dtype=np.int64)
         drawn += rel.evaluate(mu, pi)[0]
+        if s1 is None:
+            continue
+        # Held at the least S1, the flows keep to the pairs a plan with
+        # it may use (best-practice fixing): still a bound, and at the
+        # same multipliers never below the one over every pair.
+        allowed = _allowed(structure, comp)
+        fixed = calbound.calendar_bound(
+            structure, comp, level, s1, counts, optimum,
+            time.monotonic() + 5, steps=20, allowed=allowed)
+        assert fixed is not None
+        found_fixed += fixed
+        kept = calbound.Relaxation(structure, comp, level, s1, allowed)
+        got, every = kept.evaluate(mu, pi), rel.evaluate(mu, pi)
+        if got is not None and every is not None:
+            assert got[0] >= every[0]
     # Every part's bound holds for its share of the optimum, so the sum.
     assert found <= optimum
     assert drawn <= optimum
+    assert found_fixed <= optimum
 
 
 def test_cells_are_solved_exactly():
@@ -155,6 +179,35 @@ def test_the_bound_sees_who_may_hold_which_meeting(dated_optimum):
     assert old < new <= optimum
     assert (optimum - old) / optimum > 0.15
     assert (optimum - new) / optimum < 0.002
+
+
+def test_the_calendar_bound_keeps_to_the_best_practice_pairs(
+        dated_optimum):
+    """With S1 held at its least, the calendar bound's flows leave out
+    the pairs no such plan uses (as the caps' bound does): fewer arcs a
+    step on the dated sample, a bound at most the optimum, and at the
+    plan's own multipliers at least the bound over every pair."""
+    inst, weights, result = dated_optimum
+    structure = _structure(inst, weights)
+    levels = [lv.terms for lv in result.levels]
+    level, optimum = levels[1], result.levels[1].objective
+    counts = dict(result.counts.items())
+    fewer = 0
+    for comp in structure.components:
+        s1 = _s1(structure, comp, levels)
+        every = calbound.Relaxation(structure, comp, level, s1)
+        kept = calbound.Relaxation(structure, comp, level, s1,
+                                   _allowed(structure, comp))
+        if every.net is None:
+            continue
+        fewer += kept.net.pair_arcs < every.net.pair_arcs
+        mu, pi = every.start(structure, comp, counts)
+        mu, pi = np.rint(mu).astype(np.int64), np.rint(pi).astype(np.int64)
+        assert kept.evaluate(mu, pi)[0] >= every.evaluate(mu, pi)[0]
+        assert calbound.calendar_bound(
+            structure, comp, level, s1, counts, optimum, float("inf"),
+            steps=20, allowed=_allowed(structure, comp)) <= optimum
+    assert fewer
 
 
 def test_the_large_part_path_reports_the_calendar_bound(dated_optimum,

@@ -75,7 +75,13 @@ class Relaxation:
     at any multipliers."""
 
     def __init__(self, structure: Structure, component: Component,
-                 level: dict[str, int], s1_optimum: int | None):
+                 level: dict[str, int], s1_optimum: int | None,
+                 allowed: np.ndarray | None = None):
+        """``allowed`` (per pair of the part's view, with S1 held at
+        ``s1_optimum``): the pairs a plan with the least S1 may use
+        (``lagrange.best_practice_pairs``); the flow leaves the others
+        out, as the caps' bound does (no plan the level considers uses
+        them, so the bound stays valid and each step is cheaper)."""
         cal = calendar_view(structure, component)
         self.c5 = level.get("S5", 0)
         self.net = None
@@ -88,20 +94,21 @@ class Relaxation:
             lam = _lambda(structure, component, v, rest)
         else:
             s1_optimum = 0
+            allowed = None  # S1 not held at its optimum: every pair
         t = _tokens(component, v, rest, lam)
         net = lagrange.network(structure, component, v, rest, lam,
-                               s1_optimum)
+                               s1_optimum, allowed)
         if net is None or t is None:
             return
         self.net, self.cal, self.v, self.rest, self.lam = (net, cal, v, rest,
                                                             lam)
+        self.allowed = allowed
         self.periods = cal.meet.shape[1]
         self.top = _cells_top(cal, v, net.caps)
         # The pair (of the view) each pair arc carries: continuity arcs
         # of the kept pairs with priors, then every kept pair (as
         # lagrange.network lays them out).
-        kept = np.flatnonzero(t.active[v.group])
-        self.arc_pair = np.concatenate([kept[t.has], kept])
+        self.arc_pair = net.arc_pair  # (of the allowed pairs, if given)
         self.arc_meet = cal.meet[v.group[self.arc_pair]]  # per student
         # Zero-weight groups are no tokens: their meetings are placed at
         # the cheapest of their pairs (caps relaxed for them too).
@@ -140,7 +147,8 @@ class Relaxation:
         pi = np.clip(2 * self.c5 * held, 0, self.pi_room)
         prices = (cal.meet[v.group] * pi[v.staff]).sum(axis=1)
         mu = np.minimum(lagrange.plan_multipliers(
-            structure, component, v, self.rest, self.lam, n, extra=prices),
+            structure, component, v, self.rest, self.lam, n,
+            allowed=self.allowed, extra=prices),
             self.room)
         return mu.astype(np.float64), pi.astype(np.float64)
 
@@ -198,7 +206,8 @@ class Relaxation:
 def calendar_bound(structure: Structure, component: Component,
                    level: dict[str, int], s1_optimum: int | None,
                    counts: dict[int, int], upper: int, deadline: float,
-                   steps: int = 10_000, min_steps: int = 1) -> int | None:
+                   steps: int = 10_000, min_steps: int = 1,
+                   allowed: np.ndarray | None = None) -> int | None:
     """The best bound of ``level`` (with S5 in it) found by subgradient
     steps on the caps' and the cells' multipliers (module docstring).
 
@@ -208,9 +217,9 @@ def calendar_bound(structure: Structure, component: Component,
     ``upper``, ``steps`` flows were solved, or the next would end after
     ``deadline`` (the first ``min_steps`` always run). None when there
     is no calendar, S5 is not in the level, or the costs would not fit
-    64 bits.
+    64 bits. ``allowed``: see ``Relaxation``.
     """
-    rel = Relaxation(structure, component, level, s1_optimum)
+    rel = Relaxation(structure, component, level, s1_optimum, allowed)
     if rel.net is None:
         return None
     caps = rel.net.caps

@@ -378,7 +378,8 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
     the sum of the least of each)."""
     if "S5" in level:  # S5 priced per case manager and month
         bound = calendar_bound(structure, comp, level, s1, counts, value,
-                               deadline, min_steps=min_steps)
+                               deadline, min_steps=min_steps,
+                               allowed=allowed)
         if bound is not None:
             return bound
     calendar = calendar_lower_bound(structure, comp, level)
