@@ -152,8 +152,11 @@ def _load(roster: Path, rules, mapping_file: Path | None, *,
                        defer_warnings=defer_warnings)
 
 
-def _warn(problems, limit: int = 3) -> None:
-    """Warnings on stderr, at most ``limit`` of each kind, then a count."""
+def _warn(problems, limit: int = 3, where: str | None = None) -> None:
+    """Warnings on stderr, at most ``limit`` of each kind, then a count
+    and the rows of the rest: the first of them and ``where`` (the file
+    the command writes that holds them all), or every row when the
+    command writes no such file."""
     kinds: dict[tuple, list] = {}
     for p in problems:
         kinds.setdefault((p.file, p.column), []).append(p)
@@ -161,8 +164,8 @@ def _warn(problems, limit: int = 3) -> None:
         for p in items[:limit]:
             _echo(f"Warning: {p}", err=True)
         if len(items) > limit:
-            rows = listed([str(p.row) for p in items[limit:] if p.row],
-                         "summary.json")
+            rows = [str(p.row) for p in items[limit:] if p.row]
+            rows = listed(rows, where) if where else ", ".join(rows)
             _echo(f"Warning: ... {len(items) - limit} more like this "
                        f"in {items[0].file}"
                        + (f" (rows {rows})" if rows else ""), err=True)
@@ -267,7 +270,7 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         loaded = with_warnings(loaded)
         warnings = [str(w) for w in loaded.warnings]
         if not quiet:
-            _warn(loaded.warnings)
+            _warn(loaded.warnings, where="summary.json")
         with _status("Solving", quiet):
             run = operations.plan_or_replan(
                 loaded, rules, weights=weights, params=params,
