@@ -50,3 +50,29 @@ def test_check_names_every_warned_row_and_no_file_it_did_not_write(
     more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
     named = re.search(r"\(rows ([\d, ]+)\)", line).group(1).split(", ")
     assert len(named) == more
+
+
+def test_check_names_every_provider_of_an_average_and_no_plan_file(
+        tmp_path):
+    """caseload check of a hand-made assignment: 25 speech providers
+    under the statutory average are all named; it wrote no
+    caseloads.csv to find the rest in."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers import crow, srow, write_roster
+
+    staff = [*(crow(f"C{i:02d}") for i in range(25)),
+             *(crow(f"P{i:02d}", provides="SPEECH", credentials="SLP")
+               for i in range(25))]
+    roster = write_roster(tmp_path / "r",
+                          [srow(f"S{i:03d}") for i in range(50)], staff)
+    hand = tmp_path / "assignments.csv"
+    hand.write_text("student_id,case_manager_id\n" + "".join(
+        f"S{i:03d},C{i % 25:02d}\n" for i in range(50)))
+    got = CliRunner().invoke(main, ["check", str(roster), str(hand)])
+    assert got.exit_code == 0, got.output
+    line = next(x for x in got.stdout.splitlines()
+                if x.startswith("SPEECH district average"))
+    assert "caseloads.csv" not in line
+    assert all(f"P{i:02d} 0" in line for i in range(25))

@@ -77,17 +77,25 @@ def unverified_line(audit: Audit) -> str:
     return "No student rests on an unverified authorization row."
 
 
-def rules_lines(audit: Audit) -> list[str]:
+def rules_lines(audit: Audit, files: bool = True) -> list[str]:
     """The rules figures of issue 21: students on unverified rows, each
     statutory average (per person and district-wide, warned when over)
-    and RSP students case-managed by someone who does not provide RSP."""
+    and RSP students case-managed by someone who does not provide RSP.
+    ``files``: the plan's files (caseloads.csv, report.html,
+    summary.json) hold the lists in full, so long ones are cut here;
+    without them (``caseload check`` writes none) every item is named."""
     k = audit.kpis
+    most = TERMINAL_ITEMS if files else None
+
+    def cut(items: list[str], where: str) -> str:
+        return listed(items, where) if files else ", ".join(items)
+
     lines = [unverified_line(audit)]
     for avg in k.caseload_averages:
-        people = listed([f"{p['staff_id']} {p['case_managed']}"
-                        + ("" if p["fte"] == 1 else
-                           f" ({p['case_managed_per_fte']:g}/FTE)")
-                        for p in avg["per_person"]], "caseloads.csv")
+        people = cut([f"{p['staff_id']} {p['case_managed']}"
+                      + ("" if p["fte"] == 1 else
+                         f" ({p['case_managed_per_fte']:g}/FTE)")
+                      for p in avg["per_person"]], "caseloads.csv")
         average = ("no provider" if avg["average"] is None
                    else f"{avg['average']:g} per full-time provider "
                    f"({avg['students']} students / {avg['fte']:g} FTE)")
@@ -102,15 +110,15 @@ def rules_lines(audit: Audit) -> list[str]:
     others = k.rsp_case_managed_by_others
     if others:
         total = sum(int(r["students"]) for r in others)
-        sites = listed([f"{r['site']} {r['students']} (room for "
-                       f"{r['spare_places']})" for r in others],
-                      "report.html")
+        sites = cut([f"{r['site']} {r['students']} (room for "
+                     f"{r['spare_places']})" for r in others],
+                    "report.html")
         lines.append(f"RSP students case-managed by someone who does not "
                      f"provide RSP (H6 counts them against no resource "
                      f"specialist): {total}; by site: {sites}")
         texts = [t for t in map(rsp_warning, others) if t]
-        lines += [f"  Warning: {text}" for text in texts[:TERMINAL_ITEMS]]
-        if len(texts) > TERMINAL_ITEMS:
+        lines += [f"  Warning: {text}" for text in texts[:most]]
+        if most is not None and len(texts) > most:
             lines.append(f"  Warning: ... {len(texts) - TERMINAL_ITEMS} "
                          "more site(s) like this (report.html, "
                          "summary.json)")
