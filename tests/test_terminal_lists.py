@@ -76,3 +76,23 @@ def test_check_names_every_provider_of_an_average_and_no_plan_file(
                 if x.startswith("SPEECH district average"))
     assert "caseloads.csv" not in line
     assert all(f"P{i:02d} 0" in line for i in range(25))
+
+
+def test_a_redacted_plan_names_every_warned_row_its_summary_withholds(
+        tmp_path):
+    """plan --redact: summary.json withholds the warnings, so the
+    terminal (which prints them) cannot send the user there for the
+    rest of the rows."""
+    roster = _gone_priors(tmp_path)
+    got = CliRunner().invoke(main, ["plan", str(roster), "--no-xlsx",
+                                    "--redact", "--out",
+                                    str(tmp_path / "out")])
+    assert got.exit_code == 0, got.output
+    summary = (tmp_path / "out" / "summary.json").read_text()
+    assert "GONE" not in summary  # withheld
+    line = next(x for x in got.stderr.splitlines()
+                if "more like this" in x and "students.csv" in x)
+    assert "summary.json" not in line
+    more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
+    named = re.search(r"\(rows ([\d, ]+)\)", line).group(1).split(", ")
+    assert len(named) == more

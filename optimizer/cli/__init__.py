@@ -270,7 +270,9 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         loaded = with_warnings(loaded)
         warnings = [str(w) for w in loaded.warnings]
         if not quiet:
-            _warn(loaded.warnings, where="summary.json")
+            # summary.json holds them all, unless --redact withholds them
+            _warn(loaded.warnings,
+                  where=None if redact else "summary.json")
         with _status("Solving", quiet):
             run = operations.plan_or_replan(
                 loaded, rules, weights=weights, params=params,
