@@ -50,6 +50,7 @@ def test_deferred_warnings_are_the_eager_ones_in_order(name, rules):
     # the eager load names them (a mapping's headers, SEIS's service
     # report rows).
     assert done.warnings == eager.warnings
+    assert done == eager  # the same roster, however it was loaded
     assert done.later is None and with_warnings(done) is done
     assert with_warnings(eager) is eager
 
