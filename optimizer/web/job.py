@@ -7,6 +7,7 @@ compare`` and writes their folders with the same writer; its record in
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from optimizer import operations
 from optimizer.errors import InputError, OptimizerError
 from optimizer.inputs.mapping import load_mapping
 from optimizer.inputs.plans import published_assignment
-from optimizer.inputs.roster import load_roster
+from optimizer.inputs.roster import load_roster, with_warnings
 from optimizer.inputs.rules_tables import load_rules
 from optimizer.inputs.settings import (
     apply_authorizations,
@@ -29,16 +30,18 @@ from optimizer.web.security import safe_traceback
 from optimizer.web.workspace import Workspace, now
 
 
-def load(ws: Workspace, rid: str, rules, mapping_file: str | None = None):
+def load(ws: Workspace, rid: str, rules, mapping_file: str | None = None,
+         *, defer_warnings: bool = False):
     """The roster of ``rid`` with its mapping, as the CLI would load it:
     the copy the run was given (``mapping_file``, "" for none), else the
-    roster's own."""
+    roster's own (``defer_warnings``: see ``load_roster``)."""
     if mapping_file is None:
         mapping = ws.mapping(rid)
     else:
         mapping = load_mapping(Path(mapping_file)) if mapping_file \
             else None
-    return load_roster(ws.roster_input(rid), rules, mapping), mapping
+    return load_roster(ws.roster_input(rid), rules, mapping,
+                       defer_warnings=defer_warnings), mapping
 
 
 def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
@@ -61,16 +64,24 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
         # period, the planning year (issue 23).
         weights = plan_settings(ws.plan_folder(parent)) or weights
     _stage(ws, jid, "Reading the roster")
-    loaded, _ = load(ws, rid, rules, spec.get("mapping_file"))
+    # A yearly plan is solved by a second process while this one judges
+    # the roster's warnings, as ``caseload plan`` does (SolveAhead).
+    loaded, _ = load(ws, rid, rules, spec.get("mapping_file"),
+                     defer_warnings=not parent)
     params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
-    warnings = [str(w) for w in loaded.warnings]
-    _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
-           "stops early once the plan is proven best)")
-    run = operations.plan_or_replan(
-        loaded, rules, weights=weights, params=params,
-        published=(published_assignment(ws.plan_folder(parent))
-                   if parent else None),
-        warnings=warnings, pins=spec.get("pins", {}) if parent else None)
+    with contextlib.ExitStack() as stack:
+        ahead = None if parent else stack.enter_context(
+            operations.SolveAhead(loaded.instance, rules, weights, params))
+        _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
+               "stops early once the plan is proven best)")
+        loaded = with_warnings(loaded)
+        warnings = [str(w) for w in loaded.warnings]
+        run = operations.plan_or_replan(
+            loaded, rules, weights=weights, params=params,
+            published=(published_assignment(ws.plan_folder(parent))
+                       if parent else None),
+            warnings=warnings, pins=spec.get("pins", {}) if parent else None,
+            ahead=ahead)
     _stage(ws, jid, "Checking and writing the plan")
     write_plan_folder(ws.plan_folder(target), run.files,
                             protected=[ws.path("rosters", rid)])

@@ -249,3 +249,45 @@ def test_a_scenario_with_a_bad_objective_is_refused(tmp_path, form):
     assert r.status_code == 400
     assert "objective" in r.text
     assert not list((tmp_path / "scenarios").glob("*/*.toml"))
+
+
+def test_a_workbench_plan_is_solved_ahead_with_the_clis_files(tmp_path,
+                                                              monkeypatch):
+    """The workbench's plan job solves a yearly plan in a second process
+    while it judges the roster's warnings, as ``caseload plan`` does:
+    the files are the CLI's, byte for byte (but the run time)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from optimizer import operations
+    from optimizer.cli import main
+    from optimizer.web import job
+    from optimizer.web.workspace import Workspace
+
+    made = []
+
+    class Spy(operations.SolveAhead):
+        def __init__(self, *args, **kwargs):
+            made.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "SolveAhead", Spy)
+    ws = Workspace(tmp_path / "ws")
+    rid = ws.add_roster_folder("sample", SAMPLE)
+    ws.save_record("jobs", "ja", {
+        "kind": "plan", "spec": {"roster": rid, "time_limit": 60},
+        "target": "pa", "state": "running", "stage": "Starting"})
+    assert job.main([str(ws.root), "ja"]) == 0
+    assert len(made) == 1  # solved ahead, once
+    cli = tmp_path / "cli"
+    assert CliRunner().invoke(main, ["plan", str(SAMPLE), "--out",
+                                     str(cli)]).exit_code == 0
+    web = ws.plan_folder("pa")
+    for name in ("assignments.csv", "caseloads.csv", "staffing.csv"):
+        assert (web / name).read_bytes() == (cli / name).read_bytes(), name
+    ours, theirs = (json.loads((f / "summary.json").read_text())
+                    for f in (web, cli))
+    for summary in (ours, theirs):
+        summary.pop("runtime_seconds")
+    assert ours == theirs
