@@ -22,8 +22,16 @@ from typing import Any
 # What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A cell that may begin so, found in the written text: most plans have
-# none, and are written once.
-_CELL_START = re.compile(r"""(?:^|,)"?'*[=+\-@\t\r]""", re.M)
+# none, and are written once. (The text's first cell, then any after a
+# comma or a line break: one pattern with ``^`` in MULTILINE mode took
+# twice as long on 70,000 rows.)
+_FIRST_CELL_START = re.compile(r""""?'*[=+\-@\t\r]""")
+_CELL_START = re.compile(r"""[,\n]"?'*[=+\-@\t\r]""")
+
+
+def _may_run(text: str) -> bool:
+    """Whether a cell of the CSV ``text`` may begin like a formula."""
+    return bool(_FIRST_CELL_START.match(text) or _CELL_START.search(text))
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
 
 
@@ -59,10 +67,12 @@ def csv_text(rows: list[list[Any]], safe: bool = True) -> str:
     one is written with every cell quoted. With ``safe`` (the default),
     formula-like text is written as text (see the module's note).
     """
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    text = buf.getvalue()
-    if safe and _CELL_START.search(text):
+    text = _joined(rows)
+    if text is None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        text = buf.getvalue()
+    if safe and _may_run(text):
         rows = [[defused(x) for x in row] for row in rows]
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
@@ -75,3 +85,20 @@ def csv_text(rows: list[list[Any]], safe: bool = True) -> str:
     for row in rows:
         (quoted if any("\r" in str(x) for x in row) else plain).writerow(row)
     return buf.getvalue()
+
+
+def _joined(rows: list[list[Any]]) -> str | None:
+    """``csv.writer``'s text for rows of text that no cell makes it quote
+    (a comma, a quote, a line break, a lone empty cell), made by joining:
+    the 70,000 rows of assignments.csv in 0.04 s instead of 0.3; None
+    when a cell is not text or would be quoted (the writer decides)."""
+    try:
+        text = "".join([",".join(row) + "\n" for row in rows])
+    except TypeError:  # a number or None: the writer's own way
+        return None
+    commas = sum(len(row) - 1 for row in rows if row)
+    if ('"' in text or "\r" in text or text.count("\n") != len(rows)
+            or text.count(",") != commas
+            or any(len(row) == 1 and not row[0] for row in rows)):
+        return None
+    return text

@@ -188,3 +188,44 @@ def test_load_roster_of_a_missing_path_is_a_located_input_error(tmp_path):
     (problem,) = caught.value.problems
     assert problem.file == str(missing)
     assert "no such file or folder" in problem.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab ,"\r\n=+-@\'\t1.')),
+            max_size=4),
+    st.integers(-5, 5), st.none()), max_size=4), max_size=5))
+def test_csv_text_is_the_writers_text_byte_for_byte(rows):
+    """``csv_text``'s joined fast path (rows of text nothing in which
+    is quoted) gives exactly what ``csv.writer`` gives, for any cells:
+    commas, quotes, line breaks, lone empty cells, numbers, None."""
+    import csv
+    import io
+
+    from optimizer.csvtext import _joined, csv_text
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    fast = _joined(rows)
+    if fast is not None:
+        assert fast == buf.getvalue()
+        assert csv_text(rows, safe=False) == buf.getvalue()
+    # the fast path is taken where it can be: plain text rows
+    plain = [["a", "b c", ""], ["1", "-2", "x"]]
+    assert _joined(plain) == "a,b c,\n1,-2,x\n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab,"\'\n\r\t=+-@1')),
+               max_size=12))
+def test_a_formula_like_cell_is_found_as_before(text):
+    """``csvtext._may_run`` (two patterns) finds exactly the cells the
+    one MULTILINE pattern it replaced found: a cell, first in the text
+    or after a comma or a line break, beginning (after a quote and
+    apostrophes) like a formula."""
+    import re
+
+    from optimizer.csvtext import _may_run
+
+    before = re.compile(r"""(?:^|,)"?'*[=+\-@\t\r]""", re.M)
+    assert _may_run(text) == bool(before.search(text))
