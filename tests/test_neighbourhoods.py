@@ -166,3 +166,30 @@ def test_a_resumed_search_starts_from_the_multipliers_given(
         if fresh.bound != first.bound:
             return
     raise AssertionError("no school where the start mattered")
+
+
+def test_a_neighbourhoods_program_holds_only_its_own_groups(
+        tight_schools):  # noqa: F811
+    """A neighbourhood's program (``mip._Program`` with ``sizes``) has a
+    row per group only for the groups it re-plans: the part's other
+    groups have no student and no column in it, and 55,000 rows of
+    0 = 0 made each round at 70,000 students 2.4x slower."""
+    from optimizer.solver import mip
+
+    inst, _ = tight_schools[0]
+    st_ = build_structure(inst, RULES)
+    st_.groups = list(st_.groups)
+    (comp,) = st_.components
+    v = lagrange._view(st_, comp)
+    # one staff member's pairs with the first ten groups it may take
+    inside = v.staff == v.staff[0]
+    inside &= np.isin(v.group, np.unique(v.group[inside])[:10])
+    sizes = np.minimum(np.bincount(v.group[inside],
+                                   minlength=len(v.size)), v.size)
+    limits = np.where(inside, np.iinfo(np.int64).max, 0)
+    program = mip._Program(st_, comp, limits, sizes)
+    groups = int((sizes > 0).sum())
+    assert 0 < groups < len(v.size)
+    # its groups' rows, the one staff member's cap and load, calendar
+    # rows if any: far fewer than one row per group of the part
+    assert program.lp.num_row_ < groups + 10 < len(v.size)

@@ -143,9 +143,13 @@ class _Program:
                                     v.prior[with_prior],
                                     np.ones(len(cal_cell))]).astype(float)
         rows = _Rows()
-        # H1: each group's students all placed.
+        # H1: each group's students all placed. (A neighbourhood's
+        # program holds the part's other groups with no student and no
+        # column: their rows would say 0 = 0, tens of thousands of them.)
         for g, ps in enumerate(_split(v.group, len(v.size))):
-            rows.add(self.x[ps], np.ones(len(ps)), v.size[g], v.size[g])
+            if len(ps) or v.size[g]:
+                rows.add(self.x[ps], np.ones(len(ps)), v.size[g],
+                         v.size[g])
         # H6: caps; and each load equals its segments.
         seg_of = np.split(np.arange(len(seg_staff)), np.cumsum(top)[:-1])
         for c, ps in enumerate(_split(v.staff, len(caps))):
