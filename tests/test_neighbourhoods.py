@@ -193,3 +193,28 @@ def test_a_neighbourhoods_program_holds_only_its_own_groups(
     # its groups' rows, the one staff member's cap and load, calendar
     # rows if any: far fewer than one row per group of the part
     assert program.lp.num_row_ < groups + 10 < len(v.size)
+
+
+def test_an_unproven_large_part_uses_its_time(tight_schools,  # noqa: F811
+                                              monkeypatch):
+    """A part too large for the MIP stops before its time limit only
+    when its plan is proven: when the neighbourhoods give up and the
+    bound has levelled off, other neighbourhoods and more steps follow
+    (the gap only shrinks as time is spent). It used to return as soon
+    as neither side gained."""
+    monkeypatch.setattr(neighbourhoods, "SIZE", 20)
+    monkeypatch.setattr(neighbourhoods, "FUTILE", 2)  # gives up soon
+    monkeypatch.setattr(dispatch, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(dispatch, "BOUND_STALL", 1)
+    unproven = 0
+    for inst, proven in tight_schools:
+        began = time.monotonic()
+        result = solve(inst, RULES, ObjectiveWeights(),
+                       SolverParams(time_limit=2.5))
+        spent = time.monotonic() - began
+        level = result.levels[1]
+        assert level.bound <= proven.levels[1].objective <= level.objective
+        if result.status is SolveStatus.FEASIBLE:
+            unproven += 1
+            assert spent >= 1.4, spent
+    assert unproven

@@ -408,9 +408,9 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
     The bound's subgradient steps go on until it levels off, then
     neighbourhoods re-plan until they stop improving; the steps then go
     on from their best multipliers, aimed at the better plan (Polyak's
-    step is only as good as its target), and so on while either side
-    still gains and time is left. Returns the plan, its value and the
-    best bound (every bound found is valid: the best is kept)."""
+    step is only as good as its target), and so on until ``deadline``
+    or the proof. Returns the plan, its value and the best bound (every
+    bound found is valid: the best is kept)."""
     calendar = calendar_lower_bound(structure, comp, level)
     search = cap_search(structure, comp, level, s1, counts,
                         value - calendar, deadline, allowed=allowed,
@@ -425,21 +425,21 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
                                            allowed, deadline, seed + rounds)
         values = term_values(structure, comp, better)
         new_value = sum(c * values[t] for t, c in level.items())
-        planned = new_value < value
         if new_value <= value:  # (never worse, same S1: kept as is)
             counts, value = better, new_value
-        if search.mu is None or bound >= value \
-                or time.monotonic() + 1 >= deadline:
+        rounds += 1
+        if bound >= value or time.monotonic() + 1 >= deadline:
             break
+        if search.mu is None:  # no multipliers (beyond 64 bits)
+            continue
         again = cap_search(structure, comp, level, s1, counts,
                            value - calendar, deadline, allowed=allowed,
                            stall=BOUND_STALL, start=search.mu)
-        raised = again.bound is not None and again.bound + calendar > bound
-        if raised:
+        if again.bound is not None and again.bound + calendar > bound:
             bound, search = again.bound + calendar, again
-        if not (planned or raised):
-            break
-        rounds += 1
+        # Neither side may have gained this round: the next draws other
+        # neighbourhoods (another seed) and the steps go on, to the end
+        # of the time (a run stops early only when its plan is proven).
     return counts, value, bound
 
 
