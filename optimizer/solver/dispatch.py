@@ -25,7 +25,7 @@ from optimizer.solver.calendar import calendar_active, calendar_lower_bound
 from optimizer.solver.calplan import calendar_plan
 from optimizer.solver.diagnose import meeting_limit_diagnosis
 from optimizer.solver.disaggregate import disaggregate
-from optimizer.solver.flow import FlowOutcome, solve_flow, term_values
+from optimizer.solver.flow import FlowOutcome, level_value, solve_flow
 from optimizer.solver.groups import GroupList
 from optimizer.solver.lagrange import (
     best_practice_pairs,
@@ -302,8 +302,7 @@ def _fixing(structure: Structure, comp, level: dict[str, int],
     pair_limits``): the most students each pair can take in a plan no
     worse than ``counts`` (0 off ``allowed``), or the level proven at
     ``counts``'s value when the bound reaches it (then no limits)."""
-    values = term_values(structure, comp, counts)
-    value = sum(c * values[t] for t, c in level.items())
+    value = level_value(structure, comp, counts, level)
     search = cap_search(structure, comp, level, solved[0].objective,
                         counts, value, math.inf, FIX_STEPS, FIX_STEPS,
                         allowed)
@@ -423,8 +422,7 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
     while bound < value and time.monotonic() + 1 < deadline:
         better = improve_by_neighbourhoods(structure, comp, counts, level,
                                            allowed, deadline, seed + rounds)
-        values = term_values(structure, comp, better)
-        new_value = sum(c * values[t] for t, c in level.items())
+        new_value = level_value(structure, comp, better, level)
         if new_value <= value:  # (never worse, same S1: kept as is)
             counts, value = better, new_value
         rounds += 1
@@ -457,8 +455,7 @@ def _bounded(structure: Structure, comp, levels, counts: dict[int, int],
     neighbourhoods (without meeting dates), and the bound, still valid,
     is kept for the better plan."""
     level = levels[1]
-    values = term_values(structure, comp, counts)
-    value = sum(c * values[t] for t, c in level.items())
+    value = level_value(structure, comp, counts, level)
     if calendar_active(structure, levels):
         bound = _token_bound(structure, comp, level, solved[0].objective,
                              counts, value, deadline, allowed=allowed)

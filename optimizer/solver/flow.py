@@ -285,6 +285,13 @@ def term_values(structure: Structure, component: Component,
     return _term_values(structure, component, v, n)
 
 
+def level_value(structure: Structure, component: Component,
+                counts: dict[int, int], level: dict[str, int]) -> int:
+    """A level's value (its terms, weighted) at a component's counts."""
+    values = term_values(structure, component, counts)
+    return sum(c * values[t] for t, c in level.items())
+
+
 def _term_values(structure: Structure, component: Component, v: _View,
                  n: np.ndarray) -> dict[str, int]:
     caps = structure.caps

@@ -40,7 +40,7 @@ from optimizer.solver.calendar import (
     staff_meetings,
     within_limit,
 )
-from optimizer.solver.flow import _view, term_values
+from optimizer.solver.flow import _view, level_value
 from optimizer.solver.structure import Component, Structure
 
 # The program expresses S1-S4 and S5 (objectives.TERMS and CALENDAR); R,
@@ -371,11 +371,10 @@ def solve_levels(structure: Structure, component: Component,
     # best plan must keep the levels held above it. It is the answer
     # only if HiGHS finds none, its levels then as they are.
     unheld = None
-    if counts and solved:
-        values = term_values(structure, component, counts)
-        if any(sum(c * values[t] for t, c in done.terms.items())
-               > done.objective for done in solved):
-            unheld, counts = counts, {}
+    if counts and solved and any(
+            level_value(structure, component, counts, done.terms)
+            > done.objective for done in solved):
+        unheld, counts = counts, {}
     outcomes = list(solved)
     for level in levels[len(solved):]:
         weights, constant = program.level(level)
@@ -390,11 +389,11 @@ def solve_levels(structure: Structure, component: Component,
             # No plan at all: HiGHS proved there is none (H8 with the
             # rest), or ran out of time before finding one.
             return MipOutcome({}, outcomes, infeasible=run.infeasible)
-        current = (_value(structure, component, counts, level) if counts
-                   else math.inf)
+        current = (level_value(structure, component, counts, level)
+                   if counts else math.inf)
         optimal = False
         if run.found is not None:
-            exact = _value(structure, component, run.found, level)
+            exact = level_value(structure, component, run.found, level)
             _check_pricing(run.priced, exact, run.proven, level)
             if exact <= current:
                 counts, current = run.found, exact
@@ -416,7 +415,7 @@ def _unheld(structure: Structure, component: Component,
     above at their values."""
     outcomes, kept = [], True
     for k, level in enumerate(levels):
-        value = _value(structure, component, counts, level)
+        value = level_value(structure, component, counts, level)
         if kept and k < len(solved) and value == solved[k].objective:
             outcomes.append(solved[k])
             continue
@@ -498,7 +497,3 @@ def _check_pricing(priced: float, exact: int, proven: bool,
                              f"its {level} is {exact}")
 
 
-def _value(structure: Structure, component: Component,
-           counts: dict[int, int], level: dict[str, int]) -> int:
-    values = term_values(structure, component, counts)
-    return sum(c * values[t] for t, c in level.items())
