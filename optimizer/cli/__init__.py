@@ -264,9 +264,8 @@ def plan(roster: Path, out: Path | None, rules_dir: Path | None,
         pending = load_assessments(
             assessments_file, loaded.instance, weights.assessment_kinds,
             calendar.year if calendar is not None else None)
-    with contextlib.ExitStack() as stack:
-        ahead = stack.enter_context(operations.SolveAhead(
-            loaded.instance, rules, weights, params)) if yearly else None
+    with (operations.SolveAhead(loaded.instance, rules, weights, params)
+          if yearly else contextlib.nullcontext()) as ahead:
         loaded = with_warnings(loaded)
         warnings = [str(w) for w in loaded.warnings]
         if not quiet:

@@ -229,8 +229,7 @@ def _load_roster(path: Path | str, rules: RuleSet,
                 *formula_cells(staff_table, {"name"}),
                 *formula_cells(student_table, {
                     h for h in student_table.header
-                    if header_key(h) not in contract}),
-                ]
+                    if header_key(h) not in contract})]
     files_named = (student_table.file, staff_table.file)  # not the tables
 
     def judged() -> list[Problem]:

@@ -119,7 +119,7 @@ def rules_lines(audit: Audit, files: bool = True) -> list[str]:
         texts = [t for t in map(rsp_warning, others) if t]
         lines += [f"  Warning: {text}" for text in texts[:most]]
         if most is not None and len(texts) > most:
-            lines.append(f"  Warning: ... {len(texts) - TERMINAL_ITEMS} "
+            lines.append(f"  Warning: ... {len(texts) - most} "
                          "more site(s) like this (report.html, "
                          "summary.json)")
     return lines

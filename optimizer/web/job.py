@@ -69,9 +69,8 @@ def run_plan(ws: Workspace, jid: str, spec: dict, target: str) -> dict:
     loaded, _ = load(ws, rid, rules, spec.get("mapping_file"),
                      defer_warnings=not parent)
     params = SolverParams(time_limit=float(spec.get("time_limit", 60)))
-    with contextlib.ExitStack() as stack:
-        ahead = None if parent else stack.enter_context(
-            operations.SolveAhead(loaded.instance, rules, weights, params))
+    with (contextlib.nullcontext() if parent else operations.SolveAhead(
+            loaded.instance, rules, weights, params)) as ahead:
         _stage(ws, jid, f"Solving (at most {params.time_limit:.0f} s; it "
                "stops early once the plan is proven best)")
         loaded = with_warnings(loaded)
