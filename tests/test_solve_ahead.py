@@ -12,6 +12,7 @@ order, the same checker verdicts, the same files.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,6 +100,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_the_cli_plan_solved_ahead_is_the_serial_plan(roster, extra,
                                                       tmp_path,
                                                       monkeypatch):
+    forked = []  # each SolveAhead the CLI made: whether it forked
+
+    class Spy(operations.SolveAhead):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            forked.append(self._aside.forked)
+
+    monkeypatch.setattr(operations, "SolveAhead", Spy)
     args = ["plan", roster, "--no-xlsx", *extra]
     ahead = CliRunner().invoke(
         main, [*args, "--out", str(tmp_path / "ahead")])
@@ -107,6 +116,8 @@ def test_the_cli_plan_solved_ahead_is_the_serial_plan(roster, extra,
     serial = CliRunner().invoke(
         main, [*args, "--out", str(tmp_path / "serial")])
     assert serial.exit_code == 0, serial.output
+    # solved by a second process (where the system forks), then in line
+    assert forked == [sys.platform.startswith("linux"), False]
     assert _files(tmp_path / "ahead") == _files(tmp_path / "serial")
     # the warnings, printed while the plan was solved, are all there
     assert ahead.stderr == serial.stderr
@@ -133,44 +144,3 @@ def test_a_plan_solved_ahead_for_other_settings_is_refused(rules, sample):
     assert run.result.assignment == serial.result.assignment
     assert run.result.status == serial.result.status
 
-
-def test_a_long_list_on_the_terminal_names_the_first_and_counts_the_rest(
-        tmp_path):
-    """A district with hundreds of sites or people: the summary and the
-    warnings list the first 20 and say how many more, and where all of
-    them are (they used to fill the terminal with thousands of ids)."""
-    import csv
-    import shutil
-
-    from optimizer.outputs.terminal import TERMINAL_ITEMS, listed
-
-    items = [f"S{i:03d}" for i in range(45)]
-    assert listed(items, "report.html") == (
-        ", ".join(items[:TERMINAL_ITEMS])
-        + f" and {45 - TERMINAL_ITEMS} more (report.html)")
-    assert listed(items[:3], "x") == "S000, S001, S002"
-    roster = tmp_path / "roster"
-    shutil.copytree("data/sample", roster)
-    rows = list(csv.DictReader((roster / "students.csv").open()))
-    for i, row in enumerate(rows[:40]):
-        row["prior_case_manager"] = f"GONE{i:02d}"
-    with (roster / "students.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    got = CliRunner().invoke(main, ["plan", str(roster), "--no-xlsx",
-                                    "--out", str(tmp_path / "out")])
-    assert got.exit_code == 0, got.output
-    line = next(x for x in got.stderr.splitlines()
-                if "more like this" in x and "students.csv" in x)
-    # 3 in full, the rest counted, of which 20 rows named
-    import re
-
-    more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
-    assert more >= 37
-    assert line.endswith(f"and {more - TERMINAL_ITEMS} more "
-                         "(summary.json))")
-    named = re.search(r"\(rows ([\d, ]+) and", line).group(1)
-    assert len(named.split(", ")) == TERMINAL_ITEMS
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert sum("GONE" in w for w in summary["warnings"]) == 40

@@ -9,6 +9,7 @@ so a cut list there would lose the rows: it names them all, as before.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -31,6 +32,21 @@ def _gone_priors(tmp_path: Path, n: int = 40) -> Path:
     return roster
 
 
+def _warned_rows_line(stderr: str) -> str:
+    """The warning line that counts the students.csv rows past the
+    first few."""
+    return next(x for x in stderr.splitlines()
+                if "more like this" in x and "students.csv" in x)
+
+
+def _assert_every_row_named(line: str) -> None:
+    """The line points at no summary.json and names each row it counts."""
+    assert "summary.json" not in line
+    more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
+    named = re.search(r"\(rows ([\d, ]+)\)", line).group(1).split(", ")
+    assert len(named) == more
+
+
 def test_check_names_every_warned_row_and_no_file_it_did_not_write(
         tmp_path):
     roster = _gone_priors(tmp_path)
@@ -44,12 +60,7 @@ def test_check_names_every_warned_row_and_no_file_it_did_not_write(
     got = CliRunner().invoke(main, ["check", str(roster),
                                     str(hand / "assignments.csv")])
     assert got.exit_code == 0, got.output
-    line = next(x for x in got.stderr.splitlines()
-                if "more like this" in x and "students.csv" in x)
-    assert "summary.json" not in line
-    more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
-    named = re.search(r"\(rows ([\d, ]+)\)", line).group(1).split(", ")
-    assert len(named) == more
+    _assert_every_row_named(_warned_rows_line(got.stderr))
 
 
 def test_check_names_every_provider_of_an_average_and_no_plan_file(
@@ -90,9 +101,32 @@ def test_a_redacted_plan_names_every_warned_row_its_summary_withholds(
     assert got.exit_code == 0, got.output
     summary = (tmp_path / "out" / "summary.json").read_text()
     assert "GONE" not in summary  # withheld
-    line = next(x for x in got.stderr.splitlines()
-                if "more like this" in x and "students.csv" in x)
-    assert "summary.json" not in line
+    _assert_every_row_named(_warned_rows_line(got.stderr))
+
+
+def test_a_long_list_on_the_terminal_names_the_first_and_counts_the_rest(
+        tmp_path):
+    """A district with hundreds of sites or people: the summary and the
+    warnings list the first 20 and say how many more, and where all of
+    them are (they used to fill the terminal with thousands of ids)."""
+    from optimizer.outputs.terminal import TERMINAL_ITEMS, listed
+
+    items = [f"S{i:03d}" for i in range(45)]
+    assert listed(items, "report.html") == (
+        ", ".join(items[:TERMINAL_ITEMS])
+        + f" and {45 - TERMINAL_ITEMS} more (report.html)")
+    assert listed(items[:3], "x") == "S000, S001, S002"
+    roster = _gone_priors(tmp_path)
+    got = CliRunner().invoke(main, ["plan", str(roster), "--no-xlsx",
+                                    "--out", str(tmp_path / "out")])
+    assert got.exit_code == 0, got.output
+    line = _warned_rows_line(got.stderr)
+    # 3 in full, the rest counted, of which 20 rows named
     more = int(re.search(r"\.\.\. (\d+) more like this", line).group(1))
-    named = re.search(r"\(rows ([\d, ]+)\)", line).group(1).split(", ")
-    assert len(named) == more
+    assert more >= 37
+    assert line.endswith(f"and {more - TERMINAL_ITEMS} more "
+                         "(summary.json))")
+    named = re.search(r"\(rows ([\d, ]+) and", line).group(1)
+    assert len(named.split(", ")) == TERMINAL_ITEMS
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert sum("GONE" in w for w in summary["warnings"]) == 40
