@@ -9,16 +9,22 @@ is a transportation problem. Its default objective fits a min-cost flow:
   the group's students whose prior case manager this is carries S3;
 - staff -> sink: one unit arc per place, the k-th costing
   ``a_c * w^2 * (2k - 1)``, the increments of the convex S2 term, so
-  filling places in order is optimal.
+  filling places in order is optimal;
+- groups whose ordinary arcs are the same (the same staff, each at the
+  same S1, S4 and R) send them through one hub node instead: group ->
+  hub, hub -> each staff member (``_Arcs``), the same plans at the same
+  costs on far fewer arcs.
 
 Each arc records what one unit of flow adds to each term (S3 and the
 closeness term R of ``objectives`` as students kept, so -1). The levels
 are solved lexicographically in one flow: a level's cost is multiplied by
-one more than the whole range of the later levels, so any plan better in
-an earlier level costs less (S1 first, then the weighted S2-S4, then R;
-or a strict order). OR-Tools' min-cost-flow solver is exact: its OPTIMAL
-is a proof, as long as the scaled costs fit its 64-bit arithmetic; if
-they do not, CP-SAT solves the levels, warm-started from the flow.
+one more than the most the later levels can change along one cycle of
+the residual network, so any plan better in an earlier level costs less
+(S1 first, then the weighted S2-S4, then R; or a strict order;
+``_lexicographic_costs`` says why that is enough). OR-Tools' min-cost-flow
+solver is exact: its OPTIMAL is a proof, as long as the scaled costs fit
+its 64-bit arithmetic; if they do not, CP-SAT solves the levels,
+warm-started from the flow.
 """
 
 from __future__ import annotations
@@ -116,31 +122,63 @@ class _NoPlan(Exception):
 class _Arcs:
     """The network: arc ends, capacities and what each unit of flow adds
     to each term (S1, S2 increments, S3 and R as kept, so -1), plus the
-    range of every term over all plans."""
+    range of every term over all plans.
+
+    Arcs come in four runs: the pairs' own arcs (``direct``: each pair's
+    continuity arc, then its ordinary arc unless a hub carries it), the
+    arcs from groups into hubs, from hubs to staff, and the places (staff
+    to sink). A hub stands for the ordinary arcs of several groups with
+    the same options: the same staff, each at the same S1, S4 and R. On
+    a district's roster most groups share their options with others (the
+    70,000-student benchmark: 778,534 ordinary arcs, 167,621 through 12,129
+    hubs), and the flow solves faster on fewer arcs; any split of a hub's
+    flow among its groups and staff is a plan of the same cost
+    (``_hub_counts`` takes a fixed one).
+    """
 
     tails: np.ndarray
     heads: np.ndarray
     capacity: np.ndarray
-    # term -> amount per pair arc (S1, S3, S4, R) or per place arc (S2)
+    # term -> amount per arc (every arc; zero where the term has none)
     terms: dict[str, np.ndarray]
-    pair_of_arc: np.ndarray  # pair arcs come first, then place arcs
-    local_pair: np.ndarray  # of pair arcs: the pair's place in the view
+    direct: int  # the first arcs: the pairs' own
+    local_pair: np.ndarray  # of the direct arcs: the pair's place in the view
+    hubs: _Hubs | None
+    places: slice  # the staff -> sink arcs
+    num_staff: int
     ranges: dict[str, int]
     num_nodes: int
     supplies: np.ndarray
 
 
-def _arcs(structure: Structure, component: Component, v: _View) -> _Arcs:
-    """The network from the structure's pair arrays (issue 11).
+@dataclass
+class _Hubs:
+    """Groups that share their options, and where their arcs are."""
+
+    group_arcs: slice  # group -> hub, one per hubbed group
+    staff_arcs: slice  # hub -> staff, the hubs' options in order
+    hub_of_group: np.ndarray  # per group -> hub arc: the hub
+    hub_first: np.ndarray  # per hub: its first option (hub -> staff arc)
+    # per group -> hub arc: where the group's own pairs start in ``sorted``
+    # (its pairs in the order of its hub's options)
+    first_pair: np.ndarray
+    sorted: np.ndarray  # local pair indices, by group then staff
+
+
+def _arcs(structure: Structure, component: Component, v: _View,
+          share: bool = True) -> _Arcs:
+    """The network from the structure's pair arrays (issue 11); without
+    ``share``, no hubs (one ordinary arc per pair, as the tests compare).
 
     Arcs keep the pairs' order, each pair's continuity arc (for the
-    students whose prior this is) just before its ordinary arc, so the
-    plan is the same on every run.
+    students whose prior this is) just before its ordinary arc, hubs in
+    the order of their first group, so the plan is the same on every run.
     """
     caps = structure.caps
     w = int(v.units.max())
     num_groups = len(component.groups)
-    sink = num_groups + len(component.staff)
+    num_staff = len(component.staff)
+    sink = num_groups + num_staff
     cap = np.array([caps[c] for c in component.staff], dtype=np.int64)
     reach = np.bincount(v.staff, weights=v.size[v.group],
                         minlength=len(cap)).astype(np.int64)
@@ -151,7 +189,11 @@ def _arcs(structure: Structure, component: Component, v: _View) -> _Arcs:
     # -1: one more student kept with the reference case manager.
     r = -(v.reference[v.group] == v.staff).astype(np.int64)
     n = len(v.group)
-    used = np.stack([v.prior > 0, np.ones(n, dtype=bool)], axis=1).ravel()
+    hubbed, hubs, hub_arcs = (
+        _share(v, r, num_groups, sink + 1) if share
+        else (np.zeros(num_groups, dtype=bool), None, None))
+    ordinary = ~hubbed[v.group]
+    used = np.stack([v.prior > 0, ordinary], axis=1).ravel()
     pair_of_arc = np.repeat(np.arange(n, dtype=np.int64), 2)[used]
     kept = np.stack([np.full(n, -1, dtype=np.int64),
                      np.zeros(n, dtype=np.int64)], axis=1).ravel()[used]
@@ -161,25 +203,100 @@ def _arcs(structure: Structure, component: Component, v: _View) -> _Arcs:
     staff_of = np.repeat(np.arange(len(cap), dtype=np.int64), places)
     first = np.cumsum(places) - places
     k = np.arange(len(staff_of), dtype=np.int64) - first[staff_of] + 1
-    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies = np.zeros(sink + 1 + (len(hubs.hub_first) if hubs else 0),
+                        dtype=np.int64)
     supplies[:num_groups] = v.size
     total = int(v.size.sum())
     supplies[sink] = -total
+    d = len(pair_of_arc)
+    tails = [v.group[pair_of_arc]]
+    heads = [num_groups + v.staff[pair_of_arc]]
+    capacity = [slot_cap]
+    terms = {"S1": [v.s1[pair_of_arc]], "S3": [kept],
+             "S4": [v.s4[pair_of_arc]], REFERENCE: [r[pair_of_arc]]}
+    if hubs is not None:
+        (g_tail, g_head, g_cap), (h_tail, h_pair, h_cap) = hub_arcs
+        hubs.group_arcs = slice(d, d + len(g_tail))
+        hubs.staff_arcs = slice(d + len(g_tail), d + len(g_tail) + len(h_tail))
+        tails += [g_tail, h_tail]
+        heads += [g_head, num_groups + v.staff[h_pair]]
+        capacity += [g_cap, np.minimum(h_cap, cap[v.staff[h_pair]])]
+        zero = np.zeros(len(g_tail), dtype=np.int64)
+        for t, amount in (("S1", v.s1), ("S4", v.s4), (REFERENCE, r)):
+            terms[t] += [zero, amount[h_pair]]
+        terms["S3"] += [zero, np.zeros(len(h_pair), dtype=np.int64)]
+    tails.append(num_groups + staff_of)
+    heads.append(np.full(len(staff_of), sink, dtype=np.int64))
+    capacity.append(np.ones(len(staff_of), dtype=np.int64))
+    start = sum(map(len, tails[:-1]))
+    for t in terms.values():
+        t.append(np.zeros(len(staff_of), dtype=np.int64))
+    s2 = np.zeros(start + len(staff_of), dtype=np.int64)
+    s2[start:] = balance_increment(bal[staff_of], k)
     return _Arcs(
-        tails=np.concatenate([v.group[pair_of_arc], num_groups + staff_of]),
-        heads=np.concatenate([num_groups + v.staff[pair_of_arc],
-                              np.full(len(staff_of), sink,
-                                      dtype=np.int64)]),
-        capacity=np.concatenate([slot_cap,
-                                 np.ones(len(staff_of), dtype=np.int64)]),
-        terms={"S1": v.s1[pair_of_arc], "S3": kept,
-               "S4": v.s4[pair_of_arc], REFERENCE: r[pair_of_arc],
-               "S2": balance_increment(bal[staff_of], k)},
-        pair_of_arc=v.pairs[pair_of_arc], local_pair=pair_of_arc,
+        tails=np.concatenate(tails), heads=np.concatenate(heads),
+        capacity=np.concatenate(capacity),
+        terms={**{t: np.concatenate(a) for t, a in terms.items()},
+               "S2": s2},
+        direct=d, local_pair=pair_of_arc, hubs=hubs,
+        places=slice(start, start + len(staff_of)), num_staff=num_staff,
         ranges={"S1": total, "S4": total, "S3": int(v.prior.sum()),
                 "S2": int((bal * places * places).sum()),
                 REFERENCE: int(v.size[v.reference != -1].sum())},
-        num_nodes=sink + 1, supplies=supplies)
+        num_nodes=len(supplies), supplies=supplies)
+
+
+def _share(v: _View, r: np.ndarray, num_groups: int, first_hub: int):
+    """The groups whose ordinary arcs go through a hub (a bool per group),
+    the ``_Hubs`` (None if no two groups share their options) and the hub
+    arcs: (group -> hub tails, heads, capacities), (hub -> staff tails,
+    the pair each copies, capacities)."""
+    none = np.zeros(num_groups, dtype=bool), None, None
+    if num_groups < 2:
+        return none
+    key = v.group * (int(v.staff.max()) + 1) + v.staff
+    order = (np.arange(len(key), dtype=np.int64)
+             if len(key) < 2 or bool(np.all(key[1:] > key[:-1]))
+             else np.argsort(key, kind="stable"))
+    g = v.group[order]
+    starts = np.searchsorted(g, np.arange(num_groups + 1, dtype=np.int64))
+    # each option as 16 bytes: staff, S1, S4, R
+    rows = np.stack([v.staff[order], v.s1[order], v.s4[order], r[order]],
+                    axis=1).astype(np.int32)
+    buf = rows.tobytes()
+    width = rows.shape[1] * 4
+    hub_of: dict[bytes, int] = {}
+    hub = np.empty(num_groups, dtype=np.int64)
+    bounds = starts.tolist()
+    for i in range(num_groups):
+        hub[i] = hub_of.setdefault(buf[bounds[i] * width:
+                                       bounds[i + 1] * width], len(hub_of))
+    members = np.bincount(hub, minlength=len(hub_of))
+    hubbed = members[hub] >= 2
+    if not hubbed.any():
+        return none
+    # shared hubs only, numbered in order of their first group
+    groups = np.flatnonzero(hubbed)
+    shared, first_group, renumber = np.unique(
+        hub[groups], return_index=True, return_inverse=True)
+    rank = np.empty(len(shared), dtype=np.int64)
+    rank[np.argsort(first_group, kind="stable")] = np.arange(len(shared))
+    hub_of_group = rank[renumber]
+    lead = groups[np.sort(first_group)]  # each hub's first group
+    sizes = (starts[lead + 1] - starts[lead])
+    hub_first = np.cumsum(sizes) - sizes
+    h_pair = order[np.concatenate([np.arange(starts[x], starts[x + 1])
+                                   for x in lead.tolist()])]
+    h_tail = first_hub + np.repeat(np.arange(len(lead), dtype=np.int64),
+                                   sizes)
+    supply = np.bincount(hub_of_group, weights=v.size[groups],
+                         minlength=len(lead)).astype(np.int64)
+    hubs = _Hubs(group_arcs=slice(0), staff_arcs=slice(0),
+                 hub_of_group=hub_of_group, hub_first=hub_first,
+                 first_pair=starts[groups], sorted=order)
+    arcs = ((groups, first_hub + hub_of_group, v.size[groups]),
+            (h_tail, h_pair, supply[h_tail - first_hub]))
+    return hubbed, hubs, arcs
 
 
 @dataclass
@@ -227,32 +344,66 @@ def _view(structure: Structure, component: Component) -> _View:
 def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
                          ) -> np.ndarray | None:
     """Arc costs solving ``levels`` in order: each level's cost times one
-    more than the range of all later levels (so one unit of an earlier
-    level outweighs any change in the later ones). None if they would
-    not fit OR-Tools' int64 arithmetic."""
+    more than the most the later levels can change on one simple cycle
+    of the residual network (so one unit of an earlier level outweighs
+    them). None if they would not fit OR-Tools' int64 arithmetic.
+
+    Why that is enough: if a plan were better in an earlier level, the
+    difference from the flow's plan splits into simple residual cycles,
+    one of which is better in that level and no worse in those before;
+    its cost, negative, would contradict the flow's optimality. A cycle
+    changes a level by at most the level's range over all plans
+    (``ranges``), and, since every arc with a cost touches a staff node,
+    and a simple cycle passes each node once, by at most the costs of
+    two arcs into the sink and of ``2 * staff`` other arcs; the smaller
+    of the two is taken (smaller costs: fewer scaling passes)."""
+    amounts = {t: np.asarray(v, dtype=np.int64)
+               for t, v in arcs.terms.items()}
+    peak = {t: int(np.abs(a).max(initial=0)) for t, a in amounts.items()}
     scale = [1] * len(levels)
+    later_cost: np.ndarray | None = None  # the later levels, scaled
+    later_top = 0
     for i in range(len(levels) - 2, -1, -1):
-        later = sum(abs(c) * arcs.ranges[t] for t, c in levels[i + 1].items())
-        scale[i] = scale[i + 1] * (later + 1)
-    weight = {}
+        later_top += scale[i + 1] * sum(abs(c) * peak[t]
+                                        for t, c in levels[i + 1].items())
+        if later_top * arcs.num_nodes >= _MAX_COST:
+            return None
+        level = np.zeros(len(arcs.tails), dtype=np.int64)
+        for t, c in levels[i + 1].items():
+            level += c * amounts[t]
+        level *= scale[i + 1]
+        later_cost = level if later_cost is None else later_cost + level
+        span = sum(scale[j] * sum(abs(c) * arcs.ranges[t]
+                                  for t, c in levels[j].items())
+                   for j in range(i + 1, len(levels)))
+        scale[i] = 1 + min(span, _cycle_reach(arcs, np.abs(later_cost)))
+    weight: dict[str, int] = {}
     for lv, m in zip(levels, scale):
         for t, c in lv.items():
             weight[t] = weight.get(t, 0) + m * c
-    amounts = {t: np.asarray(v, dtype=np.int64)
-               for t, v in arcs.terms.items()}
     # Bound the costs in Python integers before numpy's int64 sums them.
-    top = sum(abs(m) * int(np.abs(amounts[t]).max(initial=0))
-              for t, m in weight.items())
+    top = sum(abs(m) * peak[t] for t, m in weight.items())
     if top * arcs.num_nodes >= _MAX_COST:
         return None
     costs = np.zeros(len(arcs.tails), dtype=np.int64)
-    split = len(arcs.pair_of_arc)
     for t, m in weight.items():
-        if t == "S2":
-            costs[split:] += m * amounts[t]
-        else:
-            costs[:split] += m * amounts[t]
+        costs += m * amounts[t]
     return costs
+
+
+def _cycle_reach(arcs: _Arcs, size: np.ndarray) -> int:
+    """The most a simple cycle's arcs of these sizes can add up to: the
+    two largest places (the sink is passed once) and the ``2 * staff``
+    largest other arcs (each staff node once)."""
+    places = size[arcs.places]
+    other = np.concatenate([size[:arcs.places.start],
+                            size[arcs.places.stop:]])
+    total = 0
+    for part, k in ((places, 2), (other, 2 * arcs.num_staff)):
+        if len(part) > k:
+            part = np.partition(part, len(part) - k)[len(part) - k:]
+        total += int(part.sum())
+    return total
 
 
 def _min_cost_flow(arcs: _Arcs, costs: np.ndarray, num_pairs: int
@@ -270,9 +421,42 @@ def _min_cost_flow(arcs: _Arcs, costs: np.ndarray, num_pairs: int
         raise _NoPlan
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    flows = flow.flows(ids[:len(arcs.pair_of_arc)])
-    # Each pair's one or two arcs (continuity, ordinary) are adjacent.
-    return np.bincount(arcs.local_pair, weights=flows,
+    flows = flow.flows(ids)
+    # Each pair's one or two direct arcs (continuity, ordinary).
+    counts = np.bincount(arcs.local_pair, weights=flows[:arcs.direct],
+                         minlength=num_pairs).astype(np.int64)
+    if arcs.hubs is not None:
+        counts += _hub_counts(arcs, flows, num_pairs)
+    return counts
+
+
+def _hub_counts(arcs: _Arcs, flows: np.ndarray, num_pairs: int
+                ) -> np.ndarray:
+    """The hubs' flow as students per pair: within each hub, its groups
+    (in order) fill its options (in order), each taking what is left of
+    the option before moving on (any split is a plan of the same cost;
+    this one is fixed, so the plan is the same on every run)."""
+    hubs = arcs.hubs
+    assert hubs is not None
+    into = flows[hubs.group_arcs].astype(np.int64)
+    out = flows[hubs.staff_arcs].astype(np.int64)
+    # Lay every hub's flow on one line, hub after hub, once by group and
+    # once by option: the two agree at every hub's end (what enters a hub
+    # leaves it), and each stretch between breaks is one group's students
+    # with one option.
+    by_group = np.argsort(hubs.hub_of_group, kind="stable")
+    ends_g = np.cumsum(into[by_group])
+    ends_o = np.cumsum(out)
+    breaks = np.union1d(ends_g, ends_o)
+    starts = np.concatenate([[0], breaks[:-1]])
+    length = breaks - starts
+    keep = length > 0
+    starts, length = starts[keep], length[keep]
+    gi = by_group[np.searchsorted(ends_g, starts, side="right")]
+    oi = np.searchsorted(ends_o, starts, side="right")
+    hub = hubs.hub_of_group[gi]
+    pair = hubs.sorted[hubs.first_pair[gi] + oi - hubs.hub_first[hub]]
+    return np.bincount(pair, weights=length,
                        minlength=num_pairs).astype(np.int64)
 
 
