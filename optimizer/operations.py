@@ -135,7 +135,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     # solve_on: the same roster with planning-only changes (pins, or
     # published case managers standing in as priors); the files always
     # describe and check the real roster.
-    roster_pass = fixes = None
+    roster_pass = fixes = staffing_text = None
     cov = service_coverage(instance, rules)  # (judged at loading: kept)
     if ahead is not None:
         if solve_on is not None or reference is not None \
@@ -145,6 +145,7 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         # what reads the roster alone, while the plan is solved aside
         roster_pass = RosterPass.prepare(instance, rules)
         fixes = coverage_fixes(instance, rules, cov)
+        staffing_text = staffing.staffing_csv(cov)
         result = ahead.result()
     else:
         result = solve(solve_on or instance, rules, weights, params,
@@ -192,7 +193,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
     if fixes is None:
         fixes = coverage_fixes(instance, rules, cov)
     summary["services"] = staffing.summary(cov, fixes, rename)
-    files["staffing.csv"] = staffing.staffing_csv(cov)
+    files["staffing.csv"] = (staffing_text if staffing_text is not None
+                             else staffing.staffing_csv(cov))
     files["summary.json"] = plan_files.to_json(summary)
     with _workbook_aside(files, rows if checked is not None else None,
                          xlsx) as book:
