@@ -77,10 +77,11 @@ def plan_workbook(files: dict[str, str],
 
 
 class _Strings(dict):
-    """The shared-string table: text -> index, in order of first use."""
+    """The shared-string table: text -> index (as the text written in a
+    cell), in order of first use."""
 
-    def __missing__(self, text: str) -> int:
-        n = self[text] = len(self)
+    def __missing__(self, text: str) -> str:
+        n = self[text] = str(len(self))
         return n
 
 
@@ -164,8 +165,9 @@ class _Package:
                     else f'<row r="{r}"/>')
         else:  # text only (assignments): the fast path
             for r, row in enumerate(rows[1:], start=2):
-                cells = [f'<c r="{col}{r}" t="s"><v>{strings[text]}</v>'
-                         "</c>" for col, text in zip(letters, row) if text]
+                at = f'{r}" t="s"><v>'  # formatted once a row
+                cells = [f'<c r="{col}{at}{strings[text]}</v></c>'
+                         for col, text in zip(letters, row) if text]
                 count += len(cells)
                 app(f'<row r="{r}">{"".join(cells)}</row>' if cells
                     else f'<row r="{r}"/>')
