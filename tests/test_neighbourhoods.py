@@ -114,7 +114,7 @@ def test_the_bound_resumes_after_the_plan_improves(tight_schools,  # noqa
 
     def spy(*args, **kwargs):
         found = search(*args, **kwargs)
-        calls.append((args[5], kwargs.get("start"), found))
+        calls.append((args[5], kwargs.get("resume"), found))
         return found
 
     monkeypatch.setattr(dispatch, "cap_search", spy)
@@ -130,10 +130,12 @@ def test_the_bound_resumes_after_the_plan_improves(tight_schools,  # noqa
         if len(calls) < 2:
             continue
         resumed += 1
-        (first_aim, _, first), (aim, start, _) = calls[:2]
-        # from the first search's best multipliers, aimed at the plan as
+        (first_aim, _, first), (aim, resumed_from, _) = calls[:2]
+        # going on where the first search stopped, aimed at the plan as
         # the neighbourhoods left it; the best bound of all is reported
-        assert start is first.mu and aim <= first_aim
+        assert resumed_from is first and aim <= first_aim
+        for (_, _, before), (_, source, _) in zip(calls, calls[1:]):
+            assert source is before  # each goes on from the one before
         assert level.bound >= max(c[2].bound for c in calls)
     assert resumed, "no part's bound was resumed"
 
@@ -166,6 +168,43 @@ def test_a_resumed_search_starts_from_the_multipliers_given(
         if fresh.bound != first.bound:
             return
     raise AssertionError("no school where the start mattered")
+
+
+def test_a_resumed_search_goes_on_as_if_it_had_never_stopped(
+        tight_schools):  # noqa: F811
+    """Three steps, then three more resumed (``cap_search(resume=)``),
+    are the six steps of one search: the same best bound, multipliers,
+    step length and target, and no flow solved twice."""
+    compared = 0
+    for inst, _ in tight_schools:
+        st_ = build_structure(inst, RULES)
+        st_.groups = list(st_.groups)
+        levels = ObjectiveWeights().levels(st_.weight_scale)
+        (comp,) = st_.components
+        flow = solve_flow(st_, comp, levels)
+        hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+        values = term_values(st_, comp, hint)
+        upper = sum(c * values[t] for t, c in levels[1].items())
+        s1 = flow.levels[0].objective
+        later = time.monotonic() + 30
+
+        def search(steps, **kw):
+            return lagrange.cap_search(st_, comp, levels[1], s1, hint,
+                                       upper, later, steps=steps, **kw)
+        whole = search(6)
+        if whole.flows < 6:
+            continue  # proven before six steps
+        half = search(3)
+        rest = search(4, resume=half)  # the first replays half's last
+        assert (half.flows, rest.flows) == (3, 3)
+        assert rest.bound == whole.bound
+        assert (rest.mu == whole.mu).all()
+        (mu, bound, _, theta, aim, since) = rest.steps_at
+        (mu6, bound6, _, theta6, aim6, since6) = whole.steps_at
+        assert (mu == mu6).all() and (bound, theta, aim, since) == (
+            bound6, theta6, aim6, since6)
+        compared += 1
+    assert compared, "no school needed six steps"
 
 
 def test_a_neighbourhoods_program_holds_only_its_own_groups(

@@ -406,10 +406,11 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
 
     The bound's subgradient steps go on until it levels off, then
     neighbourhoods re-plan until they stop improving; the steps then go
-    on from their best multipliers, aimed at the better plan (Polyak's
-    step is only as good as its target), and so on until ``deadline``
-    or the proof. Returns the plan, its value and the best bound (every
-    bound found is valid: the best is kept)."""
+    on where they stopped, aimed at the better plan if it is below
+    their target (Polyak's step is only as good as its target), for at
+    least as long as the neighbourhoods took, and so on until
+    ``deadline`` or the proof. Returns the plan, its value and the best
+    bound (every bound found is valid: the best is kept)."""
     calendar = calendar_lower_bound(structure, comp, level)
     search = cap_search(structure, comp, level, s1, counts,
                         value - calendar, deadline, allowed=allowed,
@@ -420,8 +421,10 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
         bound = search.bound + calendar
     rounds = 0
     while bound < value and time.monotonic() + 1 < deadline:
+        began = time.monotonic()
         better = improve_by_neighbourhoods(structure, comp, counts, level,
                                            allowed, deadline, seed + rounds)
+        spent = time.monotonic() - began
         new_value = level_value(structure, comp, better, level)
         if new_value <= value:  # (never worse, same S1: kept as is)
             counts, value = better, new_value
@@ -430,11 +433,15 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
             break
         if search.mu is None:  # no multipliers (beyond 64 bits)
             continue
+        # The steps go on where they stopped (as if they never had),
+        # for at least as long as the neighbourhoods just took: the time
+        # is shared between the two sides.
         again = cap_search(structure, comp, level, s1, counts,
                            value - calendar, deadline, allowed=allowed,
-                           stall=BOUND_STALL, start=search.mu)
-        if again.bound is not None and again.bound + calendar > bound:
-            bound, search = again.bound + calendar, again
+                           stall=BOUND_STALL, resume=search, patience=spent)
+        if again.bound is not None:
+            search = again
+            bound = max(bound, again.bound + calendar)
         # Neither side may have gained this round: the next draws other
         # neighbourhoods (another seed) and the steps go on, to the end
         # of the time (a run stops early only when its plan is proven).

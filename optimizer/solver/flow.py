@@ -260,9 +260,12 @@ def _share(v: _View, r: np.ndarray, num_groups: int, first_hub: int):
              else np.argsort(key, kind="stable"))
     g = v.group[order]
     starts = np.searchsorted(g, np.arange(num_groups + 1, dtype=np.int64))
-    # each option as 16 bytes: staff, S1, S4, R
-    rows = np.stack([v.staff[order], v.s1[order], v.s4[order], r[order]],
-                    axis=1).astype(np.int32)
+    # each option as 20 bytes: staff, S1, S4, R, and the group's weight
+    # (for unit weights all the same): the flow counts students alike,
+    # so a hub of mixed weights would hand its heavy students to its
+    # first options, a poor start for the weighted levels after it
+    rows = np.stack([v.staff[order], v.s1[order], v.s4[order], r[order],
+                     v.units[g]], axis=1).astype(np.int32)
     buf = rows.tobytes()
     width = rows.shape[1] * 4
     hub_of: dict[bytes, int] = {}

@@ -158,6 +158,11 @@ class Search:
     net: _Network | None = None
     mu: np.ndarray | None = None  # the best bound's multipliers (ints)
     flows: int = 0  # min-cost flows solved
+    # Where the steps stand, for ``cap_search(resume=...)``: the last
+    # flow's multipliers, bound and students per staff member, the
+    # step's length, Polyak's target and the steps since the best.
+    steps_at: tuple | None = None
+    best_students: np.ndarray | None = None  # the best flow's, per staff
 
 
 def cap_search(structure: Structure, component: Component,
@@ -166,7 +171,9 @@ def cap_search(structure: Structure, component: Component,
                steps: int = 10_000, min_steps: int = 1,
                allowed: np.ndarray | None = None,
                trace: list | None = None, stall: int = 0,
-               start: np.ndarray | None = None) -> Search:
+               start: np.ndarray | None = None,
+               resume: Search | None = None, patience: float = 0.0
+               ) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
 
     ``counts`` is the best plan (students per pair) and ``upper`` its
@@ -183,19 +190,42 @@ def cap_search(structure: Structure, component: Component,
     tenth of its distance to ``upper`` over that many flows (it has
     levelled off). ``start``: multipliers to go on from (an earlier
     search's best, with a better plan since), in shorter steps.
+    ``resume``: an earlier search (same part and level) to go on with as
+    if it had never stopped: its network, its next multipliers, step
+    length and target (lowered to ``upper`` if the plan is better now),
+    and its best bound. ``patience``: seconds in which ``stall`` stops
+    the steps only if the bound is flat (risen by under a hundredth of
+    its distance to ``upper``).
     """
-    v = _view(structure, component)
-    lam = 0
-    if s1_optimum is not None and "S1" not in level:
-        lam = _lambda(structure, component, v, level)
+    began_at = time.monotonic()
+    going = resume is not None and resume.net is not None \
+        and resume.steps_at is not None
+    if going:
+        net = resume.net
     else:
-        s1_optimum = 0
-        allowed = None  # S1 not held at its optimum: every pair may serve
-    net = network(structure, component, v, level, lam, s1_optimum, allowed)
+        v = _view(structure, component)
+        lam = 0
+        if s1_optimum is not None and "S1" not in level:
+            lam = _lambda(structure, component, v, level)
+        else:
+            s1_optimum = 0
+            allowed = None  # S1 not held at its optimum: any pair serves
+        net = network(structure, component, v, level, lam, s1_optimum,
+                      allowed)
     if net is None:
         return Search(None)
     theta = 1.0
-    if start is not None and len(start) == len(net.caps):
+    aim = upper  # Polyak's target: halved toward the best bound at resets
+    since = 0
+    replay = None  # the last flow of the search resumed, not solved again
+    best, best_mu, best_students = None, None, None
+    if going:
+        mu, bound, students, theta, aim, since = resume.steps_at
+        aim = min(aim, upper)
+        replay = (bound, students)
+        best, best_mu = resume.bound, resume.mu.astype(np.float64)
+        best_students = resume.best_students
+    elif start is not None and len(start) == len(net.caps):
         mu = np.minimum(start, net.headroom).astype(np.float64)
         theta = 0.25
     else:
@@ -204,34 +234,40 @@ def cap_search(structure: Structure, component: Component,
         mu = np.minimum(plan_multipliers(structure, component, v, level,
                                          lam, n, allowed=allowed),
                         net.headroom).astype(np.float64)
-    best, best_mu, best_students = None, mu, None
-    since = 0
-    aim = upper  # Polyak's target: halved toward the best bound at resets
+    if best_mu is None:
+        best_mu = mu
     flows = 0
-    history: list[int] = []
+    history: list[int] = [] if best is None else [best]
+    last = None
     for step in range(steps):
-        began = time.monotonic()
-        got = evaluate(net, np.rint(mu).astype(np.int64))
-        flows += 1
-        if got is None:
-            break
-        bound, students = got
-        if best is None or bound > best:
-            best, best_mu, best_students, since = bound, mu, students, 0
+        if replay is not None:  # counted when the earlier search solved it
+            (bound, students), replay = replay, None
         else:
-            since += 1
-            if since >= 2:
-                theta, since = theta / 2, 0
-        if trace is not None:
-            trace.append(best)
-        history.append(best)
-        now = time.monotonic()
-        if best >= upper or (step + 1 >= min_steps
-                             and now + (now - began) > deadline):
-            break
-        if stall and len(history) > stall and (
-                best - history[-1 - stall] < 0.1 * (upper - best)):
-            break
+            began = time.monotonic()
+            got = evaluate(net, np.rint(mu).astype(np.int64))
+            flows += 1
+            if got is None:
+                break
+            bound, students = got
+            last = (mu, bound, students)
+            if best is None or bound > best:
+                best, best_mu, best_students, since = bound, mu, students, 0
+            else:
+                since += 1
+                if since >= 2:
+                    theta, since = theta / 2, 0
+            if trace is not None:
+                trace.append(best)
+            history.append(best)
+            now = time.monotonic()
+            if best >= upper or (step + 1 >= min_steps
+                                 and now + (now - began) > deadline):
+                break
+            if stall and len(history) > stall and (
+                    best - history[-1 - stall] < (
+                        0.1 if now - began_at >= patience else 0.01)
+                    * (upper - best)):
+                break
         if theta < 0.01:  # steps too short to matter: from the best
             # again, aiming lower: a target above the dual's optimum
             # (the plan's value always is) overshoots, and the same
@@ -247,7 +283,13 @@ def cap_search(structure: Structure, component: Component,
                      net.headroom)
     if best is None:
         return Search(None, flows=flows)
-    return Search(best, net, np.rint(best_mu).astype(np.int64), flows)
+    steps_at = None
+    if last is not None:
+        steps_at = (*last, theta, aim, since)
+    elif going:  # no flow solved: where the resumed search stood
+        steps_at = resume.steps_at
+    return Search(best, net, np.rint(best_mu).astype(np.int64), flows,
+                  steps_at=steps_at, best_students=best_students)
 
 
 # Rounds of Bellman-Ford for the flow's node potentials (reduced-cost
