@@ -96,6 +96,16 @@ class SolveAhead:
 
         return pickle.loads(self._aside.result())
 
+    @property
+    def note(self) -> str | None:
+        """Why the plan was solved again in line, if it was: the child
+        that solved it failed (killed for memory, say)."""
+        if self._aside.failed is None:
+            return None
+        return (f"the second process solving the plan {self._aside.failed};"
+                " the plan was solved again in this process (the same "
+                "plan, in more time)")
+
     def __enter__(self) -> SolveAhead:
         return self
 
@@ -147,6 +157,8 @@ def plan(instance: Instance, rules: RuleSet, *, input_hash: str,
         fixes = coverage_fixes(instance, rules, cov)
         staffing_text = staffing.staffing_csv(cov)
         result = ahead.result()
+        if ahead.note is not None:
+            warnings.append(ahead.note)
     else:
         result = solve(solve_on or instance, rules, weights, params,
                        reference=reference)

@@ -144,3 +144,40 @@ def test_a_plan_solved_ahead_for_other_settings_is_refused(rules, sample):
     assert run.result.assignment == serial.result.assignment
     assert run.result.status == serial.result.status
 
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks on Linux only")
+def test_a_solve_killed_aside_is_solved_again_and_said(rules, sample,
+                                                        monkeypatch):
+    """The child solving the plan is killed (as the out-of-memory killer
+    would): the plan is solved again in line, the same plan, and the run
+    says so among its warnings (summary.json, the terminal) instead of
+    taking longer without a word."""
+    import os
+    import signal
+
+    from optimizer.objectives import ObjectiveWeights
+
+    parent = os.getpid()
+    real = operations.solve
+
+    def killed_aside(*args, **kwargs):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "solve", killed_aside)
+    instance, weights, params = sample.instance, ObjectiveWeights(), \
+        SolverParams()
+    with operations.SolveAhead(instance, rules, weights, params) as ahead:
+        run = operations.plan(instance, rules, input_hash="x",
+                              weights=weights, params=params, xlsx=False,
+                              html=False, ahead=ahead)
+    (note,) = [w for w in run.warnings if "second process" in w]
+    assert "signal SIGKILL" in note and "out of memory" in note
+    assert note in json.loads(run.files["summary.json"])["warnings"]
+    serial = operations.plan(instance, rules, input_hash="x",
+                             weights=weights, params=params, xlsx=False,
+                             html=False)
+    assert run.files["assignments.csv"] == serial.files["assignments.csv"]
+    assert not any("second process" in w for w in serial.warnings)

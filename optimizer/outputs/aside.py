@@ -49,6 +49,18 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _ending(status: int) -> str:
+    """How a child that failed ended, in words."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.valid_signals() \
+            else str(sig)
+        return f"was stopped by signal {name}" + (
+            " (the system may have run out of memory)"
+            if sig == signal.SIGKILL else "")
+    return f"ended with exit code {os.waitstatus_to_exitcode(status)}"
+
+
 class Aside:
     """``make()`` run in a child process; ``result()`` its return value.
 
@@ -64,6 +76,8 @@ class Aside:
         self.make = make
         self.pid: int | None = None
         self.value: bytes | None = None
+        # How the child failed, if it did (its work was then made here).
+        self.failed: str | None = None
         self.forked = can_fork() if fork is None else fork
         if not self.forked:
             return
@@ -108,6 +122,8 @@ class Aside:
         if status is not None and os.waitstatus_to_exitcode(status) == 0:
             self.tmp.seek(0)
             self.value = self.tmp.read()
+        elif status is not None:
+            self.failed = _ending(status)
         self.tmp.close()
         if self.value is None:  # the child failed: fail here, as serial
             self.value = self.make()
