@@ -95,3 +95,18 @@ def test_only_the_process_keeps_a_plan_for_its_end(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["3", "PlanRun"]
+
+
+def test_a_closed_stdout_is_no_crash():
+    """With standard output closed (``caseload ... >&-``, or pythonw,
+    where ``sys.stdout`` is None) click prints nothing and the command's
+    own exit code stands: leaving must not try to flush a missing
+    stream."""
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "optimizer.cli", "--help"],
+                          cwd=ROOT, capture_output=False,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -211,8 +211,9 @@ def run() -> None:
         print(code, file=sys.stderr)
         code = 1
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: closed (``>&-``; pythonw)
+            stream.flush()
     os._exit(code or 0)
 
 
