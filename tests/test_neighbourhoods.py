@@ -5,6 +5,7 @@ proven optimum."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -134,7 +135,7 @@ def test_the_bound_resumes_after_the_plan_improves(tight_schools,  # noqa
         # going on where the first search stopped, aimed at the plan as
         # the neighbourhoods left it; the best bound of all is reported
         assert resumed_from is first and aim <= first_aim
-        for (_, _, before), (_, source, _) in zip(calls, calls[1:]):
+        for (_, _, before), (_, source, _) in itertools.pairwise(calls):
             assert source is before  # each goes on from the one before
         assert level.bound >= max(c[2].bound for c in calls)
     assert resumed, "no part's bound was resumed"

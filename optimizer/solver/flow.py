@@ -352,10 +352,13 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
     of the residual network (so one unit of an earlier level outweighs
     them). None if they would not fit OR-Tools' int64 arithmetic.
 
-    Why that is enough: if a plan were better in an earlier level, the
-    difference from the flow's plan splits into simple residual cycles,
-    one of which is better in that level and no worse in those before;
-    its cost, negative, would contradict the flow's optimality. A cycle
+    Why that is enough: if a plan were lexicographically better, the
+    difference from the flow's plan splits into simple residual cycles
+    whose level changes add up to it, so one of them is lexicographically
+    better too (unchanged in the levels before some level, better in
+    that one: a sum of changes none of which is better cannot be); its
+    cost, negative by the scales, would contradict the flow's
+    optimality. A cycle
     changes a level by at most the level's range over all plans
     (``ranges``), and, since every arc with a cost touches a staff node,
     and a simple cycle passes each node once, by at most the costs of
