@@ -141,21 +141,27 @@ def test_the_bound_resumes_after_the_plan_improves(tight_schools,  # noqa
     assert resumed, "no part's bound was resumed"
 
 
+def _flow_start(inst):
+    """A school's structure, part, levels, the flow's plan, that plan's
+    value of the second level and the least S1."""
+    st_ = build_structure(inst, RULES)
+    st_.groups = list(st_.groups)
+    levels = ObjectiveWeights().levels(st_.weight_scale)
+    (comp,) = st_.components
+    flow = solve_flow(st_, comp, levels)
+    hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+    values = term_values(st_, comp, hint)
+    upper = sum(c * values[t] for t, c in levels[1].items())
+    return st_, comp, levels, hint, upper, flow.levels[0].objective
+
+
 def test_a_resumed_search_starts_from_the_multipliers_given(
         tight_schools):  # noqa: F811
     """``cap_search(start=mu)`` evaluates ``mu`` first: one flow from an
     earlier search's best multipliers gives that search's best bound
     again (from the plan's own multipliers it is another)."""
     for inst, _ in tight_schools:
-        st_ = build_structure(inst, RULES)
-        st_.groups = list(st_.groups)
-        levels = ObjectiveWeights().levels(st_.weight_scale)
-        (comp,) = st_.components
-        flow = solve_flow(st_, comp, levels)
-        hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
-        values = term_values(st_, comp, hint)
-        upper = sum(c * values[t] for t, c in levels[1].items())
-        s1 = flow.levels[0].objective
+        st_, comp, levels, hint, upper, s1 = _flow_start(inst)
         first = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
                                     time.monotonic() + 5, steps=6)
         if first.flows < 2 or first.bound >= upper:
@@ -178,15 +184,7 @@ def test_a_resumed_search_goes_on_as_if_it_had_never_stopped(
     step length and target, and no flow solved twice."""
     compared = 0
     for inst, _ in tight_schools:
-        st_ = build_structure(inst, RULES)
-        st_.groups = list(st_.groups)
-        levels = ObjectiveWeights().levels(st_.weight_scale)
-        (comp,) = st_.components
-        flow = solve_flow(st_, comp, levels)
-        hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
-        values = term_values(st_, comp, hint)
-        upper = sum(c * values[t] for t, c in levels[1].items())
-        s1 = flow.levels[0].objective
+        st_, comp, levels, hint, upper, s1 = _flow_start(inst)
         later = time.monotonic() + 30
 
         def search(steps, **kw):

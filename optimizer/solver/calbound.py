@@ -38,9 +38,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from optimizer.solver import lagrange
-from optimizer.solver.bound import _lambda, _tokens
+from optimizer.solver.bound import _tokens
 from optimizer.solver.calendar import CalendarView, calendar_view
-from optimizer.solver.flow import _view
 from optimizer.solver.structure import Component, Structure
 
 _INT64 = 2**62
@@ -88,13 +87,8 @@ class Relaxation:
         if cal is None or self.c5 <= 0:
             return
         rest = {t: c for t, c in level.items() if t != "S5"}
-        v = _view(structure, component)
-        lam = 0
-        if s1_optimum is not None and "S1" not in level:
-            lam = _lambda(structure, component, v, rest)
-        else:
-            s1_optimum = 0
-            allowed = None  # S1 not held at its optimum: every pair
+        v, lam, s1_optimum, allowed = lagrange.held_s1(
+            structure, component, rest, s1_optimum, allowed)
         t = _tokens(component, v, rest, lam)
         net = lagrange.network(structure, component, v, rest, lam,
                                s1_optimum, allowed)

@@ -165,6 +165,21 @@ class Search:
     best_students: np.ndarray | None = None  # the best flow's, per staff
 
 
+def held_s1(structure: Structure, component: Component,
+            level: dict[str, int], s1_optimum: int | None,
+            allowed: np.ndarray | None
+            ) -> tuple[_View, int, int, np.ndarray | None]:
+    """The part's view, S1's Lagrangian multiplier, the S1 optimum held
+    and the pairs allowed: with S1 solved first (``s1_optimum``, and
+    ``level`` without S1) the level is relaxed with S1 at its optimum;
+    otherwise nothing is held (0, 0) and every pair may serve."""
+    v = _view(structure, component)
+    if s1_optimum is not None and "S1" not in level:
+        return v, _lambda(structure, component, v, level), s1_optimum, \
+            allowed
+    return v, 0, 0, None
+
+
 def cap_search(structure: Structure, component: Component,
                level: dict[str, int], s1_optimum: int | None,
                counts: dict[int, int], upper: int, deadline: float,
@@ -203,13 +218,8 @@ def cap_search(structure: Structure, component: Component,
     if going:
         net = resume.net
     else:
-        v = _view(structure, component)
-        lam = 0
-        if s1_optimum is not None and "S1" not in level:
-            lam = _lambda(structure, component, v, level)
-        else:
-            s1_optimum = 0
-            allowed = None  # S1 not held at its optimum: any pair serves
+        v, lam, s1_optimum, allowed = held_s1(structure, component, level,
+                                              s1_optimum, allowed)
         net = network(structure, component, v, level, lam, s1_optimum,
                       allowed)
     if net is None:
