@@ -384,6 +384,8 @@ def _lexicographic_costs(arcs: _Arcs, levels: list[dict[str, int]]
                                   for t, c in levels[j].items())
                    for j in range(i + 1, len(levels)))
         scale[i] = 1 + min(span, _cycle_reach(arcs, np.abs(later_cost)))
+        if scale[i] * arcs.num_nodes >= _MAX_COST:  # (numpy's int64 too)
+            return None
     weight: dict[str, int] = {}
     for lv, m in zip(levels, scale):
         for t, c in lv.items():
