@@ -205,6 +205,10 @@ class RosterPass:
     judge: PairJudge
     facts: list[tuple]
     allowed: list[bool]
+    # per student: the check of the pair with their prior case manager
+    # when S3 applies (the judge's own, as ``judge.check`` gives it
+    # again), else None
+    prior_checks: list[PairCheck | None]
 
     @staticmethod
     def prepare(instance: Instance, rules: RuleSet) -> RosterPass:
@@ -213,15 +217,20 @@ class RosterPass:
         judge = PairJudge(rules)  # the keys read the roster, nothing solved
         facts: list[tuple] = []
         allowed: list[bool] = []
+        prior_checks: list[PairCheck | None] = []
         for s in instance.students:
             f = judge.facts(s)
             facts.append(f)
-            allowed.append(prior_allowed(
-                s, instance, rules, staff, caps=caps,
-                eligible=lambda c, s=s, f=f: judge.eligible(
-                    s, c, f) is not None))
+            seen: list[PairCheck | None] = [None]
+
+            def eligible(c, s=s, f=f, seen=seen) -> bool:
+                seen[0] = judge.eligible(s, c, f)
+                return seen[0] is not None
+            allowed.append(prior_allowed(s, instance, rules, staff,
+                                         caps=caps, eligible=eligible))
+            prior_checks.append(seen[0] if allowed[-1] else None)
         return RosterPass(instance, rules, staff, caps, judge, facts,
-                          allowed)
+                          allowed, prior_checks)
 
 
 def audit(instance: Instance, rules: RuleSet,
@@ -261,8 +270,9 @@ def audit(instance: Instance, rules: RuleSet,
     caps = roster_pass.caps
     judge = roster_pass.judge
     tally = _Tally()
-    for s, facts, allowed in zip(instance.students, roster_pass.facts,
-                                 roster_pass.allowed):
+    for s, facts, allowed, known in zip(
+            instance.students, roster_pass.facts, roster_pass.allowed,
+            roster_pass.prior_checks):
         sid = s.student_id
         cm = assignment.get(sid)
         prior = s.prior_case_manager
@@ -275,7 +285,8 @@ def audit(instance: Instance, rules: RuleSet,
             tally.add(prior, allowed, None, None)
             lines.append(StudentLine(s, None, None, allowed))
             continue
-        check = judge.check(s, placed, facts)
+        check = known if known is not None and cm == prior \
+            else judge.check(s, placed, facts)
         for exc in check.exclusions:
             violations.append(Violation(exc.rule, sid, cm, exc.message))
         caseload[cm] += 1

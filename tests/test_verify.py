@@ -233,3 +233,39 @@ def test_the_judge_serves_one_check_per_key(sample, rules):
             assert judge.eligible(s, c, facts) == (
                 plain if plain.eligible else None)
     assert len(judge._judged) < pairs / 2
+
+
+def test_the_prior_checks_made_beforehand_are_the_judges_own(rules, sample,
+                                                            tmp_path):
+    """The roster pass keeps each student's check with their prior case
+    manager (where S3 applies); the audit uses it for students kept with
+    that person. The audit is the one made without them: the same lines,
+    verdicts, terms and KPIs, on the sample and on a district with
+    priors kept and lost."""
+    from dataclasses import replace as copy_with
+
+    from bench.generate import generate, write
+    from optimizer.inputs.roster import load_roster
+    from optimizer.result import SolverParams
+    from optimizer.solver.dispatch import solve
+    from optimizer.verify import RosterPass
+
+    write(*generate("district", seed=3, staffing="tight"), tmp_path)
+    district = load_roster(tmp_path, rules).instance
+    used = 0
+    for inst in (sample.instance, district):
+        plan = dict(solve(inst, rules, params=SolverParams()).assignment)
+        ready = RosterPass.prepare(inst, rules)
+        kept = [k for k, s in zip(ready.prior_checks, inst.students)
+                if k is not None and plan.get(s.student_id)
+                == s.prior_case_manager]
+        used += len(kept)
+        without = copy_with(RosterPass.prepare(inst, rules),
+                            prior_checks=[None] * len(inst.students))
+        a = audit(inst, rules, plan, roster_pass=ready)
+        b = audit(inst, rules, plan, roster_pass=without)
+        assert [line.check for line in a.lines] == \
+            [line.check for line in b.lines]
+        assert (a.violations, a.terms, a.kpis, a.loads) == \
+            (b.violations, b.terms, b.kpis, b.loads)
+    assert used > 1000  # most of a district's priors are kept
