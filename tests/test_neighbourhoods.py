@@ -155,28 +155,6 @@ def _flow_start(inst):
     return st_, comp, levels, hint, upper, flow.levels[0].objective
 
 
-def test_a_resumed_search_starts_from_the_multipliers_given(
-        tight_schools):  # noqa: F811
-    """``cap_search(start=mu)`` evaluates ``mu`` first: one flow from an
-    earlier search's best multipliers gives that search's best bound
-    again (from the plan's own multipliers it is another)."""
-    for inst, _ in tight_schools:
-        st_, comp, levels, hint, upper, s1 = _flow_start(inst)
-        first = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
-                                    time.monotonic() + 5, steps=6)
-        if first.flows < 2 or first.bound >= upper:
-            continue
-        again = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
-                                    time.monotonic() + 5, steps=1,
-                                    start=first.mu)
-        fresh = lagrange.cap_search(st_, comp, levels[1], s1, hint, upper,
-                                    time.monotonic() + 5, steps=1)
-        assert again.bound == first.bound
-        if fresh.bound != first.bound:
-            return
-    raise AssertionError("no school where the start mattered")
-
-
 def test_a_resumed_search_goes_on_as_if_it_had_never_stopped(
         tight_schools):  # noqa: F811
     """Three steps, then three more resumed (``cap_search(resume=)``),

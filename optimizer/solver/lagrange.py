@@ -186,7 +186,6 @@ def cap_search(structure: Structure, component: Component,
                steps: int = 10_000, min_steps: int = 1,
                allowed: np.ndarray | None = None,
                trace: list | None = None, stall: int = 0,
-               start: np.ndarray | None = None,
                resume: Search | None = None, patience: float = 0.0
                ) -> Search:
     """The best Lagrangian bound of ``level`` found by subgradient steps.
@@ -203,48 +202,41 @@ def cap_search(structure: Structure, component: Component,
     ``trace`` (for benchmarks) gets the best bound after each flow.
     ``stall``: also stop once the best bound has risen by less than a
     tenth of its distance to ``upper`` over that many flows (it has
-    levelled off). ``start``: multipliers to go on from (an earlier
-    search's best, with a better plan since), in shorter steps.
-    ``resume``: an earlier search (same part and level) to go on with as
-    if it had never stopped: its network, its next multipliers, step
-    length and target (lowered to ``upper`` if the plan is better now),
-    and its best bound. ``patience``: seconds in which ``stall`` stops
-    the steps only if the bound is flat (risen by under a hundredth of
-    its distance to ``upper``).
+    levelled off). ``resume``: an earlier search (same part and level)
+    to go on with as if it had never stopped: its network, its last
+    flow (not solved again), step length and target (lowered to
+    ``upper`` if the plan is better now), and its best bound.
+    ``patience``: seconds in which ``stall`` stops the steps only if the
+    bound is flat (risen by under a hundredth of its distance to
+    ``upper``).
     """
     began_at = time.monotonic()
-    going = resume is not None and resume.net is not None \
-        and resume.steps_at is not None
-    if going:
-        net = resume.net
-    else:
-        v, lam, s1_optimum, allowed = held_s1(structure, component, level,
-                                              s1_optimum, allowed)
-        net = network(structure, component, v, level, lam, s1_optimum,
-                      allowed)
-    if net is None:
-        return Search(None)
     theta = 1.0
     aim = upper  # Polyak's target: halved toward the best bound at resets
     since = 0
     replay = None  # the last flow of the search resumed, not solved again
     best, best_mu, best_students = None, None, None
-    if going:
+    if resume is not None and resume.net is not None \
+            and resume.steps_at is not None:
+        net = resume.net
         mu, bound, students, theta, aim, since = resume.steps_at
         aim = min(aim, upper)
         replay = (bound, students)
         best, best_mu = resume.bound, resume.mu.astype(np.float64)
         best_students = resume.best_students
-    elif start is not None and len(start) == len(net.caps):
-        mu = np.minimum(start, net.headroom).astype(np.float64)
-        theta = 0.25
     else:
+        resume = None
+        v, lam, s1_optimum, allowed = held_s1(structure, component, level,
+                                              s1_optimum, allowed)
+        net = network(structure, component, v, level, lam, s1_optimum,
+                      allowed)
+        if net is None:
+            return Search(None)
         n = np.array([counts.get(int(p), 0) for p in v.pairs],
                      dtype=np.int64)
         mu = np.minimum(plan_multipliers(structure, component, v, level,
                                          lam, n, allowed=allowed),
                         net.headroom).astype(np.float64)
-    if best_mu is None:
         best_mu = mu
     flows = 0
     history: list[int] = [] if best is None else [best]
@@ -296,7 +288,7 @@ def cap_search(structure: Structure, component: Component,
     steps_at = None
     if last is not None:
         steps_at = (*last, theta, aim, since)
-    elif going:  # no flow solved: where the resumed search stood
+    elif resume is not None:  # no flow solved: where it stood
         steps_at = resume.steps_at
     return Search(best, net, np.rint(best_mu).astype(np.int64), flows,
                   steps_at=steps_at, best_students=best_students)
