@@ -154,10 +154,9 @@ class _Arcs:
 
 @dataclass
 class _Hubs:
-    """Groups that share their options, and where their arcs are."""
+    """Groups that share their options: their hubs and pairs (their arcs
+    follow the pairs' own, in the order ``_Arcs`` gives)."""
 
-    group_arcs: slice  # group -> hub, one per hubbed group
-    staff_arcs: slice  # hub -> staff, the hubs' options in order
     hub_of_group: np.ndarray  # per group -> hub arc: the hub
     hub_first: np.ndarray  # per hub: its first option (hub -> staff arc)
     # per group -> hub arc: where the group's own pairs start in ``sorted``
@@ -217,8 +216,6 @@ def _arcs(structure: Structure, component: Component, v: _View,
              "S4": [v.s4[pair_of_arc]], REFERENCE: [r[pair_of_arc]]}
     if hubs is not None:
         (g_tail, g_head, g_cap), (h_tail, h_pair, h_cap) = hub_arcs
-        hubs.group_arcs = slice(d, d + len(g_tail))
-        hubs.staff_arcs = slice(d + len(g_tail), d + len(g_tail) + len(h_tail))
         tails += [g_tail, h_tail]
         heads += [g_head, num_groups + v.staff[h_pair]]
         capacity += [g_cap, np.minimum(h_cap, cap[v.staff[h_pair]])]
@@ -295,8 +292,7 @@ def _share(v: _View, r: np.ndarray, num_groups: int, first_hub: int):
                                    sizes)
     supply = np.bincount(hub_of_group, weights=v.size[groups],
                          minlength=len(lead)).astype(np.int64)
-    hubs = _Hubs(group_arcs=slice(0), staff_arcs=slice(0),
-                 hub_of_group=hub_of_group, hub_first=hub_first,
+    hubs = _Hubs(hub_of_group=hub_of_group, hub_first=hub_first,
                  first_pair=starts[groups], sorted=order)
     arcs = ((groups, first_hub + hub_of_group, v.size[groups]),
             (h_tail, h_pair, supply[h_tail - first_hub]))
@@ -447,8 +443,11 @@ def _hub_counts(arcs: _Arcs, flows: np.ndarray, num_pairs: int
     this one is fixed, so the plan is the same on every run)."""
     hubs = arcs.hubs
     assert hubs is not None
-    into = flows[hubs.group_arcs].astype(np.int64)
-    out = flows[hubs.staff_arcs].astype(np.int64)
+    # after the pairs' own arcs: one per hubbed group into its hub, then
+    # the hubs' options, up to the places
+    into_hubs = arcs.direct + len(hubs.hub_of_group)
+    into = flows[arcs.direct:into_hubs].astype(np.int64)
+    out = flows[into_hubs:arcs.places.start].astype(np.int64)
     # Lay every hub's flow on one line, hub after hub, once by group and
     # once by option: the two agree at every hub's end (what enters a hub
     # leaves it), and each stretch between breaks is one group's students
