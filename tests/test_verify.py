@@ -262,7 +262,16 @@ def test_the_prior_checks_made_beforehand_are_the_judges_own(rules, sample,
         used += len(kept)
         without = copy_with(RosterPass.prepare(inst, rules),
                             prior_checks=[None] * len(inst.students))
+        asked = []
+        judge_check = ready.judge.check
+
+        def counted(*args, **kwargs):
+            asked.append(args[0].student_id)
+            return judge_check(*args, **kwargs)
+        ready.judge.check = counted
         a = audit(inst, rules, plan, roster_pass=ready)
+        # the kept students' checks are not asked for again
+        assert len(asked) == len(inst.students) - len(kept)
         b = audit(inst, rules, plan, roster_pass=without)
         assert [line.check for line in a.lines] == \
             [line.check for line in b.lines]
