@@ -251,7 +251,8 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # large for the MIP, the MIP's start otherwise.
         if dated:
             hint = calendar_plan(structure, comp, hint, levels[1],
-                                 params.time_limit)
+                                 params.time_limit, allowed,
+                                 swaps=not fits)
         else:
             hint = improve_by_moves(structure, comp, hint, levels[1],
                                     allowed=allowed)

@@ -1,0 +1,184 @@
+"""Two students exchanged between two case managers (a swap), where the
+caps bind and single-student moves cannot go.
+
+``moves.improve_by_moves`` moves one student to a case manager with
+room. On a tightly staffed district most of the case managers a student
+should go to are full, so the plan the moves stop at can still be far
+from the optimum: on the 5,000-student tight weighted roster with
+meeting dates, the calendar flow and the moves ended 0.76% above the
+proven optimum (bench/NOTES.md). A swap sends a student of group ``g``
+from ``c1`` to ``c2`` and one of group ``h`` from ``c2`` to ``c1``: each
+keeps their head count, so the caps (H6) hold, and both go along
+eligible pairs (H1-H5, H7 are per pair), best practice (S1) unchanged
+in total. Its change of the level is exact: S2 by both loads, S3 by the
+four pairs' kept priors, S4, and S5 by both case managers' meetings per
+period.
+
+The search works in rounds over arrays: every swap that lowers the
+level is priced against the current plan, and the best are applied,
+at most one per case manager per round, so each applied swap changes
+the level by exactly its price. A swap's price changes only when one
+of its two case managers changed, so each later round prices only the
+swaps of the case managers the last round touched. Deterministic: the
+same plan and level give the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.objectives import balance_coefficient
+from optimizer.solver.calendar import calendar_view
+from optimizer.solver.flow import _view
+from optimizer.solver.structure import Component, Structure
+
+# Triples (student's pair, alternative pair, other student's pair)
+# priced at once: bounds the memory of one round (about 200 bytes each).
+CHUNK = 400_000
+
+
+def improve_by_swaps(structure: Structure, component: Component,
+                     counts: dict[int, int], level: dict[str, int],
+                     allowed: np.ndarray | None = None,
+                     max_rounds: int = 200) -> dict[int, int]:
+    """Apply swaps that lower ``level`` until none is left (or
+    ``max_rounds`` rounds); the plan returned keeps H1-H7 as ``counts``
+    did (no H8: the caller uses it only without a monthly limit) and has
+    the same S1. ``allowed`` (per pair of the part's view): the pairs a
+    student may be swapped onto (``lagrange.best_practice_pairs``)."""
+    c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
+    if "S1" in level:
+        return counts
+    v = _view(structure, component)
+    n_staff = len(component.staff)
+    n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
+    ok = np.ones(len(v.pairs), bool) if allowed is None else allowed.copy()
+    ok |= n > 0
+    w = v.units.astype(np.int64)  # per local group
+    a = np.array([c2 * balance_coefficient(structure.caps[c])
+                  if structure.caps[c] > 0 else 0
+                  for c in component.staff], dtype=np.int64)
+    load = np.bincount(v.staff, weights=n * w[v.group],
+                       minlength=n_staff).astype(np.int64)
+    cal = calendar_view(structure, component) if c5 else None
+    meet = None if cal is None else cal.meet.astype(np.int64)
+    held = None
+    if meet is not None:
+        held = np.zeros((n_staff, meet.shape[1]), dtype=np.int64)
+        np.add.at(held, v.staff, n[:, None] * meet[v.group])
+    # The eligible pairs by (group, staff): a sorted key to look up the
+    # pair taking the other student back.
+    elig = np.flatnonzero(ok)
+    key = v.group[elig] * n_staff + v.staff[elig]
+    order = np.argsort(key, kind="stable")
+    keys, key_pair = key[order], elig[order]
+    # Each group's eligible pairs, for the alternatives.
+    by_group = elig[np.argsort(v.group[elig], kind="stable")]
+    g_start = np.searchsorted(v.group[by_group], np.arange(len(v.size)))
+    g_len = np.diff(np.append(g_start, len(by_group)))
+    touched = np.ones(n_staff, dtype=bool)
+    for _ in range(max_rounds):
+        found = _price(v, n, w, a, load, meet, held, c3, c4, c5, keys,
+                       key_pair, by_group, g_start, g_len, touched, n_staff)
+        if found is None:
+            break
+        touched = np.zeros(n_staff, dtype=bool)
+        for p, q, r, s in found:
+            c1, cb = int(v.staff[p]), int(v.staff[q])
+            if touched[c1] or touched[cb]:
+                continue
+            touched[c1] = touched[cb] = True
+            n[p] -= 1
+            n[q] += 1
+            n[r] -= 1
+            n[s] += 1
+            d = w[v.group[r]] - w[v.group[p]]
+            load[c1] += d
+            load[cb] -= d
+            if held is not None:
+                m = meet[v.group[r]] - meet[v.group[p]]
+                held[c1] += m
+                held[cb] -= m
+    out = dict(counts)
+    for p, k in zip(v.pairs.tolist(), n.tolist()):
+        if k != counts.get(p, 0):
+            out[p] = k
+    return out
+
+
+def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
+           by_group, g_start, g_len, touched, n_staff):
+    """The swaps that lower the level, best first (ties by their pairs),
+    among those with a touched case manager; None if there are none.
+    Each is (p, q, r, s): a student of p's group from p to q, one of
+    r's group (on q's staff) from r to s (on p's staff)."""
+    used = np.flatnonzero(n > 0)
+    # Used pairs by staff, for the students who may go back.
+    u_order = used[np.argsort(v.staff[used], kind="stable")]
+    s_start = np.searchsorted(v.staff[u_order], np.arange(n_staff))
+    s_len = np.diff(np.append(s_start, len(u_order)))
+    # (p, q): a used pair and another eligible pair of its group.
+    reps = g_len[v.group[used]]
+    p = np.repeat(used, reps)
+    q = by_group[np.repeat(g_start[v.group[used]], reps)
+                 + np.arange(int(reps.sum()))
+                 - np.repeat(np.cumsum(reps) - reps, reps)]
+    keep = (v.staff[q] != v.staff[p]) & (touched[v.staff[p]]
+                                          | touched[v.staff[q]])
+    p, q = p[keep], q[keep]
+    best: list[tuple] = []
+    # Expand (p, q) by the used pairs r at q's staff, in chunks of pairs.
+    per = s_len[v.staff[q]]
+    bounds = np.searchsorted(np.cumsum(per), np.arange(CHUNK, int(
+        per.sum()) + CHUNK, CHUNK), side="right")
+    lo = 0
+    for hi in np.unique(np.append(bounds, len(p))):
+        if hi <= lo:
+            continue
+        best.extend(_chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys,
+                           key_pair, u_order, s_start, s_len, p[lo:hi],
+                           q[lo:hi], n_staff))
+        lo = hi
+    if not best:
+        return None
+    best.sort()
+    return [b[1:] for b in best]
+
+
+def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
+           u_order, s_start, s_len, p, q, n_staff):
+    cb = v.staff[q]
+    reps = s_len[cb]
+    p, q = np.repeat(p, reps), np.repeat(q, reps)
+    r = u_order[np.repeat(s_start[cb], reps) + np.arange(int(reps.sum()))
+                - np.repeat(np.cumsum(reps) - reps, reps)]
+    g, h = v.group[p], v.group[r]
+    c1, cb = v.staff[p], v.staff[q]
+    want = h * n_staff + c1
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    keep = (g != h) & (keys[at] == want)
+    p, q, r, g, h, c1, cb = (x[keep] for x in (p, q, r, g, h, c1, cb))
+    s = key_pair[at[keep]]
+    keep = v.s1[q] - v.s1[p] + v.s1[s] - v.s1[r] == 0
+    p, q, r, s, g, h, c1, cb = (x[keep] for x in (p, q, r, s, g, h, c1,
+                                                    cb))
+    d = w[h] - w[g]  # c1's load change; c2's is -d
+    price = (a[c1] * d * (2 * load[c1] + d)
+             + a[cb] * d * (d - 2 * load[cb])
+             + c4 * (v.s4[q] - v.s4[p] + v.s4[s] - v.s4[r])
+             - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)
+                     + _kept(n, v.prior, r, -1) + _kept(n, v.prior, s, 1)))
+    if meet is not None and len(p):
+        m = meet[h] - meet[g]  # c1's meetings change per period
+        price = price + c5 * (m * (2 * (held[c1] - held[cb]) + 2 * m)
+                              ).sum(axis=1)
+    good = np.flatnonzero(price < 0)
+    return list(zip(price[good].tolist(), p[good].tolist(),
+                    q[good].tolist(), r[good].tolist(), s[good].tolist()))
+
+
+def _kept(n: np.ndarray, prior: np.ndarray, i: np.ndarray,
+          delta: int) -> np.ndarray:
+    """Change of the students kept with their prior on pairs ``i`` when
+    one student joins (1) or leaves (-1) each."""
+    return np.minimum(n[i] + delta, prior[i]) - np.minimum(n[i], prior[i])

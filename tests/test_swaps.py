@@ -1,0 +1,187 @@
+"""Swaps of two students between two case managers (solver/swaps.py,
+issue 23): where caps bind, they reach plans single-student moves
+cannot; each swap is priced exactly, so the search stops only where no
+swap lowers the level (checked here by brute force, priced by the
+model's own term values), the caps, the groups and best practice are
+kept, and the large dated part's plan uses them."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from optimizer.inputs.roster import load_roster
+from optimizer.objectives import ObjectiveWeights
+from optimizer.result import SolverParams, SolveStatus
+from optimizer.solver import calplan, dispatch
+from optimizer.solver.calplan import calendar_flow
+from optimizer.solver.flow import _view, solve_flow, term_values
+from optimizer.solver.moves import improve_by_moves
+from optimizer.solver.swaps import improve_by_swaps
+from optimizer.verify import audit
+from tests.test_calbound import (
+    DATED,
+    WEIGHTS,
+    _allowed,
+    _structure,
+    dated_optimum,  # noqa: F401
+    dated_rosters,
+)
+from tests.test_lagrange import small_rosters
+from tests.test_properties import RULES
+
+
+def _value(structure, comp, counts, level):
+    terms = term_values(structure, comp, counts)
+    return sum(c * terms[t] for t, c in level.items())
+
+
+def _better_swap(structure, comp, counts, level, allowed):
+    """A swap (along pairs ``allowed`` or used, S1 unchanged in total)
+    that lowers ``level`` as the model prices it, by brute force; None
+    if there is none."""
+    v = _view(structure, comp)
+    pid = v.pairs.tolist()
+    n = {p: counts.get(p, 0) for p in pid}
+    ok = [allowed is None or allowed[i] or n[p] > 0
+          for i, p in enumerate(pid)]
+    at = {(int(v.group[i]), int(v.staff[i])): i
+          for i in range(len(pid)) if ok[i]}
+    before = _value(structure, comp, counts, level)
+    for (g, c1), p in at.items():
+        if not n[pid[p]]:
+            continue
+        for (h, c2), r in at.items():
+            q, s = at.get((g, c2)), at.get((h, c1))
+            if (h == g or c2 == c1 or not n[pid[r]] or q is None
+                    or s is None or v.s1[q] - v.s1[p] + v.s1[s] - v.s1[r]):
+                continue
+            trial = dict(n)
+            for i, d in ((p, -1), (q, 1), (r, -1), (s, 1)):
+                trial[pid[i]] += d
+            if _value(structure, comp, trial, level) < before:
+                return p, q, r, s
+    return None
+
+
+def _check_kept(structure, comp, before, after):
+    """Each case manager keeps their head count (the caps), each group
+    its students, and S1 is unchanged."""
+    v = _view(structure, comp)
+    old = np.array([before.get(p, 0) for p in v.pairs.tolist()])
+    new = np.array([after.get(p, 0) for p in v.pairs.tolist()])
+    assert (new >= 0).all()
+    for index in (v.staff, v.group):
+        assert (np.bincount(index, weights=old, minlength=index.max() + 1)
+                == np.bincount(index, weights=new,
+                               minlength=index.max() + 1)).all()
+    assert term_values(structure, comp, after)["S1"] == term_values(
+        structure, comp, before)["S1"]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(dated_rosters(), small_rosters()),
+       st.sampled_from(WEIGHTS))
+def test_swaps_stop_only_where_no_swap_helps(inst, weights):
+    """Small rosters whose caps of 1-8 students often bind, with and
+    without meeting dates, from the flow's plan polished by moves: the
+    swaps never raise the level, keep the caps, the groups and S1, and
+    leave no swap that would lower the level. A wrong price on any term
+    either applies a swap that does not help or misses one that does."""
+    structure = _structure(inst, weights)
+    levels = weights.levels(structure.weight_scale,
+                            calendar=structure.calendar is not None)
+    assume(len(levels) > 1 and "S1" not in levels[1])
+    level = levels[1]
+    for comp in structure.components:
+        flow = solve_flow(structure, comp, levels)
+        assume(flow is not None)
+        start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+        allowed = _allowed(structure, comp)
+        start = improve_by_moves(structure, comp, start, level,
+                                 allowed=allowed)
+        after = improve_by_swaps(structure, comp, start, level,
+                                 allowed=allowed)
+        _check_kept(structure, comp, start, after)
+        assert _value(structure, comp, after, level) <= _value(
+            structure, comp, start, level)
+        assert _better_swap(structure, comp, after, level, allowed) is None
+
+
+def test_swaps_reach_what_moves_cannot(dated_optimum):  # noqa: F811
+    """On the dated sample the calendar flow's plan polished by moves
+    cannot be improved by a single move, yet swaps lower it; the plan
+    they give keeps H1-H7 (the checker) and best practice."""
+    inst, weights, proven = dated_optimum
+    structure = _structure(inst, weights)
+    levels = [lv.terms for lv in proven.levels]
+    (comp,) = structure.components
+    first = solve_flow(structure, comp, levels)
+    start = dict(zip(comp.pairs, first.counts.counts.tolist()))
+    allowed = _allowed(structure, comp)
+    moved = improve_by_moves(structure, comp, calendar_flow(
+        structure, comp, levels[1], start), levels[1], allowed=allowed)
+    assert improve_by_moves(structure, comp, moved, levels[1],
+                            allowed=allowed) == moved
+    swapped = improve_by_swaps(structure, comp, moved, levels[1],
+                               allowed=allowed)
+    _check_kept(structure, comp, moved, swapped)
+    assert _value(structure, comp, swapped, levels[1]) < _value(
+        structure, comp, moved, levels[1])
+    assert _value(structure, comp, swapped, levels[1]) >= (
+        proven.levels[1].objective)
+    from optimizer.solver.disaggregate import disaggregate
+
+    checked = audit(inst, RULES, dict(disaggregate(structure, swapped)),
+                    calendar=weights.calendar(inst.students))
+    assert not checked.violations
+
+
+def test_the_large_dated_part_is_planned_with_swaps(monkeypatch):
+    """A dated part too large for the MIP (the limit lowered to 0 pairs)
+    takes the swaps: its plan is lower than the same path's without
+    them, the checker accepts it and its terms are the checker's. A part
+    the MIP solves does not take them (its start is the MIP's)."""
+    inst = load_roster(DATED, RULES).instance
+    weights = ObjectiveWeights()
+    calls = []
+    real = calplan.improve_by_swaps
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(calplan, "improve_by_swaps", counted)
+    dispatch.solve(inst, RULES, weights, SolverParams(time_limit=2))
+    assert not calls  # the sample fits the MIP
+    monkeypatch.setattr(dispatch, "CPSAT_MAX_PAIRS", 0)
+    # No time for the bound's steps to matter: the plans compared are
+    # the calendar plans (deterministic for the same settings).
+    with_swaps = dispatch.solve(inst, RULES, weights,
+                                SolverParams(time_limit=2))
+    assert calls
+    monkeypatch.setattr(calplan, "improve_by_swaps",
+                        lambda s, c, counts, *a, **k: counts)
+    without = dispatch.solve(inst, RULES, weights,
+                             SolverParams(time_limit=2))
+    for result in (with_swaps, without):
+        assert result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    assert with_swaps.levels[0].objective == without.levels[0].objective
+    assert with_swaps.levels[1].objective < without.levels[1].objective
+    calendar = weights.calendar(inst.students)
+    checked = audit(inst, RULES, dict(with_swaps.assignment),
+                    calendar=calendar)
+    assert not checked.violations
+    level = with_swaps.levels[1]
+    assert sum(c * checked.terms[t] for t, c in level.terms.items()) == (
+        level.objective)
+
+
+def test_weights_cover_every_term():
+    """The property test's weightings price S2-S5 (with dates)."""
+    terms = set()
+    for weights in WEIGHTS:
+        for level in weights.levels(10, calendar=True):
+            terms |= set(level)
+    assert {"S2", "S3", "S4", "S5"} <= terms
