@@ -22,11 +22,11 @@ polish it.
 
 Measured on the 5,000-student tight weighted district with dates
 (``bench/dates.py``): the moves alone end 2.3% above the proven optimum,
-this flow and the moves 0.76% above it, and the swaps (with moves
-again) 0.071% above it in 0.5 s more. On the 70,000-student one the
-swaps take the plan of the flow and the moves down by 0.88% in about
-5 s (most case managers a student should go to are full: a move
-cannot reach them, a swap can).
+this flow and the moves 0.76% above it, this flow and rounds of swaps
+and moves 0.064% above it (0.1 s more). On the 70,000-student one the
+swaps end 0.91% below the flow and the moves, in less time (1.7 s
+instead of 2.9 s for the moves): most case managers a student should
+go to are full, which a move cannot reach and a swap can.
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ _MAX_COST = 2**62
 # 70,000-student weighted district with dates (945,000 pairs: 12.8 s at
 # a load of 4.7 on 2 cores, about 9 s on a quiet machine).
 SECONDS_PER_PAIR = 1e-5
-# Seconds per eligible pair of the swaps and the moves after them,
-# measured on the same district: 4.7 s for its 845,000 pairs at load 1.
-# (A part the MIP solves takes no swaps: from their better start HiGHS
-# took 30-31 s, not 24-27 s, to prove the 5,000-student district.)
-SWAP_SECONDS_PER_PAIR = 6e-6
+# Seconds per eligible pair of the swaps and moves in rounds
+# (``swaps.improve_by_swaps``) from the calendar flow's plan, measured on
+# the same district: 1.7 s for its 845,000 pairs at load 1. (From a plan
+# that ignores the dates they take 10.7 s there, for a worse plan.)
+SWAP_SECONDS_PER_PAIR = 2e-6
 
 
 def calendar_plan(structure: Structure, component: Component,
@@ -58,33 +58,27 @@ def calendar_plan(structure: Structure, component: Component,
                   time_limit: float, allowed: np.ndarray | None = None,
                   swaps: bool = True) -> dict[int, int]:
     """A plan from the flow's plan ``counts`` (S1 optimal, S5 unseen):
-    the calendar flow's plan polished by single-student moves, then, for
-    a part too large for the MIP (``swaps``), by swaps and moves again.
-    Each step is left out when the time limit does not cover its
-    expected time (a setting, not the clock: the same settings give the
-    same plan); with swaps the plan takes at most half of the limit. The
-    flow is also left out without S5 in ``level``. ``allowed`` (per pair
-    of the part's view): the pairs a plan with the least S1 may use
-    (``lagrange.best_practice_pairs``)."""
-    # With swaps, the plan takes at most half of the limit: the bound
-    # needs the rest (on the 70,000-student district at 20 s, the flow's
-    # 8 s gave a plan 0.035% better and cost the bound more than 0.3%).
+    the calendar flow's plan polished by single-student moves, or, for a
+    part too large for the MIP (``swaps``), by rounds of swaps and moves
+    (``swaps.improve_by_swaps``). The flow, and then the swaps, are left
+    out when the time limit does not cover their expected time (a
+    setting, not the clock: the same settings give the same plan); the
+    flow also without S5 in ``level``, the swaps without the flow. A part
+    the MIP solves takes no swaps: from their better start HiGHS took
+    30-31 s, not 24-27 s, to prove the 5,000-student district.
+    ``allowed`` (per pair of the part's view): the pairs a plan with the
+    least S1 may use (``lagrange.best_practice_pairs``)."""
     pairs = len(component.pairs)
-    swaps = swaps and pairs * SWAP_SECONDS_PER_PAIR <= time_limit / 2
-    room = time_limit / 2 - pairs * SWAP_SECONDS_PER_PAIR if swaps \
-        else time_limit
-    found = calendar_flow(structure, component, level, counts) \
-        if pairs * SECONDS_PER_PAIR <= room else None
-    plan = improve_by_moves(structure, component,
+    found = None
+    if pairs * SECONDS_PER_PAIR <= time_limit:
+        found = calendar_flow(structure, component, level, counts)
+    if found is not None and swaps and pairs * (
+            SECONDS_PER_PAIR + SWAP_SECONDS_PER_PAIR) <= time_limit:
+        return improve_by_swaps(structure, component, found, level,
+                                allowed=allowed, moves=True)
+    return improve_by_moves(structure, component,
                             counts if found is None else found, level,
                             allowed=allowed)
-    if swaps:
-        swapped = improve_by_swaps(structure, component, plan, level,
-                                   allowed=allowed)
-        if swapped != plan:
-            plan = improve_by_moves(structure, component, swapped, level,
-                                    allowed=allowed)
-    return plan
 
 
 def calendar_flow(structure: Structure, component: Component,

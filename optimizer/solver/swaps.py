@@ -40,12 +40,15 @@ CHUNK = 400_000
 def improve_by_swaps(structure: Structure, component: Component,
                      counts: dict[int, int], level: dict[str, int],
                      allowed: np.ndarray | None = None,
-                     max_rounds: int = 200) -> dict[int, int]:
+                     max_rounds: int = 200, moves: bool = False
+                     ) -> dict[int, int]:
     """Apply swaps that lower ``level`` until none is left (or
     ``max_rounds`` rounds); the plan returned keeps H1-H7 as ``counts``
     did (no H8: the caller uses it only without a monthly limit) and has
     the same S1. ``allowed`` (per pair of the part's view): the pairs a
-    student may be swapped onto (``lagrange.best_practice_pairs``)."""
+    student may be swapped onto (``lagrange.best_practice_pairs``).
+    ``moves``: single-student moves to a case manager with room (and
+    the same S1) too, priced and applied in the same rounds."""
     c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
     if "S1" in level:
         return counts
@@ -76,10 +79,16 @@ def improve_by_swaps(structure: Structure, component: Component,
     by_group = elig[np.argsort(v.group[elig], kind="stable")]
     g_start = np.searchsorted(v.group[by_group], np.arange(len(v.size)))
     g_len = np.diff(np.append(g_start, len(by_group)))
+    caps = np.array([structure.caps[c] for c in component.staff],
+                    dtype=np.int64)
+    size = np.bincount(v.staff, weights=n,
+                       minlength=n_staff).astype(np.int64)
+    room = (size < caps) if moves else np.zeros(n_staff, dtype=bool)
     touched = np.ones(n_staff, dtype=bool)
     for _ in range(max_rounds):
         found = _price(v, n, w, a, load, meet, held, c3, c4, c5, keys,
-                       key_pair, by_group, g_start, g_len, touched, n_staff)
+                       key_pair, by_group, g_start, g_len, touched, n_staff,
+                       room)
         if found is None:
             break
         touched = np.zeros(n_staff, dtype=bool)
@@ -90,13 +99,20 @@ def improve_by_swaps(structure: Structure, component: Component,
             touched[c1] = touched[cb] = True
             n[p] -= 1
             n[q] += 1
-            n[r] -= 1
-            n[s] += 1
-            d = w[v.group[r]] - w[v.group[p]]
-            load[c1] += d
-            load[cb] -= d
+            # A move (r < 0): one student less at c1, one more at cb.
+            gone = w[v.group[p]]
+            came = 0 if r < 0 else w[v.group[r]]
+            load[c1] += came - gone
+            load[cb] += gone - came
+            if r >= 0:
+                n[r] -= 1
+                n[s] += 1
+            elif moves:
+                size[c1] -= 1
+                size[cb] += 1
+                room[c1], room[cb] = size[c1] < caps[c1], size[cb] < caps[cb]
             if held is not None:
-                m = meet[v.group[r]] - meet[v.group[p]]
+                m = (0 if r < 0 else meet[v.group[r]]) - meet[v.group[p]]
                 held[c1] += m
                 held[cb] -= m
     out = dict(counts)
@@ -107,11 +123,12 @@ def improve_by_swaps(structure: Structure, component: Component,
 
 
 def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
-           by_group, g_start, g_len, touched, n_staff):
-    """The swaps that lower the level, best first (ties by their pairs),
-    among those with a touched case manager; None if there are none.
-    Each is (p, q, r, s): a student of p's group from p to q, one of
-    r's group (on q's staff) from r to s (on p's staff)."""
+           by_group, g_start, g_len, touched, n_staff, room):
+    """The swaps (and moves to the staff with ``room``) that lower the
+    level, best first (ties by their pairs), among those with a touched
+    case manager; None if there are none. Each is (p, q, r, s): a
+    student of p's group from p to q, one of r's group (on q's staff)
+    from r to s (on p's staff); a move has r = s = -1."""
     used = np.flatnonzero(n > 0)
     # Used pairs by staff, for the students who may go back.
     u_order = used[np.argsort(v.staff[used], kind="stable")]
@@ -126,7 +143,7 @@ def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     keep = (v.staff[q] != v.staff[p]) & (touched[v.staff[p]]
                                           | touched[v.staff[q]])
     p, q = p[keep], q[keep]
-    best: list[tuple] = []
+    found = [_moves(v, n, w, a, load, meet, held, c3, c4, c5, p, q, room)]
     # Expand (p, q) by the used pairs r at q's staff, in chunks of pairs.
     per = s_len[v.staff[q]]
     bounds = np.searchsorted(np.cumsum(per), np.arange(CHUNK, int(
@@ -135,14 +152,22 @@ def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     for hi in np.unique(np.append(bounds, len(p))):
         if hi <= lo:
             continue
-        best.extend(_chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys,
-                           key_pair, u_order, s_start, s_len, p[lo:hi],
-                           q[lo:hi], n_staff))
+        found.append(_chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys,
+                            key_pair, u_order, s_start, s_len, p[lo:hi],
+                            q[lo:hi], n_staff))
         lo = hi
-    if not best:
+    price, p, q, r, s = (np.concatenate(x) for x in zip(*found))
+    if not len(price):
         return None
-    best.sort()
-    return [b[1:] for b in best]
+    # Best first, ties by the pairs; only the best of each two case
+    # managers can be applied in a round (it touches both).
+    order = np.lexsort((s, r, q, p, price))
+    c1, cb = v.staff[p[order]], v.staff[q[order]]
+    _, first = np.unique(np.minimum(c1, cb) * n_staff + np.maximum(c1, cb),
+                         return_index=True)
+    order = order[np.sort(first)]
+    return list(zip(p[order].tolist(), q[order].tolist(), r[order].tolist(),
+                    s[order].tolist()))
 
 
 def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
@@ -172,9 +197,28 @@ def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
         m = meet[h] - meet[g]  # c1's meetings change per period
         price = price + c5 * (m * (2 * (held[c1] - held[cb]) + 2 * m)
                               ).sum(axis=1)
-    good = np.flatnonzero(price < 0)
-    return list(zip(price[good].tolist(), p[good].tolist(),
-                    q[good].tolist(), r[good].tolist(), s[good].tolist()))
+    good = price < 0
+    return price[good], p[good], q[good], r[good], s[good]
+
+
+def _moves(v, n, w, a, load, meet, held, c3, c4, c5, p, q, room):
+    """The moves among (p, q) to a case manager with room and the same
+    S1 that lower the level, priced exactly: (price, p, q, r, s) arrays
+    with r = s = -1."""
+    keep = room[v.staff[q]] & (v.s1[q] == v.s1[p])
+    p, q = p[keep], q[keep]
+    c1, cb = v.staff[p], v.staff[q]
+    d = w[v.group[p]]  # c1's load falls by d, c2's rises by d
+    price = (a[c1] * d * (d - 2 * load[c1]) + a[cb] * d * (2 * load[cb] + d)
+             + c4 * (v.s4[q] - v.s4[p])
+             - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)))
+    if meet is not None and len(p):
+        m = meet[v.group[p]]  # c2's meetings rise, c1's fall, per period
+        price = price + c5 * (m * (2 * (held[cb] - held[c1]) + 2 * m)
+                              ).sum(axis=1)
+    good = price < 0
+    none = np.full(int(good.sum()), -1, dtype=np.int64)
+    return price[good], p[good], q[good], none, none
 
 
 def _kept(n: np.ndarray, prior: np.ndarray, i: np.ndarray,
