@@ -65,14 +65,41 @@ def _better_swap(structure, comp, counts, level, allowed):
     return None
 
 
-def _check_kept(structure, comp, before, after):
-    """Each case manager keeps their head count (the caps), each group
-    its students, and S1 is unchanged."""
+def _better_move(structure, comp, counts, level, allowed):
+    """A move of one student (along a pair ``allowed`` or used, to a case
+    manager with room, the same S1) that lowers ``level`` as the model
+    prices it, by brute force; None if there is none."""
+    v = _view(structure, comp)
+    pid = v.pairs.tolist()
+    n = {p: counts.get(p, 0) for p in pid}
+    size = np.bincount(v.staff, weights=[n[p] for p in pid],
+                       minlength=len(comp.staff))
+    before = _value(structure, comp, counts, level)
+    for p in range(len(pid)):
+        for q in range(len(pid)):
+            if (not n[pid[p]] or v.group[q] != v.group[p]
+                    or v.staff[q] == v.staff[p] or v.s1[q] != v.s1[p]
+                    or not (allowed is None or allowed[q] or n[pid[q]])
+                    or size[v.staff[q]] >= structure.caps[
+                        comp.staff[v.staff[q]]]):
+                continue
+            trial = dict(n)
+            trial[pid[p]] -= 1
+            trial[pid[q]] += 1
+            if _value(structure, comp, trial, level) < before:
+                return p, q
+    return None
+
+
+def _check_kept(structure, comp, before, after, heads=True):
+    """Each case manager keeps their head count (the caps; unless
+    ``heads`` is False: moves change it), each group its students, and
+    S1 is unchanged."""
     v = _view(structure, comp)
     old = np.array([before.get(p, 0) for p in v.pairs.tolist()])
     new = np.array([after.get(p, 0) for p in v.pairs.tolist()])
     assert (new >= 0).all()
-    for index in (v.staff, v.group):
+    for index in (v.staff, v.group) if heads else (v.group,):
         assert (np.bincount(index, weights=old, minlength=index.max() + 1)
                 == np.bincount(index, weights=new,
                                minlength=index.max() + 1)).all()
@@ -107,6 +134,40 @@ def test_swaps_stop_only_where_no_swap_helps(inst, weights):
         _check_kept(structure, comp, start, after)
         assert _value(structure, comp, after, level) <= _value(
             structure, comp, start, level)
+        assert _better_swap(structure, comp, after, level, allowed) is None
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(dated_rosters(), small_rosters()),
+       st.sampled_from(WEIGHTS))
+def test_rounds_of_swaps_and_moves_leave_neither(inst, weights):
+    """With moves in the same rounds (``moves=True``, the large dated
+    part's path), from the flow's plan itself: the level never rises,
+    the caps hold, the groups and S1 are kept, and neither a move nor a
+    swap that would lower the level is left."""
+    structure = _structure(inst, weights)
+    levels = weights.levels(structure.weight_scale,
+                            calendar=structure.calendar is not None)
+    assume(len(levels) > 1 and "S1" not in levels[1])
+    level = levels[1]
+    for comp in structure.components:
+        flow = solve_flow(structure, comp, levels)
+        assume(flow is not None)
+        start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
+        allowed = _allowed(structure, comp)
+        after = improve_by_swaps(structure, comp, start, level,
+                                 allowed=allowed, moves=True)
+        _check_kept(structure, comp, start, after, heads=False)
+        v = _view(structure, comp)
+        size = np.bincount(v.staff, weights=[after.get(p, 0) for p in
+                                             v.pairs.tolist()],
+                           minlength=len(comp.staff))
+        assert all(size[i] <= structure.caps[c]
+                   for i, c in enumerate(comp.staff))
+        assert _value(structure, comp, after, level) <= _value(
+            structure, comp, start, level)
+        assert _better_move(structure, comp, after, level, allowed) is None
         assert _better_swap(structure, comp, after, level, allowed) is None
 
 
