@@ -143,16 +143,17 @@ def test_swaps_stop_only_where_no_swap_helps(inst, weights):
        st.sampled_from(WEIGHTS))
 def test_rounds_of_swaps_and_moves_leave_neither(inst, weights):
     """With moves in the same rounds (``moves=True``, the large dated
-    part's path), from the flow's plan itself: the level never rises,
-    the caps hold, the groups and S1 are kept, and neither a move nor a
-    swap that would lower the level is left."""
+    part's path), from a plan of best practice alone (the flow's for S1,
+    blind to the rest: many moves and swaps to make, rooms filling up):
+    the level never rises, the caps hold, the groups and S1 are kept,
+    and neither a move nor a swap that would lower the level is left."""
     structure = _structure(inst, weights)
     levels = weights.levels(structure.weight_scale,
                             calendar=structure.calendar is not None)
     assume(len(levels) > 1 and "S1" not in levels[1])
     level = levels[1]
     for comp in structure.components:
-        flow = solve_flow(structure, comp, levels)
+        flow = solve_flow(structure, comp, [{"S1": 1}])
         assume(flow is not None)
         start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
         allowed = _allowed(structure, comp)
@@ -246,3 +247,35 @@ def test_weights_cover_every_term():
         for level in weights.levels(10, calendar=True):
             terms |= set(level)
     assert {"S2", "S3", "S4", "S5"} <= terms
+
+
+def test_a_case_manager_filled_by_a_move_takes_no_more():
+    """C1 (cap 15) holds fifteen students whose prior case manager is C3
+    (cap 10), who holds nine others (another grade, so another group).
+    Moving them back pays (S3) even once C3 is full (a move that filled
+    C3 must close it to the next), but the caps hold: C3 ends with 10,
+    and swaps bring more of the fifteen back."""
+    from optimizer.solver.structure import build_structure
+    from tests.helpers import instance, staff, student
+
+    people = [student(f"P{i}", prior_case_manager="C3") for i in range(15)]
+    people += [student(f"N{i}", grade="4") for i in range(9)]
+    team = [staff("C1", max_caseload=15), staff("C3", max_caseload=10)]
+    structure = build_structure(instance(people, team), RULES)
+    structure.groups = list(structure.groups)
+    (comp,) = structure.components
+    v = _view(structure, comp)
+    c1, c3 = (list(comp.staff).index(i) for i in (0, 1))
+    counts = {}
+    for i in range(len(v.pairs)):  # the fifteen at C1, the nine at C3
+        ten = v.prior[(v.group == v.group[i]) & (v.staff == c3)].sum() > 0
+        if v.staff[i] == (c1 if ten else c3):
+            counts[int(v.pairs[i])] = int(v.size[v.group[i]])
+    level = ObjectiveWeights().levels(structure.weight_scale)[1]
+    after = improve_by_swaps(structure, comp, counts, level, moves=True)
+    size = np.bincount(v.staff, weights=[after.get(p, 0) for p in
+                                         v.pairs.tolist()],
+                       minlength=len(comp.staff))
+    assert size[c3] == 10
+    assert term_values(structure, comp, after)["S3"] < term_values(
+        structure, comp, counts)["S3"]
