@@ -279,3 +279,66 @@ def test_a_case_manager_filled_by_a_move_takes_no_more():
     assert size[c3] == 10
     assert term_values(structure, comp, after)["S3"] < term_values(
         structure, comp, counts)["S3"]
+
+
+def test_a_swap_or_move_priced_again_is_priced_exactly(dated_optimum):  # noqa: F811
+    """Within a round, a swap or move whose case managers changed is
+    priced again as the plan is then (``swaps._price_one``): on the dated
+    sample, from its proven plan and from plans a few random swaps and
+    moves away, that price is the change of the level the model gives,
+    for every move and swap drawn."""
+    import random
+
+    from optimizer.objectives import balance_coefficient
+    from optimizer.solver import swaps
+    from optimizer.solver.calendar import calendar_view
+
+    inst, weights, proven = dated_optimum
+    structure = _structure(inst, weights)
+    level = proven.levels[1].terms
+    (comp,) = structure.components
+    v = _view(structure, comp)
+    pid = v.pairs.tolist()
+    at = {(int(g), int(c)): i for i, (g, c) in enumerate(zip(v.group,
+                                                             v.staff))}
+    counts = dict(proven.counts.items())
+    rnd = random.Random(23)
+    meet = calendar_view(structure, comp).meet.astype(np.int64)
+    w = v.units.astype(np.int64)
+    a = np.array([level.get("S2", 0) * balance_coefficient(
+        structure.caps[c]) for c in comp.staff], dtype=np.int64)
+    checked = 0
+    for _ in range(400):
+        n = np.array([counts.get(p, 0) for p in pid], dtype=np.int64)
+        load = np.bincount(v.staff, weights=n * w[v.group],
+                           minlength=len(comp.staff)).astype(np.int64)
+        held = np.zeros((len(comp.staff), meet.shape[1]), dtype=np.int64)
+        np.add.at(held, v.staff, n[:, None] * meet[v.group])
+        p = rnd.choice(np.flatnonzero(n).tolist())
+        g, c1 = int(v.group[p]), int(v.staff[p])
+        q = rnd.choice([at[(g, c)] for c in range(len(comp.staff))
+                        if (g, c) in at and c != c1] or [None])
+        if q is None:
+            continue
+        cb = int(v.staff[q])
+        others = [i for i in np.flatnonzero(n).tolist()
+                  if v.staff[i] == cb and v.group[i] != g
+                  and (int(v.group[i]), c1) in at]
+        r = s = -1
+        trial = dict(counts)
+        if others and rnd.random() < 0.7:
+            r = rnd.choice(others)
+            s = at[(int(v.group[r]), c1)]
+            trial[pid[r]] = trial.get(pid[r], 0) - 1
+            trial[pid[s]] = trial.get(pid[s], 0) + 1
+        trial[pid[p]] = trial.get(pid[p], 0) - 1
+        trial[pid[q]] = trial.get(pid[q], 0) + 1
+        price = swaps._price_one(v, n, w, a, load, meet, held,
+                                 level.get("S3", 0), level.get("S4", 0),
+                                 level.get("S5", 0), p, q, r, s)
+        assert price == _value(structure, comp, trial, level) - _value(
+            structure, comp, counts, level)
+        checked += 1
+        if rnd.random() < 0.5:  # wander: the next one from another plan
+            counts = trial
+    assert checked > 300

@@ -31,6 +31,8 @@ go to are full, which a move cannot reach and a swap can.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -71,7 +73,8 @@ def calendar_plan(structure: Structure, component: Component,
     pairs = len(component.pairs)
     found = None
     if pairs * SECONDS_PER_PAIR <= time_limit:
-        found = calendar_flow(structure, component, level, counts)
+        found = calendar_flow(structure, component, level, counts,
+                              allowed)
     if found is not None and swaps and pairs * (
             SECONDS_PER_PAIR + SWAP_SECONDS_PER_PAIR) <= time_limit:
         return improve_by_swaps(structure, component, found, level,
@@ -82,17 +85,25 @@ def calendar_plan(structure: Structure, component: Component,
 
 
 def calendar_flow(structure: Structure, component: Component,
-                  level: dict[str, int], counts: dict[int, int]
+                  level: dict[str, int], counts: dict[int, int],
+                  allowed: np.ndarray | None = None
                   ) -> dict[int, int] | None:
-    """The flow's plan (students per pair, every pair of the part), or
-    None without S5 in ``level`` or when the costs do not fit 64 bits.
-    ``counts`` (a plan) prices each student's second meeting."""
+    """The flow's plan (students per pair, every pair of the part it may
+    use), or None without S5 in ``level`` or when the costs do not fit 64
+    bits. ``counts`` (a plan) prices each student's second meeting.
+    ``allowed`` (per pair of the part's view): the pairs a plan with the
+    least S1 may use; the flow keeps to them (its plan has the least S1,
+    so it uses no other: the same optimum, on the 70,000-student dated
+    district from 1.2 million arcs to 0.6 million)."""
     cal = calendar_view(structure, component)
     c5 = level.get("S5", 0)
     if cal is None or c5 <= 0 or "S1" in level:
         return None
     c2, c3, c4 = (level.get(t, 0) for t in ("S2", "S3", "S4"))
     v = _view(structure, component)
+    if allowed is not None:
+        v = replace(v, **{name: getattr(v, name)[allowed] for name in (
+            "pairs", "group", "staff", "s1", "s4", "prior")})
     caps = np.array([structure.caps[c] for c in component.staff],
                     dtype=np.int64)
     n_groups, n_staff = len(v.size), len(caps)
