@@ -249,16 +249,19 @@ def test_weights_cover_every_term():
     assert {"S2", "S3", "S4", "S5"} <= terms
 
 
-def test_a_case_manager_filled_by_a_move_takes_no_more():
+def test_a_case_manager_filled_by_a_move_takes_no_more(monkeypatch):
     """C1 (cap 15) holds fifteen students whose prior case manager is C3
-    (cap 10), who holds nine others (another grade, so another group).
-    Moving them back pays (S3) even once C3 is full (a move that filled
-    C3 must close it to the next), but the caps hold: C3 ends with 10,
-    and swaps bring more of the fifteen back."""
+    (cap 10), who holds nine others (another grade, so another group);
+    the fifteen are two groups (two grades), so two moves to C3 are
+    priced in the same round. Moving them back pays (S3) even once C3
+    is full (a move that filled C3 must close it to the next, in that
+    round and the next), but the caps hold: C3 ends with 10, and swaps
+    bring more of the fifteen back."""
     from optimizer.solver.structure import build_structure
     from tests.helpers import instance, staff, student
 
-    people = [student(f"P{i}", prior_case_manager="C3") for i in range(15)]
+    people = [student(f"P{i}", prior_case_manager="C3",
+                      grade="3" if i < 8 else "5") for i in range(15)]
     people += [student(f"N{i}", grade="4") for i in range(9)]
     team = [staff("C1", max_caseload=15), staff("C3", max_caseload=10)]
     structure = build_structure(instance(people, team), RULES)
@@ -272,11 +275,20 @@ def test_a_case_manager_filled_by_a_move_takes_no_more():
         if v.staff[i] == (c1 if ten else c3):
             counts[int(v.pairs[i])] = int(v.size[v.group[i]])
     level = ObjectiveWeights().levels(structure.weight_scale)[1]
+    from optimizer.solver import swaps
+
+    price, rounds = swaps._price, []
+
+    def within_caps(v, n, *args):  # the plan at the start of each round
+        rounds.append(np.bincount(v.staff, weights=n, minlength=2)[c3])
+        return price(v, n, *args)
+    monkeypatch.setattr(swaps, "_price", within_caps)
     after = improve_by_swaps(structure, comp, counts, level, moves=True)
     size = np.bincount(v.staff, weights=[after.get(p, 0) for p in
                                          v.pairs.tolist()],
                        minlength=len(comp.staff))
     assert size[c3] == 10
+    assert len(rounds) > 1 and max(rounds) <= 10
     assert term_values(structure, comp, after)["S3"] < term_values(
         structure, comp, counts)["S3"]
 
