@@ -37,6 +37,7 @@ from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.neighbourhoods import improve_by_neighbourhoods
 from optimizer.solver.outcome import ComponentOutcome
 from optimizer.solver.structure import PairCounts, Structure, build_structure
+from optimizer.solver.swaps import improve_by_swaps
 
 # The solving paths ``solve`` can take (``method``): see its docstring.
 METHODS = ("auto", "flow", "mip", "cpsat")
@@ -245,14 +246,20 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
         # most pairs for every later level (on the tight 70,000-student
         # roster 489,000 of 696,000), exactly.
         allowed = best_practice_pairs(structure, comp, hint)
-        # A better start for weighted loads: single-student moves. With
-        # dates, a flow that routes meetings through each case manager's
-        # months, then the moves (calplan.py): the plan of a part too
-        # large for the MIP, the MIP's start otherwise.
+        # A better start for weighted loads: single-student moves, and
+        # for a part too large for the MIP, swaps too (swaps.py: on the
+        # tight 70,000-student roster 0.023% above the optimum in 0.57 s,
+        # where the moves alone end 0.031% above it in 0.92 s; the MIP's
+        # start stays the moves', which its proofs are measured from).
+        # With dates, a flow that routes meetings through each case
+        # manager's months first (calplan.py).
         if dated:
             hint = calendar_plan(structure, comp, hint, levels[1],
                                  params.time_limit, allowed,
                                  swaps=not fits)
+        elif not fits:
+            hint = improve_by_swaps(structure, comp, hint, levels[1],
+                                    allowed=allowed, moves=True)
         else:
             hint = improve_by_moves(structure, comp, hint, levels[1],
                                     allowed=allowed)
