@@ -14,13 +14,22 @@ in total. Its change of the level is exact: S2 by both loads, S3 by the
 four pairs' kept priors, S4, and S5 by both case managers' meetings per
 period.
 
-The search works in rounds over arrays: every swap that lowers the
-level is priced against the current plan, and the best are applied,
-at most one per case manager per round, so each applied swap changes
-the level by exactly its price. A swap's price changes only when one
-of its two case managers changed, so each later round prices only the
-swaps of the case managers the last round touched. Deterministic: the
-same plan and level give the same result.
+The search works in rounds over arrays: every swap (and, with
+``moves``, every single-student move to a case manager with room) that
+lowers the level is priced against the plan; the best ``PER_TWO`` of
+each two case managers are tried best first, and one whose case
+managers changed earlier in the round is priced again exactly as the
+plan is then (``_price_one``) and applied only if it still lowers the
+level and keeps the caps. A price changes only when one of its two case
+managers changed, so each later round prices only the candidates of the
+case managers the last round touched. Deterministic: the same plan and
+level give the same result.
+
+Measured (bench/NOTES.md): on the tight 70,000-student weighted roster
+with dates, from the calendar flow's plan, 3.5 s to a plan 0.90% below
+the one single-student moves reach from it; on the same roster without
+dates, from the flow's plan, 0.0234% above the optimum in 0.57 s, where
+single-student moves end 0.0313% above it in 0.92 s.
 """
 
 from __future__ import annotations
@@ -46,7 +55,9 @@ def improve_by_swaps(structure: Structure, component: Component,
                      max_rounds: int = 200, moves: bool = False
                      ) -> dict[int, int]:
     """Apply swaps that lower ``level`` until none is left (or
-    ``max_rounds`` rounds); the plan returned keeps H1-H7 as ``counts``
+    ``max_rounds`` rounds: the tight 70,000-student dated roster takes
+    11); the plan
+    returned keeps H1-H7 as ``counts``
     did (no H8: the caller uses it only without a monthly limit) and has
     the same S1. ``allowed`` (per pair of the part's view): the pairs a
     student may be swapped onto (``lagrange.best_practice_pairs``).
