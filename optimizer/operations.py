@@ -64,6 +64,18 @@ class PlanRun:
     coverage_fixes: list = field(default_factory=list)
 
 
+def solve_timeout(params: SolverParams) -> float:
+    """Seconds a solve aside may take before it is taken for stuck: the
+    time limit, what comes before and after the search (building the
+    parts, the flows, re-pricing: about 10 s at 70,000 students), and
+    room for a loaded machine."""
+    return 3 * params.time_limit + 120
+
+
+# Seconds plan.xlsx may take aside (about 0.7 s at 70,000 students).
+WORKBOOK_TIMEOUT = 300.0
+
+
 class SolveAhead:
     """The plan of a roster solved in a forked child (``outputs.aside``)
     while the caller goes on: ``caseload plan`` judges and prints the
@@ -83,7 +95,8 @@ class SolveAhead:
         self.key = (instance, rules, weights, params)
         self._aside = Aside(lambda: pickle.dumps(
             solve(instance, rules, weights, params),
-            pickle.HIGHEST_PROTOCOL), collect=True)
+            pickle.HIGHEST_PROTOCOL), collect=True,
+            timeout=solve_timeout(params))
 
     def made_for(self, instance: Instance, rules: RuleSet,
                  weights: ObjectiveWeights, params: SolverParams) -> bool:
@@ -238,7 +251,8 @@ def _workbook_aside(files: dict[str, str | bytes],
                                             "summary.json")}
     # the rows as they are: the same workbook as from the CSV text
     with Aside(lambda: workbook.plan_workbook(
-            ready, {"assignments.csv": rows})) as book:
+            ready, {"assignments.csv": rows}),
+            timeout=WORKBOOK_TIMEOUT) as book:
         yield book
 
 

@@ -155,3 +155,35 @@ def test_a_fork_that_fails_makes_it_in_line(monkeypatch):
     with Aside(lambda: b"in line", fork=True) as book:
         assert not book.forked and book.pid is None
         assert book.result() == b"in line"
+
+
+@pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+def test_a_child_past_its_timeout_is_stopped_and_the_work_made_in_line():
+    """A child still at work past ``timeout`` is stopped and reaped, the
+    work is made in line and ``failed`` says why; a child that ends in
+    time hands back its own result, seen as soon as it ends."""
+    parent = os.getpid()
+
+    def stuck() -> bytes:  # (a wait that ignored the timeout: fails at 60 s)
+        if os.getpid() != parent:
+            time.sleep(60)
+        return b"in line"
+
+    start = time.monotonic()
+    with Aside(stuck, timeout=0.5) as book:
+        pid = book.pid
+        assert book.result() == b"in line"
+    assert time.monotonic() - start < 30
+    assert book.failed == "did not finish within 0.5 s"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no such child left
+
+    def quick() -> bytes:
+        return b"aside" if os.getpid() != parent else b"in line"
+
+    start = time.monotonic()
+    with Aside(quick, timeout=30) as book:
+        assert book.result() == b"aside"
+    assert book.failed is None
+    assert time.monotonic() - start < 10
+

@@ -181,3 +181,52 @@ def test_a_solve_killed_aside_is_solved_again_and_said(rules, sample,
                              html=False)
     assert run.files["assignments.csv"] == serial.files["assignments.csv"]
     assert not any("second process" in w for w in serial.warnings)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks on Linux only")
+def test_a_solve_stuck_aside_is_stopped_solved_again_and_said(
+        rules, sample, monkeypatch):
+    """The child solving the plan never finishes (stuck, as after a
+    deadlock): past its timeout the parent stops it, solves the plan in
+    line (the same plan) and says so, instead of waiting for ever."""
+    import os
+    import time
+
+    from optimizer.objectives import ObjectiveWeights
+
+    parent = os.getpid()
+    real = operations.solve
+
+    def stuck_aside(*args, **kwargs):  # (ignoring the timeout: fails)
+        if os.getpid() != parent:
+            time.sleep(90)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "solve", stuck_aside)
+    monkeypatch.setattr(operations, "solve_timeout", lambda params: 1.0)
+    instance, weights, params = sample.instance, ObjectiveWeights(), \
+        SolverParams()
+    began = time.monotonic()
+    with operations.SolveAhead(instance, rules, weights, params) as ahead:
+        child = ahead._aside.pid
+        run = operations.plan(instance, rules, input_hash="x",
+                              weights=weights, params=params, xlsx=False,
+                              html=False, ahead=ahead)
+    assert time.monotonic() - began < 60
+    (note,) = [w for w in run.warnings if "second process" in w]
+    assert "did not finish within 1 s" in note
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # stopped and reaped
+    serial = operations.plan(instance, rules, input_hash="x",
+                             weights=weights, params=params, xlsx=False,
+                             html=False)
+    assert run.files["assignments.csv"] == serial.files["assignments.csv"]
+
+
+def test_a_solve_aside_waits_past_its_time_limit():
+    """The timeout leaves a solve room for its limit, the work around
+    the search and a loaded machine: never under twice the limit plus a
+    minute."""
+    for limit in (0.5, 10, 60, 600):
+        assert operations.solve_timeout(SolverParams(time_limit=limit)) \
+            >= 2 * limit + 60

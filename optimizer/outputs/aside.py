@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -69,11 +70,15 @@ class Aside:
     """
 
     def __init__(self, make: Callable[[], bytes], fork: bool | None = None,
-                 *, collect: bool = False):
+                 *, collect: bool = False, timeout: float | None = None):
         """``collect``: the child keeps Python's cyclic garbage collector
         (a long piece of work, such as a solve, makes garbage); without
-        it the child never collects (a short one need not)."""
+        it the child never collects (a short one need not). ``timeout``:
+        seconds ``result()`` waits for the child at most; a child still
+        at work then (stuck: it should have finished long before) is
+        stopped and the work made in line, as for a child that failed."""
         self.make = make
+        self.timeout = timeout
         self.pid: int | None = None
         self.value: bytes | None = None
         # How the child failed, if it did (its work was then made here).
@@ -114,6 +119,11 @@ class Aside:
         if self.pid is None:
             self.value = self.make()
             return self.value
+        if not self._ends_in_time():
+            self.__exit__(None, None, None)  # stopped, reaped, closed
+            self.failed = f"did not finish within {self.timeout:g} s"
+            self.value = self.make()
+            return self.value
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:  # SIGCHLD ignored: reaped unseen
@@ -128,6 +138,23 @@ class Aside:
         if self.value is None:  # the child failed: fail here, as serial
             self.value = self.make()
         return self.value
+
+    def _ends_in_time(self) -> bool:
+        """Whether the child ends within ``timeout`` (always, without
+        one). Waits on the child's pidfd (Linux 5.3+): no polling, so a
+        child that ends is seen at once; without pidfds, waits as long
+        as the child takes."""
+        if self.timeout is None or not hasattr(os, "pidfd_open"):
+            return True
+        try:
+            fd = os.pidfd_open(self.pid)
+        except OSError:  # no pidfds here, or the child is gone already
+            return True
+        try:
+            ready, _, _ = select.select([fd], [], [], self.timeout)
+        finally:
+            os.close(fd)
+        return bool(ready)
 
     def __enter__(self) -> Aside:
         return self
