@@ -107,6 +107,23 @@ def _check_kept(structure, comp, before, after, heads=True):
         structure, comp, before)["S1"]
 
 
+def _starts(inst, weights, best_practice_only=False):
+    """Each part of a drawn roster with a level after S1: its structure,
+    the level, the flow's plan (of S1 alone if ``best_practice_only``)
+    and the pairs a plan with the least S1 may use."""
+    structure = _structure(inst, weights)
+    levels = weights.levels(structure.weight_scale,
+                            calendar=structure.calendar is not None)
+    assume(len(levels) > 1 and "S1" not in levels[1])
+    for comp in structure.components:
+        flow = solve_flow(structure, comp,
+                          [{"S1": 1}] if best_practice_only else levels)
+        assume(flow is not None)
+        yield (structure, comp, levels[1],
+               dict(zip(comp.pairs, flow.counts.counts.tolist())),
+               _allowed(structure, comp))
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(dated_rosters(), small_rosters()),
@@ -117,16 +134,7 @@ def test_swaps_stop_only_where_no_swap_helps(inst, weights):
     swaps never raise the level, keep the caps, the groups and S1, and
     leave no swap that would lower the level. A wrong price on any term
     either applies a swap that does not help or misses one that does."""
-    structure = _structure(inst, weights)
-    levels = weights.levels(structure.weight_scale,
-                            calendar=structure.calendar is not None)
-    assume(len(levels) > 1 and "S1" not in levels[1])
-    level = levels[1]
-    for comp in structure.components:
-        flow = solve_flow(structure, comp, levels)
-        assume(flow is not None)
-        start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
-        allowed = _allowed(structure, comp)
+    for structure, comp, level, start, allowed in _starts(inst, weights):
         start = improve_by_moves(structure, comp, start, level,
                                  allowed=allowed)
         after = improve_by_swaps(structure, comp, start, level,
@@ -147,16 +155,8 @@ def test_rounds_of_swaps_and_moves_leave_neither(inst, weights):
     blind to the rest: many moves and swaps to make, rooms filling up):
     the level never rises, the caps hold, the groups and S1 are kept,
     and neither a move nor a swap that would lower the level is left."""
-    structure = _structure(inst, weights)
-    levels = weights.levels(structure.weight_scale,
-                            calendar=structure.calendar is not None)
-    assume(len(levels) > 1 and "S1" not in levels[1])
-    level = levels[1]
-    for comp in structure.components:
-        flow = solve_flow(structure, comp, [{"S1": 1}])
-        assume(flow is not None)
-        start = dict(zip(comp.pairs, flow.counts.counts.tolist()))
-        allowed = _allowed(structure, comp)
+    for structure, comp, level, start, allowed in _starts(
+            inst, weights, best_practice_only=True):
         after = improve_by_swaps(structure, comp, start, level,
                                  allowed=allowed, moves=True)
         _check_kept(structure, comp, start, after, heads=False)
