@@ -24,9 +24,9 @@ Measured on the 5,000-student tight weighted district with dates
 (``bench/dates.py``): the moves alone end 2.3% above the proven optimum,
 this flow and the moves 0.76% above it, this flow and rounds of swaps
 and moves 0.064% above it (0.1 s more). On the 70,000-student one the
-swaps end 0.91% below the flow and the moves, in less time (1.7 s
-instead of 2.9 s for the moves): most case managers a student should
-go to are full, which a move cannot reach and a swap can.
+rounds end 0.90% below the flow and the moves, in 3.5-5 s: most case
+managers a student should go to are full, which a move cannot reach and
+a swap can.
 """
 
 from __future__ import annotations
@@ -44,15 +44,16 @@ from optimizer.solver.structure import Component, Structure
 from optimizer.solver.swaps import improve_by_swaps
 
 _MAX_COST = 2**62
-# Seconds per eligible pair of the calendar flow, measured on the tight
-# 70,000-student weighted district with dates (945,000 pairs: 12.8 s at
-# a load of 4.7 on 2 cores, about 9 s on a quiet machine).
-SECONDS_PER_PAIR = 1e-5
+# Seconds per eligible pair of the calendar flow (over the pairs a plan
+# with the least S1 may use), measured on the tight 70,000-student
+# weighted district with dates: 2.4 s for its 845,000 pairs at load 1
+# (over every pair, before: 5.0 s; 12.8 s at load 4.7).
+SECONDS_PER_PAIR = 3e-6
 # Seconds per eligible pair of the swaps and moves in rounds
 # (``swaps.improve_by_swaps``) from the calendar flow's plan, measured on
-# the same district: 1.7 s for its 845,000 pairs at load 1. (From a plan
-# that ignores the dates they take 10.7 s there, for a worse plan.)
-SWAP_SECONDS_PER_PAIR = 2e-6
+# the same district: 3.5-5.1 s at load 1. (From a plan that ignores the
+# dates they take 10.7 s there, for a worse plan.)
+SWAP_SECONDS_PER_PAIR = 5e-6
 
 
 def calendar_plan(structure: Structure, component: Component,
@@ -75,6 +76,10 @@ def calendar_plan(structure: Structure, component: Component,
     if pairs * SECONDS_PER_PAIR <= time_limit:
         found = calendar_flow(structure, component, level, counts,
                               allowed)
+    # The swaps' better plan also starts the bound better (its steps
+    # start from the plan's marginal costs): on the 70,000-student
+    # district at 10 s, 1.64% after one step of the bound, against 4.75%
+    # after the moves' three or four.
     if found is not None and swaps and pairs * (
             SECONDS_PER_PAIR + SWAP_SECONDS_PER_PAIR) <= time_limit:
         return improve_by_swaps(structure, component, found, level,
