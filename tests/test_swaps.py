@@ -354,3 +354,71 @@ def test_a_swap_or_move_priced_again_is_priced_exactly(dated_optimum):  # noqa: 
         if rnd.random() < 0.5:  # wander: the next one from another plan
             counts = trial
     assert checked > 300
+
+
+def test_prices_beyond_64_bits_are_not_taken():
+    """The prices are numpy int64 sums. A's cap (32) makes its students
+    cheap, B's (1) dear: with S2's coefficient at 3e13 (a weight of
+    3e10, which the settings accept), the plan's level still fits 64
+    bits (2.8e18) but moving a student of weight 2 to B would cost 1e19,
+    which int64 wraps around to a gain: the plan must not take it (the
+    level never rises). A coefficient beyond 64 bits is no crash
+    either: the moves, in Python's integers, plan the part then."""
+    from optimizer.solver.structure import build_structure
+    from tests.helpers import instance, staff, student
+
+    people = [student("P1", weight=2.0), student("P2", weight=2.0),
+              student("P3", weight=1.5, grade="4")]
+    team = [staff("A", max_caseload=200), staff("B", max_caseload=1)]
+    structure = build_structure(instance(people, team), RULES)
+    structure.groups = list(structure.groups)
+    (comp,) = structure.components
+    v = _view(structure, comp)
+    a = list(comp.staff).index(0)
+    counts = {int(p): int(v.size[v.group[i]]) if v.staff[i] == a else 0
+              for i, p in enumerate(v.pairs)}
+    for level in ({"S2": 30_000_000_000_001, "S3": 50_000_000},
+                  {"S2": 1, "S3": 10**19}):
+        start = _value(structure, comp, counts, level)
+        assert start < 2**63
+        for moves in (False, True):
+            after = improve_by_swaps(structure, comp, counts, level,
+                                     moves=moves)
+            _check_kept(structure, comp, counts, after, heads=not moves)
+            assert _value(structure, comp, after, level) <= start
+        assert after == improve_by_moves(structure, comp, counts, level)
+
+
+def test_the_large_undated_part_starts_from_swaps(tmp_path, monkeypatch):
+    """A weighted part without dates too large for the MIP (the limit
+    lowered to 0 pairs) starts the bound and the neighbourhoods from
+    rounds of swaps and moves: on this tight school (seed 17) that start
+    is lower than the moves' (11,591,800 against 11,593,050), has the
+    least S1, and the plan passes the checker."""
+    from bench.generate import generate, write
+    from optimizer.solver.moves import improve_by_moves as moves_only
+
+    write(*generate("school", seed=17, weighted=True, staffing="tight"),
+          tmp_path)
+    inst = load_roster(tmp_path, RULES).instance
+    monkeypatch.setattr(dispatch, "CPSAT_MAX_PAIRS", 0)
+    starts = []
+    real = dispatch._bounded
+
+    def bounded(structure, comp, levels, counts, *args, **kwargs):
+        starts.append((structure, comp, dict(counts), levels))
+        return real(structure, comp, levels, counts, *args, **kwargs)
+    monkeypatch.setattr(dispatch, "_bounded", bounded)
+    weights = ObjectiveWeights()
+    result = dispatch.solve(inst, RULES, weights, SolverParams(time_limit=1))
+    monkeypatch.setattr(
+        dispatch, "improve_by_swaps",
+        lambda s, c, counts, level, allowed=None, moves=True: moves_only(
+            s, c, counts, level, allowed=allowed))
+    dispatch.solve(inst, RULES, weights, SolverParams(time_limit=1))
+    (structure, comp, swapped, levels), (_, _, moved, _) = starts
+    assert _value(structure, comp, swapped, levels[1]) < _value(
+        structure, comp, moved, levels[1])
+    assert _value(structure, comp, swapped, levels[0]) == (
+        result.levels[0].objective)
+    assert audit(inst, RULES, dict(result.assignment)).compliant

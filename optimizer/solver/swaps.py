@@ -39,6 +39,7 @@ import numpy as np
 from optimizer.objectives import balance_coefficient
 from optimizer.solver.calendar import calendar_view
 from optimizer.solver.flow import _view
+from optimizer.solver.moves import improve_by_moves
 from optimizer.solver.structure import Component, Structure
 
 # Triples (student's pair, alternative pair, other student's pair)
@@ -47,6 +48,9 @@ CHUNK = 400_000
 # Swaps or moves tried per two case managers a round (the 70,000-student
 # dated district: 1 a pair, 4.0 s in 14 rounds; 16, 3.5 s in 11).
 PER_TWO = 16
+# The prices are numpy int64 sums, which wrap around silently: a price
+# beyond this would turn a dearer swap into a cheaper one.
+_INT64 = 2**63
 
 
 def improve_by_swaps(structure: Structure, component: Component,
@@ -67,6 +71,12 @@ def improve_by_swaps(structure: Structure, component: Component,
     if "S1" in level:
         return counts
     v = _view(structure, component)
+    cal = calendar_view(structure, component) if c5 else None
+    if _most_price(structure, component, v, cal, c2, c3, c4,
+                   c5) >= _INT64:
+        # Moves price in Python's integers, exactly at any weights.
+        return (improve_by_moves(structure, component, counts, level,
+                                 allowed=allowed) if moves else counts)
     n_staff = len(component.staff)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     ok = np.ones(len(v.pairs), bool) if allowed is None else allowed.copy()
@@ -77,7 +87,6 @@ def improve_by_swaps(structure: Structure, component: Component,
                   for c in component.staff], dtype=np.int64)
     load = np.bincount(v.staff, weights=n * w[v.group],
                        minlength=n_staff).astype(np.int64)
-    cal = calendar_view(structure, component) if c5 else None
     meet = None if cal is None else cal.meet.astype(np.int64)
     held = None
     if meet is not None:
@@ -140,6 +149,26 @@ def improve_by_swaps(structure: Structure, component: Component,
         if k != counts.get(p, 0):
             out[p] = k
     return out
+
+
+def _most_price(structure: Structure, component: Component, v, cal,
+                c2: int, c3: int, c4: int, c5: int) -> int:
+    """The most any swap's or move's price, or any sum on the way to it,
+    can be, in Python's integers: S2's two loads change by at most the
+    heaviest student, each load at most the part's whole load; S3 and S4
+    by at most 4; S5 by at most the most meetings a student holds in a
+    period, against at most the part's meetings in it."""
+    most = max(int(u) for u in v.units) if len(v.units) else 0
+    whole = sum(s * u for s, u in zip(v.size.tolist(), v.units.tolist()))
+    a = max((c2 * balance_coefficient(structure.caps[c])
+             for c in component.staff if structure.caps[c] > 0), default=0)
+    top = 2 * abs(a) * most * (2 * whole + most) + 4 * (abs(c3) + abs(c4))
+    if cal is not None:
+        m = int(cal.meet.max(initial=0))
+        held = sum(int(s) * int(k) for s, k in zip(
+            v.size.tolist(), cal.meet.sum(axis=1).tolist()))
+        top += abs(c5) * m * (2 * held + 2 * m * cal.meet.shape[1])
+    return top
 
 
 def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
