@@ -60,11 +60,10 @@ def improve_by_swaps(structure: Structure, component: Component,
                      ) -> dict[int, int]:
     """Apply swaps that lower ``level`` until none is left (or
     ``max_rounds`` rounds: the tight 70,000-student dated roster takes
-    11); the plan
-    returned keeps H1-H7 as ``counts``
-    did (no H8: the caller uses it only without a monthly limit) and has
-    the same S1. ``allowed`` (per pair of the part's view): the pairs a
-    student may be swapped onto (``lagrange.best_practice_pairs``).
+    11); the plan returned keeps H1-H7 as ``counts`` did (no H8: the
+    caller uses it only without a monthly limit) and has the same S1.
+    ``allowed`` (per pair of the part's view): the pairs a student may be
+    swapped onto (``lagrange.best_practice_pairs``).
     ``moves``: single-student moves to a case manager with room (and
     the same S1) too, priced and applied in the same rounds."""
     c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
