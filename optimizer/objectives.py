@@ -137,6 +137,26 @@ def balance_change(coefficient: int, load: int, delta: int) -> int:
     return coefficient * ((load + delta) ** 2 - load ** 2)
 
 
+# Every level's value, and every coefficient, must be counted exactly in
+# 64-bit integers (numpy, OR-Tools); 2**62 leaves room for a sum of two.
+LEVEL_CEILING = 2**62
+
+
+def level_ceiling(level: dict[str, int], students: int, caps: list[int],
+                  most_units: int, meetings: int) -> dict[str, int]:
+    """The most each term of ``level`` can add on a roster of
+    ``students`` (each a best-practice miss, a continuity loss, a
+    language miss and off the reference at most once), staff with
+    ``caps`` (S2: each at most its cap of the heaviest student, of
+    ``most_units``) and ``meetings`` IEP meetings in all (S5: at most
+    their number squared), in Python's integers."""
+    s2 = sum(balance_term(cap, min(cap, students) * most_units)
+             for cap in caps if cap > 0)
+    most = {"S1": students, "S2": s2, "S3": students, "S4": students,
+            CALENDAR: meetings * meetings, REFERENCE: students}
+    return {t: abs(c) * most.get(t, students) for t, c in level.items()}
+
+
 # ------------------------------------------------- S5, the meeting calendar
 
 PERIODS = ("month", "week")

@@ -62,3 +62,49 @@ def test_every_path_reaches_the_same_optimum_on_the_sample(sample, rules):
         solver_terms_match_checker(result, checked)
         values[path] = [lv.objective for lv in result.levels]
     assert values["flow"] == values["mip"] == values["cpsat"]
+
+
+def test_weights_too_far_apart_for_64_bits_are_refused_as_settings(
+        tmp_path):
+    """S3 at 1e13 against S2 at 1.001 puts a level past what 64-bit
+    integers hold on the sample (its largest possible value is about
+    3e21): before, a part too large for the MIP crashed with an
+    OverflowError (and CP-SAT with a TypeError). Now it is a located
+    settings error naming S3, from the library and from the command
+    (exit 1, no traceback); the same weights a million apart plan."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+    from optimizer.errors import InputError
+    from optimizer.inputs.roster import load_roster
+    from tests.test_properties import RULES
+
+    sample = Path(__file__).parent.parent / "data" / "sample"
+    inst = load_roster(sample, RULES).instance
+    with pytest.raises(InputError) as caught:
+        solve(inst, RULES, ObjectiveWeights(S2=1.001, S3=1e13),
+              SolverParams(time_limit=5))
+    (problem,) = caught.value.problems
+    assert problem.column == "S3" and problem.value == "1e+13"
+    assert "too far apart" in problem.message
+    done = CliRunner().invoke(main, [
+        "plan", str(sample), "--out", str(tmp_path / "out"),
+        "--weight", "S2=1.001", "--weight", "S3=1e13"])
+    assert done.exit_code == 1, done.output
+    assert "too far apart" in done.output
+    assert "Traceback" not in done.output
+    assert not (tmp_path / "out").exists()
+    result = solve(inst, RULES, ObjectiveWeights(S2=1.001, S3=1e6),
+                   SolverParams(time_limit=5))
+    assert result.has_plan
+    # The ceiling bounds what a plan reaches (here, each level's value).
+    from optimizer.objectives import level_ceiling
+    from optimizer.solver.structure import build_structure
+
+    structure = build_structure(inst, RULES)
+    units = int(structure.arrays.units.max())
+    for lv in result.levels:
+        assert lv.objective <= sum(level_ceiling(
+            lv.terms, len(inst.students), structure.caps, units, 0).values())

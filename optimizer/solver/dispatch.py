@@ -8,7 +8,13 @@ import time
 import numpy as np
 
 from optimizer.domain import Instance
-from optimizer.objectives import ObjectiveWeights
+from optimizer.errors import InputError, Problem
+from optimizer.objectives import (
+    LEVEL_CEILING,
+    ObjectiveWeights,
+    level_ceiling,
+    meeting_dates,
+)
 from optimizer.reasons.infeasible import diagnose, explain_infeasibility
 from optimizer.result import (
     Diagnosis,
@@ -103,6 +109,8 @@ def solve(instance: Instance, rules: RuleSet,
     levels = weights.levels(structure.weight_scale,
                             closest=reference is not None,
                             calendar=calendar is not None)
+    _check_levels_fit(instance, structure, weights, levels,
+                      calendar is not None)
     # The exact feasibility test: every student has a candidate and the
     # flow of each part carries all its students (the same network as
     # the capacity test of ``diagnose``, which runs only when it fails).
@@ -167,6 +175,37 @@ def solve(instance: Instance, rules: RuleSet,
         result.assignment = disaggregate(structure, result.counts)
     result.runtime = time.monotonic() - start
     return result
+
+
+def _check_levels_fit(instance: Instance, structure: Structure,
+                      weights: ObjectiveWeights, levels: list[dict[str, int]],
+                      dated: bool) -> None:
+    """Refuse, as bad settings, weights so far apart that a level's
+    value on this roster could pass 64 bits (``objectives.
+    LEVEL_CEILING``): the solvers count it in 64-bit integers, and a
+    plan priced past them would be wrong or fail without a word."""
+    units = structure.arrays.units if structure.arrays is not None \
+        else None
+    most_units = int(units.max(initial=1)) if units is not None and len(
+        units) else max(1, structure.weight_scale)
+    meetings = sum(len(meeting_dates(s)) for s in instance.students) \
+        if dated else 0
+    for level in levels:
+        parts = level_ceiling(level, len(instance.students),
+                              structure.caps, most_units, meetings)
+        if sum(parts.values()) < LEVEL_CEILING:
+            continue
+        term = max(parts, key=lambda t: (parts[t], t))
+        value = getattr(weights, term, None)  # (R has no weight)
+        raise InputError([Problem(
+            "objective settings", None, term,
+            None if value is None else f"{value:g}",
+            f"the weights are too far apart to count the objective "
+            f"{'+'.join(level)} exactly on this roster (it could reach "
+            f"{sum(parts.values()):.2e}, past the {LEVEL_CEILING:.2e} "
+            "that 64-bit integers hold): bring the weights closer to one "
+            "another (only their ratios shape the plan), or give a "
+            "strict order with --mode priority")])
 
 
 def _better(new: ComponentOutcome, old: ComponentOutcome) -> bool:
