@@ -230,26 +230,14 @@ def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     p, q = np.repeat(p, reps), np.repeat(q, reps)
     r = u_order[np.repeat(s_start[cb], reps) + np.arange(int(reps.sum()))
                 - np.repeat(np.cumsum(reps) - reps, reps)]
-    g, h = v.group[p], v.group[r]
-    c1, cb = v.staff[p], v.staff[q]
-    want = h * n_staff + c1
+    # s: the pair taking r's student back to p's staff, if eligible.
+    want = v.group[r] * n_staff + v.staff[p]
     at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    keep = (g != h) & (keys[at] == want)
-    p, q, r, g, h, c1, cb = (x[keep] for x in (p, q, r, g, h, c1, cb))
-    s = key_pair[at[keep]]
+    keep = (v.group[p] != v.group[r]) & (keys[at] == want)
+    p, q, r, s = p[keep], q[keep], r[keep], key_pair[at[keep]]
     keep = v.s1[q] - v.s1[p] + v.s1[s] - v.s1[r] == 0
-    p, q, r, s, g, h, c1, cb = (x[keep] for x in (p, q, r, s, g, h, c1,
-                                                    cb))
-    d = w[h] - w[g]  # c1's load change; c2's is -d
-    price = (a[c1] * d * (2 * load[c1] + d)
-             + a[cb] * d * (d - 2 * load[cb])
-             + c4 * (v.s4[q] - v.s4[p] + v.s4[s] - v.s4[r])
-             - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)
-                     + _kept(n, v.prior, r, -1) + _kept(n, v.prior, s, 1)))
-    if meet is not None and len(p):
-        m = meet[h] - meet[g]  # c1's meetings change per period
-        price = price + c5 * (m * (2 * (held[c1] - held[cb]) + 2 * m)
-                              ).sum(axis=1)
+    p, q, r, s = p[keep], q[keep], r[keep], s[keep]
+    price = _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s)
     good = price < 0
     return price[good], p[good], q[good], r[good], s[good]
 
@@ -260,52 +248,48 @@ def _moves(v, n, w, a, load, meet, held, c3, c4, c5, p, q, room):
     with r = s = -1."""
     keep = room[v.staff[q]] & (v.s1[q] == v.s1[p])
     p, q = p[keep], q[keep]
-    c1, cb = v.staff[p], v.staff[q]
-    d = w[v.group[p]]  # c1's load falls by d, c2's rises by d
-    price = (a[c1] * d * (d - 2 * load[c1]) + a[cb] * d * (2 * load[cb] + d)
-             + c4 * (v.s4[q] - v.s4[p])
-             - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)))
-    if meet is not None and len(p):
-        m = meet[v.group[p]]  # c2's meetings rise, c1's fall, per period
-        price = price + c5 * (m * (2 * (held[cb] - held[c1]) + 2 * m)
-                              ).sum(axis=1)
+    none = np.full(len(p), -1, dtype=np.int64)
+    price = _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, none,
+                    none)
     good = price < 0
-    none = np.full(int(good.sum()), -1, dtype=np.int64)
-    return price[good], p[good], q[good], none, none
+    return price[good], p[good], q[good], none[good], none[good]
 
 
 def _price_one(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s
                ) -> int:
     """The exact change of the level by one move (r < 0) or swap, as the
-    plan is now (the terms as ``_moves`` and ``_chunk`` price them)."""
-    c1, cb = int(v.staff[p]), int(v.staff[q])
-    g = int(v.group[p])
-    d = -int(w[g])  # c1's load change; cb's is -d
-    change = int(v.s4[q]) - int(v.s4[p])
-    kept = _one_kept(n, v.prior, p, -1) + _one_kept(n, v.prior, q, 1)
-    m = -meet[g] if meet is not None else None
-    if r >= 0:
-        h = int(v.group[r])
-        d += int(w[h])
-        change += int(v.s4[s]) - int(v.s4[r])
-        kept += _one_kept(n, v.prior, r, -1) + _one_kept(n, v.prior, s, 1)
-        if m is not None:
-            m = m + meet[h]
-    price = (int(a[c1]) * d * (2 * int(load[c1]) + d)
-             + int(a[cb]) * d * (d - 2 * int(load[cb]))
-             + c4 * change - c3 * kept)
-    if m is not None:
-        price += c5 * int((m * (2 * (held[c1] - held[cb]) + 2 * m)).sum())
+    plan is now."""
+    one = [np.array([x], dtype=np.int64) for x in (p, q, r, s)]
+    return int(_prices(v, n, w, a, load, meet, held, c3, c4, c5, *one)[0])
+
+
+def _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s
+            ) -> np.ndarray:
+    """The exact change of the level by each move (r = s = -1: a student
+    from p to q) or swap (and one from r to s), as the plan is now: S2
+    by both loads, S3 by the pairs' kept priors, S4, S5 by both case
+    managers' meetings per period (the one written definition of a
+    price: the rounds' and a re-priced candidate's)."""
+    swap = (r >= 0).astype(np.int64)
+    g, h = v.group[p], v.group[r]
+    c1, cb = v.staff[p], v.staff[q]
+    d = swap * w[h] - w[g]  # c1's load change; cb's is -d
+    price = (a[c1] * d * (2 * load[c1] + d)
+             + a[cb] * d * (d - 2 * load[cb])
+             + c4 * (v.s4[q] - v.s4[p] + swap * (v.s4[s] - v.s4[r]))
+             - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)
+                     + swap * (_kept(n, v.prior, r, -1)
+                               + _kept(n, v.prior, s, 1))))
+    if meet is not None and len(p):
+        m = swap[:, None] * meet[h] - meet[g]  # c1's meetings per period
+        price = price + c5 * (m * (2 * (held[c1] - held[cb]) + 2 * m)
+                              ).sum(axis=1)
     return price
-
-
-def _one_kept(n: np.ndarray, prior: np.ndarray, i: int, delta: int) -> int:
-    return (min(int(n[i]) + delta, int(prior[i]))
-            - min(int(n[i]), int(prior[i])))
 
 
 def _kept(n: np.ndarray, prior: np.ndarray, i: np.ndarray,
           delta: int) -> np.ndarray:
     """Change of the students kept with their prior on pairs ``i`` when
-    one student joins (1) or leaves (-1) each."""
+    one student joins (1) or leaves (-1) each (``objectives.
+    continuity_kept``, elementwise)."""
     return np.minimum(n[i] + delta, prior[i]) - np.minimum(n[i], prior[i])
