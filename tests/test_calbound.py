@@ -231,17 +231,25 @@ def test_the_large_part_path_reports_the_calendar_bound(dated_optimum,
     assert not checked.violations
 
 
+def flow_start(dated_optimum):
+    """The dated sample's structure, its one part, the proven plan's
+    levels and the flow's plan (the start of the dated planning)."""
+    inst, weights, proven = dated_optimum
+    structure = _structure(inst, weights)
+    levels = [lv.terms for lv in proven.levels]
+    (comp,) = structure.components
+    first = solve_flow(structure, comp, levels)
+    return (structure, comp, levels,
+            dict(zip(comp.pairs, first.counts.counts.tolist())))
+
+
 def test_the_calendar_flow_plans_better_than_moves_alone(dated_optimum):
     """On the dated sample the flow that routes each student's first
     meeting through the case manager's month, then the moves, end lower
     than the moves alone from the plan that ignores the dates, with best
     practice unchanged; the plan keeps H1-H7 (the checker)."""
     inst, weights, proven = dated_optimum
-    structure = _structure(inst, weights)
-    levels = [lv.terms for lv in proven.levels]
-    (comp,) = structure.components
-    first = solve_flow(structure, comp, levels)
-    start = dict(zip(comp.pairs, first.counts.counts.tolist()))
+    structure, comp, levels, start = flow_start(dated_optimum)
     moved = improve_by_moves(structure, comp, start, levels[1])
     routed = improve_by_moves(structure, comp, calendar_flow(
         structure, comp, levels[1], moved), levels[1])

@@ -27,6 +27,7 @@ from tests.test_calbound import (
     _structure,
     dated_optimum,  # noqa: F401
     dated_rosters,
+    flow_start,
 )
 from tests.test_lagrange import small_rosters
 from tests.test_properties import RULES
@@ -177,11 +178,7 @@ def test_swaps_reach_what_moves_cannot(dated_optimum):  # noqa: F811
     cannot be improved by a single move, yet swaps lower it; the plan
     they give keeps H1-H7 (the checker) and best practice."""
     inst, weights, proven = dated_optimum
-    structure = _structure(inst, weights)
-    levels = [lv.terms for lv in proven.levels]
-    (comp,) = structure.components
-    first = solve_flow(structure, comp, levels)
-    start = dict(zip(comp.pairs, first.counts.counts.tolist()))
+    structure, comp, levels, start = flow_start(dated_optimum)
     allowed = _allowed(structure, comp)
     moved = improve_by_moves(structure, comp, calendar_flow(
         structure, comp, levels[1], start), levels[1], allowed=allowed)
@@ -238,15 +235,6 @@ def test_the_large_dated_part_is_planned_with_swaps(monkeypatch):
     level = with_swaps.levels[1]
     assert sum(c * checked.terms[t] for t, c in level.terms.items()) == (
         level.objective)
-
-
-def test_weights_cover_every_term():
-    """The property test's weightings price S2-S5 (with dates)."""
-    terms = set()
-    for weights in WEIGHTS:
-        for level in weights.levels(10, calendar=True):
-            terms |= set(level)
-    assert {"S2", "S3", "S4", "S5"} <= terms
 
 
 def test_a_case_manager_filled_by_a_move_takes_no_more(monkeypatch):
