@@ -184,10 +184,7 @@ def _check_levels_fit(instance: Instance, structure: Structure,
     value on this roster could pass 64 bits (``objectives.
     LEVEL_CEILING``): the solvers count it in 64-bit integers, and a
     plan priced past them would be wrong or fail without a word."""
-    units = structure.arrays.units if structure.arrays is not None \
-        else None
-    most_units = int(units.max(initial=1)) if units is not None and len(
-        units) else max(1, structure.weight_scale)
+    most_units = int(structure.arrays.units.max(initial=1))
     meetings = sum(len(meeting_dates(s)) for s in instance.students) \
         if dated else 0
     for level in levels:
