@@ -11,6 +11,7 @@ from optimizer.domain import Instance
 from optimizer.errors import InputError, Problem
 from optimizer.objectives import (
     LEVEL_CEILING,
+    REFERENCE,
     ObjectiveWeights,
     level_ceiling,
     meeting_dates,
@@ -170,7 +171,7 @@ def solve(instance: Instance, rules: RuleSet,
         result.diagnosis = meeting_limit_diagnosis(structure)
         result.runtime = time.monotonic() - start
         return result
-    _combine(result, outcomes, levels)
+    _combine(structure, result, outcomes, levels)
     if result.has_plan:
         result.assignment = disaggregate(structure, result.counts)
     result.runtime = time.monotonic() - start
@@ -216,9 +217,13 @@ def _better(new: ComponentOutcome, old: ComponentOutcome) -> bool:
                      > sum(lv.bound for lv in old.levels))
 
 
-def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
+def _combine(structure: Structure, result: Result,
+             outcomes: dict[int, ComponentOutcome],
              levels: list[dict[str, int]]) -> None:
-    """Sum the parts' levels; the plan is proven only if every part is."""
+    """Sum the parts' levels; the plan is proven only if every part is.
+    A level a part's solver did not reach (its time ran out above it)
+    counts the part's plan at its value, with no bound (0: no term is
+    below zero)."""
     totals = [[0, 0, True] for _ in levels]
     counts = []
     for i in sorted(outcomes):
@@ -241,6 +246,8 @@ def _combine(result: Result, outcomes: dict[int, ComponentOutcome],
             totals[k][1] += lv.bound
             totals[k][2] = totals[k][2] and lv.optimal
         for k in range(len(outcome.levels), len(levels)):
+            totals[k][0] += level_value(structure, structure.components[i],
+                                        outcome.counts, levels[k])
             totals[k][2] = False
     result.levels = [LevelOutcome(lv, v, b, opt)
                      for lv, (v, b, opt) in zip(levels, totals)]
@@ -262,6 +269,7 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     # the flow's arrays are not kept beside them.
     hint = dict(zip(comp.pairs, flow.counts.counts.tolist()))
     s1 = flow.levels[0].objective
+    flow_levels = flow.levels
     del flow
     # The moves, the bound and CP-SAT read groups one by one, many times.
     if isinstance(structure.groups, GroupList):
@@ -271,6 +279,11 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                and structure.calendar.max_per_month is not None)
     fits = _cpsat_fits(comp, method)
     allowed = None  # the pairs a plan with the least S1 may use
+    if method == "auto" and not fits and not limited and not (
+            levels[0] == {"S1": 1} and len(levels) == 2):
+        # Too large for CP-SAT and the MIP (measured at 70,000 students
+        # in mode weights: 2.8 GB, 46 s of a 20 s limit, and no plan).
+        return _large(structure, comp, levels, flow_levels, hint, deadline)
     if method == "mip":
         return _mip_outcome(structure, comp, mip.solve_levels(
             structure, comp, levels, [], hint, share, params.seed),
@@ -424,7 +437,10 @@ def _token_bound(structure: Structure, comp, level: dict[str, int],
                                deadline, min_steps=min_steps,
                                allowed=allowed)
         if bound is not None:
-            return bound
+            # (after few steps, equal shares of each month's meetings
+            # can be higher: both are bounds, and no level is below 0)
+            return max(bound, calendar_lower_bound(structure, comp, level),
+                       0)
     calendar = calendar_lower_bound(structure, comp, level)
     bound = cap_bound(structure, comp, level, s1, counts, value - calendar,
                       deadline, min_steps=min_steps, allowed=allowed,
@@ -490,6 +506,95 @@ def _plan_and_bound(structure: Structure, comp, level: dict[str, int],
         # neighbourhoods (another seed) and the steps go on, to the end
         # of the time (a run stops early only when its plan is proven).
     return counts, value, bound
+
+
+# Seconds per pair of a later level's bound in ``_large`` (two flows),
+# measured in mode priority on the tight 70,000-student weighted district:
+# 3.4 s for S4's 696,000 pairs.
+LATER_SECONDS_PER_PAIR = 5e-6
+
+
+def _large(structure: Structure, comp, levels: list[dict[str, int]],
+           flow_levels: list[LevelOutcome], counts: dict[int, int],
+           deadline: float) -> ComponentOutcome:
+    """A part too large for CP-SAT and the MIP whose levels are not S1 then
+    one more (``_bounded``'s case): mode ``weights`` (one level, S1 in it),
+    ``priority`` (one term a level), or a reference's R last.
+
+    The flow's plan, with the leading levels it proves (``flow.
+    exact_prefix``). The first level it does not prove is improved by
+    rounds of swaps and moves (they keep S1, so they lower that level
+    whether or not S1 is in it) that keep the levels above
+    (``_held_price``), and gets the cap-aware bound (``_token_bound``)
+    until ``deadline``; each later level keeps the plan's value with one
+    flow of that bound: a bound of the level over every plan with the least
+    S1, so also of the plan that is best in the levels above (a
+    lexicographic level is never below its minimum over more plans); a
+    level the flow carries exactly (S1, S3, S4, R) after proven levels it
+    also carries exactly gets its least value with those held, if
+    higher."""
+    proven = []
+    for lv in flow_levels:
+        if not lv.optimal:
+            break
+        proven.append(lv)
+    s1 = next((lv.objective for lv in proven if lv.terms == {"S1": 1}),
+              None)
+    allowed = (best_practice_pairs(structure, comp, counts)
+               if s1 is not None else None)
+    k = len(proven)
+    if k < len(levels):
+        price = _held_price(structure, comp, counts, levels[k], proven)
+        if price:
+            counts = improve_by_swaps(structure, comp, counts, price,
+                                      allowed=allowed, moves=True)
+    outcomes = list(proven)
+    # The first unproven level takes the time but the later ones' flows.
+    first = deadline - (len(levels) - k - 1) * len(comp.pairs) \
+        * LATER_SECONDS_PER_PAIR
+    for j, level in enumerate(levels[k:]):
+        value = level_value(structure, comp, counts, level)
+        bound = _token_bound(structure, comp, level,
+                             s1 if "S1" not in level else None, counts,
+                             value, first if j == 0 else 0.0,
+                             allowed=allowed if "S1" not in level else None)
+        if j > 0:
+            # A level the flow carries exactly, after levels it does
+            # too: its least value with those levels optimal (a bound,
+            # the levels between left out).
+            below = solve_flow(structure, comp,
+                               [*(lv.terms for lv in proven), level])
+            if below is not None and below.levels[-1].optimal:
+                bound = max(bound, below.levels[-1].objective)
+        bound = min(bound, value)
+        outcomes.append(LevelOutcome(level, value, bound, bound >= value))
+    return ComponentOutcome(
+        SolveStatus.OPTIMAL if all(lv.optimal for lv in outcomes)
+        else SolveStatus.FEASIBLE, counts, outcomes)
+
+
+def _held_price(structure: Structure, comp, counts: dict[int, int],
+                level: dict[str, int], held: list[LevelOutcome]
+                ) -> dict[str, int] | None:
+    """What swaps and moves (which keep S1 and price S2-S5) minimise to
+    lower ``level`` while every level in ``held`` (optimal at ``counts``)
+    keeps its value: ``level`` without S1, plus each held level's terms
+    weighted above all that follows it. A level is never below zero, so
+    a change that worsens a held level by one costs more than the most
+    the levels after it could gain. None when there is nothing to price
+    or a level has R (no swap prices it)."""
+    price = {t: c for t, c in level.items() if t != "S1"}
+    if not price or REFERENCE in level:
+        return None
+    for lv in reversed(held):
+        if lv.terms == {"S1": 1}:
+            continue
+        if "S1" in lv.terms or REFERENCE in lv.terms:
+            return None
+        big = level_value(structure, comp, counts, price) + 1
+        for t, c in lv.terms.items():
+            price[t] = price.get(t, 0) + c * big
+    return price
 
 
 def _cpsat_fits(comp, method: str) -> bool:

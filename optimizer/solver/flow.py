@@ -92,10 +92,13 @@ def solve_flow(structure: Structure, component: Component,
         exact = False
         own = [lv for lv in ({t: c for t, c in level.items() if t != "S5"}
                              for level in levels) if lv]
-    # Too large to be exact: a hint for CP-SAT, S1 first then the rest,
-    # or, if even that does not fit, any plan that satisfies H1-H7.
-    counts = None
-    for attempt in (own, [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
+    # Too large to be exact: a hint for CP-SAT, the leading levels alone
+    # (in mode priority at 70,000 students, the last level is what does
+    # not fit), then S1 first and the rest together, or, if even that
+    # does not fit, any plan that satisfies H1-H7.
+    counts, used = None, None
+    for attempt in (own, *(own[:j] for j in range(len(own) - 1, 1, -1)),
+                    [{"S1": 1}, {"S2": 1, "S3": 1, "S4": 1}], []):
         costs = _lexicographic_costs(arcs, attempt)
         if costs is None:
             exact = False
@@ -105,13 +108,48 @@ def solve_flow(structure: Structure, component: Component,
         except _NoPlan:
             return None
         if counts is not None:
+            used = attempt
             break
         exact = False
     if counts is None:
         raise RuntimeError("min-cost flow: no plan although H1-H7 hold")
+    proven = len(levels) if exact else exact_prefix(structure, component,
+                                                    levels, used, own)
     return FlowOutcome(PairCounts(v.pairs, counts),
                        _levels(structure, component, v, counts, levels,
-                               exact), exact)
+                               proven), exact)
+
+
+# Terms whose cost the flow carries exactly on every arc (S2 too with unit
+# weights; with weights its places are the heaviest student's, and S5 is
+# no arc's cost).
+_LINEAR = frozenset({"S1", "S3", "S4", REFERENCE})
+
+
+def exact_prefix(structure: Structure, component: Component,
+                 levels: list[dict[str, int]], used: list[dict[str, int]],
+                 own: list[dict[str, int]]) -> int:
+    """How many leading ``levels`` the flow solved with the levels ``used``
+    (``own`` or its leading levels) proves optimal: those it carried
+    exactly, each at its place in the lexicographic order. A plan better in
+    the first of them where it differs costs the flow less whatever the
+    later levels' (inexact) costs, since each level's scale exceeds what
+    all later ones can change. ``own``: the levels as the flow first tried
+    them (S5 left out). 0 under a monthly limit (H8 is no flow
+    constraint)."""
+    if structure.calendar is not None \
+            and structure.calendar.max_per_month is not None:
+        return 0
+    exact = _LINEAR | ({"S2"} if exact_for(structure, component, levels)
+                       else set())
+    if used != own[:len(used)]:  # the fallback: S1, then S2-S4 together
+        return int(bool(used) and bool(levels) and levels[0] == {"S1": 1})
+    count = 0
+    for level, carried in zip(levels, used):
+        if level != carried or not set(level) <= exact:
+            break
+        count += 1
+    return count
 
 
 class _NoPlan(Exception):
@@ -521,10 +559,13 @@ def _reference_changes(v: _View, n: np.ndarray) -> int:
 
 def _levels(structure: Structure, component: Component, v: _View,
             n: np.ndarray, levels: list[dict[str, int]],
-            exact: bool) -> list[LevelOutcome]:
+            proven: int) -> list[LevelOutcome]:
+    """The plan's levels, the first ``proven`` optimal (the others with
+    no bound yet)."""
     values = _term_values(structure, component, v, n)
     out = []
-    for level in levels:
+    for k, level in enumerate(levels):
         v = sum(coef * values[t] for t, coef in level.items())
-        out.append(LevelOutcome(level, v, v if exact else 0, exact))
+        out.append(LevelOutcome(level, v, v if k < proven else 0,
+                                k < proven))
     return out

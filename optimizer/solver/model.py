@@ -47,7 +47,12 @@ class AssignmentModel:
         outcomes: list[LevelOutcome] = list(solved or [])
         # A hint that satisfies the fixed levels is already a plan: if time
         # runs out below, it is returned (not proven) rather than nothing.
-        counts: dict[int, int] = dict(hint or {}) if outcomes else {}
+        # With no level fixed, so is the flow's (H1-H7), unless a monthly
+        # limit (H8, no flow constraint) may be what it breaks.
+        cal = self.variables.structure.calendar
+        unlimited = cal is None or cal.max_per_month is None
+        counts: dict[int, int] = (dict(hint or {}) if outcomes or unlimited
+                                  else {})
         status = SolveStatus.OPTIMAL
         for done in outcomes:
             if not done.optimal:
