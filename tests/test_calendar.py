@@ -186,6 +186,47 @@ def test_monthly_limit_is_respected(dated, rules, method):
                                   calendar=tight).violations} == {"H8"}
 
 
+@pytest.mark.parametrize(("site", "limit"), [("JEF", 5), ("JEF", 3),
+                                             (None, 4)])
+def test_a_large_part_is_taken_within_the_monthly_limit(dated, rules, site,
+                                                        limit, monkeypatch):
+    """A part too large for the MIP with a monthly limit (H8) no longer
+    goes to the MIP (at 70,000 students: 3.7 GB, no plan in 25 s): the
+    calendar plan is taken within the limit by swaps and moves that price
+    each meeting beyond it above all else, S1 giving where it must (it
+    must in each of these). The checker accepts the plan, H8 included;
+    each level is the plan's own, each bound at most the proven
+    optimum's; S1 is the optimum's here too, and its bound, with the
+    limits relaxed by multipliers, above S1's least without them."""
+    if site:
+        dated = dated.replace(students=tuple(s for s in dated.students
+                                             if s.site == site))
+    weights = ObjectiveWeights(max_meetings_per_month=limit)
+    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
+    assert exact.status is SolveStatus.OPTIMAL
+    module = importlib.import_module(solve.__module__)
+    monkeypatch.setattr(module, "CPSAT_MAX_PAIRS", 0)
+
+    def no_mip(*args, **kwargs):
+        raise AssertionError("the MIP was given a part too large for it")
+    monkeypatch.setattr(module.mip, "solve_levels", no_mip)
+    large = solve(dated, rules, weights, params=SolverParams(time_limit=2))
+    assert large.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    checked = audit(dated, rules, dict(large.assignment),
+                    calendar=weights.calendar(dated.students))
+    assert not checked.violations
+    _levels_match_checker(large, checked)
+    for lv, best in zip(large.levels, exact.levels, strict=True):
+        assert 0 <= lv.bound <= best.objective
+    assert large.levels[0].objective == exact.levels[0].objective
+    # S1 gave way to the limit; its bound sees the limit
+    # (``calbound.limit_bound``: 18 of 21 at JEF with 3, where S1 without
+    # the limit is 1).
+    free = solve(dated, rules, params=SolverParams(time_limit=30))
+    assert large.levels[0].objective > free.levels[0].objective
+    assert large.levels[0].bound > free.levels[0].objective
+
+
 def test_impossible_limit_is_diagnosed(dated, rules):
     from optimizer.outputs.terminal import render_diagnosis
 

@@ -134,7 +134,9 @@ def test_cycle_scales_are_far_below_the_ranges_on_a_district(tmp_path):
 def test_cycle_scales_keep_the_levels_in_order(inst):
     """Small rosters, every order of the terms: the flow's levels equal
     those of the plain scales, which are lexicographic by construction
-    (and CP-SAT agrees: ``test_properties``)."""
+    (and CP-SAT agrees: ``test_properties``); with weighted loads, those
+    before S2 (hypothesis found two weighted plans of equal flow cost
+    with S2 35,275 and 26,975)."""
     st = build_structure(inst, RULES)
     if not st.groups:
         return
@@ -151,8 +153,15 @@ def test_cycle_scales_keep_the_levels_in_order(inst):
                 continue
             *_, plain = _solve(st, comp, share=False, levels=levels,
                                plain_scale=True)
-            assert _level_values(values, levels) == \
-                _level_values(plain, levels)
+            # With weighted loads S2 is no flow cost (its places are the
+            # heaviest student's): two optimal flows may differ in it and
+            # in what follows it, so only the levels before it are the
+            # flow's own (``flow.exact_prefix``).
+            k = len(levels) if flow.exact_for(st, comp, levels) else next(
+                (i for i, lv in enumerate(levels) if "S2" in lv),
+                len(levels))
+            assert _level_values(values, levels)[:k] == \
+                _level_values(plain, levels)[:k]
 
 
 def test_the_benchmark_shape_solves_to_the_same_plan_twice(tmp_path):

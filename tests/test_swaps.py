@@ -267,9 +267,10 @@ def test_a_case_manager_filled_by_a_move_takes_no_more(monkeypatch):
 
     price, rounds = swaps._price, []
 
-    def within_caps(v, n, *args):  # the plan at the start of each round
-        rounds.append(np.bincount(v.staff, weights=n, minlength=2)[c3])
-        return price(v, n, *args)
+    def within_caps(st, *args):  # the plan at the start of each round
+        rounds.append(np.bincount(st.v.staff, weights=st.n,
+                                  minlength=2)[c3])
+        return price(st, *args)
     monkeypatch.setattr(swaps, "_price", within_caps)
     after = improve_by_swaps(structure, comp, counts, level, moves=True)
     size = np.bincount(v.staff, weights=[after.get(p, 0) for p in
@@ -286,7 +287,9 @@ def test_a_swap_or_move_priced_again_is_priced_exactly(dated_optimum):  # noqa: 
     priced again as the plan is then (``swaps._price_one``): on the dated
     sample, from its proven plan and from plans a few random swaps and
     moves away, that price is the change of the level the model gives,
-    for every move and swap drawn."""
+    for every move and swap drawn; with S1 in the level (S1 may change
+    then) and with a monthly limit (H8: each meeting beyond it at a
+    price of its own) too."""
     import random
 
     from optimizer.objectives import balance_coefficient
@@ -303,7 +306,16 @@ def test_a_swap_or_move_priced_again_is_priced_exactly(dated_optimum):  # noqa: 
                                                              v.staff))}
     counts = dict(proven.counts.items())
     rnd = random.Random(23)
-    meet = calendar_view(structure, comp).meet.astype(np.int64)
+    cal = calendar_view(structure, comp)
+    meet, month = cal.meet.astype(np.int64), cal.month.astype(np.int64)
+    c1, limit, big = 7, 3, 1_000_003
+
+    def beyond(plan):  # meetings beyond the limit, from the plan alone
+        k = np.array([plan.get(p, 0) for p in pid], dtype=np.int64)
+        held = np.zeros((len(comp.staff), month.shape[1]), dtype=np.int64)
+        np.add.at(held, v.staff, k[:, None] * month[v.group])
+        return int(np.maximum(held - limit, 0).sum())
+
     w = v.units.astype(np.int64)
     a = np.array([level.get("S2", 0) * balance_coefficient(
         structure.caps[c]) for c in comp.staff], dtype=np.int64)
@@ -333,11 +345,24 @@ def test_a_swap_or_move_priced_again_is_priced_exactly(dated_optimum):  # noqa: 
             trial[pid[s]] = trial.get(pid[s], 0) + 1
         trial[pid[p]] = trial.get(pid[p], 0) - 1
         trial[pid[q]] = trial.get(pid[q], 0) + 1
-        price = swaps._price_one(v, n, w, a, load, meet, held,
-                                 level.get("S3", 0), level.get("S4", 0),
-                                 level.get("S5", 0), p, q, r, s)
+        c3, c4, c5 = (level.get(t, 0) for t in ("S3", "S4", "S5"))
+        price = swaps._price_one(swaps.Plan(
+            v, n, w, a, load, meet, held, 0, c3, c4, c5, None), p, q, r, s)
         assert price == _value(structure, comp, trial, level) - _value(
             structure, comp, counts, level)
+        with_s1 = {**level, "S1": c1}
+        price = swaps._price_one(swaps.Plan(
+            v, n, w, a, load, meet, held, c1, c3, c4, c5, None), p, q, r, s)
+        assert price == _value(structure, comp, trial, with_s1) - _value(
+            structure, comp, counts, with_s1)
+        months = np.zeros((len(comp.staff), month.shape[1]), dtype=np.int64)
+        np.add.at(months, v.staff, n[:, None] * month[v.group])
+        price = swaps._price_one(swaps.Plan(
+            v, n, w, a, load, meet, held, 0, c3, c4, c5,
+            [month, months, limit, big]), p, q, r, s)
+        assert price == _value(structure, comp, trial, level) - _value(
+            structure, comp, counts, level) + big * (
+            beyond(trial) - beyond(counts))
         checked += 1
         if rnd.random() < 0.5:  # wander: the next one from another plan
             counts = trial

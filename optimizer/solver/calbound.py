@@ -40,6 +40,7 @@ from ortools.graph.python import min_cost_flow
 from optimizer.solver import lagrange
 from optimizer.solver.bound import _tokens
 from optimizer.solver.calendar import CalendarView, calendar_view
+from optimizer.solver.flow import _view
 from optimizer.solver.structure import Component, Structure
 
 _INT64 = 2**62
@@ -259,3 +260,79 @@ def calendar_bound(structure: Structure, component: Component,
         mu = np.clip(mu + size * g_mu, 0, rel.room)
         pi = np.clip(pi + size * g_pi, 0, rel.pi_room)
     return best
+
+
+def limit_bound(structure: Structure, component: Component, upper: int,
+                deadline: float, min_steps: int = 1) -> int | None:
+    """A lower bound of S1 with the monthly limit (H8), for a plan whose
+    S1 is ``upper``; None without a limit.
+
+    The flow's least S1 leaves H8 out. Here each case manager's limit in
+    each month gets a multiplier ``lam[c, m] >= 0`` (Lagrangian
+    relaxation): for a plan within the limits, ``S1(x) >= S1(x) + sum
+    lam * (meetings(x) - limit)``, the least of which over the flows
+    within the caps is a min-cost flow whose pair costs are each pair's
+    S1 plus what its student's meetings cost at the prices ``lam``.
+    Every ``lam`` gives a valid bound (costs times ``_LIMIT_SCALE``, so
+    integer prices are fine steps); subgradient steps toward ``upper``
+    raise it until ``deadline`` (the first ``min_steps`` always run) or
+    ``upper``; the best is returned."""
+    cal = calendar_view(structure, component)
+    if cal is None or cal.limit is None:
+        return None
+    v = _view(structure, component)
+    n_groups, n_staff = len(v.size), len(component.staff)
+    caps = np.array([structure.caps[c] for c in component.staff],
+                    dtype=np.int64)
+    sink = n_groups + n_staff
+    tails = np.concatenate([v.group, n_groups + np.arange(n_staff)])
+    heads = np.concatenate([n_groups + v.staff, np.full(n_staff, sink)])
+    capacity = np.concatenate([np.minimum(v.size[v.group], caps[v.staff]),
+                               caps])
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:n_groups] = v.size
+    supplies[sink] = -int(v.size.sum())
+    month = cal.month.astype(np.int64)
+    lam = np.zeros((n_staff, month.shape[1]), dtype=np.int64)
+    scale, limit = _LIMIT_SCALE, int(cal.limit)
+    best, theta, since = None, 2.0, 0
+    for step in range(10_000):
+        began = time.monotonic()
+        cost = np.concatenate([scale * v.s1 + (lam[v.staff] * month[
+            v.group]).sum(axis=1), np.zeros(n_staff, dtype=np.int64)])
+        flow = min_cost_flow.SimpleMinCostFlow()
+        ids = flow.add_arcs_with_capacity_and_unit_cost(tails, heads,
+                                                        capacity, cost)
+        flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64),
+                                supplies)
+        if flow.solve() != flow.OPTIMAL:
+            break
+        bound = -(-(flow.optimal_cost() - limit * int(lam.sum())) // scale)
+        if best is None or bound > best:
+            best, since = bound, 0
+        else:
+            since += 1
+            if since >= 2:
+                theta, since = theta / 2, 0
+        now = time.monotonic()
+        if best >= upper or theta < 1e-3 or (
+                step + 1 >= min_steps and now + (now - began) > deadline):
+            break
+        x = flow.flows(ids[:len(v.group)])
+        held = np.zeros_like(lam)
+        np.add.at(held, v.staff, x[:, None] * month[v.group])
+        g = held - limit
+        g[(lam <= 0) & (g < 0)] = 0
+        norm = float((g * g).sum())
+        if norm == 0:
+            break  # the relaxation keeps every limit: nothing to raise
+        lam = np.maximum(lam + np.rint(theta * (upper - bound) * scale
+                                       / norm * g).astype(np.int64), 0)
+        if int(lam.max()) * int(month.sum(axis=1).max()) > _INT64 // (
+                sink + 2) - scale:
+            break  # prices beyond what the flow's costs may hold
+    return best
+
+
+# Multipliers of ``limit_bound`` in 1/_LIMIT_SCALE of a best-practice miss.
+_LIMIT_SCALE = 1_000

@@ -59,7 +59,8 @@ SWAP_SECONDS_PER_PAIR = 5e-6
 def calendar_plan(structure: Structure, component: Component,
                   counts: dict[int, int], level: dict[str, int],
                   time_limit: float, allowed: np.ndarray | None = None,
-                  swaps: bool = True) -> dict[int, int]:
+                  swaps: bool = True, limit: bool = False
+                  ) -> dict[int, int]:
     """A plan from the flow's plan ``counts`` (S1 optimal, S5 unseen):
     the calendar flow's plan polished by single-student moves, or, for a
     part too large for the MIP (``swaps``), by rounds of swaps and moves
@@ -70,7 +71,11 @@ def calendar_plan(structure: Structure, component: Component,
     the MIP solves takes no swaps: from their better start HiGHS took
     30-31 s, not 24-27 s, to prove the 5,000-student district.
     ``allowed`` (per pair of the part's view): the pairs a plan with the
-    least S1 may use (``lagrange.best_practice_pairs``)."""
+    least S1 may use (``lagrange.best_practice_pairs``). ``limit``: the
+    plan is then taken within the monthly limit (H8) by rounds of swaps
+    and moves that price each meeting beyond it above all else, whatever
+    the time limit (``swaps.improve_by_swaps``; the caller checks it got
+    there)."""
     pairs = len(component.pairs)
     found = None
     if pairs * SECONDS_PER_PAIR <= time_limit:
@@ -80,10 +85,11 @@ def calendar_plan(structure: Structure, component: Component,
     # start from the plan's marginal costs): on the 70,000-student
     # district at 10 s, 1.64% after one step of the bound, against 4.75%
     # after the moves' three or four.
-    if found is not None and swaps and pairs * (
-            SECONDS_PER_PAIR + SWAP_SECONDS_PER_PAIR) <= time_limit:
-        return improve_by_swaps(structure, component, found, level,
-                                allowed=allowed, moves=True)
+    if limit or (found is not None and swaps and pairs * (
+            SECONDS_PER_PAIR + SWAP_SECONDS_PER_PAIR) <= time_limit):
+        return improve_by_swaps(structure, component,
+                                counts if found is None else found, level,
+                                allowed=allowed, moves=True, limit=limit)
     return improve_by_moves(structure, component,
                             counts if found is None else found, level,
                             allowed=allowed)

@@ -34,6 +34,8 @@ single-student moves end 0.0313% above it in 0.92 s.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from optimizer.objectives import balance_coefficient
@@ -56,26 +58,43 @@ _INT64 = 2**63
 def improve_by_swaps(structure: Structure, component: Component,
                      counts: dict[int, int], level: dict[str, int],
                      allowed: np.ndarray | None = None,
-                     max_rounds: int = 200, moves: bool = False
-                     ) -> dict[int, int]:
+                     max_rounds: int = 200, moves: bool = False,
+                     limit: bool = False) -> dict[int, int]:
     """Apply swaps that lower ``level`` until none is left (or
     ``max_rounds`` rounds: the tight 70,000-student dated roster takes
-    11); the plan returned keeps H1-H7 as ``counts`` did (no H8: the
-    caller uses it only without a monthly limit) and has the same S1.
+    11); the plan returned keeps H1-H7 as ``counts`` did and has the same
+    S1, unless S1 is in ``level``: then a swap or move may change it,
+    priced like the rest (``s1_first``).
     ``allowed`` (per pair of the part's view): the pairs a student may be
     swapped onto (``lagrange.best_practice_pairs``).
     ``moves``: single-student moves to a case manager with room (and
-    the same S1) too, priced and applied in the same rounds."""
+    the same S1) too, priced and applied in the same rounds.
+    ``limit``: the monthly limit (H8) of the part's calendar, if it has
+    one, priced too: each meeting of a case manager's month above it
+    costs more than any swap's change of the level, so a plan within the
+    limit stays within it, and one beyond it is taken towards it first
+    (whether it gets there, ``calendar.within_limit`` says)."""
     c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
-    if "S1" in level:
-        return counts
+    c1 = level.get("S1", 0)
     v = _view(structure, component)
-    cal = calendar_view(structure, component) if c5 else None
-    if _most_price(structure, component, v, cal, c2, c3, c4,
-                   c5) >= _INT64:
+    cal = calendar_view(structure, component) if c5 or limit else None
+    most = _most_price(structure, component, v, cal if c5 else None, c2,
+                       c3, c4, c5) + 2 * abs(c1)
+    h8 = None
+    if limit and cal is not None and cal.limit is not None:
+        # Over the limit by one costs more than the most any price of
+        # the level can be; a swap changes c1's and c2's excess by at
+        # most their meetings in every month.
+        big = most + 1
+        most += big * 4 * int(cal.month.max(initial=0)) * cal.month.shape[1]
+        if most >= _INT64:
+            return counts  # (no repair: the caller checks H8)
+        h8 = [cal.month.astype(np.int64), None, cal.limit, big]
+    if most >= _INT64:
         # Moves price in Python's integers, exactly at any weights.
         return (improve_by_moves(structure, component, counts, level,
-                                 allowed=allowed) if moves else counts)
+                                 allowed=allowed)
+                if moves and not c1 else counts)
     n_staff = len(component.staff)
     n = np.array([counts.get(int(p), 0) for p in v.pairs], dtype=np.int64)
     ok = np.ones(len(v.pairs), bool) if allowed is None else allowed.copy()
@@ -86,11 +105,14 @@ def improve_by_swaps(structure: Structure, component: Component,
                   for c in component.staff], dtype=np.int64)
     load = np.bincount(v.staff, weights=n * w[v.group],
                        minlength=n_staff).astype(np.int64)
-    meet = None if cal is None else cal.meet.astype(np.int64)
+    meet = None if cal is None or not c5 else cal.meet.astype(np.int64)
     held = None
     if meet is not None:
         held = np.zeros((n_staff, meet.shape[1]), dtype=np.int64)
         np.add.at(held, v.staff, n[:, None] * meet[v.group])
+    if h8 is not None:  # each case manager's meetings per month
+        h8[1] = np.zeros((n_staff, h8[0].shape[1]), dtype=np.int64)
+        np.add.at(h8[1], v.staff, n[:, None] * h8[0][v.group])
     # The eligible pairs by (group, staff): a sorted key to look up the
     # pair taking the other student back.
     elig = np.flatnonzero(ok)
@@ -107,10 +129,11 @@ def improve_by_swaps(structure: Structure, component: Component,
                        minlength=n_staff).astype(np.int64)
     room = (size < caps) if moves else np.zeros(n_staff, dtype=bool)
     touched = np.ones(n_staff, dtype=bool)
+    # (the rounds change its arrays in place)
+    st = Plan(v, n, w, a, load, meet, held, c1, c3, c4, c5, h8)
     for _ in range(max_rounds):
-        found = _price(v, n, w, a, load, meet, held, c3, c4, c5, keys,
-                       key_pair, by_group, g_start, g_len, touched, n_staff,
-                       room)
+        found = _price(st, keys, key_pair, by_group, g_start, g_len,
+                       touched, n_staff, room)
         if found is None:
             break
         touched = np.zeros(n_staff, dtype=bool)
@@ -120,8 +143,7 @@ def improve_by_swaps(structure: Structure, component: Component,
             # managers changed since is priced again, as the plan is now.
             if (touched[c1] or touched[cb]) and not (
                     n[p] and (n[r] if r >= 0 else size[cb] < caps[cb])
-                    and _price_one(v, n, w, a, load, meet, held, c3, c4,
-                                   c5, p, q, r, s) < 0):
+                    and _price_one(st, p, q, r, s) < 0):
                 continue
             touched[c1] = touched[cb] = True
             n[p] -= 1
@@ -143,11 +165,52 @@ def improve_by_swaps(structure: Structure, component: Component,
                 m = (0 if r < 0 else meet[v.group[r]]) - meet[v.group[p]]
                 held[c1] += m
                 held[cb] -= m
+            if h8 is not None:
+                mon = h8[0]
+                m = (0 if r < 0 else mon[v.group[r]]) - mon[v.group[p]]
+                h8[1][c1] += m
+                h8[1][cb] -= m
     out = dict(counts)
     for p, k in zip(v.pairs.tolist(), n.tolist()):
         if k != counts.get(p, 0):
             out[p] = k
     return out
+
+
+@dataclass
+class Plan:
+    """The plan as the rounds hold it, and what prices it: students per
+    pair ``n`` (of the part's view ``v``), the units of each group
+    ``w``, S2's coefficient per case manager ``a`` and their loads, the
+    meetings per group and period ``meet`` with each case manager's
+    ``held`` (None without S5), the level's coefficients, and ``h8``:
+    the months' meetings per group, each case manager's, the monthly
+    limit and the price of a meeting beyond it (None without H8)."""
+
+    v: object
+    n: np.ndarray
+    w: np.ndarray
+    a: np.ndarray
+    load: np.ndarray
+    meet: np.ndarray | None
+    held: np.ndarray | None
+    c1: int
+    c3: int
+    c4: int
+    c5: int
+    h8: list | None
+
+
+def s1_first(structure: Structure, component: Component,
+             level: dict[str, int]) -> dict[str, int]:
+    """``level`` with S1 priced above the most one swap or move can
+    change the rest (the lexicographic order, S1 first, within one
+    swap)."""
+    v = _view(structure, component)
+    c2, c3, c4, c5 = (level.get(t, 0) for t in ("S2", "S3", "S4", "S5"))
+    cal = calendar_view(structure, component) if c5 else None
+    return {**level, "S1": _most_price(structure, component, v, cal, c2, c3,
+                                       c4, c5) + 1}
 
 
 def _most_price(structure: Structure, component: Component, v, cal,
@@ -170,13 +233,14 @@ def _most_price(structure: Structure, component: Component, v, cal,
     return top
 
 
-def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
-           by_group, g_start, g_len, touched, n_staff, room):
+def _price(st: Plan, keys, key_pair, by_group, g_start, g_len, touched,
+           n_staff, room):
     """The swaps (and moves to the staff with ``room``) that lower the
     level, best first (ties by their pairs), among those with a touched
     case manager; None if there are none. Each is (p, q, r, s): a
     student of p's group from p to q, one of r's group (on q's staff)
     from r to s (on p's staff); a move has r = s = -1."""
+    v, n = st.v, st.n
     used = np.flatnonzero(n > 0)
     # Used pairs by staff, for the students who may go back.
     u_order = used[np.argsort(v.staff[used], kind="stable")]
@@ -191,7 +255,7 @@ def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     keep = (v.staff[q] != v.staff[p]) & (touched[v.staff[p]]
                                           | touched[v.staff[q]])
     p, q = p[keep], q[keep]
-    found = [_moves(v, n, w, a, load, meet, held, c3, c4, c5, p, q, room)]
+    found = [_moves(st, p, q, room)]
     # Expand (p, q) by the used pairs r at q's staff, in chunks of pairs.
     per = s_len[v.staff[q]]
     bounds = np.searchsorted(np.cumsum(per), np.arange(CHUNK, int(
@@ -200,9 +264,8 @@ def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     for hi in np.unique(np.append(bounds, len(p))):
         if hi <= lo:
             continue
-        found.append(_chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys,
-                            key_pair, u_order, s_start, s_len, p[lo:hi],
-                            q[lo:hi], n_staff))
+        found.append(_chunk(st, keys, key_pair, u_order, s_start, s_len,
+                            p[lo:hi], q[lo:hi], n_staff))
         lo = hi
     price, p, q, r, s = (np.concatenate(x) for x in zip(*found))
     if not len(price):
@@ -223,8 +286,9 @@ def _price(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
                     s[order].tolist()))
 
 
-def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
-           u_order, s_start, s_len, p, q, n_staff):
+def _chunk(st: Plan, keys, key_pair, u_order, s_start, s_len, p, q,
+           n_staff):
+    v, c1 = st.v, st.c1
     cb = v.staff[q]
     reps = s_len[cb]
     p, q = np.repeat(p, reps), np.repeat(q, reps)
@@ -235,41 +299,45 @@ def _chunk(v, n, w, a, load, meet, held, c3, c4, c5, keys, key_pair,
     at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
     keep = (v.group[p] != v.group[r]) & (keys[at] == want)
     p, q, r, s = p[keep], q[keep], r[keep], key_pair[at[keep]]
-    keep = v.s1[q] - v.s1[p] + v.s1[s] - v.s1[r] == 0
-    p, q, r, s = p[keep], q[keep], r[keep], s[keep]
-    price = _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s)
+    if not c1:  # S1 held
+        keep = v.s1[q] - v.s1[p] + v.s1[s] - v.s1[r] == 0
+        p, q, r, s = p[keep], q[keep], r[keep], s[keep]
+    price = _prices(st, p, q, r, s)
     good = price < 0
     return price[good], p[good], q[good], r[good], s[good]
 
 
-def _moves(v, n, w, a, load, meet, held, c3, c4, c5, p, q, room):
+def _moves(st: Plan, p, q, room):
     """The moves among (p, q) to a case manager with room and the same
     S1 that lower the level, priced exactly: (price, p, q, r, s) arrays
     with r = s = -1."""
-    keep = room[v.staff[q]] & (v.s1[q] == v.s1[p])
+    v = st.v
+    keep = room[v.staff[q]] & ((v.s1[q] == v.s1[p]) | bool(st.c1))
     p, q = p[keep], q[keep]
     none = np.full(len(p), -1, dtype=np.int64)
-    price = _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, none,
+    price = _prices(st, p, q, none,
                     none)
     good = price < 0
     return price[good], p[good], q[good], none[good], none[good]
 
 
-def _price_one(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s
-               ) -> int:
+def _price_one(st: Plan, p, q, r, s) -> int:
     """The exact change of the level by one move (r < 0) or swap, as the
     plan is now."""
     one = [np.array([x], dtype=np.int64) for x in (p, q, r, s)]
-    return int(_prices(v, n, w, a, load, meet, held, c3, c4, c5, *one)[0])
+    return int(_prices(st, *one)[0])
 
 
-def _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s
-            ) -> np.ndarray:
+def _prices(st: Plan, p, q, r, s) -> np.ndarray:
     """The exact change of the level by each move (r = s = -1: a student
     from p to q) or swap (and one from r to s), as the plan is now: S2
     by both loads, S3 by the pairs' kept priors, S4, S5 by both case
-    managers' meetings per period (the one written definition of a
-    price: the rounds' and a re-priced candidate's)."""
+    managers' meetings per period, S1 if priced, and the meetings beyond
+    the monthly limit if priced (the one written definition of a price:
+    the rounds' and a re-priced candidate's)."""
+    v, n, w, a, load = st.v, st.n, st.w, st.a, st.load
+    meet, held, h8 = st.meet, st.held, st.h8
+    k1, c3, c4, c5 = st.c1, st.c3, st.c4, st.c5  # (c1, cb: staff)
     swap = (r >= 0).astype(np.int64)
     g, h = v.group[p], v.group[r]
     c1, cb = v.staff[p], v.staff[q]
@@ -280,10 +348,19 @@ def _prices(v, n, w, a, load, meet, held, c3, c4, c5, p, q, r, s
              - c3 * (_kept(n, v.prior, p, -1) + _kept(n, v.prior, q, 1)
                      + swap * (_kept(n, v.prior, r, -1)
                                + _kept(n, v.prior, s, 1))))
+    if k1:
+        price = price + k1 * (v.s1[q] - v.s1[p] + swap * (v.s1[s] - v.s1[r]))
     if meet is not None and len(p):
         m = swap[:, None] * meet[h] - meet[g]  # c1's meetings per period
         price = price + c5 * (m * (2 * (held[c1] - held[cb]) + 2 * m)
                               ).sum(axis=1)
+    if h8 is not None and len(p):  # H8: meetings beyond the monthly limit
+        mon, hm, lim, big = h8
+        m = swap[:, None] * mon[h] - mon[g]
+        over = (np.maximum(hm[c1] + m - lim, 0) - np.maximum(hm[c1] - lim, 0)
+                + np.maximum(hm[cb] - m - lim, 0)
+                - np.maximum(hm[cb] - lim, 0))
+        price = price + big * over.sum(axis=1)
     return price
 
 
