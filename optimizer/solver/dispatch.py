@@ -623,7 +623,9 @@ def _large_limited(structure: Structure, comp, levels: list[dict[str, int]],
     them changed nothing on the tight 70,000-student district); S1's
     bound then relaxes the limits with multipliers
     (``calbound.limit_bound``) and the next level's is taken over every
-    plan. None if the plan is still beyond the limit (the
+    plan (holding S1 at most this plan's with S1's fixed multiplier of
+    ``lagrange.held_s1`` fell far below: plans with fewer misses earn
+    it). None if the plan is still beyond the limit (the
     MIP is tried, as for a smaller part)."""
     allowed = best_practice_pairs(structure, comp, counts)
     plan = calendar_plan(structure, comp, counts, levels[1],
@@ -643,7 +645,7 @@ def _large_limited(structure: Structure, comp, levels: list[dict[str, int]],
     # dated sample's 3,345 pairs 40 steps, 0.1 s, reach 44 of the
     # optimum's 47 where the least S1 without the limits is 2; on the
     # tight 70,000-student district a step takes about 5 s and three
-    # from zero prices did not rise); the next level's is over every plan.
+    # from zero prices did not rise).
     least = s1
     if time.monotonic() < deadline:
         half = time.monotonic() + (deadline - time.monotonic()) / 2
