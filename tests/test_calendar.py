@@ -541,3 +541,39 @@ def test_midyear_ranking_prices_s5_as_the_checker(dated, rules):
         assert p.deltas["S5"] == after.terms["S5"] - before.terms["S5"]
         changes.add(p.deltas["S5"])
     assert len(changes) > 1  # the calendar tells the candidates apart
+
+
+@pytest.mark.parametrize("mode", ["weights", "priority"])
+def test_every_order_of_a_large_part_keeps_the_monthly_limit(dated, rules,
+                                                             mode,
+                                                             monkeypatch):
+    """Modes weights and priority on a part too large for the MIP, with a
+    monthly limit the flow's plan breaks: a plan within it (the checker,
+    H8 included), each level the plan's own, each bound at most the
+    proven optimum's; neither the MIP nor CP-SAT is given the part."""
+    from optimizer.solver.model import AssignmentModel
+
+    dated = dated.replace(students=tuple(s for s in dated.students
+                                         if s.site == "JEF"))
+    weights = ObjectiveWeights(mode=mode, max_meetings_per_month=3)
+    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
+    assert exact.status is SolveStatus.OPTIMAL
+    module = importlib.import_module(solve.__module__)
+    monkeypatch.setattr(module, "CPSAT_MAX_PAIRS", 0)
+
+    def neither(*args, **kwargs):
+        raise AssertionError("a part too large for them was given to them")
+    monkeypatch.setattr(module.mip, "solve_levels", neither)
+    monkeypatch.setattr(AssignmentModel, "solve", neither)
+    large = solve(dated, rules, weights, params=SolverParams(time_limit=2))
+    assert large.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    checked = audit(dated, rules, dict(large.assignment),
+                    calendar=weights.calendar(dated.students))
+    assert not checked.violations
+    _levels_match_checker(large, checked)
+    for lv, best in zip(large.levels, exact.levels, strict=True):
+        assert 0 <= lv.bound <= best.objective
+    if mode == "priority":  # S1's bound sees the limit
+        free = solve(dated, rules, ObjectiveWeights(mode=mode),
+                     params=SolverParams(time_limit=30))
+        assert large.levels[0].bound > free.levels[0].objective

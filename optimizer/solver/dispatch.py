@@ -284,11 +284,14 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
                and structure.calendar.max_per_month is not None)
     fits = _cpsat_fits(comp, method)
     allowed = None  # the pairs a plan with the least S1 may use
-    if method == "auto" and not fits and not limited and not (
+    if method == "auto" and not fits and not (
             levels[0] == {"S1": 1} and len(levels) == 2):
         # Too large for CP-SAT and the MIP (measured at 70,000 students
         # in mode weights: 2.8 GB, 46 s of a 20 s limit, and no plan).
-        return _large(structure, comp, levels, flow_levels, hint, deadline)
+        large = _large(structure, comp, levels, flow_levels, hint,
+                       deadline, limited)
+        if large is not None:
+            return large
     if method == "mip":
         return _mip_outcome(structure, comp, mip.solve_levels(
             structure, comp, levels, [], hint, share, params.seed),
@@ -527,7 +530,8 @@ LATER_SECONDS_PER_PAIR = 5e-6
 
 def _large(structure: Structure, comp, levels: list[dict[str, int]],
            flow_levels: list[LevelOutcome], counts: dict[int, int],
-           deadline: float) -> ComponentOutcome:
+           deadline: float, limited: bool = False
+           ) -> ComponentOutcome | None:
     """A part too large for CP-SAT and the MIP whose levels are not S1 then
     one more (``_bounded``'s case): mode ``weights`` (one level, S1 in it),
     ``priority`` (one term a level), or a reference's R last.
@@ -543,7 +547,14 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
     lexicographic level is never below its minimum over more plans); a
     level the flow carries exactly (S1, S3, S4, R) after proven levels it
     also carries exactly gets its least value with those held, if
-    higher."""
+    higher. With a monthly limit (``limited``: H8; the flow proves no
+    level then) the swaps price each meeting beyond it above all else,
+    and if the plan is still beyond it, rounds over every pair with S1
+    priced above the first level after it take it there, S1 giving
+    (``_large_limited``); S1 alone is then bounded with the limits
+    relaxed (``calbound.limit_bound``), the other levels over every
+    plan. None if the plan is still beyond the limit (the MIP is tried,
+    as for a smaller part)."""
     proven = []
     for lv in flow_levels:
         if not lv.optimal:
@@ -558,18 +569,33 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
         price = _held_price(structure, comp, counts, levels[k], proven)
         if price:
             counts = improve_by_swaps(structure, comp, counts, price,
-                                      allowed=allowed, moves=True)
+                                      allowed=allowed, moves=True,
+                                      limit=limited)
+    if limited and not _within_limit(structure, comp, counts):
+        rest = next((p for p in (_held_price(structure, comp, counts, lv,
+                                             []) for lv in levels) if p),
+                    {})
+        counts = improve_by_swaps(structure, comp, counts,
+                                  s1_first(structure, comp, rest),
+                                  moves=True, limit=True)
+        if not _within_limit(structure, comp, counts):
+            return None
     outcomes = list(proven)
     # The first unproven level takes the time but the later ones' flows.
     first = deadline - (len(levels) - k - 1) * len(comp.pairs) \
         * LATER_SECONDS_PER_PAIR
     for j, level in enumerate(levels[k:]):
         value = level_value(structure, comp, counts, level)
-        bound = _token_bound(structure, comp, level,
-                             s1 if "S1" not in level else None, counts,
-                             value, first if j == 0 else 0.0,
-                             allowed=allowed if "S1" not in level else None)
-        if j > 0:
+        if limited and level == {"S1": 1}:  # (its first step: no limit)
+            bound = limit_bound(structure, comp, value,
+                                first if j == 0 else 0.0) or 0
+        else:
+            bound = _token_bound(structure, comp, level,
+                                 s1 if "S1" not in level else None, counts,
+                                 value, first if j == 0 else 0.0,
+                                 allowed=(allowed if "S1" not in level
+                                          else None))
+        if j > 0 and not limited:
             # A level the flow carries exactly, after levels it does
             # too: its least value with those levels optimal (a bound,
             # the levels between left out).
@@ -577,7 +603,8 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
                                [*(lv.terms for lv in proven), level])
             if below is not None and below.levels[-1].optimal:
                 bound = max(bound, below.levels[-1].objective)
-        bound = min(bound, value)
+        # (a multiplier's bound may be below 0, which no level is)
+        bound = min(max(bound, 0), value)
         outcomes.append(LevelOutcome(level, value, bound, bound >= value))
     return ComponentOutcome(
         SolveStatus.OPTIMAL if all(lv.optimal for lv in outcomes)
