@@ -416,10 +416,15 @@ def compare(paths: list[Path], rules: RuleSet, *, weights: ObjectiveWeights,
                                   "comparison must share a base roster")
                           for sc in loaded])
     slugs = [sc.slug for sc in loaded]
-    if len(set(slugs)) != len(slugs) or "base" in slugs:
-        raise InputError([Problem(p.name, None, None, None,
-                                  "scenario file names must be distinct "
-                                  "and not 'base'") for p in paths])
+    clash = [Problem(str(p), None, None, None,
+                     "the comparison's own plan is 'base': name this "
+                     "scenario file otherwise" if slug == "base" else
+                     f"another scenario file is also named {slug!r}: "
+                     "each names its folder of the comparison")
+             for p, slug in zip(paths, slugs)
+             if slug == "base" or slugs.count(slug) > 1]
+    if clash:
+        raise InputError(clash)
     base_roster_path = rosters.pop()
     base_roster = load_roster(base_roster_path, rules, mapping)
     base = base_roster.instance

@@ -141,6 +141,25 @@ def test_bad_scenario_files_exit_1_naming_key_and_value(tmp_path, text,
     assert expected in result.output, result.output
 
 
+def test_scenario_names_that_clash_are_named_alone(tmp_path):
+    """A scenario file named 'base' (the comparison's own plan) or two of
+    one name: exit 1 naming those files, not the others."""
+    text = 'name = "x"\ndescription = "x"\nroster = "%s"\n' % (
+        ROOT / "data" / "sample").as_posix()
+    for folder, name in (("a", "base"), ("a", "same"), ("b", "same"),
+                         ("a", "fine")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{name}.toml").write_text(text)
+    files = [tmp_path / "a" / "base.toml", tmp_path / "a" / "same.toml",
+             tmp_path / "b" / "same.toml", tmp_path / "a" / "fine.toml"]
+    result = run("compare", *files, "--out", tmp_path / "o")
+    assert result.exit_code == 1, result.output
+    assert "the comparison's own plan is 'base'" in result.output
+    assert result.output.count("also named 'same'") == 2
+    assert "fine.toml" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def to_workbook(folder: Path, target: Path) -> Path:
     book = Workbook()
     book.remove(book.active)
