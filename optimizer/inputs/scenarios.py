@@ -350,8 +350,9 @@ def apply(base: Instance, scenario: Scenario, rules: RuleSet) -> Instance:
         raise InputError(problems)
     kept = [students[s.student_id] for s in base.students
             if s.student_id in students]
-    added = [s for sid, s in students.items()
-             if sid not in {b.student_id for b in base.students}]
+    # (one set: rebuilt for every student, 70,000 of them took minutes)
+    before = {b.student_id for b in base.students}
+    added = [s for sid, s in students.items() if sid not in before]
     return base.replace(
         students=tuple(kept + added), staff=tuple(staff.values()),
         pins=pins, forbidden=frozenset(forbidden),
