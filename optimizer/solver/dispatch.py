@@ -549,8 +549,12 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
         if not lv.optimal:
             break
         proven.append(lv)
-    s1 = next((lv.objective for lv in proven if lv.terms == {"S1": 1}),
-              None)
+    # S1 is held in the bounds only as the first level, at its least
+    # over every plan (``allowed``: its pairs). After another level it
+    # may be above that, and S1's multiplier held there took the bound
+    # below zero (S4, S3, S1, S2 on a tight roster: -28,473,517 for S2).
+    s1 = (proven[0].objective if proven and proven[0].terms == {"S1": 1}
+          else None)
     allowed = (best_practice_pairs(structure, comp, counts)
                if s1 is not None else None)
     k = len(proven)
