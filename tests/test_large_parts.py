@@ -264,3 +264,29 @@ def test_a_large_part_holds_s1_in_a_bound_only_as_the_first_level(
 
 class _Limited:
     max_per_month = 3
+
+
+def test_a_reference_with_s2_to_s4_weighted_zero(tmp_path, monkeypatch):
+    """S2-S4 weighted 0 with a reference: the levels are S1 then R alone,
+    which a large part took to ``_bounded`` and its neighbourhoods
+    (KeyError: 'R'); the flow carries both exactly and proves them."""
+    write(*generate("school", 3, True, "connected"), tmp_path)
+    rules = load_rules()
+    inst = load_roster(tmp_path, rules).instance
+    weights = ObjectiveWeights(S2=0, S3=0, S4=0)
+    base = solving.solve(inst, rules, weights, SolverParams(time_limit=10))
+    reference = dict(base.assignment)
+    moved = sorted(reference)[0]
+    reference[moved] = next(s.staff_id for s in inst.staff
+                            if s.staff_id != reference[moved])
+    exact = solving.solve(inst, rules, weights,
+                          SolverParams(time_limit=10), reference=reference)
+    assert [lv.terms for lv in exact.levels] == [{"S1": 1}, {"R": 1}]
+    monkeypatch.setattr(solving, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(AssignmentModel, "solve", _no_cpsat)
+    quick = solving.solve(inst, rules, weights, SolverParams(time_limit=2),
+                          reference=reference)
+    values = _checked_levels(inst, rules, quick, reference)
+    assert quick.status is SolveStatus.OPTIMAL
+    assert values == [lv.objective for lv in exact.levels]
+    assert [lv.bound for lv in quick.levels] == values

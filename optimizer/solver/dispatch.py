@@ -285,9 +285,12 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     fits = _cpsat_fits(comp, method)
     allowed = None  # the pairs a plan with the least S1 may use
     if method == "auto" and not fits and not limited and not (
-            levels[0] == {"S1": 1} and len(levels) == 2):
+            levels[0] == {"S1": 1} and len(levels) == 2
+            and REFERENCE not in levels[1]):
         # Too large for CP-SAT and the MIP (measured at 70,000 students
         # in mode weights: 2.8 GB, 46 s of a 20 s limit, and no plan).
+        # S1 then R alone (S2-S4 weighted 0, a reference): not
+        # ``_bounded``'s, whose neighbourhoods have no R.
         return _large(structure, comp, levels, flow_levels, hint, deadline)
     if method == "mip":
         return _mip_outcome(structure, comp, mip.solve_levels(
