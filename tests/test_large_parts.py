@@ -235,5 +235,58 @@ def test_the_flow_proves_the_levels_it_carries_exactly(tmp_path,
     assert flow_module.exact_prefix(structure, comp, unit, unit, unit) == 0
 
 
+@pytest.mark.parametrize(("seed", "order"), [(10, ("S4", "S3", "S1", "S2")),
+                                             (3, ("S3", "S1", "S2", "S4"))])
+def test_a_large_part_holds_s1_in_a_bound_only_as_the_first_level(
+        tmp_path, seed, order, monkeypatch):
+    """Mode priority with S1 after another level the flow proves (tight
+    weighted roster): S1 there is above its least over every plan, and
+    holding it at that value with S1's multiplier took the next level's
+    bound below zero (-28,473,517 for S2 at seed 10). Each bound is at
+    least 0 and at most the proven optimum's."""
+    write(*generate("school", seed, True, "connected", "tight"), tmp_path)
+    rules = load_rules()
+    inst = load_roster(tmp_path, rules).instance
+    weights = ObjectiveWeights(mode="priority", priority=order)
+    exact = solving.solve(inst, rules, weights, SolverParams(time_limit=30))
+    assert exact.status is SolveStatus.OPTIMAL
+    monkeypatch.setattr(solving, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(AssignmentModel, "solve", _no_cpsat)
+    quick = solving.solve(inst, rules, weights, SolverParams(time_limit=2))
+    values = _checked_levels(inst, rules, quick)
+    assert [lv.terms for lv in quick.levels][order.index("S1")] == {"S1": 1}
+    assert quick.levels[order.index("S1")].optimal
+    for lv, value, best in zip(quick.levels, values, exact.levels):
+        assert lv.objective == value
+        assert 0 <= lv.bound <= best.objective
+    assert quick.levels[order.index("S2")].bound > 0
+
+
 class _Limited:
     max_per_month = 3
+
+
+def test_a_reference_with_s2_to_s4_weighted_zero(tmp_path, monkeypatch):
+    """S2-S4 weighted 0 with a reference: the levels are S1 then R alone,
+    which a large part took to ``_bounded`` and its neighbourhoods
+    (KeyError: 'R'); the flow carries both exactly and proves them."""
+    write(*generate("school", 3, True, "connected"), tmp_path)
+    rules = load_rules()
+    inst = load_roster(tmp_path, rules).instance
+    weights = ObjectiveWeights(S2=0, S3=0, S4=0)
+    base = solving.solve(inst, rules, weights, SolverParams(time_limit=10))
+    reference = dict(base.assignment)
+    moved = sorted(reference)[0]
+    reference[moved] = next(s.staff_id for s in inst.staff
+                            if s.staff_id != reference[moved])
+    exact = solving.solve(inst, rules, weights,
+                          SolverParams(time_limit=10), reference=reference)
+    assert [lv.terms for lv in exact.levels] == [{"S1": 1}, {"R": 1}]
+    monkeypatch.setattr(solving, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(AssignmentModel, "solve", _no_cpsat)
+    quick = solving.solve(inst, rules, weights, SolverParams(time_limit=2),
+                          reference=reference)
+    values = _checked_levels(inst, rules, quick, reference)
+    assert quick.status is SolveStatus.OPTIMAL
+    assert values == [lv.objective for lv in exact.levels]
+    assert [lv.bound for lv in quick.levels] == values

@@ -285,9 +285,12 @@ def _solve_component(structure: Structure, comp, flow: FlowOutcome,
     fits = _cpsat_fits(comp, method)
     allowed = None  # the pairs a plan with the least S1 may use
     if method == "auto" and not fits and not (
-            levels[0] == {"S1": 1} and len(levels) == 2):
+            levels[0] == {"S1": 1} and len(levels) == 2
+            and REFERENCE not in levels[1]):
         # Too large for CP-SAT and the MIP (measured at 70,000 students
         # in mode weights: 2.8 GB, 46 s of a 20 s limit, and no plan).
+        # S1 then R alone (S2-S4 weighted 0, a reference): not
+        # ``_bounded``'s, whose neighbourhoods have no R.
         large = _large(structure, comp, levels, flow_levels, hint,
                        deadline, limited)
         if large is not None:
@@ -560,8 +563,12 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
         if not lv.optimal:
             break
         proven.append(lv)
-    s1 = next((lv.objective for lv in proven if lv.terms == {"S1": 1}),
-              None)
+    # S1 is held in the bounds only as the first level, at its least
+    # over every plan (``allowed``: its pairs). After another level it
+    # may be above that, and S1's multiplier held there took the bound
+    # below zero (S4, S3, S1, S2 on a tight roster: -28,473,517 for S2).
+    s1 = (proven[0].objective if proven and proven[0].terms == {"S1": 1}
+          else None)
     allowed = (best_practice_pairs(structure, comp, counts)
                if s1 is not None else None)
     k = len(proven)
