@@ -577,3 +577,54 @@ def test_every_order_of_a_large_part_keeps_the_monthly_limit(dated, rules,
         free = solve(dated, rules, ObjectiveWeights(mode=mode),
                      params=SolverParams(time_limit=30))
         assert large.levels[0].bound > free.levels[0].objective
+
+
+@pytest.mark.parametrize(("site", "limit"), [("JEF", 5), ("JEF", 3),
+                                             (None, 4), (None, 5)])
+def test_the_limits_bound_of_s1_never_passes_the_optimum(dated, rules, site,
+                                                         limit):
+    """``calbound.limit_bound`` (S1 with the monthly limits relaxed by a
+    price per case manager and month), its steps aimed above the
+    optimum so nothing caps it: at most the proven least S1 with the
+    limit, and above the least without it (40 steps reach the optimum at
+    JEF with 5)."""
+    from optimizer.solver.calbound import limit_bound
+    from optimizer.solver.structure import build_structure
+
+    if site:
+        dated = dated.replace(students=tuple(s for s in dated.students
+                                             if s.site == site))
+    weights = ObjectiveWeights(max_meetings_per_month=limit)
+    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
+    assert exact.status is SolveStatus.OPTIMAL
+    free = solve(dated, rules, params=SolverParams(time_limit=30))
+    structure = build_structure(dated, rules, None,
+                                weights.calendar(dated.students))
+    structure.groups = list(structure.groups)
+    least = exact.levels[0].objective
+    bound = sum(limit_bound(structure, comp, least + 1, 0.0, 40)
+                for comp in structure.components)
+    assert free.levels[0].objective < bound <= least
+    if (site, limit) == ("JEF", 5):
+        assert bound == least
+
+
+def test_cpsat_out_of_time_keeps_no_plan_beyond_the_limit(dated, rules,
+                                                          monkeypatch):
+    """CP-SAT stopped before a plan of its own, with a monthly limit the
+    flow's plan breaks: no plan (the flow's is no answer then), never one
+    beyond the limit."""
+    from ortools.sat.python import cp_model
+
+    dated = dated.replace(students=tuple(s for s in dated.students
+                                         if s.site == "JEF"))
+    weights = ObjectiveWeights(mode="weights", max_meetings_per_month=3)
+    solve_cp = cp_model.CpSolver.solve
+
+    def no_time(self, model, *args):
+        self.parameters.max_time_in_seconds = 0.0
+        return solve_cp(self, model, *args)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", no_time)
+    result = solve(dated, rules, weights, params=SolverParams(time_limit=2),
+                   method="cpsat")
+    assert not result.has_plan
