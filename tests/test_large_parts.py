@@ -290,3 +290,25 @@ def test_a_reference_with_s2_to_s4_weighted_zero(tmp_path, monkeypatch):
     assert quick.status is SolveStatus.OPTIMAL
     assert values == [lv.objective for lv in exact.levels]
     assert [lv.bound for lv in quick.levels] == values
+
+
+def test_a_large_part_starts_from_its_reference_too(tmp_path, monkeypatch):
+    """Closest to a reference plan that is itself the optimum (the
+    no-change scenario of a comparison): the large part's plan is that
+    plan, no student changed (from the flow's start alone, a
+    70,000-student comparison changed 82)."""
+    write(*generate("school", 3, True, "connected"), tmp_path)
+    rules = load_rules()
+    inst = load_roster(tmp_path, rules).instance
+    weights = ObjectiveWeights(mode="weights")  # (the flow's start: R 2)
+    base = solving.solve(inst, rules, weights, SolverParams(time_limit=30))
+    assert base.status is SolveStatus.OPTIMAL
+    monkeypatch.setattr(solving, "CPSAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(AssignmentModel, "solve", _no_cpsat)
+    again = solving.solve(inst, rules, weights, SolverParams(time_limit=3),
+                          reference=dict(base.assignment))
+    assert again.levels[-1].terms == {"R": 1}
+    assert again.levels[-1].objective == 0
+    assert again.assignment == base.assignment
+    values = _checked_levels(inst, rules, again, dict(base.assignment))
+    assert [lv.objective for lv in again.levels] == values
