@@ -137,8 +137,9 @@ def pin_published(instance: Instance, published: dict[str, str]
                   ) -> Instance:
     """Everyone already placed stays with their published case manager."""
     staff = instance.staff_by_id()
+    students = instance.student_by_id()  # (once: not per student)
     pins = {sid: cm for sid, cm in published.items()
-            if cm in staff and sid in instance.student_by_id()}
+            if cm in staff and sid in students}
     return instance.replace(pins={**instance.pins, **pins})
 
 
