@@ -12,7 +12,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
-from optimizer.domain import Instance, Staff, Student, weight_scale
+from optimizer.domain import (
+    Instance,
+    Staff,
+    Student,
+    assessors,
+    weight_scale,
+)
 from optimizer.objectives import (
     CALENDAR,
     REFERENCE,
@@ -519,8 +525,9 @@ def audit_assessments(assessments, staff: tuple[Staff, ...],
     out: list[Violation] = []
     count: Counter[str] = Counter(assignment.values())
     pools: dict[str, set[str]] = defaultdict(set)
+    may = assessors(assessments, staff, kinds)
     for a in assessments:
-        able = {c.staff_id for c in staff if a.may_be_taken_by(c, kinds)}
+        able = {c.staff_id for c in may[a.assessment_id]}
         pools[a.site] |= able
         who = assignment.get(a.assessment_id)
         if not able:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from optimizer.domain import Assessment, Staff
+from optimizer.domain import Assessment, Staff, assessors
 from optimizer.objectives import period_of
 
 
@@ -34,12 +34,6 @@ class AssessmentPlan:
     unassignable: list[Assessment]  # nobody of the kinds at site/grade
 
 
-def eligible_assessors(a: Assessment, staff: tuple[Staff, ...],
-                       kinds: tuple[str, ...]) -> list[Staff]:
-    """Who may take an assessment (``Assessment.may_be_taken_by``)."""
-    return [c for c in staff if a.may_be_taken_by(c, kinds)]
-
-
 def assign_assessments(assessments: list[Assessment],
                        staff: tuple[Staff, ...], kinds: tuple[str, ...],
                        max_difference: int,
@@ -52,8 +46,7 @@ def assign_assessments(assessments: list[Assessment],
     ``meetings`` are the plan's meetings per (staff id, period). With
     ``limit`` (H8), nobody's meetings in a month, the plan's (``months``,
     per (staff id, month)) and the initial ones together, exceed it."""
-    who = {a.assessment_id: eligible_assessors(a, staff, kinds)
-           for a in assessments}
+    who = assessors(assessments, staff, kinds)
     stuck = [a for a in assessments if not who[a.assessment_id]]
     todo = [a for a in assessments if who[a.assessment_id]]
     if not todo:
@@ -67,11 +60,18 @@ def assign_assessments(assessments: list[Assessment],
         model.add_exactly_one(x[a.assessment_id, c.staff_id]
                               for c in who[a.assessment_id])
     people = sorted({c.staff_id for a in todo for c in who[a.assessment_id]})
-    count = {p: sum(v for (_, s), v in x.items() if s == p) for p in people}
+    # Each person's (assessment, variable) pairs, in the order of ``x``.
+    mine: dict[str, list[tuple[str, cp_model.IntVar]]] = {}
+    for (a, s), v in x.items():
+        mine.setdefault(s, []).append((a, v))
+    count = {p: sum(v for _, v in mine[p]) for p in people}
     # Equal shares at each site: everyone who may take its assessments.
-    for site in sorted({a.site for a in todo}):
-        pool = sorted({c.staff_id for a in todo if a.site == site
-                       for c in who[a.assessment_id]})
+    pools: dict[str, set[str]] = {}
+    for a in todo:
+        pools.setdefault(a.site, set()).update(
+            c.staff_id for c in who[a.assessment_id])
+    for site in sorted(pools):
+        pool = sorted(pools[site])
         low = model.new_int_var(0, len(todo), f"low_{site}")
         for p in pool:
             model.add(count[p] >= low)
@@ -80,8 +80,8 @@ def assign_assessments(assessments: list[Assessment],
     due = {a.assessment_id: period_of(a.due_date, period) for a in todo}
     squares = []
     for p in people:
-        for t in sorted({due[a] for (a, s) in x if s == p}):
-            new = [v for (a, s), v in x.items() if s == p and due[a] == t]
+        for t in sorted({due[a] for a, _ in mine[p]}):
+            new = [v for a, v in mine[p] if due[a] == t]
             base = meetings.get((p, t), 0)
             top = base + len(new)
             sq = model.new_int_var(0, top * top, f"sq_{p}_{t}")
@@ -93,9 +93,8 @@ def assign_assessments(assessments: list[Assessment],
         month = {a.assessment_id: period_of(a.due_date, "month")
                  for a in todo}
         for p in people:
-            for m in sorted({month[a] for (a, s) in x if s == p}):
-                model.add(sum(v for (a, s), v in x.items()
-                              if s == p and month[a] == m)
+            for m in sorted({month[a] for a, _ in mine[p]}):
+                model.add(sum(v for a, v in mine[p] if month[a] == m)
                           + (months or {}).get((p, m), 0) <= limit)
     model.minimize(sum(squares))
     solver = cp_model.CpSolver()
