@@ -347,6 +347,9 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
                                 "no staff rows: the file has only a header"))
     check_unique(table, parsed, "staff_id", problems)
     staff = []
+    # Rows already given a problem (a set: not a scan of every problem
+    # for every row, quadratic on a large file with a problem per row).
+    flagged = {p.row for p in problems}
     for row, values in parsed:
         try:
             values["credentials"] = credential_codes(
@@ -354,6 +357,7 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
         except ValueError as exc:
             problems.extend(Problem(table.file, row, "credentials", code,
                                     msg) for code, msg in exc.args[0])
+            flagged.add(row)
             values["credentials"] = ()
         for key in ("sites", "provides", "languages"):
             if key in values:
@@ -361,9 +365,10 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
         try:
             staff.append(Staff(**values))
         except ValidationError as exc:
-            if not any(p.row == row for p in problems):
+            if row not in flagged:
                 problems.extend(validation_problems(
                     table.file, row, exc.errors(), default_column="staff_id"))
+                flagged.add(row)
             continue
         issue = rules.legal_cap_issue(staff[-1])
         if issue is not None:  # caps set by law (EC 56362(c), 56441.7(a))
@@ -371,6 +376,8 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
             (problems if level == "error" else table.notes).append(Problem(
                 table.file, row, "max_caseload",
                 str(staff[-1].max_caseload), why))
+            if level == "error":
+                flagged.add(row)
     return staff
 
 
@@ -391,17 +398,21 @@ def build_students(table: Table,
     check_unique(table, parsed, "student_id", problems)
     students: list[Student] = []
     extras: dict[str, tuple[str, ...]] = {}
+    # The file's rows already given a problem: a set, not a scan of
+    # every problem for every row (quadratic: a 70,000-row file with a
+    # bad code in every row took a minute here).
+    flagged = {p.row for p in problems if p.file == table.file}
     for (row, values), (_, cells) in zip(parsed, table.rows):
         if "services" in values:
             values["services"] = tuple(values["services"])
         try:
             student = Student(**values)
         except ValidationError as exc:
-            if not any(p.row == row and p.file == table.file
-                       for p in problems):
+            if row not in flagged:
                 problems.extend(validation_problems(
                     table.file, row, exc.errors(),
                     default_column="alt_placement_secondary"))
+                flagged.add(row)
             continue
         students.append(student)
         extras[student.student_id] = tuple(
