@@ -349,7 +349,7 @@ def _build_staff(table: Table, found: dict[str, int], rules: RuleSet,
     staff = []
     # Rows already given a problem (a set: not a scan of every problem
     # for every row, quadratic on a large file with a problem per row).
-    flagged = {p.row for p in problems}
+    flagged = {p.row for p in problems if p.file == table.file}
     for row, values in parsed:
         try:
             values["credentials"] = credential_codes(
