@@ -186,6 +186,33 @@ def test_monthly_limit_is_respected(dated, rules, method):
                                   calendar=tight).violations} == {"H8"}
 
 
+def _exact_and_large(dated, rules, weights, monkeypatch):
+    """The proven plan, and the plan of the part as if too large for the
+    MIP and CP-SAT (neither is given it): a plan the checker accepts, H8
+    included, each level the plan's own, each bound at most the proven
+    optimum's."""
+    from optimizer.solver.model import AssignmentModel
+
+    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
+    assert exact.status is SolveStatus.OPTIMAL
+    module = importlib.import_module(solve.__module__)
+    monkeypatch.setattr(module, "CPSAT_MAX_PAIRS", 0)
+
+    def neither(*args, **kwargs):
+        raise AssertionError("a part too large for them was given to them")
+    monkeypatch.setattr(module.mip, "solve_levels", neither)
+    monkeypatch.setattr(AssignmentModel, "solve", neither)
+    large = solve(dated, rules, weights, params=SolverParams(time_limit=2))
+    assert large.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    checked = audit(dated, rules, dict(large.assignment),
+                    calendar=weights.calendar(dated.students))
+    assert not checked.violations
+    _levels_match_checker(large, checked)
+    for lv, best in zip(large.levels, exact.levels, strict=True):
+        assert 0 <= lv.bound <= best.objective
+    return exact, large
+
+
 @pytest.mark.parametrize(("site", "limit"), [("JEF", 5), ("JEF", 3),
                                              (None, 4)])
 def test_a_large_part_is_taken_within_the_monthly_limit(dated, rules, site,
@@ -202,22 +229,7 @@ def test_a_large_part_is_taken_within_the_monthly_limit(dated, rules, site,
         dated = dated.replace(students=tuple(s for s in dated.students
                                              if s.site == site))
     weights = ObjectiveWeights(max_meetings_per_month=limit)
-    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
-    assert exact.status is SolveStatus.OPTIMAL
-    module = importlib.import_module(solve.__module__)
-    monkeypatch.setattr(module, "CPSAT_MAX_PAIRS", 0)
-
-    def no_mip(*args, **kwargs):
-        raise AssertionError("the MIP was given a part too large for it")
-    monkeypatch.setattr(module.mip, "solve_levels", no_mip)
-    large = solve(dated, rules, weights, params=SolverParams(time_limit=2))
-    assert large.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
-    checked = audit(dated, rules, dict(large.assignment),
-                    calendar=weights.calendar(dated.students))
-    assert not checked.violations
-    _levels_match_checker(large, checked)
-    for lv, best in zip(large.levels, exact.levels, strict=True):
-        assert 0 <= lv.bound <= best.objective
+    exact, large = _exact_and_large(dated, rules, weights, monkeypatch)
     assert large.levels[0].objective == exact.levels[0].objective
     # S1 gave way to the limit; its bound sees the limit
     # (``calbound.limit_bound``: 18 of 21 at JEF with 3, where S1 without
@@ -551,28 +563,10 @@ def test_every_order_of_a_large_part_keeps_the_monthly_limit(dated, rules,
     monthly limit the flow's plan breaks: a plan within it (the checker,
     H8 included), each level the plan's own, each bound at most the
     proven optimum's; neither the MIP nor CP-SAT is given the part."""
-    from optimizer.solver.model import AssignmentModel
-
     dated = dated.replace(students=tuple(s for s in dated.students
                                          if s.site == "JEF"))
     weights = ObjectiveWeights(mode=mode, max_meetings_per_month=3)
-    exact = solve(dated, rules, weights, params=SolverParams(time_limit=30))
-    assert exact.status is SolveStatus.OPTIMAL
-    module = importlib.import_module(solve.__module__)
-    monkeypatch.setattr(module, "CPSAT_MAX_PAIRS", 0)
-
-    def neither(*args, **kwargs):
-        raise AssertionError("a part too large for them was given to them")
-    monkeypatch.setattr(module.mip, "solve_levels", neither)
-    monkeypatch.setattr(AssignmentModel, "solve", neither)
-    large = solve(dated, rules, weights, params=SolverParams(time_limit=2))
-    assert large.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
-    checked = audit(dated, rules, dict(large.assignment),
-                    calendar=weights.calendar(dated.students))
-    assert not checked.violations
-    _levels_match_checker(large, checked)
-    for lv, best in zip(large.levels, exact.levels, strict=True):
-        assert 0 <= lv.bound <= best.objective
+    _, large = _exact_and_large(dated, rules, weights, monkeypatch)
     if mode == "priority":  # S1's bound sees the limit
         free = solve(dated, rules, ObjectiveWeights(mode=mode),
                      params=SolverParams(time_limit=30))
