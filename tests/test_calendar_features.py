@@ -117,6 +117,31 @@ def test_a_site_served_by_nobody_of_the_kinds_says_why(tmp_path, dated,
     assert any("R2 is left unassigned" in w for w in run.warnings)
 
 
+@pytest.mark.parametrize(("limit", "seed", "given"), [(5.0, 3, 5.0),
+                                                     (60.0, 0, 20.0)])
+def test_the_assessments_search_keeps_the_plans_time_limit(
+        tmp_path, dated, rules, monkeypatch, limit, seed, given):
+    """The assessments' search gets the plan's time limit (at most 20 s)
+    and seed: a plan limited to 20 s of 3,000 pending assessments at
+    70,000 students took all of another 20 s after it."""
+    from optimizer.inputs.assessments import load_assessments
+    from optimizer.solver import assessments as module
+
+    seen = []
+    original = module.assign_assessments
+
+    def spy(*args, **kwargs):
+        seen.append(args[6:8])  # time_limit, seed
+        return original(*args, **kwargs)
+    monkeypatch.setattr(module, "assign_assessments", spy)
+    path = _pending(tmp_path, ["R1,LIN,K,2027-04-16,"])
+    operations.plan(dated, rules, input_hash="x", weights=ObjectiveWeights(),
+                    params=SolverParams(time_limit=limit, seed=seed),
+                    xlsx=False, html=False,
+                    assessments=load_assessments(path, dated))
+    assert seen == [(given, seed)]
+
+
 # ------------------------- item 2: check under the plan's own settings
 
 def _cli(*args):
