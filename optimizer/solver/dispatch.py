@@ -591,14 +591,12 @@ def _large(structure: Structure, comp, levels: list[dict[str, int]],
                                        limit=limited) for start in starts]
         counts = min(starts, key=lambda c: [level_value(
             structure, comp, c, lv) for lv in levels[k:]])
-    if limited and not _within_limit(structure, comp, counts):
+    if limited:
         rest = next((p for p in (_held_price(structure, comp, counts, lv,
                                              []) for lv in levels) if p),
                     {})
-        counts = improve_by_swaps(structure, comp, counts,
-                                  s1_first(structure, comp, rest),
-                                  moves=True, limit=True)
-        if not _within_limit(structure, comp, counts):
+        counts = _into_limit(structure, comp, counts, rest)
+        if counts is None:
             return None
     outcomes = list(proven)
     # The first unproven level takes the time but the later ones' flows.
@@ -693,14 +691,11 @@ def _large_limited(structure: Structure, comp, levels: list[dict[str, int]],
     it). None if the plan is still beyond the limit (the
     MIP is tried, as for a smaller part)."""
     allowed = best_practice_pairs(structure, comp, counts)
-    plan = calendar_plan(structure, comp, counts, levels[1],
-                         params.time_limit, allowed, swaps=True, limit=True)
-    if not _within_limit(structure, comp, plan):
-        plan = improve_by_swaps(structure, comp, plan,
-                                s1_first(structure, comp, levels[1]),
-                                moves=True, limit=True)
-        if not _within_limit(structure, comp, plan):
-            return None
+    plan = _into_limit(structure, comp, calendar_plan(
+        structure, comp, counts, levels[1], params.time_limit, allowed,
+        swaps=True, limit=True), levels[1])
+    if plan is None:
+        return None
     first = level_value(structure, comp, plan, levels[0])
     if first == s1:
         solved = [LevelOutcome(levels[0], s1, s1, True)]
@@ -724,6 +719,20 @@ def _large_limited(structure: Structure, comp, levels: list[dict[str, int]],
         else SolveStatus.FEASIBLE, plan, [
             LevelOutcome(levels[0], first, least, least >= first),
             LevelOutcome(levels[1], value, bound, bound >= value)])
+
+
+def _into_limit(structure: Structure, comp, counts: dict[int, int],
+                level: dict[str, int]) -> dict[int, int] | None:
+    """``counts`` if within the monthly limit (H8); else rounds of swaps
+    and moves over every pair, each meeting beyond the limit priced above
+    all else and S1 above ``level`` (``swaps.s1_first``: S1 gives where
+    it must); None if the plan is still beyond the limit."""
+    if _within_limit(structure, comp, counts):
+        return counts
+    counts = improve_by_swaps(structure, comp, counts,
+                              s1_first(structure, comp, level), moves=True,
+                              limit=True)
+    return counts if _within_limit(structure, comp, counts) else None
 
 
 def _within_limit(structure: Structure, comp, counts: dict[int, int]
